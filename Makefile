@@ -1,0 +1,55 @@
+# dantoc: the two commands a person needs are `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+HOST ?= 127.0.0.1
+PG_URL ?= postgres://postgres@127.0.0.1:5432/dantoc
+STAMP := $(VENV)/.installed
+
+.PHONY: run install test test-sqlite test-postgres lint browser schema clean
+
+$(STAMP): pyproject.toml package.json
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	npm install --no-audit --no-fund --loglevel=error
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Install everything, create the SQLite database, load reference and demo data, serve.
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_reference_data
+	$(BIN)/python manage.py load_demo_data
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	@echo "dantoc: http://$(HOST):$(PORT)/  (demo accounts: README.md)"
+	$(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers 3 --access-logfile -
+
+## Install everything (Chromium for the page tests too) and run lint, migration check and tests.
+test: install browser lint test-sqlite
+	@if [ -n "$$CI" ] || [ -n "$$DANTOC_TEST_POSTGRES" ]; then $(MAKE) --no-print-directory test-postgres; fi
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py spectacular --file var/openapi-current.yaml --validate --fail-on-warn
+	diff -u docs/openapi.yaml var/openapi-current.yaml
+
+test-sqlite: install
+	DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest
+
+test-postgres: install
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest
+
+browser:
+	@scripts/ensure-chromium.sh
+
+## Regenerate the committed OpenAPI schema after an API change.
+schema: install
+	$(BIN)/python manage.py spectacular --file docs/openapi.yaml --validate --fail-on-warn
+
+clean:
+	rm -rf $(VENV) node_modules var

@@ -1,0 +1,49 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from dantoc.accounts.models import Role
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": _(
+            "Tên đăng nhập hoặc mật khẩu không đúng. Lưu ý: nhập sai nhiều lần, tài khoản sẽ "
+            "bị tạm khoá."
+        ),
+        "inactive": _("Tài khoản này đã bị khoá."),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Tên đăng nhập")
+        self.fields["password"].label = _("Mật khẩu")
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("Mã xác thực 6 số"),
+        min_length=6,
+        max_length=8,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]*"}
+        ),
+    )
+
+
+class UserCreateForm(forms.Form):
+    username = forms.SlugField(label=_("Tên đăng nhập"), max_length=150)
+    full_name = forms.CharField(label=_("Họ và tên"), max_length=150)
+    email = forms.EmailField(label=_("Thư điện tử"), required=False)
+    position = forms.CharField(label=_("Chức vụ"), max_length=150, required=False)
+    phone = forms.CharField(label=_("Điện thoại"), max_length=30, required=False)
+    unit_code = forms.CharField(label=_("Mã đơn vị"), max_length=10)
+    roles = forms.ModelMultipleChoiceField(
+        label=_("Vai trò"),
+        queryset=Role.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    password = forms.CharField(
+        label=_("Mật khẩu ban đầu"), widget=forms.PasswordInput, min_length=10
+    )

@@ -1,0 +1,32 @@
+"""Vietnamese formatting: dates dd/mm/yyyy, numbers 1.234.567,5."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def vndate(value) -> str:
+    if isinstance(value, datetime.datetime):
+        from django.utils import timezone
+
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, datetime.date):
+        return value.strftime("%d/%m/%Y")
+    return ""
+
+
+@register.filter
+def vnnumber(value, decimals: int = 0) -> str:
+    if value in (None, ""):
+        return ""
+    number = Decimal(str(value))
+    text = f"{number:,.{int(decimals)}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")

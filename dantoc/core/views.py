@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import time
+
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from dantoc.accounts.selectors import user_capabilities
+from dantoc.geo.selectors import unit_ancestors
+
+
+def home(request):
+    context = {}
+    user = request.user
+    if user.is_authenticated:
+        context = {
+            "unit": user.unit,
+            "unit_chain": unit_ancestors(user.unit) if user.unit else [],
+            "roles": list(user.roles.all()),
+            "capabilities": user_capabilities(user),
+        }
+    return render(request, "core/home.html", context)
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """Liveness and database state, for load balancers and monitoring."""
+    started = time.perf_counter()
+    body = {"status": "ok", "time": timezone.now().isoformat()}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        body["database"] = {
+            "status": "ok",
+            "vendor": connection.vendor,
+            "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+        }
+        status = 200
+    except DatabaseError as exc:
+        body["status"] = "error"
+        body["database"] = {
+            "status": "error",
+            "vendor": connection.vendor,
+            "error": type(exc).__name__,
+        }
+        status = 503
+    return JsonResponse(body, status=status)
+
+
+def error_404(request, exception):
+    return render(request, "404.html", status=404)
+
+
+def error_500(request):
+    return render(request, "500.html", status=500)
+
+
+def error_403(request, exception):
+    return render(request, "403.html", status=403)
