@@ -32,7 +32,14 @@ class TokenForm(forms.Form):
 
 
 class UserCreateForm(forms.Form):
-    username = forms.SlugField(label=_("Tên đăng nhập"), max_length=150)
+    username = forms.RegexField(
+        label=_("Tên đăng nhập"),
+        max_length=150,
+        regex=r"^[a-z0-9][a-z0-9._-]*$",
+        error_messages={
+            "invalid": _("Chỉ dùng chữ thường không dấu, số, dấu chấm, gạch dưới, gạch ngang.")
+        },
+    )
     full_name = forms.CharField(label=_("Họ và tên"), max_length=150)
     email = forms.EmailField(label=_("Thư điện tử"), required=False)
     position = forms.CharField(label=_("Chức vụ"), max_length=150, required=False)

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
@@ -73,6 +74,18 @@ def two_factor_setup(request):
     )
 
 
+def _throttle_message(device) -> str | None:
+    """django-otp slows guessing down after each wrong code; tell the official until when."""
+    allowed, info = device.verify_is_allowed()
+    if allowed or not info or not info.get("locked_until"):
+        return None
+    until = timezone.localtime(info["locked_until"])
+    return _("Mã không đúng. Đã nhập sai %(n)s lần; hãy thử lại sau %(time)s.") % {
+        "n": info.get("failure_count", ""),
+        "time": until.strftime("%H:%M:%S"),
+    }
+
+
 @login_required
 def two_factor_verify(request):
     device = services.totp_device_for(request.user, confirmed=True)
@@ -83,7 +96,7 @@ def two_factor_verify(request):
         if device.verify_token(form.cleaned_data["token"].strip()):
             otp_login(request, device)
             return redirect(_safe_next(request, reverse("core:home")))
-        form.add_error("token", _("Mã không đúng hoặc đã hết hạn."))
+        form.add_error("token", _throttle_message(device) or _("Mã không đúng hoặc đã hết hạn."))
     return render(
         request, "accounts/2fa_verify.html", {"form": form, "next": _safe_next(request, "")}
     )

@@ -1,0 +1,106 @@
+"""Shared test set-up: reference data loaded once, and the personas of CONVENTIONS.md.
+
+Personas are built through the real services, once per test session, inside the test
+database; each test runs in a transaction that is rolled back, so they start clean.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import pytest
+from django.core.management import call_command
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+PASSWORD = "mat-khau-thu-nghiem-2025"
+
+
+@dataclass(frozen=True)
+class Persona:
+    username: str
+    unit_code: str
+    roles: tuple[str, ...]
+    totp_hex: str | None = None
+
+
+PERSONAS = {
+    # Xã Lũng Cú (new commune 00715, Tuyên Quang), formed from communes of old Hà Giang.
+    "commune": Persona("xa.lungcu", "00715", ("commune_reporter",)),
+    "other_commune": Persona("xa.ngocduong", "00700", ("commune_reporter",)),
+    "province": Persona("tinh.tuyenquang", "08", ("province_officer",), "11" * 20),
+    "other_province": Persona("tinh.laocai", "15", ("province_officer",), "22" * 20),
+    "ministry": Persona("bo.giamsat", "VN", ("ministry_officer",), "33" * 20),
+    "editor": Persona("bientap", "VN", ("content_editor",)),
+    "admin": Persona("quantri", "VN", ("system_admin",), "44" * 20),
+    "province_admin": Persona("quantri.tuyenquang", "08", ("system_admin",), "55" * 20),
+}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _static_manifest():
+    """Pages use the same hashed static files as production, so build them once."""
+    from django.conf import settings
+
+    if not (settings.STATIC_ROOT / "staticfiles.json").exists():
+        call_command("collectstatic", "--noinput", verbosity=0)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from dantoc.accounts.services import totp_device_install, user_create
+    from dantoc.geo.selectors import unit_get
+
+    with django_db_blocker.unblock():
+        call_command("load_reference_data", verbosity=0, stdout=io.StringIO())
+        for persona in PERSONAS.values():
+            user = user_create(
+                actor=None,
+                username=persona.username,
+                password=PASSWORD,
+                unit=unit_get(code=persona.unit_code),
+                roles=persona.roles,
+                full_name=persona.username.replace(".", " ").title(),
+                check_password=False,
+            )
+            if persona.totp_hex:
+                totp_device_install(actor=None, user=user, key_hex=persona.totp_hex)
+
+
+class People:
+    """Access to the personas' user rows by the names used in tests: ``people.commune``."""
+
+    def __getattr__(self, name: str):
+        from dantoc.accounts.models import User
+
+        return User.objects.get(username=PERSONAS[name].username)
+
+
+@pytest.fixture
+def people(db) -> People:
+    return People()
+
+
+def totp_now(user) -> str:
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
+def sign_in(client, user, *, verify: bool = True) -> None:
+    """Sign in through the real login page (and the 2FA page when the role needs it)."""
+    response = client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302, response.content[:500]
+    if verify and user.requires_2fa:
+        response = client.post("/accounts/2fa/verify/", {"token": totp_now(user)})
+        assert response.status_code == 302, response.content[:500]
+
+
+@pytest.fixture
+def login(client):
+    def _login(user, *, verify: bool = True):
+        sign_in(client, user, verify=verify)
+        return client
+
+    return _login

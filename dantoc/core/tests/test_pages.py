@@ -1,0 +1,92 @@
+import gzip
+import re
+
+import pytest
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.db import DatabaseError
+
+pytestmark = pytest.mark.django_db
+
+PAGE_BUDGET = 60 * 1024
+
+
+def test_healthz_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok" and body["database"]["status"] == "ok"
+
+
+def test_healthz_answers_503_when_the_database_fails(client, monkeypatch):
+    from django.db.backends.utils import CursorWrapper
+
+    def broken(self, sql, params=None):
+        raise DatabaseError("down")
+
+    monkeypatch.setattr(CursorWrapper, "execute", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"]["status"] == "error"
+
+
+def test_anonymous_home_page_is_in_vietnamese_and_invites_to_sign_in(client):
+    html = client.get("/").content.decode()
+    assert '<html lang="vi">' in html
+    assert "Cán bộ đăng nhập" in html
+
+
+def test_signed_in_home_page_shows_who_where_and_what_they_may_do(people, login):
+    client = login(people.commune)
+    html = client.get("/").content.decode()
+    assert "xa.lungcu" in html
+    assert "Xã Lũng Cú" in html and "Tuyên Quang" in html
+    assert "Cán bộ báo cáo cấp xã" in html
+    assert "Nhập số liệu báo cáo của xã" in html
+    assert "Quản lý tài khoản" not in html
+
+
+def test_administrator_home_page_offers_account_management(people, login):
+    html = login(people.admin).get("/").content.decode()
+    assert "Quản lý tài khoản cán bộ" in html and "/audit/" in html
+
+
+def test_english_is_available_as_second_language(client):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get("/").content.decode()
+    assert '<html lang="en">' in html
+
+
+def page_weight(client, path: str) -> int:
+    """Bytes transferred for the page's HTML and its stylesheets and scripts, gzip-compressed
+    as the server sends them to a browser that accepts gzip (every browser does)."""
+    response = client.get(path, HTTP_ACCEPT_ENCODING="gzip")
+    assert response.status_code == 200
+    body = response.content
+    total = len(body)
+    if response.get("Content-Encoding") == "gzip":
+        body = gzip.decompress(body)
+    html = body.decode()
+    for asset in re.findall(r'(?:href|src)="/static/([^"]+\.(?:css|js))"', html):
+        on_disk = settings.STATIC_ROOT / asset
+        if not on_disk.exists():
+            on_disk = finders.find(asset)
+        total += len(gzip.compress(on_disk.read_bytes()))
+    return total
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/units/", "/units/08/", "/units/02/", "/units/01/", "/ethnic-groups/"]
+)
+def test_public_pages_stay_under_the_60_kb_budget(client, path):
+    assert page_weight(client, path) < PAGE_BUDGET
+
+
+def test_signed_in_home_page_stays_under_the_60_kb_budget(people, login):
+    assert page_weight(login(people.commune), "/") < PAGE_BUDGET
+
+
+def test_errors_do_not_leak_internals(client):
+    response = client.get("/units/%00/")
+    assert response.status_code in (400, 404)
+    assert "Traceback" not in response.content.decode()
