@@ -29,10 +29,21 @@ Inputs read from the wheel:
 * ``vietnam_provinces/_province_conversion_2025.py`` -- used only as a
   cross-check; province successions are derived from the commune links.
 
+District successions: the reform abolished districts, so there is no new
+district to succeed an old one.  The only district rows are for the old
+island districts that had *no* communes (so the commune conversion table
+cannot cover them) and were replaced by a đặc khu.  The package has no link
+for these (nothing in it ties an old district to a new unit except through
+communes), so the script derives it: an old district with zero communes is
+linked to the new đặc khu without a predecessor commune that has the same
+short name, in the successor of the district's province.  Such a row has
+``level=district`` and its ``new_code`` is that đặc khu (a new-era commune).
+
 Outputs (UTF-8, no BOM, ``\\n`` line endings, all text NFC):
 
 * ``data/units/units.csv``             era,level,code,name,short_name,kind,parent_code
 * ``data/units/unit_successions.csv``  level,old_code,new_code,partial
+  (level: province, district, commune)
 
 A summary (counts, gaps) is printed to stdout.  Use ``--out DIR`` to write
 elsewhere than ``<repo>/data/units``.
@@ -56,6 +67,9 @@ SUCCESSION_COLUMNS = ["level", "old_code", "new_code", "partial"]
 LEVEL_ORDER = {"province": 0, "district": 1, "commune": 2}
 ERA_ORDER = {"old": 0, "new": 1}
 CODE_WIDTH = {"province": 2, "district": 3, "commune": 5}
+# Succession level -> level of the new unit it points to (new era has no districts;
+# a district row points to the đặc khu that replaced the district).
+SUCCESSOR_LEVEL = {"province": "province", "district": "commune", "commune": "commune"}
 
 # Legacy enum member -> (kind, type word that prefixes the name)
 OLD_PROVINCE_KIND = {
@@ -380,15 +394,81 @@ def build(pkg: Path):
         for ref in new_refs:
             pkg_pairs.add((key, unpack(ref, "NewProvinceRef")[0]))
 
+    district_succ, communeless_unmatched = link_communeless_districts(units, succ, prov_succ)
+    district_linked = {int(r["new_code"]) for r in district_succ}
+
+    new_without_commune_pred = set(new_commune_province) - {int(r["new_code"]) for r in succ}
     info = dict(
         dropped=dropped,
         old_unmapped=sorted(set(old_commune_province) - {int(r["old_code"]) for r in succ}),
-        new_unmapped=sorted(set(new_commune_province) - {int(r["new_code"]) for r in succ}),
+        new_unmapped=sorted(new_without_commune_pred - district_linked),
+        new_via_district=sorted(new_without_commune_pred & district_linked),
+        district_links=district_succ,
+        communeless_unmatched=communeless_unmatched,
         province_table_only=sorted(pkg_pairs - set(province_pairs)),
         province_derived_only=sorted(set(province_pairs) - pkg_pairs),
         province_pair_weights=dict(province_pairs),
     )
-    return units, prov_succ + succ, info
+    return units, prov_succ + district_succ + succ, info
+
+
+def link_communeless_districts(units, commune_succ, prov_succ):
+    """Link each old district that has no communes to the đặc khu that replaced it.
+
+    The conversion table goes commune -> commune, so an old district without
+    communes (an island district run directly by its district government) gets
+    no successor from it, and the đặc khu that replaced it gets no predecessor.
+    The package carries no other link (no seat, no district-level table), so the
+    link is derived: the old district must have zero communes, the đặc khu must
+    have no predecessor commune, their short names must be equal, and the
+    đặc khu must lie in the successor of the district's province.  Anything
+    ambiguous stops the build.  The whole district became the đặc khu, so
+    ``partial`` is 0.
+
+    Returns (district succession rows, old communeless districts left unmatched).
+    """
+    with_communes = {
+        r["parent_code"] for r in units if r["era"] == "old" and r["level"] == "commune"
+    }
+    communeless = [
+        r
+        for r in units
+        if r["era"] == "old" and r["level"] == "district" and r["code"] not in with_communes
+    ]
+    has_predecessor = {s["new_code"] for s in commune_succ}
+    orphans = [
+        r
+        for r in units
+        if r["era"] == "new"
+        and r["level"] == "commune"
+        and r["kind"] == "dac_khu"
+        and r["code"] not in has_predecessor
+    ]
+    province_next: dict[str, set[str]] = collections.defaultdict(set)
+    for s in prov_succ:
+        province_next[s["old_code"]].add(s["new_code"])
+
+    rows: list[dict[str, str]] = []
+    unmatched: list[dict[str, str]] = []
+    for d in sorted(communeless, key=lambda r: r["code"]):
+        cands = [n for n in orphans if n["short_name"] == d["short_name"]]
+        if not cands:
+            unmatched.append(d)
+            continue
+        if len(cands) > 1:
+            raise SystemExit(f"district {d['code']} {d['name']}: several đặc khu match: {cands}")
+        (n,) = cands
+        if n["parent_code"] not in province_next[d["parent_code"]]:
+            raise SystemExit(
+                f"district {d['code']} {d['name']} (province {d['parent_code']}) matches "
+                f"{n['code']} {n['name']} in province {n['parent_code']}, "
+                f"which does not succeed province {d['parent_code']}"
+            )
+        rows.append(dict(level="district", old_code=d["code"], new_code=n["code"], partial="0"))
+    new_codes = [r["new_code"] for r in rows]
+    if len(new_codes) != len(set(new_codes)):
+        raise SystemExit(f"a đặc khu is matched by several old districts: {rows}")
+    return rows, unmatched
 
 
 def unit_sort_key(r):
@@ -422,7 +502,10 @@ def validate(units, succ) -> None:
     seen = set()
     for s in succ:
         assert index[("old", s["old_code"])]["level"] == s["level"], s
-        assert index[("new", s["new_code"])]["level"] == s["level"], s
+        new = index[("new", s["new_code"])]
+        assert new["level"] == SUCCESSOR_LEVEL[s["level"]], s
+        if s["level"] == "district":
+            assert new["kind"] == "dac_khu" and s["partial"] == "0", s
         assert s["partial"] in ("0", "1")
         key = (s["level"], s["old_code"], s["new_code"])
         assert key not in seen, key
@@ -471,7 +554,7 @@ def main(argv: list[str] | None = None) -> int:
                 detail = ", ".join(f"{k} {v}" for k, v in sorted(sub.items()))
                 print(f"  {era:3} {level:8} {sum(sub.values()):6}  ({detail})")
     sc = collections.Counter((s["level"], s["partial"]) for s in succ)
-    for level in ("province", "commune"):
+    for level in ("province", "district", "commune"):
         print(
             f"  successions {level:8}: {sc[(level, '0')] + sc[(level, '1')]} pairs "
             f"({sc[(level, '1')]} partial)"
@@ -498,9 +581,28 @@ def main(argv: list[str] | None = None) -> int:
     print(f"old communes without successor: {len(info['old_unmapped'])}")
     for c in info["old_unmapped"]:
         print(f"  {old_label(c)}")
-    print(f"new communes without predecessor: {len(info['new_unmapped'])}")
+    print(
+        f"new communes without predecessor commune: {len(info['new_unmapped']) + len(info['new_via_district'])}"
+    )
+    for c in info["new_via_district"]:
+        print(f"  {new_label(c)}  -- linked to an old district with no communes (see below)")
     for c in info["new_unmapped"]:
-        print(f"  {new_label(c)}")
+        print(f"  {new_label(c)}  -- no predecessor at all")
+    print(
+        "district successions (old district with no communes -> đặc khu of the same name): "
+        f"{len(info['district_links'])}"
+    )
+    for s in info["district_links"]:
+        d = names[("old", s["old_code"])]
+        print(
+            f"  {d['code']} {d['name']} ({names[('old', d['parent_code'])]['name']}) -> "
+            f"{new_label(int(s['new_code']))}"
+        )
+    print(
+        f"old districts with no communes and no đặc khu match: {len(info['communeless_unmatched'])}"
+    )
+    for d in info["communeless_unmatched"]:
+        print(f"  {d['code']} {d['name']} ({names[('old', d['parent_code'])]['name']})")
     print(
         f"conversion-table pairs dropped (old code not in the 04/01/2025 list): {len(info['dropped'])}"
     )

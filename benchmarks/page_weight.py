@@ -1,0 +1,83 @@
+"""Page weight of the light pages: bytes of HTML+CSS+JS a phone downloads on first load.
+
+Run after `make run` has set up the database (or point DATABASE_URL at one that has the
+reference and demo data):  .venv/bin/python benchmarks/page_weight.py
+Prints one JSON document: per page the raw and gzip-compressed bytes, against the 60 KB budget
+of issue 2; the baseline column is the same page without compression (what a server without
+gzip would send).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from dantoc.accounts.models import User  # noqa: E402
+
+BUDGET = 60 * 1024
+PAGES = [
+    ("/", None),
+    ("/", "xa.lungcu"),
+    ("/units/", None),
+    ("/units/?as_of=2025-06-30", None),
+    ("/units/08/", None),
+    ("/units/01/", None),
+    ("/units/02/", None),
+    ("/units/00715/", None),
+    ("/ethnic-groups/", None),
+    ("/programmes/CTMTQG-1719/", None),
+    ("/accounts/login/", None),
+]
+
+
+def measure(client: Client, path: str) -> dict:
+    response = client.get(path, HTTP_ACCEPT_ENCODING="gzip", HTTP_HOST="127.0.0.1")
+    body = response.content
+    sent = len(body)
+    if response.get("Content-Encoding") == "gzip":
+        body = gzip.decompress(body)
+    raw = len(body)
+    for asset in re.findall(r'(?:href|src)="/static/([^"]+\.(?:css|js))"', body.decode()):
+        data = (Path(settings.STATIC_ROOT) / asset).read_bytes()
+        raw += len(data)
+        sent += len(gzip.compress(data))
+    return {"status": response.status_code, "raw_bytes": raw, "gzip_bytes": sent}
+
+
+def main() -> None:
+    results = []
+    for path, username in PAGES:
+        client = Client()
+        if username:
+            client.force_login(User.objects.get(username=username))
+        figures = measure(client, path)
+        results.append(
+            {
+                "page": path,
+                "signed_in_as": username,
+                **figures,
+                "budget_bytes": BUDGET,
+                "within_budget": figures["gzip_bytes"] < BUDGET,
+                "baseline_uncompressed_within_budget": figures["raw_bytes"] < BUDGET,
+            }
+        )
+    print(json.dumps({"benchmark": "page_weight", "pages": results}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
