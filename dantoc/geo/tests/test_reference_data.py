@@ -158,3 +158,12 @@ def test_programme_catalogue_has_ntp_1719_with_10_projects_and_the_2026_2035_pro
     assert ntp.components.get(code="DA5").children.count() == 4
     successor = Programme.objects.get(code="CTMTQG-2026-2035")
     assert (successor.start_year, successor.end_year) == (2026, 2035)
+
+
+def test_island_special_zones_succeed_the_island_districts_they_replace():
+    con_dao = unit_get(code="26732", as_of=AFTER)
+    assert con_dao.name == "Đặc khu Côn Đảo" and con_dao.parent.code == "79"
+    predecessors = [s.predecessor for s in UnitSuccession.objects.filter(successor=con_dao)]
+    assert [(u.code, u.name, u.level) for u in predecessors] == [
+        ("755", "Huyện Côn Đảo", "district")
+    ]
