@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -12,6 +11,7 @@ from django.db import transaction
 from dantoc.audit.services import audit_record
 from dantoc.core.csvfiles import read_csv
 from dantoc.core.errors import ImportRejected, RowError
+from dantoc.core.loading import LoadResult, upsert
 from dantoc.core.text import fold
 from dantoc.geo.models import (
     LAST_DAY_BEFORE_REFORM,
@@ -37,24 +37,6 @@ PARENT_LEVEL = {
     UnitLevel.DISTRICT: UnitLevel.PROVINCE,
     UnitLevel.COMMUNE: UnitLevel.DISTRICT,
 }
-
-
-@dataclass
-class LoadResult:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    deleted: int = 0
-    details: dict[str, int] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, int]:
-        return {
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "deleted": self.deleted,
-            **self.details,
-        }
 
 
 def _country() -> Unit:
@@ -244,19 +226,9 @@ def ethnic_groups_load(*, path: Path, actor=None) -> LoadResult:
             "other_names": row["other_names"],
             "search_name": fold(f"{row['name']} {row['other_names']}"),
         }
-        group = existing.get(code)
-        if group is None:
-            EthnicGroup.objects.create(code=code, **values)
-            result.created += 1
-        elif any(getattr(group, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(group, k, v)
-            group.save(update_fields=list(values))
-            result.updated += 1
-        else:
-            result.unchanged += 1
+        if not errors:
+            upsert(existing, code, EthnicGroup, {"code": code}, values, result)
     if errors:
-        transaction.set_rollback(True)
         raise ImportRejected(errors)
     audit_record(
         actor=actor,

@@ -9,7 +9,7 @@ from django.db import transaction
 from dantoc.audit.services import audit_record, snapshot
 from dantoc.core.csvfiles import read_csv
 from dantoc.core.errors import ImportRejected, RowError
-from dantoc.geo.services import LoadResult
+from dantoc.core.loading import LoadResult, upsert
 from dantoc.programmes.models import Component, ComponentLevel, Programme
 
 PROGRAMME_FIELDS = [
@@ -78,7 +78,7 @@ def catalogue_load(*, programmes_csv: Path, catalogue_csv: Path, actor=None) -> 
             continue
         if errors:
             continue
-        _upsert(programmes, row["code"], Programme, {"code": row["code"]}, values, result)
+        upsert(programmes, row["code"], Programme, {"code": row["code"]}, values, result)
 
     components: dict[tuple[str, str], Component] = {
         (c.programme.code, c.code): c for c in Component.objects.select_related("programme")
@@ -132,7 +132,7 @@ def catalogue_load(*, programmes_csv: Path, catalogue_csv: Path, actor=None) -> 
             "source": row["source"],
         }
         key = (programme.code, row["code"])
-        _upsert(
+        upsert(
             components,
             key,
             Component,
@@ -150,20 +150,6 @@ def catalogue_load(*, programmes_csv: Path, catalogue_csv: Path, actor=None) -> 
         after=result.as_dict(),
     )
     return result
-
-
-def _upsert(index, key, model, identity, values, result: LoadResult) -> None:
-    obj = index.get(key)
-    if obj is None:
-        index[key] = model.objects.create(**identity, **values)
-        result.created += 1
-    elif any(getattr(obj, k) != v for k, v in values.items()):
-        for k, v in values.items():
-            setattr(obj, k, v)
-        obj.save(update_fields=list(values))
-        result.updated += 1
-    else:
-        result.unchanged += 1
 
 
 @transaction.atomic

@@ -173,3 +173,25 @@ def test_account_form_outside_scope_says_so_and_creates_nothing(people, login):
     assert response.status_code == 200
     assert "ngoài phạm vi" in response.content.decode()
     assert not User.objects.filter(username="xa.khac").exists()
+
+
+def test_officials_list_uses_the_same_number_of_queries_for_many_accounts(people, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(people.commune)
+    with CaptureQueriesContext(connection) as few:
+        client.get("/accounts/users/")
+    for i in range(20):
+        user_create(
+            actor=None,
+            username=f"xa.them{i}",
+            password="x",
+            unit=people.commune.unit,
+            roles=["commune_reporter", "content_editor"],
+            check_password=False,
+        )
+    with CaptureQueriesContext(connection) as many:
+        html = client.get("/accounts/users/").content.decode()
+    assert "xa.them19" in html
+    assert len(many) == len(few)
