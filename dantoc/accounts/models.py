@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -35,7 +36,15 @@ class Role(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.localized_name
+
+    @property
+    def localized_name(self) -> str:
+        return (
+            self.name_en
+            if (get_language() or "vi").startswith("en") and self.name_en
+            else self.name
+        )
 
     @property
     def requires_2fa(self) -> bool:

@@ -55,6 +55,15 @@ def test_english_is_available_as_second_language(client):
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     html = client.get("/").content.decode()
     assert '<html lang="en">' in html
+    assert "Official sign-in" in html or "Sign in" in html
+    assert "Đăng nhập" not in html
+
+
+def test_english_pages_show_role_names_in_english(people, login):
+    client = login(people.commune)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get("/").content.decode()
+    assert "Commune reporter" in html
 
 
 def page_weight(client, path: str) -> int:
