@@ -61,6 +61,11 @@ INSTALLED_APPS = [
     "dantoc.programmes",
     "dantoc.accounts",
     "dantoc.audit",
+    "dantoc.indicators",
+    "dantoc.reporting",
+    "dantoc.notifications",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -213,6 +218,16 @@ SPECTACULAR_SETTINGS = {
         "UnitLevelEnum": "dantoc.geo.models.UnitLevel",
         "ComponentLevelEnum": "dantoc.programmes.models.ComponentLevel",
     },
+}
+
+# Background work (django-tasks): the database backend needs nothing extra on one machine;
+# run `python manage.py db_worker` beside the web server to execute queued tasks.
+TASKS = {
+    "default": {
+        "BACKEND": env_str(
+            "DANTOC_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"
+        ),
+    }
 }
 
 EMAIL_BACKEND = env_str("DANTOC_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

@@ -1,0 +1,2 @@
+app_name = "notifications_api"
+urlpatterns: list = []
