@@ -2,11 +2,16 @@ from django.core.management.base import BaseCommand, CommandError
 
 from dantoc.core.errors import ImportRejected
 from dantoc.geo.services import DATA_DIR, ethnic_groups_load, units_load
+from dantoc.indicators.services import indicator_catalogue_load
 from dantoc.programmes.services import catalogue_load
+from dantoc.reporting.services import forms_load
 
 
 class Command(BaseCommand):
-    help = "Nạp dữ liệu tham chiếu: đơn vị hành chính, dân tộc, danh mục chương trình (idempotent)."
+    help = (
+        "Nạp dữ liệu tham chiếu: đơn vị hành chính, dân tộc, danh mục chương trình, chỉ tiêu, "
+        "biểu mẫu báo cáo (idempotent)."
+    )
 
     def handle(self, *args, **options):
         try:
@@ -19,11 +24,15 @@ class Command(BaseCommand):
                 programmes_csv=DATA_DIR / "programmes" / "programmes.csv",
                 catalogue_csv=DATA_DIR / "programmes" / "catalogue.csv",
             )
+            indicators = indicator_catalogue_load(path=DATA_DIR / "indicators" / "ntp1719.json")
+            forms = forms_load(directory=DATA_DIR / "forms")
         except ImportRejected as exc:
             raise CommandError(str(exc)) from exc
         for label, result in (
             ("units", units),
             ("ethnic groups", groups),
             ("catalogue", catalogue),
+            ("indicators", indicators),
+            ("forms", forms),
         ):
             self.stdout.write(f"{label}: {result.as_dict()}")

@@ -1,0 +1,390 @@
+"""Report forms (biểu mẫu), periods, data values with their history, and submissions."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from dantoc.geo.models import UnitLevel
+from dantoc.indicators.models import LocalizedNameMixin
+
+
+class PeriodKindChoices(models.TextChoices):
+    YEAR = "year", _("Năm")
+    SEMESTER = "semester", _("6 tháng")
+    QUARTER = "quarter", _("Quý")
+    MONTH = "month", _("Tháng")
+    CUMULATIVE = "cumulative", _("Luỹ kế từ đầu năm")
+
+
+class PeriodType(LocalizedNameMixin, models.Model):
+    """How period ids map to dates: calendar periods, or Vietnamese cut-off windows (a month
+    from the 15th of the previous month to the 14th), or an N-month cumulative report."""
+
+    code = models.CharField(_("mã"), max_length=32, unique=True)
+    name = models.CharField(_("tên"), max_length=120)
+    name_en = models.CharField(_("tên tiếng Anh"), max_length=120, blank=True)
+    kind = models.CharField(_("loại kỳ"), max_length=12, choices=PeriodKindChoices.choices)
+    cutoff_day = models.PositiveSmallIntegerField(
+        _("ngày chốt số liệu"),
+        default=1,
+        help_text=_("1 = theo lịch; 15 = kỳ tính từ ngày 15 tháng trước đến ngày 14"),
+    )
+    cumulative_months = models.PositiveSmallIntegerField(
+        _("số tháng luỹ kế"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("loại kỳ báo cáo")
+        verbose_name_plural = _("các loại kỳ báo cáo")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cutoff_day__gte=1, cutoff_day__lte=28), name="period_type_cutoff_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def rule(self):
+        from dantoc.reporting.periods import PeriodKind, PeriodRule
+
+        return PeriodRule(
+            kind=PeriodKind(self.kind),
+            cutoff_day=self.cutoff_day,
+            cumulative_months=self.cumulative_months,
+        )
+
+
+class Period(models.Model):
+    period_type = models.ForeignKey(PeriodType, on_delete=models.PROTECT, related_name="periods")
+    code = models.CharField(_("mã kỳ"), max_length=12)
+    start_date = models.DateField(_("từ ngày"))
+    end_date = models.DateField(_("đến ngày"))
+
+    class Meta:
+        verbose_name = _("kỳ báo cáo")
+        verbose_name_plural = _("các kỳ báo cáo")
+        ordering = ["period_type_id", "start_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["period_type", "code"], name="period_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        from dantoc.reporting.periods import parse_period
+
+        return parse_period(self.code, self.period_type.rule()).label
+
+
+class FormStatus(models.TextChoices):
+    DRAFT = "draft", _("Bản nháp")
+    ACTIVE = "active", _("Đang dùng")
+    RETIRED = "retired", _("Ngừng dùng")
+
+
+class ReportForm(LocalizedNameMixin, models.Model):
+    """One version of a report form. A published version is never edited: a change is a new
+    version, and each submission keeps the version it was filed on."""
+
+    code = models.CharField(_("mã biểu"), max_length=32)
+    version = models.PositiveSmallIntegerField(_("phiên bản"), default=1)
+    name = models.CharField(_("tên biểu"), max_length=400)
+    name_en = models.CharField(_("tên tiếng Anh"), max_length=400, blank=True)
+    status = models.CharField(
+        _("trạng thái"), max_length=8, choices=FormStatus.choices, default=FormStatus.DRAFT
+    )
+    period_type = models.ForeignKey(PeriodType, on_delete=models.PROTECT, related_name="forms")
+    reporting_level = models.CharField(
+        _("cấp báo cáo"), max_length=10, choices=UnitLevel.choices, default=UnitLevel.COMMUNE
+    )
+    programme = models.ForeignKey(
+        "programmes.Programme", null=True, blank=True, on_delete=models.PROTECT
+    )
+    legal_basis = models.CharField(_("căn cứ"), max_length=300, blank=True)
+    description = models.TextField(_("hướng dẫn"), blank=True)
+    opens_days_before_end = models.PositiveSmallIntegerField(
+        _("mở nhập trước cuối kỳ (ngày)"), default=15
+    )
+    locks_days_after_end = models.PositiveSmallIntegerField(
+        _("khoá nhập sau cuối kỳ (ngày)"), default=60
+    )
+    valid_from_period_start = models.DateField(
+        _("áp dụng cho kỳ bắt đầu từ"), null=True, blank=True
+    )
+    # SHA-256 of the definition it was built from: loading an unchanged file changes nothing,
+    # loading a changed one makes a new version.
+    definition_hash = models.CharField(max_length=64, blank=True, editable=False)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("biểu mẫu báo cáo")
+        verbose_name_plural = _("các biểu mẫu báo cáo")
+        ordering = ["code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="report_form_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} v{self.version}: {self.name}"
+
+    def opens_on(self, period: Period) -> datetime.date:
+        return period.end_date - datetime.timedelta(days=self.opens_days_before_end)
+
+    def locks_after(self, period: Period) -> datetime.date:
+        """The last day values can be entered."""
+        return period.end_date + datetime.timedelta(days=self.locks_days_after_end)
+
+
+class FormDeadline(models.Model):
+    """When each level must have submitted, counted in days after the period ends."""
+
+    form = models.ForeignKey(ReportForm, on_delete=models.CASCADE, related_name="deadlines")
+    level = models.CharField(_("cấp"), max_length=10, choices=UnitLevel.choices)
+    days_after_end = models.PositiveSmallIntegerField(_("số ngày sau cuối kỳ"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["form", "level"], name="form_deadline_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.form.code} {self.level} +{self.days_after_end}"
+
+
+class FormSection(models.Model):
+    form = models.ForeignKey(ReportForm, on_delete=models.CASCADE, related_name="sections")
+    order = models.PositiveSmallIntegerField(default=0)
+    code = models.CharField(max_length=32)
+    title = models.CharField(_("tiêu đề"), max_length=400)
+    title_en = models.CharField(max_length=400, blank=True)
+
+    class Meta:
+        ordering = ["form_id", "order"]
+        constraints = [models.UniqueConstraint(fields=["form", "code"], name="form_section_unique")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class FormColumn(models.Model):
+    """A column fixes some category options and, optionally, the indicator of its cells."""
+
+    section = models.ForeignKey(FormSection, on_delete=models.CASCADE, related_name="columns")
+    order = models.PositiveSmallIntegerField(default=0)
+    code = models.CharField(max_length=32)
+    label = models.CharField(_("tên cột"), max_length=200)
+    label_en = models.CharField(max_length=200, blank=True)
+    indicator = models.ForeignKey(
+        "indicators.Indicator", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    options = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["section_id", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["section", "code"], name="form_column_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class FormRow(models.Model):
+    """A row fixes some category options and, optionally, the indicator of its cells; a cell's
+    indicator comes from its row or its column (exactly one of them), its options from both."""
+
+    section = models.ForeignKey(FormSection, on_delete=models.CASCADE, related_name="rows")
+    order = models.PositiveSmallIntegerField(default=0)
+    code = models.CharField(max_length=48)
+    label = models.CharField(_("tên dòng"), max_length=400)
+    label_en = models.CharField(max_length=400, blank=True)
+    indicator = models.ForeignKey(
+        "indicators.Indicator", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    options = models.JSONField(default=dict, blank=True)
+    # Rows a reporter rarely fills (one row per ethnic group) are folded away until used.
+    optional = models.BooleanField(default=False)
+    min_value = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
+    max_value = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
+
+    class Meta:
+        ordering = ["section_id", "order"]
+        constraints = [models.UniqueConstraint(fields=["section", "code"], name="form_row_unique")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class RuleOperator(models.TextChoices):
+    EQ = "==", "="
+    NE = "!=", "≠"
+    LT = "<", "<"
+    LE = "<=", "≤"
+    GT = ">", ">"
+    GE = ">=", "≥"
+    COMPULSORY_PAIR = "compulsory_pair", _("cặp bắt buộc")
+    EXCLUSIVE_PAIR = "exclusive_pair", _("cặp loại trừ")
+
+
+class RuleImportance(models.TextChoices):
+    ERROR = "error", _("Lỗi (chặn nộp báo cáo)")
+    WARNING = "warning", _("Cảnh báo")
+
+
+class ValidationRule(models.Model):
+    """``left operator right`` over expressions such as ``#{VON_GN} - #{VON_GIAO:NGUON=TW}``."""
+
+    form = models.ForeignKey(ReportForm, on_delete=models.CASCADE, related_name="rules")
+    code = models.CharField(max_length=48)
+    left = models.CharField(_("vế trái"), max_length=1000)
+    operator = models.CharField(_("phép so sánh"), max_length=16, choices=RuleOperator.choices)
+    right = models.CharField(_("vế phải"), max_length=1000)
+    importance = models.CharField(
+        max_length=8, choices=RuleImportance.choices, default=RuleImportance.ERROR
+    )
+    message = models.CharField(_("thông báo"), max_length=400)
+    message_en = models.CharField(max_length=400, blank=True)
+
+    class Meta:
+        ordering = ["form_id", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["form", "code"], name="validation_rule_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.left} {self.operator} {self.right}"
+
+
+class DataValue(models.Model):
+    indicator = models.ForeignKey(
+        "indicators.Indicator", on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey("geo.Unit", on_delete=models.PROTECT, related_name="+")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+")
+    options_key = models.CharField(max_length=200, blank=True, default="")
+    options = models.JSONField(default=dict, blank=True)
+    value = models.CharField(max_length=2000)
+    numeric = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
+    comment = models.CharField(max_length=1000, blank=True, default="")
+    deleted = models.BooleanField(default=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "unit", "period", "options_key"], name="data_value_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["unit", "period"], name="data_value_unit_period")]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.indicator_id}/{self.unit_id}/{self.period_id}/{self.options_key}={self.value}"
+        )
+
+
+class ValueSource(models.TextChoices):
+    WEB = "web", _("Nhập trên web")
+    XLSX = "xlsx", _("Tệp Excel")
+    API = "api", _("API")
+
+
+class DataValueChange(models.Model):
+    """Every change of a value: who, when, old → new, and through which channel."""
+
+    data_value = models.ForeignKey(DataValue, on_delete=models.CASCADE, related_name="changes")
+    old_value = models.CharField(max_length=2000, blank=True)
+    new_value = models.CharField(max_length=2000, blank=True)
+    old_comment = models.CharField(max_length=1000, blank=True)
+    new_comment = models.CharField(max_length=1000, blank=True)
+    deleted = models.BooleanField(default=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    source = models.CharField(max_length=8, choices=ValueSource.choices)
+
+    class Meta:
+        ordering = ["data_value_id", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.old_value} → {self.new_value}"
+
+
+class SubmissionStatus(models.TextChoices):
+    DRAFT = "draft", _("Đang nhập")
+    SUBMITTED = "submitted", _("Đã nộp, chờ duyệt")
+    APPROVED = "approved", _("Đã duyệt")
+    RETURNED = "returned", _("Bị trả lại")
+    WAIVED = "waived", _("Miễn báo cáo")
+
+
+LOCKED_STATUSES = {SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED, SubmissionStatus.WAIVED}
+
+
+class Submission(models.Model):
+    """A unit's report for one form and period, and where it stands in the approval chain."""
+
+    form = models.ForeignKey(ReportForm, on_delete=models.PROTECT, related_name="submissions")
+    form_code = models.CharField(max_length=32)
+    unit = models.ForeignKey("geo.Unit", on_delete=models.PROTECT, related_name="+")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        max_length=10, choices=SubmissionStatus.choices, default=SubmissionStatus.DRAFT
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_approved_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(_("lý do"), max_length=1000, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["form_code", "unit", "period"], name="submission_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["form_code", "period", "status"], name="submission_state")]
+
+    def __str__(self) -> str:
+        return f"{self.form_code} {self.unit_id} {self.period_id} {self.status}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status in LOCKED_STATUSES
+
+
+class SubmissionEvent(models.Model):
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=16)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["submission_id", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.at:%d/%m/%Y %H:%M}"

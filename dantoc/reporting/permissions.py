@@ -1,0 +1,34 @@
+"""Who may enter, submit, review and see reports. Built on the unit-subtree rule of accounts."""
+
+from __future__ import annotations
+
+from dantoc.accounts.models import RoleCode
+from dantoc.accounts.permissions import can_approve_for, unit_in_scope
+from dantoc.geo.models import Unit, UnitLevel
+
+ENTRY_ROLE = {
+    UnitLevel.COMMUNE: RoleCode.COMMUNE_REPORTER,
+    UnitLevel.DISTRICT: RoleCode.DISTRICT_OFFICER,
+    UnitLevel.PROVINCE: RoleCode.PROVINCE_OFFICER,
+}
+
+
+def can_enter(user, unit: Unit) -> bool:
+    """Officials enter and submit their own unit's reports (a commune reporter for the commune,
+    a province officer for the province's consolidated report)."""
+    role = ENTRY_ROLE.get(unit.level)
+    return (
+        user.is_authenticated
+        and role is not None
+        and user.unit_id == unit.pk
+        and user.has_role(role)
+    )
+
+
+def can_view_report(user, unit: Unit) -> bool:
+    return user.is_authenticated and unit_in_scope(user, unit)
+
+
+def can_review(user, unit: Unit) -> bool:
+    """Approve, return, reopen or waive a unit's report: officers of a unit above it."""
+    return can_approve_for(user, unit)

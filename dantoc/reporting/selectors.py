@@ -1,0 +1,318 @@
+"""Reads of the reporting system. Pages, Excel, the API and analytics share these."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from dantoc.geo.models import LEVEL_DEPTH, Unit, UnitLevel
+from dantoc.geo.selectors import valid_on_q
+from dantoc.indicators.models import Indicator
+from dantoc.indicators.values import options_key
+from dantoc.reporting.models import (
+    DataValue,
+    DataValueChange,
+    FormStatus,
+    Period,
+    ReportForm,
+    Submission,
+    SubmissionStatus,
+)
+from dantoc.reporting.periods import Period as PeriodWindow
+from dantoc.reporting.periods import period_containing
+
+
+@dataclass(frozen=True)
+class Cell:
+    key: str  # "r<row id>c<column id>", the input's name on the page and in Excel
+    indicator: Indicator
+    options: dict[str, str]
+    options_key: str
+    row_id: int
+    column_id: int
+    min_value: Decimal | None
+    max_value: Decimal | None
+
+
+@dataclass
+class LayoutRow:
+    id: int
+    code: str
+    label: str
+    optional: bool
+    cells: list[Cell | None] = field(default_factory=list)
+
+
+@dataclass
+class LayoutSection:
+    id: int
+    code: str
+    title: str
+    columns: list  # FormColumn
+    rows: list[LayoutRow]
+
+
+@dataclass
+class FormLayout:
+    form: ReportForm
+    sections: list[LayoutSection]
+    cells: dict[str, Cell]
+    by_value_key: dict[tuple[int, str], Cell]
+    indicators: dict[int, Indicator]
+
+    def cell_for(self, indicator_id: int, key: str) -> Cell | None:
+        return self.by_value_key.get((indicator_id, key))
+
+
+def form_layout(form: ReportForm) -> FormLayout:
+    """The grid of a form version: every cell with its indicator and options (5 queries)."""
+    sections = list(form.sections.order_by("order").prefetch_related("rows", "columns"))
+    indicator_ids = set()
+    for section in sections:
+        for item in list(section.rows.all()) + list(section.columns.all()):
+            if item.indicator_id:
+                indicator_ids.add(item.indicator_id)
+    indicators = Indicator.objects.prefetch_related("categories").in_bulk(indicator_ids)
+    cells: dict[str, Cell] = {}
+    by_value_key: dict[tuple[int, str], Cell] = {}
+    layout_sections = []
+    for section in sections:
+        columns = sorted(section.columns.all(), key=lambda c: c.order)
+        rows = []
+        for row in sorted(section.rows.all(), key=lambda r: r.order):
+            layout_row = LayoutRow(row.id, row.code, row.label, row.optional)
+            for column in columns:
+                indicator = indicators.get(row.indicator_id or column.indicator_id)
+                merged = {**row.options, **column.options}
+                cell = None
+                if indicator is not None:
+                    wanted = {c.code for c in indicator.categories.all()}
+                    if set(merged) == wanted:
+                        key = options_key(merged)
+                        cell = Cell(
+                            key=f"r{row.id}c{column.id}",
+                            indicator=indicator,
+                            options=merged,
+                            options_key=key,
+                            row_id=row.id,
+                            column_id=column.id,
+                            min_value=row.min_value,
+                            max_value=row.max_value,
+                        )
+                        cells[cell.key] = cell
+                        by_value_key[(indicator.pk, key)] = cell
+                layout_row.cells.append(cell)
+            rows.append(layout_row)
+        layout_sections.append(
+            LayoutSection(section.id, section.code, section.title, columns, rows)
+        )
+    return FormLayout(form, layout_sections, cells, by_value_key, indicators)
+
+
+def active_forms() -> QuerySet[ReportForm]:
+    return ReportForm.objects.filter(status=FormStatus.ACTIVE).select_related("period_type")
+
+
+def form_get(*, code: str, version: int | None = None) -> ReportForm | None:
+    forms = ReportForm.objects.select_related("period_type", "programme").filter(code=code)
+    if version is not None:
+        return forms.filter(version=version).first()
+    return forms.filter(status=FormStatus.ACTIVE).order_by("-version").first()
+
+
+def period_window(period: Period) -> PeriodWindow:
+    from dantoc.reporting.periods import parse_period
+
+    return parse_period(period.code, period.period_type.rule())
+
+
+def current_period(form: ReportForm, *, today: datetime.date | None = None) -> PeriodWindow:
+    """The latest period of the form whose entry window is open today (or the one just
+    ended, so a reporter finds the report they are due to file)."""
+    day = today or timezone.localdate()
+    rule = form.period_type.rule()
+    window = period_containing(day, rule)
+    if day < window.end - datetime.timedelta(days=form.opens_days_before_end):
+        from dantoc.reporting.periods import previous_period
+
+        window = previous_period(window, rule)
+    return window
+
+
+def reporting_units(*, form: ReportForm, period: Period, root: Unit) -> QuerySet[Unit]:
+    """Units of the form's reporting level under ``root`` that were in force when the period
+    ended: the hierarchy of the period, not today's."""
+    return Unit.objects.filter(
+        valid_on_q(period.end_date),
+        level=form.reporting_level,
+        path__startswith=root.path,
+    )
+
+
+def approval_parent(unit: Unit) -> Unit | None:
+    """The unit above in the approval chain: district where it existed, else province; the
+    ministry (the country) approves provinces."""
+    return unit.parent
+
+
+def chain_levels(form: ReportForm, period: Period) -> list[str]:
+    """Levels that hold a submission for the form and period, bottom-up (the country last is
+    not included: it approves, it does not report)."""
+    depth = LEVEL_DEPTH[UnitLevel(form.reporting_level)]
+    levels = [UnitLevel.COMMUNE, UnitLevel.DISTRICT, UnitLevel.PROVINCE]
+    if period.end_date >= datetime.date(2025, 7, 1):
+        levels.remove(UnitLevel.DISTRICT)
+    return [lv for lv in levels if LEVEL_DEPTH[lv] <= depth]
+
+
+def values_for(*, layout: FormLayout, unit: Unit, period: Period) -> dict[str, DataValue]:
+    """Current values of a report keyed by cell key."""
+    rows = DataValue.objects.filter(
+        unit=unit, period=period, indicator_id__in=list(layout.indicators), deleted=False
+    )
+    result = {}
+    for value in rows:
+        cell = layout.cell_for(value.indicator_id, value.options_key)
+        if cell is not None:
+            result[cell.key] = value
+    return result
+
+
+def rule_values(*, layout: FormLayout, values: dict[str, DataValue]):
+    """The numbers the validation rules see, by indicator code."""
+    grouped: dict[str, list] = defaultdict(list)
+    for key, value in values.items():
+        if value.numeric is not None:
+            cell = layout.cells[key]
+            grouped[cell.indicator.code].append((cell.options, value.numeric))
+    return grouped
+
+
+def submission_for(*, form: ReportForm, unit: Unit, period: Period) -> Submission | None:
+    return (
+        Submission.objects.select_related("submitted_by", "decided_by", "form")
+        .filter(form_code=form.code, unit=unit, period=period)
+        .first()
+    )
+
+
+def changes_since_approval(*, submission: Submission, layout: FormLayout) -> int:
+    """How many value changes happened after the last approval (shown beside the status)."""
+    if submission.last_approved_at is None:
+        return 0
+    return DataValueChange.objects.filter(
+        data_value__unit=submission.unit_id,
+        data_value__period=submission.period_id,
+        data_value__indicator_id__in=list(layout.indicators),
+        at__gt=submission.last_approved_at,
+    ).count()
+
+
+def value_history(*, data_value: DataValue) -> QuerySet[DataValueChange]:
+    return data_value.changes.select_related("actor").order_by("-at", "-id")
+
+
+def deadline_for(form: ReportForm, level: str, period: Period) -> datetime.date | None:
+    for deadline in form.deadlines.all():
+        if deadline.level == level:
+            return period.end_date + datetime.timedelta(days=deadline.days_after_end)
+    return None
+
+
+@dataclass
+class CompletenessRow:
+    unit: Unit
+    expected: int = 0
+    submitted: int = 0
+    approved: int = 0
+    on_time: int = 0
+    late: int = 0
+    missing: int = 0
+    status: str | None = None  # for a reporting unit itself
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.submitted / self.expected, 1) if self.expected else 0.0
+
+
+@dataclass
+class Completeness:
+    form: ReportForm
+    period: Period
+    root: Unit
+    total: CompletenessRow
+    rows: list[CompletenessRow]
+    deadline: datetime.date | None
+    as_of: datetime.datetime
+
+
+DONE = {SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED}
+
+
+def completeness(*, form: ReportForm, period: Period, root: Unit) -> Completeness:
+    """Expected, submitted, on time, late, missing under ``root``, per child of ``root``.
+
+    Two queries whatever the size of the tree: the reporting units (id, path) and their
+    submissions; everything else is counted in memory (3,321 communes take milliseconds).
+    """
+    deadline = deadline_for(form, form.reporting_level, period)
+    units = list(reporting_units(form=form, period=period, root=root).values_list("id", "path"))
+    status_by_unit = {
+        unit_id: (status, submitted_at)
+        for unit_id, status, submitted_at in Submission.objects.filter(
+            form_code=form.code, period=period, unit__path__startswith=root.path
+        ).values_list("unit_id", "status", "submitted_at")
+    }
+    children = list(
+        Unit.objects.filter(parent=root).filter(valid_on_q(period.end_date)).order_by("code")
+    )
+    if root.level == form.reporting_level:
+        children = []
+    by_prefix = {child.path: CompletenessRow(child) for child in children}
+    total = CompletenessRow(root)
+    deadline_end = (
+        timezone.make_aware(datetime.datetime.combine(deadline, datetime.time.max))
+        if deadline
+        else None
+    )
+    for unit_id, path in units:
+        status, submitted_at = status_by_unit.get(unit_id, (None, None))
+        targets = [total]
+        # The child whose path is a prefix of this unit's path (paths are "/1/23/456/").
+        parts = path.strip("/").split("/")
+        for depth in range(1, len(parts) + 1):
+            prefix = "/" + "/".join(parts[:depth]) + "/"
+            row = by_prefix.get(prefix)
+            if row is not None:
+                targets.append(row)
+                if prefix == path:
+                    row.status = status
+                break
+        for row in targets:
+            row.expected += 1
+            if status in DONE:
+                row.submitted += 1
+                if status == SubmissionStatus.APPROVED:
+                    row.approved += 1
+                if deadline_end is None or (submitted_at and submitted_at <= deadline_end):
+                    row.on_time += 1
+                else:
+                    row.late += 1
+            elif status == SubmissionStatus.WAIVED:
+                row.expected -= 1
+            else:
+                row.missing += 1
+    return Completeness(
+        form=form,
+        period=period,
+        root=root,
+        total=total,
+        rows=[r for r in by_prefix.values() if r.expected or r.status],
+        deadline=deadline,
+        as_of=timezone.now(),
+    )

@@ -1,0 +1,797 @@
+"""Writes of the reporting system: form definitions, values, and the approval workflow."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from dantoc.accounts.models import RoleCode, User
+from dantoc.audit.services import audit_record
+from dantoc.core.errors import ImportRejected, RowError
+from dantoc.core.loading import LoadResult, upsert
+from dantoc.geo.models import Unit, UnitLevel
+from dantoc.geo.selectors import valid_on_q
+from dantoc.indicators.models import Indicator
+from dantoc.indicators.values import ValueError_, normalise_value
+from dantoc.programmes.models import Programme
+from dantoc.reporting import selectors
+from dantoc.reporting.models import (
+    LOCKED_STATUSES,
+    DataValue,
+    DataValueChange,
+    FormColumn,
+    FormDeadline,
+    FormRow,
+    FormSection,
+    FormStatus,
+    Period,
+    PeriodType,
+    ReportForm,
+    Submission,
+    SubmissionEvent,
+    SubmissionStatus,
+    ValidationRule,
+)
+from dantoc.reporting.periods import PeriodError, parse_period
+from dantoc.reporting.permissions import can_enter, can_review
+from dantoc.reporting.validation import ExpressionError, Violation, check_rules, references
+
+# --- periods -----------------------------------------------------------------------------
+
+
+def period_resolve(*, period_type: PeriodType, code: str) -> Period:
+    """The stored period for an id such as "2025Q3", created on first use.
+
+    Raises PeriodError (a ValueError with a message for people) for a malformed id.
+    """
+    window = parse_period(code.strip(), period_type.rule())
+    period, _ = Period.objects.get_or_create(
+        period_type=period_type,
+        code=window.code,
+        defaults={"start_date": window.start, "end_date": window.end},
+    )
+    return period
+
+
+# --- loading form definitions -------------------------------------------------------------
+
+
+@transaction.atomic
+def period_types_load(*, path: Path, actor=None) -> LoadResult:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    result = LoadResult()
+    existing = {p.code: p for p in PeriodType.objects.all()}
+    for item in data["period_types"]:
+        upsert(
+            existing,
+            item["code"],
+            PeriodType,
+            {"code": item["code"]},
+            {
+                "name": item["name"],
+                "name_en": item.get("name_en", ""),
+                "kind": item["kind"],
+                "cutoff_day": item.get("cutoff_day", 1),
+                "cumulative_months": item.get("cumulative_months"),
+            },
+            result,
+        )
+    return result
+
+
+def _definition_hash(definition: dict) -> str:
+    return hashlib.sha256(
+        json.dumps(definition, sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()
+
+
+def form_check_definition(definition: dict) -> list[RowError]:
+    """Problems in a form definition, located by section and row, before anything is saved."""
+    errors: list[RowError] = []
+    indicators = {
+        i.code: i for i in Indicator.objects.prefetch_related("categories", "categories__options")
+    }
+    if not PeriodType.objects.filter(code=definition.get("period_type", "")).exists():
+        errors.append(
+            RowError(0, "period_type", f"không có loại kỳ {definition.get('period_type')!r}")
+        )
+    if definition.get("reporting_level") not in (
+        UnitLevel.COMMUNE,
+        UnitLevel.DISTRICT,
+        UnitLevel.PROVINCE,
+    ):
+        errors.append(
+            RowError(0, "reporting_level", "cấp báo cáo phải là commune, district hoặc province")
+        )
+    for s_index, section in enumerate(definition.get("sections", []), start=1):
+        sheet = section.get("code", str(s_index))
+        for r_index, row in enumerate(section.get("rows", []), start=1):
+            for c_index, column in enumerate(section.get("columns", []), start=1):
+                code = row.get("indicator") or column.get("indicator")
+                if row.get("indicator") and column.get("indicator"):
+                    errors.append(
+                        RowError(
+                            r_index, column["code"], "dòng và cột cùng chỉ định chỉ tiêu", sheet
+                        )
+                    )
+                    continue
+                indicator = indicators.get(code or "")
+                if indicator is None:
+                    errors.append(
+                        RowError(
+                            r_index,
+                            column.get("code", str(c_index)),
+                            f"không có chỉ tiêu {code!r}",
+                            sheet,
+                        )
+                    )
+                    continue
+                merged = {**row.get("options", {}), **column.get("options", {})}
+                categories = {c.code: c for c in indicator.categories.all()}
+                if set(merged) != set(categories):
+                    errors.append(
+                        RowError(
+                            r_index,
+                            column["code"],
+                            f"phân tổ {sorted(merged)} không khớp chỉ tiêu {code} {sorted(categories)}",
+                            sheet,
+                        )
+                    )
+                    continue
+                for cat, opt in merged.items():
+                    if opt not in {o.code for o in categories[cat].options.all()}:
+                        errors.append(
+                            RowError(r_index, column["code"], f"không có mục {cat}={opt}", sheet)
+                        )
+    for index, rule in enumerate(definition.get("rules", []), start=1):
+        try:
+            for ref in references(rule["left"]) + references(rule["right"]):
+                if ref.indicator not in indicators:
+                    errors.append(
+                        RowError(
+                            index,
+                            "rules",
+                            f"quy tắc {rule['code']}: không có chỉ tiêu {ref.indicator}",
+                        )
+                    )
+        except ExpressionError as exc:
+            errors.append(RowError(index, "rules", str(exc)))
+    return errors
+
+
+@transaction.atomic
+def form_define(*, definition: dict, actor=None, publish: bool = True) -> tuple[ReportForm, bool]:
+    """Create a form version from its definition (a dict, as in data/forms/*.json).
+
+    Returns (form, created). The same definition loaded again creates nothing. A changed
+    definition of a code that already has versions becomes the next version, and the
+    previous active version is retired: reports already filed keep the version they used.
+    """
+    errors = form_check_definition(definition)
+    if errors:
+        raise ImportRejected(errors)
+    digest = _definition_hash(definition)
+    versions = ReportForm.objects.filter(code=definition["code"]).order_by("-version")
+    latest = versions.first()
+    if latest is not None and latest.definition_hash == digest:
+        return latest, False
+    programme = None
+    if definition.get("programme"):
+        programme = Programme.objects.filter(code=definition["programme"]).first()
+    form = ReportForm.objects.create(
+        code=definition["code"],
+        version=(latest.version + 1) if latest else 1,
+        name=definition["name"],
+        name_en=definition.get("name_en", ""),
+        status=FormStatus.DRAFT,
+        period_type=PeriodType.objects.get(code=definition["period_type"]),
+        reporting_level=definition["reporting_level"],
+        programme=programme,
+        legal_basis=definition.get("legal_basis", ""),
+        description=definition.get("description", ""),
+        opens_days_before_end=definition.get("opens_days_before_end", 15),
+        locks_days_after_end=definition.get("locks_days_after_end", 60),
+        definition_hash=digest,
+    )
+    indicators = {i.code: i for i in Indicator.objects.all()}
+    for level, days in definition.get("deadlines", {}).items():
+        FormDeadline.objects.create(form=form, level=level, days_after_end=days)
+    for s_order, s in enumerate(definition.get("sections", []), start=1):
+        section = FormSection.objects.create(
+            form=form,
+            order=s_order,
+            code=s["code"],
+            title=s["title"],
+            title_en=s.get("title_en", ""),
+        )
+        FormColumn.objects.bulk_create(
+            FormColumn(
+                section=section,
+                order=order,
+                code=c["code"],
+                label=c["label"],
+                label_en=c.get("label_en", ""),
+                indicator=indicators.get(c.get("indicator") or ""),
+                options=c.get("options", {}),
+            )
+            for order, c in enumerate(s.get("columns", []), start=1)
+        )
+        FormRow.objects.bulk_create(
+            FormRow(
+                section=section,
+                order=order,
+                code=r["code"],
+                label=r["label"],
+                label_en=r.get("label_en", ""),
+                indicator=indicators.get(r.get("indicator") or ""),
+                options=r.get("options", {}),
+                optional=r.get("optional", False),
+                min_value=r.get("min_value"),
+                max_value=r.get("max_value"),
+            )
+            for order, r in enumerate(s.get("rows", []), start=1)
+        )
+    ValidationRule.objects.bulk_create(
+        ValidationRule(
+            form=form,
+            code=r["code"],
+            left=r["left"],
+            operator=r["operator"],
+            right=r["right"],
+            importance=r.get("importance", "error"),
+            message=r["message"],
+            message_en=r.get("message_en", ""),
+        )
+        for r in definition.get("rules", [])
+    )
+    audit_record(
+        actor=actor,
+        action="reporting.form_define",
+        obj=form,
+        after={"code": form.code, "version": form.version, "hash": digest},
+    )
+    if publish:
+        form_publish(actor=actor, form=form)
+    return form, True
+
+
+@transaction.atomic
+def form_publish(*, actor, form: ReportForm) -> ReportForm:
+    """Make this version the active one; the previous active version is retired."""
+    previous = list(
+        ReportForm.objects.select_for_update()
+        .filter(code=form.code, status=FormStatus.ACTIVE)
+        .exclude(pk=form.pk)
+    )
+    for old in previous:
+        old.status = FormStatus.RETIRED
+        old.save(update_fields=["status"])
+    form.status = FormStatus.ACTIVE
+    form.published_at = timezone.now()
+    form.save(update_fields=["status", "published_at"])
+    audit_record(
+        actor=actor,
+        action="reporting.form_publish",
+        obj=form,
+        before={"retired": [f.version for f in previous]},
+        after={"version": form.version},
+    )
+    return form
+
+
+def forms_load(*, directory: Path, actor=None) -> LoadResult:
+    result = LoadResult()
+    period_types_load(path=directory / "period_types.json", actor=actor)
+    for path in sorted(directory.glob("bm*.json")):
+        _, created = form_define(
+            definition=json.loads(path.read_text(encoding="utf-8")), actor=actor
+        )
+        if created:
+            result.created += 1
+        else:
+            result.unchanged += 1
+    return result
+
+
+# --- entering values ------------------------------------------------------------------------
+
+
+class ReportClosed(Exception):
+    """The report cannot be changed now (period not open, locked, or report submitted)."""
+
+
+@dataclass(frozen=True)
+class CellInput:
+    key: str
+    value: object | None  # None or "" deletes the value
+    comment: str | None = None  # None leaves the comment as it is
+
+
+@dataclass
+class CellOutcome:
+    key: str
+    status: str  # saved | unchanged | deleted | error
+    value: str = ""
+    message: str = ""
+    warning: str = ""
+
+
+@dataclass
+class SaveResult:
+    cells: list[CellOutcome] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for c in self.cells if c.status == status)
+
+    @property
+    def errors(self) -> list[CellOutcome]:
+        return [c for c in self.cells if c.status == "error"]
+
+
+def entry_closed_reason(
+    *, form: ReportForm, period: Period, submission: Submission | None, today: datetime.date
+) -> str | None:
+    opens = form.opens_on(period)
+    if today < opens:
+        return f"Kỳ báo cáo {period.code} chưa mở nhập (mở từ {opens:%d/%m/%Y})."
+    if today > form.locks_after(period):
+        return f"Kỳ báo cáo {period.code} đã khoá nhập từ {form.locks_after(period):%d/%m/%Y}."
+    if submission is not None and submission.status in LOCKED_STATUSES:
+        return f"Báo cáo đang ở trạng thái “{submission.get_status_display()}”: không sửa được."
+    return None
+
+
+def _submission_locked(form: ReportForm, unit: Unit, period: Period) -> Submission:
+    """Get or create the unit's submission and lock its row for this transaction."""
+    try:
+        with transaction.atomic():
+            Submission.objects.get_or_create(
+                form_code=form.code, unit=unit, period=period, defaults={"form": form}
+            )
+    except IntegrityError:
+        pass  # created at the same moment by a concurrent request
+    return Submission.objects.select_for_update().get(form_code=form.code, unit=unit, period=period)
+
+
+@transaction.atomic
+def datavalues_save(
+    *,
+    actor: User,
+    form: ReportForm,
+    unit: Unit,
+    period: Period,
+    inputs: Iterable[CellInput],
+    source: str,
+    decimal_comma: bool = True,
+    all_or_nothing: bool = False,
+    today: datetime.date | None = None,
+    locate=None,
+) -> SaveResult:
+    """Save cells of one report (web autosave, the entry page, an Excel upload).
+
+    Every value is checked against its indicator; with ``all_or_nothing`` one bad cell
+    rejects the whole batch (``ImportRejected``; ``locate(key)`` gives the RowError fields
+    ``row``, ``column`` and ``sheet`` of a cell, so an Excel error names where it is),
+    otherwise the good cells are saved and each bad one reported. Each change keeps its
+    history row. Saving the same values again changes nothing.
+    """
+    if not can_enter(actor, unit):
+        raise PermissionDenied("Bạn không được nhập số liệu cho đơn vị này.")
+    if form.reporting_level != unit.level or not unit.is_valid_on(period.end_date):
+        raise ValidationError("Đơn vị này không báo cáo biểu này trong kỳ này.")
+    submission = _submission_locked(form, unit, period)
+    reason = entry_closed_reason(
+        form=form, period=period, submission=submission, today=today or timezone.localdate()
+    )
+    if reason:
+        raise ReportClosed(reason)
+    layout = selectors.form_layout(form)
+    inputs = list(inputs)
+    existing = {
+        (v.indicator_id, v.options_key): v
+        for v in DataValue.objects.select_for_update().filter(
+            unit=unit, period=period, indicator_id__in=list(layout.indicators)
+        )
+    }
+    result = SaveResult()
+    planned = []
+    for item in inputs:
+        cell = layout.cells.get(item.key)
+        if cell is None:
+            result.cells.append(
+                CellOutcome(item.key, "error", message="Ô không có trong biểu mẫu.")
+            )
+            continue
+        raw = item.value
+        if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+            planned.append((item, cell, None, None))
+            continue
+        try:
+            text, number = normalise_value(
+                cell.indicator.value_type, raw, decimal_comma=decimal_comma
+            )
+        except ValueError_ as exc:
+            result.cells.append(CellOutcome(item.key, "error", value=str(raw), message=str(exc)))
+            continue
+        planned.append((item, cell, text, number))
+    if all_or_nothing and result.errors:
+        locate = locate or (lambda key: {"row": 0, "column": key})
+        raise ImportRejected([RowError(message=c.message, **locate(c.key)) for c in result.errors])
+    changes = []
+    now = timezone.now()
+    for item, cell, text, number in planned:
+        current = existing.get((cell.indicator.pk, cell.options_key))
+        comment = item.comment
+        if text is None:
+            if current is None or current.deleted:
+                result.cells.append(CellOutcome(item.key, "unchanged"))
+                continue
+            changes.append(
+                DataValueChange(
+                    data_value=current, old_value=current.value, new_value="",
+                    old_comment=current.comment, new_comment=current.comment, deleted=True,
+                    actor=actor, source=source,
+                )
+            )  # fmt: skip
+            current.deleted = True
+            current.updated_by = actor
+            current.save(update_fields=["deleted", "updated_by", "updated_at"])
+            result.cells.append(CellOutcome(item.key, "deleted"))
+            continue
+        new_comment = current.comment if (comment is None and current) else (comment or "")
+        warning = _outlier_warning(cell, number)
+        if current is None:
+            current = DataValue(
+                indicator=cell.indicator, unit=unit, period=period,
+                options_key=cell.options_key, options=cell.options,
+                value=text, numeric=number, comment=new_comment, updated_by=actor,
+            )  # fmt: skip
+            try:
+                with transaction.atomic():
+                    current.save()
+            except IntegrityError:
+                # Another request created it a moment ago: take theirs and update it.
+                current = DataValue.objects.select_for_update().get(
+                    indicator=cell.indicator, unit=unit, period=period, options_key=cell.options_key
+                )
+            else:
+                existing[(cell.indicator.pk, cell.options_key)] = current
+                changes.append(
+                    DataValueChange(
+                        data_value=current, old_value="", new_value=text, old_comment="",
+                        new_comment=new_comment, actor=actor, source=source,
+                    )
+                )  # fmt: skip
+                result.cells.append(CellOutcome(item.key, "saved", value=text, warning=warning))
+                continue
+        if not current.deleted and current.value == text and current.comment == new_comment:
+            result.cells.append(CellOutcome(item.key, "unchanged", value=text, warning=warning))
+            continue
+        changes.append(
+            DataValueChange(
+                data_value=current,
+                old_value="" if current.deleted else current.value,
+                new_value=text,
+                old_comment=current.comment,
+                new_comment=new_comment,
+                actor=actor,
+                source=source,
+            )
+        )
+        current.value, current.numeric, current.comment = text, number, new_comment
+        current.deleted = False
+        current.updated_by = actor
+        current.updated_at = now
+        current.save(
+            update_fields=["value", "numeric", "comment", "deleted", "updated_by", "updated_at"]
+        )
+        result.cells.append(CellOutcome(item.key, "saved", value=text, warning=warning))
+    DataValueChange.objects.bulk_create(changes)
+    values = selectors.values_for(layout=layout, unit=unit, period=period)
+    result.violations = check_rules(
+        form.rules.all(), selectors.rule_values(layout=layout, values=values)
+    )
+    if changes:
+        audit_record(
+            actor=actor,
+            action="reporting.values_save",
+            object_type="reporting.submission",
+            object_id=str(submission.pk),
+            object_repr=f"{form.code} {period.code} {unit.name}",
+            unit=unit,
+            after={"source": source, "changes": len(changes)},
+        )
+    return result
+
+
+def _outlier_warning(cell, number: Decimal | None) -> str:
+    if number is None:
+        return ""
+    if cell.min_value is not None and number < cell.min_value:
+        return f"Giá trị nhỏ bất thường (thường không dưới {cell.min_value.normalize():f})."
+    if cell.max_value is not None and number > cell.max_value:
+        return f"Giá trị lớn bất thường (thường không quá {cell.max_value.normalize():f})."
+    return ""
+
+
+# --- workflow -------------------------------------------------------------------------------
+
+
+class SubmissionBlocked(Exception):
+    def __init__(self, message: str, violations: list[Violation] | None = None):
+        super().__init__(message)
+        self.violations = violations or []
+
+
+def _event(submission: Submission, action: str, actor, reason: str = "") -> None:
+    SubmissionEvent.objects.create(submission=submission, action=action, actor=actor, reason=reason)
+
+
+def reporting_children(*, form: ReportForm, unit: Unit, period: Period) -> list[Unit]:
+    """The units whose reports this unit's report consolidates, in the period's hierarchy."""
+    if unit.level == form.reporting_level:
+        return []
+    levels = selectors.chain_levels(form, period)
+    return list(Unit.objects.filter(valid_on_q(period.end_date), parent=unit, level__in=levels))
+
+
+def _unfinished_children(form: ReportForm, unit: Unit, period: Period) -> list[Unit]:
+    children = reporting_children(form=form, unit=unit, period=period)
+    done = set(
+        Submission.objects.filter(
+            form_code=form.code,
+            period=period,
+            unit__in=children,
+            status__in=[SubmissionStatus.APPROVED, SubmissionStatus.WAIVED],
+        ).values_list("unit_id", flat=True)
+    )
+    return [c for c in children if c.pk not in done]
+
+
+def _officers_above(unit: Unit) -> list[User]:
+    """Officers of the nearest unit above that has any (a district without accounts hands
+    over to its province)."""
+    roles = [RoleCode.DISTRICT_OFFICER, RoleCode.PROVINCE_OFFICER, RoleCode.MINISTRY_OFFICER]
+    parent = unit.parent
+    while parent is not None:
+        users = list(
+            User.objects.filter(unit=parent, is_active=True, roles__code__in=roles).distinct()
+        )
+        if users:
+            return users
+        parent = parent.parent
+    return []
+
+
+def _reporters_of(unit: Unit) -> list[User]:
+    from dantoc.reporting.permissions import ENTRY_ROLE
+
+    role = ENTRY_ROLE.get(unit.level)
+    return list(User.objects.filter(unit=unit, is_active=True, roles__code=role).distinct())
+
+
+def _notify_later(*, recipients, kind: str, title: str, body: str, url: str, unit, key: str):
+    def send():
+        from dantoc.notifications.services import notify
+
+        notify(
+            recipients=recipients, kind=kind, title=title, body=body, url=url, unit=unit,
+            dedupe_key=key,
+        )  # fmt: skip
+
+    transaction.on_commit(send)
+
+
+def _report_url(submission: Submission) -> str:
+    return f"/reporting/{submission.form_code}/{submission.period.code}/{submission.unit.code}/"
+
+
+@transaction.atomic
+def submission_submit(
+    *, actor: User, form: ReportForm, unit: Unit, period: Period, today: datetime.date | None = None
+) -> Submission:
+    if not can_enter(actor, unit):
+        raise PermissionDenied("Bạn không được nộp báo cáo của đơn vị này.")
+    submission = _submission_locked(form, unit, period)
+    if submission.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED):
+        return submission  # a repeated click or request changes nothing
+    if submission.status == SubmissionStatus.WAIVED:
+        raise SubmissionBlocked("Đơn vị được miễn báo cáo kỳ này.")
+    if today is None:
+        today = timezone.localdate()
+    if today > form.locks_after(period):
+        raise ReportClosed(f"Kỳ báo cáo {period.code} đã khoá.")
+    if unit.level == form.reporting_level:
+        layout = selectors.form_layout(form)
+        values = selectors.values_for(layout=layout, unit=unit, period=period)
+        violations = check_rules(
+            form.rules.all(), selectors.rule_values(layout=layout, values=values)
+        )
+        blocking = [v for v in violations if v.importance == "error"]
+        if blocking:
+            raise SubmissionBlocked("Báo cáo còn lỗi, hãy sửa trước khi nộp.", blocking)
+    else:
+        missing = _unfinished_children(form, unit, period)
+        if missing:
+            names = ", ".join(u.name for u in missing[:5])
+            more = f" và {len(missing) - 5} đơn vị khác" if len(missing) > 5 else ""
+            raise SubmissionBlocked(f"Chưa duyệt hoặc miễn báo cáo của: {names}{more}.")
+    before = submission.status
+    submission.status = SubmissionStatus.SUBMITTED
+    submission.submitted_at = timezone.now()
+    submission.submitted_by = actor
+    submission.reason = ""
+    submission.form = form
+    submission.save(
+        update_fields=["status", "submitted_at", "submitted_by", "reason", "form", "updated_at"]
+    )
+    _event(submission, "submit", actor)
+    audit_record(
+        actor=actor, action="reporting.submit", obj=submission, unit=unit,
+        before={"status": before}, after={"status": submission.status},
+    )  # fmt: skip
+    _notify_later(
+        recipients=_officers_above(unit),
+        kind="reporting.submitted",
+        title=f"{unit.name} đã nộp báo cáo {form.code} kỳ {period.code}",
+        body=f"{unit.name} đã nộp “{form.name}” kỳ {period.label}. Mời xem và duyệt.",
+        url=_report_url(submission),
+        unit=unit,
+        key=f"submitted:{submission.pk}:{submission.submitted_at.isoformat()}",
+    )
+    return submission
+
+
+def _decide_check(actor: User, submission: Submission) -> None:
+    if not can_review(actor, submission.unit):
+        raise PermissionDenied("Bạn không có quyền duyệt báo cáo của đơn vị này.")
+
+
+def _parent_submission(submission: Submission) -> Submission | None:
+    parent = submission.unit.parent
+    if parent is None:
+        return None
+    return Submission.objects.filter(
+        form_code=submission.form_code, period=submission.period, unit=parent
+    ).first()
+
+
+@transaction.atomic
+def submission_approve(*, actor: User, submission: Submission) -> Submission:
+    _decide_check(actor, submission)
+    submission = (
+        Submission.objects.select_for_update()
+        .select_related("unit", "period", "form")
+        .get(pk=submission.pk)
+    )
+    if submission.status == SubmissionStatus.APPROVED:
+        return submission
+    if submission.status != SubmissionStatus.SUBMITTED:
+        raise SubmissionBlocked("Chỉ duyệt được báo cáo đã nộp.")
+    missing = _unfinished_children(submission.form, submission.unit, submission.period)
+    if missing:
+        raise SubmissionBlocked("Còn đơn vị cấp dưới chưa được duyệt hoặc miễn báo cáo.")
+    now = timezone.now()
+    submission.status = SubmissionStatus.APPROVED
+    submission.decided_at = now
+    submission.decided_by = actor
+    submission.last_approved_at = now
+    submission.save(
+        update_fields=["status", "decided_at", "decided_by", "last_approved_at", "updated_at"]
+    )
+    _event(submission, "approve", actor)
+    audit_record(
+        actor=actor, action="reporting.approve", obj=submission, unit=submission.unit,
+        before={"status": SubmissionStatus.SUBMITTED}, after={"status": submission.status},
+    )  # fmt: skip
+    _notify_later(
+        recipients=_reporters_of(submission.unit),
+        kind="reporting.approved",
+        title=f"Báo cáo {submission.form_code} kỳ {submission.period.code} đã được duyệt",
+        body=f"Báo cáo “{submission.form.name}” kỳ {submission.period.label} của {submission.unit.name} đã được duyệt.",
+        url=_report_url(submission),
+        unit=submission.unit,
+        key=f"approved:{submission.pk}:{now.isoformat()}",
+    )
+    return submission
+
+
+@transaction.atomic
+def submission_return(*, actor: User, submission: Submission, reason: str) -> Submission:
+    """Send a submitted report back to its unit with the reason; reopening an approved one
+    is the same act (the parent's report must not be approved yet)."""
+    _decide_check(actor, submission)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Hãy ghi lý do trả lại."})
+    submission = (
+        Submission.objects.select_for_update()
+        .select_related("unit", "period", "form")
+        .get(pk=submission.pk)
+    )
+    if submission.status not in (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED):
+        raise SubmissionBlocked("Chỉ trả lại được báo cáo đã nộp hoặc đã duyệt.")
+    parent = _parent_submission(submission)
+    if parent is not None and parent.status in (
+        SubmissionStatus.SUBMITTED,
+        SubmissionStatus.APPROVED,
+    ):
+        raise SubmissionBlocked(
+            "Báo cáo tổng hợp của cấp trên đã nộp hoặc đã duyệt: hãy mở lại báo cáo đó trước."
+        )
+    before = submission.status
+    now = timezone.now()
+    submission.status = SubmissionStatus.RETURNED
+    submission.decided_at = now
+    submission.decided_by = actor
+    submission.reason = reason
+    submission.save(update_fields=["status", "decided_at", "decided_by", "reason", "updated_at"])
+    action = "reopen" if before == SubmissionStatus.APPROVED else "return"
+    _event(submission, action, actor, reason)
+    audit_record(
+        actor=actor, action=f"reporting.{action}", obj=submission, unit=submission.unit,
+        before={"status": before}, after={"status": submission.status, "reason": reason},
+    )  # fmt: skip
+    _notify_later(
+        recipients=_reporters_of(submission.unit),
+        kind="reporting.returned",
+        title=f"Báo cáo {submission.form_code} kỳ {submission.period.code} bị trả lại",
+        body=f"Lý do: {reason}",
+        url=_report_url(submission),
+        unit=submission.unit,
+        key=f"returned:{submission.pk}:{now.isoformat()}",
+    )
+    return submission
+
+
+@transaction.atomic
+def submission_waive(
+    *, actor: User, form: ReportForm, unit: Unit, period: Period, reason: str
+) -> Submission:
+    """Excuse a unit from this report (no programme activity, for example), explicitly."""
+    if not can_review(actor, unit):
+        raise PermissionDenied("Bạn không có quyền miễn báo cáo cho đơn vị này.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Hãy ghi lý do miễn báo cáo."})
+    submission = _submission_locked(form, unit, period)
+    if submission.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED):
+        raise SubmissionBlocked("Đơn vị đã nộp báo cáo: hãy duyệt hoặc trả lại.")
+    before = submission.status
+    submission.status = SubmissionStatus.WAIVED
+    submission.decided_at = timezone.now()
+    submission.decided_by = actor
+    submission.reason = reason
+    submission.save(update_fields=["status", "decided_at", "decided_by", "reason", "updated_at"])
+    _event(submission, "waive", actor, reason)
+    audit_record(
+        actor=actor, action="reporting.waive", obj=submission, unit=unit,
+        before={"status": before}, after={"status": submission.status, "reason": reason},
+    )  # fmt: skip
+    return submission
+
+
+__all__ = [
+    "CellInput",
+    "PeriodError",
+    "ReportClosed",
+    "SubmissionBlocked",
+    "datavalues_save",
+    "form_define",
+    "forms_load",
+    "period_resolve",
+    "submission_approve",
+    "submission_return",
+    "submission_submit",
+    "submission_waive",
+]
