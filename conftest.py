@@ -99,8 +99,16 @@ def sign_in(client, user, *, verify: bool = True) -> None:
 
 @pytest.fixture
 def login(client):
+    """Sign a persona in; the first call uses the test's ``client``, later calls get clients
+    of their own, so that two people can act in one test."""
+    from django.test import Client
+
+    used = []
+
     def _login(user, *, verify: bool = True):
-        sign_in(client, user, verify=verify)
-        return client
+        browser = client if not used else Client()
+        used.append(browser)
+        sign_in(browser, user, verify=verify)
+        return browser
 
     return _login

@@ -74,7 +74,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "dantoc.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "dantoc.notifications.context_processors.unread",
             ],
         },
     }
@@ -224,9 +225,7 @@ SPECTACULAR_SETTINGS = {
 # run `python manage.py db_worker` beside the web server to execute queued tasks.
 TASKS = {
     "default": {
-        "BACKEND": env_str(
-            "DANTOC_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"
-        ),
+        "BACKEND": env_str("DANTOC_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
 

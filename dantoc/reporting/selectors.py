@@ -131,17 +131,29 @@ def period_window(period: Period) -> PeriodWindow:
     return parse_period(period.code, period.period_type.rule())
 
 
-def current_period(form: ReportForm, *, today: datetime.date | None = None) -> PeriodWindow:
-    """The latest period of the form whose entry window is open today (or the one just
-    ended, so a reporter finds the report they are due to file)."""
+def open_periods(form: ReportForm, *, today: datetime.date | None = None) -> list[PeriodWindow]:
+    """The periods of the form whose entry window contains today, latest first; when none
+    is open, the next one to open (so a reporter always sees what is due or coming)."""
+    from dantoc.reporting.periods import next_period, previous_period
+
     day = today or timezone.localdate()
     rule = form.period_type.rule()
     window = period_containing(day, rule)
-    if day < window.end - datetime.timedelta(days=form.opens_days_before_end):
-        from dantoc.reporting.periods import previous_period
-
-        window = previous_period(window, rule)
-    return window
+    candidates = [next_period(window, rule), window, previous_period(window, rule)]
+    candidates.append(previous_period(candidates[-1], rule))
+    opened = [
+        w
+        for w in candidates
+        if w.end - datetime.timedelta(days=form.opens_days_before_end)
+        <= day
+        <= w.end + datetime.timedelta(days=form.locks_days_after_end)
+    ]
+    if opened:
+        return opened
+    upcoming = [
+        w for w in candidates if day < w.end - datetime.timedelta(days=form.opens_days_before_end)
+    ]
+    return [min(upcoming, key=lambda w: w.start)] if upcoming else [window]
 
 
 def reporting_units(*, form: ReportForm, period: Period, root: Unit) -> QuerySet[Unit]:

@@ -1,0 +1,138 @@
+"""JSON for the entry page's autosave and for any client that works one report at a time."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied as DrfPermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from dantoc.reporting import selectors, services
+from dantoc.reporting.permissions import can_enter
+from dantoc.reporting.views import resolve_report
+
+
+class CellSerializer(serializers.Serializer):
+    key = serializers.CharField(max_length=40, help_text="Ô của biểu mẫu, ví dụ r12c3")
+    value = serializers.CharField(allow_blank=True, allow_null=True, max_length=2000)
+    comment = serializers.CharField(
+        allow_blank=True, allow_null=True, required=False, max_length=1000
+    )
+
+
+class SaveSerializer(serializers.Serializer):
+    cells = CellSerializer(many=True, max_length=2000)
+
+
+OUTCOME = inline_serializer(
+    "ReportSaveResult",
+    {
+        "cells": inline_serializer(
+            "CellOutcome",
+            {
+                "key": serializers.CharField(),
+                "status": serializers.ChoiceField(["saved", "unchanged", "deleted", "error"]),
+                "value": serializers.CharField(),
+                "message": serializers.CharField(),
+                "warning": serializers.CharField(),
+            },
+            many=True,
+        ),
+        "violations": inline_serializer(
+            "RuleViolation",
+            {
+                "rule": serializers.CharField(),
+                "importance": serializers.CharField(),
+                "message": serializers.CharField(),
+                "indicators": serializers.ListField(child=serializers.CharField()),
+            },
+            many=True,
+        ),
+    },
+)
+
+
+def _result_json(result: services.SaveResult) -> dict:
+    return {
+        "cells": [
+            {
+                "key": c.key,
+                "status": c.status,
+                "value": c.value,
+                "message": c.message,
+                "warning": c.warning,
+            }
+            for c in result.cells
+        ],
+        "violations": [
+            {
+                "rule": v.rule_code,
+                "importance": v.importance,
+                "message": v.message,
+                "indicators": list(v.indicators),
+            }
+            for v in result.violations
+        ],
+    }
+
+
+class ReportValuesApi(APIView):
+    """Giá trị của một báo cáo (biểu, kỳ, đơn vị) / The values of one report."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses=inline_serializer(
+            "ReportValues",
+            {
+                "form": serializers.CharField(),
+                "version": serializers.IntegerField(),
+                "period": serializers.CharField(),
+                "unit": serializers.CharField(),
+                "status": serializers.CharField(),
+                "values": serializers.DictField(),
+            },
+        )
+    )
+    def get(self, request, form_code: str, period_code: str, unit_code: str):
+        form, period, unit = resolve_report(request, form_code, period_code, unit_code)
+        layout = selectors.form_layout(form)
+        values = selectors.values_for(layout=layout, unit=unit, period=period)
+        submission = selectors.submission_for(form=form, unit=unit, period=period)
+        return Response(
+            {
+                "form": form.code,
+                "version": form.version,
+                "period": period.code,
+                "unit": unit.code,
+                "status": submission.status if submission else "draft",
+                "values": {
+                    key: {"value": v.value, "comment": v.comment, "updated_at": v.updated_at}
+                    for key, v in values.items()
+                },
+            }
+        )
+
+    @extend_schema(request=SaveSerializer, responses={200: OUTCOME, 409: OUTCOME})
+    def post(self, request, form_code: str, period_code: str, unit_code: str):
+        """Lưu một hoặc nhiều ô (tự động lưu trên trang nhập liệu). Ô sai được báo riêng, ô
+        đúng vẫn được lưu. Saves cells; each bad cell is reported, good ones are kept."""
+        form, period, unit = resolve_report(request, form_code, period_code, unit_code)
+        if not can_enter(request.user, unit):
+            raise DrfPermissionDenied("Bạn không được nhập số liệu cho đơn vị này.")
+        payload = SaveSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        inputs = [
+            services.CellInput(c["key"], c["value"], c.get("comment"))
+            for c in payload.validated_data["cells"]
+        ]
+        try:
+            result = services.datavalues_save(
+                actor=request.user, form=form, unit=unit, period=period, inputs=inputs, source="web"
+            )
+        except services.ReportClosed as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        code = status.HTTP_200_OK if not result.errors else status.HTTP_400_BAD_REQUEST
+        return Response(_result_json(result), status=code)

@@ -1,0 +1,176 @@
+/* dantoc report entry: autosave each cell when it changes, and check the form's rules in the
+   browser (the same grammar as dantoc/reporting/validation.py), also from a cached page while
+   offline. Without this script the page still works: the "Lưu" button posts the whole form. */
+(function () {
+  "use strict";
+  var form = document.getElementById("entry");
+  if (!form || !window.fetch) return;
+  var rules = JSON.parse(document.getElementById("form-rules").textContent);
+  var cells = JSON.parse(document.getElementById("form-cells").textContent);
+  var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  var box = document.getElementById("rule-messages");
+  Array.prototype.forEach.call(document.querySelectorAll(".js-only"), function (el) { el.hidden = false; });
+
+  /* Numbers as Vietnamese officials type them: "1.234.567,5" or "1234,5"; the point alone
+     as a decimal mark is accepted too ("12.5"), as the server does. */
+  function parseNumber(raw) {
+    var text = String(raw).replace(/[\s\u00a0]/g, "");
+    if (text === "") return null;
+    if (text.indexOf(",") >= 0) text = text.replace(/\./g, "").replace(",", ".");
+    else if ((text.match(/\./g) || []).length > 1 || /^-?\d{1,3}(\.\d{3})+$/.test(text)) text = text.replace(/\./g, "");
+    if (!/^-?\d+(\.\d+)?$/.test(text)) return NaN;
+    return parseFloat(text);
+  }
+
+  function currentValues() {
+    var byIndicator = {};
+    Object.keys(cells).forEach(function (key) {
+      var input = document.getElementById("v-" + key);
+      if (!input) return;
+      var n = parseNumber(input.value);
+      if (n === null || isNaN(n)) return;
+      var c = cells[key];
+      (byIndicator[c.indicator] = byIndicator[c.indicator] || []).push([c.options, n]);
+    });
+    return byIndicator;
+  }
+
+  var TOKEN = /\s*(?:(#\{([A-Za-z0-9_]+)(?::([A-Za-z0-9_=,]*))?\})|(\d+(?:\.\d+)?)|([-+*/()]))/y;
+  function tokenize(expr) {
+    var out = [], pos = 0, text = expr.trim(), m;
+    while (pos < text.length) {
+      TOKEN.lastIndex = pos;
+      m = TOKEN.exec(text);
+      if (!m || TOKEN.lastIndex === pos) throw new Error("bad expression");
+      pos = TOKEN.lastIndex;
+      if (m[1]) {
+        var opts = (m[3] || "").split(",").filter(Boolean).map(function (p) { return p.split("="); });
+        out.push({ ref: m[2], opts: opts });
+      } else if (m[4]) out.push(parseFloat(m[4]));
+      else out.push(m[5]);
+    }
+    return out;
+  }
+  function evaluate(expr, values) {
+    var t = tokenize(expr), i = 0, found = false;
+    function peek() { return t[i]; }
+    function factor() {
+      var tok = t[i++];
+      if (tok === "(") { var v = sum(); i++; return v; }
+      if (tok === "-") return -factor();
+      if (typeof tok === "number") return tok;
+      if (tok && tok.ref) {
+        var total = 0;
+        (values[tok.ref] || []).forEach(function (pair) {
+          if (tok.opts.every(function (o) { return pair[0][o[0]] === o[1]; })) { total += pair[1]; found = true; }
+        });
+        return total;
+      }
+      throw new Error("bad expression");
+    }
+    function product() {
+      var v = factor();
+      while (peek() === "*" || peek() === "/") { var op = t[i++], r = factor(); v = op === "*" ? v * r : (r === 0 ? NaN : v / r); }
+      return v;
+    }
+    function sum() {
+      var v = product();
+      while (peek() === "+" || peek() === "-") { var op = t[i++], r = product(); v = op === "+" ? v + r : v - r; }
+      return v;
+    }
+    var value = sum();
+    return { value: value, found: found };
+  }
+  var EPS = 1e-9;
+  var compare = {
+    "==": function (a, b) { return Math.abs(a - b) < EPS; }, "!=": function (a, b) { return Math.abs(a - b) >= EPS; },
+    "<": function (a, b) { return a < b - EPS; }, "<=": function (a, b) { return a <= b + EPS; },
+    ">": function (a, b) { return a > b + EPS; }, ">=": function (a, b) { return a >= b - EPS; }
+  };
+  function checkRules() {
+    var values = currentValues(), messages = [];
+    rules.forEach(function (rule) {
+      try {
+        var l = evaluate(rule.left, values), r = evaluate(rule.right, values), bad = false;
+        if (rule.operator === "compulsory_pair") bad = l.found !== r.found;
+        else if (rule.operator === "exclusive_pair") bad = l.found && r.found;
+        else if ((l.found || r.found) && !isNaN(l.value) && !isNaN(r.value)) bad = !compare[rule.operator](l.value, r.value);
+        if (bad) messages.push(rule);
+      } catch (e) { /* a rule the browser cannot read is left to the server */ }
+    });
+    var ul = document.createElement("ul");
+    ul.className = "violations";
+    messages.forEach(function (rule) {
+      var li = document.createElement("li");
+      li.className = rule.importance;
+      li.textContent = (rule.importance === "error" ? "Lỗi: " : "Cảnh báo: ") + rule.message;
+      ul.appendChild(li);
+    });
+    box.innerHTML = "";
+    if (messages.length) box.appendChild(ul);
+  }
+
+  function cellMessage(key, text, kind) {
+    var msg = document.getElementById("m-" + key), wrap = msg && msg.parentNode;
+    if (!msg) return;
+    msg.textContent = text || "";
+    wrap.classList.toggle("has-error", kind === "error");
+    wrap.classList.toggle("saved", kind === "saved");
+    var input = document.getElementById("v-" + key);
+    if (kind === "error") input.setAttribute("aria-invalid", "true"); else input.removeAttribute("aria-invalid");
+  }
+
+  function localCheck(key) {
+    var c = cells[key], input = document.getElementById("v-" + key);
+    if (c.type === "text" || c.type === "boolean") return null;
+    var n = parseNumber(input.value);
+    if (n === null) return null;
+    if (isNaN(n)) return { kind: "error", text: "'" + input.value + "' không phải là số" };
+    if (c.type === "integer" && Math.floor(n) !== n) return { kind: "error", text: "'" + input.value + "' phải là số nguyên" };
+    if (c.type === "percentage" && (n < 0 || n > 100)) return { kind: "error", text: "tỷ lệ phải từ 0 đến 100" };
+    if (c.min !== null && n < parseFloat(c.min)) return { kind: "warning", text: "Giá trị nhỏ bất thường." };
+    if (c.max !== null && n > parseFloat(c.max)) return { kind: "warning", text: "Giá trị lớn bất thường." };
+    return null;
+  }
+
+  var pending = {};
+  function save(key) {
+    var input = document.getElementById("v-" + key), note = document.getElementById("c-" + key);
+    var local = localCheck(key);
+    checkRules();
+    if (local && local.kind === "error") { cellMessage(key, local.text, "error"); return; }
+    pending[key] = true;
+    cellMessage(key, "Đang lưu…", "");
+    fetch(form.dataset.api, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify({ cells: [{ key: key, value: input.value, comment: note ? note.value : null }] })
+    }).then(function (response) {
+      return response.json().then(function (body) { return { status: response.status, body: body }; });
+    }).then(function (res) {
+      delete pending[key];
+      if (res.body.cells) {
+        var out = res.body.cells[0];
+        if (out.status === "error") cellMessage(key, out.message, "error");
+        else cellMessage(key, out.warning || "Đã lưu ✓", out.warning ? "warning" : "saved");
+      } else {
+        cellMessage(key, res.body.detail || "Không lưu được", "error");
+      }
+    }).catch(function () {
+      delete pending[key];
+      cellMessage(key, "Mất kết nối: giá trị chưa được lưu, hãy bấm Lưu khi có mạng.", "error");
+    });
+  }
+
+  form.addEventListener("change", function (event) {
+    var name = event.target.name || "";
+    if (name.indexOf("v-") === 0 || name.indexOf("c-") === 0) save(name.slice(2));
+  });
+  form.addEventListener("input", function (event) {
+    if ((event.target.name || "").indexOf("v-") === 0) checkRules();
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (Object.keys(pending).length) { event.preventDefault(); event.returnValue = ""; }
+  });
+})();
