@@ -25,7 +25,7 @@ run: install
 	$(BIN)/python manage.py load_demo_data
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@echo "dantoc: http://$(HOST):$(PORT)/  (demo accounts: README.md)"
-	$(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers 3 --access-logfile -
+	HOST=$(HOST) PORT=$(PORT) scripts/serve.sh
 
 ## Install everything (Chromium for the page tests too) and run lint, migration check and tests.
 test: install browser lint test-sqlite

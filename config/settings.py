@@ -229,6 +229,9 @@ TASKS = {
     }
 }
 
+# Absolute address of the platform, for links in e-mails.
+SITE_URL = env_str("DANTOC_SITE_URL", "")
+
 EMAIL_BACKEND = env_str("DANTOC_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env_str("DANTOC_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("DANTOC_EMAIL_PORT", 25)

@@ -140,6 +140,11 @@ class ReportForm(LocalizedNameMixin, models.Model):
     def opens_on(self, period: Period) -> datetime.date:
         return period.end_date - datetime.timedelta(days=self.opens_days_before_end)
 
+    def opens_on_date(self, window) -> datetime.date:
+        """The first day of entry for a period window (a stored Period or a parsed one)."""
+        end = getattr(window, "end_date", None) or window.end
+        return end - datetime.timedelta(days=self.opens_days_before_end)
+
     def locks_after(self, period: Period) -> datetime.date:
         """The last day values can be entered."""
         return period.end_date + datetime.timedelta(days=self.locks_days_after_end)

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Serve the platform: the web server and the background-task worker (e-mails, reminders).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+HOST="${HOST:-127.0.0.1}"
+PORT="${PORT:-8000}"
+.venv/bin/python manage.py db_worker --interval 2 &
+worker=$!
+trap 'kill "$worker" 2>/dev/null || true' EXIT INT TERM
+.venv/bin/gunicorn config.wsgi --bind "$HOST:$PORT" --workers 3 --access-logfile -
