@@ -32,3 +32,8 @@ def can_view_report(user, unit: Unit) -> bool:
 def can_review(user, unit: Unit) -> bool:
     """Approve, return, reopen or waive a unit's report: officers of a unit above it."""
     return can_approve_for(user, unit)
+
+
+def can_define_forms(user) -> bool:
+    """Indicators, report forms and period types are defined by ministry officers."""
+    return user.is_authenticated and user.has_role(RoleCode.MINISTRY_OFFICER)

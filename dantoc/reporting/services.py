@@ -795,3 +795,23 @@ __all__ = [
     "submission_submit",
     "submission_waive",
 ]
+
+
+@transaction.atomic
+def period_type_create(*, actor, period_type: PeriodType) -> PeriodType:
+    """A new way of cutting time into report periods, e.g. months closing on the 14th."""
+    period_type.full_clean()
+    period_type.rule()  # refuses inconsistent settings with a clear message
+    period_type.save()
+    audit_record(
+        actor=actor,
+        action="reporting.period_type_create",
+        obj=period_type,
+        after={
+            "code": period_type.code,
+            "kind": period_type.kind,
+            "cutoff_day": period_type.cutoff_day,
+            "cumulative_months": period_type.cumulative_months,
+        },
+    )
+    return period_type

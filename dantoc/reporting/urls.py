@@ -1,11 +1,27 @@
 from django.urls import path
 
-from dantoc.reporting import views
+from dantoc.reporting import views, views_define
 
 app_name = "reporting"
 report = "reporting/<str:form_code>/<str:period_code>/<str:unit_code>/"
 urlpatterns = [
     path("reporting/", views.report_index, name="index"),
+    path("reporting/forms/", views_define.form_list, name="form_list"),
+    path("reporting/forms/new/", views_define.form_upload, name="form_upload"),
+    path(
+        "reporting/forms/<str:code>/v<int:version>/", views_define.form_detail, name="form_detail"
+    ),
+    path(
+        "reporting/forms/<str:code>/v<int:version>/publish",
+        views_define.form_publish,
+        name="form_publish",
+    ),
+    path("reporting/indicators/", views_define.indicator_list, name="indicator_list"),
+    path("reporting/indicators/new/", views_define.indicator_edit, name="indicator_new"),
+    path(
+        "reporting/indicators/<str:code>/edit/", views_define.indicator_edit, name="indicator_edit"
+    ),
+    path("reporting/period-types/", views_define.period_type_list, name="period_type_list"),
     # Before the report pattern, whose unit code would otherwise swallow "completeness".
     path(
         "reporting/<str:form_code>/<str:period_code>/completeness/",
