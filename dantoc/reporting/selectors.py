@@ -246,6 +246,12 @@ class CompletenessRow:
     late: int = 0
     missing: int = 0
     status: str | None = None  # for a reporting unit itself
+    reopened: bool = False  # approved once, then reopened: values may differ from the approval
+    reopened_count: int = 0
+
+    @property
+    def status_label(self) -> str:
+        return SubmissionStatus(self.status).label if self.status else "—"
 
     @property
     def percent(self) -> float:
@@ -275,10 +281,10 @@ def completeness(*, form: ReportForm, period: Period, root: Unit) -> Completenes
     deadline = deadline_for(form, form.reporting_level, period)
     units = list(reporting_units(form=form, period=period, root=root).values_list("id", "path"))
     status_by_unit = {
-        unit_id: (status, submitted_at)
-        for unit_id, status, submitted_at in Submission.objects.filter(
+        unit_id: (status, submitted_at, last_approved_at)
+        for unit_id, status, submitted_at, last_approved_at in Submission.objects.filter(
             form_code=form.code, period=period, unit__path__startswith=root.path
-        ).values_list("unit_id", "status", "submitted_at")
+        ).values_list("unit_id", "status", "submitted_at", "last_approved_at")
     }
     children = list(
         Unit.objects.filter(parent=root).filter(valid_on_q(period.end_date)).order_by("code")
@@ -293,7 +299,8 @@ def completeness(*, form: ReportForm, period: Period, root: Unit) -> Completenes
         else None
     )
     for unit_id, path in units:
-        status, submitted_at = status_by_unit.get(unit_id, (None, None))
+        status, submitted_at, last_approved_at = status_by_unit.get(unit_id, (None, None, None))
+        reopened = last_approved_at is not None and status != SubmissionStatus.APPROVED
         targets = [total]
         # The child whose path is a prefix of this unit's path (paths are "/1/23/456/").
         parts = path.strip("/").split("/")
@@ -304,9 +311,11 @@ def completeness(*, form: ReportForm, period: Period, root: Unit) -> Completenes
                 targets.append(row)
                 if prefix == path:
                     row.status = status
+                    row.reopened = reopened
                 break
         for row in targets:
             row.expected += 1
+            row.reopened_count += int(reopened)
             if status in DONE:
                 row.submitted += 1
                 if status == SubmissionStatus.APPROVED:

@@ -335,3 +335,21 @@ def test_period_types_with_vietnamese_cut_off_windows_are_data(db):
     )
     with pytest.raises(services.PeriodError):
         services.period_resolve(period_type=month, code="2025Q3")
+
+
+def test_completeness_shows_at_a_glance_a_report_reopened_after_approval(
+    people, login, today, von, q3
+):
+    _enter(people, von, q3, {"VON_KH/DA1/DTPT/TW": "500"})
+    submission = services.submission_submit(
+        actor=people.commune, form=von, unit=people.commune.unit, period=q3
+    )
+    services.submission_approve(actor=people.province, submission=submission)
+    services.submission_return(actor=people.province, submission=submission, reason="Kiểm tra lại")
+    data = selectors.completeness(form=von, period=q3, root=people.province.unit)
+    row = next(r for r in data.rows if r.unit == people.commune.unit)
+    assert row.reopened and row.status_label == "Bị trả lại"
+    national = selectors.completeness(form=von, period=q3, root=unit_get(code="VN"))
+    assert next(r for r in national.rows if r.unit == people.province.unit).reopened_count == 1
+    page = login(people.province).get("/reporting/BM01-VON/2026Q3/completeness/").content.decode()
+    assert "mở lại sau khi duyệt" in page
