@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dantoc.reporting import views, views_define
+from dantoc.reporting import views, views_define, views_xlsx
 
 app_name = "reporting"
 report = "reporting/<str:form_code>/<str:period_code>/<str:unit_code>/"
@@ -28,6 +28,8 @@ urlpatterns = [
         views.completeness,
         name="completeness",
     ),
+    path(report + "xlsx", views_xlsx.report_xlsx_download, name="report_xlsx_download"),
+    path(report + "xlsx/upload", views_xlsx.report_xlsx_upload, name="report_xlsx_upload"),
     path(report, views.report_entry, name="report"),
     path(report + "submit", views.report_submit, name="report_submit"),
     path(report + "approve", views.report_approve, name="report_approve"),
