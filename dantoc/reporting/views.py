@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dantoc.accounts.permissions import unit_in_scope
+from dantoc.core.templatetags.vn import format_number_vi
 from dantoc.geo.selectors import unit_get
 from dantoc.reporting import selectors, services
 from dantoc.reporting.models import LOCKED_STATUSES, SubmissionStatus
@@ -131,7 +132,7 @@ def _render_entry(request, form, period, unit, *, posted=None, result=None):
                         "column": column,
                         "cell": cell,
                         "value": value,
-                        "display": raw if raw is not None else (value.value if value else ""),
+                        "display": raw if raw is not None else _display(cell, value),
                         "comment": (posted.get(f"c-{cell.key}") if posted else None)
                         or (value.comment if value else ""),
                         "error": errors.get(cell.key, ""),
@@ -196,6 +197,15 @@ def _render_entry(request, form, period, unit, *, posted=None, result=None):
         },
         status=400 if errors else 200,
     )
+
+
+def _display(cell, value) -> str:
+    """A stored value as a Vietnamese official types it: 1.234.567,5."""
+    if value is None or value.deleted:
+        return ""
+    if value.numeric is None or not cell.indicator.is_numeric:
+        return value.value
+    return format_number_vi(value.numeric)
 
 
 def _decision(request, form_code, period_code, unit_code, action):

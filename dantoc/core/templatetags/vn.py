@@ -23,6 +23,16 @@ def vndate(value) -> str:
     return ""
 
 
+def format_number_vi(number: Decimal) -> str:
+    """1234567.5 → "1.234.567,5": grouping points, decimal comma, no trailing zeros."""
+    normalized = Decimal(number).normalize()
+    sign, _digits, exponent = normalized.as_tuple()
+    decimals = max(0, -exponent)
+    text = f"{abs(normalized):,.{decimals}f}"
+    text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return f"-{text}" if sign else text
+
+
 @register.filter
 def vnnumber(value, decimals: int = 0) -> str:
     if value in (None, ""):
