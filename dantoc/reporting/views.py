@@ -232,10 +232,14 @@ def _decision(request, form_code, period_code, unit_code, action):
                 services.submission_approve(actor=user, submission=submission)
                 messages.success(request, _("Đã duyệt báo cáo."))
             else:
+                was_approved = submission.status == SubmissionStatus.APPROVED
                 services.submission_return(
                     actor=user, submission=submission, reason=request.POST.get("reason", "")
                 )
-                messages.success(request, _("Đã trả lại báo cáo kèm lý do."))
+                if was_approved:
+                    messages.success(request, _("Đã mở lại báo cáo đã duyệt; đơn vị được sửa lại."))
+                else:
+                    messages.success(request, _("Đã trả lại báo cáo kèm lý do."))
     except services.SubmissionBlocked as exc:
         messages.error(request, str(exc))
         for violation in exc.violations:
