@@ -33,9 +33,12 @@ def scope_paths(user: User) -> list[str]:
         paths = [unit.path]
         # Whole predecessors of the unit and of its descendants that were in force before
         # the 2025 reform (a province's merged provinces, a commune's merged communes).
-        merged = UnitSuccession.objects.filter(
-            successor__path__startswith=unit.path, partial=False
-        ).values_list("predecessor__path", flat=True)
+        merged = (
+            UnitSuccession.objects.filter(successor__path__startswith=unit.path, partial=False)
+            # Predecessors already inside the subtree (everything, for the country) add nothing.
+            .exclude(predecessor__path__startswith=unit.path)
+            .values_list("predecessor__path", flat=True)
+        )
         paths += sorted(set(merged))
         paths = _drop_nested(paths)
     user._scope_paths = paths

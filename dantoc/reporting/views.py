@@ -300,6 +300,8 @@ def completeness(request, form_code: str, period_code: str):
     user = request.user
     code = request.GET.get("unit")
     root = unit_get(code=code, as_of=period.end_date) if code else None
+    if code and root is None:
+        raise Http404(_("Không có đơn vị mã %(code)s trong kỳ này.") % {"code": code})
     if root is None:
         root = user.unit
         # An official of a unit created in 2025 looking at an earlier period starts from the
