@@ -7,6 +7,7 @@ database; each test runs in a transaction that is rolled back, so they start cle
 from __future__ import annotations
 
 import io
+import shutil
 from dataclasses import dataclass
 
 import pytest
@@ -15,6 +16,8 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 PASSWORD = "mat-khau-thu-nghiem-2025"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PHONE = {"width": 360, "height": 740}
 
 
 @dataclass(frozen=True)
@@ -112,3 +115,37 @@ def login(client):
         return browser
 
     return _login
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (browser downloads are impossible here)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def phone(browser):
+    """A page on a phone-sized screen."""
+    context = browser.new_context(
+        viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2, locale="vi-VN"
+    )
+    page = context.new_page()
+    yield page
+    context.close()

@@ -1,27 +1,22 @@
 """A real Chromium, on a phone-sized screen, against the platform served by gunicorn.
 
-The server runs in its own process on its own SQLite database, set up with the same commands
-as `make run` (migrate, reference data, demo data), so this also proves that set-up works.
+The server runs in its own processes on a throw-away database of the run's vendor, set up with
+the same commands as `make run` (migrate, reference data, demo data), so this also proves that
+set-up works.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django_otp.oath import TOTP
 
+from conftest import CHROMIUM, PHONE
 from dantoc.accounts.management.commands.load_demo_data import DEMO_PASSWORD, DEMO_USERS
+from dantoc.core.testing import running_platform
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-PHONE = {"width": 360, "height": 740}
 SCREENSHOTS = Path(settings.VAR_DIR) / "screenshots"
 
 pytestmark = pytest.mark.skipif(
@@ -29,77 +24,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("server")
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{workdir}/browser.sqlite3",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-    }
-    manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
-    for command in (["migrate", "--noinput"], ["load_reference_data"], ["load_demo_data"]):
-        subprocess.run(manage + command, env=env, check=True, capture_output=True)
-    port = _free_port()
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    process = subprocess.Popen(
-        [str(gunicorn), "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            if process.poll() is not None:
-                raise RuntimeError("gunicorn exited") from None
-            time.sleep(0.1)  # waiting for the server socket, not for test timing
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def phone(browser):
-    context = browser.new_context(
-        viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2, locale="vi-VN"
-    )
-    page = context.new_page()
-    yield page
-    context.close()
+    with running_platform(workdir=tmp_path_factory.mktemp("server")) as (_db, served):
+        yield served.url
 
 
 def transferred_bytes(page, url: str) -> int:
