@@ -102,3 +102,13 @@ def test_a_nul_character_in_the_address_is_a_400_on_every_database(client, path)
     response = client.get(path)
     assert response.status_code == 400
     assert "không hợp lệ" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query", ["offset=99999999999999999999", "offset=-5&limit=abc", "limit=99999999999999999999"]
+)
+def test_absurd_paging_is_never_a_server_error(client, query):
+    response = client.get(f"/api/v1/units/?{query}")
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        assert len(response.json()["results"]) <= 1000
