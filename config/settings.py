@@ -229,6 +229,10 @@ TASKS = {
     }
 }
 
+# Largest dataValueSets body accepted (read from the stream, so Django's
+# DATA_UPLOAD_MAX_MEMORY_SIZE does not apply to it).
+DATAVALUESETS_MAX_BYTES = env_int("DANTOC_DATAVALUESETS_MAX_BYTES", 200 * 1024 * 1024)
+
 # Absolute address of the platform, for links in e-mails.
 SITE_URL = env_str("DANTOC_SITE_URL", "")
 

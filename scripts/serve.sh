@@ -7,4 +7,4 @@ PORT="${PORT:-8000}"
 .venv/bin/python manage.py db_worker --interval 2 &
 worker=$!
 trap 'kill "$worker" 2>/dev/null || true' EXIT INT TERM
-.venv/bin/gunicorn config.wsgi --bind "$HOST:$PORT" --workers 3 --access-logfile -
+.venv/bin/gunicorn config.wsgi --bind "$HOST:$PORT" --workers 3 --timeout 300 --access-logfile -

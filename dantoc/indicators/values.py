@@ -44,12 +44,17 @@ def parse_number(raw: str, *, decimal_comma: bool) -> Decimal:
             text = text.replace(".", "").replace(",", ".")
         elif text.count(".") > 1 or re.fullmatch(r"-?\d{1,3}(\.\d{3})+", text):
             text = text.replace(".", "")
+    if len(text) > 60:
+        raise ValueError_(f"'{raw[:20]}…' quá dài để là một số")
     try:
         number = Decimal(text)
-    except InvalidOperation:
+    except (InvalidOperation, ArithmeticError):
         raise ValueError_(f"'{raw}' không phải là số") from None
     if not number.is_finite():
         raise ValueError_(f"'{raw}' không phải là số")
+    # Exponents such as 1E1000000 are numbers on paper only: refuse them before any arithmetic.
+    if abs(number.adjusted()) > 30:
+        raise ValueError_(f"'{raw}' quá lớn hoặc quá nhỏ")
     return number
 
 
@@ -62,7 +67,7 @@ def normalise_value(
     if isinstance(raw, bool):
         raw = "true" if raw else "false"
     if isinstance(raw, (int, float, Decimal)) and value_type != ValueType.TEXT:
-        number = Decimal(str(raw))
+        number = parse_number(str(raw), decimal_comma=False)
     else:
         text = str(raw).strip()
         if value_type == ValueType.TEXT:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dantoc.reporting import apis
+from dantoc.reporting import apis, apis_dhis2
 
 app_name = "reporting_api"
 urlpatterns = [
@@ -9,4 +9,5 @@ urlpatterns = [
         apis.ReportValuesApi.as_view(),
         name="report-values",
     ),
+    *apis_dhis2.urlpatterns,
 ]

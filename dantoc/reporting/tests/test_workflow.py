@@ -353,3 +353,15 @@ def test_completeness_shows_at_a_glance_a_report_reopened_after_approval(
     assert next(r for r in national.rows if r.unit == people.province.unit).reopened_count == 1
     page = login(people.province).get("/reporting/BM01-VON/2026Q3/completeness/").content.decode()
     assert "mở lại sau khi duyệt" in page
+
+
+@pytest.mark.parametrize("typed", ["1E1000000", "1e-1000000", "9" * 80, "NaN", "Infinity"])
+def test_absurd_numbers_are_refused_next_to_the_cell_not_a_server_error(
+    people, login, today, von, typed
+):
+    client = login(people.commune)
+    [key] = cell_keys(von, indicator="VON_KH", DU_AN="DA1", LOAI_VON="SN", NGUON_VON="TW")
+    response = post_cells(client, [{"key": key, "value": typed}])
+    assert response.status_code == 400
+    assert response.json()["cells"][0]["status"] == "error"
+    assert not DataValue.objects.filter(unit__code="00715").exists()

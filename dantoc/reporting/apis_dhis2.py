@@ -1,0 +1,430 @@
+"""``/api/dataValueSets``: DHIS2-compatible exchange of data values (POST to import, GET to
+read), so that a DHIS2 client or script works against the platform unchanged apart from the
+identifiers, which are codes (see ``dhis2.py`` for what was followed).
+
+Routes (``urlpatterns`` below, included by ``api_urls``): ``dataValueSets``,
+``dataValueSets.json``, ``dataValueSets.csv``, and the same under a DHIS2 API version
+(``/api/40/dataValueSets``), which DHIS2 clients often put in their base URL.
+
+Authentication: HTTP Basic (what DHIS2 clients send) and the session. Accounts whose roles
+require a second factor (officers, administrators) cannot use Basic, which would let a
+password alone do what the platform otherwise allows only after 2FA: they sign in on the
+site (session, 2FA verified) or use an integration account.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import orjson
+from django.conf import settings
+from django.http import HttpResponse
+from django.urls import path, re_path
+from django.utils.translation import gettext as _
+from drf_spectacular.authentication import BasicScheme
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, serializers
+from rest_framework.authentication import BasicAuthentication, SessionAuthentication
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.views import APIView
+
+from dantoc.geo.models import Unit
+from dantoc.geo.selectors import unit_get, valid_on_q
+from dantoc.reporting import dhis2, selectors
+from dantoc.reporting.bulk import datavalues_export, datavalues_import
+from dantoc.reporting.models import Period
+from dantoc.reporting.periods import PeriodError, parse_period
+from dantoc.reporting.permissions import can_view_report
+
+DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+JSON_TYPES = {"application/json"}
+CSV_TYPES = {"application/csv", "text/csv"}
+TRUE = {"true", "1", "yes"}
+
+
+def max_body_bytes() -> int:
+    """The largest payload accepted: ``settings.DATAVALUESETS_MAX_BYTES``, 200 MB by default.
+    Django's DATA_UPLOAD_MAX_MEMORY_SIZE does not apply: the body is read from the stream."""
+    return int(getattr(settings, "DATAVALUESETS_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+class DHIS2BasicAuthentication(BasicAuthentication):
+    """Basic authentication, refused to accounts that must pass a second factor."""
+
+    def authenticate_credentials(self, userid, password, request=None):
+        user, auth = super().authenticate_credentials(userid, password, request)
+        if getattr(user, "requires_2fa", False):
+            raise exceptions.PermissionDenied(
+                _(
+                    "Tài khoản này cần xác thực hai lớp: hãy đăng nhập trên trang (đã qua 2FA) "
+                    "hoặc dùng tài khoản tích hợp, không dùng mật khẩu qua HTTP Basic."
+                )
+            )
+        return user, auth
+
+
+class DHIS2BasicScheme(BasicScheme):
+    """Documents DHIS2BasicAuthentication as the plain HTTP Basic scheme it is."""
+
+    target_class = "dantoc.reporting.apis_dhis2.DHIS2BasicAuthentication"
+
+
+class CSVRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, dict):  # an error DRF raised before the view ran
+            return str(data.get("detail", data)).encode()
+        return data if isinstance(data, bytes) else str(data or "").encode()
+
+
+class ApplicationCSVRenderer(CSVRenderer):
+    media_type = "application/csv"
+
+
+def _json(data, status: int = 200) -> HttpResponse:
+    return HttpResponse(orjson.dumps(data), status=status, content_type="application/json")
+
+
+def _message(status: int, message: str, *, error_code: str | None = None) -> HttpResponse:
+    """A DHIS2 web message without an import summary (400, 409, 413, 415)."""
+    reason = {400: "Bad Request", 409: "Conflict", 413: "Payload Too Large"}.get(
+        status, "Unsupported Media Type"
+    )
+    body = {"httpStatus": reason, "httpStatusCode": status, "status": "ERROR", "message": message}
+    if error_code:
+        body["errorCode"] = error_code
+    return _json(body, status)
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in TRUE
+
+
+# --- schema (documentation only: the views read and write the bodies themselves) ----------
+
+
+class DataValueSchema(serializers.Serializer):
+    dataElement = serializers.CharField(help_text="Mã chỉ tiêu / indicator code")
+    period = serializers.CharField(required=False, help_text="Kỳ, ví dụ / period, e.g. 2026Q3")
+    orgUnit = serializers.CharField(required=False, help_text="Mã đơn vị / unit code")
+    categoryOptionCombo = serializers.CharField(
+        required=False,
+        help_text="Phân tổ dạng / options as DU_AN=DA1;LOAI_VON=DTPT;NGUON_VON=TW (hoặc/or default)",
+    )
+    attributeOptionCombo = serializers.CharField(required=False)
+    value = serializers.CharField(required=False)
+    comment = serializers.CharField(required=False)
+    deleted = serializers.BooleanField(required=False)
+
+
+class DataValueSetSchema(serializers.Serializer):
+    dataSet = serializers.CharField(required=False, help_text="Mã biểu mẫu / form code")
+    completeDate = serializers.CharField(required=False)
+    period = serializers.CharField(required=False)
+    orgUnit = serializers.CharField(required=False)
+    attributeOptionCombo = serializers.CharField(required=False)
+    dataValues = DataValueSchema(many=True)
+
+
+class ImportCountSchema(serializers.Serializer):
+    imported = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    ignored = serializers.IntegerField()
+    deleted = serializers.IntegerField()
+
+
+class ImportConflictSchema(serializers.Serializer):
+    object = serializers.CharField()
+    objects = serializers.DictField(child=serializers.CharField(), required=False)
+    value = serializers.CharField()
+    errorCode = serializers.CharField(help_text="E7600…E7645 như DHIS2 / as in DHIS2")
+    property = serializers.CharField(required=False)
+    indexes = serializers.ListField(child=serializers.IntegerField())
+
+
+class ImportSummarySchema(serializers.Serializer):
+    responseType = serializers.CharField(default="ImportSummary")
+    status = serializers.CharField(help_text="SUCCESS | WARNING | ERROR")
+    importOptions = serializers.DictField()
+    description = serializers.CharField(required=False)
+    importCount = ImportCountSchema()
+    conflicts = ImportConflictSchema(many=True)
+    rejectedIndexes = serializers.ListField(child=serializers.IntegerField())
+    dataSetComplete = serializers.CharField()
+
+
+class ImportMessageSchema(serializers.Serializer):
+    httpStatus = serializers.CharField()
+    httpStatusCode = serializers.IntegerField()
+    status = serializers.CharField(help_text="OK | WARNING | ERROR")
+    message = serializers.CharField()
+    response = ImportSummarySchema()
+
+
+class ErrorMessageSchema(serializers.Serializer):
+    httpStatus = serializers.CharField()
+    httpStatusCode = serializers.IntegerField()
+    status = serializers.CharField()
+    message = serializers.CharField()
+    errorCode = serializers.CharField(required=False)
+
+
+class ExportValueSchema(DataValueSchema):
+    storedBy = serializers.CharField()
+    created = serializers.CharField()
+    lastUpdated = serializers.CharField()
+    followup = serializers.BooleanField()
+
+
+class ExportSetSchema(serializers.Serializer):
+    dataSet = serializers.CharField()
+    period = serializers.CharField(required=False)
+    orgUnit = serializers.CharField(required=False)
+    dataValues = ExportValueSchema(many=True)
+
+
+IMPORT_PARAMETERS = [
+    OpenApiParameter("dryRun", OpenApiTypes.BOOL, description="Chạy thử, không ghi / dry run"),
+    OpenApiParameter(
+        "importStrategy",
+        str,
+        enum=list(dhis2.STRATEGIES),
+        description="Mặc định / default CREATE_AND_UPDATE",
+    ),
+    OpenApiParameter(
+        "idScheme", str, enum=["CODE", "code"], description="Chỉ hỗ trợ mã / codes only"
+    ),
+    OpenApiParameter("dataSet", str, description="Mặc định cho / default for dataSet"),
+    OpenApiParameter("period", str, description="Mặc định cho / default for period"),
+    OpenApiParameter("orgUnit", str, description="Mặc định cho / default for orgUnit"),
+]
+EXPORT_PARAMETERS = [
+    OpenApiParameter("dataSet", str, required=True, many=True),
+    OpenApiParameter("period", str, required=True, many=True),
+    OpenApiParameter("orgUnit", str, required=True, many=True),
+    OpenApiParameter(
+        "children", OpenApiTypes.BOOL, description="Kèm đơn vị cấp dưới / descendants"
+    ),
+    OpenApiParameter("includeDeleted", OpenApiTypes.BOOL),
+]
+
+
+class DataValueSetsApi(APIView):
+    """Nhập và đọc số liệu theo chuẩn DHIS2 dataValueSets (mã làm định danh) / Import and
+    read data values in DHIS2's dataValueSets format (codes as identifiers).
+
+    Also answered at ``dataValueSets.json`` and ``dataValueSets.csv`` (GET in that format)
+    and under a DHIS2 API version (``/api/40/dataValueSets``)."""
+
+    authentication_classes = [DHIS2BasicAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated]
+    renderer_classes = [JSONRenderer, CSVRenderer, ApplicationCSVRenderer]
+    fmt: str = ""
+
+    def perform_content_negotiation(self, request, force=False):
+        # An Accept header we cannot honour (a browser's text/html) gets JSON, not a 406:
+        # a POST always answers JSON, and GET picks CSV only when asked for it.
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(
+        operation_id="dataValueSets_import",
+        parameters=IMPORT_PARAMETERS,
+        request={
+            "application/json": DataValueSetSchema,
+            "application/csv": OpenApiTypes.STR,
+            "text/csv": OpenApiTypes.STR,
+        },
+        responses={
+            200: ImportMessageSchema,
+            409: OpenApiResponse(
+                ImportMessageSchema, description="Có giá trị bị từ chối / conflicts"
+            ),
+            400: ErrorMessageSchema,
+            413: ErrorMessageSchema,
+            415: ErrorMessageSchema,
+        },
+    )
+    def post(self, request, *args, **kwargs):
+        params = request.query_params
+        strategy = (params.get("importStrategy") or "CREATE_AND_UPDATE").upper()
+        if strategy == "NEW_AND_UPDATES":  # DHIS2's old name
+            strategy = "CREATE_AND_UPDATE"
+        if strategy not in dhis2.STRATEGIES:
+            return _message(
+                400,
+                _("importStrategy phải là một trong %(values)s.")
+                % {"values": ", ".join(dhis2.STRATEGIES)},
+            )
+        for name in ("idScheme", "dataElementIdScheme", "orgUnitIdScheme", "dataSetIdScheme",
+                     "categoryOptionComboIdScheme"):  # fmt: skip
+            scheme = params.get(name)
+            if scheme and scheme.lower() != "code":
+                return _message(
+                    400,
+                    _("Chỉ hỗ trợ định danh bằng mã (%(name)s=CODE), không hỗ trợ %(value)s.")
+                    % {"name": name, "value": scheme},
+                )
+        dry_run = _flag(params.get("dryRun"))
+        media = (request.content_type or "").split(";")[0].strip().lower()
+        if media not in JSON_TYPES | CSV_TYPES:
+            return _message(
+                415,
+                _("Content-Type phải là application/json, application/csv hoặc text/csv."),
+            )
+        limit = max_body_bytes()
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        too_big = _("Dữ liệu gửi lên lớn quá %(limit)d MB: hãy chia thành nhiều lần gửi.") % {
+            "limit": limit // (1024 * 1024)
+        }
+        if declared > limit:
+            return _message(413, too_big)
+        body = request._request.read(limit + 1)
+        if len(body) > limit:
+            return _message(413, too_big)
+        defaults = {k: params.get(k, "").strip() for k in ("dataSet", "period", "orgUnit")}
+        try:
+            if media in JSON_TYPES:
+                payload = dhis2.parse_json(body, defaults=defaults)
+            else:
+                payload = dhis2.parse_csv(body, defaults=defaults)
+        except dhis2.PayloadError as exc:
+            summary = dhis2.failed_summary(str(exc), dry_run=dry_run, strategy=strategy)
+            return _json(summary.web_message(), summary.http_status())
+        del body  # up to 200 MB, no longer needed while the values are written
+        summary = datavalues_import(
+            actor=request.user,
+            rows=payload.rows,
+            dataset_code=payload.data_set,
+            dry_run=dry_run,
+            strategy=strategy,
+        )
+        return _json(summary.web_message(), summary.http_status())
+
+    @extend_schema(
+        operation_id="dataValueSets_read",
+        parameters=EXPORT_PARAMETERS,
+        responses={
+            (200, "application/json"): ExportSetSchema,
+            (200, "text/csv"): OpenApiTypes.STR,
+            409: ErrorMessageSchema,
+        },
+    )
+    def get(self, request, *args, **kwargs):
+        params = request.query_params
+        codes = [c.strip() for c in params.getlist("dataSet") if c.strip()]
+        period_codes = [c.strip() for c in params.getlist("period") if c.strip()]
+        unit_codes = [c.strip() for c in params.getlist("orgUnit") if c.strip()]
+        if not codes:
+            return _message(409, _("Cần ít nhất một biểu mẫu (dataSet)."), error_code="E2013")
+        if not period_codes:
+            return _message(409, _("Cần ít nhất một kỳ (period)."), error_code="E2002")
+        if not unit_codes:
+            return _message(409, _("Cần ít nhất một đơn vị (orgUnit)."), error_code="E2006")
+        children = _flag(params.get("children"))
+        include_deleted = _flag(params.get("includeDeleted"))
+        values: list[dhis2.ExportValue] = []
+        for code in codes:
+            form = selectors.form_get(code=code)
+            if form is None:
+                return _message(
+                    409, _("Không có biểu mẫu mã `%(code)s`.") % {"code": code}, error_code="E1105"
+                )
+            periods = []
+            for period_code in period_codes:
+                try:
+                    window = parse_period(period_code, form.period_type.rule())
+                except PeriodError as exc:
+                    return _message(409, str(exc), error_code="E1101")
+                period = Period.objects.filter(
+                    period_type=form.period_type, code=window.code
+                ).first()
+                day = period.end_date if period else window.end
+                units = self._units(request.user, unit_codes, day, children)
+                if isinstance(units, HttpResponse):
+                    return units
+                if period is not None:
+                    periods.append((period, units))
+            for period, units in periods:
+                values += datavalues_export(
+                    form=form, periods=[period], units=units, include_deleted=include_deleted
+                )
+        values.sort(key=lambda v: (v.org_unit, v.period, v.data_element, v.category_option_combo))
+        csv = self.fmt == "csv" or (
+            self.fmt != "json" and getattr(request, "accepted_renderer", None) is not None
+            and request.accepted_renderer.format == "csv"
+        )  # fmt: skip
+        if csv:
+            return HttpResponse(
+                dhis2.render_csv(values), content_type="application/csv; charset=utf-8"
+            )
+        return HttpResponse(
+            dhis2.render_json(
+                data_set=codes[0] if len(codes) == 1 else "",
+                period=period_codes[0] if len(period_codes) == 1 else "",
+                org_unit=unit_codes[0] if len(unit_codes) == 1 and not children else "",
+                values=values,
+            ),
+            content_type="application/json",
+        )
+
+    @staticmethod
+    def _units(user, unit_codes: list[str], day: datetime.date, children: bool):
+        units: dict[int, Unit] = {}
+        for code in unit_codes:
+            unit = unit_get(code=code, as_of=day)
+            if unit is None:
+                return _message(
+                    409, _("Không có đơn vị mã `%(code)s`.") % {"code": code}, error_code="E1102"
+                )
+            if not can_view_report(user, unit):
+                return _message(
+                    409,
+                    _("Bạn không được xem số liệu của đơn vị `%(code)s`.") % {"code": code},
+                    error_code="E2012",
+                )
+            units[unit.pk] = unit
+            if children:
+                for child in Unit.objects.filter(valid_on_q(day), path__startswith=unit.path):
+                    units[child.pk] = child
+        return list(units.values())
+
+
+# The suffix routes answer the same operations as DataValueSetsApi; documented there once.
+@extend_schema(exclude=True)
+class DataValueSetsJsonApi(DataValueSetsApi):
+    fmt = "json"
+
+
+@extend_schema(exclude=True)
+class DataValueSetsCsvApi(DataValueSetsApi):
+    fmt = "csv"
+
+
+@extend_schema(exclude=True)
+class DataValueSetsVersionedApi(DataValueSetsApi):
+    """``/api/<version>/dataValueSets[.json|.csv]``: the same, for clients that pin a DHIS2
+    API version in their base URL."""
+
+    def dispatch(self, request, *args, **kwargs):
+        self.fmt = (kwargs.get("suffix") or "").lstrip(".")
+        return super().dispatch(request, *args, **kwargs)
+
+
+urlpatterns = [
+    path("dataValueSets", DataValueSetsApi.as_view(), name="datavaluesets"),
+    path("dataValueSets.json", DataValueSetsJsonApi.as_view(), name="datavaluesets-json"),
+    path("dataValueSets.csv", DataValueSetsCsvApi.as_view(), name="datavaluesets-csv"),
+    re_path(
+        r"^(?P<version>[0-9]{2})/dataValueSets(?P<suffix>\.json|\.csv)?$",
+        DataValueSetsVersionedApi.as_view(),
+        name="datavaluesets-versioned",
+    ),
+]
