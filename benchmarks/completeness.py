@@ -248,7 +248,6 @@ def load_round() -> dict:
                         unit_id=row.unit_id,
                         period=period,
                         options_key=cell.options_key,
-                        options=cell.options,
                         value=format(number.normalize(), "f"),
                         numeric=number,
                     )

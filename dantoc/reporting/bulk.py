@@ -5,12 +5,17 @@ form's grid, indicators with their categories and option codes, units in force o
 period's last day, periods, the actor's permissions), reports each refused value as a DHIS2
 conflict naming its index, and writes the rest in one transaction:
 
-- on PostgreSQL the accepted values are COPied into a temporary table and written by one
-  ``INSERT … SELECT … ON CONFLICT (indicator_id, unit_id, period_id, options_key) DO UPDATE
-  … WHERE`` the value, comment or deleted flag differ, whose ``RETURNING`` rows feed the
-  history insert in the same statement (``xmax = 0`` tells a new row from an updated one);
+- on PostgreSQL the values of reports that hold none of the values yet (a round's first
+  import) are COPied straight into the data value table; the others are COPied into a
+  temporary table and written by one ``INSERT … SELECT … ON CONFLICT (indicator_id,
+  unit_id, period_id, options_key) DO UPDATE … WHERE`` the value, comment or deleted flag
+  differ, whose ``RETURNING`` rows feed the history insert in the same statement (``xmax =
+  0`` tells a new row from an updated one);
 - elsewhere (SQLite) the same decisions are made in Python against the existing rows and
   written with ``bulk_create``/``executemany`` in batches.
+
+A first entry writes no history row (the value's ``created_by`` and ``created_at`` say who
+entered it and when); a change, a deletion and setting a deleted value again each write one.
 
 Both paths give the same summary for the same sequence of payloads. What counts as what
 (DHIS2's ``DefaultDataValueSetService``, with one difference noted):
@@ -18,7 +23,7 @@ Both paths give the same summary for the same sequence of payloads. What counts 
 - a new value is *imported*; so is a value that had been deleted and is set again;
 - a different value or comment is *updated*; an identical one is *ignored* (DHIS2 counts it
   as updated; counting it as ignored makes posting the same payload twice import once and
-  then ignore everything, and writes no history the second time);
+  then ignore everything, and writes nothing the second time);
 - ``importStrategy=CREATE`` only imports (existing values are ignored), ``UPDATE`` only
   updates (new values are ignored), ``DELETE`` soft-deletes (``deleted``), as does a value
   sent with ``"deleted": true`` under the other strategies;
@@ -40,7 +45,6 @@ from __future__ import annotations
 
 import datetime
 import io
-import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -48,9 +52,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg import errors as psycopg_errors
 
 from dantoc.accounts.models import RoleCode
 from dantoc.accounts.permissions import unit_in_scope
@@ -519,11 +524,10 @@ def _import(*, actor, form: ReportForm, rows: Sequence[RawRow], strategy: str, t
     for item in ready:
         latest[(item[1], item[2], item[3], item[4])] = item
     final = list(latest.values()) if len(latest) != len(ready) else ready
-    cells = {key: cell.options for key, cell in layout.by_value_key.items()}
     if _use_copy():
-        counts = _write_postgresql(final, cells=cells, strategy=strategy, actor=actor)
+        counts = _write_postgresql(final, strategy=strategy, actor=actor)
     else:
-        counts = _write_portable(final, cells=cells, strategy=strategy, actor=actor)
+        counts = _write_portable(final, strategy=strategy, actor=actor)
     return conflicts, counts
 
 
@@ -594,9 +598,10 @@ def _drop_locked(
     return kept
 
 
-# --- PostgreSQL: COPY into a temporary table, one upsert statement ------------------------
+# --- PostgreSQL: new values COPied straight into the table, the rest upserted -------------
 
 _COPY_SPECIAL = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_FLUSH = 50_000  # rows per write to the COPY stream
 
 
 def _copy_text(value: str) -> str:
@@ -605,159 +610,244 @@ def _copy_text(value: str) -> str:
     return value
 
 
-def _write_postgresql(final: list[Ready], *, cells, strategy: str, actor) -> _Counts:
-    dv = DataValue._meta.db_table
-    ch = DataValueChange._meta.db_table
+def _write_postgresql(final: list[Ready], *, strategy: str, actor) -> _Counts:
+    """Values of reports that hold none of these indicators' values yet (the first import
+    of a round: nearly all of them) are COPied straight into the data value table, in a
+    savepoint; a first entry writes no history row, so nothing else is written for them.
+    Everything else (values that may exist, deletions, a COPY that met a value inserted
+    meanwhile by someone else) goes through a temporary table and one upsert statement."""
     now = timezone.now()
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     counts = _Counts()
+    rest = final
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL work_mem = '256MB'")
-        cursor.execute("DROP TABLE IF EXISTS _dv_import")
-        cursor.execute("DROP TABLE IF EXISTS _dv_cells")
-        cursor.execute(
-            "CREATE TEMP TABLE _dv_import (indicator_id integer, unit_id integer, "
-            "period_id integer, options_key varchar(200), del boolean, value text, "
-            "numeric numeric, comment text)"
-        )
-        cursor.execute(
-            "CREATE TEMP TABLE _dv_cells (indicator_id integer, options_key varchar(200), "
-            "options jsonb)"
-        )
-        with cursor.copy("COPY _dv_cells FROM STDIN") as copy:
-            for (indicator_id, key), options in cells.items():
-                copy.write_row((indicator_id, key, json.dumps(options, sort_keys=True)))
-        buffer = io.StringIO()
-        write = buffer.write
-        with cursor.copy(
-            "COPY _dv_import (indicator_id, unit_id, period_id, options_key, del, value, "
-            "numeric, comment) FROM STDIN"
-        ) as copy:
-            null = "\\N"
-            for n, (_i, ind, unit, period, key, delete, text, numeric, comment) in enumerate(final):
-                write(
-                    f"{ind}\t{unit}\t{period}\t{key}\t{'t' if delete else 'f'}\t"
-                    f"{_copy_text(text)}\t{null if numeric is None else numeric}\t"
-                    f"{_copy_text(comment) if comment else ''}\n"
-                )
-                if n % 50000 == 49999:
-                    copy.write(buffer.getvalue())
-                    buffer.seek(0)
-                    buffer.truncate()
-            copy.write(buffer.getvalue())
-        cursor.execute("ANALYZE _dv_import")
-        # Naming the periods lets PostgreSQL read only their rows, not the whole table.
-        params = {
-            "actor": actor_id,
-            "now": now,
-            "source": ValueSource.API,
-            "periods": sorted({item[3] for item in final}),
-        }
         if strategy in ("CREATE_AND_UPDATE", "CREATE"):
-            differs = (
-                "d.deleted OR d.value <> {new}.value OR d.comment <> {new}.comment"
-                if strategy == "CREATE_AND_UPDATE"
-                else "d.deleted"
+            fresh, rest = _split_fresh(cursor, final)
+            if fresh:
+                try:
+                    with transaction.atomic():
+                        _copy_new_values(cursor, fresh, actor_id=actor_id, now=now)
+                except (
+                    IntegrityError,
+                    psycopg_errors.UniqueViolation,
+                    psycopg_errors.DeadlockDetected,
+                ):
+                    # Someone else inserted one of these values after we looked (an import
+                    # of another form sharing an indicator, say), or is inserting them in
+                    # another order: the savepoint is rolled back and the upsert, which
+                    # takes the rows in a fixed order, writes them with the rest.
+                    rest = final
+                else:
+                    counts.imported += len(fresh)
+        if rest:
+            _upsert(cursor, rest, strategy=strategy, actor_id=actor_id, now=now, counts=counts)
+    return counts
+
+
+def _split_fresh(cursor, final: list[Ready]) -> tuple[list[Ready], list[Ready]]:
+    """(values to set in reports holding none of these indicators' values, the others):
+    one index probe per (unit, period), stopping at the first value found."""
+    pairs = sorted({(item[2], item[3]) for item in final if not item[5]})
+    if not pairs:
+        return [], final
+    cursor.execute(
+        f"""
+        SELECT p.unit_id, p.period_id
+        FROM unnest(%s::bigint[], %s::bigint[]) AS p (unit_id, period_id)
+        WHERE EXISTS (
+            SELECT 1 FROM {DataValue._meta.db_table} d
+            WHERE d.unit_id = p.unit_id AND d.period_id = p.period_id
+                AND d.indicator_id = ANY(%s::bigint[])
+        )
+        """,
+        [[u for u, _p in pairs], [p for _u, p in pairs], sorted({item[1] for item in final})],
+    )
+    occupied = set(cursor.fetchall())
+    if len(occupied) == len(pairs):
+        return [], final
+    fresh, rest = [], []
+    for item in final:
+        if item[5] or (item[2], item[3]) in occupied:
+            rest.append(item)
+        else:
+            fresh.append(item)
+    return fresh, rest
+
+
+def _copy_new_values(cursor, fresh: list[Ready], *, actor_id, now) -> None:
+    # The same text a COPY from the temporary table would carry, without the second pass.
+    actor = "\\N" if actor_id is None else str(actor_id)
+    stamp = now.isoformat()
+    tail = f"\tf\t{actor}\t{actor}\t{stamp}\t{stamp}\n"
+    null = "\\N"
+    buffer = io.StringIO()
+    write = buffer.write
+    with cursor.copy(
+        f"COPY {DataValue._meta.db_table} (indicator_id, unit_id, period_id, options_key, "
+        "value, numeric, comment, deleted, created_by_id, updated_by_id, created_at, "
+        "updated_at) FROM STDIN"
+    ) as copy:
+        for n, (_i, ind, unit, period, key, _d, text, numeric, comment) in enumerate(fresh):
+            write(
+                f"{ind}\t{unit}\t{period}\t{key}\t{_copy_text(text)}\t"
+                f"{null if numeric is None else numeric}\t"
+                f"{_copy_text(comment) if comment else ''}{tail}"
             )
-            cursor.execute(
-                f"""
-                WITH cand AS (
-                    SELECT t.indicator_id, t.unit_id, t.period_id, t.options_key, t.value,
-                           t.numeric, t.comment, d.id AS old_id, d.value AS old_value,
-                           d.comment AS old_comment, d.deleted AS old_deleted
-                    FROM _dv_import t
-                    LEFT JOIN {dv} d ON d.indicator_id = t.indicator_id
-                        AND d.unit_id = t.unit_id AND d.period_id = t.period_id
-                        AND d.options_key = t.options_key AND d.period_id = ANY(%(periods)s)
-                    WHERE NOT t.del AND (d.id IS NULL OR {differs.format(new="t")})
-                ), up AS (
-                    INSERT INTO {dv} AS d (indicator_id, unit_id, period_id, options_key,
-                        options, value, numeric, comment, deleted, updated_by_id, created_at,
-                        updated_at)
-                    SELECT c.indicator_id, c.unit_id, c.period_id, c.options_key, k.options,
-                           c.value, c.numeric, c.comment, false, %(actor)s, %(now)s, %(now)s
-                    FROM cand c JOIN _dv_cells k ON k.indicator_id = c.indicator_id
-                        AND k.options_key = c.options_key
-                    ORDER BY c.indicator_id, c.unit_id, c.period_id, c.options_key
-                    ON CONFLICT (indicator_id, unit_id, period_id, options_key) DO UPDATE
-                        SET value = EXCLUDED.value, numeric = EXCLUDED.numeric,
-                            comment = EXCLUDED.comment, deleted = false,
-                            updated_by_id = EXCLUDED.updated_by_id,
-                            updated_at = EXCLUDED.updated_at
-                        WHERE {differs.format(new="EXCLUDED")}
-                    RETURNING d.id, d.value, d.comment, (d.xmax = 0) AS inserted
-                ), hist AS (
-                    INSERT INTO {ch} (data_value_id, old_value, new_value, old_comment,
-                        new_comment, deleted, actor_id, at, source)
-                    SELECT up.id,
-                           CASE WHEN c.old_id IS NULL OR c.old_deleted THEN '' ELSE c.old_value END,
-                           up.value, COALESCE(c.old_comment, ''), up.comment, false,
-                           %(actor)s, %(now)s, %(source)s
-                    FROM up LEFT JOIN cand c ON c.old_id = up.id
-                )
-                SELECT count(*) FILTER (WHERE up.inserted OR c.old_deleted),
-                       count(*) FILTER (WHERE NOT up.inserted AND NOT COALESCE(c.old_deleted, false))
-                FROM up LEFT JOIN cand c ON c.old_id = up.id
-                """,
-                params,
+            if n % _COPY_FLUSH == _COPY_FLUSH - 1:
+                copy.write(buffer.getvalue())
+                buffer.seek(0)
+                buffer.truncate()
+        copy.write(buffer.getvalue())
+
+
+def _upsert(cursor, rows: list[Ready], *, strategy: str, actor_id, now, counts: _Counts) -> None:
+    """COPY into a temporary table, then one statement per kind of write: ``INSERT … ON
+    CONFLICT (indicator_id, unit_id, period_id, options_key) DO UPDATE … WHERE`` the value,
+    comment or deleted flag differ, whose ``RETURNING`` rows feed the history insert in the
+    same statement (``xmax = 0`` tells a new row, which gets no history, from an updated
+    one); an ``UPDATE`` for ``importStrategy=UPDATE``; an ``UPDATE`` for deletions."""
+    dv = DataValue._meta.db_table
+    ch = DataValueChange._meta.db_table
+    # Sorts and hashes of up to a million rows stay in memory rather than spill to disk;
+    # for this transaction only.
+    cursor.execute("SET LOCAL work_mem = '256MB'")
+    cursor.execute("DROP TABLE IF EXISTS _dv_import")
+    cursor.execute(
+        "CREATE TEMP TABLE _dv_import (indicator_id integer, unit_id integer, "
+        "period_id integer, options_key varchar(200), del boolean, value text, "
+        "numeric numeric, comment text)"
+    )
+    buffer = io.StringIO()
+    write = buffer.write
+    with cursor.copy(
+        "COPY _dv_import (indicator_id, unit_id, period_id, options_key, del, value, "
+        "numeric, comment) FROM STDIN"
+    ) as copy:
+        null = "\\N"
+        for n, (_i, ind, unit, period, key, delete, text, numeric, comment) in enumerate(rows):
+            write(
+                f"{ind}\t{unit}\t{period}\t{key}\t{'t' if delete else 'f'}\t"
+                f"{_copy_text(text)}\t{null if numeric is None else numeric}\t"
+                f"{_copy_text(comment) if comment else ''}\n"
             )
-            counts.imported, counts.updated = cursor.fetchone()
-        if strategy == "UPDATE":
-            cursor.execute(
-                f"""
-                WITH cand AS (
-                    SELECT d.id AS old_id, t.value, t.numeric, t.comment,
-                           d.value AS old_value, d.comment AS old_comment
-                    FROM _dv_import t
-                    JOIN {dv} d ON d.indicator_id = t.indicator_id
-                        AND d.unit_id = t.unit_id AND d.period_id = t.period_id
-                        AND d.options_key = t.options_key AND d.period_id = ANY(%(periods)s)
-                    WHERE NOT t.del AND NOT d.deleted
-                        AND (d.value <> t.value OR d.comment <> t.comment)
-                ), up AS (
-                    UPDATE {dv} d SET value = c.value, numeric = c.numeric, comment = c.comment,
-                        updated_by_id = %(actor)s, updated_at = %(now)s
-                    FROM cand c
-                    WHERE d.id = c.old_id AND NOT d.deleted
-                        AND (d.value <> c.value OR d.comment <> c.comment)
-                    RETURNING d.id, d.value, d.comment
-                ), hist AS (
-                    INSERT INTO {ch} (data_value_id, old_value, new_value, old_comment,
-                        new_comment, deleted, actor_id, at, source)
-                    SELECT up.id, c.old_value, up.value, c.old_comment, up.comment, false,
-                           %(actor)s, %(now)s, %(source)s
-                    FROM up JOIN cand c ON c.old_id = up.id
-                )
-                SELECT count(*) FROM up
-                """,
-                params,
-            )
-            counts.updated = cursor.fetchone()[0]
-        # Deletions: under DELETE, and values sent with "deleted": true otherwise.
+            if n % _COPY_FLUSH == _COPY_FLUSH - 1:
+                copy.write(buffer.getvalue())
+                buffer.seek(0)
+                buffer.truncate()
+        copy.write(buffer.getvalue())
+    cursor.execute("ANALYZE _dv_import")
+    # Naming the periods lets PostgreSQL read only their rows, not the whole table.
+    params = {
+        "actor": actor_id,
+        "now": now,
+        "source": ValueSource.API,
+        "periods": sorted({item[3] for item in rows}),
+    }
+    if strategy in ("CREATE_AND_UPDATE", "CREATE"):
+        differs = (
+            "d.deleted OR d.value <> {new}.value OR d.comment <> {new}.comment"
+            if strategy == "CREATE_AND_UPDATE"
+            else "d.deleted"
+        )
         cursor.execute(
             f"""
-            WITH up AS (
-                UPDATE {dv} d SET deleted = true, updated_by_id = %(actor)s, updated_at = %(now)s
+            WITH cand AS (
+                SELECT t.indicator_id, t.unit_id, t.period_id, t.options_key, t.value,
+                       t.numeric, t.comment, d.id AS old_id, d.value AS old_value,
+                       d.comment AS old_comment, d.deleted AS old_deleted
                 FROM _dv_import t
-                WHERE t.del AND NOT d.deleted AND d.indicator_id = t.indicator_id
+                LEFT JOIN {dv} d ON d.indicator_id = t.indicator_id
                     AND d.unit_id = t.unit_id AND d.period_id = t.period_id
                     AND d.options_key = t.options_key AND d.period_id = ANY(%(periods)s)
+                WHERE NOT t.del AND (d.id IS NULL OR {differs.format(new="t")})
+            ), up AS (
+                INSERT INTO {dv} AS d (indicator_id, unit_id, period_id, options_key,
+                    value, numeric, comment, deleted, created_by_id, updated_by_id,
+                    created_at, updated_at)
+                SELECT c.indicator_id, c.unit_id, c.period_id, c.options_key, c.value,
+                       c.numeric, c.comment, false, %(actor)s, %(actor)s, %(now)s, %(now)s
+                FROM cand c
+                ORDER BY c.indicator_id, c.unit_id, c.period_id, c.options_key
+                ON CONFLICT (indicator_id, unit_id, period_id, options_key) DO UPDATE
+                    SET value = EXCLUDED.value, numeric = EXCLUDED.numeric,
+                        comment = EXCLUDED.comment, deleted = false,
+                        updated_by_id = EXCLUDED.updated_by_id,
+                        updated_at = EXCLUDED.updated_at
+                    WHERE {differs.format(new="EXCLUDED")}
+                RETURNING d.id, d.value, d.comment, (d.xmax = 0) AS inserted
+            ), hist AS (
+                INSERT INTO {ch} (data_value_id, old_value, new_value, old_comment,
+                    new_comment, deleted, actor_id, at, source)
+                SELECT up.id,
+                       CASE WHEN c.old_id IS NULL OR c.old_deleted THEN '' ELSE c.old_value END,
+                       up.value, COALESCE(c.old_comment, ''), up.comment, false,
+                       %(actor)s, %(now)s, %(source)s
+                FROM up LEFT JOIN cand c ON c.old_id = up.id
+                WHERE NOT up.inserted
+            )
+            SELECT count(*) FILTER (WHERE up.inserted OR c.old_deleted),
+                   count(*) FILTER (WHERE NOT up.inserted AND NOT COALESCE(c.old_deleted, false))
+            FROM up LEFT JOIN cand c ON c.old_id = up.id
+            """,
+            params,
+        )
+        imported, updated = cursor.fetchone()
+        counts.imported += imported
+        counts.updated += updated
+    if strategy == "UPDATE":
+        cursor.execute(
+            f"""
+            WITH cand AS (
+                SELECT d.id AS old_id, t.value, t.numeric, t.comment,
+                       d.value AS old_value, d.comment AS old_comment
+                FROM _dv_import t
+                JOIN {dv} d ON d.indicator_id = t.indicator_id
+                    AND d.unit_id = t.unit_id AND d.period_id = t.period_id
+                    AND d.options_key = t.options_key AND d.period_id = ANY(%(periods)s)
+                WHERE NOT t.del AND NOT d.deleted
+                    AND (d.value <> t.value OR d.comment <> t.comment)
+            ), up AS (
+                UPDATE {dv} d SET value = c.value, numeric = c.numeric, comment = c.comment,
+                    updated_by_id = %(actor)s, updated_at = %(now)s
+                FROM cand c
+                WHERE d.id = c.old_id AND NOT d.deleted
+                    AND (d.value <> c.value OR d.comment <> c.comment)
                 RETURNING d.id, d.value, d.comment
             ), hist AS (
                 INSERT INTO {ch} (data_value_id, old_value, new_value, old_comment,
                     new_comment, deleted, actor_id, at, source)
-                SELECT up.id, up.value, '', up.comment, up.comment, true,
+                SELECT up.id, c.old_value, up.value, c.old_comment, up.comment, false,
                        %(actor)s, %(now)s, %(source)s
-                FROM up
+                FROM up JOIN cand c ON c.old_id = up.id
             )
             SELECT count(*) FROM up
             """,
             params,
         )
-        counts.deleted = cursor.fetchone()[0]
-        cursor.execute("DROP TABLE _dv_import")
-        cursor.execute("DROP TABLE _dv_cells")
-    return counts
+        counts.updated += cursor.fetchone()[0]
+    # Deletions: under DELETE, and values sent with "deleted": true otherwise.
+    cursor.execute(
+        f"""
+        WITH up AS (
+            UPDATE {dv} d SET deleted = true, updated_by_id = %(actor)s, updated_at = %(now)s
+            FROM _dv_import t
+            WHERE t.del AND NOT d.deleted AND d.indicator_id = t.indicator_id
+                AND d.unit_id = t.unit_id AND d.period_id = t.period_id
+                AND d.options_key = t.options_key AND d.period_id = ANY(%(periods)s)
+            RETURNING d.id, d.value, d.comment
+        ), hist AS (
+            INSERT INTO {ch} (data_value_id, old_value, new_value, old_comment,
+                new_comment, deleted, actor_id, at, source)
+            SELECT up.id, up.value, '', up.comment, up.comment, true,
+                   %(actor)s, %(now)s, %(source)s
+            FROM up
+        )
+        SELECT count(*) FROM up
+        """,
+        params,
+    )
+    counts.deleted += cursor.fetchone()[0]
+    cursor.execute("DROP TABLE _dv_import")
 
 
 # --- portable path (SQLite) ---------------------------------------------------------------
@@ -768,7 +858,7 @@ def _chunks(items: list, size: int) -> Iterable[list]:
         yield items[start : start + size]
 
 
-def _write_portable(final: list[Ready], *, cells, strategy: str, actor) -> _Counts:
+def _write_portable(final: list[Ready], *, strategy: str, actor) -> _Counts:
     ops = connection.ops
     now = timezone.now()
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
@@ -788,7 +878,7 @@ def _write_portable(final: list[Ready], *, cells, strategy: str, actor) -> _Coun
     inserts: list[DataValue] = []
     updates: list[tuple] = []  # (value, numeric, comment, pk)
     deletes: list[int] = []
-    changes: list[tuple] = []  # (pk or None → inserted object, old, new, old c, new c, deleted)
+    changes: list[tuple] = []  # (pk, old, new, old comment, new comment, deleted)
     for _i, ind, unit, period, key, delete, text, numeric, comment in final:
         current = existing.get((ind, unit, period, key))
         if delete:
@@ -799,12 +889,13 @@ def _write_portable(final: list[Ready], *, cells, strategy: str, actor) -> _Coun
         if current is None:
             if strategy == "UPDATE":
                 continue
+            # A first entry: no history row, created_by/created_at record it.
             inserts.append(
                 DataValue(
                     indicator_id=ind, unit_id=unit, period_id=period, options_key=key,
-                    options=cells[(ind, key)], value=text,
-                    numeric=None if numeric is None else Decimal(numeric),
-                    comment=comment, deleted=False, updated_by_id=actor_id,
+                    value=text, numeric=None if numeric is None else Decimal(numeric),
+                    comment=comment, deleted=False, created_by_id=actor_id,
+                    updated_by_id=actor_id,
                 )
             )  # fmt: skip
             continue
@@ -822,8 +913,6 @@ def _write_portable(final: list[Ready], *, cells, strategy: str, actor) -> _Coun
         changes.append((pk, old_value, text, old_comment, comment, False))
     for batch in _chunks(inserts, BATCH):
         DataValue.objects.bulk_create(batch)
-        for obj in batch:
-            changes.append((obj.pk, "", obj.value, "", obj.comment, False))
     counts.imported += len(inserts)
     dv = DataValue._meta.db_table
     ch = DataValueChange._meta.db_table

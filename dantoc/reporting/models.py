@@ -7,10 +7,12 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from dantoc.geo.models import UnitLevel
 from dantoc.indicators.models import LocalizedNameMixin
+from dantoc.indicators.values import parse_options_key
 
 
 class PeriodKindChoices(models.TextChoices):
@@ -270,20 +272,60 @@ class ValidationRule(models.Model):
         return f"{self.left} {self.operator} {self.right}"
 
 
+# DataValue and DataValueChange are fact tables: a national round writes a million rows at
+# once, and PostgreSQL's foreign-key checks at commit (six per value) cost more than the
+# insert itself. So their foreign keys carry no database constraint (db_constraint=False):
+# every code is validated by the service against the reference tables before anything is
+# written (bulk.datavalues_import, services.datavalues_save), and Django still applies
+# on_delete (PROTECT, SET_NULL, CASCADE) when rows are deleted through the ORM. The
+# ForeignKey fields stay, so joins and select_related work as before. Single-column indexes
+# that a composite index already begins with are not created either.
+
+
 class DataValue(models.Model):
+    # Served by the unique constraint (indicator, unit, period, options_key).
     indicator = models.ForeignKey(
-        "indicators.Indicator", on_delete=models.PROTECT, related_name="+"
+        "indicators.Indicator",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
-    unit = models.ForeignKey("geo.Unit", on_delete=models.PROTECT, related_name="+")
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+")
+    # Served by the (unit, period) index.
+    unit = models.ForeignKey(
+        "geo.Unit", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
+    # Indexed alone: a period's values across units and indicators (Django's PROTECT check
+    # when a period is deleted, exports and aggregates by period).
+    period = models.ForeignKey(
+        Period, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    # The value's category → option map in canonical form ("CAT=OPT;CAT2=OPT2"); ``options``
+    # gives it as a dict.
     options_key = models.CharField(max_length=200, blank=True, default="")
-    options = models.JSONField(default=dict, blank=True)
     value = models.CharField(max_length=2000)
     numeric = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
     comment = models.CharField(max_length=1000, blank=True, default="")
     deleted = models.BooleanField(default=False)
+    # Who entered the value first (and created_at when): a first entry writes no history
+    # row; the first value is the old value of the first change, or the value itself.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -301,6 +343,11 @@ class DataValue(models.Model):
             f"{self.indicator_id}/{self.unit_id}/{self.period_id}/{self.options_key}={self.value}"
         )
 
+    @cached_property
+    def options(self) -> dict[str, str]:
+        """The category → option map of ``options_key`` (read-only; parsed once)."""
+        return parse_options_key(self.options_key)
+
 
 class ValueSource(models.TextChoices):
     WEB = "web", _("Nhập trên web")
@@ -309,16 +356,27 @@ class ValueSource(models.TextChoices):
 
 
 class DataValueChange(models.Model):
-    """Every change of a value: who, when, old → new, and through which channel."""
+    """A change of a value after it was first entered: who, when, old → new, and through
+    which channel. Entering a value writes no row (``DataValue.created_by``/``created_at``
+    say who and when); deleting one and setting it again are changes."""
 
-    data_value = models.ForeignKey(DataValue, on_delete=models.CASCADE, related_name="changes")
+    # Indexed: the history page reads one value's changes.
+    data_value = models.ForeignKey(
+        DataValue, on_delete=models.CASCADE, related_name="changes", db_constraint=False
+    )
     old_value = models.CharField(max_length=2000, blank=True)
     new_value = models.CharField(max_length=2000, blank=True)
     old_comment = models.CharField(max_length=1000, blank=True)
     new_comment = models.CharField(max_length=1000, blank=True)
     deleted = models.BooleanField(default=False)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     source = models.CharField(max_length=8, choices=ValueSource.choices)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from dantoc.accounts.models import User
 from dantoc.geo.models import LEVEL_DEPTH, Unit, UnitLevel
 from dantoc.geo.selectors import valid_on_q
 from dantoc.indicators.models import Indicator
@@ -214,19 +215,47 @@ def submission_for(*, form: ReportForm, unit: Unit, period: Period) -> Submissio
 
 
 def changes_since_approval(*, submission: Submission, layout: FormLayout) -> int:
-    """How many value changes happened after the last approval (shown beside the status)."""
+    """How many value changes happened after the last approval (shown beside the status):
+    values entered for the first time since then, and changes of values (2 queries)."""
     if submission.last_approved_at is None:
         return 0
-    return DataValueChange.objects.filter(
-        data_value__unit=submission.unit_id,
-        data_value__period=submission.period_id,
-        data_value__indicator_id__in=list(layout.indicators),
-        at__gt=submission.last_approved_at,
+    values = DataValue.objects.filter(
+        unit=submission.unit_id,
+        period=submission.period_id,
+        indicator_id__in=list(layout.indicators),
+    )
+    entered = values.filter(created_at__gt=submission.last_approved_at).count()
+    changed = DataValueChange.objects.filter(
+        data_value__in=values, at__gt=submission.last_approved_at
     ).count()
+    return entered + changed
 
 
-def value_history(*, data_value: DataValue) -> QuerySet[DataValueChange]:
-    return data_value.changes.select_related("actor").order_by("-at", "-id")
+@dataclass(frozen=True)
+class ValueHistory:
+    """A value's story: who entered it first, when and what, then each change (newest
+    first). The first value is the old value of the first change, or the value itself when
+    it never changed."""
+
+    value: DataValue
+    created_by: User | None
+    created_at: datetime.datetime
+    first_value: str
+    first_comment: str
+    changes: list[DataValueChange]
+
+
+def value_history(*, data_value: DataValue) -> ValueHistory:
+    changes = list(data_value.changes.select_related("actor").order_by("-at", "-id"))
+    first = changes[-1] if changes else None
+    return ValueHistory(
+        value=data_value,
+        created_by=data_value.created_by,
+        created_at=data_value.created_at,
+        first_value=first.old_value if first else data_value.value,
+        first_comment=first.old_comment if first else data_value.comment,
+        changes=changes,
+    )
 
 
 def deadline_for(form: ReportForm, level: str, period: Period) -> datetime.date | None:

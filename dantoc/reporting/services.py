@@ -382,8 +382,9 @@ def datavalues_save(
     Every value is checked against its indicator; with ``all_or_nothing`` one bad cell
     rejects the whole batch (``ImportRejected``; ``locate(key)`` gives the RowError fields
     ``row``, ``column`` and ``sheet`` of a cell, so an Excel error names where it is),
-    otherwise the good cells are saved and each bad one reported. Each change keeps its
-    history row. Saving the same values again changes nothing.
+    otherwise the good cells are saved and each bad one reported. A first entry records
+    who made it on the value (``created_by``); each later change, deletion included, keeps
+    its history row. Saving the same values again changes nothing.
     """
     if not can_enter(actor, unit):
         raise PermissionDenied("Bạn không được nhập số liệu cho đơn vị này.")
@@ -428,6 +429,7 @@ def datavalues_save(
         locate = locate or (lambda key: {"row": 0, "column": key})
         raise ImportRejected([RowError(message=c.message, **locate(c.key)) for c in result.errors])
     changes = []
+    created = 0
     now = timezone.now()
     for item, cell, text, number in planned:
         current = existing.get((cell.indicator.pk, cell.options_key))
@@ -451,10 +453,11 @@ def datavalues_save(
         new_comment = current.comment if (comment is None and current) else (comment or "")
         warning = _outlier_warning(cell, number)
         if current is None:
+            # A first entry writes no history row: created_by and created_at record it.
             current = DataValue(
                 indicator=cell.indicator, unit=unit, period=period,
-                options_key=cell.options_key, options=cell.options,
-                value=text, numeric=number, comment=new_comment, updated_by=actor,
+                options_key=cell.options_key, value=text, numeric=number,
+                comment=new_comment, created_by=actor, updated_by=actor,
             )  # fmt: skip
             try:
                 with transaction.atomic():
@@ -466,12 +469,7 @@ def datavalues_save(
                 )
             else:
                 existing[(cell.indicator.pk, cell.options_key)] = current
-                changes.append(
-                    DataValueChange(
-                        data_value=current, old_value="", new_value=text, old_comment="",
-                        new_comment=new_comment, actor=actor, source=source,
-                    )
-                )  # fmt: skip
+                created += 1
                 result.cells.append(CellOutcome(item.key, "saved", value=text, warning=warning))
                 continue
         if not current.deleted and current.value == text and current.comment == new_comment:
@@ -501,7 +499,7 @@ def datavalues_save(
     result.violations = check_rules(
         form.rules.all(), selectors.rule_values(layout=layout, values=values)
     )
-    if changes:
+    if changes or created:
         audit_record(
             actor=actor,
             action="reporting.values_save",
@@ -509,7 +507,7 @@ def datavalues_save(
             object_id=str(submission.pk),
             object_repr=f"{form.code} {period.code} {unit.name}",
             unit=unit,
-            after={"source": source, "changes": len(changes)},
+            after={"source": source, "changes": created + len(changes)},
         )
     return result
 

@@ -283,14 +283,16 @@ def value_history(request, form_code, period_code, unit_code, key):
         raise Http404
     from dantoc.reporting.models import DataValue
 
-    value = DataValue.objects.filter(
-        indicator=cell.indicator, unit=unit, period=period, options_key=cell.options_key
-    ).first()
-    changes = selectors.value_history(data_value=value) if value else []
+    value = (
+        DataValue.objects.select_related("created_by")
+        .filter(indicator=cell.indicator, unit=unit, period=period, options_key=cell.options_key)
+        .first()
+    )
+    history = selectors.value_history(data_value=value) if value else None
     return render(
         request,
         "reporting/history.html",
-        {"form": form, "period": period, "unit": unit, "cell": cell, "changes": changes},
+        {"form": form, "period": period, "unit": unit, "cell": cell, "history": history},
     )
 
 

@@ -250,14 +250,16 @@ def test_many_reporters_saving_at_once_lose_and_double_nothing(platform):
     for username, cells in expected.items():
         assert all(saved[(username, key)] == 1 for key in cells), username
 
-    # In the database: every value present once, as sent, with one history row.
+    # In the database: every value present once, as sent, entered by its reporter and never
+    # changed since (a first entry writes no history row).
     by_key = {c["key"]: c for c in setup["cells"]}
     value_key = (contested["indicator_id"], contested["options_key"])
     for username, cells in expected.items():
         unit_id = accounts[username]["unit_id"]
         rows = db.query(
             "SELECT indicator_id, options_key, value, numeric, deleted,"
-            " (SELECT COUNT(*) FROM reporting_datavaluechange h WHERE h.data_value_id = v.id)"
+            " (SELECT COUNT(*) FROM reporting_datavaluechange h WHERE h.data_value_id = v.id),"
+            " (SELECT u.username FROM accounts_user u WHERE u.id = v.created_by_id)"
             " FROM reporting_datavalue v WHERE unit_id = %s AND period_id = %s",
             [unit_id, setup["period_id"]],
         )
@@ -266,30 +268,40 @@ def test_many_reporters_saving_at_once_lose_and_double_nothing(platform):
         by_value_key = {(r[0], r[1]): r for r in rows if (r[0], r[1]) != value_key}
         wanted = {(by_key[k]["indicator_id"], by_key[k]["options_key"]): k for k in cells}
         assert set(by_value_key) == set(wanted), f"{username}: other cells stored than sent"
-        for vk, (_, _, text, number, deleted, history) in by_value_key.items():
+        for vk, (_, _, text, number, deleted, history, creator) in by_value_key.items():
             key = wanted[vk]
             assert text == stored[(username, key)], (username, key, text)
             assert Decimal(str(number)) == Decimal(cells[key].replace(",", ".")), (username, key)
-            assert not deleted and history == 1, (username, key, deleted, history)
+            assert not deleted and history == 0, (username, key, deleted, history)
+            assert creator == username, (username, key, creator)
 
-    # The contested cell holds one of the values sent; its history has a row per effective
-    # change, each starting where the previous one ended.
-    [(value_id, value)] = db.query(
-        "SELECT id, value FROM reporting_datavalue WHERE unit_id = %s AND period_id = %s"
-        " AND indicator_id = %s AND options_key = %s",
+    # The contested cell holds one of the values sent. Every save of it was effective: the
+    # first entered it (recorded on the value: who, and the value it had), each later one
+    # is a history row by its sender, each starting where the previous one ended.
+    [(value_id, value, creator)] = db.query(
+        "SELECT v.id, v.value, u.username FROM reporting_datavalue v"
+        " LEFT JOIN accounts_user u ON u.id = v.created_by_id"
+        " WHERE v.unit_id = %s AND v.period_id = %s AND v.indicator_id = %s"
+        " AND v.options_key = %s",
         [accounts[contenders[0]]["unit_id"], setup["period_id"], *value_key],
     )
     assert value in contested_values
     changes = db.query(
-        "SELECT old_value, new_value FROM reporting_datavaluechange WHERE data_value_id = %s"
-        " ORDER BY at, id",
+        "SELECT h.old_value, h.new_value, u.username FROM reporting_datavaluechange h"
+        " LEFT JOIN accounts_user u ON u.id = h.actor_id WHERE h.data_value_id = %s"
+        " ORDER BY h.at, h.id",
         [value_id],
     )
     effective = sum(saved[(u, contested["key"])] for u in contenders)
-    assert len(changes) == effective == len(contested_values), (changes, effective)
-    assert changes[0][0] == "" and changes[-1][1] == value, changes
-    assert all(old != new for old, new in changes), changes
-    for (_, new), (old, _) in itertools.pairwise(changes):
+    assert effective == len(contested_values), (changes, effective)
+    assert len(changes) == effective - 1, (changes, effective)
+    first = changes[0][0]
+    sender = {v: contenders[(int(v) - 500) // 10] for v in contested_values}
+    assert creator == sender[first], (creator, first)
+    assert changes[-1][1] == value, changes
+    assert sorted([first, *(new for _, new, _ in changes)]) == sorted(contested_values), changes
+    assert all(old != new and actor == sender[new] for old, new, actor in changes), changes
+    for (_, new, _), (old, _, _) in itertools.pairwise(changes):
         assert old == new, changes
 
     # Concurrent submissions of one report: one submission, submitted once.

@@ -36,10 +36,15 @@ def test_reporter_enters_values_on_the_page_and_each_change_keeps_its_history(
         unit__code="00715", period=q3, options_key__contains=["NGUON_VON=TW", "DU_AN=DA1"][0]
     )
     assert value.value == "1250" and value.comment == "QĐ giao vốn"
+    # The first entry is the value's own record; the change after it is a history row.
+    assert value.created_by == people.commune and value.created_at <= value.updated_at
     history = list(value.changes.values_list("old_value", "new_value", "source", "actor__username"))
-    assert history == [("", "1200.5", "web", "xa.lungcu"), ("1200.5", "1250", "web", "xa.lungcu")]
-    page = client.get(f"{URL}history/{tw}").content.decode()
-    assert "1200.5" in page and "1250" in page
+    assert history == [("1200.5", "1250", "web", "xa.lungcu")]
+    page = unescape(client.get(f"{URL}history/{tw}").content.decode())
+    first = page.split('id="first-entry">')[1].split("</p>")[0]
+    assert str(people.commune) in first and "<strong>1200.5</strong>" in first
+    assert "QĐ giao vốn" in first
+    assert "1250" in page.split("</thead>")[1]
 
 
 def test_a_wrong_value_is_named_next_to_its_cell_and_the_good_ones_are_saved(
@@ -69,7 +74,10 @@ def test_autosave_saves_one_cell_and_returns_the_rules_it_breaks(people, login, 
     assert rules["CAP_DA3"] == "warning"
     again = post_cells(client, [{"key": gn, "value": "500", "comment": "đợt 1"}]).json()
     assert again["cells"][0]["status"] == "unchanged"
-    assert DataValueChange.objects.filter(data_value__unit__code="00715").count() == 1
+    # Entered once: recorded on the value itself, no history row (nor one for the repeat).
+    value = DataValue.objects.get(unit__code="00715", period=q3)
+    assert (value.value, value.comment, value.created_by) == ("500", "đợt 1", people.commune)
+    assert DataValueChange.objects.filter(data_value__unit__code="00715").count() == 0
     bad = post_cells(client, [{"key": "r999999c1", "value": "1"}])
     assert bad.status_code == 400 and bad.json()["cells"][0]["status"] == "error"
 
@@ -119,6 +127,23 @@ def _enter(people, von, q3, values: dict[str, str]):
         actor=people.commune, form=von, unit=people.commune.unit, period=q3, inputs=cells,
         source="web",
     )  # fmt: skip
+
+
+def test_deleting_and_restoring_a_value_are_changes_and_its_first_entry_stays_known(
+    people, login, today, von, q3
+):
+    _enter(people, von, q3, {"VON_KH/DA1/DTPT/TW": "500"})
+    _enter(people, von, q3, {"VON_KH/DA1/DTPT/TW": ""})
+    _enter(people, von, q3, {"VON_KH/DA1/DTPT/TW": "450"})
+    value = DataValue.objects.get(unit__code="00715", period=q3)
+    assert (value.value, value.deleted, value.created_by) == ("450", False, people.commune)
+    assert list(value.changes.values_list("old_value", "new_value", "deleted")) == [
+        ("500", "", True),
+        ("", "450", False),
+    ]
+    history = selectors.value_history(data_value=value)
+    assert (history.first_value, history.created_by) == ("500", people.commune)
+    assert [c.new_value for c in history.changes] == ["450", ""]  # newest first
 
 
 def test_an_error_rule_blocks_submission_and_a_warning_does_not(people, login, today, von, q3):
@@ -186,6 +211,10 @@ def test_province_approves_the_reporter_is_told_and_reopening_shows_later_change
     _enter(people, von, q3, {"VON_KH/DA1/DTPT/TW": "450"})
     page = officer.get(URL).content.decode()
     assert "1 thay đổi sau lần duyệt gần nhất" in page
+    # A value entered for the first time after the approval is a change of the report too.
+    _enter(people, von, q3, {"VON_KH/DA2/SN/DP": "20"})
+    page = officer.get(URL).content.decode()
+    assert "2 thay đổi sau lần duyệt gần nhất" in page
 
 
 @pytest.mark.parametrize("persona", ["commune", "other_commune", "other_province", "editor"])

@@ -281,11 +281,17 @@ def test_filled_cells_are_saved_from_the_file_with_their_history(
         "GN/TW": "1000.75",
     }
     assert saved["GN/TW"].comment == "Đã giải ngân đợt 1"
+    # First entries: each value records who entered it; history starts with a change.
+    assert {v.created_by for v in saved.values()} == {people.commune}
     history = DataValueChange.objects.filter(data_value__unit=lungcu, data_value__period=q3)
-    assert sorted(history.values_list("new_value", "source", "actor__username")) == [
-        ("1000.75", "xlsx", "xa.lungcu"),
-        ("1234.5", "xlsx", "xa.lungcu"),
-        ("300", "xlsx", "xa.lungcu"),
+    assert not history.exists()
+
+    wb = load(client.get(DOWNLOAD).content)
+    find(wb, "KH", "Dự án 1 – vốn đầu tư phát triển", "NSĐP").value = 350
+    response = upload(client, save(wb))
+    assert response.status_code == 303
+    assert sorted(history.values_list("old_value", "new_value", "source", "actor__username")) == [
+        ("300", "350", "xlsx", "xa.lungcu"),
     ]
 
 
