@@ -366,3 +366,15 @@ def completeness(*, form: ReportForm, period: Period, root: Unit) -> Completenes
         deadline=deadline,
         as_of=timezone.now(),
     )
+
+
+def submissions_awaiting_review(*, user) -> QuerySet[Submission]:
+    """Reports submitted by the units directly below the official's unit, oldest first: what
+    the level above has to approve or return now."""
+    if user.unit_id is None:
+        return Submission.objects.none()
+    return (
+        Submission.objects.filter(status=SubmissionStatus.SUBMITTED, unit__parent_id=user.unit_id)
+        .select_related("unit", "period", "form")
+        .order_by("submitted_at")
+    )

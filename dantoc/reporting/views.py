@@ -63,10 +63,15 @@ def report_index(request):
                 row["deadline"] = selectors.deadline_for(form, unit.level, period)
                 row["opens_on"] = form.opens_on(period)
             rows.append(row)
+    awaiting = []
+    if user.unit is not None and any(
+        can_review(user, child) for child in user.unit.children.all()[:1]
+    ):
+        awaiting = list(selectors.submissions_awaiting_review(user=user)[:200])
     return render(
         request,
         "reporting/index.html",
-        {"rows": rows, "unit": user.unit, "today": timezone.localdate()},
+        {"rows": rows, "unit": user.unit, "today": timezone.localdate(), "awaiting": awaiting},
     )
 
 

@@ -394,3 +394,14 @@ def test_absurd_numbers_are_refused_next_to_the_cell_not_a_server_error(
     assert response.status_code == 400
     assert response.json()["cells"][0]["status"] == "error"
     assert not DataValue.objects.filter(unit__code="00715").exists()
+
+
+def test_the_province_officer_sees_what_awaits_approval(people, login, today, von, q3):
+    _enter(people, von, q3, {"VON_KH/DA1/DTPT/TW": "500"})
+    services.submission_submit(actor=people.commune, form=von, unit=people.commune.unit, period=q3)
+    page = login(people.province).get("/reporting/").content.decode()
+    assert "Chờ duyệt (1)" in page and "/reporting/BM01-VON/2026Q3/00715/" in page
+    other = login(people.other_province).get("/reporting/").content.decode()
+    assert "Chờ duyệt" not in other
+    commune = login(people.commune).get("/reporting/").content.decode()
+    assert "Chờ duyệt" not in commune
