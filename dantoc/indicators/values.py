@@ -95,6 +95,11 @@ def normalise_value(
     if value_type == ValueType.INTEGER:
         number = number.to_integral_value()
         return str(number), number
+    # Values are kept to 6 decimals (the numeric column's precision), so that the text that is
+    # exported and the number that is added up can never disagree (Excel's 0.30000000000000004
+    # becomes 0.3).
+    if number.as_tuple().exponent < -6:
+        number = number.quantize(Decimal("0.000001"))
     normalized = number.normalize()
     text = format(normalized, "f")
     return text, normalized

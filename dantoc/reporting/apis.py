@@ -120,7 +120,7 @@ class ReportValuesApi(APIView):
         """Lưu một hoặc nhiều ô (tự động lưu trên trang nhập liệu). Ô sai được báo riêng, ô
         đúng vẫn được lưu. Saves cells; each bad cell is reported, good ones are kept."""
         form, period, unit = resolve_report(request, form_code, period_code, unit_code)
-        if not can_enter(request.user, unit):
+        if not can_enter(request.user, unit) or unit.level != form.reporting_level:
             raise DrfPermissionDenied("Bạn không được nhập số liệu cho đơn vị này.")
         payload = SaveSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

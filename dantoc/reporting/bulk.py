@@ -137,6 +137,8 @@ def _fast_number(value_type: str, raw: Any) -> str | None:
     whole = whole.lstrip("0") or "0"
     if fraction:
         fraction = fraction.rstrip("0")
+        if len(fraction) > 6:
+            return None  # rounded to 6 decimals by normalise_value
     if fraction:
         if value_type == ValueType.INTEGER:
             return None  # not an integer: normalise_value says so

@@ -25,8 +25,15 @@ def can_enter(user, unit: Unit) -> bool:
     )
 
 
+READ_ROLES = {*ENTRY_ROLE.values(), RoleCode.MINISTRY_OFFICER, RoleCode.SYSTEM_ADMIN}
+
+
 def can_view_report(user, unit: Unit) -> bool:
-    return user.is_authenticated and unit_in_scope(user, unit)
+    """Reports are read by officials who take part in reporting, within their scope (a
+    content editor's account, for instance, gives no access to the figures)."""
+    return (
+        user.is_authenticated and bool(user.role_codes() & READ_ROLES) and unit_in_scope(user, unit)
+    )
 
 
 def can_review(user, unit: Unit) -> bool:

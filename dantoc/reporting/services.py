@@ -36,6 +36,8 @@ from dantoc.reporting.models import (
     Period,
     PeriodType,
     ReportForm,
+    RuleImportance,
+    RuleOperator,
     Submission,
     SubmissionEvent,
     SubmissionStatus,
@@ -43,7 +45,7 @@ from dantoc.reporting.models import (
 )
 from dantoc.reporting.periods import PeriodError, parse_period
 from dantoc.reporting.permissions import can_enter, can_review
-from dantoc.reporting.validation import ExpressionError, Violation, check_rules, references
+from dantoc.reporting.validation import ExpressionError, Violation, check_rules, parse, references
 
 # --- periods -----------------------------------------------------------------------------
 
@@ -92,6 +94,16 @@ def _definition_hash(definition: dict) -> str:
     return hashlib.sha256(
         json.dumps(definition, sort_keys=True, ensure_ascii=False).encode()
     ).hexdigest()
+
+
+def _code_lists(definition: dict):
+    """Every list whose items must have distinct codes, named for the error messages."""
+    sections = definition.get("sections", [])
+    yield "sections", sections
+    for section in sections:
+        yield section.get("code", ""), section.get("rows", [])
+        yield section.get("code", ""), section.get("columns", [])
+    yield "rules", definition.get("rules", [])
 
 
 def form_check_definition(definition: dict) -> list[RowError]:
@@ -152,8 +164,33 @@ def form_check_definition(definition: dict) -> list[RowError]:
                         errors.append(
                             RowError(r_index, column["code"], f"không có mục {cat}={opt}", sheet)
                         )
+    for where, items in _code_lists(definition):
+        seen: set[str] = set()
+        for index, item in enumerate(items, start=1):
+            code = str(item.get("code", ""))
+            if not code or code in seen:
+                errors.append(RowError(index, "code", f"mã {code!r} trống hoặc lặp lại", where))
+            seen.add(code)
     for index, rule in enumerate(definition.get("rules", []), start=1):
+        if rule.get("operator") not in RuleOperator.values:
+            errors.append(
+                RowError(
+                    index,
+                    "rules",
+                    f"quy tắc {rule.get('code')}: phép so sánh {rule.get('operator')!r} không hợp lệ",
+                )
+            )
+        if rule.get("importance", "error") not in RuleImportance.values:
+            errors.append(
+                RowError(
+                    index,
+                    "rules",
+                    f"quy tắc {rule.get('code')}: mức {rule.get('importance')!r} không hợp lệ (error/warning)",
+                )
+            )
         try:
+            parse(rule["left"])
+            parse(rule["right"])
             for ref in references(rule["left"]) + references(rule["right"]):
                 if ref.indicator not in indicators:
                     errors.append(
@@ -609,6 +646,10 @@ def submission_submit(
         today = timezone.localdate()
     if today > form.locks_after(period):
         raise ReportClosed(f"Kỳ báo cáo {period.code} đã khoá.")
+    if today < form.opens_on(period):
+        raise ReportClosed(
+            f"Kỳ báo cáo {period.code} chưa mở (mở từ {form.opens_on(period):%d/%m/%Y})."
+        )
     if unit.level == form.reporting_level:
         layout = selectors.form_layout(form)
         values = selectors.values_for(layout=layout, unit=unit, period=period)
@@ -717,8 +758,10 @@ def submission_return(*, actor: User, submission: Submission, reason: str) -> Su
         .select_related("unit", "period", "form")
         .get(pk=submission.pk)
     )
-    if submission.status not in (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED):
-        raise SubmissionBlocked("Chỉ trả lại được báo cáo đã nộp hoặc đã duyệt.")
+    if submission.status not in (
+        SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED, SubmissionStatus.WAIVED
+    ):  # fmt: skip
+        raise SubmissionBlocked("Chỉ trả lại được báo cáo đã nộp, đã duyệt hoặc đã miễn.")
     parent = _parent_submission(submission)
     if parent is not None and parent.status in (
         SubmissionStatus.SUBMITTED,
@@ -734,7 +777,9 @@ def submission_return(*, actor: User, submission: Submission, reason: str) -> Su
     submission.decided_by = actor
     submission.reason = reason
     submission.save(update_fields=["status", "decided_at", "decided_by", "reason", "updated_at"])
-    action = "reopen" if before == SubmissionStatus.APPROVED else "return"
+    action = {SubmissionStatus.APPROVED: "reopen", SubmissionStatus.WAIVED: "unwaive"}.get(
+        before, "return"
+    )
     _event(submission, action, actor, reason)
     audit_record(
         actor=actor, action=f"reporting.{action}", obj=submission, unit=submission.unit,

@@ -197,15 +197,20 @@ def check_rule(
 def check_rules(rules: Iterable, values: Values) -> list[Violation]:
     found = []
     for rule in rules:
-        violation = check_rule(
-            code=rule.code,
-            left=rule.left,
-            operator=rule.operator,
-            right=rule.right,
-            importance=rule.importance,
-            message=rule.message,
-            values=values,
-        )
+        if rule.operator not in ("compulsory_pair", "exclusive_pair", *COMPARE):
+            continue  # refused when forms are defined; never let one break a page
+        try:
+            violation = check_rule(
+                code=rule.code,
+                left=rule.left,
+                operator=rule.operator,
+                right=rule.right,
+                importance=rule.importance,
+                message=rule.message,
+                values=values,
+            )
+        except ExpressionError:
+            continue
         if violation:
             found.append(violation)
     return found

@@ -81,17 +81,9 @@ def report_entry(request, form_code: str, period_code: str, unit_code: str):
     user = request.user
     may_enter = can_enter(user, unit)
     if request.method == "POST":
-        if not may_enter:
+        if not may_enter or unit.level != form.reporting_level:
             raise PermissionDenied
-        inputs = []
-        layout = selectors.form_layout(form)
-        for key in layout.cells:
-            if f"v-{key}" in request.POST:
-                inputs.append(
-                    services.CellInput(
-                        key, request.POST.get(f"v-{key}", ""), request.POST.get(f"c-{key}")
-                    )
-                )
+        inputs, conflicts = _changed_cells(request.POST, form, unit, period)
         try:
             result = services.datavalues_save(
                 actor=user, form=form, unit=unit, period=period, inputs=inputs, source="web"
@@ -99,12 +91,46 @@ def report_entry(request, form_code: str, period_code: str, unit_code: str):
         except services.ReportClosed as exc:
             messages.error(request, str(exc))
             return redirect(_report_url(form, period, unit))
+        result.cells.extend(conflicts)
         if result.errors:
             return _render_entry(request, form, period, unit, posted=request.POST, result=result)
         saved = result.count("saved") + result.count("deleted")
         messages.success(request, _("Đã lưu %(n)s giá trị.") % {"n": saved})
         return redirect(_report_url(form, period, unit))
     return _render_entry(request, form, period, unit)
+
+
+def _changed_cells(post, form, unit, period):
+    """The cells the person changed on the page (each input carries the value it showed, in
+    ``b-``/``bc-``), so that saving the whole page never puts back an old value over one
+    that someone else (an import, Excel, another session) changed meanwhile: such a cell is
+    reported as a conflict and left as it is."""
+    layout = selectors.form_layout(form)
+    current = selectors.values_for(layout=layout, unit=unit, period=period)
+    inputs, conflicts = [], []
+    for key, cell in layout.cells.items():
+        if f"v-{key}" not in post:
+            continue
+        value, comment = post.get(f"v-{key}", ""), post.get(f"c-{key}")  # None: not sent
+        base, base_comment = post.get(f"b-{key}"), post.get(f"bc-{key}")
+        if base is not None and value == base and comment in (None, base_comment or ""):
+            continue  # untouched on the page
+        stored = current.get(key)
+        if base is not None and _display(cell, stored) != base:
+            conflicts.append(
+                services.CellOutcome(
+                    key,
+                    "error",
+                    value=value,
+                    message=_(
+                        "Trong lúc bạn nhập, giá trị đã được sửa thành “%(v)s”. Hãy kiểm tra rồi lưu lại."
+                    )
+                    % {"v": _display(cell, stored) or "∅"},
+                )
+            )
+            continue
+        inputs.append(services.CellInput(key, value, comment))
+    return inputs, conflicts
 
 
 def _render_entry(request, form, period, unit, *, posted=None, result=None):
@@ -117,7 +143,7 @@ def _render_entry(request, form, period, unit, *, posted=None, result=None):
     closed = services.entry_closed_reason(
         form=form, period=period, submission=submission, today=timezone.localdate()
     )
-    may_enter = can_enter(user, unit) and closed is None
+    may_enter = can_enter(user, unit) and closed is None and unit.level == form.reporting_level
     violations = check_rules(form.rules.all(), selectors.rule_values(layout=layout, values=values))
     errors = {c.key: c.message for c in result.errors} if result else {}
     warnings = {c.key: c.warning for c in result.cells if c.warning} if result else {}
@@ -138,6 +164,8 @@ def _render_entry(request, form, period, unit, *, posted=None, result=None):
                         "cell": cell,
                         "value": value,
                         "display": raw if raw is not None else _display(cell, value),
+                        "base": _display(cell, value),
+                        "base_comment": value.comment if value else "",
                         "comment": (posted.get(f"c-{cell.key}") if posted else None)
                         or (value.comment if value else ""),
                         "error": errors.get(cell.key, ""),
@@ -237,11 +265,13 @@ def _decision(request, form_code, period_code, unit_code, action):
                 services.submission_approve(actor=user, submission=submission)
                 messages.success(request, _("Đã duyệt báo cáo."))
             else:
-                was_approved = submission.status == SubmissionStatus.APPROVED
+                before = submission.status
                 services.submission_return(
                     actor=user, submission=submission, reason=request.POST.get("reason", "")
                 )
-                if was_approved:
+                if before == SubmissionStatus.WAIVED:
+                    messages.success(request, _("Đã huỷ miễn báo cáo; đơn vị phải báo cáo kỳ này."))
+                elif before == SubmissionStatus.APPROVED:
                     messages.success(request, _("Đã mở lại báo cáo đã duyệt; đơn vị được sửa lại."))
                 else:
                     messages.success(request, _("Đã trả lại báo cáo kèm lý do."))

@@ -412,6 +412,13 @@ def _read_meta(wb: Workbook, data: bytes) -> _Opened:
         raise broken from None
     if fields.get("dantoc") != "report" or any(c.sheet not in sheets for c in cells):
         raise broken
+    from openpyxl.utils.cell import coordinate_from_string
+
+    try:
+        for cell in cells:
+            coordinate_from_string(cell.coordinate)
+    except (ValueError, TypeError):
+        raise broken from None
     return _Opened(wb, data, identity, sheets, cells)
 
 

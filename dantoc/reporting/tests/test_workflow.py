@@ -405,3 +405,100 @@ def test_the_province_officer_sees_what_awaits_approval(people, login, today, vo
     assert "Chờ duyệt" not in other
     commune = login(people.commune).get("/reporting/").content.decode()
     assert "Chờ duyệt" not in commune
+
+
+def test_a_form_with_a_broken_rule_or_duplicate_codes_is_refused_when_defined(db):
+    definition = json.loads(
+        (services.Path(__file__).parents[3] / "data/forms/bm01_von.json").read_text()
+    )
+    definition["code"] = "BM-HONG"
+    definition["rules"] = [
+        {"code": "R1", "left": "#{VON_GN}", "operator": "=>", "right": "#{VON_KH}", "message": "x"},
+        {
+            "code": "R2",
+            "left": "#{VON_GN}",
+            "operator": "<=",
+            "right": "#{VON_KH} +",
+            "message": "x",
+        },
+    ]
+    definition["sections"][0]["rows"].append(definition["sections"][0]["rows"][0])
+    errors = [str(e) for e in services.form_check_definition(definition)]
+    assert any("phép so sánh '=>'" in e for e in errors)
+    assert any("R2" in e or "Biểu thức" in e for e in errors)
+    assert any("lặp lại" in e for e in errors)
+    with pytest.raises(services.ImportRejected):
+        services.form_define(definition=definition)
+
+
+def test_the_province_report_page_offers_no_typing_and_a_post_is_refused_not_a_500(
+    people, login, today, von
+):
+    client = login(people.province)
+    page = client.get("/reporting/BM01-VON/2026Q3/08/").content.decode()
+    assert 'name="v-' in page and "readonly" in page
+    [key] = cell_keys(von, indicator="VON_KH", DU_AN="DA1", LOAI_VON="SN", NGUON_VON="TW")
+    assert client.post("/reporting/BM01-VON/2026Q3/08/", {f"v-{key}": "1"}).status_code == 403
+    api = post_cells(client, [{"key": key, "value": "1"}], API.replace("00715", "08"))
+    assert api.status_code == 403
+
+
+def test_a_waiver_can_be_withdrawn(people, today, von, q3):
+    submission = services.submission_waive(
+        actor=people.province, form=von, unit=people.commune.unit, period=q3, reason="nhầm"
+    )
+    services.submission_return(actor=people.province, submission=submission, reason="Nhầm xã")
+    submission.refresh_from_db()
+    assert submission.status == "returned"
+    assert SubmissionEvent.objects.filter(submission=submission, action="unwaive").exists()
+
+
+def test_a_report_cannot_be_submitted_before_its_period_opens(people, today, von):
+    future = services.period_resolve(period_type=von.period_type, code="2099Q4")
+    with pytest.raises(services.ReportClosed):
+        services.submission_submit(
+            actor=people.commune, form=von, unit=people.commune.unit, period=future
+        )
+    assert not Submission.objects.filter(period=future, status="submitted").exists()
+
+
+def test_values_keep_six_decimals_so_a_page_save_changes_nothing(people, login, today, von, q3):
+    client = login(people.commune)
+    [key] = cell_keys(von, indicator="VON_KH", DU_AN="DA1", LOAI_VON="SN", NGUON_VON="TW")
+    post_cells(client, [{"key": key, "value": "0,1234567"}])
+    value = DataValue.objects.get(unit__code="00715", period=q3)
+    assert value.value == "0.123457" and str(value.numeric.normalize()) == "0.123457"
+    page = client.get(URL).content.decode()
+    assert f'name="v-{key}" value="0,123457"' in page
+    client.post(URL, {f"v-{key}": "0,123457", f"b-{key}": "0,123457", f"bc-{key}": ""})
+    value.refresh_from_db()
+    assert value.value == "0.123457" and not value.changes.exists()
+
+
+def test_saving_the_whole_page_never_puts_back_a_value_changed_meanwhile(
+    people, login, today, von, q3
+):
+    client = login(people.commune)
+    first, second = cell_keys(von, indicator="VON_KH", DU_AN="DA2", LOAI_VON="SN")[:2]
+    post_cells(client, [{"key": first, "value": "100"}])
+    # The page shows 100; meanwhile another session (or an import) changes it to 250.
+    post_cells(client, [{"key": first, "value": "250"}])
+    untouched = {f"v-{first}": "100", f"b-{first}": "100", f"bc-{first}": ""}
+    response = client.post(URL, {**untouched, f"v-{second}": "7", f"b-{second}": ""})
+    assert response.status_code == 302  # the untouched cell is not sent back
+    values = {v.value for v in DataValue.objects.filter(unit__code="00715", period=q3)}
+    assert values == {"250", "7"}
+    # Had the person changed it too, they are told instead of overwriting the other change.
+    response = client.post(URL, {f"v-{first}": "120", f"b-{first}": "100", f"bc-{first}": ""})
+    assert response.status_code == 400
+    assert "đã được sửa thành “250”" in unescape(response.content.decode())
+    assert (
+        DataValue.objects.get(unit__code="00715", period=q3, value__in=["250", "120"]).value
+        == "250"
+    )
+
+
+def test_a_content_editor_reads_no_report_figures(people, login, today):
+    client = login(people.editor)
+    assert client.get(URL).status_code == 404
+    assert client.get(API).status_code == 404
