@@ -43,11 +43,9 @@ PERSONAS = {
 
 @pytest.fixture(scope="session", autouse=True)
 def _static_manifest():
-    """Pages use the same hashed static files as production, so build them once."""
-    from django.conf import settings
-
-    if not (settings.STATIC_ROOT / "staticfiles.json").exists():
-        call_command("collectstatic", "--noinput", verbosity=0)
+    """Pages use the same hashed static files as production; build them once per run, so a
+    changed stylesheet or script is what the tests (and their servers) see."""
+    call_command("collectstatic", "--noinput", verbosity=0)
 
 
 @pytest.fixture(scope="session")

@@ -18,8 +18,18 @@
     if (text === "") return null;
     if (text.indexOf(",") >= 0) text = text.replace(/\./g, "").replace(",", ".");
     else if ((text.match(/\./g) || []).length > 1 || /^-?\d{1,3}(\.\d{3})+$/.test(text)) text = text.replace(/\./g, "");
-    if (!/^-?\d+(\.\d+)?$/.test(text)) return NaN;
+    // The forms Python's Decimal reads too: sign, ".5", "5.", exponent.
+    if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return NaN;
     return parseFloat(text);
+  }
+  var YES = { "true": 1, "1": 1, "có": 1, "co": 1, "yes": 1, "false": 0, "0": 0, "không": 0, "khong": 0, "no": 0 };
+  function cellNumber(cell, raw) {
+    if (cell.type === "text") return null; /* text values never enter rules (as on the server) */
+    if (cell.type === "boolean") {
+      var key = String(raw).trim().toLowerCase();
+      return key === "" ? null : (key in YES ? YES[key] : NaN);
+    }
+    return parseNumber(raw);
   }
 
   function currentValues() {
@@ -27,9 +37,9 @@
     Object.keys(cells).forEach(function (key) {
       var input = document.getElementById("v-" + key);
       if (!input) return;
-      var n = parseNumber(input.value);
-      if (n === null || isNaN(n)) return;
       var c = cells[key];
+      var n = cellNumber(c, input.value);
+      if (n === null || isNaN(n)) return;
       (byIndicator[c.indicator] = byIndicator[c.indicator] || []).push([c.options, n]);
     });
     return byIndicator;
