@@ -6,6 +6,8 @@ from rest_framework import serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from dantoc.core.dates import parse_date
+
 
 def exception_handler(exc, context):
     """DRF's handler; anything it does not know becomes a plain 500 without internals."""
@@ -16,11 +18,10 @@ def parse_as_of(value: str | None) -> datetime.date | None:
     """Parse the ``as_of`` query parameter (YYYY-MM-DD or dd/mm/yyyy)."""
     if value in (None, ""):
         return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
+    try:
+        return parse_date(value)
+    except ValueError:
+        pass
     raise serializers.ValidationError(
         {"as_of": f"Ngày không hợp lệ {value!r}; dùng dạng YYYY-MM-DD (ví dụ 2025-06-30)."}
     )

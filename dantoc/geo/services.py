@@ -10,6 +10,7 @@ from django.db import transaction
 
 from dantoc.audit.services import audit_record
 from dantoc.core.csvfiles import read_csv
+from dantoc.core.dates import parse_date
 from dantoc.core.errors import ImportRejected, RowError
 from dantoc.core.loading import LoadResult, upsert
 from dantoc.core.text import fold
@@ -240,16 +241,6 @@ def ethnic_groups_load(*, path: Path, actor=None) -> LoadResult:
     return result
 
 
-def _parse_date(value: str) -> datetime.date:
-    """Accept the ISO form and the Vietnamese dd/mm/yyyy form."""
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(value)
-
-
 @transaction.atomic
 def area_classifications_import(*, path: Path, actor=None) -> LoadResult:
     """Import region (khu vực I/II/III) and especially-disadvantaged-village rows.
@@ -285,7 +276,7 @@ def area_classifications_import(*, path: Path, actor=None) -> LoadResult:
                 dates[column] = None
                 continue
             try:
-                dates[column] = _parse_date(row[column])
+                dates[column] = parse_date(row[column])
             except ValueError:
                 errors.append(RowError(line, column, f"ngày không hợp lệ {row[column]!r}"))
         if row["scheme"] not in allowed:

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from dantoc.accounts import permissions
+from dantoc.core.dates import parse_date
 from dantoc.geo import selectors
 from dantoc.geo.models import LAST_DAY_BEFORE_REFORM, REFORM_DATE, UnitLevel
 
@@ -16,11 +17,10 @@ def _as_of(request) -> tuple[datetime.date, str | None]:
     raw = request.GET.get("as_of", "")
     if not raw:
         return selectors.today(), None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.datetime.strptime(raw, fmt).date(), None
-        except ValueError:
-            continue
+    try:
+        return parse_date(raw), None
+    except ValueError:
+        pass  # shown with today's units and a message below
     return selectors.today(), _("Ngày %(value)s không hợp lệ; đang hiển thị theo ngày hôm nay.") % {
         "value": raw
     }
