@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PG_URL ?= postgres://postgres@127.0.0.1:5432/dantoc
 STAMP := $(VENV)/.installed
 
-.PHONY: run install test test-sqlite test-postgres lint browser schema clean
+.PHONY: run install test test-sqlite test-postgres lint browser system-packages schema clean
 
 $(STAMP): pyproject.toml package.json
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml package.json
 install: $(STAMP)
 
 ## Install everything, create the SQLite database, load reference and demo data, serve.
-run: install
+run: install system-packages
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_reference_data
 	$(BIN)/python manage.py load_demo_data
@@ -28,7 +28,7 @@ run: install
 	HOST=$(HOST) PORT=$(PORT) scripts/serve.sh
 
 ## Install everything (Chromium for the page tests too) and run lint, migration check and tests.
-test: install browser lint test-sqlite
+test: install system-packages browser lint test-sqlite
 	@if [ -n "$$CI" ] || [ -n "$$DANTOC_TEST_POSTGRES" ]; then $(MAKE) --no-print-directory test-postgres; fi
 
 lint: install
@@ -46,6 +46,10 @@ test-postgres: install
 
 browser:
 	@scripts/ensure-chromium.sh
+
+## Fonts for the PDF reports (Debian packages; installed only when missing).
+system-packages:
+	@scripts/ensure-system-packages.sh
 
 ## Regenerate the committed OpenAPI schema after an API change.
 schema: install

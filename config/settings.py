@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "dantoc.indicators",
     "dantoc.reporting",
     "dantoc.notifications",
+    "dantoc.analytics",
     "django_tasks",
     "django_tasks_db",
 ]

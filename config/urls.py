@@ -29,6 +29,8 @@ urlpatterns = [
     path("", include("dantoc.reporting.urls")),
     path("", include("dantoc.notifications.urls")),
     path("api/", include("dantoc.reporting.api_urls")),
+    path("api/", include("dantoc.analytics.api_urls")),
+    path("", include("dantoc.analytics.urls")),
     path("api/v1/", include("dantoc.notifications.api_urls")),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),

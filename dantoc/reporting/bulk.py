@@ -59,6 +59,7 @@ from psycopg import errors as psycopg_errors
 
 from dantoc.accounts.models import RoleCode
 from dantoc.accounts.permissions import unit_in_scope
+from dantoc.analytics.rollups import rollups_refresh
 from dantoc.audit.services import audit_record
 from dantoc.geo.models import Unit
 from dantoc.indicators.models import NUMERIC_TYPES, Indicator, ValueType
@@ -530,6 +531,13 @@ def _import(*, actor, form: ReportForm, rows: Sequence[RawRow], strategy: str, t
         counts = _write_postgresql(final, strategy=strategy, actor=actor)
     else:
         counts = _write_portable(final, strategy=strategy, actor=actor)
+    if counts.imported or counts.updated or counts.deleted:
+        # The figures above these reports, in the same transaction (one pass per level).
+        rollups_refresh(
+            unit_ids={item[2] for item in final},
+            period_ids={item[3] for item in final},
+            indicator_ids={item[1] for item in final},
+        )
     return conflicts, counts
 
 

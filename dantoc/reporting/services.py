@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dantoc.accounts.models import RoleCode, User
+from dantoc.analytics.rollups import rollups_refresh
 from dantoc.audit.services import audit_record
 from dantoc.core.errors import ImportRejected, RowError
 from dantoc.core.loading import LoadResult, upsert
@@ -467,6 +468,7 @@ def datavalues_save(
         raise ImportRejected([RowError(message=c.message, **locate(c.key)) for c in result.errors])
     changes = []
     created = 0
+    touched: set[int] = set()
     now = timezone.now()
     for item, cell, text, number in planned:
         current = existing.get((cell.indicator.pk, cell.options_key))
@@ -485,6 +487,7 @@ def datavalues_save(
             current.deleted = True
             current.updated_by = actor
             current.save(update_fields=["deleted", "updated_by", "updated_at"])
+            touched.add(cell.indicator.pk)
             result.cells.append(CellOutcome(item.key, "deleted"))
             continue
         new_comment = current.comment if (comment is None and current) else (comment or "")
@@ -507,6 +510,7 @@ def datavalues_save(
             else:
                 existing[(cell.indicator.pk, cell.options_key)] = current
                 created += 1
+                touched.add(cell.indicator.pk)
                 result.cells.append(CellOutcome(item.key, "saved", value=text, warning=warning))
                 continue
         if not current.deleted and current.value == text and current.comment == new_comment:
@@ -530,8 +534,11 @@ def datavalues_save(
         current.save(
             update_fields=["value", "numeric", "comment", "deleted", "updated_by", "updated_at"]
         )
+        touched.add(cell.indicator.pk)
         result.cells.append(CellOutcome(item.key, "saved", value=text, warning=warning))
     DataValueChange.objects.bulk_create(changes)
+    if touched:
+        rollups_refresh(unit_ids=[unit.pk], period_ids=[period.pk], indicator_ids=touched)
     values = selectors.values_for(layout=layout, unit=unit, period=period)
     result.violations = check_rules(
         form.rules.all(), selectors.rule_values(layout=layout, values=values)
@@ -705,6 +712,17 @@ def _parent_submission(submission: Submission) -> Submission | None:
     ).first()
 
 
+def _refresh_figures(submission: Submission) -> None:
+    """Approved figures above the unit change with the report's approval: recompute them in
+    this transaction, so the national total includes (or drops) the report at once."""
+    layout = selectors.form_layout(submission.form)
+    rollups_refresh(
+        unit_ids=[submission.unit_id],
+        period_ids=[submission.period_id],
+        indicator_ids=list(layout.indicators),
+    )
+
+
 @transaction.atomic
 def submission_approve(*, actor: User, submission: Submission) -> Submission:
     _decide_check(actor, submission)
@@ -728,6 +746,7 @@ def submission_approve(*, actor: User, submission: Submission) -> Submission:
     submission.save(
         update_fields=["status", "decided_at", "decided_by", "last_approved_at", "updated_at"]
     )
+    _refresh_figures(submission)
     _event(submission, "approve", actor)
     audit_record(
         actor=actor, action="reporting.approve", obj=submission, unit=submission.unit,
@@ -777,6 +796,8 @@ def submission_return(*, actor: User, submission: Submission, reason: str) -> Su
     submission.decided_by = actor
     submission.reason = reason
     submission.save(update_fields=["status", "decided_at", "decided_by", "reason", "updated_at"])
+    if before == SubmissionStatus.APPROVED:
+        _refresh_figures(submission)
     action = {SubmissionStatus.APPROVED: "reopen", SubmissionStatus.WAIVED: "unwaive"}.get(
         before, "return"
     )

@@ -40,3 +40,14 @@ def vnnumber(value, decimals: int = 0) -> str:
     number = Decimal(str(value))
     text = f"{number:,.{int(decimals)}f}"
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+@register.filter
+def vnfigure(value, decimals=None) -> str:
+    """A figure the Vietnamese way: with ``decimals`` rounded to that many places, without
+    it as exact as stored but with no trailing zeros (1234567.5 → "1.234.567,5")."""
+    if value in (None, ""):
+        return ""
+    if decimals not in (None, ""):
+        return vnnumber(value, decimals)
+    return format_number_vi(Decimal(str(value)))

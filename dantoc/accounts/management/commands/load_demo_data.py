@@ -95,6 +95,11 @@ class Command(BaseCommand):
             if key_hex:
                 totp_device_install(actor=None, user=user, key_hex=key_hex)
             self.stdout.write(f"demo user {username} ({unit.name})")
+        from dantoc.analytics.demo import demo_figures_load
+
+        count = demo_figures_load(actor=User.objects.get(username="bo.giamsat"))
+        if count:
+            self.stdout.write(f"demo figures: {count} values entered and approved")
         if not User.objects.filter(is_superuser=True).exists():
             admin = User.objects.get(username="admin")
             admin.is_staff = True

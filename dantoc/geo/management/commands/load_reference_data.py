@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from dantoc.analytics.services import computed_indicators_load
 from dantoc.core.errors import ImportRejected
 from dantoc.geo.services import DATA_DIR, ethnic_groups_load, units_load
 from dantoc.indicators.services import indicator_catalogue_load
@@ -26,6 +27,9 @@ class Command(BaseCommand):
             )
             indicators = indicator_catalogue_load(path=DATA_DIR / "indicators" / "ntp1719.json")
             forms = forms_load(directory=DATA_DIR / "forms")
+            computed = computed_indicators_load(
+                path=DATA_DIR / "analytics" / "computed_indicators.json"
+            )
         except ImportRejected as exc:
             raise CommandError(str(exc)) from exc
         for label, result in (
@@ -34,5 +38,6 @@ class Command(BaseCommand):
             ("catalogue", catalogue),
             ("indicators", indicators),
             ("forms", forms),
+            ("computed indicators", computed),
         ):
             self.stdout.write(f"{label}: {result.as_dict()}")

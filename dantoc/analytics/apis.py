@@ -1,0 +1,262 @@
+"""``/api/analytics``: a DHIS2-style analytics query over the maintained roll-ups.
+
+``GET /api/analytics?dimension=dx:VON_KH;VON_GN&dimension=pe:2026;2026Q3&dimension=ou:VN;LEVEL-2
+&filter=NGUON_VON:TW`` answers ``headers``, ``rows`` (strings, as DHIS2 does), ``metaData``
+(names of every item, the items of each dimension) and, beyond DHIS2, ``dataAsOf``: when the
+newest figure in the answer last changed. ``includeUnapproved=true`` adds unapproved data
+for units in the caller's scope, with an ``unapproved`` column marking the rows they are in.
+``hierarchyDate`` chooses the unit tree (default today). Errors are DHIS2 web messages with
+status 409, as DHIS2 answers an analytics query it cannot run.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import orjson
+from django.http import HttpResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework.views import APIView
+
+from dantoc.analytics.permissions import can_include_unapproved, can_view_analytics
+from dantoc.analytics.query import (
+    AnalyticsResult,
+    QueryError,
+    analytics_run,
+    parse_request,
+)
+from dantoc.core.dates import parse_date
+from dantoc.geo.models import Unit
+from dantoc.geo.selectors import valid_on_q
+from dantoc.reporting.apis_dhis2 import (
+    CSVRenderer,
+    DHIS2BasicAuthentication,
+    ErrorMessageSchema,
+    _flag,
+    _message,
+)
+
+COLUMN_NAMES = {"dx": "Data", "pe": "Period", "ou": "Organisation unit"}
+
+
+def number_text(value) -> str:
+    """A plain decimal string (no exponent), as DHIS2 writes values."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def result_json(result: AnalyticsResult) -> dict:
+    """The DHIS2 analytics response shape, plus ``dataAsOf``."""
+    headers = [
+        {
+            "name": dim,
+            "column": COLUMN_NAMES.get(dim, result.items.get(dim, dim)),
+            "valueType": "TEXT",
+            "type": "java.lang.String",
+            "hidden": False,
+            "meta": True,
+        }
+        for dim in result.dimensions
+    ]
+    headers.append(
+        {
+            "name": "value",
+            "column": "Value",
+            "valueType": "NUMBER",
+            "type": "java.lang.Double",
+            "hidden": False,
+            "meta": False,
+        }
+    )
+    unapproved = result.request.include_unapproved
+    if unapproved:
+        headers.append(
+            {
+                "name": "unapproved",
+                "column": "Unapproved data included",
+                "valueType": "BOOLEAN",
+                "type": "java.lang.Boolean",
+                "hidden": False,
+                "meta": False,
+            }
+        )
+    rows = []
+    for row in result.rows:
+        line = [row.keys[d] for d in result.dimensions] + [number_text(row.value)]
+        if unapproved:
+            line.append("true" if row.unapproved else "false")
+        rows.append(line)
+    as_of = result.data_as_of.isoformat() if result.data_as_of else None
+    return {
+        "headers": headers,
+        "metaData": {
+            "items": {code: {"name": name} for code, name in result.items.items()},
+            "dimensions": result.dimension_items,
+            "dataAsOf": as_of,
+            "approvedOnly": not unapproved,
+            "hierarchyDate": (result.request.hierarchy_date or timezone.localdate()).isoformat(),
+            "partialPredecessors": result.partial_predecessors,
+        },
+        "rows": rows,
+        "height": len(rows),
+        "width": len(headers),
+        "headerWidth": len(headers),
+        "dataAsOf": as_of,
+    }
+
+
+def result_csv(result: AnalyticsResult) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    data = result_json(result)
+    writer.writerow([h["name"] for h in data["headers"]])
+    writer.writerows(data["rows"])
+    return buffer.getvalue()
+
+
+class HeaderSchema(serializers.Serializer):
+    name = serializers.CharField()
+    column = serializers.CharField()
+    valueType = serializers.CharField()
+    type = serializers.CharField()
+    hidden = serializers.BooleanField()
+    meta = serializers.BooleanField()
+
+
+class MetaDataSchema(serializers.Serializer):
+    items = serializers.DictField(child=serializers.DictField(), help_text="code → {name}")
+    dimensions = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    dataAsOf = serializers.DateTimeField(allow_null=True)
+    approvedOnly = serializers.BooleanField()
+    hierarchyDate = serializers.DateField()
+    partialPredecessors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField())
+    )
+
+
+class AnalyticsResponseSchema(serializers.Serializer):
+    headers = HeaderSchema(many=True)
+    metaData = MetaDataSchema()
+    rows = serializers.ListField(child=serializers.ListField(child=serializers.CharField()))
+    height = serializers.IntegerField()
+    width = serializers.IntegerField()
+    headerWidth = serializers.IntegerField()
+    dataAsOf = serializers.DateTimeField(
+        allow_null=True, help_text="Số liệu cập nhật đến / data as of"
+    )
+
+
+PARAMETERS = [
+    OpenApiParameter(
+        "dimension",
+        OpenApiTypes.STR,
+        many=True,
+        explode=True,
+        description=(
+            "Chiều / dimension: `dx:VON_KH;TL_GN` (chỉ tiêu, chỉ tiêu tính toán), "
+            "`pe:2026;2026Q3` (kỳ), `ou:VN;LEVEL-2` hoặc `ou:08;LEVEL-commune` hoặc "
+            "`ou:08;CHILDREN` (đơn vị), `NGUON_VON:TW;DP` hoặc `NGUON_VON` (phân tổ)."
+        ),
+    ),
+    OpenApiParameter(
+        "filter",
+        OpenApiTypes.STR,
+        many=True,
+        explode=True,
+        description="Bộ lọc (gộp, không hiện thành cột) / filter, same syntax.",
+    ),
+    OpenApiParameter(
+        "includeUnapproved",
+        OpenApiTypes.BOOL,
+        description="Gồm số liệu chưa duyệt (đơn vị trong phạm vi của bạn) / include unapproved data.",
+    ),
+    OpenApiParameter(
+        "hierarchyDate",
+        OpenApiTypes.DATE,
+        description="Cây đơn vị hành chính theo ngày (mặc định hôm nay) / unit tree as of.",
+    ),
+]
+
+
+class AnalyticsApi(APIView):
+    authentication_classes = [SessionAuthentication, DHIS2BasicAuthentication]
+    permission_classes = [IsAuthenticated]
+    renderer_classes = [JSONRenderer, CSVRenderer]
+    fmt = ""
+
+    @extend_schema(
+        operation_id="analytics",
+        parameters=PARAMETERS,
+        responses={
+            (200, "application/json"): AnalyticsResponseSchema,
+            (200, "text/csv"): OpenApiTypes.STR,
+            403: ErrorMessageSchema,
+            409: ErrorMessageSchema,
+        },
+        tags=["analytics"],
+    )
+    def get(self, request, *args, **kwargs):
+        params = request.query_params
+        if not can_view_analytics(request.user):
+            return _message(403, _("Tài khoản này không được xem số liệu tổng hợp."))
+        hierarchy_date = None
+        if params.get("hierarchyDate"):
+            try:
+                hierarchy_date = parse_date(params["hierarchyDate"])
+            except ValueError as exc:
+                return _message(409, str(exc))
+        include = _flag(params.get("includeUnapproved"))
+        try:
+            query = parse_request(
+                dimensions=params.getlist("dimension"),
+                filters=params.getlist("filter"),
+                include_unapproved=include,
+                hierarchy_date=hierarchy_date,
+            )
+            if include:
+                # The units named (LEVEL-n and CHILDREN lie under them; none named: the country).
+                named = query.ou + query.filters.get("ou", [])
+                codes = [c for c in named if not c.startswith("LEVEL-") and c != "CHILDREN"]
+                codes = codes or ["VN"]
+                as_of = hierarchy_date or timezone.localdate()
+                units = list(Unit.objects.filter(valid_on_q(as_of), code__in=codes))
+                if not units or not can_include_unapproved(request.user, units):
+                    return _message(
+                        403,
+                        _("Chỉ xem được số liệu chưa duyệt của các đơn vị trong phạm vi của bạn."),
+                    )
+            result = analytics_run(query)
+        except QueryError as exc:
+            return _message(409, str(exc), error_code="E7100")
+        fmt = self.fmt or kwargs.get("format") or ""
+        if fmt == "csv" or (not fmt and "text/csv" in request.headers.get("Accept", "")):
+            return HttpResponse(result_csv(result), content_type="text/csv; charset=utf-8")
+        return HttpResponse(orjson.dumps(result_json(result)), content_type="application/json")
+
+
+@extend_schema(exclude=True)
+class AnalyticsJsonApi(AnalyticsApi):
+    fmt = "json"
+
+
+@extend_schema(exclude=True)
+class AnalyticsCsvApi(AnalyticsApi):
+    fmt = "csv"
+
+
+urlpatterns = [
+    path("analytics", AnalyticsApi.as_view(), name="analytics"),
+    path("analytics.json", AnalyticsJsonApi.as_view(), name="analytics-json"),
+    path("analytics.csv", AnalyticsCsvApi.as_view(), name="analytics-csv"),
+]

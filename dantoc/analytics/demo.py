@@ -1,0 +1,111 @@
+"""Demonstration figures for a fresh installation (``manage.py load_demo_data``), so that the
+dashboards, the pivot table and the aggregate report show something on first run.
+
+Values go in through the real import service (as the demo ministry officer, on behalf of the
+communes); the demo reports are then marked approved with an event that says they are demo
+data, and the roll-ups are refreshed, as an approval would. Figures are random but the same
+on every run (seeded). Never used in production: load_demo_data refuses there.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from dantoc.analytics.rollups import rollups_refresh
+from dantoc.analytics.services import target_set
+from dantoc.geo.models import Unit, UnitLevel
+from dantoc.geo.selectors import unit_get, valid_on_q
+from dantoc.reporting import bulk, dhis2, selectors, services
+from dantoc.reporting.models import Submission, SubmissionEvent, SubmissionStatus
+
+# Whole provinces (the demo officers' Tuyên Quang and Lào Cai) and a few communes elsewhere.
+FULL_PROVINCES = ["08", "15"]
+COMMUNES_ELSEWHERE = 3
+QUARTERS = ["2026Q1", "2026Q2", "2026Q3"]
+DEMO_REASON = "Dữ liệu minh hoạ (load_demo_data)"
+
+
+def _entry_day(period) -> datetime.date:
+    return period.end_date + datetime.timedelta(days=5)
+
+
+def _communes(today: datetime.date) -> list[Unit]:
+    rng = random.Random(1719)
+    communes = []
+    provinces = Unit.objects.filter(valid_on_q(today), level=UnitLevel.PROVINCE).order_by("code")
+    for province in provinces:
+        mine = list(
+            Unit.objects.filter(
+                valid_on_q(today), level=UnitLevel.COMMUNE, parent=province
+            ).order_by("code")
+        )
+        if province.code not in FULL_PROVINCES:
+            mine = rng.sample(mine, min(COMMUNES_ELSEWHERE, len(mine)))
+        communes += mine
+    return communes
+
+
+@transaction.atomic
+def demo_figures_load(*, actor) -> int:
+    """Enter and approve BM01-VON for the demo communes; return how many values were new."""
+    form = selectors.form_get(code="BM01-VON")
+    today = timezone.localdate()
+    if form is None or Submission.objects.filter(form_code=form.code, reason=DEMO_REASON).exists():
+        return 0
+    layout = selectors.form_layout(form)
+    cells = [c for c in layout.cells.values() if c.options.get("NGUON_VON") in ("TW", "DP")]
+    rng = random.Random(330)
+    communes = _communes(today)
+    imported = 0
+    for code in QUARTERS:
+        period = services.period_resolve(period_type=form.period_type, code=code)
+        rows = []
+        for unit in communes:
+            for cell in cells:
+                if cell.indicator.code != "VON_KH" or rng.random() < 0.6:
+                    continue
+                planned = Decimal(rng.randrange(200, 5000)) / 10
+                spent = (planned * Decimal(rng.randrange(20, 100)) / 100).quantize(Decimal("0.1"))
+                for indicator, number in (("VON_KH", planned), ("VON_GN", spent)):
+                    key = cell.options_key
+                    rows.append({"dataElement": indicator, "categoryOptionCombo": key,
+                                 "period": code, "orgUnit": unit.code, "value": str(number)})  # fmt: skip
+        payload = dhis2.parse_json(dhis2_json({"dataSet": form.code, "dataValues": rows}))
+        summary = bulk.datavalues_import(
+            actor=actor, rows=payload.rows, dataset_code=form.code, today=_entry_day(period)
+        )
+        imported += summary.import_count.imported
+        now = timezone.now()
+        for unit in communes:
+            submission, _created = Submission.objects.update_or_create(
+                form_code=form.code, unit=unit, period=period,
+                defaults={
+                    "form": form, "status": SubmissionStatus.APPROVED, "submitted_at": now,
+                    "decided_at": now, "decided_by": actor, "last_approved_at": now,
+                    "reason": DEMO_REASON,
+                },
+            )  # fmt: skip
+            SubmissionEvent.objects.create(
+                submission=submission, action="approve", actor=actor, reason=DEMO_REASON
+            )
+        rollups_refresh(
+            unit_ids=[u.pk for u in communes],
+            period_ids=[period.pk],
+            indicator_ids=list(layout.indicators),
+        )
+    for code, value in (("VN", "85"), ("08", "90"), ("15", "80")):
+        unit = unit_get(code=code)
+        target_set(actor=actor, code="TL_GN", unit=unit, year=today.year, value=value,
+                   note=DEMO_REASON)  # fmt: skip
+    return imported
+
+
+def dhis2_json(document: dict) -> bytes:
+    import orjson
+
+    return orjson.dumps(document)

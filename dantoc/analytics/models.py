@@ -1,0 +1,98 @@
+"""Roll-ups of approved and entered figures, computed indicators and targets.
+
+``Rollup`` holds, for every unit, period, indicator and disaggregation, the sum and count of
+the numeric values of the unit and of everything under it in the hierarchy in force for the
+period: once over approved values only, once over all entered values. It is maintained in
+the same transaction as the writes that change it (``rollups.rollups_refresh``), so a figure
+can never disagree with the data under it and is current the moment a report is approved.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from dantoc.indicators.models import LocalizedNameMixin
+
+
+class Rollup(models.Model):
+    pk = models.CompositePrimaryKey("unit_id", "period_id", "indicator_id", "options_key")
+    # A fact table like reporting.DataValue: codes are checked before anything is written,
+    # so no database FK constraints, and the primary key serves every lookup.
+    unit = models.ForeignKey(
+        "geo.Unit", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False,
+        db_index=False,
+    )  # fmt: skip
+    period = models.ForeignKey(
+        "reporting.Period", on_delete=models.DO_NOTHING, related_name="+",
+        db_constraint=False, db_index=False,
+    )  # fmt: skip
+    indicator = models.ForeignKey(
+        "indicators.Indicator", on_delete=models.DO_NOTHING, related_name="+",
+        db_constraint=False, db_index=False,
+    )  # fmt: skip
+    options_key = models.CharField(max_length=200, blank=True, default="")
+    approved_sum = models.DecimalField(max_digits=30, decimal_places=6, default=0)
+    approved_count = models.BigIntegerField(default=0)
+    total_sum = models.DecimalField(max_digits=30, decimal_places=6, default=0)
+    total_count = models.BigIntegerField(default=0)
+    # When these figures last changed: the "data as of" of anything computed from them.
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("số liệu tổng hợp")
+        verbose_name_plural = _("số liệu tổng hợp")
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.period_id}/{self.indicator_id}/{self.options_key}"
+
+
+class ComputedIndicator(LocalizedNameMixin, models.Model):
+    """numerator / denominator × factor, evaluated after aggregation (a rate of sums, never a
+    sum of rates). Numerator and denominator use the validation-rule grammar:
+    ``#{VON_GN}``, ``#{VON_GN:NGUON_VON=TW}``, ``#{A} + #{B}``."""
+
+    code = models.CharField(_("mã"), max_length=48, unique=True)
+    name = models.CharField(_("tên"), max_length=400)
+    name_en = models.CharField(_("tên tiếng Anh"), max_length=400, blank=True)
+    numerator = models.CharField(_("tử số"), max_length=1000)
+    denominator = models.CharField(_("mẫu số"), max_length=1000, blank=True, default="")
+    factor = models.DecimalField(_("hệ số"), max_digits=12, decimal_places=4, default=1)
+    decimals = models.PositiveSmallIntegerField(_("số chữ số thập phân"), default=1)
+    unit_of_measure = models.CharField(_("đơn vị tính"), max_length=60, blank=True)
+    description = models.TextField(_("mô tả"), blank=True)
+
+    class Meta:
+        verbose_name = _("chỉ tiêu tính toán")
+        verbose_name_plural = _("các chỉ tiêu tính toán")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Target(models.Model):
+    """The figure a unit should reach in a year (kế hoạch, mục tiêu), for an indicator or a
+    computed indicator, set by an officer of the unit or above."""
+
+    code = models.CharField(_("chỉ tiêu"), max_length=48)
+    unit = models.ForeignKey("geo.Unit", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("năm"))
+    value = models.DecimalField(_("mục tiêu"), max_digits=24, decimal_places=6)
+    note = models.CharField(_("ghi chú"), max_length=400, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("mục tiêu")
+        verbose_name_plural = _("các mục tiêu")
+        constraints = [
+            models.UniqueConstraint(fields=["code", "unit", "year"], name="target_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.unit_id} {self.year} = {self.value}"

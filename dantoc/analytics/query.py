@@ -1,0 +1,703 @@
+"""The analytics engine: figures by data item × period × unit (× disaggregation) from the
+maintained roll-ups, in the shape of a DHIS2 analytics query.
+
+One function, :func:`analytics_run`, serves the API, the pivot table, the exports, the
+dashboards and the aggregate report, so a figure cannot differ between two screens.
+
+- **Data items** (``dx``) are indicators or computed indicators (numerator / denominator ×
+  factor, evaluated after aggregation: a rate of sums, never a sum of rates).
+- **Periods** (``pe``) are period ids (``2025``, ``2025S1``, ``2025Q3``, ``202509``,
+  ``2025C9``). A figure for a period is made of the reported periods that lie inside it,
+  taken by their nominal calendar window (a quarter closing on the 14th is still "Q3"), of
+  the coarsest kind the indicator is reported in; a cumulative report only answers its own
+  id. Over time, sums add up, averages are averaged over all values, "last" takes the latest
+  reported period with data, "none" only answers the reported period itself.
+- **Units** (``ou``) are codes in the hierarchy in force on ``hierarchy_date``, or
+  ``LEVEL-n`` / ``LEVEL-<level>`` (units of that level under the other units given) and
+  ``CHILDREN`` (their children). A unit created in the 2025 reform also carries the figures
+  of the old units merged whole into it, so its series goes back before the reform; old
+  units split between several new ones are not counted (``partialPredecessors`` says which).
+- **Which data count**: approved reports only, unless ``include_unapproved`` (then each row
+  says whether unapproved data are in it).
+- Every answer carries ``data_as_of``: when the newest figure it was computed from changed.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal, DivisionByZero, InvalidOperation
+
+from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dantoc.analytics.models import ComputedIndicator
+from dantoc.geo.models import Unit, UnitLevel, UnitSuccession
+from dantoc.geo.selectors import valid_on_q
+from dantoc.indicators.models import AggregationType, Category, CategoryOption, Indicator
+from dantoc.indicators.values import parse_options_key
+from dantoc.reporting import validation
+from dantoc.reporting.models import FormColumn, FormRow, Period
+from dantoc.reporting.periods import PeriodError, PeriodKind, PeriodRule, kind_of, parse_period
+
+MAX_CELLS = 200_000
+
+_KIND_RANK = {
+    PeriodKind.YEAR: 0,
+    PeriodKind.SEMESTER: 1,
+    PeriodKind.QUARTER: 2,
+    PeriodKind.MONTH: 3,
+}
+
+LEVEL_NAMES = {
+    "1": UnitLevel.COUNTRY,
+    "2": UnitLevel.PROVINCE,
+    "3": UnitLevel.DISTRICT,
+    "4": UnitLevel.COMMUNE,
+    **{str(level): level for level in UnitLevel},
+}
+
+
+class QueryError(ValueError):
+    """A request that cannot be answered; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class Window:
+    code: str
+    kind: PeriodKind
+    start: datetime.date
+    end: datetime.date
+    label: str
+
+
+def nominal_window(code: str) -> Window:
+    """The calendar window a period id names, whatever cut-off a report type uses."""
+    kind = kind_of(code)
+    months = int(code[5:]) if kind is PeriodKind.CUMULATIVE else None
+    period = parse_period(code, PeriodRule(kind=kind, cumulative_months=months))
+    return Window(code, kind, period.start, period.end, period.label)
+
+
+@dataclass
+class DataItem:
+    code: str
+    name: str
+    indicator: Indicator | None = None
+    computed: ComputedIndicator | None = None
+    numerator: object = None
+    denominator: object = None
+    refs: list[validation.Ref] = field(default_factory=list)
+
+    @property
+    def decimals(self) -> int | None:
+        return self.computed.decimals if self.computed else None
+
+
+@dataclass(frozen=True)
+class OuItem:
+    unit: Unit
+    sources: tuple[int, ...]  # the unit and the old units merged whole into it
+    partial: tuple[str, ...]  # codes of old units split between several new ones
+
+
+@dataclass
+class AnalyticsRequest:
+    dx: list[str]
+    pe: list[str]
+    ou: list[str]
+    # Category dimensions shown as columns of the answer: code → option codes (empty: all).
+    categories: dict[str, list[str]] = field(default_factory=dict)
+    # Filters: aggregated over, not shown. Keys "dx", "pe", "ou" or a category code.
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    include_unapproved: bool = False
+    hierarchy_date: datetime.date | None = None
+    # The order of the dimension columns in ``rows`` (default dx, pe, ou, categories).
+    order: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Row:
+    keys: dict[str, str]
+    value: Decimal
+    unapproved: bool = False
+
+
+@dataclass
+class AnalyticsResult:
+    request: AnalyticsRequest
+    dimensions: list[str]
+    rows: list[Row]
+    items: dict[str, str]
+    dimension_items: dict[str, list[str]]
+    data_as_of: datetime.datetime | None
+    partial_predecessors: dict[str, list[str]]
+    decimals: dict[str, int | None]
+
+    def value(self, **keys) -> Decimal | None:
+        """The value of the row with these dimension items (None: no data)."""
+        for row in self.rows:
+            if all(row.keys.get(k) == v for k, v in keys.items()):
+                return row.value
+        return None
+
+    def table(self) -> dict[tuple, Decimal]:
+        return {tuple(row.keys[d] for d in self.dimensions): row.value for row in self.rows}
+
+
+# --- resolving the request ---------------------------------------------------------------
+
+
+def _data_items(codes: list[str]) -> list[DataItem]:
+    if not codes:
+        raise QueryError(_("Cần chọn ít nhất một chỉ tiêu (dx)."))
+    indicators = {i.code: i for i in Indicator.objects.filter(code__in=codes)}
+    computed = {c.code: c for c in ComputedIndicator.objects.filter(code__in=codes)}
+    items = []
+    for code in dict.fromkeys(codes):
+        if code in indicators:
+            ind = indicators[code]
+            items.append(DataItem(code, ind.localized_name, indicator=ind))
+        elif code in computed:
+            c = computed[code]
+            try:
+                numerator = validation.parse(c.numerator)
+                denominator = validation.parse(c.denominator) if c.denominator else None
+                refs = validation.references(c.numerator)
+                if c.denominator:
+                    refs += validation.references(c.denominator)
+            except validation.ExpressionError as exc:
+                raise QueryError(str(exc)) from exc
+            items.append(
+                DataItem(code, c.localized_name, computed=c, numerator=numerator,
+                         denominator=denominator, refs=refs)
+            )  # fmt: skip
+        else:
+            raise QueryError(_("Không có chỉ tiêu mã “%(code)s”.") % {"code": code})
+    return items
+
+
+def _windows(codes: list[str]) -> list[Window]:
+    if not codes:
+        raise QueryError(_("Cần chọn ít nhất một kỳ (pe)."))
+    windows = []
+    for code in dict.fromkeys(codes):
+        try:
+            windows.append(nominal_window(code))
+        except PeriodError as exc:
+            raise QueryError(str(exc)) from exc
+    return windows
+
+
+def _units(items: list[str], as_of: datetime.date) -> list[OuItem]:
+    if not items:
+        raise QueryError(_("Cần chọn ít nhất một đơn vị (ou)."))
+    codes = [i for i in items if not i.startswith("LEVEL-") and i != "CHILDREN"]
+    levels = [i[len("LEVEL-") :] for i in items if i.startswith("LEVEL-")]
+    children = "CHILDREN" in items
+    valid = valid_on_q(as_of)
+    found = {u.code: u for u in Unit.objects.filter(valid, code__in=codes)}
+    missing = [c for c in codes if c not in found]
+    if missing:
+        raise QueryError(
+            _("Không có đơn vị mã %(codes)s vào ngày %(date)s.")
+            % {"codes": ", ".join(missing), "date": as_of.strftime("%d/%m/%Y")}
+        )
+    bounds = [found[c] for c in dict.fromkeys(codes)]
+    if not bounds and (levels or children):
+        bounds = list(Unit.objects.filter(level=UnitLevel.COUNTRY))
+    units: list[Unit] = []
+    if levels or children:
+        for name in levels:
+            level = LEVEL_NAMES.get(name)
+            if level is None:
+                raise QueryError(_("Cấp đơn vị không hợp lệ: LEVEL-%(name)s.") % {"name": name})
+            q = Q()
+            for bound in bounds:
+                q |= Q(path__startswith=bound.path)
+            units += list(Unit.objects.filter(q, valid, level=level).order_by("code"))
+        if children:
+            units += list(
+                Unit.objects.filter(valid, parent__in=bounds).order_by("parent_id", "code")
+            )
+    else:
+        units = bounds
+    if len(units) > 20_000:
+        raise QueryError(_("Quá nhiều đơn vị trong một truy vấn."))
+    units = list({u.pk: u for u in units}.values())
+    whole: dict[int, list[int]] = defaultdict(list)
+    partial: dict[int, list[str]] = defaultdict(list)
+    unit_ids = [u.pk for u in units]
+    for start in range(0, len(unit_ids), 5000):
+        for succ_id, pred_id, pred_code, is_partial in UnitSuccession.objects.filter(
+            successor_id__in=unit_ids[start : start + 5000]
+        ).values_list("successor_id", "predecessor_id", "predecessor__code", "partial"):
+            if is_partial:
+                partial[succ_id].append(pred_code)
+            else:
+                whole[succ_id].append(pred_id)
+    return [OuItem(u, (u.pk, *sorted(whole[u.pk])), tuple(sorted(partial[u.pk]))) for u in units]
+
+
+def _indicator_period_types(indicator_ids: set[int]) -> dict[int, set[int]]:
+    """The period types each indicator is reported in (from the forms that hold it)."""
+    types: dict[int, set[int]] = defaultdict(set)
+    for model in (FormRow, FormColumn):
+        for ind, pt in model.objects.filter(indicator_id__in=indicator_ids).values_list(
+            "indicator_id", "section__form__period_type_id"
+        ):
+            types[ind].add(pt)
+    return types
+
+
+@dataclass
+class _PeriodPlan:
+    window: Window
+    # indicator id → (source period ids, their end dates) for this window
+    sources: dict[int, dict[int, datetime.date]]
+
+
+def _plan_periods(
+    windows: list[Window], indicators: dict[int, Indicator]
+) -> dict[str, _PeriodPlan]:
+    types = _indicator_period_types(set(indicators))
+    all_types = set().union(*types.values()) if types else set()
+    lo = min(w.start for w in windows) - datetime.timedelta(days=40)
+    hi = max(w.end for w in windows) + datetime.timedelta(days=40)
+    candidates = []
+    for pk, code, pt in Period.objects.filter(
+        period_type_id__in=all_types, start_date__lte=hi, end_date__gte=lo
+    ).values_list("pk", "code", "period_type_id"):
+        try:
+            candidates.append((pk, pt, nominal_window(code)))
+        except PeriodError:
+            continue
+    plans = {}
+    for window in windows:
+        sources: dict[int, dict[int, datetime.date]] = {}
+        for ind_id, indicator in indicators.items():
+            mine = [
+                (pk, w) for pk, pt, w in candidates
+                if pt in types.get(ind_id, ()) and window.start <= w.start and w.end <= window.end
+            ]  # fmt: skip
+            exact = [(pk, w) for pk, w in mine if w.kind == window.kind and w.code == window.code]
+            if (
+                indicator.aggregation == AggregationType.NONE
+                or window.kind is PeriodKind.CUMULATIVE
+            ):
+                chosen = exact
+            else:
+                plain = [(pk, w) for pk, w in mine if w.kind is not PeriodKind.CUMULATIVE]
+                if plain:
+                    coarsest = min(_KIND_RANK[w.kind] for _pk, w in plain)
+                    chosen = [(pk, w) for pk, w in plain if _KIND_RANK[w.kind] == coarsest]
+                else:
+                    chosen = []
+            sources[ind_id] = {pk: w.end for pk, w in chosen}
+        plans[window.code] = _PeriodPlan(window, sources)
+    return plans
+
+
+# --- reading the roll-ups ------------------------------------------------------------------
+
+
+def _fetch(unit_ids, period_ids, indicator_ids, *, by_options: bool):
+    """(unit, period, indicator, options_key, a_sum, a_count, t_sum, t_count, as_of) rows."""
+    params: list = []
+
+    def inlist(column, values):
+        if connection.vendor == "postgresql":
+            params.append(list(values))
+            return f"{column} = ANY(%s)"
+        params.extend(values)
+        return f"{column} IN ({', '.join(['%s'] * len(values))})"
+
+    where = " AND ".join(
+        [
+            inlist("unit_id", unit_ids),
+            inlist("period_id", period_ids),
+            inlist("indicator_id", indicator_ids),
+        ]
+    )
+    if by_options:
+        sql = (
+            "SELECT unit_id, period_id, indicator_id, options_key, approved_sum,"
+            " approved_count, total_sum, total_count, updated_at"
+            f" FROM analytics_rollup WHERE {where}"
+        )
+    else:
+        sql = (
+            "SELECT unit_id, period_id, indicator_id, '', SUM(approved_sum),"
+            " SUM(approved_count), SUM(total_sum), SUM(total_count), MAX(updated_at)"
+            f" FROM analytics_rollup WHERE {where} GROUP BY unit_id, period_id, indicator_id"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _as_datetime(value) -> datetime.datetime | None:
+    if value is None or isinstance(value, datetime.datetime):
+        if value is not None and timezone.is_naive(value):
+            value = timezone.make_aware(value, datetime.UTC)
+        return value
+    # SQLite returns aggregate timestamps as text.
+    parsed = datetime.datetime.fromisoformat(str(value))
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, datetime.UTC)
+
+
+def _dec(value) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(str(value)).quantize(Decimal("0.000001")) if value is not None else Decimal(0)
+
+
+# --- the engine ------------------------------------------------------------------------------
+
+
+def analytics_run(request: AnalyticsRequest) -> AnalyticsResult:
+    as_of = request.hierarchy_date or timezone.localdate()
+    filters = request.filters
+    dx_codes = request.dx or filters.get("dx", [])
+    items = _data_items(list(dx_codes))
+    windows = _windows(request.pe or filters.get("pe", []))
+    ou_items = _units(request.ou or filters.get("ou", []), as_of)
+    dx_as_filter = not request.dx
+    pe_as_filter = not request.pe
+    ou_as_filter = not request.ou
+
+    # Categories: dimensions (shown) and filters (restricting).
+    cat_codes = set(request.categories) | {k for k in filters if k not in ("dx", "pe", "ou")}
+    categories = {c.code: c for c in Category.objects.filter(code__in=cat_codes)}
+    for code in cat_codes:
+        if code not in categories:
+            raise QueryError(_("Không có nhóm phân tổ mã “%(code)s”.") % {"code": code})
+    options = defaultdict(dict)
+    for cat_code, opt_code, name, name_en in CategoryOption.objects.filter(
+        category__code__in=cat_codes
+    ).values_list("category__code", "code", "name", "name_en"):
+        options[cat_code][opt_code] = name_en if (name_en and _english()) else name
+    dims_cat: dict[str, list[str]] = {}
+    for code, wanted in request.categories.items():
+        chosen = list(wanted) or list(options[code])
+        bad = [o for o in chosen if o not in options[code]]
+        if bad:
+            raise QueryError(
+                _("Phân tổ %(cat)s không có mục %(opts)s.") % {"cat": code, "opts": ", ".join(bad)}
+            )
+        dims_cat[code] = chosen
+    filter_cat = {k: set(v) for k, v in filters.items() if k in categories}
+
+    base: dict[int, Indicator] = {}
+    for item in items:
+        if item.indicator is not None:
+            base[item.indicator.pk] = item.indicator
+    ref_codes = {r.indicator for item in items for r in item.refs}
+    if ref_codes:
+        found = {i.code: i for i in Indicator.objects.filter(code__in=ref_codes)}
+        missing = ref_codes - set(found)
+        if missing:
+            raise QueryError(
+                _("Chỉ tiêu tính toán dùng mã không có: %(codes)s.")
+                % {"codes": ", ".join(sorted(missing))}
+            )
+        base.update({i.pk: i for i in found.values()})
+    ind_categories = {
+        i.pk: {c.code for c in i.categories.all()}
+        for i in Indicator.objects.filter(pk__in=base).prefetch_related("categories")
+    }
+
+    plans = _plan_periods(windows, base)
+    if len(items) * len(windows) * len(ou_items) > MAX_CELLS:
+        raise QueryError(_("Truy vấn quá lớn: hãy chọn ít chỉ tiêu, kỳ hoặc đơn vị hơn."))
+
+    # Map each source unit / source period back to the groups that want it.
+    unit_groups: dict[int, list[str]] = defaultdict(list)
+    for ou in ou_items:
+        group = "*" if ou_as_filter else ou.unit.code
+        for src in ou.sources:
+            unit_groups[src].append(group)
+    period_groups: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
+    period_end: dict[int, datetime.date] = {}
+    for plan in plans.values():
+        group = "*" if pe_as_filter else plan.window.code
+        for ind_id, sources in plan.sources.items():
+            for pk, end in sources.items():
+                period_groups[ind_id][pk].append(group)
+                period_end[pk] = end
+    # Per-disaggregation rows only when something needs them (a category shown or
+    # filtered, a computed indicator restricted to some options); else summed in SQL.
+    by_options = bool(dims_cat or filter_cat or any(r.options for i in items for r in i.refs))
+    all_periods = sorted(period_end)
+    rows = (
+        _fetch(sorted(unit_groups), all_periods, sorted(base), by_options=by_options)
+        if all_periods and unit_groups
+        else []
+    )
+
+    # cells[(indicator, ou group, pe group, options key)][period] = [sum, count, any unapproved]
+    cells: dict[tuple, dict[int, list]] = defaultdict(dict)
+    newest = None
+    for unit_id, period_id, ind_id, key, a_sum, a_cnt, t_sum, t_cnt, stamp in rows:
+        pgroups = period_groups[ind_id].get(period_id)
+        if not pgroups:
+            continue
+        if filter_cat and key:
+            opts = parse_options_key(key)
+            if any(cat in opts and opts[cat] not in allowed for cat, allowed in filter_cat.items()):
+                continue
+        if request.include_unapproved:
+            number, count = _dec(t_sum), int(t_cnt)
+            unapproved = int(t_cnt) != int(a_cnt)
+        else:
+            number, count = _dec(a_sum), int(a_cnt)
+            unapproved = False
+        if count == 0:
+            continue
+        stamp = _as_datetime(stamp)
+        if stamp is not None and (newest is None or stamp > newest):
+            newest = stamp
+        for og in unit_groups[unit_id]:
+            for pg in pgroups:
+                slot = cells[(ind_id, og, pg, key)].setdefault(period_id, [Decimal(0), 0, False])
+                slot[0] += number
+                slot[1] += count
+                slot[2] = slot[2] or unapproved
+
+    def over_time(indicator: Indicator, per_period: dict[int, list]):
+        """(value, count, unapproved) of one cell over its source periods."""
+        if not per_period:
+            return None
+        if indicator.aggregation == AggregationType.LAST:
+            latest = max(per_period, key=lambda pk: period_end[pk])
+            s, c, u = per_period[latest]
+            return s, c, u
+        s = sum((v[0] for v in per_period.values()), Decimal(0))
+        c = sum(v[1] for v in per_period.values())
+        u = any(v[2] for v in per_period.values())
+        if indicator.aggregation == AggregationType.AVERAGE:
+            return s, c, u  # divided when the cell is final
+        return s, c, u
+
+    dims = ["dx", "pe", "ou", *dims_cat]
+    if dx_as_filter:
+        dims.remove("dx")
+    if pe_as_filter:
+        dims.remove("pe")
+    if ou_as_filter:
+        dims.remove("ou")
+    if request.order:
+        dims = [d for d in request.order if d in dims] + [d for d in dims if d not in request.order]
+    pe_keys = ["*"] if pe_as_filter else [w.code for w in windows]
+    ou_keys = ["*"] if ou_as_filter else [o.unit.code for o in ou_items]
+
+    def combo_of(key: str) -> tuple[str, ...] | None:
+        if not dims_cat:
+            return ()
+        opts = parse_options_key(key)
+        combo = []
+        for cat, chosen in dims_cat.items():
+            value = opts.get(cat)
+            if value is None or value not in chosen:
+                return None
+            combo.append(value)
+        return tuple(combo)
+
+    # Group the cells of each indicator by (ou, pe, combo): per period first, then over time.
+    grouped: dict[tuple, dict[int, list]] = defaultdict(dict)
+    per_key: dict[tuple, list] = defaultdict(list)
+    for (ind_id, og, pg, key), per_period in cells.items():
+        per_key[(ind_id, og, pg)].append((key, per_period))
+        combo = combo_of(key)
+        if combo is None:
+            continue
+        target = grouped[(ind_id, og, pg, combo)]
+        for pk, (s, c, u) in per_period.items():
+            slot = target.setdefault(pk, [Decimal(0), 0, False])
+            slot[0] += s
+            slot[1] += c
+            slot[2] = slot[2] or u
+
+    out: list[Row] = []
+    combos = _product(list(dims_cat.values()))
+    for item in items:
+        dx_key = "*" if dx_as_filter else item.code
+        for og in ou_keys:
+            for pg in pe_keys:
+                for combo in combos:
+                    if item.indicator is not None:
+                        got = over_time(
+                            item.indicator, grouped.get((item.indicator.pk, og, pg, combo), {})
+                        )
+                        if got is None:
+                            continue
+                        s, c, u = got
+                        value = (
+                            s / c if item.indicator.aggregation == AggregationType.AVERAGE else s
+                        )
+                    else:
+                        value, u = _computed_value(
+                            item,
+                            base,
+                            ind_categories,
+                            per_key,
+                            og,
+                            pg,
+                            dict(zip(dims_cat, combo, strict=True)),
+                            over_time,
+                        )
+                        if value is None:
+                            continue
+                    keys = {"dx": dx_key, "pe": pg, "ou": og}
+                    keys.update(dict(zip(dims_cat, combo, strict=True)))
+                    out.append(Row({d: keys[d] for d in dims}, _round(value, item.decimals), u))
+    if dx_as_filter and len(items) > 1:
+        out = _merge_rows(out, dims)
+
+    names: dict[str, str] = {}
+    for item in items:
+        names[item.code] = item.name
+    for w in windows:
+        names[w.code] = w.label
+    for ou in ou_items:
+        names[ou.unit.code] = ou.unit.name
+    for cat in dims_cat:
+        names[cat] = categories[cat].localized_name
+        for opt in dims_cat[cat]:
+            names[opt if opt not in names else f"{cat}={opt}"] = options[cat][opt]
+    dimension_items = {
+        "dx": [i.code for i in items],
+        "pe": [w.code for w in windows],
+        "ou": [o.unit.code for o in ou_items],
+        **dims_cat,
+    }
+    return AnalyticsResult(
+        request=request,
+        dimensions=dims,
+        rows=out,
+        items=names,
+        dimension_items=dimension_items,
+        data_as_of=newest,
+        partial_predecessors={o.unit.code: list(o.partial) for o in ou_items if o.partial},
+        decimals={i.code: i.decimals for i in items},
+    )
+
+
+def _english() -> bool:
+    from django.utils.translation import get_language
+
+    return (get_language() or "vi").startswith("en")
+
+
+def _product(lists: list[list[str]]) -> list[tuple[str, ...]]:
+    combos: list[tuple[str, ...]] = [()]
+    for options in lists:
+        combos = [(*c, o) for c in combos for o in options]
+    return combos
+
+
+def _round(value: Decimal, decimals: int | None) -> Decimal:
+    if decimals is not None:
+        return value.quantize(Decimal(1).scaleb(-decimals))
+    value = value.quantize(Decimal("0.000001"))
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
+def _merge_rows(rows: list[Row], dims: list[str]) -> list[Row]:
+    merged: dict[tuple, Row] = {}
+    for row in rows:
+        key = tuple(row.keys[d] for d in dims)
+        if key in merged:
+            merged[key].value += row.value
+            merged[key].unapproved = merged[key].unapproved or row.unapproved
+        else:
+            merged[key] = Row(dict(row.keys), row.value, row.unapproved)
+    return list(merged.values())
+
+
+def _computed_value(item, base, ind_categories, per_key, og, pg, combo: dict[str, str], over_time):
+    """numerator / denominator × factor over the aggregated values of this cell."""
+    values: dict[str, list[tuple[dict[str, str], Decimal]]] = defaultdict(list)
+    unapproved = False
+    wanted = {r.indicator for r in item.refs}
+    for ind_id, indicator in base.items():
+        if indicator.code not in wanted:
+            continue
+        restrict = {c: o for c, o in combo.items() if c in ind_categories.get(ind_id, ())}
+        for key, per_period in per_key.get((ind_id, og, pg), ()):
+            opts = parse_options_key(key)
+            if any(opts.get(c) != v for c, v in restrict.items()):
+                continue
+            got = over_time(indicator, per_period)
+            if got is None:
+                continue
+            s, c, u = got
+            number = s / c if indicator.aggregation == AggregationType.AVERAGE else s
+            values[indicator.code].append((opts, number))
+            unapproved = unapproved or u
+    num, found_num = validation.evaluate(item.numerator, values)
+    if not found_num or num is None:
+        return None, False
+    if item.denominator is not None:
+        den, found_den = validation.evaluate(item.denominator, values)
+        if not found_den or den is None:
+            return None, False
+        try:
+            value = num / den
+        except (DivisionByZero, InvalidOperation):
+            return None, False
+    else:
+        value = num
+    return value * item.computed.factor, unapproved
+
+
+def parse_request(
+    *,
+    dimensions: list[str],
+    filters: list[str] = (),
+    include_unapproved: bool = False,
+    hierarchy_date: datetime.date | None = None,
+) -> AnalyticsRequest:
+    """An AnalyticsRequest from DHIS2-style parameters: ``dx:A;B``, ``pe:2025;2025Q1``,
+    ``ou:VN;LEVEL-2``, ``NGUON_VON:TW;DP`` or ``NGUON_VON`` (all options)."""
+    request = AnalyticsRequest(
+        dx=[], pe=[], ou=[], include_unapproved=include_unapproved, hierarchy_date=hierarchy_date
+    )
+    for is_filter, texts in ((False, dimensions), (True, filters)):
+        for text in texts:
+            name, _sep, rest = (text or "").partition(":")
+            name = name.strip()
+            values = [v.strip() for v in rest.split(";") if v.strip()]
+            if not name:
+                raise QueryError(_("Chiều dữ liệu trống: hãy viết dạng dx:MA1;MA2."))
+            if name in ("dx", "pe", "ou"):
+                if not values:
+                    raise QueryError(_("Chiều %(name)s cần ít nhất một mục.") % {"name": name})
+                if is_filter:
+                    request.filters[name] = values
+                else:
+                    getattr(request, name).extend(values)
+                    request.order.append(name)
+            elif is_filter:
+                if not values:
+                    raise QueryError(_("Bộ lọc %(name)s cần ít nhất một mục.") % {"name": name})
+                request.filters[name] = values
+            else:
+                request.categories[name] = values
+                request.order.append(name)
+    for name in ("dx", "pe", "ou"):
+        if not getattr(request, name) and name not in request.filters:
+            raise QueryError(
+                _("Thiếu chiều %(name)s (dimension=%(name)s:… hoặc filter=%(name)s:…).")
+                % {"name": name}
+            )
+        if getattr(request, name) and name in request.filters:
+            raise QueryError(
+                _("Chiều %(name)s không thể vừa là dimension vừa là filter.") % {"name": name}
+            )
+    return request

@@ -1,0 +1,226 @@
+"""Reads for the analytics pages: the dashboard of a unit and the pivot table, both built on
+``query.analytics_run`` so that they show exactly what the API and the exports give."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from dantoc.analytics import charts
+from dantoc.analytics.models import ComputedIndicator, Target
+from dantoc.analytics.query import AnalyticsRequest, AnalyticsResult, analytics_run
+from dantoc.geo.models import Unit, UnitLevel
+from dantoc.indicators.models import Indicator
+
+# The figures a dashboard leads with: capital allocated and disbursed, the disbursement
+# rate, and the households Project 1 supported.
+KEY_FIGURES = ["VON_KH", "VON_GN", "TL_GN", "DA1_HO_DUOC_HT"]
+RATE = "TL_GN"
+
+
+@dataclass
+class KeyFigure:
+    code: str
+    name: str
+    value: Decimal | None
+    unit_of_measure: str
+    decimals: int
+    target: Decimal | None
+    progress: str = ""
+
+
+@dataclass
+class Dashboard:
+    unit: Unit
+    year: int
+    include_unapproved: bool
+    key_figures: list[KeyFigure]
+    series_chart: str
+    project_chart: str
+    ranking_chart: str
+    tile_grid: str
+    children: list[tuple[Unit, Decimal | None, Decimal | None]]
+    data_as_of: datetime.datetime | None
+    unapproved_in: bool
+    partial_predecessors: list[str] = field(default_factory=list)
+
+
+def item_names(codes: list[str]) -> dict[str, tuple[str, str, int]]:
+    """code → (name, unit of measure, decimals) for indicators and computed indicators."""
+    names = {}
+    for i in Indicator.objects.filter(code__in=codes):
+        names[i.code] = (i.localized_name, i.unit_of_measure, 0 if i.value_type == "integer" else 1)
+    for c in ComputedIndicator.objects.filter(code__in=codes):
+        names[c.code] = (c.localized_name, c.unit_of_measure, c.decimals)
+    return names
+
+
+def _latest(results: list[AnalyticsResult]) -> datetime.datetime | None:
+    stamps = [r.data_as_of for r in results if r.data_as_of]
+    return max(stamps) if stamps else None
+
+
+def dashboard(
+    *, unit: Unit, year: int, include_unapproved: bool, today: datetime.date
+) -> Dashboard:
+    as_of = min(today, datetime.date(year, 12, 31)) if unit.valid_to is None else unit.valid_to
+    codes = [c for c in KEY_FIGURES]
+    names = item_names([*codes, "VON_KH", "VON_GN"])
+    codes = [c for c in codes if c in names]
+    year_id = str(year)
+    quarters = [f"{year}Q{q}" for q in range(1, 5)]
+
+    def run(**kwargs) -> AnalyticsResult:
+        return analytics_run(
+            AnalyticsRequest(include_unapproved=include_unapproved, hierarchy_date=as_of, **kwargs)
+        )
+
+    key = run(dx=codes, pe=[year_id], ou=[unit.code])
+    series = run(dx=["VON_KH", "VON_GN"], pe=quarters, ou=[unit.code])
+    projects = run(dx=["VON_GN"], pe=[year_id], ou=[unit.code], categories={"DU_AN": []})
+    results = [key, series, projects]
+    has_children = unit.level != UnitLevel.COMMUNE
+    children_result = None
+    if has_children:
+        children_result = run(dx=[RATE, "VON_GN"], pe=[year_id], ou=[unit.code, "CHILDREN"])
+        results.append(children_result)
+
+    targets = {t.code: t.value for t in Target.objects.filter(unit=unit, year=year, code__in=codes)}
+    figures = []
+    for code in codes:
+        name, uom, decimals = names[code]
+        value = key.value(dx=code, pe=year_id, ou=unit.code)
+        target = targets.get(code)
+        progress = ""
+        if target is not None:
+            progress = charts.progress_bar(
+                label=name, actual=value, target=target, unit_label=uom, decimals=decimals
+            )
+        figures.append(KeyFigure(code, name, value, uom, decimals, target, progress))
+
+    series_chart = charts.bar_chart(
+        title=_("Kế hoạch vốn và vốn giải ngân theo quý, năm %(year)s") % {"year": year},
+        categories=[f"Q{q}" for q in range(1, 5)],
+        series=[
+            charts.Series(names["VON_KH"][0], [series.value(dx="VON_KH", pe=q) for q in quarters]),
+            charts.Series(names["VON_GN"][0], [series.value(dx="VON_GN", pe=q) for q in quarters]),
+        ],
+        unit_label=names["VON_KH"][1],
+        id_prefix="quy",
+    )
+    project_items = sorted(
+        ((row.keys["DU_AN"], row.value) for row in projects.rows),
+        key=lambda item: item[0],
+    )
+    project_chart = charts.ranking_bars(
+        title=_("Vốn đã giải ngân theo dự án thành phần, năm %(year)s") % {"year": year},
+        items=[
+            charts.RankItem(f"{code} {projects.items.get(code, '')}".strip(), value)
+            for code, value in project_items
+        ],
+        unit_label=names["VON_GN"][1],
+        id_prefix="duan",
+    )
+    ranking_chart = tile_grid = ""
+    children: list = []
+    if children_result is not None:
+        child_units = list(
+            Unit.objects.filter(code__in=children_result.dimension_items["ou"]).filter(parent=unit)
+        )
+        child_units = [u for u in child_units if u.is_valid_on(as_of)]
+        child_units.sort(key=lambda u: u.code)
+        for child in child_units:
+            children.append(
+                (
+                    child,
+                    children_result.value(dx=RATE, ou=child.code),
+                    children_result.value(dx="VON_GN", ou=child.code),
+                )
+            )
+        ranked = sorted(children, key=lambda c: (c[1] is None, -(c[1] or 0), c[0].code))
+        url = reverse("analytics:dashboard")
+        ranking_chart = charts.ranking_bars(
+            title=_("Xếp hạng tỷ lệ giải ngân của các đơn vị trực thuộc, năm %(year)s")
+            % {"year": year},
+            items=[
+                charts.RankItem(c.short_name, rate, href=f"{url}?unit={c.code}&year={year}")
+                for c, rate, _gn in ranked
+            ],
+            unit_label="%",
+            max_items=15,
+            id_prefix="xephang",
+        )
+        if unit.level == UnitLevel.COUNTRY and len(children) == len(charts.PROVINCE_TILES):
+            tile_grid = charts.province_tile_grid(
+                title=_("Tỷ lệ giải ngân theo tỉnh, thành phố, năm %(year)s") % {"year": year},
+                values={c.code: rate for c, rate, _gn in children},
+                names={c.code: c.name for c, _r, _g in children},
+                hrefs={c.code: f"{url}?unit={c.code}&year={year}" for c, _r, _g in children},
+                legend_label=_("Tỷ lệ giải ngân (%)"),
+                id_prefix="bando",
+            )
+    return Dashboard(
+        unit=unit,
+        year=year,
+        include_unapproved=include_unapproved,
+        key_figures=figures,
+        series_chart=series_chart,
+        project_chart=project_chart,
+        ranking_chart=ranking_chart,
+        tile_grid=tile_grid,
+        children=children,
+        data_as_of=_latest(results),
+        unapproved_in=any(row.unapproved for r in results for row in r.rows),
+        partial_predecessors=key.partial_predecessors.get(unit.code, []),
+    )
+
+
+# --- pivot ---------------------------------------------------------------------------------
+
+
+@dataclass
+class PivotTable:
+    result: AnalyticsResult
+    columns: list[tuple[str, str]]  # (dx, pe)
+    rows: list[tuple[str, tuple[str, ...]]]  # (ou, category options)
+    cells: dict[tuple, Decimal]
+    flags: dict[tuple, bool]
+    category: str | None
+
+
+def pivot(result: AnalyticsResult, *, category: str | None) -> PivotTable:
+    dx = result.dimension_items["dx"]
+    pe = result.dimension_items["pe"]
+    ou = result.dimension_items["ou"]
+    options = result.dimension_items.get(category, []) if category else []
+    columns = [(d, p) for d in dx for p in pe]
+    rows = [(o, (opt,) if category else ()) for o in ou for opt in (options or [None])]
+    cells, flags = {}, {}
+    for row in result.rows:
+        opt = (row.keys[category],) if category else ()
+        key = (row.keys["ou"], opt, row.keys["dx"], row.keys["pe"])
+        cells[key] = row.value
+        flags[key] = row.unapproved
+    return PivotTable(result, columns, rows, cells, flags, category)
+
+
+def pivot_lines(table: PivotTable) -> list[list]:
+    """The pivot as lines of plain values (header first), for CSV and XLSX."""
+    items = table.result.items
+    head = [_("Mã đơn vị"), _("Đơn vị")]
+    if table.category:
+        head += [_("Mã phân tổ"), items.get(table.category, table.category)]
+    head += [f"{items.get(d, d)} – {items.get(p, p)}" for d, p in table.columns]
+    lines: list[list] = [head]
+    for ou, opts in table.rows:
+        line = [ou, items.get(ou, ou)]
+        if table.category:
+            opt = opts[0]
+            line += [opt, items.get(opt) or items.get(f"{table.category}={opt}", opt)]
+        line += [table.cells.get((ou, opts, d, p)) for d, p in table.columns]
+        lines.append(line)
+    return lines

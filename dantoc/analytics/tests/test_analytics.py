@@ -1,0 +1,245 @@
+"""The analytics API and pages: what the figures are, who sees which, and the exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+
+from dantoc.reporting import services
+from dantoc.reporting.models import Submission
+from dantoc.reporting.tests.conftest import cell_keys
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/analytics"
+
+
+def enter(user, von, period, values: dict[str, str]):
+    cells = []
+    for spec, value in values.items():
+        indicator, project, kind, source = spec.split("/")
+        [key] = cell_keys(von, indicator=indicator, DU_AN=project, LOAI_VON=kind, NGUON_VON=source)
+        cells.append(services.CellInput(key, value))
+    services.datavalues_save(
+        actor=user, form=von, unit=user.unit, period=period, inputs=cells, source="web"
+    )
+
+
+@pytest.fixture
+def figures(people, today, von, q3):
+    """Lũng Cú approved (KH 500 + 300, GN 400 + 150); Ngọc Đường entered, not approved."""
+    enter(people.commune, von, q3, {
+        "VON_KH/DA1/DTPT/TW": "500", "VON_KH/DA2/SN/DP": "300",
+        "VON_GN/DA1/DTPT/TW": "400", "VON_GN/DA2/SN/DP": "150",
+    })  # fmt: skip
+    services.submission_submit(actor=people.commune, form=von, unit=people.commune.unit, period=q3)
+    submission = Submission.objects.get(unit=people.commune.unit, period=q3)
+    services.submission_approve(actor=people.province, submission=submission)
+    enter(people.other_commune, von, q3, {"VON_KH/DA1/DTPT/TW": "1000", "VON_GN/DA1/DTPT/TW": "10"})
+    return q3
+
+
+def rows_of(body) -> dict[tuple, str]:
+    names = [h["name"] for h in body["headers"]]
+    return {tuple(r[: names.index("value")]): r[names.index("value")] for r in body["rows"]}
+
+
+def test_the_api_answers_dhis2_shaped_approved_figures_with_their_time(login, people, figures):
+    client = login(people.province)
+    response = client.get(
+        API,
+        {"dimension": ["dx:VON_KH;VON_GN;TL_GN", "pe:2026Q3;2026", "ou:VN;08;00715;00700"]},
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert [h["name"] for h in body["headers"]] == ["dx", "pe", "ou", "value"]
+    rows = rows_of(body)
+    # Only the approved commune counts, at every level and for the year too.
+    for ou in ("VN", "08", "00715"):
+        assert rows[("VON_KH", "2026Q3", ou)] == "800"
+        assert rows[("VON_GN", "2026", ou)] == "550"
+        assert rows[("TL_GN", "2026Q3", ou)] == "68.8"  # 550 / 800 × 100, a rate of sums
+    assert not any(key[2] == "00700" for key in rows)
+    meta = body["metaData"]
+    assert meta["items"]["00715"]["name"] == "Xã Lũng Cú"
+    assert meta["dimensions"]["pe"] == ["2026Q3", "2026"]
+    assert meta["approvedOnly"] is True
+    assert body["dataAsOf"] and body["dataAsOf"] == meta["dataAsOf"]
+    assert body["height"] == len(body["rows"])
+
+
+def test_unapproved_data_are_included_on_request_and_marked(login, people, figures):
+    client = login(people.province)
+    response = client.get(
+        API,
+        {"dimension": ["dx:VON_KH", "pe:2026Q3", "ou:08;00715;00700"], "includeUnapproved": "true"},
+    )
+    body = response.json()
+    names = [h["name"] for h in body["headers"]]
+    assert names[-1] == "unapproved"
+    rows = {tuple(r[:3]): (r[3], r[4]) for r in body["rows"]}
+    assert rows[("VON_KH", "2026Q3", "08")] == ("1800", "true")
+    assert rows[("VON_KH", "2026Q3", "00715")] == ("800", "false")
+    assert rows[("VON_KH", "2026Q3", "00700")] == ("1000", "true")
+    assert body["metaData"]["approvedOnly"] is False
+
+
+def test_unapproved_data_outside_ones_scope_are_refused(login, people, figures):
+    client = login(people.other_province)
+    response = client.get(
+        API, {"dimension": ["dx:VON_KH", "pe:2026Q3", "ou:08"], "includeUnapproved": "true"}
+    )
+    assert response.status_code == 403
+    # Approved figures of another province are the programme's results: readable.
+    response = client.get(API, {"dimension": ["dx:VON_KH", "pe:2026Q3", "ou:08"]})
+    assert rows_of(response.json())[("VON_KH", "2026Q3", "08")] == "800"
+
+
+def test_an_account_without_a_reporting_role_cannot_read_analytics(login, people, figures):
+    client = login(people.editor)
+    response = client.get(API, {"dimension": ["dx:VON_KH", "pe:2026Q3", "ou:VN"]})
+    assert response.status_code == 403
+    assert client.get("/analytics/").status_code == 403
+
+
+def test_disaggregations_filters_and_levels(login, people, figures):
+    client = login(people.ministry)
+    body = client.get(
+        API,
+        {"dimension": ["dx:VON_KH;TL_GN", "pe:2026Q3", "ou:08;LEVEL-commune", "NGUON_VON:TW;DP"]},
+    ).json()
+    rows = {tuple(r[:-1]): r[-1] for r in body["rows"]}
+    assert rows[("VON_KH", "2026Q3", "00715", "TW")] == "500"
+    assert rows[("VON_KH", "2026Q3", "00715", "DP")] == "300"
+    assert rows[("TL_GN", "2026Q3", "00715", "TW")] == "80"
+    assert rows[("TL_GN", "2026Q3", "00715", "DP")] == "50"
+    assert {key[2] for key in rows} == {"00715"}  # the level's other communes have no data
+    assert len(body["metaData"]["dimensions"]["ou"]) > 100  # every commune of Tuyên Quang
+    body = client.get(
+        API, {"dimension": ["dx:VON_KH", "ou:LEVEL-2"], "filter": ["pe:2026Q3", "NGUON_VON:DP"]}
+    ).json()
+    assert [h["name"] for h in body["headers"]] == ["dx", "ou", "value"]
+    assert rows_of(body) == {("VON_KH", "08"): "300"}
+
+
+def test_merged_provinces_carry_their_predecessors_history(login, people, figures):
+    client = login(people.ministry)
+    old = client.get(
+        API,
+        {"dimension": ["dx:VON_KH", "pe:2026Q3", "ou:08"], "hierarchyDate": "2025-06-30"},
+    )
+    # The old Tuyên Quang ended on 30/06/2025: asked in the old tree, the new figures are
+    # not there (the test of the other direction is in test_rollups).
+    assert old.status_code == 200 and old.json()["rows"] == []
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"dimension": ["pe:2026", "ou:VN"]}, "dx"),
+        ({"dimension": ["dx:KHONG_CO", "pe:2026", "ou:VN"]}, "KHONG_CO"),
+        ({"dimension": ["dx:VON_KH", "pe:2026Q7", "ou:VN"]}, "2026Q7"),
+        ({"dimension": ["dx:VON_KH", "pe:2026", "ou:99999"]}, "99999"),
+        ({"dimension": ["dx:VON_KH", "pe:2026", "ou:VN;LEVEL-9"]}, "LEVEL-9"),
+        ({"dimension": ["dx:VON_KH", "pe:2026", "ou:VN", "NGUON_VON:XX"]}, "XX"),
+        ({"dimension": ["dx:VON_KH", "pe:2026", "ou:VN"], "hierarchyDate": "hôm qua"}, ""),
+    ],
+)
+def test_a_query_that_cannot_run_gets_a_409_saying_why(login, people, params, message):
+    client = login(people.ministry)
+    response = client.get(API, params)
+    assert response.status_code == 409
+    body = response.json()
+    assert body["status"] == "ERROR" and message in body["message"]
+
+
+def test_csv_answer_and_anonymous_refusal(client, login, people, figures):
+    assert client.get(API, {"dimension": ["dx:VON_KH", "pe:2026Q3", "ou:VN"]}).status_code in (
+        401,
+        403,
+    )
+    officer = login(people.ministry)
+    response = officer.get(API + ".csv", {"dimension": ["dx:VON_KH", "pe:2026Q3", "ou:VN"]})
+    assert response["Content-Type"].startswith("text/csv")
+    assert list(csv.reader(io.StringIO(response.content.decode()))) == [
+        ["dx", "pe", "ou", "value"],
+        ["VON_KH", "2026Q3", "VN", "800"],
+    ]
+
+
+def test_approval_and_reopening_move_the_national_total_at_once(login, people, figures, von):
+    client = login(people.ministry)
+    query = {"dimension": ["dx:VON_KH", "pe:2026Q3", "ou:VN"]}
+    assert rows_of(client.get(API, query).json()) == {("VON_KH", "2026Q3", "VN"): "800"}
+    services.submission_submit(
+        actor=people.other_commune, form=von, unit=people.other_commune.unit, period=figures
+    )
+    submission = Submission.objects.get(unit=people.other_commune.unit, period=figures)
+    services.submission_approve(actor=people.province, submission=submission)
+    assert rows_of(client.get(API, query).json()) == {("VON_KH", "2026Q3", "VN"): "1800"}
+    services.submission_return(actor=people.province, submission=submission, reason="Kiểm tra")
+    assert rows_of(client.get(API, query).json()) == {("VON_KH", "2026Q3", "VN"): "800"}
+
+
+def test_dashboard_shows_key_figures_targets_charts_and_the_time(login, people, figures):
+    from dantoc.analytics.services import target_set
+
+    target_set(
+        actor=people.province, code="TL_GN", unit=people.province.unit, year=2026, value="90"
+    )
+    client = login(people.province)
+    page = client.get("/analytics/", {"unit": "08", "year": "2026"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Số liệu cập nhật đến" in html and "Chỉ gồm các báo cáo đã được duyệt" in html
+    assert "68,8" in html  # the disbursement rate, written the Vietnamese way
+    assert "chỉ tiêu 90" in html  # the progress meter against the target
+    assert html.count("<svg") >= 3 and "Xã Lũng Cú" in html
+    assert len(page.content) < 100_000
+    national = client.get("/analytics/", {"unit": "VN", "year": "2026"}).content.decode()
+    assert "tile" in national and "Tỉnh Tuyên Quang" in national
+
+
+def test_pivot_table_and_its_xlsx_and_csv_agree(login, people, figures):
+    client = login(people.province)
+    params = {"dx": ["VON_KH", "TL_GN"], "pe": "2026Q3", "unit": "08", "scope": "communes"}
+    page = client.get("/analytics/pivot/", params)
+    assert page.status_code == 200 and "68,8" in page.content.decode()
+    xlsx = client.get("/analytics/pivot/", {**params, "format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    lines = {row[0]: row for row in sheet.iter_rows(values_only=True) if row and row[0]}
+    assert lines["00715"][2:4] == (800, 68.8)
+    text = client.get("/analytics/pivot/", {**params, "format": "csv"}).content.decode("utf-8-sig")
+    found = {r[0]: r for r in csv.reader(io.StringIO(text)) if r}
+    assert found["00715"][1] == "Xã Lũng Cú" and found["00715"][2:4] == ["800", "68.8"]
+    bad = client.get("/analytics/pivot/", {**params, "pe": "2026Q9"})
+    assert bad.status_code == 400 and "2026Q9" in bad.content.decode()
+
+
+def test_officers_set_targets_in_their_scope_and_reporters_cannot(login, people):
+    from dantoc.analytics.models import Target
+
+    officer = login(people.province)
+    response = officer.post(
+        "/analytics/targets/?unit=08", {"code": "TL_GN", "year": "2026", "value": "92,5"}
+    )
+    assert response.status_code == 302
+    assert Target.objects.get(code="TL_GN", unit__code="08", year=2026).value == Decimal("92.5")
+    assert (
+        officer.post(
+            "/analytics/targets/?unit=08", {"code": "TL_GN", "year": "2026", "value": "abc"}
+        ).status_code
+        == 400
+    )
+    reporter = login(people.commune)
+    assert (
+        reporter.post(
+            "/analytics/targets/?unit=00715", {"code": "TL_GN", "year": "2026", "value": "1"}
+        ).status_code
+        == 403
+    )
+    assert not Target.objects.filter(unit__code="00715").exists()

@@ -1,0 +1,210 @@
+"""The aggregate report (báo cáo tổng hợp) page and its PDF / XLSX downloads.
+
+The page is a small GET form (form, period, unit, and for those allowed, unapproved figures)
+with a preview of the document; the downloads take the same parameters. A request that names
+an unknown form, a malformed period or an unknown unit gets the page back with the reason
+(400); one for unapproved figures outside the user's scope is refused (403).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from dantoc.analytics.documents import (
+    AdminDocument,
+    DocTable,
+    HeaderCell,
+    cell_text,
+    number_line,
+    render_pdf,
+    render_xlsx,
+    vn_date_line,
+)
+from dantoc.analytics.permissions import can_include_unapproved, can_view_analytics
+from dantoc.analytics.query import QueryError
+from dantoc.analytics.reports import ReportError, aggregate_report, report_filename
+from dantoc.geo.models import Unit
+from dantoc.geo.selectors import unit_get
+from dantoc.reporting import selectors as reporting_selectors
+from dantoc.reporting.periods import period_containing, previous_period
+from dantoc.reporting.xlsx import XLSX_CONTENT_TYPE
+
+PDF_CONTENT_TYPE = "application/pdf"
+
+
+@dataclass
+class _Asked:
+    form: str
+    period: str
+    unit: str
+    unapproved: bool
+
+    def query(self) -> str:
+        params = {"form": self.form, "period": self.period, "unit": self.unit}
+        if self.unapproved:
+            params["unapproved"] = "1"
+        return urlencode(params)
+
+
+def _require_viewer(request) -> None:
+    if not can_view_analytics(request.user):
+        raise PermissionDenied(_("Tài khoản này không được xem số liệu tổng hợp."))
+
+
+def _asked(request) -> _Asked:
+    get = request.GET
+    return _Asked(
+        form=(get.get("form") or "").strip(),
+        period=(get.get("period") or "").strip().upper(),
+        unit=(get.get("unit") or "").strip(),
+        unapproved=get.get("unapproved") in ("1", "on", "true"),
+    )
+
+
+def _default_period(form_code: str, today: datetime.date) -> str:
+    """The latest period of the form that is open for reporting and has begun; else the last
+    one that has ended."""
+    form = reporting_selectors.form_get(code=form_code)
+    if form is None:
+        return ""
+    begun = [w for w in reporting_selectors.open_periods(form, today=today) if w.start <= today]
+    if begun:
+        return max(begun, key=lambda w: w.start).code
+    rule = form.period_type.rule()
+    return previous_period(period_containing(today, rule), rule).code
+
+
+def _unit(code: str) -> Unit:
+    if not code:
+        raise ReportError(_("Hãy nhập mã đơn vị (VN cho cả nước)."))
+    unit = unit_get(code=code)
+    if unit is None:
+        raise ReportError(_("Không có đơn vị mã “%(code)s”.") % {"code": code})
+    return unit
+
+
+def _document(request, asked: _Asked) -> tuple[AdminDocument, Unit]:
+    """The report asked for. ReportError for bad parameters, PermissionDenied for
+    unapproved figures outside the user's scope."""
+    if not asked.form:
+        raise ReportError(_("Hãy chọn biểu mẫu."))
+    if not asked.period:
+        raise ReportError(_("Hãy nhập kỳ báo cáo, ví dụ 2026Q3."))
+    unit = _unit(asked.unit)
+    if asked.unapproved and not can_include_unapproved(request.user, [unit]):
+        raise PermissionDenied(_("Số liệu chưa duyệt của đơn vị này ngoài phạm vi của bạn."))
+    try:
+        doc = aggregate_report(
+            form_code=asked.form,
+            unit=unit,
+            period_code=asked.period,
+            actor=request.user,
+            include_unapproved=asked.unapproved,
+        )
+    except QueryError as exc:
+        raise ReportError(str(exc)) from exc
+    return doc, unit
+
+
+@dataclass
+class _PreviewTable:
+    caption: str
+    unit_note: str
+    header: list[list[dict]]
+    rows: list[dict]
+
+
+def _preview(table: DocTable) -> _PreviewTable:
+    header = [
+        [
+            {"text": cell.text, "colspan": cell.colspan, "rowspan": cell.rowspan}
+            for cell in (c if isinstance(c, HeaderCell) else HeaderCell(c) for c in row)
+        ]
+        for row in table.header
+    ]
+    rows = [
+        {
+            "total": row.total,
+            "cells": [
+                {"text": cell_text(v), "num": not isinstance(v, str) and v is not None}
+                for v in row.cells
+            ],
+        }
+        for row in table.rows
+    ]
+    return _PreviewTable(table.caption, table.unit_note, header, rows)
+
+
+def _page(request, asked: _Asked, *, doc=None, unit=None, error: str = "", status: int = 200):
+    user = request.user
+    scope_unit = unit or (unit_get(code=asked.unit) if asked.unit else None) or user.unit
+    context = {
+        "forms": list(reporting_selectors.active_forms().order_by("code")),
+        "asked": asked,
+        "may_include": scope_unit is not None and can_include_unapproved(user, [scope_unit]),
+        "error": error,
+        "doc": doc,
+    }
+    if doc is not None:
+        context.update(
+            query=asked.query(),
+            number_line=number_line(doc.number_symbol),
+            date_line=vn_date_line(doc.place, doc.date),
+            issuer_lines=doc.issuer.split("\n"),
+            tables=[_preview(t) for t in doc.tables],
+        )
+    return render(request, "analytics/report.html", context, status=status)
+
+
+@require_GET
+@login_required
+def report(request):
+    _require_viewer(request)
+    asked = _asked(request)
+    if not asked.form:  # the first visit: the form with defaults, no report yet
+        forms = reporting_selectors.active_forms().order_by("code")
+        first = forms.filter(code="BM01-VON").first() or forms.first()
+        asked.form = first.code if first else ""
+        asked.period = asked.period or _default_period(asked.form, timezone.localdate())
+        asked.unit = asked.unit or (request.user.unit.code if request.user.unit else "VN")
+        return _page(request, asked)
+    try:
+        doc, unit = _document(request, asked)
+    except ReportError as exc:
+        return _page(request, asked, error=str(exc), status=400)
+    return _page(request, asked, doc=doc, unit=unit)
+
+
+def _download(request, render_file, content_type: str, extension: str):
+    _require_viewer(request)
+    asked = _asked(request)
+    try:
+        doc, unit = _document(request, asked)
+    except ReportError as exc:
+        return _page(request, asked, error=str(exc), status=400)
+    response = HttpResponse(render_file(doc), content_type=content_type)
+    name = report_filename(asked.form, asked.period, unit.code, extension)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_GET
+@login_required
+def report_pdf(request):
+    return _download(request, render_pdf, PDF_CONTENT_TYPE, "pdf")
+
+
+@require_GET
+@login_required
+def report_xlsx(request):
+    return _download(request, render_xlsx, XLSX_CONTENT_TYPE, "xlsx")

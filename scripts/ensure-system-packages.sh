@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# System packages the Python code needs at run time and in tests (not on PyPI).
+# - fonts-liberation2: Liberation Serif, metric-compatible with Times New Roman (the font
+#   Decree 30/2020/NĐ-CP prescribes) and covering every Vietnamese letter in all four styles;
+#   dantoc/analytics/documents.py embeds it in the PDF reports.
+set -euo pipefail
+FONT_DIR=/usr/share/fonts/truetype/liberation2
+missing=""
+for style in Regular Bold Italic BoldItalic; do
+  if [ ! -f "$FONT_DIR/LiberationSerif-$style.ttf" ]; then missing="fonts-liberation2"; fi
+done
+if [ -z "$missing" ]; then
+  exit 0
+fi
+echo "Installing Debian's $missing for the PDF reports..."
+SUDO=""
+if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+ls "$FONT_DIR"/LiberationSerif-Regular.ttf
