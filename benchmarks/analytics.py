@@ -63,6 +63,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -84,6 +85,7 @@ FRESHNESS_PERIOD = MEASURED[-1]
 QUERY_TARGET_MS = 50
 FRESHNESS_TARGET_MS = 2000
 DASHBOARD_TARGET_MS = 200
+WARMUP = 3
 MIN_FREE_GB_PER_SCALE = 5  # a --scale 6 run needs about 30 GB free, as the issue asks
 OFFICER = "bench.bo.phantich"
 OFFICER_PASSWORD = "benchmark-analytics-2026"
@@ -95,6 +97,7 @@ def main() -> int:
     parser.add_argument(
         "--scale", type=int, default=1, help="8 × SCALE quarters (1: ~4.25 M values, 6: ~25.5 M)"
     )
+    parser.add_argument("--database", default=DATABASE_NAME, help="name of the benchmark database")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
     parser.add_argument("--repeat", type=int, default=30, help="timed runs of each measure")
     parser.add_argument(
@@ -129,7 +132,7 @@ def main() -> int:
         )
         return 2
 
-    db = testing.create_database(name=DATABASE_NAME, base_url=base_url, replace=True)
+    db = testing.create_database(name=args.database, base_url=base_url, replace=True)
     os.environ["DATABASE_URL"] = db.url
     try:
         result = run(args)
@@ -139,9 +142,14 @@ def main() -> int:
         connections.close_all()
         if not args.keep:
             testing.drop_database(db)
-    result["database_kept"] = DATABASE_NAME if args.keep else None
+    result["database_kept"] = args.database if args.keep else None
     print(json.dumps(result, indent=2, ensure_ascii=False))
     return 0
+
+
+def progress(message: str) -> None:
+    """A line on stderr, so that a long run shows where it is (the figures go to stdout)."""
+    print(f"[analytics {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def run(args) -> dict:
@@ -308,6 +316,7 @@ def build(args, setup: dict) -> dict:
                         )
                         values += len(cells)
     setup["values_copy"] = time.perf_counter() - started
+    progress(f"{values:,} values copied in {setup['values_copy']:.0f} s")
 
     started = time.perf_counter()
     reports = []
@@ -337,9 +346,11 @@ def build(args, setup: dict) -> dict:
         cursor.execute("ANALYZE")
     setup["analyze"] = time.perf_counter() - started
 
+    progress("rollups_rebuild() …")
     started = time.perf_counter()
     rollups_rebuild()
     setup["rollups_rebuild"] = time.perf_counter() - started
+    progress(f"roll-ups rebuilt in {setup['rollups_rebuild']:.0f} s")
 
     started = time.perf_counter()
     with connection.cursor() as cursor:
@@ -377,7 +388,7 @@ def pick_province(code: str | None):
 # --- measuring --------------------------------------------------------------------------------
 
 
-def timed(fn, repeat: int, warmup: int = 3) -> dict:
+def timed(fn, repeat: int, warmup: int = WARMUP) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -398,6 +409,36 @@ def timed(fn, repeat: int, warmup: int = 3) -> dict:
         "max_ms": round(samples[-1], 2),
         "queries": len(queries),
     }
+
+
+def percentiles(samples: list[float]) -> dict:
+    samples = sorted(samples)
+    return {
+        "p50_ms": round(statistics.median(samples), 2),
+        "p95_ms": round(samples[max(0, math.ceil(0.95 * len(samples)) - 1)], 2),
+    }
+
+
+@contextmanager
+def rollup_reads_timed(samples: list[float]):
+    """Time ``query._fetch`` (the roll-up SQL and the conversion of its rows) inside
+    ``analytics_run``: the rest of a run is the engine's Python."""
+    from dantoc.analytics import query
+
+    original = query._fetch
+
+    def fetch(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            samples.append((time.perf_counter() - started) * 1000)
+
+    query._fetch = fetch
+    try:
+        yield
+    finally:
+        query._fetch = original
 
 
 def baseline_sql(*, by_commune: bool) -> str:
@@ -469,11 +510,15 @@ def measure(args, fixture: dict, setup: dict) -> dict:
         ("province_communes", f"20 indicators × 4 quarters × communes of {province.code}"),
     ):
         ours, theirs = table(name), baseline(name)
+        reads: list[float] = []
+        with rollup_reads_timed(reads):
+            figures = timed(lambda n=name: analytics(n), args.repeat)
         queries[name] = {
             "shape": shape,
             "request": requests[name],
             "answer_rows": len(ours),
-            "analytics": timed(lambda n=name: analytics(n), args.repeat),
+            "analytics": figures,
+            "analytics_rollup_read": percentiles(reads[WARMUP : WARMUP + args.repeat]),
             "baseline": timed(lambda n=name: baseline(n), args.repeat),
             "matches": ours == theirs,
         }
@@ -510,6 +555,10 @@ def measure(args, fixture: dict, setup: dict) -> dict:
             sizes[table_name] = round(cursor.fetchone()[0] / 2**20)
         cursor.execute("SELECT pg_database_size(current_database())")
         sizes["database"] = round(cursor.fetchone()[0] / 2**20)
+        server_settings = {}
+        for name in ("shared_buffers", "work_mem", "temp_buffers", "jit"):
+            cursor.execute(f"SHOW {name}")
+            server_settings[name] = cursor.fetchone()[0]
 
     periods = fixture["periods"]
     targets_met = {
@@ -526,6 +575,7 @@ def measure(args, fixture: dict, setup: dict) -> dict:
         "benchmark": "analytics",
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "database": server_version,
+        "server_settings": server_settings,
         "scale": args.scale,
         "data": {
             "communes": fixture["communes"],
@@ -591,6 +641,10 @@ def measure_freshness(fixture: dict, national: list[str]) -> dict:
         "period": period.code,
         "approve_ms": round((approved - started) * 1000, 1),
         "approve_queries": len(approve_queries),
+        "approve_slowest": [
+            {"ms": round(float(q["time"]) * 1000, 1), "sql": " ".join(q["sql"].split())[:90]}
+            for q in sorted(approve_queries, key=lambda q: -float(q["time"]))[:3]
+        ],
         "visible_after_ms": round((visible - started) * 1000, 1),
         "queries_until_visible": polls,
         "visible": total == expected,

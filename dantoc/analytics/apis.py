@@ -214,8 +214,12 @@ class AnalyticsApi(APIView):
         if params.get("hierarchyDate"):
             try:
                 hierarchy_date = parse_date(params["hierarchyDate"])
-            except ValueError as exc:
-                return _message(409, str(exc))
+            except ValueError:
+                return _message(
+                    409,
+                    _("hierarchyDate không hợp lệ: “%(value)s” (viết yyyy-mm-dd hoặc dd/mm/yyyy).")
+                    % {"value": params["hierarchyDate"]},
+                )
         include = _flag(params.get("includeUnapproved"))
         try:
             query = parse_request(

@@ -773,7 +773,7 @@ def progress_bar(
     if actual is not None and target is not None and target > 0:
         share = actual / target * 100
         percent = _num(share, 1) + "%"
-        sentence = _("%(label)s: đạt %(actual)s trên chỉ tiêu %(target)s, bằng %(percent)s.") % {
+        sentence = _("%(label)s: đạt %(actual)s trên mục tiêu %(target)s, bằng %(percent)s.") % {
             "label": label,
             "actual": _num(actual, decimals),
             "target": _value_text(target, decimals, unit),
@@ -782,13 +782,13 @@ def progress_bar(
         detail = f"{_num(actual, decimals)} / {_value_text(target, decimals, unit)}"
     elif target is None or target <= 0:
         percent = ""
-        what = _("chưa đặt chỉ tiêu") if target is None else _("chỉ tiêu bằng 0")
+        what = _("chưa đặt mục tiêu") if target is None else _("mục tiêu bằng 0")
         figure = _value_text(actual, decimals, unit)
         sentence = f"{label}: {figure}; {what}."
         detail = f"{figure} · {what}"
     else:
         percent = ""
-        sentence = _("%(label)s: chưa có số liệu; chỉ tiêu %(target)s.") % {
+        sentence = _("%(label)s: chưa có số liệu; mục tiêu %(target)s.") % {
             "label": label,
             "target": _value_text(target, decimals, unit),
         }

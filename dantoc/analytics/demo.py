@@ -22,12 +22,26 @@ from dantoc.geo.models import Unit, UnitLevel
 from dantoc.geo.selectors import unit_get, valid_on_q
 from dantoc.reporting import bulk, dhis2, selectors, services
 from dantoc.reporting.models import Submission, SubmissionEvent, SubmissionStatus
+from dantoc.reporting.periods import period_containing, previous_period
 
 # Whole provinces (the demo officers' Tuyên Quang and Lào Cai) and a few communes elsewhere.
 FULL_PROVINCES = ["08", "15"]
 COMMUNES_ELSEWHERE = 3
-QUARTERS = ["2026Q1", "2026Q2", "2026Q3"]
+# The last quarters whose entry has closed: the current quarter stays open for trying out.
+QUARTER_COUNT = 4
 DEMO_REASON = "Dữ liệu minh hoạ (load_demo_data)"
+
+
+def _closed_quarters(form, today: datetime.date) -> list[str]:
+    rule = form.period_type.rule()
+    period = period_containing(today, rule)
+    codes: list[str] = []
+    while len(codes) < QUARTER_COUNT:
+        window = services.period_resolve(period_type=form.period_type, code=period.code)
+        if form.locks_after(window) < today:
+            codes.append(period.code)
+        period = previous_period(period, rule)
+    return sorted(codes)
 
 
 def _entry_day(period) -> datetime.date:
@@ -62,18 +76,28 @@ def demo_figures_load(*, actor) -> int:
     rng = random.Random(330)
     communes = _communes(today)
     imported = 0
-    for code in QUARTERS:
+    # BM01-VON figures are year-to-date: the plan of a year is the same in each quarter, the
+    # disbursement grows quarter by quarter.
+    plans: dict[tuple, Decimal] = {}
+    for code in _closed_quarters(form, today):
         period = services.period_resolve(period_type=form.period_type, code=code)
+        quarter = int(code[-1])
         rows = []
         for unit in communes:
             for cell in cells:
-                if cell.indicator.code != "VON_KH" or rng.random() < 0.6:
+                if cell.indicator.code != "VON_KH":
                     continue
-                planned = Decimal(rng.randrange(200, 5000)) / 10
-                spent = (planned * Decimal(rng.randrange(20, 100)) / 100).quantize(Decimal("0.1"))
+                plan_key = (unit.pk, cell.options_key, code[:4])
+                if plan_key not in plans:
+                    used = rng.random() < 0.4
+                    plans[plan_key] = Decimal(rng.randrange(200, 5000)) / 10 if used else Decimal(0)
+                planned = plans[plan_key]
+                if not planned:
+                    continue
+                share = Decimal(rng.randrange(quarter * 20 - 15, quarter * 20 + 5)) / 100
+                spent = (planned * share).quantize(Decimal("0.1"))
                 for indicator, number in (("VON_KH", planned), ("VON_GN", spent)):
-                    key = cell.options_key
-                    rows.append({"dataElement": indicator, "categoryOptionCombo": key,
+                    rows.append({"dataElement": indicator, "categoryOptionCombo": cell.options_key,
                                  "period": code, "orgUnit": unit.code, "value": str(number)})  # fmt: skip
         payload = dhis2.parse_json(dhis2_json({"dataSet": form.code, "dataValues": rows}))
         summary = bulk.datavalues_import(

@@ -17,6 +17,10 @@ Who issues it:
 - any other unit: its People's Committee, "ỦY BAN NHÂN DÂN" and the unit's name, number
   symbol "/BC-UBND", signed "TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH".
 
+The period is one of the form's own kind (a quarter for BM01-VON, whose capital figures are
+cumulative from January: adding its quarters into a year would count them several times), and
+not one that has not begun.
+
 Neither has a governing-body line (cơ quan chủ quản): people's committees and ministries head
 their documents with their own name. The number is left blank for the clerk to write in, as is
 the signer's name.
@@ -31,12 +35,14 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from dantoc.analytics.documents import AdminDocument, DocRow, DocTable, HeaderCell
 from dantoc.analytics.permissions import can_include_unapproved, can_view_analytics
 from dantoc.analytics.query import AnalyticsRequest, AnalyticsResult, analytics_run
 from dantoc.core.templatetags.vn import format_number_vi
 from dantoc.geo.models import REFORM_DATE, Unit, UnitLevel
+from dantoc.geo.selectors import valid_on_q
 from dantoc.reporting import selectors as reporting_selectors
 from dantoc.reporting.models import ReportForm
 from dantoc.reporting.periods import Period as PeriodWindow
@@ -58,7 +64,7 @@ HOUSEHOLDS_TOTAL = "DA1_HO_DUOC_HT"
 
 
 class ReportError(ValueError):
-    """A report that cannot be made as asked; the message (Vietnamese) says what to change."""
+    """A report that cannot be made as asked; the message says what to change."""
 
 
 # --- the pieces of the document -----------------------------------------------------------
@@ -403,7 +409,7 @@ def _children_word(unit: Unit, children: list[Unit]) -> str:
 def report_form(code: str) -> ReportForm:
     form = reporting_selectors.form_get(code=(code or "").strip())
     if form is None:
-        raise ReportError(f"Không có biểu mẫu mã “{code}”.")
+        raise ReportError(_("Không có biểu mẫu mã “%(code)s”.") % {"code": code})
     return form
 
 
@@ -412,9 +418,14 @@ def report_period(form: ReportForm, code: str, today: datetime.date) -> PeriodWi
     try:
         window = parse_period((code or "").strip(), form.period_type.rule())
     except PeriodError as exc:
-        raise ReportError(f"Kỳ báo cáo không hợp lệ cho biểu {form.code}: {exc}") from exc
+        raise ReportError(
+            _("Kỳ báo cáo không hợp lệ cho biểu %(form)s: %(reason)s")
+            % {"form": form.code, "reason": exc}
+        ) from exc
     if window.start > today:
-        raise ReportError(f"Kỳ {window.label} chưa bắt đầu, chưa có số liệu để tổng hợp.")
+        raise ReportError(
+            _("Kỳ %(period)s chưa bắt đầu, chưa có số liệu để tổng hợp.") % {"period": window.label}
+        )
     return window
 
 
@@ -441,24 +452,26 @@ def aggregate_report(
     figures, the unit is outside their scope; ReportError for a form, period or unit the
     report cannot be made for."""
     if not can_view_analytics(actor):
-        raise PermissionDenied("Tài khoản này không được xem số liệu tổng hợp.")
+        raise PermissionDenied(_("Tài khoản này không được xem số liệu tổng hợp."))
     if include_unapproved and not can_include_unapproved(actor, [unit]):
-        raise PermissionDenied("Số liệu chưa duyệt của đơn vị này ngoài phạm vi của tài khoản.")
+        raise PermissionDenied(_("Số liệu chưa duyệt của đơn vị này ngoài phạm vi của bạn."))
     today = today or timezone.localdate()
+    form = report_form(form_code)
+    window = report_period(form, period_code, today)
+    # The document itself is Vietnamese in any UI language (names of indicators, options).
     with translation.override("vi"):
         return _build(
-            form=report_form(form_code),
+            form=form,
             unit=unit,
-            period_code=period_code,
+            window=window,
             include_unapproved=include_unapproved,
             today=today,
         )
 
 
-def _build(*, form, unit, period_code, include_unapproved, today) -> AdminDocument:
-    window = report_period(form, period_code, today)
+def _build(*, form, unit, window, include_unapproved, today) -> AdminDocument:
     as_of = hierarchy_date_for(unit, window, today)
-    children = list(unit.children.filter(_valid_on(as_of)).order_by("code"))
+    children = list(unit.children.filter(valid_on_q(as_of)).order_by("code"))
     ctx = _Context(
         form=form,
         window=window,
@@ -513,12 +526,6 @@ def _build(*, form, unit, period_code, include_unapproved, today) -> AdminDocume
         signer_title=title,
         signer_name="",
     )
-
-
-def _valid_on(day: datetime.date):
-    from dantoc.geo.selectors import valid_on_q
-
-    return valid_on_q(day)
 
 
 def _stamp(moment: datetime.datetime) -> str:

@@ -112,14 +112,15 @@ def dashboard(
         unit_label=names["VON_KH"][1],
         id_prefix="quy",
     )
+    # Projects in their own order (DA1, DA2 … DA10), named as the catalogue names them.
     project_items = sorted(
         ((row.keys["DU_AN"], row.value) for row in projects.rows),
-        key=lambda item: item[0],
+        key=lambda item: (len(item[0]), item[0]),
     )
     project_chart = charts.ranking_bars(
         title=_("Vốn đã giải ngân theo dự án thành phần, năm %(year)s") % {"year": year},
         items=[
-            charts.RankItem(f"{code} {projects.items.get(code, '')}".strip(), value)
+            charts.RankItem(projects.items.get(code) or code, value)
             for code, value in project_items
         ],
         unit_label=names["VON_GN"][1],

@@ -21,6 +21,7 @@ from dantoc.analytics import selectors, services
 from dantoc.analytics.models import ComputedIndicator, Target
 from dantoc.analytics.permissions import can_include_unapproved, can_view_analytics
 from dantoc.analytics.query import QueryError, analytics_run, parse_request
+from dantoc.core.dates import parse_date
 from dantoc.geo.models import Unit, UnitLevel
 from dantoc.geo.selectors import unit_get
 from dantoc.indicators.models import Category, Indicator
@@ -124,10 +125,12 @@ def pivot(request):
     scope = params.get("scope") if params.get("scope") in SCOPES else "children"
     category = params.get("category") or None
     include = params.get("all") == "1"
+    tree_text = (params.get("tree") or "").strip()
     context = {
         **_pivot_choices(),
         "dx": dx, "pe_text": pe_text, "unit_code": unit_code, "scope": scope,
         "category": category or "", "include": include, "table": None, "error": "",
+        "tree": tree_text,
     }  # fmt: skip
     status = 200
     if dx:
@@ -141,9 +144,15 @@ def pivot(request):
             ]
             if category:
                 dims.append(category)
-            query = parse_request(dimensions=dims, include_unapproved=include)
+            try:
+                tree = parse_date(tree_text) if tree_text else None
+            except ValueError as exc:
+                raise QueryError(
+                    _("Ngày không hợp lệ: “%(value)s” (viết dd/mm/yyyy).") % {"value": tree_text}
+                ) from exc
+            query = parse_request(dimensions=dims, include_unapproved=include, hierarchy_date=tree)
             if include:
-                unit = unit_get(code=unit_code)
+                unit = unit_get(code=unit_code, as_of=tree)
                 bound = unit_get(code="VN") if scope == "provinces" else unit
                 if bound is None or not can_include_unapproved(request.user, [bound]):
                     raise PermissionDenied(

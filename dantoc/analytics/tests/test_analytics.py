@@ -197,7 +197,7 @@ def test_dashboard_shows_key_figures_targets_charts_and_the_time(login, people, 
     html = page.content.decode()
     assert "Số liệu cập nhật đến" in html and "Chỉ gồm các báo cáo đã được duyệt" in html
     assert "68,8" in html  # the disbursement rate, written the Vietnamese way
-    assert "chỉ tiêu 90" in html  # the progress meter against the target
+    assert "mục tiêu 90" in html  # the progress meter against the target
     assert html.count("<svg") >= 3 and "Xã Lũng Cú" in html
     assert len(page.content) < 100_000
     national = client.get("/analytics/", {"unit": "VN", "year": "2026"}).content.decode()

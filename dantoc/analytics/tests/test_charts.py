@@ -431,7 +431,7 @@ def test_progress_shows_the_share_of_the_target_the_vietnamese_way():
         progress_bar(label="Giải ngân", actual=D(725), target=D(1000), unit_label="tỷ đồng")
     )
     assert root.get("role") == "img"
-    assert root.get("aria-label") == ("Giải ngân: đạt 725 trên chỉ tiêu 1.000 tỷ đồng, bằng 72,5%.")
+    assert root.get("aria-label") == ("Giải ngân: đạt 725 trên mục tiêu 1.000 tỷ đồng, bằng 72,5%.")
     assert "72,5%" in [shown(t) for t in root.iter(f"{NS}text")]
     fill = by_class(root, "pg-fill")[0]
     assert float(fill.get("width")) == pytest.approx(340 * 0.725, abs=0.1)
@@ -445,14 +445,14 @@ def test_progress_over_target_fills_the_bar_but_tells_the_true_share():
 
 def test_progress_without_a_target_says_none_was_set():
     root = parse(progress_bar(label="Đường", actual=D(12), target=None, unit_label="km"))
-    assert root.get("aria-label") == "Đường: 12 km; chưa đặt chỉ tiêu."
+    assert root.get("aria-label") == "Đường: 12 km; chưa đặt mục tiêu."
     assert not any("%" in shown(t) for t in root.iter(f"{NS}text"))
     assert not by_class(root, "pg-fill")
 
 
 def test_progress_without_a_figure_draws_an_empty_track():
     root = parse(progress_bar(label="Trường", actual=None, target=D(40)))
-    assert root.get("aria-label") == "Trường: chưa có số liệu; chỉ tiêu 40."
+    assert root.get("aria-label") == "Trường: chưa có số liệu; mục tiêu 40."
     assert not by_class(root, "pg-fill") and by_class(root, "pg-track")
 
 
