@@ -258,3 +258,76 @@ def test_a_rebuild_gives_the_same_rollups_and_check_finds_a_tampered_row(world):
     assert problems and all("stored" in p for p in problems)
     rollups_rebuild()
     assert rollups_differences() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_saves_in_two_provinces_leave_the_national_total_right(people, monkeypatch):
+    """Without the per-period lock two reporters saving at once in different provinces
+    would each recompute the country from the other's stale province figures, and one
+    change would be lost (PostgreSQL only: SQLite lets one transaction write at a time).
+    Approvals are serialised earlier (they lock the report's form and period rows)."""
+    import threading
+    import time
+
+    from django.db import connection, connections
+
+    from dantoc.analytics import rollups
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent transactions need PostgreSQL")
+    form = _define_test_form()
+    layout = selectors.form_layout(form)
+    key = next(c.key for c in layout.cells.values() if c.indicator.code == "T_SUM")
+    period = services.period_resolve(period_type=form.period_type, code="2026Q3")
+    day = ENTRY_DAY["2026Q3"]
+    codes = ["00715"] + [
+        u.code
+        for u in Unit.objects.filter(
+            parent__code="15", valid_to__isnull=True, level="commune"
+        ).order_by("code")[:3]
+    ]
+    jobs = []
+    for index, code in enumerate(codes):
+        unit = unit_get(code=code)
+        reporter = user_create(
+            actor=None, username=f"dong.{index}", password="x", unit=unit,
+            roles=[RoleCode.COMMUNE_REPORTER], check_password=False,
+        )  # fmt: skip
+        jobs.append((reporter, unit, str(10 + index)))
+    # Widen the window between computing the country's figures and storing them, so that
+    # without the lock the saves overlap there every time.
+    compute = rollups._compute_level
+    country = unit_get(code="VN").pk
+
+    def slow_compute(cursor, targets, periods, indicators):
+        compute(cursor, targets, periods, indicators)
+        if targets == [country]:
+            time.sleep(0.3)
+
+    monkeypatch.setattr(rollups, "_compute_level", slow_compute)
+    barrier = threading.Barrier(len(jobs))
+    failures = []
+
+    def save(reporter, unit, value):
+        try:
+            barrier.wait()
+            services.datavalues_save(
+                actor=reporter, form=form, unit=unit, period=period,
+                inputs=[CellInput(key, value)], source="web", today=day,
+            )  # fmt: skip
+        except Exception as exc:  # reported below, with the thread's failure
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=save, args=job) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert rollups_differences() == []
+    total = analytics_run(
+        AnalyticsRequest(dx=["T_SUM"], pe=["2026Q3"], ou=["VN"], include_unapproved=True)
+    )
+    assert total.value(dx="T_SUM", pe="2026Q3", ou="VN") == sum(10 + i for i in range(len(jobs)))
