@@ -189,6 +189,8 @@ def _windows(codes: list[str]) -> list[Window]:
             windows.append(nominal_window(code))
         except PeriodError as exc:
             raise QueryError(str(exc)) from exc
+        except ValueError as exc:  # a cumulative id of no month count (2026C0, 2026C13)
+            raise QueryError(_("Kỳ không hợp lệ: “%(code)s”.") % {"code": code}) from exc
     return windows
 
 
@@ -273,7 +275,7 @@ def _plan_periods(
     ).values_list("pk", "code", "period_type_id"):
         try:
             candidates.append((pk, pt, nominal_window(code)))
-        except PeriodError:
+        except ValueError:  # PeriodError is one
             continue
     plans = {}
     for window in windows:
@@ -411,7 +413,10 @@ def analytics_run(request: AnalyticsRequest) -> AnalyticsResult:
     }
 
     plans = _plan_periods(windows, base)
-    if len(items) * len(windows) * len(ou_items) > MAX_CELLS:
+    combinations = 1
+    for wanted in dims_cat.values():
+        combinations *= len(wanted)
+    if len(items) * len(windows) * len(ou_items) * combinations > MAX_CELLS:
         raise QueryError(_("Truy vấn quá lớn: hãy chọn ít chỉ tiêu, kỳ hoặc đơn vị hơn."))
 
     # Map each source unit / source period back to the groups that want it.
@@ -432,17 +437,30 @@ def analytics_run(request: AnalyticsRequest) -> AnalyticsResult:
     # filtered, a computed indicator restricted to some options); else summed in SQL.
     by_options = bool(dims_cat or filter_cat or any(r.options for i in items for r in i.refs))
     all_periods = sorted(period_end)
+    # "Last" is taken per commune (its latest value in the window), then added up: read the
+    # communes' rows for those indicators instead of the groups' totals.
+    last_ids = sorted(i for i, ind in base.items() if ind.aggregation == AggregationType.LAST)
+    other_ids = sorted(set(base) - set(last_ids))
     rows = (
-        _fetch(sorted(unit_groups), all_periods, sorted(base), by_options=by_options)
-        if all_periods and unit_groups
+        _fetch(sorted(unit_groups), all_periods, other_ids, by_options=by_options)
+        if all_periods and unit_groups and other_ids
         else []
     )
+    if all_periods and unit_groups and last_ids:
+        leaf_groups = _commune_groups(unit_groups)
+        leaf_rows = _fetch(sorted(leaf_groups), all_periods, last_ids, by_options=by_options)
+        rows = list(rows) + _latest_per_unit(
+            leaf_rows, period_groups, period_end, request, leaf_groups
+        )
 
     # cells[(indicator, ou group, pe group, options key)][period] = [sum, count, any unapproved]
     cells: dict[tuple, dict[int, list]] = defaultdict(dict)
     newest = None
-    for unit_id, period_id, ind_id, key, a_sum, a_cnt, t_sum, t_cnt, stamp in rows:
-        pgroups = period_groups[ind_id].get(period_id)
+    for unit_id, period_id, ind_id, key, a_sum, a_cnt, t_sum, t_cnt, stamp, *leaf in rows:
+        # A commune's latest row of a "last" indicator counts for the one period group it
+        # is the latest of, in the groups of the units above it.
+        pgroups = [leaf[0]] if leaf else period_groups[ind_id].get(period_id)
+        ogroups = leaf[1] if leaf else unit_groups[unit_id]
         if not pgroups:
             continue
         if filter_cat and key:
@@ -460,7 +478,7 @@ def analytics_run(request: AnalyticsRequest) -> AnalyticsResult:
         stamp = _as_datetime(stamp)
         if stamp is not None and (newest is None or stamp > newest):
             newest = stamp
-        for og in unit_groups[unit_id]:
+        for og in ogroups:
             for pg in pgroups:
                 slot = cells[(ind_id, og, pg, key)].setdefault(period_id, [Decimal(0), 0, False])
                 slot[0] += number
@@ -471,10 +489,6 @@ def analytics_run(request: AnalyticsRequest) -> AnalyticsResult:
         """(value, count, unapproved) of one cell over its source periods."""
         if not per_period:
             return None
-        if indicator.aggregation == AggregationType.LAST:
-            latest = max(per_period, key=lambda pk: period_end[pk])
-            s, c, u = per_period[latest]
-            return s, c, u
         s = sum((v[0] for v in per_period.values()), Decimal(0))
         c = sum(v[1] for v in per_period.values())
         u = any(v[2] for v in per_period.values())
@@ -522,12 +536,25 @@ def analytics_run(request: AnalyticsRequest) -> AnalyticsResult:
             slot[2] = slot[2] or u
 
     out: list[Row] = []
-    combos = _product(list(dims_cat.values()))
+    # Only the combinations that have data (a computed indicator split by a category none
+    # of its terms has gets no rows, rather than its total repeated under every option).
+    present: dict[tuple, set] = defaultdict(set)
+    for ind_id, og, pg, combo in grouped:
+        present[(ind_id, og, pg)].add(combo)
+    order = {c: i for i, c in enumerate(_product(list(dims_cat.values())))}
     for item in items:
         dx_key = "*" if dx_as_filter else item.code
+        wanted_ids = (
+            [item.indicator.pk]
+            if item.indicator is not None
+            else [pk for pk, ind in base.items() if ind.code in {r.indicator for r in item.refs}]
+        )
         for og in ou_keys:
             for pg in pe_keys:
-                for combo in combos:
+                combos = set()
+                for pk in wanted_ids:
+                    combos |= present.get((pk, og, pg), set())
+                for combo in sorted(combos, key=lambda c: order.get(c, 0)):
                     if item.indicator is not None:
                         got = over_time(
                             item.indicator, grouped.get((item.indicator.pk, og, pg, combo), {})
@@ -586,6 +613,42 @@ def analytics_run(request: AnalyticsRequest) -> AnalyticsResult:
     )
 
 
+def _commune_groups(unit_groups: dict[int, list[str]]) -> dict[int, list[str]]:
+    """The communes under the source units, each with the groups of its source units."""
+    paths = dict(Unit.objects.filter(pk__in=list(unit_groups)).values_list("pk", "path"))
+    q = Q()
+    for path in paths.values():
+        q |= Q(path__startswith=path)
+    groups: dict[int, list[str]] = {}
+    for pk, path in Unit.objects.filter(q, level=UnitLevel.COMMUNE).values_list("pk", "path"):
+        mine = []
+        for part in path.strip("/").split("/"):
+            mine += unit_groups.get(int(part), [])
+        if mine:
+            groups[pk] = mine
+    return groups
+
+
+def _latest_per_unit(rows, period_groups, period_end, request, leaf_groups) -> list:
+    """Of each commune's rows, only its latest period with data in each period group (the
+    rows keep their period, so a group adds up each commune's latest value once)."""
+    latest: dict[tuple, tuple] = {}
+    extra = []
+    for row in rows:
+        unit_id, period_id, ind_id, key, _a_sum, a_cnt, _t_sum, t_cnt, _stamp = row
+        count = int(t_cnt) if request.include_unapproved else int(a_cnt)
+        if count == 0:
+            continue
+        for pg in period_groups[ind_id].get(period_id, ()):
+            slot = (unit_id, ind_id, key, pg)
+            best = latest.get(slot)
+            if best is None or period_end[period_id] > period_end[best[1]]:
+                latest[slot] = row
+    for (unit_id, _ind, _key, pg), row in latest.items():
+        extra.append((*row, pg, leaf_groups[unit_id]))
+    return extra
+
+
 def _english() -> bool:
     from django.utils.translation import get_language
 
@@ -641,17 +704,21 @@ def _computed_value(item, base, ind_categories, per_key, og, pg, combo: dict[str
             values[indicator.code].append((opts, number))
             unapproved = unapproved or u
     num, found_num = validation.evaluate(item.numerator, values)
-    if not found_num or num is None:
-        return None, False
     if item.denominator is not None:
         den, found_den = validation.evaluate(item.denominator, values)
         if not found_den or den is None:
+            return None, False
+        if not found_num:
+            num = Decimal(0)  # planned, nothing disbursed yet: 0 %, not "no data"
+        if num is None:
             return None, False
         try:
             value = num / den
         except (DivisionByZero, InvalidOperation):
             return None, False
     else:
+        if not found_num or num is None:
+            return None, False
         value = num
     return value * item.computed.factor, unapproved
 

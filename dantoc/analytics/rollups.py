@@ -307,3 +307,12 @@ def rollups_differences(*, period_ids: Iterable[int] | None = None) -> list[str]
                 f"unit={key[0]} period={key[1]} indicator={key[2]} options={key[3]!r}: stored {have}, expected {want}"
             )
     return problems
+
+
+def rollups_refresh_indicator(indicator_id: int) -> None:
+    """After an indicator's aggregation changed to or from "none" (whether its values roll
+    up at all): recompute its roll-ups everywhere it has values."""
+    from dantoc.reporting.models import DataValue
+
+    units = DataValue.objects.filter(indicator_id=indicator_id).values_list("unit_id", flat=True)
+    rollups_refresh(unit_ids=set(units), period_ids=None, indicator_ids=[indicator_id])

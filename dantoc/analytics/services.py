@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +16,7 @@ from dantoc.core.errors import ImportRejected, RowError
 from dantoc.core.loading import LoadResult, upsert
 from dantoc.geo.models import Unit
 from dantoc.indicators.models import Indicator
+from dantoc.indicators.values import ValueError_, normalise_value
 from dantoc.reporting import validation
 
 
@@ -85,11 +86,12 @@ def target_set(*, actor, code: str, unit: Unit, year: int, value, note: str = ""
     if not 2000 <= int(year) <= 2100:
         raise ValidationError({"year": "Năm không hợp lệ."})
     try:
-        number = Decimal(str(value).strip().replace(".", "").replace(",", "."))
-    except InvalidOperation as exc:
-        raise ValidationError({"value": "Mục tiêu phải là một số."}) from exc
-    if not number.is_finite() or number < 0:
-        raise ValidationError({"value": "Mục tiêu phải là một số không âm."})
+        # Written the Vietnamese way (1.234,5), as every figure on the site.
+        _text, number = normalise_value("number", str(value), decimal_comma=True)
+    except ValueError_ as exc:
+        raise ValidationError({"value": str(exc)}) from exc
+    if number is None or number < 0 or number >= Decimal(10) ** 18:
+        raise ValidationError({"value": "Mục tiêu phải là một số không âm, nhỏ hơn 10^18."})
     target = Target.objects.select_for_update().filter(code=code, unit=unit, year=year).first()
     before = None if target is None else {"value": str(target.value), "note": target.note}
     if target is None:

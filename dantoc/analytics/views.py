@@ -54,7 +54,13 @@ def dashboard(request):
     today = timezone.localdate()
     year = _year(request, today)
     code = (request.GET.get("unit") or "").strip()
-    unit = unit_get(code=code, as_of=min(today, _year_end(year))) if code else None
+    # The unit as it stands today (a province created in 2025 carries its predecessors'
+    # earlier figures); a unit abolished in 2025 as it last stood.
+    unit = None
+    if code:
+        unit = unit_get(code=code, as_of=today) or (
+            Unit.objects.filter(code=code, valid_to__isnull=False).order_by("-valid_to").first()
+        )
     if code and unit is None:
         raise Http404(_("Không có đơn vị mã %(code)s.") % {"code": code})
     unit = unit or _default_unit(request.user)
@@ -71,12 +77,6 @@ def dashboard(request):
             "ancestors": _ancestors(unit),
         },
     )
-
-
-def _year_end(year: int):
-    import datetime
-
-    return datetime.date(year, 12, 31)
 
 
 def _ancestors(unit: Unit) -> list[Unit]:
@@ -217,6 +217,16 @@ def _csv(table) -> HttpResponse:
     return response
 
 
+def _unapproved_note(table) -> str:
+    if not table.result.request.include_unapproved:
+        return _("Chỉ gồm các báo cáo đã được duyệt.")
+    flagged = sorted({f"{k[0]} {k[2]} {k[3]}" for k, flag in table.flags.items() if flag})
+    note = _("Gồm cả số liệu chưa duyệt")
+    if flagged:
+        note += ": " + "; ".join(flagged)
+    return note + "."
+
+
 def _xlsx(table) -> HttpResponse:
     book = Workbook()
     sheet = book.active
@@ -234,8 +244,7 @@ def _xlsx(table) -> HttpResponse:
             timezone.localtime(as_of).strftime("%d/%m/%Y %H:%M") if as_of else "",
         ]
     )
-    if table.result.request.include_unapproved:
-        sheet.append([_("Gồm cả số liệu chưa duyệt")])
+    sheet.append([_unapproved_note(table)])
     for row in sheet.iter_rows(min_row=2):
         for cell in row[2:]:
             if isinstance(cell.value, float):

@@ -94,6 +94,8 @@ def indicator_catalogue_load(*, path: Path, actor=None) -> LoadResult:
         if None in wanted:
             errors.append(RowError(i, "categories", f"nhóm phân tổ không tồn tại ở {item['code']}"))
             continue
+        previous = indicators.get(item["code"])
+        was = previous.aggregation if previous is not None else None
         indicator = upsert(
             indicators,
             item["code"],
@@ -112,6 +114,14 @@ def indicator_catalogue_load(*, path: Path, actor=None) -> LoadResult:
         )
         if set(indicator.categories.all()) != set(wanted):
             indicator.categories.set(wanted)
+        if (
+            was is not None
+            and was != indicator.aggregation
+            and "none" in {was, indicator.aggregation}
+        ):
+            from dantoc.analytics.rollups import rollups_refresh_indicator
+
+            rollups_refresh_indicator(indicator.pk)
     if errors:
         raise ImportRejected(errors)
     audit_record(
@@ -152,6 +162,15 @@ def indicator_save(*, actor, indicator: Indicator, categories: list[Category]) -
     indicator.full_clean()
     indicator.save()
     indicator.categories.set(categories)
+    if (
+        before is not None
+        and "none" in {before.get("aggregation"), indicator.aggregation}
+        and (before.get("aggregation") != indicator.aggregation)
+    ):
+        # Whether the values roll up at all changed: the figures above them change too.
+        from dantoc.analytics.rollups import rollups_refresh_indicator
+
+        rollups_refresh_indicator(indicator.pk)
     audit_record(
         actor=actor,
         action="indicators.indicator_create" if is_new else "indicators.indicator_update",

@@ -126,6 +126,22 @@ def test_disaggregations_filters_and_levels(login, people, figures):
     assert rows_of(body) == {("VON_KH", "08"): "300"}
 
 
+def test_a_rate_split_by_a_category_none_of_its_terms_has_gives_no_rows(login, people, figures):
+    client = login(people.ministry)
+    body = client.get(API, {"dimension": ["dx:TL_GN", "pe:2026Q3", "ou:08", "DAN_TOC"]}).json()
+    assert body["rows"] == []
+
+
+def test_targets_refuse_huge_or_unreadable_values(login, people):
+    officer = login(people.province)
+    for value in ("1e30", "1000000000000000000000", "chín mươi"):
+        response = officer.post(
+            "/analytics/targets/?unit=08", {"code": "TL_GN", "year": "2026", "value": value}
+        )
+        assert response.status_code == 400, value
+    assert officer.get("/analytics/?unit=08").status_code == 200
+
+
 def test_merged_provinces_carry_their_predecessors_history(login, people, figures):
     client = login(people.ministry)
     old = client.get(
@@ -147,6 +163,21 @@ def test_merged_provinces_carry_their_predecessors_history(login, people, figure
         ({"dimension": ["dx:VON_KH", "pe:2026", "ou:VN;LEVEL-9"]}, "LEVEL-9"),
         ({"dimension": ["dx:VON_KH", "pe:2026", "ou:VN", "NGUON_VON:XX"]}, "XX"),
         ({"dimension": ["dx:VON_KH", "pe:2026", "ou:VN"], "hierarchyDate": "hôm qua"}, ""),
+        ({"dimension": ["dx:VON_KH", "pe:2026C13", "ou:VN"]}, "2026C13"),
+        (
+            {
+                "dimension": [
+                    "dx:VON_KH",
+                    "pe:2026",
+                    "ou:LEVEL-commune",
+                    "DAN_TOC",
+                    "NGUON_VON",
+                    "DU_AN",
+                    "LOAI_VON",
+                ]
+            },
+            "quá lớn",
+        ),
     ],
 )
 def test_a_query_that_cannot_run_gets_a_409_saying_why(login, people, params, message):

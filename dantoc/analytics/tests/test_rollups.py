@@ -188,6 +188,7 @@ def _expected(code: str, pe: str, ou: Unit) -> Decimal | None:
         for s in Submission.objects.filter(form_code="T-AGG", status=SubmissionStatus.APPROVED)
     }
     by_period: dict = {}
+    by_unit: dict = {}
     for v in DataValue.objects.filter(
         indicator=indicator, deleted=False, numeric__isnull=False
     ).select_related("unit", "period"):
@@ -201,10 +202,12 @@ def _expected(code: str, pe: str, ou: Unit) -> Decimal | None:
         if indicator.aggregation == "none" and (v.period.code != pe or v.unit.path not in roots):
             continue
         by_period.setdefault(w.end, []).append(v.numeric)
+        by_unit.setdefault(v.unit_id, {}).setdefault(w.end, []).append(v.numeric)
     if not by_period:
         return None
     if indicator.aggregation == "last":
-        return sum(by_period[max(by_period)])
+        # Each commune's latest value in the window, added up.
+        return sum(sum(periods[max(periods)]) for periods in by_unit.values())
     numbers = [n for group in by_period.values() for n in group]
     if indicator.aggregation == "average":
         return sum(numbers) / len(numbers)
