@@ -158,6 +158,7 @@ def run(args) -> dict:
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
+    from django.db import connections
 
     setup: dict[str, float] = {}
     started = time.perf_counter()
@@ -167,7 +168,16 @@ def run(args) -> dict:
         call_command("collectstatic", "--noinput", verbosity=0)
     setup["migrate_and_reference_data"] = time.perf_counter() - started
     fixture = build(args, setup)
-    return measure(args, fixture, setup)
+    # Measured on a fresh connection, as a web worker's would be: the set-up's connection
+    # carries the scratch table that rollups_rebuild() filled and emptied in this session.
+    connections.close_all()
+    load_before = os.getloadavg()
+    result = measure(args, fixture, setup)
+    result["machine"]["load_average_1min"] = {
+        "before": round(load_before[0], 1),
+        "after": round(os.getloadavg()[0], 1),
+    }
+    return result
 
 
 # --- the data set -----------------------------------------------------------------------------
@@ -630,11 +640,11 @@ def measure_freshness(fixture: dict, national: list[str]) -> dict:
     with CaptureQueriesContext(connection) as approve_queries:
         submission_approve(actor=fixture["officer"], submission=submission)
     approved = time.perf_counter()
-    polls, total = 0, before
-    while time.perf_counter() - started < 10:
+    polls = 0
+    while True:
         polls += 1
         total = national_total(analytics_run(parse_request(dimensions=national)), period.code)
-        if total == expected:
+        if total == expected or time.perf_counter() - approved > 10:
             break
     visible = time.perf_counter()
     return {

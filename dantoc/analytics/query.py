@@ -447,7 +447,9 @@ def analytics_run(request: AnalyticsRequest) -> AnalyticsResult:
         else []
     )
     if all_periods and unit_groups and last_ids:
-        leaf_groups = _commune_groups(unit_groups)
+        leaf_groups = _commune_groups(
+            unit_groups, min(w.start for w in windows), max(w.end for w in windows)
+        )
         leaf_rows = _fetch(sorted(leaf_groups), all_periods, last_ids, by_options=by_options)
         rows = list(rows) + _latest_per_unit(
             leaf_rows, period_groups, period_end, request, leaf_groups
@@ -613,14 +615,21 @@ def analytics_run(request: AnalyticsRequest) -> AnalyticsResult:
     )
 
 
-def _commune_groups(unit_groups: dict[int, list[str]]) -> dict[int, list[str]]:
-    """The communes under the source units, each with the groups of its source units."""
+def _commune_groups(
+    unit_groups: dict[int, list[str]], start: datetime.date, end: datetime.date
+) -> dict[int, list[str]]:
+    """The communes under the source units that existed between ``start`` and ``end``,
+    each with the groups of its source units."""
     paths = dict(Unit.objects.filter(pk__in=list(unit_groups)).values_list("pk", "path"))
     q = Q()
     for path in paths.values():
         q |= Q(path__startswith=path)
+    existed = (Q(valid_from__isnull=True) | Q(valid_from__lte=end)) & (
+        Q(valid_to__isnull=True) | Q(valid_to__gte=start)
+    )
     groups: dict[int, list[str]] = {}
-    for pk, path in Unit.objects.filter(q, level=UnitLevel.COMMUNE).values_list("pk", "path"):
+    communes = Unit.objects.filter(q, existed, level=UnitLevel.COMMUNE)
+    for pk, path in communes.values_list("pk", "path"):
         mine = []
         for part in path.strip("/").split("/"):
             mine += unit_groups.get(int(part), [])

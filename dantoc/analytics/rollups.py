@@ -69,7 +69,16 @@ def _ensure_new_table(cursor) -> None:
         f"CREATE INDEX IF NOT EXISTS {_NEW_TABLE}_key"
         f" ON {_NEW_TABLE} (unit_id, period_id, indicator_id, options_key)"
     )
-    cursor.execute(f"DELETE FROM {_NEW_TABLE}")
+    _empty_new_table(cursor)
+
+
+def _empty_new_table(cursor) -> None:
+    # TRUNCATE on PostgreSQL: a DELETE would leave the dead rows of a national refresh in
+    # the session's scratch table, for every later refresh on that connection to scan.
+    if connection.vendor == "postgresql":
+        cursor.execute(f"TRUNCATE {_NEW_TABLE}")
+    else:
+        cursor.execute(f"DELETE FROM {_NEW_TABLE}")
 
 
 def _compute_level(cursor, targets: list[int], periods, indicators) -> None:
@@ -210,7 +219,7 @@ def rollups_refresh(
         for targets in levels:
             _compute_level(cursor, targets, periods, indicators)
             _store_level(cursor, targets, periods, indicators, now)
-            cursor.execute(f"DELETE FROM {_NEW_TABLE}")
+            _empty_new_table(cursor)
 
 
 @transaction.atomic
