@@ -48,25 +48,30 @@ def _static_manifest():
     call_command("collectstatic", "--noinput", verbosity=0)
 
 
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def personas_create() -> None:
+    """The personas' accounts, built through the real services (reference data loaded)."""
     from dantoc.accounts.services import totp_device_install, user_create
     from dantoc.geo.selectors import unit_get
 
+    for persona in PERSONAS.values():
+        user = user_create(
+            actor=None,
+            username=persona.username,
+            password=PASSWORD,
+            unit=unit_get(code=persona.unit_code),
+            roles=persona.roles,
+            full_name=persona.username.replace(".", " ").title(),
+            check_password=False,
+        )
+        if persona.totp_hex:
+            totp_device_install(actor=None, user=user, key_hex=persona.totp_hex)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("load_reference_data", verbosity=0, stdout=io.StringIO())
-        for persona in PERSONAS.values():
-            user = user_create(
-                actor=None,
-                username=persona.username,
-                password=PASSWORD,
-                unit=unit_get(code=persona.unit_code),
-                roles=persona.roles,
-                full_name=persona.username.replace(".", " ").title(),
-                check_password=False,
-            )
-            if persona.totp_hex:
-                totp_device_install(actor=None, user=user, key_hex=persona.totp_hex)
+        personas_create()
 
 
 class People:

@@ -3,7 +3,7 @@
 Run after `make run` has set up the database (or point DATABASE_URL at one that has the
 reference and demo data):  .venv/bin/python benchmarks/page_weight.py
 Prints one JSON document: per page the raw and gzip-compressed bytes, against the 60 KB budget
-of issue 2 (100 KB for the dashboards of issue 4); the baseline column is the same page without compression (what a server without
+of issues 2, 5 and 6 (100 KB for the dashboards of issue 4); the baseline column is the same page without compression (what a server without
 gzip would send).
 """
 
@@ -43,6 +43,35 @@ PAGES = [
     ("/programmes/CTMTQG-1719/", None),
     ("/accounts/login/", None),
 ]
+# Issue 5: every public page of the portal (demo content of load_demo_data).
+PORTAL_PAGES = [
+    ("/cong-thong-tin/", None),
+    ("/cong-thong-tin/tin-tuc/", None),
+    (
+        "/cong-thong-tin/chuong-trinh/gioi-thieu-chuong-trinh-mtqg-phat-trien-kt-xh-vung-dong-bao-dttsmn/",
+        None,
+    ),
+    (
+        "/cong-thong-tin/tin-tuc/huong-dan-moi-ve-quan-ly-to-chuc-thuc-hien-cac-chuong-trinh-muc-tieu-quoc-gia/",
+        None,
+    ),
+    ("/cong-thong-tin/van-ban/?loai=nghi_dinh", None),
+    ("/cong-thong-tin/van-ban/", None),
+    ("/cong-thong-tin/van-ban/27-2022-nd-cp/", None),
+    ("/cong-thong-tin/dia-ban/", None),
+    ("/cong-thong-tin/dia-ban/08/", None),
+    ("/cong-thong-tin/dia-ban/08/?tat-ca=1", None),
+    ("/cong-thong-tin/co-quan/", None),
+    ("/cong-thong-tin/tim-kiem/?q=quyet+dinh+330", None),
+]
+# Issue 6: the open-data catalogue and a data set page (demo data sets of load_demo_data).
+OPENDATA_PAGES = [
+    ("/du-lieu-mo/", None),
+    ("/du-lieu-mo/?q=dong+bao", None),
+    ("/du-lieu-mo/?groups=econ&province=08", None),
+    ("/du-lieu-mo/von-ctmtqg-1719-theo-tinh/", None),
+    ("/du-lieu-mo/ho-duoc-ho-tro-nha-o-lao-cai/", None),
+]
 # Issue 4: the dashboards stay under 100 KB of HTML+CSS+JS on first load. A commune
 # reporter may open every level's approved figures and needs no second factor here.
 DASHBOARD_BUDGET = 100 * 1024
@@ -69,7 +98,12 @@ def measure(client: Client, path: str) -> dict:
 
 def main() -> None:
     results = []
-    pages = [(p, u, BUDGET) for p, u in PAGES] + [(p, u, DASHBOARD_BUDGET) for p, u in DASHBOARDS]
+    pages = (
+        [(p, u, BUDGET) for p, u in PAGES]
+        + [(p, u, BUDGET) for p, u in PORTAL_PAGES]
+        + [(p, u, BUDGET) for p, u in OPENDATA_PAGES]
+        + [(p, u, DASHBOARD_BUDGET) for p, u in DASHBOARDS]
+    )
     for path, username, budget in pages:
         client = Client()
         if username:

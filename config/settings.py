@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from dantoc.core.env import database_from_url, env_bool, env_int, env_list, env_str
+from dantoc.integration.scopes import SCOPES as INTEGRATION_SCOPES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("DANTOC_VAR_DIR", str(BASE_DIR / "var")))
@@ -65,6 +66,10 @@ INSTALLED_APPS = [
     "dantoc.reporting",
     "dantoc.notifications",
     "dantoc.analytics",
+    "dantoc.opendata",
+    "dantoc.portal",
+    "oauth2_provider",
+    "dantoc.integration",
     "django_tasks",
     "django_tasks_db",
 ]
@@ -186,7 +191,7 @@ STORAGES = {
         )
     },
 }
-MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_ROOT = Path(env_str("DANTOC_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
 
 REST_FRAMEWORK = {
@@ -216,9 +221,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": STATIC_URL + "vendor/swagger-ui",
     "SWAGGER_UI_FAVICON_HREF": STATIC_URL + "vendor/swagger-ui/favicon-32x32.png",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Fixed, so that endpoints outside /api/ (the OAuth2 /token) do not change the tags and
+    # operation ids drf-spectacular derives from the common prefix.
+    "SCHEMA_PATH_PREFIX": r"/api/",
     "ENUM_NAME_OVERRIDES": {
         "UnitLevelEnum": "dantoc.geo.models.UnitLevel",
         "ComponentLevelEnum": "dantoc.programmes.models.ComponentLevel",
+        # Two "kind" choice sets: the unit kinds keep their name, the integration API's own.
+        "KindEnum": "dantoc.geo.models.UnitKind",
+        "SubmissionKindEnum": "dantoc.integration.pushup.SUBMITTABLE_KIND_CHOICES",
     },
 }
 
@@ -233,6 +244,39 @@ TASKS = {
 # Largest dataValueSets body accepted (read from the stream, so Django's
 # DATA_UPLOAD_MAX_MEMORY_SIZE does not apply to it).
 DATAVALUESETS_MAX_BYTES = env_int("DANTOC_DATAVALUESETS_MAX_BYTES", 200 * 1024 * 1024)
+
+# Portal uploads (issue 5): attachments (PDF, DOCX, XLSX) and images (JPEG, PNG, WebP), checked
+# by their first bytes, not their names; larger files are refused with a clear message.
+PORTAL_MAX_UPLOAD_BYTES = env_int("DANTOC_PORTAL_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+PORTAL_MAX_IMAGE_BYTES = env_int("DANTOC_PORTAL_MAX_IMAGE_BYTES", 5 * 1024 * 1024)
+# A second editor must approve what an editor submitted before it goes public (four eyes).
+PORTAL_FOUR_EYES = env_bool("DANTOC_PORTAL_FOUR_EYES", True)
+# Seconds a public portal page may be kept by browsers, proxies and the page cache.
+PORTAL_CACHE_SECONDS = env_int("DANTOC_PORTAL_CACHE_SECONDS", 60)
+
+# Open data: counts disaggregated by these categories (ethnic group: sensitive personal data,
+# Personal Data Protection Law 2025) are not published when above zero and below the minimum.
+OPENDATA_SENSITIVE_CATEGORIES = env_list("DANTOC_OPENDATA_SENSITIVE_CATEGORIES", ["DAN_TOC"])
+OPENDATA_MIN_COUNT = env_int("DANTOC_OPENDATA_MIN_COUNT", 5)
+
+# Integration API (LGSP/NDXP): OAuth2 client credentials via django-oauth-toolkit. A client
+# is granted some of these scopes by an administrator; its secret is stored hashed.
+OAUTH2_PROVIDER = {
+    "SCOPES": INTEGRATION_SCOPES,
+    "DEFAULT_SCOPES": list(INTEGRATION_SCOPES),
+    "SCOPES_BACKEND_CLASS": "dantoc.integration.oauth.ClientScopes",
+    "OAUTH2_VALIDATOR_CLASS": "dantoc.integration.oauth.Validator",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("DANTOC_INTEGRATION_TOKEN_SECONDS", 3600),
+}
+# Named so that migrations can point at it (DOT's models are swappable).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+# Seconds the sync feeds hold back the newest changes, so that a write still committing when
+# a page is read cannot be passed by the cursor (it appears on the next page instead).
+INTEGRATION_SYNC_SETTLE_SECONDS = env_int("DANTOC_INTEGRATION_SYNC_SETTLE_SECONDS", 2)
+# Webhook deliveries: seconds to wait for the receiver, and attempts before giving up
+# (back-off doubles from 30 s up to 6 h: about two days in all).
+INTEGRATION_WEBHOOK_TIMEOUT = env_int("DANTOC_INTEGRATION_WEBHOOK_TIMEOUT", 10)
+INTEGRATION_WEBHOOK_MAX_ATTEMPTS = env_int("DANTOC_INTEGRATION_WEBHOOK_MAX_ATTEMPTS", 12)
 
 # Absolute address of the platform, for links in e-mails.
 SITE_URL = env_str("DANTOC_SITE_URL", "")

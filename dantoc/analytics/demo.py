@@ -32,11 +32,12 @@ QUARTER_COUNT = 4
 DEMO_REASON = "Dữ liệu minh hoạ (load_demo_data)"
 
 
-def _closed_quarters(form, today: datetime.date) -> list[str]:
+def _closed_periods(form, today: datetime.date, count: int = QUARTER_COUNT) -> list[str]:
+    """The last ``count`` periods of the form whose entry has closed."""
     rule = form.period_type.rule()
     period = period_containing(today, rule)
     codes: list[str] = []
-    while len(codes) < QUARTER_COUNT:
+    while len(codes) < count:
         window = services.period_resolve(period_type=form.period_type, code=period.code)
         if form.locks_after(window) < today:
             codes.append(period.code)
@@ -79,7 +80,7 @@ def demo_figures_load(*, actor) -> int:
     # BM01-VON figures are year-to-date: the plan of a year is the same in each quarter, the
     # disbursement grows quarter by quarter.
     plans: dict[tuple, Decimal] = {}
-    for code in _closed_quarters(form, today):
+    for code in _closed_periods(form, today):
         period = services.period_resolve(period_type=form.period_type, code=code)
         quarter = int(code[-1])
         rows = []
@@ -99,34 +100,83 @@ def demo_figures_load(*, actor) -> int:
                 for indicator, number in (("VON_KH", planned), ("VON_GN", spent)):
                     rows.append({"dataElement": indicator, "categoryOptionCombo": cell.options_key,
                                  "period": code, "orgUnit": unit.code, "value": str(number)})  # fmt: skip
-        payload = dhis2.parse_json(dhis2_json({"dataSet": form.code, "dataValues": rows}))
-        summary = bulk.datavalues_import(
-            actor=actor, rows=payload.rows, dataset_code=form.code, today=_entry_day(period)
-        )
-        imported += summary.import_count.imported
-        now = timezone.now()
-        for unit in communes:
-            submission, _created = Submission.objects.update_or_create(
-                form_code=form.code, unit=unit, period=period,
-                defaults={
-                    "form": form, "status": SubmissionStatus.APPROVED, "submitted_at": now,
-                    "decided_at": now, "decided_by": actor, "last_approved_at": now,
-                    "reason": DEMO_REASON,
-                },
-            )  # fmt: skip
-            SubmissionEvent.objects.create(
-                submission=submission, action="approve", actor=actor, reason=DEMO_REASON
-            )
-        rollups_refresh(
-            unit_ids=[u.pk for u in communes],
-            period_ids=[period.pk],
-            indicator_ids=list(layout.indicators),
-        )
+        imported += _import_and_approve(form, period, rows, communes, actor, layout)
     for code, value in (("VN", "85"), ("08", "90"), ("15", "80")):
         unit = unit_get(code=code)
         target_set(actor=actor, code="TL_GN", unit=unit, year=today.year, value=value,
                    note=DEMO_REASON)  # fmt: skip
     return imported
+
+
+# Households given support in a semester, by ethnic group of the household head: the groups
+# most numerous in the demo provinces (Tuyên Quang, Lào Cai), with a few small counts so that
+# the open data shows its suppression of small counts.
+HOUSEHOLD_GROUPS = ("08", "09", "02", "07", "01")  # H'Mông, Dao, Tày, Nùng, Kinh
+
+
+@transaction.atomic
+def demo_households_load(*, actor) -> int:
+    """Enter and approve BM02-DA1 (households supported, by ethnic group) for the communes of
+    the two demo provinces, for the last two closed semesters."""
+    form = selectors.form_get(code="BM02-DA1")
+    today = timezone.localdate()
+    if form is None or Submission.objects.filter(form_code=form.code, reason=DEMO_REASON).exists():
+        return 0
+    layout = selectors.form_layout(form)
+    cells = [c for c in layout.cells.values() if c.options.get("DAN_TOC") in HOUSEHOLD_GROUPS]
+    rng = random.Random(552)
+    communes = [c for c in _communes(today) if c.path.startswith(_province_paths())]
+    imported = 0
+    for code in _closed_periods(form, today, count=2):
+        period = services.period_resolve(period_type=form.period_type, code=code)
+        rows = []
+        for unit in communes:
+            for cell in cells:
+                if rng.random() < 0.45:
+                    continue
+                big = cell.options["DAN_TOC"] in ("08", "09")
+                number = rng.randrange(5, 60) if big else rng.randrange(1, 15)
+                rows.append({"dataElement": cell.indicator.code, "categoryOptionCombo": cell.options_key,
+                             "period": code, "orgUnit": unit.code, "value": str(number)})  # fmt: skip
+        imported += _import_and_approve(form, period, rows, communes, actor, layout)
+    return imported
+
+
+def _province_paths() -> tuple[str, ...]:
+    return tuple(unit_get(code=code).path for code in FULL_PROVINCES)
+
+
+def _import_and_approve(form, period, rows, communes, actor, layout) -> int:
+    """Import the demo rows through the real import service, then approve; new values."""
+    payload = dhis2.parse_json(dhis2_json({"dataSet": form.code, "dataValues": rows}))
+    summary = bulk.datavalues_import(
+        actor=actor, rows=payload.rows, dataset_code=form.code, today=_entry_day(period)
+    )
+    _approve_demo(form, period, communes, actor, layout)
+    return summary.import_count.imported
+
+
+def _approve_demo(form, period, communes, actor, layout) -> None:
+    """Mark the demo reports approved (saying they are demo data) and refresh the roll-ups,
+    as an approval would."""
+    now = timezone.now()
+    for unit in communes:
+        submission, _created = Submission.objects.update_or_create(
+            form_code=form.code, unit=unit, period=period,
+            defaults={
+                "form": form, "status": SubmissionStatus.APPROVED, "submitted_at": now,
+                "decided_at": now, "decided_by": actor, "last_approved_at": now,
+                "reason": DEMO_REASON,
+            },
+        )  # fmt: skip
+        SubmissionEvent.objects.create(
+            submission=submission, action="approve", actor=actor, reason=DEMO_REASON
+        )
+    rollups_refresh(
+        unit_ids=[u.pk for u in communes],
+        period_ids=[period.pk],
+        indicator_ids=list(layout.indicators),
+    )
 
 
 def dhis2_json(document: dict) -> bytes:

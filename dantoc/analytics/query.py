@@ -244,6 +244,11 @@ def _units(items: list[str], as_of: datetime.date) -> list[OuItem]:
     return [OuItem(u, (u.pk, *sorted(whole[u.pk])), tuple(sorted(partial[u.pk]))) for u in units]
 
 
+def units_resolve(items: list[str], as_of: datetime.date) -> list[OuItem]:
+    """The units an ``ou`` dimension names on ``as_of`` (codes, LEVEL-n, CHILDREN)."""
+    return _units(items, as_of)
+
+
 def _indicator_period_types(indicator_ids: set[int]) -> dict[int, set[int]]:
     """The period types each indicator is reported in (from the forms that hold it)."""
     types: dict[int, set[int]] = defaultdict(set)
@@ -465,9 +470,11 @@ def analytics_run(request: AnalyticsRequest) -> AnalyticsResult:
         ogroups = leaf[1] if leaf else unit_groups[unit_id]
         if not pgroups:
             continue
-        if filter_cat and key:
-            opts = parse_options_key(key)
-            if any(cat in opts and opts[cat] not in allowed for cat, allowed in filter_cat.items()):
+        if filter_cat:
+            # A value outside the filter's options, or of an indicator without that category,
+            # is not part of the filtered figure (NGUON_VON:TW says nothing about households).
+            opts = parse_options_key(key) if key else {}
+            if any(opts.get(cat) not in allowed for cat, allowed in filter_cat.items()):
                 continue
         if request.include_unapproved:
             number, count = _dec(t_sum), int(t_cnt)
@@ -757,8 +764,10 @@ def parse_request(
                 if is_filter:
                     request.filters[name] = values
                 else:
+                    # dx:A and dx:B given twice read as dx:A;B (one column, not two).
                     getattr(request, name).extend(values)
-                    request.order.append(name)
+                    if name not in request.order:
+                        request.order.append(name)
             elif is_filter:
                 if not values:
                     raise QueryError(_("Bộ lọc %(name)s cần ít nhất một mục.") % {"name": name})

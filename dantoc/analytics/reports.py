@@ -220,7 +220,11 @@ def _capital_tables(ctx: _Context) -> tuple[list[DocTable], list[str]]:
     total_src = run(req(dx=[KH, GN], ou=[ou], categories={"NGUON_VON": SOURCES}))
     by_project = run(req(dx=dx_all, ou=[ou], categories={"DU_AN": []}))
     by_project_src = run(req(dx=[KH, GN], ou=[ou], categories={"DU_AN": [], "NGUON_VON": SOURCES}))
-    unit_note = f"Đơn vị tính: {_unit_of_measure(ctx.form, 'triệu đồng')}"
+    # The total counts every source; only the two budgets have columns of their own.
+    unit_note = (
+        f"Đơn vị tính: {_unit_of_measure(ctx.form, 'triệu đồng')}. Cột “Tổng số” gồm cả vốn "
+        "lồng ghép và vốn huy động hợp pháp khác."
+    )
 
     total_cells, total_u = _capital_cells(total, total_src, ou=ou)
     rows = [DocRow(["", _label(TOTAL_LABEL, total_u), *total_cells], total=True)]

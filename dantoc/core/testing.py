@@ -473,3 +473,22 @@ __all__ = [
     "throwaway_database",
     "vendor_of",
 ]
+
+
+# --- accessibility ------------------------------------------------------------------------
+
+# axe-core from npm (package.json); the page tests skip when it is not installed.
+AXE = BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page) -> list[dict]:
+    """WCAG 2.1 A and AA violations axe-core finds on a Playwright page, shortened."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """() => axe.run(document, {runOnly: {type: 'tag',
+             values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
+    )
+    return [
+        {"id": v["id"], "help": v["help"], "nodes": [n["html"][:160] for n in v["nodes"][:3]]}
+        for v in result["violations"]
+    ]

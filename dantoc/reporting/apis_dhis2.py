@@ -15,6 +15,7 @@ site (session, 2FA verified) or use an integration account.
 from __future__ import annotations
 
 import datetime
+from http import HTTPStatus
 
 import orjson
 from django.conf import settings
@@ -54,6 +55,9 @@ class DHIS2BasicAuthentication(BasicAuthentication):
     """Basic authentication, refused to accounts that must pass a second factor."""
 
     def authenticate_credentials(self, userid, password, request=None):
+        if "\x00" in userid or "\x00" in password:
+            # PostgreSQL cannot compare text holding NUL: such a name is simply wrong.
+            raise exceptions.AuthenticationFailed(_("Tên đăng nhập hoặc mật khẩu không đúng."))
         user, auth = super().authenticate_credentials(userid, password, request)
         if getattr(user, "requires_2fa", False):
             raise exceptions.PermissionDenied(
@@ -91,10 +95,9 @@ def _json(data, status: int = 200) -> HttpResponse:
 
 
 def _message(status: int, message: str, *, error_code: str | None = None) -> HttpResponse:
-    """A DHIS2 web message without an import summary (400, 409, 413, 415)."""
-    reason = {400: "Bad Request", 409: "Conflict", 413: "Payload Too Large"}.get(
-        status, "Unsupported Media Type"
-    )
+    """A DHIS2 web message without an import summary (400, 403, 409, 413, 415)."""
+    # DHIS2 names 413 as RFC 9110 does; Python 3.11's table still has the older name.
+    reason = "Payload Too Large" if status == 413 else HTTPStatus(status).phrase
     body = {"httpStatus": reason, "httpStatusCode": status, "status": "ERROR", "message": message}
     if error_code:
         body["errorCode"] = error_code

@@ -18,6 +18,7 @@ from dantoc.accounts.models import RoleCode, User
 from dantoc.analytics.rollups import rollups_refresh
 from dantoc.audit.services import audit_record
 from dantoc.core.errors import ImportRejected, RowError
+from dantoc.core.events import announce
 from dantoc.core.loading import LoadResult, upsert
 from dantoc.geo.models import Unit, UnitLevel
 from dantoc.geo.selectors import valid_on_q
@@ -720,6 +721,12 @@ def _refresh_figures(submission: Submission) -> None:
         unit_ids=[submission.unit_id],
         period_ids=[submission.period_id],
         indicator_ids=list(layout.indicators),
+    )
+    # Readers above (open data) refresh what they publish from approved figures.
+    announce(
+        "reporting.figures_changed",
+        indicator_ids=sorted(layout.indicators),
+        period_id=submission.period_id,
     )
 
 

@@ -103,6 +103,7 @@ def test_an_account_without_a_reporting_role_cannot_read_analytics(login, people
     client = login(people.editor)
     response = client.get(API, {"dimension": ["dx:VON_KH", "pe:2026Q3", "ou:VN"]})
     assert response.status_code == 403
+    assert response.json()["httpStatus"] == "Forbidden"
     assert client.get("/analytics/").status_code == 403
 
 
@@ -274,3 +275,27 @@ def test_officers_set_targets_in_their_scope_and_reporters_cannot(login, people)
         == 403
     )
     assert not Target.objects.filter(unit__code="00715").exists()
+
+
+def test_a_dimension_given_twice_is_one_column(login, people, figures):
+    client = login(people.province)
+    response = client.get(
+        API, {"dimension": ["dx:VON_KH", "dx:VON_GN;VON_KH", "pe:2026Q3", "ou:08"]}
+    )
+    body = response.json()
+    assert [h["name"] for h in body["headers"]] == ["dx", "pe", "ou", "value"]
+    assert sorted(r[0] for r in body["rows"]) == ["VON_GN", "VON_KH"]
+
+
+def test_a_category_filter_leaves_out_indicators_without_that_category(login, people, households):
+    client = login(people.ministry)
+    body = client.get(
+        API,
+        {"dimension": ["dx:DA1_HO_NHA_O", "ou:08"], "filter": ["pe:2026S1", "DAN_TOC:08"]},
+    ).json()
+    assert rows_of(body) == {("DA1_HO_NHA_O", "08"): "65"}  # H'Mông: 40 + 25
+    body = client.get(
+        API,
+        {"dimension": ["dx:DA1_HO_NHA_O", "ou:08"], "filter": ["pe:2026S1", "NGUON_VON:TW"]},
+    ).json()
+    assert body["rows"] == []  # households have no funding source: nothing is "central"

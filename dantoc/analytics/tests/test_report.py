@@ -100,6 +100,8 @@ def test_province_report_pdf_is_an_official_document_with_the_approved_figures(r
         "BÁO CÁO",
         ABSTRACT,
         "Đơn vị tính: triệu đồng",
+        # The total column counts every source, and says so.
+        "gồm cả vốn lồng ghép và vốn huy động hợp pháp khác",
         # The summary sentence and the tables, the Vietnamese way.
         "Tổng kế hoạch vốn được giao là 1.234,5 triệu đồng; đã giải ngân 493,8 triệu đồng, "
         "đạt 40% kế hoạch.",

@@ -104,6 +104,20 @@ def test_a_nul_character_in_the_address_is_a_400_on_every_database(client, path)
     assert "không hợp lệ" in response.content.decode()
 
 
+def test_a_nul_character_in_a_cookie_or_a_form_body_is_a_400_on_every_database(client):
+    client.cookies["sessionid"] = "abcdefgh\x00ijkl"
+    response = client.get("/")
+    assert response.status_code == 400
+    client.cookies.clear()
+    response = client.post(
+        "/token/introspect",
+        "token=a%00b&client_id=x%00",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400
+    assert "không hợp lệ" in response.content.decode()
+
+
 @pytest.mark.parametrize(
     "query", ["offset=99999999999999999999", "offset=-5&limit=abc", "limit=99999999999999999999"]
 )
@@ -112,3 +126,26 @@ def test_absurd_paging_is_never_a_server_error(client, query):
     assert response.status_code in (200, 400)
     if response.status_code == 200:
         assert len(response.json()["results"]) <= 1000
+
+
+def test_a_nul_character_in_basic_credentials_is_refused_not_a_server_error(db):
+    import base64
+
+    from django.test import Client
+
+    browser = Client(raise_request_exception=True)
+    credentials = base64.b64encode(b"xa.lungcu\x00:mat\x00khau").decode()
+    response = browser.get(
+        "/api/analytics?dimension=dx:VON_KH&dimension=pe:2026&dimension=ou:VN",
+        HTTP_AUTHORIZATION=f"Basic {credentials}",
+    )
+    assert response.status_code in (401, 403)
+
+
+@pytest.mark.parametrize("path", ["/api/integration/v1/documents", "/api/dataValueSets"])
+def test_a_nul_character_in_a_bearer_token_is_refused_not_a_server_error(db, path):
+    from django.test import Client
+
+    browser = Client(raise_request_exception=True)
+    response = browser.get(path, HTTP_AUTHORIZATION="Bearer abc\x00def")
+    assert response.status_code in (400, 401, 403)

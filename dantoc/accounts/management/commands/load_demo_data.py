@@ -100,6 +100,20 @@ class Command(BaseCommand):
         count = demo_figures_load(actor=User.objects.get(username="bo.giamsat"))
         if count:
             self.stdout.write(f"demo figures: {count} values entered and approved")
+        from dantoc.analytics.demo import demo_households_load
+
+        count = demo_households_load(actor=User.objects.get(username="bo.giamsat"))
+        if count:
+            self.stdout.write(f"demo households: {count} values entered and approved")
+        from dantoc.opendata.demo import demo_datasets_load
+
+        if made := demo_datasets_load():
+            self.stdout.write(f"demo open data: {made} data sets published")
+        from dantoc.portal.demo import demo_content_load
+
+        added = demo_content_load()
+        if any(added.values()):
+            self.stdout.write(f"demo portal content: {added}")
         if not User.objects.filter(is_superuser=True).exists():
             admin = User.objects.get(username="admin")
             admin.is_staff = True

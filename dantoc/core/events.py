@@ -1,0 +1,46 @@
+"""Announcements from lower apps to the readers above them, after the transaction commits.
+
+Dependencies point one way (ARCHITECTURE.md): the portal and reporting must not import the
+integration or open-data apps that react to their changes. A service announces what happened
+with ``announce("portal.content_changed", ...)``; an app above registers a listener in its
+``AppConfig.ready``. Listeners run only once the write has committed (a rolled-back write
+announces nothing), and a failing listener is logged without undoing the committed write:
+listeners must therefore be idempotent catch-up jobs (enqueue a task that reads the state),
+never the only record of the change.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+Listener = Callable[..., Any]
+_listeners: dict[str, list[Listener]] = defaultdict(list)
+
+
+def listen(event: str, listener: Listener) -> None:
+    """Register ``listener`` for ``event`` (once; registering it again changes nothing)."""
+    if listener not in _listeners[event]:
+        _listeners[event].append(listener)
+
+
+def announce(event: str, **payload: Any) -> None:
+    """Call every listener of ``event`` with ``payload`` after the current transaction commits."""
+    for listener in list(_listeners.get(event, ())):
+        transaction.on_commit(_guarded(event, listener, payload))
+
+
+def _guarded(event: str, listener: Listener, payload: dict[str, Any]) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            listener(**payload)
+        except Exception:
+            logger.exception("listener %r of %s failed", listener, event)
+
+    return run

@@ -1,0 +1,33 @@
+from django.apps import AppConfig
+
+
+class IntegrationConfig(AppConfig):
+    name = "dantoc.integration"
+    label = "integration"
+    verbose_name = "Tích hợp LGSP/NDXP"
+
+    def ready(self) -> None:
+        from django.contrib import admin
+
+        from dantoc.core.events import listen
+        from dantoc.integration.webhooks import on_portal_content_changed
+
+        # The portal announces its public changes after commit; we turn them into webhook
+        # events (an idempotent catch-up: the listener reads the item's current state).
+        listen("portal.content_changed", on_portal_content_changed)
+
+        # Clients, secrets and tokens change only through the audited pages at /integration/,
+        # not through django-oauth-toolkit's admin pages.
+        from oauth2_provider import models as oauth_models
+
+        for name in (
+            "Application",
+            "AccessToken",
+            "RefreshToken",
+            "Grant",
+            "IDToken",
+            "DeviceGrant",
+        ):
+            model = getattr(oauth_models, name, None)
+            if model is not None and admin.site.is_registered(model):
+                admin.site.unregister(model)

@@ -1,0 +1,46 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from dantoc.integration.feeds import FEEDS
+from dantoc.integration.scopes import SCOPES
+from dantoc.integration.services import MAX_RATE_LIMIT
+
+SCOPE_CHOICES = [(code, f"{code}: {text}") for code, text in SCOPES.items()]
+FEED_CHOICES = [(name, f"{name}: {feed.description}") for name, feed in FEEDS.items()]
+
+
+class ClientEditForm(forms.Form):
+    scopes = forms.MultipleChoiceField(
+        label=_("Phạm vi quyền"), choices=SCOPE_CHOICES, widget=forms.CheckboxSelectMultiple
+    )
+    rate_limit = forms.IntegerField(
+        label=_("Giới hạn yêu cầu mỗi phút"), min_value=1, max_value=MAX_RATE_LIMIT, initial=120
+    )
+    contact = forms.CharField(label=_("Người liên hệ"), max_length=200, required=False)
+
+
+class ClientCreateForm(ClientEditForm):
+    name = forms.CharField(
+        label=_("Tên ứng dụng"),
+        max_length=100,
+        help_text=_("Ví dụ: Cổng thông tin điện tử tỉnh Tuyên Quang"),
+    )
+    unit_code = forms.CharField(
+        label=_("Mã tỉnh"), max_length=10, help_text=_("Mã đơn vị cấp tỉnh, ví dụ 08; VN: quốc gia")
+    )
+    field_order = ["name", "unit_code", "scopes", "rate_limit", "contact"]
+
+
+class SubscriptionForm(forms.Form):
+    url = forms.URLField(label=_("Địa chỉ nhận (URL)"), max_length=500, assume_scheme="https")
+    feeds = forms.MultipleChoiceField(
+        label=_("Nguồn tin"),
+        choices=FEED_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Để trống: mọi nguồn tin"),
+    )
+    province_code = forms.CharField(
+        label=_("Chỉ nội dung liên quan tới tỉnh (mã tỉnh)"), max_length=10, required=False
+    )
+    description = forms.CharField(label=_("Ghi chú"), max_length=200, required=False)

@@ -1,0 +1,114 @@
+"""Shapes of the integration API, for validation and for the OpenAPI schema."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from dantoc.integration.scopes import SCOPES
+
+# --- OAuth2 ---------------------------------------------------------------------------------
+
+
+class TokenGrantSerializer(serializers.Serializer):
+    grant_type = serializers.ChoiceField(choices=["client_credentials"])
+    scope = serializers.CharField(
+        required=False, help_text="Các phạm vi cách nhau bởi dấu cách / space-separated scopes"
+    )
+    client_id = serializers.CharField(
+        required=False, help_text="Khi không dùng HTTP Basic / when not using HTTP Basic"
+    )
+    client_secret = serializers.CharField(required=False)
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    access_token = serializers.CharField()
+    token_type = serializers.ChoiceField(choices=["Bearer"])
+    expires_in = serializers.IntegerField()
+    scope = serializers.CharField()
+
+
+class OAuthErrorSerializer(serializers.Serializer):
+    error = serializers.CharField()
+    error_description = serializers.CharField(required=False)
+
+
+class TokenParamSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    token_type_hint = serializers.ChoiceField(
+        choices=["access_token", "refresh_token"], required=False
+    )
+    client_id = serializers.CharField(required=False)
+    client_secret = serializers.CharField(required=False)
+
+
+class IntrospectionSerializer(serializers.Serializer):
+    active = serializers.BooleanField()
+    scope = serializers.CharField(required=False)
+    client_id = serializers.CharField(required=False)
+    token_type = serializers.CharField(required=False)
+    exp = serializers.IntegerField(required=False)
+    iat = serializers.IntegerField(required=False)
+
+
+class ApiErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+# --- webhooks -------------------------------------------------------------------------------
+
+
+class SubscriptionInputSerializer(serializers.Serializer):
+    url = serializers.URLField(max_length=500)
+    feeds = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="documents, policies, news, reports; bỏ trống: tất cả / empty: all",
+    )
+    province = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Mã tỉnh: chỉ nội dung liên quan tới tỉnh / only items concerning it",
+    )
+    description = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class SubscriptionSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="uuid")
+    url = serializers.URLField()
+    feeds = serializers.ListField(child=serializers.CharField(), source="feed_list")
+    province = serializers.CharField(source="province.code", allow_null=True, default=None)
+    description = serializers.CharField()
+    is_active = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+
+class SubscriptionCreatedSerializer(SubscriptionSerializer):
+    secret = serializers.CharField(
+        help_text="whsec_…: chỉ hiện một lần / shown once (Standard Webhooks)"
+    )
+
+
+class AttemptSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    status_code = serializers.IntegerField(allow_null=True)
+    error = serializers.CharField()
+    duration_ms = serializers.IntegerField()
+
+
+class MessageSerializer(serializers.Serializer):
+    webhook_id = serializers.CharField()
+    event_type = serializers.CharField()
+    feed = serializers.CharField()
+    item_id = serializers.UUIDField(source="item_uuid")
+    status = serializers.CharField()
+    attempts = serializers.IntegerField()
+    next_attempt_at = serializers.DateTimeField(allow_null=True)
+    delivered_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    log = AttemptSerializer(many=True)
+
+
+# --- scopes for the schema ------------------------------------------------------------------
+
+SCOPE_NAMES = list(SCOPES)

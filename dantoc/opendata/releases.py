@@ -1,0 +1,298 @@
+"""Turning a data set's definition into release files: figures, suppression, CSV/JSON/XLSX.
+
+Figures come from the analytics engine (``analytics_run``), approved values only, one
+indicator × one period at a time so that memory stays bounded whatever the data set's size.
+Rows are written to a CSV file on disk as they come; the JSON and XLSX files are then written
+from that CSV, row by row. Nothing holds a whole release in memory.
+
+Small counts disaggregated by a sensitive category (ethnic group: sensitive personal data
+under the 2025 Personal Data Protection Law) are suppressed: a count above zero and below the
+threshold is not published, and its row says so (``flag`` = ``suppressed``). So that a hidden
+count cannot be worked out by subtraction, a second count is hidden wherever a group that adds
+up to a published figure would otherwise have exactly one hidden member (complementary
+suppression): the options of one unit (their total may be published in another data set), and
+the units under one parent that is also in the data set.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import hashlib
+import io
+import os
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import orjson
+from django.conf import settings
+from django.utils import timezone, translation
+from openpyxl import Workbook
+
+from dantoc.analytics.models import ComputedIndicator
+from dantoc.analytics.query import AnalyticsRequest, analytics_run, units_resolve
+from dantoc.indicators.models import Indicator, ValueType
+
+SUPPRESSED = "suppressed"
+XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet, header included
+
+
+@dataclass
+class Figures:
+    """What a release holds, before it is written to files."""
+
+    columns: list[str]
+    categories: list[str]
+    row_count: int = 0
+    suppressed_count: int = 0
+    data_as_of: datetime.datetime | None = None
+
+
+@dataclass
+class BuiltFiles:
+    figures: Figures
+    paths: dict[str, str] = field(default_factory=dict)  # format → temporary file
+    checksum: str = ""
+
+    def remove(self) -> None:
+        for path in self.paths.values():
+            if os.path.exists(path):
+                os.unlink(path)
+
+
+def columns_for(categories: list[str]) -> list[str]:
+    cols = ["indicator", "indicator_name", "period", "period_name", "unit_code", "unit_name"]
+    for code in categories:
+        cols += [code, f"{code}_name"]
+    return [*cols, "value", "unit_of_measure", "flag"]
+
+
+def sensitive_categories() -> set[str]:
+    return set(settings.OPENDATA_SENSITIVE_CATEGORIES)
+
+
+def suppress(values: list[Decimal], groups: list[list[int]], threshold: int) -> set[int]:
+    """Indices of the values not to publish: small counts and their complements."""
+    hidden = {i for i, v in enumerate(values) if 0 < v < threshold}
+    changed = bool(hidden)
+    while changed:
+        changed = False
+        for group in groups:
+            if sum(1 for i in group if i in hidden) != 1:
+                continue
+            # A zero reveals nothing about the others, so the complement is the smallest
+            # published non-zero figure of the group.
+            candidates = [i for i in group if i not in hidden and values[i] > 0]
+            if candidates:
+                hidden.add(min(candidates, key=lambda i: (values[i], i)))
+                changed = True
+    return hidden
+
+
+def _number_text(value: Decimal) -> str:
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def dataset_units(spec: list[str], as_of: datetime.date):
+    """The units of a data set: the units named, then those that LEVEL-…/CHILDREN add under
+    them. (Unlike an analytics query, where ``08;LEVEL-commune`` means the communes only, a
+    data set of a province and its communes holds the province's own figures too.)"""
+    named = [u for u in spec if not u.startswith("LEVEL-") and u != "CHILDREN"]
+    units = units_resolve(named, as_of) if named else []
+    if len(named) < len(spec):
+        seen = {o.unit.pk for o in units}
+        units += [o for o in units_resolve(list(spec), as_of) if o.unit.pk not in seen]
+    return units
+
+
+def figure_rows(dataset, figures: Figures) -> Iterator[list[str]]:
+    """The data set's rows, as text, in a stable order (indicator, period, unit, options)."""
+    today = timezone.localdate()
+    units = dataset_units(list(dataset.units), today)
+    unit_codes = [o.unit.code for o in units]
+    unit_order = {o.unit.code: n for n, o in enumerate(units)}
+    parents = {o.unit.code: o.unit.parent_id for o in units}
+    code_of_pk = {o.unit.pk: o.unit.code for o in units}
+    sensitive = sensitive_categories()
+    threshold = settings.OPENDATA_MIN_COUNT
+    indicators = {
+        i.code: i
+        for i in Indicator.objects.filter(code__in=dataset.indicators).prefetch_related(
+            "categories"
+        )
+    }
+    computed = {c.code: c for c in ComputedIndicator.objects.filter(code__in=dataset.indicators)}
+    for code in dataset.indicators:
+        indicator = indicators.get(code)
+        own = {c.code for c in indicator.categories.all()} if indicator else set()
+        cats = [c for c in figures.categories if c in own]
+        uom = indicator.unit_of_measure if indicator else computed[code].unit_of_measure
+        counts = indicator is not None and indicator.value_type == ValueType.INTEGER
+        hide_small = counts and bool(sensitive & set(cats))
+        for period in dataset.periods:
+            result = analytics_run(
+                AnalyticsRequest(
+                    dx=[code],
+                    pe=[period],
+                    ou=unit_codes,
+                    categories={c: [] for c in cats},
+                    hierarchy_date=today,
+                )
+            )
+            if result.data_as_of and (
+                figures.data_as_of is None or result.data_as_of > figures.data_as_of
+            ):
+                figures.data_as_of = result.data_as_of
+            option_order = {
+                c: {o: n for n, o in enumerate(result.dimension_items[c])} for c in cats
+            }
+            rows = sorted(
+                result.rows,
+                key=lambda r: (
+                    unit_order.get(r.keys["ou"], 0),
+                    *(option_order[c][r.keys[c]] for c in cats),
+                ),
+            )
+            hidden: set[int] = set()
+            if hide_small:
+                hidden = suppress(
+                    [r.value for r in rows],
+                    _groups(rows, cats, sensitive, parents, code_of_pk),
+                    threshold,
+                )
+            names = result.items
+            for n, row in enumerate(rows):
+                line = [code, names.get(code, code), period, names.get(period, period)]
+                line += [row.keys["ou"], names.get(row.keys["ou"], "")]
+                for c in figures.categories:
+                    option = row.keys.get(c, "")
+                    label = names.get(f"{c}={option}", names.get(option, "")) if option else ""
+                    line += [option, label]
+                if n in hidden:
+                    line += ["", uom, SUPPRESSED]
+                    figures.suppressed_count += 1
+                else:
+                    line += [_number_text(row.value), uom, ""]
+                figures.row_count += 1
+                yield line
+
+
+def _groups(rows, cats, sensitive, parents, code_of_pk) -> list[list[int]]:
+    """Sets of rows tied by a sum, so that one hidden member could be worked out from the
+    others: the options of one unit (their total may be published in another data set), and
+    a parent unit's row with its children's rows for the same options."""
+    by_unit: dict[tuple, list[int]] = defaultdict(list)
+    by_parent: dict[tuple, list[int]] = defaultdict(list)
+    index = {(row.keys["ou"], *(row.keys[c] for c in cats)): n for n, row in enumerate(rows)}
+    for n, row in enumerate(rows):
+        options = tuple(row.keys[c] for c in cats)
+        others = tuple(row.keys[c] for c in cats if c not in sensitive)
+        by_unit[(row.keys["ou"], others)].append(n)
+        parent = code_of_pk.get(parents.get(row.keys["ou"]))
+        total = index.get((parent, *options))
+        if total is not None:
+            group = by_parent[(parent, *options)]
+            if not group:
+                group.append(total)
+            group.append(n)
+    return [g for g in (*by_unit.values(), *by_parent.values()) if len(g) > 1]
+
+
+def files_build(dataset, *, workdir: str | None = None) -> BuiltFiles:
+    """Write the data set's current figures to temporary CSV, JSON and XLSX files."""
+    categories = list(dataset.categories)
+    figures = Figures(columns=columns_for(categories), categories=categories)
+    built = BuiltFiles(figures=figures)
+    try:
+        with translation.override("vi"):
+            lines = figure_rows(dataset, figures)
+            built.paths["csv"], built.checksum = write_csv(figures.columns, lines, workdir)
+        built.paths["json"] = write_json(dataset.name, figures.columns, built.paths["csv"], workdir)
+        built.paths["xlsx"] = write_xlsx(figures.columns, built.paths["csv"], workdir)
+    except BaseException:
+        built.remove()
+        raise
+    return built
+
+
+def _temp(suffix: str, workdir: str | None) -> tuple[int, str]:
+    return tempfile.mkstemp(prefix="opendata-", suffix=suffix, dir=workdir)
+
+
+def write_csv(columns: list[str], lines: Iterator[list[str]], workdir=None) -> tuple[str, str]:
+    """Write rows to a temporary CSV file as they come; return its path and SHA-256."""
+    fd, path = _temp(".csv", workdir)
+    digest = hashlib.sha256()
+    with os.fdopen(fd, "wb") as out:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+
+        def flush() -> None:
+            data = buffer.getvalue().encode("utf-8")
+            digest.update(data)
+            out.write(data)
+            buffer.seek(0)
+            buffer.truncate()
+
+        writer.writerow(columns)
+        for n, line in enumerate(lines, start=1):
+            writer.writerow(line)
+            if n % 5000 == 0:
+                flush()
+        flush()
+    return path, digest.hexdigest()
+
+
+def _csv_lines(path: str) -> Iterator[list[str]]:
+    with open(path, encoding="utf-8", newline="") as source:
+        reader = csv.reader(source)
+        next(reader)
+        yield from reader
+
+
+def write_json(name: str, columns: list[str], csv_path: str, workdir=None) -> str:
+    """A JSON document of fields and records, the shape of CKAN's DataStore answers."""
+    fd, path = _temp(".json", workdir)
+    with os.fdopen(fd, "wb") as out:
+        fields = [{"id": c, "type": "numeric" if c == "value" else "text"} for c in columns]
+        head = {"dataset": name, "fields": fields}
+        out.write(orjson.dumps(head)[:-1] + b',"records":[')
+        for n, line in enumerate(_csv_lines(csv_path)):
+            record = dict(zip(columns, line, strict=True))
+            number = record.pop("value")
+            body = orjson.dumps(record)
+            # The figure goes in as a JSON number written from its decimal text (no float).
+            value = number.encode() if number else b"null"
+            out.write(
+                (b"," if n else b"") + body[:-1] + b',"value":' + value + b"}",
+            )
+        out.write(b"]}")
+    return path
+
+
+def write_xlsx(columns: list[str], csv_path: str, workdir=None) -> str:
+    fd, path = _temp(".xlsx", workdir)
+    os.close(fd)
+    book = Workbook(write_only=True)
+    value_at = columns.index("value")
+    sheet = None
+    count = 0
+    for line in _csv_lines(csv_path):
+        if sheet is None or count >= XLSX_MAX_ROWS - 1:
+            sheet = book.create_sheet(f"data{len(book.worksheets) + 1}")
+            sheet.append(columns)
+            count = 0
+        if line[value_at]:
+            line[value_at] = Decimal(line[value_at])
+        sheet.append(line)
+        count += 1
+    if sheet is None:
+        book.create_sheet("data1").append(columns)
+    book.save(path)
+    return path

@@ -1,0 +1,158 @@
+"""Publishing a data set: what its release files hold, and what they must never hold."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from openpyxl import load_workbook
+
+from dantoc.opendata import services
+from dantoc.opendata.models import Dataset, DatasetState, Release
+
+pytestmark = pytest.mark.django_db
+
+
+def read_csv(release) -> list[dict]:
+    f = release.files.get(format="csv")
+    with f.file.open("rb") as fh:
+        return list(csv.DictReader(io.StringIO(fh.read().decode("utf-8"))))
+
+
+def test_publishing_makes_release_one_with_approved_figures_only(people, capital, define):
+    dataset = define()
+    release = services.dataset_publish(actor=people.province, dataset=dataset)
+    assert release.version == 1
+    rows = {(r["indicator"], r["unit_code"]): r for r in read_csv(release)}
+    # Lũng Cú's approved 800 counts for itself and the province; Ngọc Đường's unapproved
+    # 1000 appears nowhere.
+    assert rows[("VON_KH", "00715")]["value"] == "800"
+    assert rows[("VON_KH", "08")]["value"] == "800"
+    assert rows[("VON_GN", "08")]["value"] == "550"
+    assert ("VON_KH", "00700") not in rows
+    assert rows[("VON_KH", "08")]["unit_name"] == "Tỉnh Tuyên Quang"
+    assert release.row_count == len(rows) == 4
+    assert release.data_as_of is not None
+    assert set(release.files.values_list("format", flat=True)) == {"csv", "json", "xlsx"}
+    dataset.refresh_from_db()
+    assert dataset.state == DatasetState.PUBLISHED and dataset.published_at
+
+
+def test_json_and_xlsx_hold_the_same_rows_as_the_csv(people, capital, define):
+    release = services.dataset_publish(actor=people.province, dataset=define())
+    expected = read_csv(release)
+    with release.files.get(format="json").file.open("rb") as fh:
+        document = json.load(fh)
+    assert [f["id"] for f in document["fields"]][-3:] == ["value", "unit_of_measure", "flag"]
+    assert len(document["records"]) == len(expected)
+    by_key = {(r["indicator"], r["unit_code"]): r["value"] for r in document["records"]}
+    assert by_key[("VON_KH", "08")] == 800
+    with release.files.get(format="xlsx").file.open("rb") as fh:
+        book = load_workbook(io.BytesIO(fh.read()), read_only=True)
+    sheet_rows = list(book.worksheets[0].iter_rows(values_only=True))
+    assert sheet_rows[0][-3:] == ("value", "unit_of_measure", "flag")
+    assert len(sheet_rows) == len(expected) + 1
+
+
+def test_small_ethnic_group_counts_are_suppressed_with_their_complements(
+    people, households, define
+):
+    dataset = define(
+        name="ho-nha-o-2026",
+        indicators=["DA1_HO_NHA_O"],
+        periods=["2026S1"],
+        units=["08", "00715", "00700"],
+        categories=["DAN_TOC"],
+    )
+    release = services.dataset_publish(actor=people.province, dataset=dataset)
+    rows = {(r["unit_code"], r["DAN_TOC"]): r for r in read_csv(release)}
+    # Dao in Lũng Cú (3) is below 5: hidden and marked.
+    assert rows[("00715", "09")]["value"] == "" and rows[("00715", "09")]["flag"] == "suppressed"
+    # Lũng Cú's other groups would give it away by subtraction from its total: the smallest
+    # (Tày, 12) is hidden too; H'Mông (40) stays.
+    assert rows[("00715", "02")]["flag"] == "suppressed"
+    assert rows[("00715", "08")]["value"] == "40"
+    # The province's Dao (11) minus Ngọc Đường's Dao (8) would give Lũng Cú's 3, and its Tày
+    # (32) minus Ngọc Đường's (20) Lũng Cú's 12: Ngọc Đường's Dao and Tày are hidden as well.
+    assert rows[("00700", "09")]["flag"] == "suppressed"
+    assert rows[("00700", "02")]["flag"] == "suppressed"
+    assert rows[("00700", "08")]["value"] == "25"
+    # The province's own figures stay: each is the sum of two or more hidden ones.
+    assert [rows[("08", g)]["value"] for g in ("08", "09", "02")] == ["65", "11", "32"]
+    assert release.suppressed_count == sum(1 for r in rows.values() if r["flag"])
+    assert all(r["value"] == "" for r in rows.values() if r["flag"])
+
+
+def test_a_refresh_with_unchanged_figures_makes_no_new_release(people, capital, define):
+    dataset = define()
+    services.dataset_publish(actor=people.province, dataset=dataset)
+    assert services.dataset_refresh(dataset=dataset, reason="test") is None
+    assert Release.objects.filter(dataset=dataset).count() == 1
+
+
+def test_newly_approved_figures_make_a_new_release_and_keep_the_old_one(
+    people, capital, define, von, q3, settings, django_capture_on_commit_callbacks
+):
+    from dantoc.opendata.tests.conftest import approve, enter_capital
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    dataset = define()
+    first = services.dataset_publish(actor=people.province, dataset=dataset)
+    enter_capital(people.other_commune, von, q3, {"VON_GN/DA1/DTPT/TW": "10"})
+    with django_capture_on_commit_callbacks(execute=True):
+        approve(people, people.other_commune, von, q3)
+    releases = list(Release.objects.filter(dataset=dataset).order_by("version"))
+    assert [r.version for r in releases] == [1, 2]
+    assert releases[1].reason == "Có số liệu mới được duyệt"
+    rows = {(r["indicator"], r["unit_code"]): r["value"] for r in read_csv(releases[1])}
+    assert rows[("VON_KH", "08")] == "1800"
+    old = {(r["indicator"], r["unit_code"]): r["value"] for r in read_csv(first)}
+    assert old[("VON_KH", "08")] == "800"
+
+
+def test_a_definition_too_large_to_read_at_once_is_refused_before_saving(people, define):
+    with pytest.raises(ValidationError) as caught:
+        define(
+            actor=people.ministry,
+            name="qua-lon",
+            indicators=["DA1_HO_NHA_O"],
+            units=["VN", "LEVEL-commune"],
+            categories=["DAN_TOC", "GIOI_TINH"],
+        )
+    assert "Quá nhiều ô số liệu" in " ".join(caught.value.message_dict["units"])
+    assert not Dataset.objects.filter(name="qua-lon").exists()
+
+
+def test_only_ministry_and_province_officers_define_data_sets(people, define):
+    for persona in ("commune", "editor", "admin"):
+        with pytest.raises(PermissionDenied):
+            define(actor=getattr(people, persona), name=f"cua-{persona}")
+    assert not Dataset.objects.exists()
+
+
+def test_a_release_that_fails_half_way_leaves_no_release_and_no_files(
+    people, capital, define, monkeypatch, settings
+):
+    from pathlib import Path
+
+    from dantoc.opendata.models import ReleaseFile
+
+    dataset = define()
+    real_create = ReleaseFile.objects.create
+
+    def failing_create(**kwargs):
+        if kwargs["format"] == "xlsx":
+            raise OSError("disk full")
+        return real_create(**kwargs)
+
+    monkeypatch.setattr(ReleaseFile.objects, "create", failing_create)
+    with pytest.raises(OSError):
+        services.dataset_publish(actor=people.province, dataset=dataset)
+    assert not Release.objects.filter(dataset=dataset).exists()
+    dataset.refresh_from_db()
+    assert dataset.state == DatasetState.DRAFT and dataset.published_at is None
+    media = Path(settings.MEDIA_ROOT)
+    assert not [p for p in media.rglob("*") if p.is_file()]

@@ -1,0 +1,49 @@
+"""Who may write portal content. Reading published content needs no account.
+
+Editors (role ``content_editor``) write for the units of their subtree: the ministry's editor
+for everything, a province's editor for their province. Publication needs a second pair of
+eyes when ``PORTAL_FOUR_EYES`` is on (the default): the editor who submitted an item for review
+(or wrote it) may not publish it; another editor whose scope covers it does. A state portal
+answers for what it publishes (Decree 42/2022/NĐ-CP), and one editor's mistake or a stolen
+editor account must not reach the public alone.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from dantoc.accounts.models import RoleCode
+from dantoc.accounts.permissions import unit_in_scope
+
+
+def is_editor(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_role(RoleCode.CONTENT_EDITOR))
+
+
+def can_edit_for_unit(user, unit) -> bool:
+    return is_editor(user) and unit_in_scope(user, unit)
+
+
+def can_edit(user, item) -> bool:
+    """Write, submit, unpublish or delete ``item`` (an article, a document or an agency)."""
+    return can_edit_for_unit(user, item.unit)
+
+
+def publish_refusal(user, item) -> str | None:
+    """Why ``user`` may not publish ``item`` now, or None if they may."""
+    if not can_edit(user, item):
+        return "Bạn không có quyền xuất bản nội dung của đơn vị này."
+    if item.deleted_at is not None:
+        return "Nội dung đã bị xoá."
+    if not getattr(settings, "PORTAL_FOUR_EYES", True):
+        return None
+    if item.status != "review":
+        return "Cần gửi duyệt trước khi xuất bản."
+    author = item.submitted_by_id or item.created_by_id
+    if author is not None and author == user.pk:
+        return "Người gửi duyệt không tự xuất bản được: cần một biên tập viên khác duyệt."
+    return None
+
+
+def can_publish(user, item) -> bool:
+    return publish_refusal(user, item) is None

@@ -1,0 +1,914 @@
+"""Writes of portal content: articles, legal documents, agencies.
+
+Every function here runs in one transaction, checks the actor's permission first
+(``actor=None`` is the system itself: the scheduler, the demo loader, an integration client
+already authorised by its token), writes an audit row, moves ``updated_at`` and, when what the
+public sees changed, announces ``portal.content_changed`` with ``kind`` ("article",
+"legal_document" or "agency") and ``uuid`` (a string) once the transaction has committed. The
+integration app listens to that announcement; the public page cache is cleared by it too.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+import uuid as uuid_lib
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone, translation
+from django.utils.text import slugify
+
+from dantoc.audit.services import audit_record, snapshot
+from dantoc.core.events import announce
+from dantoc.core.text import fold, nfc
+from dantoc.geo.models import Unit
+from dantoc.portal import permissions
+from dantoc.portal.cache import public_pages_changed
+from dantoc.portal.models import (
+    Agency,
+    AgencyRole,
+    Article,
+    ArticleAttachment,
+    ArticleKind,
+    ArticleTranslation,
+    DocType,
+    LegalDocument,
+    LegalDocumentAttachment,
+    LegalStatus,
+    Status,
+)
+from dantoc.portal.sanitize import clean_html, html_to_text
+from dantoc.portal.uploads import check_attachment, check_image
+
+EVENT = "portal.content_changed"
+ARTICLE_FIELDS = [
+    "kind", "slug", "title", "summary", "body", "unit", "areas", "status", "publish_at",
+    "published_at", "first_published_at", "deleted_at", "source", "image_alt",
+]  # fmt: skip
+DOCUMENT_FIELDS = [
+    "slug", "number_symbol", "doc_type", "issuing_body", "signer", "issued_on", "effective_on",
+    "expires_on", "abstract", "field", "legal_status", "body", "unit", "areas", "amends",
+    "replaces", "status", "publish_at", "published_at", "first_published_at", "deleted_at",
+    "source",
+]  # fmt: skip
+AGENCY_FIELDS = [
+    "unit", "name", "name_en", "role", "description", "description_en", "address",
+    "address_en", "phone", "email", "website", "position", "deleted_at",
+]  # fmt: skip
+LANGUAGE_CODE_MAX = 12
+
+Content = Article | LegalDocument
+
+
+# --- shared helpers -----------------------------------------------------------------------
+
+
+def _kind_of(obj: Model) -> str:
+    return {Article: "article", LegalDocument: "legal_document", Agency: "agency"}[type(obj)]
+
+
+def _fields_of(obj: Model) -> list[str]:
+    return {Article: ARTICLE_FIELDS, LegalDocument: DOCUMENT_FIELDS, Agency: AGENCY_FIELDS}[
+        type(obj)
+    ]
+
+
+def _announce(obj: Model) -> None:
+    """Tell the readers above (integration) and clear the public page cache, after commit."""
+    announce(EVENT, kind=_kind_of(obj), uuid=str(obj.uuid))
+    transaction.on_commit(public_pages_changed)
+
+
+def _snap(obj: Model) -> dict[str, Any]:
+    data = snapshot(obj, _fields_of(obj))
+    if isinstance(obj, Article):
+        data["image"] = obj.image.name or ""
+    return data
+
+
+def _audit(actor, action: str, obj: Model, before: dict | None) -> None:
+    audit_record(
+        actor=actor,
+        action=f"portal.{action}",
+        obj=obj,
+        unit=obj.unit,
+        before=before,
+        after=_snap(obj),
+    )
+
+
+def _require_edit(actor, obj_or_unit) -> None:
+    if actor is None:
+        return
+    unit = obj_or_unit if isinstance(obj_or_unit, Unit) else obj_or_unit.unit
+    if not permissions.can_edit_for_unit(actor, unit):
+        raise PermissionDenied("Bạn không có quyền biên tập nội dung của đơn vị này.")
+
+
+def _locked(obj: Model) -> Model:
+    """The row again, locked for this transaction, so two editors' actions do not interleave."""
+    return type(obj).objects.select_for_update().select_related("unit").get(pk=obj.pk)
+
+
+def _text(value: str | None, *, limit: int | None = None, label: str = "") -> str:
+    value = nfc(value or "")
+    if limit is not None and len(value) > limit:
+        raise ValidationError(
+            f"{label} dài quá {limit} ký tự.", code="too_long"
+        )  # the form says it first
+    return value
+
+
+def _unique_slug(model: type[Model], base: str, *, exclude_pk: int | None = None) -> str:
+    # "330/QĐ-UBDT" → "330-qd-ubdt": separators become hyphens before folding drops them.
+    base = re.sub(r"[/\\\-_.,:;]+", " ", base)
+    base = (slugify(fold(base)) or "noi-dung")[:100].strip("-") or "noi-dung"
+    candidate, n = base, 2
+    taken = model.objects.exclude(pk=exclude_pk) if exclude_pk else model.objects.all()
+    while taken.filter(slug=candidate).exists():
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def _stored_name(upload: UploadedFile, extension: str) -> str:
+    # A random name: the original name is kept as the title and never reaches the file system.
+    return f"{uuid_lib.uuid4().hex}.{extension}"
+
+
+def _delete_file_after_commit(storage, name: str) -> None:
+    """Remove a replaced or detached file once the change is committed (a rolled-back change
+    keeps its file)."""
+    transaction.on_commit(lambda: storage.delete(name), robust=True)
+
+
+def _areas(areas: Iterable[Unit] | None) -> list[Unit]:
+    return list(areas or [])
+
+
+# --- articles -----------------------------------------------------------------------------
+
+
+def article_search_text(article: Article) -> str:
+    parts = [article.title, article.summary, html_to_text(article.body)]
+    if article.pk:
+        for t in article.translations.all():
+            parts += [t.title, t.summary]
+    return fold(" ".join(p for p in parts if p))
+
+
+@transaction.atomic
+def article_save(
+    *,
+    actor,
+    article: Article | None = None,
+    unit: Unit,
+    kind: str,
+    title: str,
+    summary: str = "",
+    body: str = "",
+    areas: Iterable[Unit] | None = None,
+    slug: str = "",
+    image: UploadedFile | None = None,
+    image_alt: str = "",
+    remove_image: bool = False,
+    source: str = "",
+) -> Article:
+    """Create (``article=None``) or change an article. A published article changed here stays
+    published (a correction) and is announced; its slug never changes once public."""
+    _require_edit(actor, unit)
+    if kind not in ArticleKind.values:
+        raise ValidationError(f"Chuyên mục không hợp lệ: {kind!r}.", code="kind")
+    title = _text(title, limit=300, label="Tiêu đề")
+    if not title:
+        raise ValidationError("Cần có tiêu đề.", code="title")
+    image_alt = _text(image_alt, limit=300, label="Mô tả ảnh")
+    if image is not None:
+        kind_of_file = check_image(image)
+    before = None
+    if article is None:
+        article = Article(created_by=actor if actor is not None else None)
+        creating = True
+    else:
+        article = _locked(article)
+        _require_edit(actor, article)
+        if article.deleted_at is not None:
+            raise ValidationError("Nội dung đã bị xoá, không sửa được nữa.", code="deleted")
+        before = _snap(article)
+        creating = False
+    has_image = image is not None or (bool(article.image) and not remove_image)
+    if has_image and not image_alt:
+        raise ValidationError(
+            "Ảnh cần có mô tả (alt) cho người không nhìn thấy ảnh.", code="image_alt"
+        )
+    article.unit = unit
+    article.kind = kind
+    article.title = title
+    article.summary = _text(summary)
+    article.body = clean_html(body)
+    article.image_alt = image_alt if has_image else ""
+    article.source = _text(source, limit=100, label="Nguồn")
+    old_image = article.image.name if article.image else ""
+    if remove_image and image is None:
+        article.image = ""
+    if image is not None:
+        article.image.save(_stored_name(image, kind_of_file.extension), image, save=False)
+    if old_image and old_image != (article.image.name or ""):
+        _delete_file_after_commit(article.image.storage, old_image)
+    if not (article.first_published_at and article.slug):
+        # The address stays stable once the public has seen it.
+        article.slug = _unique_slug(Article, slug or title, exclude_pk=article.pk)
+    article.updated_at = timezone.now()
+    article.search_text = article_search_text(article)
+    article.save()
+    article.areas.set(_areas(areas))
+    _audit(actor, "article_create" if creating else "article_update", article, before)
+    if article.is_public:
+        _announce(article)
+        _tell_reviewers_of_live_change(actor, article, creating)
+    return article
+
+
+@transaction.atomic
+def article_translation_save(
+    *, actor, article: Article, language: str, title: str, summary: str = "", body: str = ""
+) -> ArticleTranslation:
+    """Add or change the article in another language ("en", "hmn", "km", "tay"…)."""
+    article = _locked(article)
+    _require_edit(actor, article)
+    language = (language or "").strip().lower()
+    if not language or language == "vi" or len(language) > LANGUAGE_CODE_MAX:
+        raise ValidationError("Mã ngôn ngữ không hợp lệ.", code="language")
+    if not language.replace("-", "").isalpha():
+        raise ValidationError("Mã ngôn ngữ chỉ gồm chữ cái (vd. en, hmn, km).", code="language")
+    title = _text(title, limit=300, label="Tiêu đề")
+    if not title:
+        raise ValidationError("Cần có tiêu đề.", code="title")
+    now = timezone.now()
+    translation, _created = ArticleTranslation.objects.update_or_create(
+        article=article,
+        language=language,
+        defaults={
+            "title": title,
+            "summary": _text(summary),
+            "body": clean_html(body),
+            "updated_at": now,
+        },
+    )
+    article.updated_at = now
+    article.search_text = article_search_text(article)
+    article.save(update_fields=["updated_at", "search_text"])
+    audit_record(
+        actor=actor,
+        action="portal.article_translation_save",
+        obj=article,
+        unit=article.unit,
+        after={"language": language, "title": translation.title},
+    )
+    if article.is_public:
+        _announce(article)
+    return translation
+
+
+@transaction.atomic
+def article_translation_delete(*, actor, article: Article, language: str) -> None:
+    article = _locked(article)
+    _require_edit(actor, article)
+    deleted, _ = ArticleTranslation.objects.filter(article=article, language=language).delete()
+    if not deleted:
+        return
+    article.updated_at = timezone.now()
+    article.search_text = article_search_text(article)
+    article.save(update_fields=["updated_at", "search_text"])
+    audit_record(
+        actor=actor,
+        action="portal.article_translation_delete",
+        obj=article,
+        unit=article.unit,
+        before={"language": language},
+    )
+    if article.is_public:
+        _announce(article)
+
+
+def _attachment_add(*, actor, item: Content, upload: UploadedFile, title: str):
+    item = _locked(item)
+    _require_edit(actor, item)
+    if item.deleted_at is not None:
+        raise ValidationError("Nội dung đã bị xoá, không sửa được nữa.", code="deleted")
+    kind = check_attachment(upload)
+    title = _text(title, limit=255, label="Tên tệp") or os.path.basename(upload.name or "")[:255]
+    model = ArticleAttachment if isinstance(item, Article) else LegalDocumentAttachment
+    owner = {"article": item} if isinstance(item, Article) else {"document": item}
+    attachment = model(
+        title=title or kind.label, media_type=kind.media_type, size_bytes=upload.size, **owner
+    )
+    attachment.file.save(_stored_name(upload, kind.extension), upload, save=False)
+    attachment.save()
+    item.updated_at = timezone.now()
+    item.save(update_fields=["updated_at"])
+    audit_record(
+        actor=actor,
+        action=f"portal.{_kind_of(item)}_attachment_add",
+        obj=item,
+        unit=item.unit,
+        after={"attachment": str(attachment.uuid), "title": attachment.title},
+    )
+    if item.is_public:
+        _announce(item)
+    return attachment
+
+
+def _attachment_remove(*, actor, item: Content, attachment_uuid) -> None:
+    item = _locked(item)
+    _require_edit(actor, item)
+    attachment = item.attachments.filter(uuid=attachment_uuid).first()
+    if attachment is None:
+        return
+    title = attachment.title
+    _delete_file_after_commit(attachment.file.storage, attachment.file.name)
+    attachment.delete()
+    item.updated_at = timezone.now()
+    item.save(update_fields=["updated_at"])
+    audit_record(
+        actor=actor,
+        action=f"portal.{_kind_of(item)}_attachment_remove",
+        obj=item,
+        unit=item.unit,
+        before={"attachment": str(attachment_uuid), "title": title},
+    )
+    if item.is_public:
+        _announce(item)
+
+
+@transaction.atomic
+def article_attachment_add(
+    *, actor, article: Article, upload: UploadedFile, title: str = ""
+) -> ArticleAttachment:
+    return _attachment_add(actor=actor, item=article, upload=upload, title=title)
+
+
+@transaction.atomic
+def article_attachment_remove(*, actor, article: Article, attachment_uuid) -> None:
+    _attachment_remove(actor=actor, item=article, attachment_uuid=attachment_uuid)
+
+
+# --- the editorial workflow, shared by articles and documents ------------------------------
+
+
+def _submit(*, actor, item: Content) -> Content:
+    item = _locked(item)
+    _require_edit(actor, item)
+    if item.deleted_at is not None:
+        raise ValidationError("Nội dung đã bị xoá.", code="deleted")
+    if item.status not in (Status.DRAFT, Status.ARCHIVED):
+        raise ValidationError("Chỉ gửi duyệt được bản nháp hoặc nội dung đã gỡ.", code="status")
+    before = _snap(item)
+    item.status = Status.REVIEW
+    item.submitted_at = timezone.now()
+    item.submitted_by = actor
+    item.updated_at = item.submitted_at
+    item.save(update_fields=["status", "submitted_at", "submitted_by", "updated_at"])
+    _audit(actor, f"{_kind_of(item)}_submit", item, before)
+    reviewers = _reviewers(item, exclude=actor)
+    if reviewers:
+        _notify_after_commit(
+            recipients=reviewers,
+            kind="portal_review",
+            title=f"Chờ duyệt: {item.title}"[:200],
+            body="Một nội dung của cổng thông tin đang chờ biên tập viên khác duyệt và xuất bản.",
+            item=item,
+        )
+    return item
+
+
+def _tell_reviewers_of_live_change(actor, item: Content, creating: bool) -> None:
+    """A correction to a published item goes live at once (a wrong figure must not wait for
+    a second editor); with four eyes on, the other editors are told, so that it is reviewed
+    after the fact. The audit row holds the text before and after."""
+    if creating or actor is None or not settings.PORTAL_FOUR_EYES:
+        return
+    reviewers = _reviewers(item, exclude=actor)
+    if reviewers:
+        _notify_after_commit(
+            recipients=reviewers,
+            kind="portal_changed_live",
+            title=f"Đã sửa nội dung đang xuất bản: {item.title}"[:200],
+            body=f"{actor} đã sửa nội dung này khi đang xuất bản; xem lại trong nhật ký.",
+            item=item,
+        )
+
+
+def _editor_url(item: Content) -> str:
+    prefix = "bai-viet" if isinstance(item, Article) else "van-ban"
+    return f"/bien-tap/{prefix}/{item.uuid}/"
+
+
+def _reviewers(item: Content, *, exclude) -> list:
+    """Active editors whose unit is the item's unit or above it (they may publish it)."""
+    from dantoc.accounts.models import RoleCode, User
+
+    units = [*item.unit.ancestor_ids(), item.unit_id]
+    editors = User.objects.filter(
+        unit_id__in=units, is_active=True, roles__code=RoleCode.CONTENT_EDITOR
+    ).distinct()
+    if exclude is not None:
+        editors = editors.exclude(pk=exclude.pk)
+    return list(editors)
+
+
+def _notify_after_commit(*, recipients, kind: str, title: str, body: str, item: Content) -> None:
+    def send():
+        from dantoc.notifications.services import notify
+
+        notify(
+            recipients=recipients,
+            kind=kind,
+            title=title,
+            body=body,
+            url=_editor_url(item),
+            unit=item.unit,
+        )
+
+    transaction.on_commit(send, robust=True)
+
+
+def _return_to_draft(*, actor, item: Content, reason: str) -> Content:
+    item = _locked(item)
+    _require_edit(actor, item)
+    if item.status != Status.REVIEW or item.deleted_at is not None:
+        raise ValidationError("Chỉ trả lại được nội dung đang chờ duyệt.", code="status")
+    before = _snap(item)
+    item.status = Status.DRAFT
+    item.publish_at = None
+    item.updated_at = timezone.now()
+    item.save(update_fields=["status", "publish_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=f"portal.{_kind_of(item)}_return",
+        obj=item,
+        unit=item.unit,
+        before=before,
+        after={**_snap(item), "reason": _text(reason)},
+    )
+    if item.submitted_by_id and (actor is None or item.submitted_by_id != actor.pk):
+        _notify_after_commit(
+            recipients=[item.submitted_by_id],
+            kind="portal_returned",
+            title=f"Trả lại: {item.title}"[:200],
+            body=_text(reason) or "Nội dung được trả lại để sửa.",
+            item=item,
+        )
+    return item
+
+
+def _make_live(item: Content, *, at: datetime.datetime) -> None:
+    item.status = Status.PUBLISHED
+    item.published_at = at
+    if item.first_published_at is None:
+        item.first_published_at = at
+    item.publish_at = None
+    item.updated_at = timezone.now()
+    item.save(
+        update_fields=["status", "published_at", "first_published_at", "publish_at", "updated_at"]
+    )
+
+
+def _publish(*, actor, item: Content, publish_at: datetime.datetime | None) -> Content:
+    item = _locked(item)
+    if actor is not None:
+        refusal = permissions.publish_refusal(actor, item)
+        if refusal:
+            raise PermissionDenied(refusal)
+    if item.deleted_at is not None:
+        raise ValidationError("Nội dung đã bị xoá.", code="deleted")
+    if item.status == Status.PUBLISHED:
+        raise ValidationError("Nội dung đã được xuất bản.", code="status")
+    before = _snap(item)
+    now = timezone.now()
+    if publish_at is not None and timezone.is_naive(publish_at):
+        raise ValidationError("Thời điểm hẹn giờ cần có múi giờ.", code="publish_at")
+    if publish_at is not None and publish_at > now:
+        # Scheduled: it waits, unseen, until the scheduler makes it live.
+        if item.status == Status.DRAFT or item.status == Status.ARCHIVED:
+            item.status = Status.REVIEW
+        item.publish_at = publish_at
+        item.updated_at = now
+        item.save(update_fields=["status", "publish_at", "updated_at"])
+        _audit(actor, f"{_kind_of(item)}_schedule", item, before)
+        transaction.on_commit(lambda: _enqueue_scheduled(publish_at), robust=True)
+        return item
+    _make_live(item, at=now)
+    _audit(actor, f"{_kind_of(item)}_publish", item, before)
+    if isinstance(item, LegalDocument):
+        _mark_targets(actor=actor, document=item)
+    _announce(item)
+    return item
+
+
+def _enqueue_scheduled(when: datetime.datetime) -> None:
+    from dantoc.portal.tasks import publish_due
+
+    publish_due.using(run_after=when).enqueue()
+
+
+def _unpublish(*, actor, item: Content) -> Content:
+    """Take a published item off the public site (it becomes ``archived``), or cancel a
+    scheduled publication. Subscribers get a tombstone: ``first_published_at`` stays."""
+    item = _locked(item)
+    _require_edit(actor, item)
+    before = _snap(item)
+    was_public = item.is_public
+    if item.status == Status.PUBLISHED:
+        item.status = Status.ARCHIVED
+    elif item.publish_at is None:
+        raise ValidationError("Nội dung chưa được xuất bản hay hẹn giờ.", code="status")
+    item.publish_at = None
+    item.updated_at = timezone.now()
+    item.save(update_fields=["status", "publish_at", "updated_at"])
+    _audit(actor, f"{_kind_of(item)}_unpublish", item, before)
+    if was_public or item.first_published_at:
+        _announce(item)
+    return item
+
+
+def _delete(*, actor, item: Content) -> Content:
+    """Soft delete: the row stays as a tombstone for subscribers and the audit trail."""
+    item = _locked(item)
+    _require_edit(actor, item)
+    if item.deleted_at is not None:
+        return item
+    before = _snap(item)
+    item.deleted_at = timezone.now()
+    item.publish_at = None
+    item.updated_at = item.deleted_at
+    item.save(update_fields=["deleted_at", "publish_at", "updated_at"])
+    _audit(actor, f"{_kind_of(item)}_delete", item, before)
+    if item.first_published_at is not None:
+        _announce(item)
+    return item
+
+
+@transaction.atomic
+def article_submit_for_review(*, actor, article: Article) -> Article:
+    return _submit(actor=actor, item=article)
+
+
+@transaction.atomic
+def article_return_to_draft(*, actor, article: Article, reason: str = "") -> Article:
+    return _return_to_draft(actor=actor, item=article, reason=reason)
+
+
+@transaction.atomic
+def article_publish(
+    *, actor, article: Article, publish_at: datetime.datetime | None = None
+) -> Article:
+    """Publish now, or at ``publish_at`` when that lies in the future."""
+    return _publish(actor=actor, item=article, publish_at=publish_at)
+
+
+@transaction.atomic
+def article_unpublish(*, actor, article: Article) -> Article:
+    return _unpublish(actor=actor, item=article)
+
+
+@transaction.atomic
+def article_delete(*, actor, article: Article) -> Article:
+    return _delete(actor=actor, item=article)
+
+
+# --- scheduled publication ----------------------------------------------------------------
+
+
+@transaction.atomic
+def content_publish_due(*, now: datetime.datetime | None = None) -> int:
+    """Make live every scheduled item whose time has come; how many. Safe to run often and
+    from several processes (rows are locked; an item already live is skipped)."""
+    now = now or timezone.now()
+    count = 0
+    for model in (Article, LegalDocument):
+        due = (
+            model.objects.select_for_update(skip_locked=True)
+            .select_related("unit")
+            .filter(
+                status__in=[Status.DRAFT, Status.REVIEW],
+                publish_at__lte=now,
+                deleted_at__isnull=True,
+            )
+        )
+        for item in due:
+            before = _snap(item)
+            _make_live(item, at=item.publish_at)
+            _audit(None, f"{_kind_of(item)}_publish", item, before)
+            if isinstance(item, LegalDocument):
+                _mark_targets(actor=None, document=item)
+            _announce(item)
+            count += 1
+    return count
+
+
+# --- legal documents ----------------------------------------------------------------------
+
+
+def document_search_text(document: LegalDocument) -> str:
+    """Folded text of the document; the type is in Vietnamese (and English) whatever the
+    language of the editor who saved it, so "nghị định 27" and "decree 27" both find it."""
+    with translation.override("vi"):
+        type_vi = document.get_doc_type_display()
+    with translation.override("en"):
+        type_en = document.get_doc_type_display()
+    parts = [
+        type_vi,
+        type_en,
+        document.number_symbol,
+        document.abstract,
+        document.issuing_body,
+        document.signer,
+        document.field,
+        html_to_text(document.body),
+    ]
+    # "Quyết định 1719/QĐ-TTg" is also written "Quyết định số 1719/QĐ-TTg".
+    parts.append(f"{type_vi} số {document.number_symbol}")
+    return fold(" ".join(p for p in parts if p))
+
+
+def _check_links(document: LegalDocument, amends: list, replaces: list) -> None:
+    for other in [*amends, *replaces]:
+        if document.pk and other.pk == document.pk:
+            raise ValidationError("Văn bản không thể sửa đổi hay thay thế chính nó.", code="self")
+    if document.pk:
+        # A document cannot amend or replace one that amends or replaces it.
+        later = set(document.amended_by.values_list("pk", flat=True)) | set(
+            document.replaced_by.values_list("pk", flat=True)
+        )
+        if later & {o.pk for o in [*amends, *replaces]}:
+            raise ValidationError(
+                "Văn bản không thể sửa đổi hay thay thế văn bản ban hành sau để sửa đổi, "
+                "thay thế chính nó.",
+                code="cycle",
+            )
+    if set(o.pk for o in amends) & set(o.pk for o in replaces):
+        raise ValidationError(
+            "Một văn bản không thể vừa được sửa đổi vừa bị thay thế bởi cùng văn bản.",
+            code="both",
+        )
+
+
+@transaction.atomic
+def legal_document_save(
+    *,
+    actor,
+    document: LegalDocument | None = None,
+    unit: Unit,
+    number_symbol: str,
+    doc_type: str,
+    issuing_body: str,
+    issued_on: datetime.date,
+    abstract: str,
+    signer: str = "",
+    effective_on: datetime.date | None = None,
+    expires_on: datetime.date | None = None,
+    field: str = "",
+    legal_status: str = LegalStatus.IN_FORCE,
+    body: str = "",
+    areas: Iterable[Unit] | None = None,
+    amends: Iterable[LegalDocument] | None = None,
+    replaces: Iterable[LegalDocument] | None = None,
+    slug: str = "",
+    source: str = "",
+) -> LegalDocument:
+    """Create or change an entry of the legal documents register."""
+    _require_edit(actor, unit)
+    number_symbol = _text(number_symbol, limit=80, label="Số, ký hiệu")
+    if not number_symbol:
+        raise ValidationError("Cần có số, ký hiệu văn bản.", code="number_symbol")
+    if doc_type not in DocType.values:
+        raise ValidationError(f"Loại văn bản không hợp lệ: {doc_type!r}.", code="doc_type")
+    if legal_status not in LegalStatus.values:
+        raise ValidationError("Tình trạng hiệu lực không hợp lệ.", code="legal_status")
+    issuing_body = _text(issuing_body, limit=200, label="Cơ quan ban hành")
+    abstract = _text(abstract)
+    if not issuing_body or not abstract or issued_on is None:
+        raise ValidationError(
+            "Cần có cơ quan ban hành, ngày ban hành và trích yếu.", code="required"
+        )
+    if effective_on and expires_on and expires_on < effective_on:
+        raise ValidationError("Ngày hết hiệu lực trước ngày có hiệu lực.", code="dates")
+    # A number is unique within one source: a mirror may hold another portal's copy of a
+    # document that it also registered itself.
+    source = _text(source, limit=100, label="Nguồn")
+    duplicates = LegalDocument.objects.filter(
+        number_symbol__iexact=number_symbol,
+        doc_type=doc_type,
+        source=source,
+        deleted_at__isnull=True,
+    )
+    before = None
+    if document is None:
+        document = LegalDocument(created_by=actor)
+        creating = True
+    else:
+        document = _locked(document)
+        _require_edit(actor, document)
+        if document.deleted_at is not None:
+            raise ValidationError("Văn bản đã bị xoá, không sửa được nữa.", code="deleted")
+        before = _snap(document)
+        duplicates = duplicates.exclude(pk=document.pk)
+        creating = False
+    if duplicates.exists():
+        raise ValidationError(
+            f"Đã có văn bản số {number_symbol} trong cơ sở dữ liệu.", code="duplicate"
+        )
+    amends, replaces = list(amends or []), list(replaces or [])
+    _check_links(document, amends, replaces)
+    document.unit = unit
+    document.number_symbol = number_symbol
+    document.doc_type = doc_type
+    document.issuing_body = issuing_body
+    document.signer = _text(signer, limit=150, label="Người ký")
+    document.issued_on = issued_on
+    document.effective_on = effective_on
+    document.expires_on = expires_on
+    document.abstract = abstract
+    document.field = _text(field, limit=150, label="Lĩnh vực")
+    document.legal_status = legal_status
+    document.body = clean_html(body)
+    document.source = source
+    if not (document.first_published_at and document.slug):
+        document.slug = _unique_slug(LegalDocument, slug or number_symbol, exclude_pk=document.pk)
+    document.updated_at = timezone.now()
+    document.search_text = document_search_text(document)
+    document.save()
+    document.areas.set(_areas(areas))
+    document.amends.set(amends)
+    document.replaces.set(replaces)
+    _audit(
+        actor, "legal_document_create" if creating else "legal_document_update", document, before
+    )
+    if document.is_public:
+        _mark_targets(actor=actor, document=document)
+        _announce(document)
+        _tell_reviewers_of_live_change(actor, document, creating)
+    return document
+
+
+def _mark_targets(*, actor, document: LegalDocument) -> None:
+    """A published document that amends or replaces others changes their legal status in the
+    register (in force → amended, in force or amended → replaced)."""
+    changes = [(t, LegalStatus.AMENDED) for t in document.amends.all()] + [
+        (t, LegalStatus.REPLACED) for t in document.replaces.all()
+    ]
+    for target, new_status in changes:
+        target = _locked(target)
+        allowed = (
+            {LegalStatus.IN_FORCE}
+            if new_status == LegalStatus.AMENDED
+            else {LegalStatus.IN_FORCE, LegalStatus.AMENDED}
+        )
+        if target.legal_status not in allowed:
+            continue
+        before = _snap(target)
+        target.legal_status = new_status
+        target.updated_at = timezone.now()
+        target.save(update_fields=["legal_status", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="portal.legal_document_status_follow",
+            obj=target,
+            unit=target.unit,
+            before=before,
+            after={**_snap(target), "because_of": str(document.uuid)},
+        )
+        if target.is_public:
+            _announce(target)
+
+
+@transaction.atomic
+def legal_document_attachment_add(
+    *, actor, document: LegalDocument, upload: UploadedFile, title: str = ""
+) -> LegalDocumentAttachment:
+    return _attachment_add(actor=actor, item=document, upload=upload, title=title)
+
+
+@transaction.atomic
+def legal_document_attachment_remove(*, actor, document: LegalDocument, attachment_uuid) -> None:
+    _attachment_remove(actor=actor, item=document, attachment_uuid=attachment_uuid)
+
+
+@transaction.atomic
+def legal_document_submit_for_review(*, actor, document: LegalDocument) -> LegalDocument:
+    return _submit(actor=actor, item=document)
+
+
+@transaction.atomic
+def legal_document_return_to_draft(
+    *, actor, document: LegalDocument, reason: str = ""
+) -> LegalDocument:
+    return _return_to_draft(actor=actor, item=document, reason=reason)
+
+
+@transaction.atomic
+def legal_document_publish(
+    *, actor, document: LegalDocument, publish_at: datetime.datetime | None = None
+) -> LegalDocument:
+    return _publish(actor=actor, item=document, publish_at=publish_at)
+
+
+@transaction.atomic
+def legal_document_unpublish(*, actor, document: LegalDocument) -> LegalDocument:
+    return _unpublish(actor=actor, item=document)
+
+
+@transaction.atomic
+def legal_document_delete(*, actor, document: LegalDocument) -> LegalDocument:
+    return _delete(actor=actor, item=document)
+
+
+# --- agencies -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def agency_save(
+    *,
+    actor,
+    agency: Agency | None = None,
+    unit: Unit,
+    name: str,
+    role: str,
+    name_en: str = "",
+    description: str = "",
+    description_en: str = "",
+    address: str = "",
+    address_en: str = "",
+    phone: str = "",
+    email: str = "",
+    website: str = "",
+    position: int = 100,
+) -> Agency:
+    """Create or change an entry of the agency directory (public as soon as saved)."""
+    from django.core.validators import URLValidator, validate_email
+
+    _require_edit(actor, unit)
+    name = _text(name, limit=250, label="Tên cơ quan")
+    if not name:
+        raise ValidationError("Cần có tên cơ quan.", code="name")
+    if role not in AgencyRole.values:
+        raise ValidationError("Vai trò không hợp lệ.", code="role")
+    email = (email or "").strip()
+    if email:
+        validate_email(email)
+    website = (website or "").strip()
+    if website:
+        URLValidator(schemes=["http", "https"])(website)
+    before = None
+    if agency is None:
+        agency = Agency()
+        creating = True
+    else:
+        agency = _locked(agency)
+        _require_edit(actor, agency)
+        before = _snap(agency)
+        creating = False
+    values: dict[str, Any] = {
+        "unit": unit,
+        "name": name,
+        "name_en": _text(name_en, limit=250, label="Tên tiếng Anh"),
+        "role": role,
+        "description": _text(description),
+        "description_en": _text(description_en),
+        "address": _text(address, limit=300, label="Địa chỉ"),
+        "address_en": _text(address_en, limit=300, label="Địa chỉ tiếng Anh"),
+        "phone": _text(phone, limit=60, label="Điện thoại"),
+        "email": email,
+        "website": website,
+        "position": int(position),
+    }
+    for key, value in values.items():
+        setattr(agency, key, value)
+    agency.search_text = fold(" ".join([name, agency.name_en, agency.address]))
+    agency.updated_at = timezone.now()
+    agency.save()
+    _audit(actor, "agency_create" if creating else "agency_update", agency, before)
+    _announce(agency)
+    return agency
+
+
+@transaction.atomic
+def agency_delete(*, actor, agency: Agency) -> Agency:
+    agency = _locked(agency)
+    _require_edit(actor, agency)
+    if agency.deleted_at is not None:
+        return agency
+    before = _snap(agency)
+    agency.deleted_at = timezone.now()
+    agency.updated_at = agency.deleted_at
+    agency.save(update_fields=["deleted_at", "updated_at"])
+    _audit(actor, "agency_delete", agency, before)
+    _announce(agency)
+    return agency
