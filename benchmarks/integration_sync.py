@@ -1,30 +1,34 @@
 """A full sync of 10,000 legal documents to an empty client (issue 5: under a minute).
 
-    .venv/bin/python benchmarks/integration_sync.py [--documents 10000]
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/dantoc .venv/bin/python benchmarks/integration_sync.py
+    .venv/bin/python benchmarks/integration_sync.py [--documents 10000] [--no-per-item]
+    .venv/bin/python benchmarks/integration_sync.py --database postgres://postgres@127.0.0.1:5432/dantoc
+    (or DATABASE_URL=postgres://… instead of --database)
 
-Creates two throw-away databases of the run's vendor (SQLite files in a temporary folder, or
-fresh PostgreSQL databases when DATABASE_URL points at one), each set up as `make run` does
-(migrate, reference data):
+Creates throw-away databases of the run's vendor (SQLite files in a temporary folder, or
+fresh PostgreSQL databases when the database URL points at a PostgreSQL server), each set up
+as `make run` does (migrate, reference data):
 
 - the *source* gets N published legal documents (written with bulk_create: a benchmark
   fixture, not a user path; 100 documents share each timestamp, so the cursor's tie-break is
   exercised) and an integration client, and is served by gunicorn (2 workers, production
   settings, the feeds' settle delay at its default);
-- the *mirror* is empty.
+- the *mirror* (and, for the baseline, a second mirror) is empty.
 
 Measured, side by side in the same run:
 
 - ``pull_500`` / ``pull_50``: a client downloads the whole documents feed over HTTP with
   requests-oauthlib (token, then cursor paging until ``has_more`` is false), ``limit=500``
-  against ``limit=50`` (the baseline: ten times the requests);
+  against ``limit=50`` (ten times the requests): the floor any mirror pays;
 - ``mirror_full``: ``manage.py portal_sync --feeds documents`` into the empty mirror, the
-  reference client that writes every document through the portal's services (audit rows,
-  sanitising, search text, publication), in a child process (Django start-up included);
-- ``mirror_again``: the same command once more with nothing new (one page, no writes).
+  reference client's bulk path (one ``portal.services.content_mirror_apply`` per page of 500:
+  bulk inserts, one audit row per page), in a child process (Django start-up included);
+- ``mirror_again``: the same command once more with nothing new (one page, no writes);
+- ``mirror_full_per_item`` (the baseline; leave it out with ``--no-per-item``): the same
+  command with ``--per-item`` into another empty mirror, every document written through the
+  editorial services (audit rows, publication) one at a time, as before the bulk path.
 
 Prints one JSON document with seconds, pages, documents per second and the checks (every
-document arrived once; the mirror holds N published documents).
+document arrived once; each mirror holds N published documents).
 """
 
 from __future__ import annotations
@@ -128,7 +132,7 @@ def pull(base_url: str, credentials: dict, limit: int) -> dict:
     }
 
 
-def mirror(mirror_db, base_url: str, credentials: dict) -> dict:
+def mirror(mirror_db, base_url: str, credentials: dict, *, per_item: bool = False) -> dict:
     started = time.perf_counter()
     out = testing.manage(
         mirror_db,
@@ -137,18 +141,42 @@ def mirror(mirror_db, base_url: str, credentials: dict) -> dict:
         "--client-id", credentials["id"],
         "--feeds", "documents",
         "--limit", "500",
+        *(["--per-item"] if per_item else []),
         timeout=1800,
         env={"DANTOC_SYNC_CLIENT_SECRET": credentials["secret"]},
     )  # fmt: skip
     seconds = time.perf_counter() - started
     report = json.loads(out.strip().splitlines()[-1])
-    return {"seconds": round(seconds, 2), **{k: v for k, v in report.items() if k != "errors"}}
+    return {
+        "seconds": round(seconds, 2),
+        **{k: v for k, v in report.items() if k != "errors"},
+        "errors": len(report.get("errors", [])),
+    }
+
+
+def published_documents(db) -> int:
+    return db.query(
+        "SELECT COUNT(*) FROM portal_legaldocument WHERE status = %s AND deleted_at IS NULL",
+        ["published"],
+    )[0][0]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--documents", type=int, default=10_000)
+    parser.add_argument(
+        "--database",
+        help="postgres://… or sqlite:///…: the server (or vendor) of the throw-away databases "
+        "(default: DATABASE_URL)",
+    )
+    parser.add_argument(
+        "--no-per-item",
+        action="store_true",
+        help="leave out the per-item baseline mirror (it takes minutes)",
+    )
     args = parser.parse_args()
+    if args.database:
+        os.environ["DATABASE_URL"] = args.database
     os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"  # plain HTTP on loopback
 
     vendor = testing.vendor_of(testing.run_database_url())
@@ -157,16 +185,19 @@ def main() -> int:
         return 2
     result: dict = {"vendor": vendor, "documents": args.documents}
     # SQLite files get plain names; PostgreSQL databases random ones (no clash on a shared server).
-    names = ("source", "mirror") if vendor == "sqlite" else (None, None)
+    names = ("source", "mirror", "baseline") if vendor == "sqlite" else (None, None, None)
     with tempfile.TemporaryDirectory(prefix="dantoc-sync-bench-") as workdir:
         work = Path(workdir)
         with (
             testing.throwaway_database(workdir=work, name=names[0]) as source,
             testing.throwaway_database(workdir=work, name=names[1]) as target,
+            testing.throwaway_database(workdir=work, name=names[2]) as baseline,
         ):
             started = time.perf_counter()
             testing.prepare(source, demo=False)
             testing.prepare(target, demo=False)
+            if not args.no_per_item:
+                testing.prepare(baseline, demo=False)
             credentials = testing.run_python_json(
                 source, FILL.format(n=args.documents), timeout=1800
             )
@@ -176,17 +207,28 @@ def main() -> int:
                 result["pull_50"] = pull(server.url, credentials, 50)
                 result["mirror_full"] = mirror(target, server.url, credentials)
                 result["mirror_again"] = mirror(target, server.url, credentials)
-            published = target.query(
-                "SELECT COUNT(*) FROM portal_legaldocument WHERE status = %s "
-                "AND deleted_at IS NULL",
-                ["published"],
-            )[0][0]
-    result["mirror_published_documents"] = published
+                if not args.no_per_item:
+                    result["mirror_full_per_item"] = mirror(
+                        baseline, server.url, credentials, per_item=True
+                    )
+            result["mirror_published_documents"] = published_documents(target)
+            if not args.no_per_item:
+                result["baseline_published_documents"] = published_documents(baseline)
     result["checks"] = {
         "pull_500_complete": result["pull_500"]["unique_documents"] == args.documents,
         "pull_50_complete": result["pull_50"]["unique_documents"] == args.documents,
-        "mirror_complete": published == args.documents,
+        "mirror_complete": result["mirror_published_documents"] == args.documents,
+        "mirror_again_wrote_nothing": result["mirror_again"]["created"]
+        == result["mirror_again"]["updated"]
+        == 0,
     }
+    if not args.no_per_item:
+        result["checks"]["baseline_complete"] = (
+            result["baseline_published_documents"] == args.documents
+        )
+        result["mirror_speedup_bulk_vs_per_item"] = round(
+            result["mirror_full_per_item"]["seconds"] / result["mirror_full"]["seconds"], 1
+        )
     result["pull_speedup_500_vs_50"] = round(
         result["pull_50"]["seconds"] / result["pull_500"]["seconds"], 2
     )

@@ -277,6 +277,12 @@ INTEGRATION_SYNC_SETTLE_SECONDS = env_int("DANTOC_INTEGRATION_SYNC_SETTLE_SECOND
 # (back-off doubles from 30 s up to 6 h: about two days in all).
 INTEGRATION_WEBHOOK_TIMEOUT = env_int("DANTOC_INTEGRATION_WEBHOOK_TIMEOUT", 10)
 INTEGRATION_WEBHOOK_MAX_ATTEMPTS = env_int("DANTOC_INTEGRATION_WEBHOOK_MAX_ATTEMPTS", 12)
+# Webhooks to loopback, private, link-local or reserved addresses are refused (SSRF); turn
+# this on only for a test bench whose receivers run on the same machine or network.
+INTEGRATION_WEBHOOK_ALLOW_PRIVATE = env_bool("DANTOC_WEBHOOK_ALLOW_PRIVATE", False)
+# /token requests per minute from one remote address (IPv6: per /64) and per client id.
+INTEGRATION_TOKEN_RATE_PER_ADDRESS = env_int("DANTOC_INTEGRATION_TOKEN_RATE_PER_ADDRESS", 120)
+INTEGRATION_TOKEN_RATE_PER_CLIENT = env_int("DANTOC_INTEGRATION_TOKEN_RATE_PER_CLIENT", 30)
 
 # Absolute address of the platform, for links in e-mails.
 SITE_URL = env_str("DANTOC_SITE_URL", "")

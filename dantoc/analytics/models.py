@@ -16,9 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from dantoc.indicators.models import LocalizedNameMixin
 
 
-class Rollup(models.Model):
-    pk = models.CompositePrimaryKey("unit_id", "period_id", "indicator_id", "options_key")
-    # A fact table like reporting.DataValue: codes are checked before anything is written,
+class RollupFigures(models.Model):
+    """What both roll-up tables hold for their key."""
+
+    # Fact tables like reporting.DataValue: codes are checked before anything is written,
     # so no database FK constraints, and the primary key serves every lookup.
     unit = models.ForeignKey(
         "geo.Unit", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False,
@@ -32,7 +33,6 @@ class Rollup(models.Model):
         "indicators.Indicator", on_delete=models.DO_NOTHING, related_name="+",
         db_constraint=False, db_index=False,
     )  # fmt: skip
-    options_key = models.CharField(max_length=200, blank=True, default="")
     approved_sum = models.DecimalField(max_digits=30, decimal_places=6, default=0)
     approved_count = models.BigIntegerField(default=0)
     total_sum = models.DecimalField(max_digits=30, decimal_places=6, default=0)
@@ -41,11 +41,43 @@ class Rollup(models.Model):
     updated_at = models.DateTimeField()
 
     class Meta:
+        abstract = True
+
+
+class Rollup(RollupFigures):
+    pk = models.CompositePrimaryKey("unit_id", "period_id", "indicator_id", "options_key")
+    options_key = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
         verbose_name = _("số liệu tổng hợp")
         verbose_name_plural = _("số liệu tổng hợp")
 
     def __str__(self) -> str:
         return f"{self.unit_id}/{self.period_id}/{self.indicator_id}/{self.options_key}"
+
+
+class RollupTotal(RollupFigures):
+    """``Rollup`` summed over the disaggregations: one row per unit, period and indicator.
+
+    Most questions (the national table, a province's communes, the dashboards) are not broken
+    down by category; they read this table, which has a row for each of their cells instead
+    of one for each disaggregation under it. Kept in the same transaction as ``Rollup`` by
+    ``rollups.rollups_refresh``.
+    """
+
+    pk = models.CompositePrimaryKey("unit_id", "period_id", "indicator_id")
+
+    class Meta:
+        verbose_name = _("số liệu tổng hợp không phân tổ")
+        verbose_name_plural = _("số liệu tổng hợp không phân tổ")
+        # "Every commune, a few indicators and periods" ("last" over a year): a range per
+        # indicator × period instead of a probe per commune.
+        indexes = [
+            models.Index(fields=["indicator", "period", "unit"], name="rolluptotal_ind_period_unit")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.period_id}/{self.indicator_id}"
 
 
 class ComputedIndicator(LocalizedNameMixin, models.Model):

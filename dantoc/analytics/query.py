@@ -25,6 +25,8 @@ dashboards and the aggregate report, so a figure cannot differ between two scree
 from __future__ import annotations
 
 import datetime
+import gc
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, DivisionByZero, InvalidOperation
@@ -119,7 +121,7 @@ class AnalyticsRequest:
     order: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     keys: dict[str, str]
     value: Decimal
@@ -155,7 +157,8 @@ def _data_items(codes: list[str]) -> list[DataItem]:
     if not codes:
         raise QueryError(_("Cần chọn ít nhất một chỉ tiêu (dx)."))
     indicators = {i.code: i for i in Indicator.objects.filter(code__in=codes)}
-    computed = {c.code: c for c in ComputedIndicator.objects.filter(code__in=codes)}
+    rest = [c for c in codes if c not in indicators]
+    computed = {c.code: c for c in ComputedIndicator.objects.filter(code__in=rest)} if rest else {}
     items = []
     for code in dict.fromkeys(codes):
         if code in indicators:
@@ -311,8 +314,9 @@ def _plan_periods(
 # --- reading the roll-ups ------------------------------------------------------------------
 
 
-def _fetch(unit_ids, period_ids, indicator_ids, *, by_options: bool):
-    """(unit, period, indicator, options_key, a_sum, a_count, t_sum, t_count, as_of) rows."""
+def _fetch(unit_ids, period_ids, indicator_ids, *, by_options: bool, approved_only: bool):
+    """(unit, period, indicator, options_key, a_sum, a_count, t_sum, t_count, as_of) rows
+    (t_sum and t_count None when only approved figures are wanted)."""
     params: list = []
 
     def inlist(column, values):
@@ -322,6 +326,14 @@ def _fetch(unit_ids, period_ids, indicator_ids, *, by_options: bool):
         params.extend(values)
         return f"{column} IN ({', '.join(['%s'] * len(values))})"
 
+    # The change times as numbers (microseconds since 1970) on PostgreSQL, text on SQLite:
+    # only the newest is wanted, and making a datetime of every row's would cost more than
+    # the rest of the read.
+    stamp = (
+        "(EXTRACT(EPOCH FROM updated_at) * 1000000)::bigint"
+        if connection.vendor == "postgresql"
+        else "updated_at"
+    )
     where = " AND ".join(
         [
             inlist("unit_id", unit_ids),
@@ -329,24 +341,30 @@ def _fetch(unit_ids, period_ids, indicator_ids, *, by_options: bool):
             inlist("indicator_id", indicator_ids),
         ]
     )
+    # Only the figures wanted: every column read is a value to decode.
+    totals = "NULL, NULL" if approved_only else "total_sum, total_count"
     if by_options:
         sql = (
             "SELECT unit_id, period_id, indicator_id, options_key, approved_sum,"
-            " approved_count, total_sum, total_count, updated_at"
-            f" FROM analytics_rollup WHERE {where}"
+            f" approved_count, {totals}, {stamp} FROM analytics_rollup WHERE {where}"
         )
     else:
+        # The totals over disaggregations are kept in their own table (one row a cell).
         sql = (
-            "SELECT unit_id, period_id, indicator_id, '', SUM(approved_sum),"
-            " SUM(approved_count), SUM(total_sum), SUM(total_count), MAX(updated_at)"
-            f" FROM analytics_rollup WHERE {where} GROUP BY unit_id, period_id, indicator_id"
+            "SELECT unit_id, period_id, indicator_id, '', approved_sum, approved_count,"
+            f" {totals}, {stamp} FROM analytics_rolluptotal WHERE {where}"
         )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
 def _as_datetime(value) -> datetime.datetime | None:
+    if isinstance(value, int):  # microseconds since 1970 (see _fetch)
+        return _EPOCH + datetime.timedelta(microseconds=value)
     if value is None or isinstance(value, datetime.datetime):
         if value is not None and timezone.is_naive(value):
             value = timezone.make_aware(value, datetime.UTC)
@@ -366,6 +384,20 @@ def _dec(value) -> Decimal:
 
 
 def analytics_run(request: AnalyticsRequest) -> AnalyticsResult:
+    """The figures a request asks for (see the module's docstring)."""
+    # A national or commune-level answer builds tens of thousands of small objects; left on,
+    # the cyclic garbage collector would walk the whole process heap several times while
+    # they are made (a third of a commune-level query's time). Nothing here makes cycles.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(request)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run(request: AnalyticsRequest) -> AnalyticsResult:
     as_of = request.hierarchy_date or timezone.localdate()
     filters = request.filters
     dx_codes = request.dx or filters.get("dx", [])
@@ -412,10 +444,13 @@ def analytics_run(request: AnalyticsRequest) -> AnalyticsResult:
                 % {"codes": ", ".join(sorted(missing))}
             )
         base.update({i.pk: i for i in found.values()})
-    ind_categories = {
-        i.pk: {c.code for c in i.categories.all()}
-        for i in Indicator.objects.filter(pk__in=base).prefetch_related("categories")
-    }
+    # The categories of each indicator a computed indicator uses (to restrict its terms).
+    ind_categories: dict[int, set[str]] = defaultdict(set)
+    if any(item.computed is not None for item in items):
+        for ind_id, cat_code in Indicator.categories.through.objects.filter(
+            indicator_id__in=base
+        ).values_list("indicator_id", "category__code"):
+            ind_categories[ind_id].add(cat_code)
 
     plans = _plan_periods(windows, base)
     combinations = 1
@@ -430,80 +465,98 @@ def analytics_run(request: AnalyticsRequest) -> AnalyticsResult:
         group = "*" if ou_as_filter else ou.unit.code
         for src in ou.sources:
             unit_groups[src].append(group)
+    # Source periods of each indicator → the period groups made of them. For a "last"
+    # indicator a group of several source periods is answered per commune (each one's latest
+    # period with data, then added up); a group of one source period is its plain roll-up.
     period_groups: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
+    latest_groups: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     period_end: dict[int, datetime.date] = {}
+    sources_of: dict[tuple[int, str], set[int]] = defaultdict(set)
     for plan in plans.values():
         group = "*" if pe_as_filter else plan.window.code
         for ind_id, sources in plan.sources.items():
+            sources_of[(ind_id, group)].update(sources)
             for pk, end in sources.items():
-                period_groups[ind_id][pk].append(group)
                 period_end[pk] = end
+    for (ind_id, group), pks in sources_of.items():
+        if base[ind_id].aggregation == AggregationType.LAST and len(pks) > 1:
+            latest_groups[ind_id][group] = sorted(pks)
+        else:
+            for pk in pks:
+                period_groups[ind_id][pk].append(group)
     # Per-disaggregation rows only when something needs them (a category shown or
-    # filtered, a computed indicator restricted to some options); else summed in SQL.
+    # filtered, a computed indicator restricted to some options); else the totals.
     by_options = bool(dims_cat or filter_cat or any(r.options for i in items for r in i.refs))
-    all_periods = sorted(period_end)
-    # "Last" is taken per commune (its latest value in the window), then added up: read the
-    # communes' rows for those indicators instead of the groups' totals.
-    last_ids = sorted(i for i, ind in base.items() if ind.aggregation == AggregationType.LAST)
-    other_ids = sorted(set(base) - set(last_ids))
+    direct_ids = sorted(period_groups)
+    direct_periods = sorted({pk for groups in period_groups.values() for pk in groups})
     rows = (
-        _fetch(sorted(unit_groups), all_periods, other_ids, by_options=by_options)
-        if all_periods and unit_groups and other_ids
+        _fetch(
+            sorted(unit_groups),
+            direct_periods,
+            direct_ids,
+            by_options=by_options,
+            approved_only=not request.include_unapproved,
+        )
+        if direct_periods and unit_groups and direct_ids
         else []
     )
-    if all_periods and unit_groups and last_ids:
+    if latest_groups and unit_groups:
         leaf_groups = _commune_groups(
             unit_groups, min(w.start for w in windows), max(w.end for w in windows)
         )
-        leaf_rows = _fetch(sorted(leaf_groups), all_periods, last_ids, by_options=by_options)
-        rows = list(rows) + _latest_per_unit(
-            leaf_rows, period_groups, period_end, request, leaf_groups
-        )
+        if leaf_groups:
+            rows = list(rows) + _fetch_latest(
+                leaf_groups, latest_groups, period_end, request, by_options=by_options
+            )
 
-    # cells[(indicator, ou group, pe group, options key)][period] = [sum, count, any unapproved]
-    cells: dict[tuple, dict[int, list]] = defaultdict(dict)
-    newest = None
+    # cells[(indicator, ou group, pe group, options key)] = [sum, count, any unapproved],
+    # over the group's source units and periods (sums, averages' sums and counts, and the
+    # communes' latest values of "last" indicators all add up the same way).
+    cells: dict[tuple, list] = {}
+    newest_raw = None
+    approved_only = not request.include_unapproved
     for unit_id, period_id, ind_id, key, a_sum, a_cnt, t_sum, t_cnt, stamp, *leaf in rows:
         # A commune's latest row of a "last" indicator counts for the one period group it
         # is the latest of, in the groups of the units above it.
-        pgroups = [leaf[0]] if leaf else period_groups[ind_id].get(period_id)
-        ogroups = leaf[1] if leaf else unit_groups[unit_id]
-        if not pgroups:
-            continue
+        if leaf:
+            pgroups, ogroups = (leaf[0],), (leaf[1],)
+        else:
+            pgroups = period_groups[ind_id].get(period_id)
+            if not pgroups:
+                continue
+            ogroups = unit_groups[unit_id]
         if filter_cat:
             # A value outside the filter's options, or of an indicator without that category,
             # is not part of the filtered figure (NGUON_VON:TW says nothing about households).
             opts = parse_options_key(key) if key else {}
             if any(opts.get(cat) not in allowed for cat, allowed in filter_cat.items()):
                 continue
-        if request.include_unapproved:
-            number, count = _dec(t_sum), int(t_cnt)
-            unapproved = int(t_cnt) != int(a_cnt)
-        else:
-            number, count = _dec(a_sum), int(a_cnt)
+        if approved_only:
+            count = int(a_cnt)
+            if count == 0:
+                continue
+            number = _dec(a_sum)
             unapproved = False
-        if count == 0:
-            continue
-        stamp = _as_datetime(stamp)
-        if stamp is not None and (newest is None or stamp > newest):
-            newest = stamp
+        else:
+            count = int(t_cnt)
+            if count == 0:
+                continue
+            number = _dec(t_sum)
+            unapproved = count != int(a_cnt)
+        if stamp is not None and (newest_raw is None or stamp > newest_raw):
+            newest_raw = stamp
         for og in ogroups:
             for pg in pgroups:
-                slot = cells[(ind_id, og, pg, key)].setdefault(period_id, [Decimal(0), 0, False])
-                slot[0] += number
-                slot[1] += count
-                slot[2] = slot[2] or unapproved
-
-    def over_time(indicator: Indicator, per_period: dict[int, list]):
-        """(value, count, unapproved) of one cell over its source periods."""
-        if not per_period:
-            return None
-        s = sum((v[0] for v in per_period.values()), Decimal(0))
-        c = sum(v[1] for v in per_period.values())
-        u = any(v[2] for v in per_period.values())
-        if indicator.aggregation == AggregationType.AVERAGE:
-            return s, c, u  # divided when the cell is final
-        return s, c, u
+                cell_key = (ind_id, og, pg, key)
+                slot = cells.get(cell_key)
+                if slot is None:
+                    cells[cell_key] = [number, count, unapproved]
+                else:
+                    slot[0] += number
+                    slot[1] += count
+                    if unapproved:
+                        slot[2] = True
+    newest = _as_datetime(newest_raw)
 
     dims = ["dx", "pe", "ou", *dims_cat]
     if dx_as_filter:
@@ -518,8 +571,6 @@ def analytics_run(request: AnalyticsRequest) -> AnalyticsResult:
     ou_keys = ["*"] if ou_as_filter else [o.unit.code for o in ou_items]
 
     def combo_of(key: str) -> tuple[str, ...] | None:
-        if not dims_cat:
-            return ()
         opts = parse_options_key(key)
         combo = []
         for cat, chosen in dims_cat.items():
@@ -529,66 +580,103 @@ def analytics_run(request: AnalyticsRequest) -> AnalyticsResult:
             combo.append(value)
         return tuple(combo)
 
-    # Group the cells of each indicator by (ou, pe, combo): per period first, then over time.
-    grouped: dict[tuple, dict[int, list]] = defaultdict(dict)
+    # The cells of each indicator by (ou, pe, combination of the categories shown), and
+    # (for computed indicators) by (ou, pe) with their disaggregations.
     per_key: dict[tuple, list] = defaultdict(list)
-    for (ind_id, og, pg, key), per_period in cells.items():
-        per_key[(ind_id, og, pg)].append((key, per_period))
-        combo = combo_of(key)
-        if combo is None:
-            continue
-        target = grouped[(ind_id, og, pg, combo)]
-        for pk, (s, c, u) in per_period.items():
-            slot = target.setdefault(pk, [Decimal(0), 0, False])
-            slot[0] += s
-            slot[1] += c
-            slot[2] = slot[2] or u
+    if computed_refs := any(item.indicator is None for item in items):
+        for (ind_id, og, pg, key), slot in cells.items():
+            per_key[(ind_id, og, pg)].append((key, slot))
+    present: dict[tuple, set] = defaultdict(set)
+    if dims_cat:
+        grouped: dict[tuple, list] = {}
+        combos_of: dict[str, tuple | None] = {}
+        for (ind_id, og, pg, key), (s, c, u) in cells.items():
+            if key not in combos_of:
+                combos_of[key] = combo_of(key)
+            combo = combos_of[key]
+            if combo is None:
+                continue
+            target = grouped.get((ind_id, og, pg, combo))
+            if target is None:
+                grouped[(ind_id, og, pg, combo)] = [s, c, u]
+                # Only the combinations that have data (a computed indicator split by a
+                # category none of its terms has gets no rows, rather than its total
+                # repeated under every option).
+                present[(ind_id, og, pg)].add(combo)
+            else:
+                target[0] += s
+                target[1] += c
+                target[2] = target[2] or u
+    elif not by_options:
+        grouped = {(i, og, pg, ()): slot for (i, og, pg, _key), slot in cells.items()}
+    else:
+        grouped = {}
+        for (ind_id, og, pg, _key), (s, c, u) in cells.items():
+            target = grouped.get((ind_id, og, pg, ()))
+            if target is None:
+                grouped[(ind_id, og, pg, ())] = [s, c, u]
+            else:
+                target[0] += s
+                target[1] += c
+                target[2] = target[2] or u
+    if not dims_cat and computed_refs:
+        for ind_id, og, pg, _combo in grouped:
+            present[(ind_id, og, pg)].add(())
 
     out: list[Row] = []
-    # Only the combinations that have data (a computed indicator split by a category none
-    # of its terms has gets no rows, rather than its total repeated under every option).
-    present: dict[tuple, set] = defaultdict(set)
-    for ind_id, og, pg, combo in grouped:
-        present[(ind_id, og, pg)].add(combo)
     order = {c: i for i, c in enumerate(_product(list(dims_cat.values())))}
+    cat_names = list(dims_cat)
+    plain_dims = dims == ["dx", "pe", "ou"]
     for item in items:
         dx_key = "*" if dx_as_filter else item.code
-        wanted_ids = (
-            [item.indicator.pk]
-            if item.indicator is not None
-            else [pk for pk, ind in base.items() if ind.code in {r.indicator for r in item.refs}]
-        )
+        indicator = item.indicator
+        if indicator is not None:
+            pk = indicator.pk
+            average = indicator.aggregation == AggregationType.AVERAGE
+            decimals = item.decimals
+            for og in ou_keys:
+                for pg in pe_keys:
+                    if dims_cat:
+                        combos = sorted(
+                            present.get((pk, og, pg), ()), key=lambda c: order.get(c, 0)
+                        )
+                    else:
+                        combos = ((),)
+                    for combo in combos:
+                        slot = grouped.get((pk, og, pg, combo))
+                        if slot is None:
+                            continue
+                        s, c, u = slot
+                        value = _round(s / c if average else s, decimals)
+                        if plain_dims:
+                            out.append(Row({"dx": dx_key, "pe": pg, "ou": og}, value, u))
+                            continue
+                        keys = {"dx": dx_key, "pe": pg, "ou": og}
+                        keys.update(zip(cat_names, combo, strict=True))
+                        out.append(Row({d: keys[d] for d in dims}, value, u))
+            continue
+        wanted_ids = [
+            pk for pk, ind in base.items() if ind.code in {r.indicator for r in item.refs}
+        ]
         for og in ou_keys:
             for pg in pe_keys:
                 combos = set()
                 for pk in wanted_ids:
                     combos |= present.get((pk, og, pg), set())
                 for combo in sorted(combos, key=lambda c: order.get(c, 0)):
-                    if item.indicator is not None:
-                        got = over_time(
-                            item.indicator, grouped.get((item.indicator.pk, og, pg, combo), {})
-                        )
-                        if got is None:
-                            continue
-                        s, c, u = got
-                        value = (
-                            s / c if item.indicator.aggregation == AggregationType.AVERAGE else s
-                        )
-                    else:
-                        value, u = _computed_value(
-                            item,
-                            base,
-                            ind_categories,
-                            per_key,
-                            og,
-                            pg,
-                            dict(zip(dims_cat, combo, strict=True)),
-                            over_time,
-                        )
-                        if value is None:
-                            continue
+                    value, u = _computed_value(
+                        item,
+                        base,
+                        ind_categories,
+                        per_key,
+                        og,
+                        pg,
+                        dict(zip(dims_cat, combo, strict=True)),
+                    )
+                    if value is None:
+                        continue
                     keys = {"dx": dx_key, "pe": pg, "ou": og}
-                    keys.update(dict(zip(dims_cat, combo, strict=True)))
+                    keys.update(zip(cat_names, combo, strict=True))
                     out.append(Row({d: keys[d] for d in dims}, _round(value, item.decimals), u))
     if dx_as_filter and len(items) > 1:
         out = _merge_rows(out, dims)
@@ -645,24 +733,102 @@ def _commune_groups(
     return groups
 
 
-def _latest_per_unit(rows, period_groups, period_end, request, leaf_groups) -> list:
-    """Of each commune's rows, only its latest period with data in each period group (the
-    rows keep their period, so a group adds up each commune's latest value once)."""
-    latest: dict[tuple, tuple] = {}
-    extra = []
-    for row in rows:
-        unit_id, period_id, ind_id, key, _a_sum, a_cnt, _t_sum, t_cnt, _stamp = row
-        count = int(t_cnt) if request.include_unapproved else int(a_cnt)
-        if count == 0:
-            continue
-        for pg in period_groups[ind_id].get(period_id, ()):
-            slot = (unit_id, ind_id, key, pg)
-            best = latest.get(slot)
-            if best is None or period_end[period_id] > period_end[best[1]]:
-                latest[slot] = row
-    for (unit_id, _ind, _key, pg), row in latest.items():
-        extra.append((*row, pg, leaf_groups[unit_id]))
-    return extra
+def _fetch_latest(
+    leaf_groups: dict[int, list[str]],
+    latest_groups: dict[int, dict[str, list[int]]],
+    period_end: dict[int, datetime.date],
+    request: AnalyticsRequest,
+    *,
+    by_options: bool,
+) -> list[tuple]:
+    """ "Last" indicators over groups of several source periods: each commune's figures of
+    its latest source period with data in the group, added up per unit group in SQL.
+
+    Rows as ``_fetch`` gives them, with the period group and unit group appended (and no
+    unit or period of their own)."""
+    count = "total_count" if request.include_unapproved else "approved_count"
+    table = "analytics_rollup" if by_options else "analytics_rolluptotal"
+    key = "r.options_key" if by_options else "''"
+    # Each source period's rank in its group: latest end date first, then the highest id.
+    # Groups travel as numbers (cheaper to sort and compare than text).
+    group_ids: dict[str, int] = {}
+    periods = []
+    for ind_id, groups in latest_groups.items():
+        for group, pks in groups.items():
+            number = group_ids.setdefault(group, len(group_ids))
+            for rank, pk in enumerate(sorted(pks, key=lambda pk: (period_end[pk], pk))):
+                periods.append([pk, ind_id, number, rank])
+    communes = [
+        [unit_id, group_ids.setdefault(group, len(group_ids))]
+        for unit_id, groups in leaf_groups.items()
+        for group in groups
+    ]
+    group_names = {number: group for group, number in group_ids.items()}
+    figures = f"{key} AS key, r.approved_sum, r.approved_count, r.total_sum, r.total_count"
+    if connection.vendor == "postgresql":
+        newest = "(EXTRACT(EPOCH FROM MAX(stamp)) * 1000000)::bigint"
+        # unnest() of arrays: the planner knows how many rows they hold.
+        cg = "SELECT * FROM unnest(%s::bigint[], %s::int[]) AS x(u, g)"
+        pm = "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::int[], %s::int[]) AS x(p, i, g, k)"
+        params: list = [[u for u, _g in communes], [g for _u, g in communes]]
+        params += [[row[n] for row in periods] for n in range(4)]
+        if by_options:
+            # One primary-key range per commune × source period × indicator (its options).
+            source = (
+                "cg CROSS JOIN pm CROSS JOIN LATERAL (SELECT * FROM analytics_rollup r"
+                " WHERE r.unit_id = cg.u AND r.period_id = pm.p AND r.indicator_id = pm.i"
+                f" AND r.{count} > 0) r"
+            )
+        else:
+            # The totals' (indicator, period, unit) index: a range per indicator × period.
+            source = (
+                "analytics_rolluptotal r JOIN pm ON pm.p = r.period_id AND pm.i = r.indicator_id"
+                " JOIN cg ON cg.u = r.unit_id"
+                f" WHERE r.indicator_id = ANY(%s) AND r.period_id = ANY(%s) AND r.{count} > 0"
+            )
+            params += [sorted({row[1] for row in periods}), sorted({row[0] for row in periods})]
+    else:
+        newest = "MAX(stamp)"
+        cg = (
+            "SELECT json_extract(value, '$[0]') AS u, json_extract(value, '$[1]') AS g"
+            " FROM json_each(%s)"
+        )
+        pm = (
+            "SELECT json_extract(value, '$[0]') AS p, json_extract(value, '$[1]') AS i,"
+            " json_extract(value, '$[2]') AS g, json_extract(value, '$[3]') AS k"
+            " FROM json_each(%s)"
+        )
+        params = [json.dumps(communes), json.dumps(periods)]
+        source = (
+            f"cg CROSS JOIN pm JOIN {table} r ON r.unit_id = cg.u AND r.period_id = pm.p"
+            f" AND r.indicator_id = pm.i WHERE r.{count} > 0"
+        )
+    # Each commune's rows of its latest source period with data in the group (all of that
+    # period's rows: a project left out of the latest report is not carried over), added
+    # up per unit group.
+    sql = f"""
+        WITH cg AS ({cg}), pm AS ({pm}),
+        ranked AS (
+            SELECT cg.g AS og, pm.g AS pg, pm.i AS indicator_id, {figures},
+                   r.updated_at AS stamp, pm.k,
+                   MAX(pm.k) OVER (PARTITION BY cg.u, cg.g, pm.i, pm.g) AS top
+            FROM {source}
+        )
+        SELECT indicator_id, key, SUM(approved_sum), SUM(approved_count), SUM(total_sum),
+               SUM(total_count), {newest}, pg, og
+        FROM ranked WHERE k = top
+        GROUP BY indicator_id, key, pg, og
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    # SQLite gives an aggregate's timestamp as text, a column's as a datetime (see _fetch).
+    sqlite = connection.vendor != "postgresql"
+    return [
+        (None, None, *row[:6], _as_datetime(row[6]) if sqlite else row[6],
+         group_names[row[7]], group_names[row[8]])
+        for row in rows
+    ]  # fmt: skip
 
 
 def _english() -> bool:
@@ -699,7 +865,7 @@ def _merge_rows(rows: list[Row], dims: list[str]) -> list[Row]:
     return list(merged.values())
 
 
-def _computed_value(item, base, ind_categories, per_key, og, pg, combo: dict[str, str], over_time):
+def _computed_value(item, base, ind_categories, per_key, og, pg, combo: dict[str, str]):
     """numerator / denominator × factor over the aggregated values of this cell."""
     values: dict[str, list[tuple[dict[str, str], Decimal]]] = defaultdict(list)
     unapproved = False
@@ -708,14 +874,10 @@ def _computed_value(item, base, ind_categories, per_key, og, pg, combo: dict[str
         if indicator.code not in wanted:
             continue
         restrict = {c: o for c, o in combo.items() if c in ind_categories.get(ind_id, ())}
-        for key, per_period in per_key.get((ind_id, og, pg), ()):
+        for key, (s, c, u) in per_key.get((ind_id, og, pg), ()):
             opts = parse_options_key(key)
-            if any(opts.get(c) != v for c, v in restrict.items()):
+            if any(opts.get(cat) != v for cat, v in restrict.items()):
                 continue
-            got = over_time(indicator, per_period)
-            if got is None:
-                continue
-            s, c, u = got
             number = s / c if indicator.aggregation == AggregationType.AVERAGE else s
             values[indicator.code].append((opts, number))
             unapproved = unapproved or u

@@ -129,46 +129,46 @@ def _compute_level(cursor, targets: list[int], periods, indicators) -> None:
     )
 
 
-def _store_level(cursor, targets: list[int], periods, indicators, now) -> None:
-    """Make the stored rows of ``targets`` equal to the scratch table."""
+def _store(cursor, table: str, keys: list[str], targets: list[int], periods, indicators, now):
+    """Make the rows of ``table`` (keyed by ``keys``) for ``targets`` equal to the scratch
+    table, summed over the scratch table's other key columns."""
     params: list = []
     units = _in("unit_id", targets, params)
     period_q = _in("period_id", periods, params)
     indicator_q = _in("indicator_id", indicators, params)
+    same_key = " AND ".join(f"n.{k} = {table}.{k}" for k in keys)
     cursor.execute(
         f"""
-        DELETE FROM analytics_rollup
+        DELETE FROM {table}
         WHERE {units} AND {period_q} AND {indicator_q}
-          AND NOT EXISTS (
-            SELECT 1 FROM {_NEW_TABLE} n
-            WHERE n.unit_id = analytics_rollup.unit_id
-              AND n.period_id = analytics_rollup.period_id
-              AND n.indicator_id = analytics_rollup.indicator_id
-              AND n.options_key = analytics_rollup.options_key)
+          AND NOT EXISTS (SELECT 1 FROM {_NEW_TABLE} n WHERE {same_key})
         """,
         params,
     )
-    changed = (
-        "analytics_rollup.approved_sum <> excluded.approved_sum"
-        " OR analytics_rollup.approved_count <> excluded.approved_count"
-        " OR analytics_rollup.total_sum <> excluded.total_sum"
-        " OR analytics_rollup.total_count <> excluded.total_count"
-    )
+    figures = ["approved_sum", "approved_count", "total_sum", "total_count"]
+    changed = " OR ".join(f"{table}.{f} <> excluded.{f}" for f in figures)
+    key_list = ", ".join(keys)
     cursor.execute(
         f"""
-        INSERT INTO analytics_rollup (unit_id, period_id, indicator_id, options_key,
-            approved_sum, approved_count, total_sum, total_count, updated_at)
-        SELECT unit_id, period_id, indicator_id, options_key,
-               approved_sum, approved_count, total_sum, total_count, %s
-        FROM {_NEW_TABLE} WHERE 1=1
-        ON CONFLICT (unit_id, period_id, indicator_id, options_key) DO UPDATE SET
-            approved_sum = excluded.approved_sum, approved_count = excluded.approved_count,
-            total_sum = excluded.total_sum, total_count = excluded.total_count,
-            updated_at = excluded.updated_at
+        INSERT INTO {table} ({key_list}, {", ".join(figures)}, updated_at)
+        SELECT {key_list}, {", ".join(f"SUM({f})" for f in figures)}, %s
+        FROM {_NEW_TABLE} GROUP BY {key_list}
+        -- In key order: a rebuild then lays the table out as its primary key reads it.
+        ORDER BY {key_list}
+        ON CONFLICT ({key_list}) DO UPDATE SET
+            {", ".join(f"{f} = excluded.{f}" for f in [*figures, "updated_at"])}
         WHERE {changed}
         """,
         [now],
     )
+
+
+def _store_level(cursor, targets: list[int], periods, indicators, now) -> None:
+    """Make the stored rows of ``targets`` equal to the scratch table, and their totals over
+    the disaggregations."""
+    keys = ["unit_id", "period_id", "indicator_id"]
+    _store(cursor, "analytics_rollup", [*keys, "options_key"], targets, periods, indicators, now)
+    _store(cursor, "analytics_rolluptotal", keys, targets, periods, indicators, now)
 
 
 def _levels(unit_ids: Iterable[int]) -> list[list[int]]:
@@ -232,6 +232,7 @@ def rollups_rebuild() -> None:
         # Every period's lock, so no refresh of any period runs meanwhile.
         _lock(cursor, list(Period.objects.values_list("pk", flat=True)))
         cursor.execute("DELETE FROM analytics_rollup")
+        cursor.execute("DELETE FROM analytics_rolluptotal")
     # Every unit, deepest first: the leaves from their values, then each level from below.
     rollups_refresh(unit_ids=list(units), period_ids=None, indicator_ids=None)
 
@@ -291,7 +292,7 @@ def rollups_expected(*, period_ids: Iterable[int] | None = None) -> dict[RollupK
 
 def rollups_differences(*, period_ids: Iterable[int] | None = None) -> list[str]:
     """Where the stored roll-ups differ from a computation from scratch (empty: none)."""
-    from dantoc.analytics.models import Rollup
+    from dantoc.analytics.models import Rollup, RollupTotal
 
     expected = rollups_expected(period_ids=period_ids)
     stored_rows = Rollup.objects.all()
@@ -314,6 +315,33 @@ def rollups_differences(*, period_ids: Iterable[int] | None = None) -> list[str]
         if want != have:
             problems.append(
                 f"unit={key[0]} period={key[1]} indicator={key[2]} options={key[3]!r}: stored {have}, expected {want}"
+            )
+    # The totals over disaggregations, against the same computation summed.
+    expected_totals: dict[tuple, list] = {}
+    for (unit_id, period_id, indicator_id, _key), figures in expected.items():
+        row = expected_totals.setdefault(
+            (unit_id, period_id, indicator_id), [Decimal(0), 0, Decimal(0), 0]
+        )
+        for n, figure in enumerate(figures):
+            row[n] += figure
+    total_rows = RollupTotal.objects.all()
+    if period_ids is not None:
+        total_rows = total_rows.filter(period_id__in=list(period_ids))
+    stored_totals = {
+        (r[0], r[1], r[2]): (r[3].quantize(quantum), r[4], r[5].quantize(quantum), r[6])
+        for r in total_rows.values_list(
+            "unit_id", "period_id", "indicator_id",
+            "approved_sum", "approved_count", "total_sum", "total_count",
+        ).iterator(chunk_size=5000)
+    }  # fmt: skip
+    for key in sorted(set(expected_totals) | set(stored_totals), key=str):
+        want = expected_totals.get(key)
+        if want is not None:
+            want = (want[0].quantize(quantum), want[1], want[2].quantize(quantum), want[3])
+        have = stored_totals.get(key)
+        if want != have:
+            problems.append(
+                f"total unit={key[0]} period={key[1]} indicator={key[2]}: stored {have}, expected {want}"
             )
     return problems
 

@@ -4,12 +4,18 @@ OpenAPI schema, keep them at the short paths gateways expect, and answer JSON.""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import calendar
 import hashlib
+import ipaddress
 import json
+from urllib.parse import unquote_plus
 
+from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from oauth2_provider.models import AccessToken
@@ -124,6 +130,66 @@ def _unauthorized_client() -> JsonResponse:
     return response
 
 
+def _address_key(address: str) -> str:
+    """The remote address, or its /64 for IPv6 (one subscriber line holds a whole /64)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64] or "?"
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def _claimed_client_id(django_request) -> str:
+    """The client id the request claims (HTTP Basic or body), authenticated or not."""
+    header = django_request.META.get("HTTP_AUTHORIZATION", "")
+    if header[:6].lower() == "basic ":
+        try:
+            decoded = base64.b64decode(header[6:].strip(), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return ""
+        return unquote_plus(decoded.partition(":")[0])[:100]  # RFC 6749 §2.3.1
+    return (django_request.POST.get("client_id") or "")[:100]
+
+
+def _token_rate_refusal(django_request) -> JsonResponse | None:
+    """429 when the remote address or the claimed client id asked for too many tokens in the
+    current minute (counted in the database, as the API's per-client limit): a client needs a
+    token an hour, so a burst here is a guessed secret or a broken client."""
+    from dantoc.integration.services import rate_hit_key
+
+    address = _address_key(django_request.META.get("REMOTE_ADDR", ""))
+    allowed, wait = rate_hit_key(
+        key=f"token:addr:{address}",
+        limit=settings.INTEGRATION_TOKEN_RATE_PER_ADDRESS,
+    )
+    client_id = _claimed_client_id(django_request) if allowed else ""
+    if client_id:
+        allowed, wait = rate_hit_key(
+            key=f"token:client:{client_id}",
+            limit=settings.INTEGRATION_TOKEN_RATE_PER_CLIENT,
+        )
+    if allowed:
+        return None
+    response = JsonResponse(
+        {
+            "error": "too_many_requests",
+            "error_description": _(
+                "Quá nhiều yêu cầu lấy mã truy cập; thử lại sau %(seconds)s giây / too many "
+                "token requests, retry after %(seconds)s s"
+            )
+            % {"seconds": wait},
+        },
+        status=429,
+        headers=NO_STORE,
+    )
+    response["Retry-After"] = str(wait)
+    return response
+
+
 class TokenApi(_OAuthEndpoint):
     """Đổi khoá và mật khẩu ứng dụng lấy mã truy cập (client credentials) / Exchange the
     consumer key and secret for a bearer token (client credentials grant, RFC 6749 §4.4).
@@ -143,6 +209,12 @@ class TokenApi(_OAuthEndpoint):
                 description="invalid_request, unsupported_grant_type, invalid_scope",
             ),
             401: INVALID_CLIENT,
+            429: OpenApiResponse(
+                OAuthErrorSerializer,
+                description="Quá nhiều yêu cầu từ địa chỉ này hoặc cho ứng dụng này trong một "
+                "phút, xem Retry-After / too many token requests from this address or for "
+                "this client id in a minute, see Retry-After",
+            ),
         },
         examples=[
             OpenApiExample(
@@ -163,7 +235,10 @@ class TokenApi(_OAuthEndpoint):
     def handle(self, django_request):
         # As sensitive_post_parameters would: keep the secret out of error reports.
         django_request.sensitive_post_parameters = ["client_secret"]
-        _, headers, body, status = self.create_token_response(django_request)
+        refused = _token_rate_refusal(django_request)
+        if refused is not None:
+            return refused
+        _uri, headers, body, status = self.create_token_response(django_request)
         if status == 401 and "WWW-Authenticate" not in headers:
             headers = {**headers, "WWW-Authenticate": 'Basic realm="dantoc"'}
         return _as_response(headers, body, status)
@@ -242,7 +317,7 @@ class RevokeApi(_OAuthEndpoint):
         # only client_id is sent; insist on real client authentication first.
         if self._authenticated_application(django_request) is None:
             return _unauthorized_client()
-        _, headers, body, status = self.create_revocation_response(django_request)
+        _uri, headers, body, status = self.create_revocation_response(django_request)
         if status == 200 and not body:
             body = json.dumps({})
         return _as_response(headers, body, status)

@@ -14,7 +14,10 @@ transaction is still committing when a page is read is not passed by the cursor.
 Province filter (``province=<code>``): the province's own items (owned by the province or a
 unit inside it), items whose concerned areas include the province, and national items that
 name no area (they concern every province). A national item about other provinces only is left
-out.
+out of a first full sync; on an incremental request (``cursor`` or ``modified_since``) a changed
+item that does not concern the province comes as a tombstone, so that an item whose areas no
+longer include the province leaves the province's mirror (a client drops tombstones of items it
+never had).
 """
 
 from __future__ import annotations
@@ -28,7 +31,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    Model,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+)
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -237,7 +249,15 @@ def feed_queryset(
     elif modified_since is not None:
         qs = qs.filter(updated_at__gte=modified_since)
     if province is not None:
-        qs = qs.filter(concerns_province_q(feed.model, province))
+        concerns = concerns_province_q(feed.model, province)
+        if after is None and modified_since is None:
+            qs = qs.filter(concerns)  # a first full sync: only what concerns the province
+        else:
+            # Incremental: an item that changed and no longer concerns the province (its
+            # areas or owner changed) comes as a tombstone, so a province's mirror drops it.
+            qs = qs.annotate(
+                concerns_province=ExpressionWrapper(concerns, output_field=BooleanField())
+            )
     return qs.order_by("updated_at", "pk")
 
 
@@ -285,7 +305,7 @@ def tombstone_json(item, feed_name: str) -> dict[str, Any]:
 
 def item_json(item, feed_name: str, *, base_url: str = "", now=None) -> dict[str, Any]:
     """The public representation of a portal item, or its tombstone when it is not public."""
-    if not item.is_public:
+    if not item.is_public or getattr(item, "concerns_province", True) is False:
         return tombstone_json(item, feed_name)
     common = {
         "id": str(item.uuid),

@@ -4,7 +4,8 @@
   OAuth2 application (django-oauth-toolkit; the secret is stored hashed), its unit, the scopes
   an administrator granted it and its rate limit.
 * ``RateWindow``: per-client request counters in the database, so the limit holds across all
-  gunicorn workers and machines.
+  gunicorn workers and machines; ``KeyedRateWindow`` the same for other keys (the token
+  endpoint, per client id and per remote address).
 * ``WebhookSubscription`` / ``WebhookMessage`` / ``WebhookAttempt``: the outbox of signed
   deliveries (one message per event per subscription, with a stable ``webhook_id``) and the
   delivery log.
@@ -89,6 +90,24 @@ class RateWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id}@{self.window_start}: {self.hits}"
+
+
+class KeyedRateWindow(models.Model):
+    """Requests under one key in one minute, for limits that are not per client: the token
+    endpoint's per claimed client id (``token:client:<id>``) and per remote address
+    (``token:addr:<address or IPv6 /64>``)."""
+
+    key = models.CharField(max_length=150)
+    window_start = models.BigIntegerField(db_index=True)
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window_start"], name="keyed_rate_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}@{self.window_start}: {self.hits}"
 
 
 class WebhookSubscription(models.Model):

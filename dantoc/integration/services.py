@@ -17,7 +17,7 @@ from oauth2_provider.models import AccessToken, Application, RefreshToken
 
 from dantoc.audit.services import audit_record, snapshot
 from dantoc.geo.models import Unit, UnitLevel
-from dantoc.integration.models import IntegrationClient, RateWindow
+from dantoc.integration.models import IntegrationClient, KeyedRateWindow, RateWindow
 from dantoc.integration.permissions import can_manage_clients
 from dantoc.integration.scopes import SCOPES, parse_scopes
 
@@ -183,6 +183,27 @@ def client_set_active(*, actor, client: IntegrationClient, active: bool) -> Inte
 WINDOW_SECONDS = 60
 
 
+def _count(table_model, key_columns: dict, now: float) -> tuple[int, int]:
+    """Add one hit under ``key_columns`` in the current window; (hits so far, window)."""
+    window = int(now // WINDOW_SECONDS)
+    table = connection.ops.quote_name(table_model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in key_columns)
+    marks = ", ".join(["%s"] * len(key_columns))
+    sql = (
+        f"INSERT INTO {table} ({columns}, window_start, hits) VALUES ({marks}, %s, 1) "
+        f"ON CONFLICT ({columns}, window_start) DO UPDATE SET hits = {table}.hits + 1 "
+        "RETURNING hits"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [*key_columns.values(), window])
+        hits = cursor.fetchone()[0]
+    return hits, window
+
+
+def _wait(window: int, now: float) -> int:
+    return max(1, int((window + 1) * WINDOW_SECONDS - now + 0.999))
+
+
 def rate_hit(*, client: IntegrationClient, now: float | None = None) -> tuple[bool, int | None]:
     """Count one request of ``client`` in the current minute; (allowed, seconds to wait).
 
@@ -192,19 +213,23 @@ def rate_hit(*, client: IntegrationClient, now: float | None = None) -> tuple[bo
     up to twice its limit across a window boundary, which is acceptable for a fairness limit.
     """
     now = time.time() if now is None else now
-    window = int(now // WINDOW_SECONDS)
-    table = connection.ops.quote_name(RateWindow._meta.db_table)
-    sql = (
-        f"INSERT INTO {table} (client_id, window_start, hits) VALUES (%s, %s, 1) "
-        f"ON CONFLICT (client_id, window_start) DO UPDATE SET hits = {table}.hits + 1 "
-        "RETURNING hits"
-    )
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, [client.pk, window])
-        hits = cursor.fetchone()[0]
-        if hits == 1:
-            # First request of a new window: forget this client's old windows.
-            RateWindow.objects.filter(client=client, window_start__lt=window - 1).delete()
+    hits, window = _count(RateWindow, {"client_id": client.pk}, now)
+    if hits == 1:
+        # First request of a new window: forget this client's old windows.
+        RateWindow.objects.filter(client=client, window_start__lt=window - 1).delete()
     if hits <= client.rate_limit:
         return True, None
-    return False, max(1, int((window + 1) * WINDOW_SECONDS - now + 0.999))
+    return False, _wait(window, now)
+
+
+def rate_hit_key(*, key: str, limit: int, now: float | None = None) -> tuple[bool, int | None]:
+    """``rate_hit`` for any key (at most 150 characters): (allowed, seconds to wait)."""
+    now = time.time() if now is None else now
+    hits, window = _count(KeyedRateWindow, {"key": key[:150]}, now)
+    if hits == 1:
+        # Keys come from the request (a claimed client id, an address): old windows of every
+        # key go, so that made-up keys do not pile up.
+        KeyedRateWindow.objects.filter(window_start__lt=window - 1).delete()
+    if hits <= limit:
+        return True, None
+    return False, _wait(window, now)

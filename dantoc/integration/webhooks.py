@@ -41,7 +41,7 @@ from django_tasks import default_task_backend, task
 
 from dantoc.audit.services import audit_record
 from dantoc.geo.models import Unit, UnitLevel
-from dantoc.integration import feeds, signing
+from dantoc.integration import feeds, outbound, signing
 from dantoc.integration.models import (
     ContentState,
     IntegrationClient,
@@ -83,6 +83,11 @@ def _subscription_clean(*, url: str, feed_names, province_code: str | None):
         errors["url"] = "Địa chỉ nhận phải là URL http(s) đầy đủ. / url must be an http(s) URL."
     if getattr(settings, "PRODUCTION", False) and url.startswith("http://"):
         errors["url"] = "Địa chỉ nhận phải dùng https. / url must use https."
+    if "url" not in errors:
+        try:
+            outbound.url_check(url)
+        except outbound.RefusedDestination as exc:
+            errors["url"] = str(exc)
     names = list(feed_names or [])
     unknown = sorted(set(names) - set(feeds.FEED_NAMES))
     if unknown:
@@ -288,16 +293,19 @@ def _enqueue(webhook_ids: list[str]) -> None:
         deliver_webhook.enqueue(webhook_id)
 
 
-def on_portal_content_changed(*, uuid=None, **payload: Any) -> None:
-    """Listener of ``portal.content_changed`` (after the portal's commit)."""
-    if uuid is None:
+def on_portal_content_changed(*, uuid=None, uuids=None, **payload: Any) -> None:
+    """Listener of ``portal.content_changed`` (after the portal's commit): one item
+    (``uuid``) or a batch of them (``uuids``, from the portal's bulk mirror import)."""
+    wanted = [*([uuid] if uuid is not None else []), *(uuids or [])]
+    if not wanted:
         return
     if not WebhookSubscription.objects.filter(is_active=True, deleted_at__isnull=True).exists():
         # Nobody listens: an instance without subscribers (a mirror filling itself) pays one
         # query. A subscriber added later hears of an item first as "content.published".
         return
-    for item in feeds.items_for_event([uuid]):
-        content_event_record(item=item)
+    for first in range(0, len(wanted), 200):
+        for item in feeds.items_for_event(wanted[first : first + 200]):
+            content_event_record(item=item)
 
 
 def webhooks_reconcile(*, since: datetime.datetime) -> int:
@@ -363,17 +371,18 @@ def message_deliver(*, webhook_id: str, now: datetime.datetime | None = None) ->
     status_code, error = None, ""
     started = time.monotonic()
     try:
-        response = requests.post(
+        response = outbound.post(
             subscription.url,
             data=message.payload.encode(),
             headers=headers,
             timeout=getattr(settings, "INTEGRATION_WEBHOOK_TIMEOUT", 10),
-            allow_redirects=False,
         )
         status_code = response.status_code
         response.close()
         if not 200 <= status_code < 300:
             error = f"HTTP {status_code}"
+    except outbound.RefusedDestination as exc:
+        error = str(exc)[:1000]
     except requests.RequestException as exc:
         error = f"{type(exc).__name__}: {exc}"[:1000]
     duration_ms = int((time.monotonic() - started) * 1000)

@@ -87,7 +87,7 @@ def package_search(request, params: dict) -> dict:
     query, sort = ckan.search_query(params, now=timezone.now())
     mincount = max(natural(params, "facet.mincount", 1), 1)
     try:
-        found = selectors.datasets_search_cached(query)
+        found = selectors.packages_search(query)
     except selectors.SearchError as exc:
         raise SearchFailed(str(exc)) from None
     facets: dict[str, dict[str, int]] = {}
@@ -99,11 +99,16 @@ def package_search(request, params: dict) -> dict:
         # CKAN sorts each facet's items by display name, last first, after taking the top ones.
         listed.sort(key=lambda i: i["display_name"], reverse=True)
         search_facets[name] = {"title": name, "items": listed}
-    results = [ckan.package_dict(request, d) for d in found.datasets]
     fl = params.get("fl")
     if fl:
         keys = fl if isinstance(fl, list) else re.split(r"[\s,]+", str(fl).strip())
+        results = [
+            ckan.package_from_document(request, p.document, p.publisher) for p in found.packages
+        ]
         results = [{k: r.get(k) for k in keys if k} for r in results]
+    else:
+        # Each package goes into the answer as the JSON text it is stored as.
+        results = [ckan.package_fragment(request, p.document, p.publisher) for p in found.packages]
     return {
         "count": found.count,
         "facets": facets,
@@ -115,10 +120,10 @@ def package_search(request, params: dict) -> dict:
 
 def package_show(request, params: dict) -> dict:
     """Một bộ dữ liệu theo ``id`` (mã) hoặc tên định danh."""
-    dataset = selectors.dataset_get(required(params, "id"))
-    if dataset is None:
+    package = selectors.package_get(required(params, "id"))
+    if package is None:
         raise NotFound(_("Không có bộ dữ liệu này, hoặc bộ dữ liệu đã ngừng công bố."))
-    return ckan.package_dict(request, dataset)
+    return ckan.package_fragment(request, package.document, package.publisher)
 
 
 def resource_show(request, params: dict) -> dict:
@@ -200,10 +205,10 @@ def _datasets_of(request, condition: Condition, params: dict) -> list[dict]:
     if not boolean(params.get("include_datasets")):
         return []
     rows = min(natural(params, "limit", LIST_MAX) or LIST_MAX, LIST_MAX)
-    found = selectors.datasets_search(
+    found = selectors.packages_search(
         SearchQuery(conditions=[condition], sort=[("name", False)], rows=rows)
     )
-    return [ckan.package_dict(request, d) for d in found.datasets]
+    return [ckan.package_fragment(request, p.document, p.publisher) for p in found.packages]
 
 
 def organization_show(request, params: dict) -> dict:

@@ -23,11 +23,14 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import functools
 import json
 import re
 import uuid
 from dataclasses import dataclass
 
+import orjson
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from dantoc.opendata import selectors
@@ -41,7 +44,7 @@ from dantoc.opendata.models import (
     ReleaseFile,
     Theme,
 )
-from dantoc.opendata.selectors import Condition, Organization, SearchQuery
+from dantoc.opendata.selectors import Condition, Organization, PackageDocument, SearchQuery
 
 ROWS_DEFAULT = 10
 ROWS_MAX = 1000
@@ -734,11 +737,12 @@ class _Writer:
     licences, translated words), worked out once per request: a page of 100 packages has
     600 download addresses and 100 publishers, mostly the same few."""
 
-    def __init__(self, request):
-        self.base = request.build_absolute_uri("/").rstrip("/")
+    def __init__(self, base: str):
+        self.base = base
         self.release_word = _("phiên bản")
         self.resource_note = _("Số liệu đã duyệt, phiên bản %(version)s.")
         self.orgs: dict[int, dict] = {}
+        self.orgs_json: dict[int, tuple[str, str, str]] = {}
         self.groups: dict[str, list[dict]] = {}
         self.licences: dict[str, tuple[str, str]] = {}
 
@@ -746,7 +750,7 @@ class _Writer:
     def of(cls, request) -> _Writer:
         writer = getattr(request, "_ckan_writer", None)
         if writer is None:
-            writer = cls(request)
+            writer = cls(request.build_absolute_uri("/").rstrip("/"))
             request._ckan_writer = writer
         return writer
 
@@ -754,6 +758,15 @@ class _Writer:
         if unit.pk not in self.orgs:
             self.orgs[unit.pk] = organization_dict(selectors.organization_of(unit))
         return self.orgs[unit.pk]
+
+    def organization_json(self, unit) -> tuple[str, str, str]:
+        """``"author":…``, ``"owner_org":…`` and ``"organization":…`` as JSON text."""
+        if unit.pk not in self.orgs_json:
+            self.orgs_json[unit.pk] = _organization_json(
+                unit.pk, unit.code, unit.level, unit.name, unit.short_name,
+                getattr(unit, "created_at", None), get_language(),
+            )  # fmt: skip
+        return self.orgs_json[unit.pk]
 
     def group(self, theme: str) -> list[dict]:
         if theme not in self.groups:
@@ -779,8 +792,31 @@ class _Writer:
         return self.base + release_file_path(release_file)
 
 
+@functools.lru_cache(maxsize=1024)
+def _organization_json(
+    pk, code, level, name, short_name, created, language
+) -> tuple[str, str, str]:
+    # Remembered from request to request (keyed on everything the organisation shows): a
+    # page of 100 packages names up to 35 publishers.
+    from dantoc.geo.models import Unit
+
+    unit = Unit(pk=pk, code=code, level=level, name=name, short_name=short_name)
+    unit.created_at = created
+    org = organization_dict(selectors.organization_of(unit))
+    return (
+        '"author":' + orjson.dumps(org["title"]).decode(),
+        '"owner_org":' + orjson.dumps(org["id"]).decode(),
+        '"organization":' + orjson.dumps(org).decode(),
+    )
+
+
 def resource_dict(request, release_file: ReleaseFile, *, position: int | None = None) -> dict:
-    writer = _Writer.of(request)
+    return _resource_dict(_Writer.of(request), release_file, position=position)
+
+
+def _resource_dict(
+    writer: _Writer, release_file: ReleaseFile, *, position: int | None = None
+) -> dict:
     release = release_file.release
     dataset = release.dataset
     label = release_file.format.upper()
@@ -819,13 +855,19 @@ def package_dict(request, dataset: Dataset) -> dict:
     """A data set as CKAN's ``package_show`` gives it. ``dataset`` comes from the selectors
     (``with_details``), so this makes no query."""
     writer = _Writer.of(request)
-    organization = writer.organization(dataset.publisher)
+    package = _package_dict(writer, dataset)
+    return _with_organization(package, writer.organization(dataset.publisher))
+
+
+def _package_dict(writer: _Writer, dataset: Dataset) -> dict:
+    """The package without its publisher (``author``, ``owner_org`` and ``organization`` are
+    None): see ``_with_organization``."""
     releases = list(dataset.releases.all())  # newest first
     latest = releases[0] if releases else None
     resources = []
     if latest is not None:
         resources = [
-            resource_dict(request, f, position=n) for n, f in enumerate(_release_files(latest))
+            _resource_dict(writer, f, position=n) for n, f in enumerate(_release_files(latest))
         ]
     keywords = sorted(k.name for k in dataset.keywords.all())
     earlier = [
@@ -870,7 +912,7 @@ def package_dict(request, dataset: Dataset) -> dict:
         "notes": dataset.description,
         "url": f"{writer.base}{dataset_path(dataset)}",
         "version": str(latest.version) if latest else None,
-        "author": organization["title"],
+        "author": None,
         "author_email": None,
         "maintainer": dataset.contact_name,
         "maintainer_email": dataset.contact_email,
@@ -884,8 +926,8 @@ def package_dict(request, dataset: Dataset) -> dict:
         "type": "dataset",
         "private": False,
         "creator_user_id": None,
-        "owner_org": organization["id"],
-        "organization": organization,
+        "owner_org": None,
+        "organization": None,
         "groups": writer.group(dataset.theme),
         "tags": [{**tag_dict(k), "state": "active"} for k in keywords],
         "num_tags": len(keywords),
@@ -895,3 +937,78 @@ def package_dict(request, dataset: Dataset) -> dict:
         "relationships_as_object": [],
         "relationships_as_subject": [],
     }
+
+
+# --- stored packages --------------------------------------------------------------------------
+# ``package_search`` and ``package_show`` serve packages written in advance (see
+# ``services.packages_write``): the package is stored as JSON text per language, with a mark
+# standing for the site's address (which comes from the request) and without its publisher
+# (a unit, renamed by the reference-data services, not by this app). Serving one is a few
+# text replacements, and the text goes into the answer as it is (``orjson.Fragment``).
+
+# Stands for the site's address in a stored package. JSON text holds it escaped: as
+# ``\u0001`` in the package's strings, as ``\\u0001`` in ``earlier_releases`` (JSON in a
+# string). A package whose own text (a title…) holds the same characters is served decoded.
+SITE_MARK = "\x01"
+_MARK_TEXT = "\\u0001"
+_MARK_TEXT_NESTED = "\\\\u0001"
+_PUBLISHER_KEYS = ('"author":null', '"owner_org":null', '"organization":null')
+
+
+def _with_organization(package: dict, organization: dict) -> dict:
+    package["author"] = organization["title"]
+    package["owner_org"] = organization["id"]
+    package["organization"] = organization
+    return package
+
+
+def package_document(dataset: Dataset) -> PackageDocument:
+    """The package to store for the active language; ``dataset`` as ``with_details`` reads
+    it. Served, it is exactly what ``package_dict`` gives."""
+    package = _package_dict(_Writer(SITE_MARK), dataset)
+    body = orjson.dumps(package).decode()
+    earlier = json.loads(
+        next(e["value"] for e in package["extras"] if e["key"] == "earlier_releases")
+    )
+    addresses = 1 + len(package["resources"]) + sum(len(r["resources"]) for r in earlier)
+    spliceable = body.count(_MARK_TEXT) == addresses and all(
+        body.count(key) == 1 for key in _PUBLISHER_KEYS
+    )
+    return PackageDocument(body, spliceable)
+
+
+def package_fragment(request, document: PackageDocument, publisher) -> orjson.Fragment | dict:
+    """A stored package as the answer holds it: its JSON text with the site's address and
+    the publisher put in, or (a package whose text the replacements could touch) a dict."""
+    if not document.spliceable:
+        return package_from_document(request, document, publisher)
+    writer = _Writer.of(request)
+    text = document.body.replace(_MARK_TEXT_NESTED, writer.base).replace(_MARK_TEXT, writer.base)
+    author, owner, organization = writer.organization_json(publisher)
+    text = (
+        text.replace(_PUBLISHER_KEYS[0], author, 1)
+        .replace(_PUBLISHER_KEYS[1], owner, 1)
+        .replace(_PUBLISHER_KEYS[2], organization, 1)
+    )
+    return orjson.Fragment(text)
+
+
+def package_from_document(request, document: PackageDocument, publisher) -> dict:
+    """A stored package as a dict (for ``fl``, which picks keys, and unspliceable bodies)."""
+    writer = _Writer.of(request)
+    package = orjson.loads(document.body)
+    base = writer.base
+
+    def address(value: str) -> str:
+        return base + value.removeprefix(SITE_MARK)
+
+    package["url"] = address(package["url"])
+    for resource in package["resources"]:
+        resource["url"] = address(resource["url"])
+    for extra in package["extras"]:
+        if extra["key"] == "earlier_releases" and extra["value"] != "[]":
+            earlier = json.loads(extra["value"])
+            for release in earlier:
+                release["resources"] = {k: address(v) for k, v in release["resources"].items()}
+            extra["value"] = json.dumps(earlier, ensure_ascii=False)
+    return _with_organization(package, writer.organization(publisher))

@@ -125,6 +125,21 @@ class Dataset(TimeStampedModel):
             models.Index(fields=["state", "updated_at"], name="opendata_state_modified"),
             models.Index(fields=["state", "theme"], name="opendata_state_theme"),
             models.Index(fields=["state", "publisher"], name="opendata_state_publisher"),
+            # Covers the facet counts and the date filters of a search (see
+            # selectors._facets): they read this index, not the rows.
+            models.Index(
+                fields=[
+                    "state",
+                    "updated_at",
+                    "publisher",
+                    "theme",
+                    "licence",
+                    "temporal_start",
+                    "temporal_end",
+                    "created_at",
+                ],
+                name="opendata_search_covering",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -155,6 +170,52 @@ class Keyword(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# Raised whenever the shape of a stored package changes: rows of an older shape are not
+# served (the package is built afresh) until ``manage.py opendata_packages_write`` rewrites them.
+PACKAGE_SCHEMA = 1
+
+
+class StoredPackage(models.Model):
+    """A data set's CKAN package (what ``package_show`` answers) as JSON text in one
+    language, written by the services whenever anything it shows changes, so that a page of
+    search results is one query and no package is built while a client waits."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="packages")
+    language = models.CharField(max_length=8)
+    schema = models.PositiveSmallIntegerField()
+    body = models.TextField()
+    # False for the rare body that must be decoded to be served (see ckan.package_fragment).
+    spliceable = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dataset", "language"], name="opendata_package_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dataset_id} {self.language}"
+
+
+class CatalogueFacets(models.Model):
+    """The facet counts of the whole published catalogue (what a search with no filter
+    shows), rewritten by the services in the transaction of every change of a data set.
+    ``version`` is the newest ``Dataset.updated_at`` they were counted at: counts older than
+    the catalogue (rows written some other way) are not used."""
+
+    ONLY = 1
+
+    version = models.DateTimeField(null=True)
+    rows = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("số đếm theo nhóm của danh mục")
+
+    def __str__(self) -> str:
+        return f"{self.rows.get('count', 0)} ({self.version})"
 
 
 class Release(models.Model):

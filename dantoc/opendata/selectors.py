@@ -4,20 +4,25 @@ documents all search and list through these functions, so they always agree."""
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
-from django.db.models.functions import ExtractYear
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import FilteredRelation, Max, Prefetch, Q, QuerySet
 from django.utils.text import slugify
 from django.utils.translation import get_language
 
 from dantoc.core.text import fold
 from dantoc.geo.models import Unit, UnitLevel
 from dantoc.opendata.models import (
+    PACKAGE_SCHEMA,
     THEME_NAMES_EN,
+    CatalogueFacets,
     Dataset,
     DatasetState,
     FileFormat,
@@ -57,10 +62,15 @@ class Organization:
 
 
 def organization_of(unit: Unit) -> Organization:
-    if unit.level == UnitLevel.COUNTRY:
-        return Organization(unit, MINISTRY_SLUG, MINISTRY_NAME, MINISTRY_NAME_EN)
-    title_en = fold(unit.short_name or unit.name).title() + " Province"
-    return Organization(unit, slugify(fold(unit.name)), unit.name, title_en)
+    return Organization(unit, *_organization_names(unit.level, unit.name, unit.short_name))
+
+
+@functools.lru_cache(maxsize=1024)
+def _organization_names(level: str, name: str, short_name: str) -> tuple[str, str, str]:
+    # Remembered: every search names the publishers, and folding their names is not free.
+    if level == UnitLevel.COUNTRY:
+        return MINISTRY_SLUG, MINISTRY_NAME, MINISTRY_NAME_EN
+    return slugify(fold(name)), name, fold(short_name or name).title() + " Province"
 
 
 def organizations() -> list[Organization]:
@@ -232,8 +242,8 @@ SORT_COLUMNS = {
 }
 
 
-def datasets_search(query: SearchQuery) -> SearchResult:
-    """Published data sets matching the query: one page of them, the total and the facets."""
+def _matching(query: SearchQuery) -> tuple[QuerySet[Dataset], list[str]]:
+    """The published data sets the query matches, and the order to list them in."""
     qs = published()
     if query.text.strip():
         qs = qs.filter(_text_q(query.text))
@@ -249,89 +259,226 @@ def datasets_search(query: SearchQuery) -> SearchResult:
         if column is None:
             raise SearchError(f"Không sắp xếp được theo “{name}”.")
         order.append(f"-{column}" if descending else column)
-    order += ["-updated_at", "name"]
-    count = qs.count()
-    page = (
-        list(with_details(qs.order_by(*order))[query.start : query.start + query.rows])
-        if query.rows
-        else []
+        if column == "name":
+            # Names are unique: nothing after them changes the order, and without more keys
+            # the name index gives the order (deep pages by name read no sort).
+            break
+    else:
+        order += ["-updated_at", "name"]
+    _check_facet_names(query.facet_fields)
+    return qs, order
+
+
+def _query_facets(qs: QuerySet[Dataset], query: SearchQuery) -> tuple[int, dict]:
+    return _facets(
+        qs,
+        list(query.facet_fields),
+        query.facet_limit,
+        everything=_is_everything(query),
+        text=_has_text(query),
     )
-    facets = _facets(qs, list(query.facet_fields), count, query.facet_limit)
+
+
+def _is_everything(query: SearchQuery) -> bool:
+    return not query.text.strip() and not query.conditions
+
+
+def _has_text(query: SearchQuery) -> bool:
+    return bool(query.text.strip()) or any(c.field in ("text", "q") for c in query.conditions)
+
+
+def _wants_page(query: SearchQuery, count: int) -> bool:
+    return bool(query.rows) and query.start < count
+
+
+def datasets_search(query: SearchQuery) -> SearchResult:
+    """Published data sets matching the query: one page of them, the total and the facets."""
+    qs, order = _matching(query)
+    if query.facet_fields:
+        count, facets = _query_facets(qs, query)
+    else:
+        count, facets = qs.count(), {}
+    page = []
+    if _wants_page(query, count):
+        page = list(with_details(qs.order_by(*order))[query.start : query.start + query.rows])
     return SearchResult(count=count, datasets=page, facets=facets)
 
 
-def _facets(qs: QuerySet[Dataset], names: list[str], count: int, limit: int) -> dict:
-    """Facet counts of the matching data sets, in as few queries as the names need."""
+def _check_facet_names(names) -> None:
     for name in names:
         if name not in FACET_FIELDS:
             raise SearchError(
                 f"Không có nhóm “{name}”. Các nhóm dùng được: " + ", ".join(FACET_FIELDS) + "."
             )
-    facets: dict[str, list[FacetItem]] = {}
-    ids = qs.order_by().values("pk")
-    if {"organization", "groups", "license_id"} & set(names):
-        # One grouped read serves the three facets of the data set's own columns.
-        by_publisher: Counter[int] = Counter()
-        by_theme: Counter[str] = Counter()
-        by_licence: Counter[str] = Counter()
-        grouped = (
-            qs.order_by().values_list("publisher_id", "theme", "licence").annotate(n=Count("pk"))
+
+
+# Facet counts as the database gives them: ``{"count": n, facet: [(key, extra, n), …]}``
+# with publishers and provinces as unit ids (their names are read when the counts are shown,
+# so that a renamed unit shows at once) and years as (start date, end date) spans.
+FacetRows = dict
+
+
+def _facet_rows(qs: QuerySet[Dataset], names) -> FacetRows:
+    """The number of matching data sets and their facet counts in one query: the matches
+    are found once (a materialised common table expression) and every facet is a GROUP BY
+    over them, UNION-ed. (``CROSS JOIN``: SQLite then reads the matches first and looks up
+    their keywords, rather than reading every keyword and looking up its data set.)"""
+    rows: FacetRows = {"count": 0, **{name: [] for name in names}}
+    try:
+        inner, params = (
+            qs.order_by()
+            .values_list("pk", "publisher_id", "theme", "licence", "temporal_start", "temporal_end")
+            .query.sql_with_params()
         )
-        for publisher, theme, licence, n in grouped:
-            by_publisher[publisher] += n
-            by_theme[theme] += n
-            by_licence[licence] += n
-        if "organization" in names:
-            items = []
-            for unit in Unit.objects.filter(pk__in=list(by_publisher)):
-                org = organization_of(unit)
-                items.append(FacetItem(org.name, org.display_name, by_publisher[unit.pk]))
-            facets["organization"] = items
-        if "groups" in names:
-            facets["groups"] = [
-                FacetItem(group_name(t), group_title(t), n) for t, n in by_theme.items()
-            ]
-        if "license_id" in names:
-            facets["license_id"] = [
-                FacetItem(lic, str(Licence(lic).label), n) for lic, n in by_licence.items()
-            ]
+    except EmptyResultSet:
+        return rows
+    quote = connection.ops.quote_name
+    keyword = quote(Keyword._meta.db_table)
+    through = quote(Dataset.provinces.through._meta.db_table)
+    parts = ["SELECT 'count', CAST(NULL AS TEXT), CAST(NULL AS TEXT), COUNT(*) FROM m"]
+    for name, column in (("organization", "publisher_id"), ("groups", "theme"),
+                         ("license_id", "licence")):  # fmt: skip
+        if name in names:
+            parts.append(
+                f"SELECT '{name}', CAST({column} AS TEXT), CAST(NULL AS TEXT), COUNT(*) "
+                f"FROM m GROUP BY {column}"
+            )
     if "tags" in names:
-        tags = (
-            Keyword.objects.filter(dataset__in=ids)
-            .order_by()
-            .values_list("name")
-            .annotate(n=Count("pk"))
+        parts.append(
+            "SELECT 'tags', k.name, CAST(NULL AS TEXT), COUNT(*) "
+            f"FROM m CROSS JOIN {keyword} k WHERE k.dataset_id = m.id GROUP BY k.name"
         )
-        facets["tags"] = [FacetItem(tag, tag, n) for tag, n in tags]
+    if "province" in names:
+        parts.append(
+            "SELECT 'province', CAST(p.unit_id AS TEXT), CAST(NULL AS TEXT), "
+            f"COUNT(DISTINCT p.dataset_id) FROM m CROSS JOIN {through} p "
+            "WHERE p.dataset_id = m.id GROUP BY p.unit_id"
+        )
+    if "year" in names:
+        parts.append(
+            "SELECT 'year', CAST(t_start AS TEXT), CAST(t_end AS TEXT), COUNT(*) FROM m "
+            "WHERE t_start IS NOT NULL AND t_end IS NOT NULL GROUP BY t_start, t_end"
+        )
+    sql = (
+        f"WITH m (id, publisher_id, theme, licence, t_start, t_end) AS {_materialized()}"
+        f"({inner}) " + " UNION ALL ".join(parts)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for name, key, extra, n in cursor.fetchall():
+            if name == "count":
+                rows["count"] = n
+            else:
+                rows[name].append((key, extra, n))
+    return rows
+
+
+def _facet_rows_subtract(whole: FacetRows, part: FacetRows) -> FacetRows:
+    """The counts of the data sets in ``whole`` but not in ``part`` (a subset of it)."""
+    rows: FacetRows = {"count": whole["count"] - part["count"]}
+    for name in part:
+        if name == "count":
+            continue
+        items = whole[name]
+        taken = Counter({(key, extra): n for key, extra, n in part[name]})
+        rows[name] = [
+            (key, extra, n - taken[(key, extra)])
+            for key, extra, n in items
+            if n - taken[(key, extra)] > 0
+        ]
+    return rows
+
+
+def _facet_items(rows: FacetRows, names: list[str], limit: int) -> dict[str, list[FacetItem]]:
+    """Counts as the catalogue shows them: names, display names, the largest first."""
+    count = rows["count"]
+    unit_ids = {int(key) for name in ("organization", "province") if name in names
+                for key, _, _ in rows[name]}  # fmt: skip
+    units = Unit.objects.in_bulk(unit_ids) if unit_ids else {}
+    facets: dict[str, list[FacetItem]] = {}
+    if "organization" in names:
+        facets["organization"] = []
+        for key, _, n in rows["organization"]:
+            org = organization_of(units[int(key)])
+            facets["organization"].append(FacetItem(org.name, org.display_name, n))
+    if "groups" in names:
+        facets["groups"] = [
+            FacetItem(group_name(t), group_title(t), n) for t, _, n in rows["groups"]
+        ]
+    if "license_id" in names:
+        facets["license_id"] = [
+            FacetItem(lic, str(Licence(lic).label), n) for lic, _, n in rows["license_id"]
+        ]
+    if "tags" in names:
+        facets["tags"] = [FacetItem(tag, tag, n) for tag, _, n in rows["tags"]]
     if "res_format" in names:
         # Every published data set has a release in the three formats (see _condition_q).
         facets["res_format"] = (
             [FacetItem(f.upper(), f.upper(), count) for f in FileFormat.values] if count else []
         )
     if "province" in names:
-        provinces = (
-            Dataset.provinces.through.objects.filter(dataset__in=ids)
-            .order_by()
-            .values_list("unit__code", "unit__name")
-            .annotate(n=Count("dataset", distinct=True))
-        )
-        facets["province"] = [FacetItem(code, name, n) for code, name, n in provinces]
+        facets["province"] = []
+        for key, _, n in rows["province"]:
+            unit = units[int(key)]
+            facets["province"].append(FacetItem(unit.code, unit.name, n))
     if "year" in names:
         years: Counter[int] = Counter()
-        spans = (
-            qs.order_by()
-            .filter(temporal_start__isnull=False, temporal_end__isnull=False)
-            .values_list(ExtractYear("temporal_start"), ExtractYear("temporal_end"))
-            .annotate(n=Count("pk"))
-        )
-        for start, end, n in spans:
-            for year in range(start, end + 1):
+        for start, end, n in rows["year"]:
+            for year in range(int(str(start)[:4]), int(str(end)[:4]) + 1):
                 years[year] += n
         facets["year"] = [FacetItem(str(y), str(y), n) for y, n in years.items()]
     for name, items in facets.items():
         items.sort(key=lambda i: (-i.count, i.name))
         facets[name] = items[:limit]
     return {name: facets[name] for name in names}
+
+
+def catalogue_facet_rows() -> FacetRows | None:
+    """The facet counts of the whole published catalogue, as ``services`` keep them: None
+    when they are missing or older than the newest change of a data set."""
+    newest = Dataset.objects.order_by("-updated_at").values("updated_at")[:1]
+    kept = CatalogueFacets.objects.filter(pk=CatalogueFacets.ONLY, version=newest).first()
+    if kept is None:
+        return None
+    return {name: [tuple(item) for item in items] if name != "count" else items
+            for name, items in kept.rows.items()}  # fmt: skip
+
+
+def catalogue_facet_rows_compute() -> FacetRows:
+    return _facet_rows(published(), FACET_FIELDS)
+
+
+def _facets(
+    qs: QuerySet[Dataset], names: list[str], limit: int, *, everything: bool, text: bool
+) -> tuple[int, dict]:
+    """The number of matches and their facet counts.
+
+    - The whole catalogue (``everything``): the counts the services keep.
+    - Most of it (a negation, a wide date range): the whole catalogue's counts less those of
+      the data sets left out, which are fewer to count.
+    - Otherwise: counted (``_facet_rows``)."""
+    _check_facet_names(names)
+    whole = catalogue_facet_rows()
+    if whole is not None and everything:
+        return whole["count"], _facet_items(whole, names, limit)
+    if whole is not None and not text and whole["count"]:
+        # A free text costs a scan of every text, so its matches are only counted once.
+        count = qs.count()
+        if count > whole["count"] // 2:
+            left_out = _facet_rows(published().exclude(pk__in=qs.values("pk")), names)
+            return count, _facet_items(_facet_rows_subtract(whole, left_out), names, limit)
+    rows = _facet_rows(qs, names)
+    return rows["count"], _facet_items(rows, names, limit)
+
+
+def _materialized() -> str:
+    """``MATERIALIZED`` (PostgreSQL 12 and SQLite 3.35 on): the matches of a common table
+    expression used by every GROUP BY are found once and kept."""
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        return "MATERIALIZED " if sqlite3.sqlite_version_info >= (3, 35) else ""
+    return "MATERIALIZED " if connection.vendor == "postgresql" else ""
 
 
 FACETS_TTL = 300
@@ -343,13 +490,7 @@ def catalogue_version():
     return Dataset.objects.order_by().aggregate(newest=Max("updated_at"))["newest"]
 
 
-def datasets_search_cached(query: SearchQuery) -> SearchResult:
-    """``datasets_search``, with the facet counts (most of a search's cost over thousands of
-    data sets) kept for the same search until the catalogue changes (or 5 minutes pass:
-    publishers' names come from the units). The page of results is always read fresh."""
-    if not query.facet_fields:
-        return datasets_search(query)
-    found = datasets_search(replace(query, facet_fields=[]))
+def _facets_key(query: SearchQuery) -> str:
     key_parts = (
         catalogue_version(),
         get_language(),
@@ -358,12 +499,130 @@ def datasets_search_cached(query: SearchQuery) -> SearchResult:
         sorted(query.facet_fields),
         query.facet_limit,
     )
-    key = "opendata:facets:" + hashlib.sha256(repr(key_parts).encode()).hexdigest()
-    facets = cache.get(key)
-    if facets is None:
-        facets = datasets_search(replace(query, rows=0, start=0, sort=[("name", False)])).facets
-        cache.set(key, facets, FACETS_TTL)
-    return SearchResult(count=found.count, datasets=found.datasets, facets=facets)
+    return "opendata:facets:" + hashlib.sha256(repr(key_parts).encode()).hexdigest()
+
+
+def _count_and_facets(
+    qs: QuerySet[Dataset], query: SearchQuery, *, remember: bool
+) -> tuple[int, dict]:
+    """The number of matches and the facets. With ``remember``, both are kept for the same
+    search until the catalogue changes (or 5 minutes pass: publishers' names come from the
+    units)."""
+    if not query.facet_fields:
+        return qs.count(), {}
+    if not remember:
+        return _query_facets(qs, query)
+    key = _facets_key(query)
+    kept = cache.get(key)
+    if kept is None:
+        kept = _query_facets(qs, query)
+        cache.set(key, kept, FACETS_TTL)
+    return kept
+
+
+def datasets_search_cached(query: SearchQuery) -> SearchResult:
+    """``datasets_search``, with the count and facet counts remembered for the same search
+    until the catalogue changes. The page of results is always read fresh."""
+    qs, order = _matching(query)
+    count, facets = _count_and_facets(qs, query, remember=True)
+    page = []
+    if _wants_page(query, count):
+        page = list(with_details(qs.order_by(*order))[query.start : query.start + query.rows])
+    return SearchResult(count=count, datasets=page, facets=facets)
+
+
+# --- stored packages (the CKAN API) -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PackageDocument:
+    """A stored package's JSON text (see ``ckan.package_document``)."""
+
+    body: str
+    # Whether the text replacements of ``ckan.package_fragment`` are safe on this body.
+    spliceable: bool
+
+
+@dataclass
+class Package:
+    """A data set's stored CKAN package (``ckan.PackageDocument``) and the unit publishing it
+    (the package's organisation is put in when it is served)."""
+
+    document: PackageDocument
+    publisher: Unit
+
+
+@dataclass
+class PackageSearchResult:
+    count: int
+    packages: list[Package]
+    facets: dict[str, list[FacetItem]]
+
+
+def package_language() -> str:
+    """The language of the stored packages to serve: the active one, or the site's default."""
+    active = get_language() or settings.LANGUAGE_CODE
+    codes = [code for code, _ in settings.LANGUAGES]
+    if active in codes:
+        return active
+    base = active.split("-")[0]
+    return base if base in codes else settings.LANGUAGE_CODE
+
+
+def _packages(datasets: QuerySet[Dataset], order: list[str]) -> list[Package]:
+    """The stored packages of ``datasets`` in ``order``: one query, plus one for their
+    publishers. A data set whose package is missing or of an older shape (rows written
+    before an upgrade, until ``opendata_packages_write`` runs) gets it built here, the slow
+    way, so that the answer is right either way."""
+    from dantoc.opendata.ckan import package_document
+
+    language = package_language()
+    rows = list(
+        datasets.annotate(
+            stored=FilteredRelation(
+                "packages",
+                condition=Q(packages__language=language, packages__schema=PACKAGE_SCHEMA),
+            )
+        )
+        .order_by(*order)
+        .values_list("pk", "publisher_id", "stored__body", "stored__spliceable")
+    )
+    missing = [pk for pk, _, body, _ in rows if body is None]
+    documents = {}
+    if missing:
+        documents = {
+            d.pk: package_document(d) for d in with_details(Dataset.objects.filter(pk__in=missing))
+        }
+    units = Unit.objects.in_bulk({publisher for _, publisher, _, _ in rows})
+    return [
+        Package(
+            PackageDocument(body, spliceable) if body is not None else documents[pk],
+            units[publisher],
+        )
+        for pk, publisher, body, spliceable in rows
+    ]
+
+
+def packages_search(query: SearchQuery, *, remember_facets: bool = True) -> PackageSearchResult:
+    """``datasets_search`` for the CKAN API: the same matches, count and facets (remembered
+    as ``datasets_search_cached`` does, unless ``remember_facets`` is false), with the page
+    as stored packages."""
+    qs, order = _matching(query)
+    count, facets = _count_and_facets(qs, query, remember=remember_facets)
+    packages = []
+    if _wants_page(query, count):
+        page = qs.order_by(*order).values("pk")[query.start : query.start + query.rows]
+        packages = _packages(Dataset.objects.filter(pk__in=page), order)
+    return PackageSearchResult(count=count, packages=packages, facets=facets)
+
+
+def package_get(name_or_id: str) -> Package | None:
+    """A published data set's stored package by its name or its id (uuid)."""
+    q = Q(name=name_or_id)
+    if _is_uuid(name_or_id):
+        q |= Q(uuid=name_or_id)
+    found = _packages(published().filter(q), ["name"])
+    return found[0] if found else None
 
 
 def dataset_get(name_or_id: str, *, include_unpublished: bool = False) -> Dataset | None:

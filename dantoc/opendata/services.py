@@ -8,12 +8,13 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks import task
 
 from dantoc.analytics.models import ComputedIndicator
@@ -23,6 +24,8 @@ from dantoc.core.text import fold
 from dantoc.geo.models import Unit, UnitLevel
 from dantoc.indicators.models import Category, Indicator
 from dantoc.opendata.models import (
+    PACKAGE_SCHEMA,
+    CatalogueFacets,
     Dataset,
     DatasetState,
     FileFormat,
@@ -31,6 +34,7 @@ from dantoc.opendata.models import (
     Licence,
     Release,
     ReleaseFile,
+    StoredPackage,
     Theme,
 )
 from dantoc.opendata.permissions import can_publish_for
@@ -230,6 +234,7 @@ def dataset_save(
     Keyword.objects.bulk_create(
         [Keyword(dataset=dataset, name=k) for k in data.keywords if k not in have]
     )
+    packages_write(dataset_ids=[dataset.pk])
     audit_record(
         actor=actor, action="opendata.dataset_save", obj=dataset, unit=publisher,
         before=before, after=_snapshot(dataset),
@@ -262,6 +267,7 @@ def dataset_publish(*, actor, dataset: Dataset) -> Release:
         locked.state = DatasetState.PUBLISHED
         locked.published_at = locked.published_at or timezone.now()
         locked.save(update_fields=["state", "published_at", "updated_at"])
+        packages_write(dataset_ids=[locked.pk])
         audit_record(
             actor=actor, action="opendata.dataset_publish", obj=locked, unit=locked.publisher,
             before={"state": before}, after={"state": locked.state},
@@ -271,7 +277,11 @@ def dataset_publish(*, actor, dataset: Dataset) -> Release:
     except BaseException:
         # No release could be made: the data set goes back to what it was, so the catalogue
         # never lists a data set with nothing to download.
-        Dataset.objects.filter(pk=locked.pk).update(state=before, published_at=dataset.published_at)
+        with transaction.atomic():
+            Dataset.objects.filter(pk=locked.pk).update(
+                state=before, published_at=dataset.published_at
+            )
+            packages_write(dataset_ids=[locked.pk])
         raise
     return release or locked.releases.first()
 
@@ -288,6 +298,7 @@ def dataset_withdraw(*, actor, dataset: Dataset, reason: str) -> Dataset:
     before = locked.state
     locked.state = DatasetState.WITHDRAWN
     locked.save(update_fields=["state", "updated_at"])
+    packages_write(dataset_ids=[locked.pk])
     audit_record(
         actor=actor, action="opendata.dataset_withdraw", obj=locked, unit=locked.publisher,
         before={"state": before}, after={"state": locked.state, "reason": reason.strip()},
@@ -338,6 +349,7 @@ def dataset_refresh(*, dataset: Dataset, reason: str) -> Release | None:
                 )
             # The catalogue's "modified" time is the time of the newest release.
             Dataset.objects.filter(pk=locked.pk).update(updated_at=timezone.now())
+            packages_write(dataset_ids=[locked.pk])
     except BaseException:
         for name in saved:
             default_storage.delete(name)
@@ -346,6 +358,58 @@ def dataset_refresh(*, dataset: Dataset, reason: str) -> Release | None:
         built.remove()
     logger.info("open data %s: release %s (%s rows)", dataset.name, version, release.row_count)
     return release
+
+
+def packages_write(*, dataset_ids: list[int]) -> int:
+    """Write the stored CKAN packages (one per language) of these data sets, from what they
+    are now. Every service that changes what ``package_show`` shows calls this in its own
+    transaction; ``manage.py opendata_packages_write`` writes them for existing rows.
+    Returns the number of data sets written."""
+    from dantoc.opendata.ckan import package_document
+    from dantoc.opendata.selectors import with_details
+
+    languages = [code for code, _ in settings.LANGUAGES]
+    with transaction.atomic():
+        # Locked, so that a concurrent save cannot slip between the read and the write.
+        ids = list(
+            Dataset.objects.select_for_update()
+            .filter(pk__in=dataset_ids)
+            .values_list("pk", flat=True)
+        )
+        datasets = list(with_details(Dataset.objects.filter(pk__in=ids)))
+        rows = []
+        for language in languages:
+            with translation.override(language):
+                for dataset in datasets:
+                    document = package_document(dataset)
+                    rows.append(
+                        StoredPackage(
+                            dataset=dataset,
+                            language=language,
+                            schema=PACKAGE_SCHEMA,
+                            body=document.body,
+                            spliceable=document.spliceable,
+                        )
+                    )
+        StoredPackage.objects.filter(dataset_id__in=ids).delete()
+        StoredPackage.objects.bulk_create(rows, batch_size=500)
+        catalogue_facets_write()
+    return len(datasets)
+
+
+def catalogue_facets_write() -> None:
+    """Count the whole published catalogue's facets again (see ``CatalogueFacets``), in the
+    caller's transaction. Called last by ``packages_write``, after the data sets' locks."""
+    from dantoc.opendata.selectors import catalogue_facet_rows_compute, catalogue_version
+
+    with transaction.atomic():
+        # The row is locked first, so that two writers count one after the other and the
+        # second sees the first's change.
+        kept, _ = CatalogueFacets.objects.get_or_create(pk=CatalogueFacets.ONLY)
+        kept = CatalogueFacets.objects.select_for_update().get(pk=CatalogueFacets.ONLY)
+        kept.rows = catalogue_facet_rows_compute()
+        kept.version = catalogue_version()
+        kept.save(update_fields=["rows", "version"])
 
 
 def _sha256(path: str) -> str:

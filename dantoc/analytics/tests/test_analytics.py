@@ -299,3 +299,56 @@ def test_a_category_filter_leaves_out_indicators_without_that_category(login, pe
         {"dimension": ["dx:DA1_HO_NHA_O", "ou:08"], "filter": ["pe:2026S1", "NGUON_VON:TW"]},
     ).json()
     assert body["rows"] == []  # households have no funding source: nothing is "central"
+
+
+def test_last_takes_each_communes_latest_report_whole_so_splits_add_up(people, today, von, q3):
+    """A "last" figure over a year is each commune's latest report with data, all its cells:
+    a project left out of the later report is not carried over, so the figures split by
+    project add up to the total, and a single quarter is that quarter's figures."""
+    import datetime
+
+    from dantoc.analytics.query import AnalyticsRequest, analytics_run
+
+    q2 = services.period_resolve(period_type=von.period_type, code="2026Q2")
+    commune = people.commune
+    for period, day, values in (
+        (
+            q2,
+            datetime.date(2026, 7, 5),
+            {
+                "VON_KH/DA1/DTPT/TW": "200",
+                "VON_KH/DA2/SN/DP": "100",
+                "VON_GN/DA1/DTPT/TW": "100",
+                "VON_GN/DA2/SN/DP": "50",
+            },
+        ),
+        (q3, today, {"VON_KH/DA1/DTPT/TW": "500", "VON_GN/DA1/DTPT/TW": "400"}),
+    ):
+        cells = []
+        for spec, value in values.items():
+            indicator, project, kind, source = spec.split("/")
+            [key] = cell_keys(
+                von, indicator=indicator, DU_AN=project, LOAI_VON=kind, NGUON_VON=source
+            )
+            cells.append(services.CellInput(key, value))
+        services.datavalues_save(
+            actor=commune, form=von, unit=commune.unit, period=period, inputs=cells,
+            source="web", today=day,
+        )  # fmt: skip
+        services.submission_submit(
+            actor=commune, form=von, unit=commune.unit, period=period, today=day
+        )
+        submission = Submission.objects.get(unit=commune.unit, period=period)
+        services.submission_approve(actor=people.province, submission=submission)
+
+    units = [commune.unit.code, people.province.unit.code, "VN"]
+    total = analytics_run(AnalyticsRequest(dx=["VON_GN"], pe=["2026", "2026Q2"], ou=units))
+    split = analytics_run(
+        AnalyticsRequest(dx=["VON_GN"], pe=["2026"], ou=units, categories={"DU_AN": []})
+    )
+    for ou in units:
+        assert total.value(pe="2026", ou=ou) == Decimal(400)
+        assert total.value(pe="2026Q2", ou=ou) == Decimal(150)
+        assert {r.keys["DU_AN"]: r.value for r in split.rows if r.keys["ou"] == ou} == {
+            "DA1": Decimal(400)
+        }

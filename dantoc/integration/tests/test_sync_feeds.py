@@ -129,6 +129,36 @@ def test_the_province_filter_gives_what_concerns_the_province(client, token):
     assert document["issued_on"] == "2021-06-15"
 
 
+def test_an_item_that_stops_concerning_the_province_reaches_its_mirror_as_a_tombstone(
+    client, token
+):
+    from dantoc.geo.selectors import unit_get
+
+    about_it = portal_content.document(number="03/QĐ-UBDT", unit="VN", areas=("08",))
+    other = portal_content.document(number="04/QĐ-UBDT", unit="VN", areas=("15",))
+    items, cursor, _ = pull_all(client, token, DOCUMENTS, province="08")
+    assert [i["id"] for i in items] == [str(about_it.uuid)]
+    # The document is now about Lào Cai only.
+    portal.legal_document_save(
+        actor=None, document=about_it, unit=about_it.unit,
+        number_symbol=about_it.number_symbol, doc_type=about_it.doc_type,
+        issuing_body=about_it.issuing_body, issued_on=about_it.issued_on,
+        abstract=about_it.abstract, areas=[unit_get(code="15")],
+    )  # fmt: skip
+    later = pull_all(client, token, DOCUMENTS, province="08", cursor=cursor)[0]
+    # Changes since the cursor that do not concern the province are all tombstones (the
+    # Lào Cai document too: a mirror that never had it ignores it); nothing is sent whole.
+    assert {i["id"] for i in later} == {str(about_it.uuid), str(other.uuid)}
+    assert all(set(i) == {"id", "feed", "deleted", "updated_at"} and i["deleted"] for i in later)
+    # A first full sync of the province still leaves it out; Lào Cai gets it whole.
+    assert pull_all(client, token, DOCUMENTS, province="08")[0] == []
+    for_15 = pull_all(client, token, DOCUMENTS, province="15", cursor=cursor)[0]
+    assert {i["id"]: i["deleted"] for i in for_15} == {
+        str(other.uuid): False,
+        str(about_it.uuid): False,
+    }
+
+
 @pytest.mark.parametrize(
     ("params", "field", "words"),
     [

@@ -47,8 +47,9 @@ def announced():
     """The ``portal.content_changed`` announcements made after commit, as (kind, uuid)."""
     seen: list[tuple[str, str]] = []
 
-    def listener(*, kind, uuid):
-        seen.append((kind, uuid))
+    def listener(*, kind, uuid=None, uuids=()):
+        # One item, or a batch of them (the bulk mirror import).
+        seen.extend((kind, u) for u in ([uuid] if uuid else []) + list(uuids))
 
     events.listen("portal.content_changed", listener)
     yield seen

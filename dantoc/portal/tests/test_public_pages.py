@@ -36,6 +36,16 @@ def test_the_home_page_shows_the_latest_news_and_documents(client, demo):
     assert "Tuyên Quang tập huấn" in page
 
 
+def test_the_home_page_lists_new_documents_as_a_list_that_fits_a_phone(client, demo):
+    page = html(client.get("/cong-thong-tin/"))
+    documents = page.split('id="h-docs"', 1)[1].split("</section>", 1)[0]
+    # A list of entries (type and number, date, issuer, status, abstract), not a wide table
+    # that a 360 px screen would have to scroll sideways.
+    assert "<table" not in documents
+    assert documents.count('<li class="item doc">') >= 2
+    assert "Quyết định 1719/QĐ-TTg" in documents and "Còn hiệu lực" in documents
+
+
 def test_drafts_scheduled_and_deleted_items_never_reach_the_public(client, people):
     published_article(title="Tin đã đăng")
     make_article(title="Bản nháp bí mật")

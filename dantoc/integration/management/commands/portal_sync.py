@@ -1,7 +1,8 @@
 """Mirror another dantoc portal into this instance (the reference sync client).
 
     python manage.py portal_sync --url https://dantoc.example.gov.vn \
-        --client-id KEY --client-secret SECRET [--feeds documents news] [--province 08]
+        --client-id KEY --client-secret SECRET [--feeds documents news] [--province 08] \
+        [--per-item]
 
 Run it from cron as often as wanted: each run continues from the cursors the last one saved.
 The secret may also come from the environment (DANTOC_SYNC_CLIENT_SECRET), so that it does
@@ -29,6 +30,12 @@ class Command(BaseCommand):
         parser.add_argument("--feeds", nargs="+", choices=FEED_NAMES, default=FEED_NAMES)
         parser.add_argument("--province", default=None, help="only what concerns this province")
         parser.add_argument("--limit", type=int, default=500, help="page size (1–1000)")
+        parser.add_argument(
+            "--per-item",
+            action="store_true",
+            help="through the editorial services one item at a time (slow; the former path, "
+            "kept as a baseline) instead of one bulk import per page",
+        )
 
     def handle(self, *args, **options):
         if not options["client_secret"]:
@@ -41,6 +48,7 @@ class Command(BaseCommand):
                 feeds=options["feeds"],
                 limit=options["limit"],
                 province=options["province"],
+                per_item=options["per_item"],
             )
         except SyncError as exc:
             raise CommandError(str(exc)) from exc
