@@ -571,6 +571,9 @@ def _run(request: AnalyticsRequest) -> AnalyticsResult:
     ou_keys = ["*"] if ou_as_filter else [o.unit.code for o in ou_items]
 
     def combo_of(key: str) -> tuple[str, ...] | None:
+        """The options of the categories shown, in order (None: not one of those asked)."""
+        if not dims_cat:
+            return ()
         opts = parse_options_key(key)
         combo = []
         for cat, chosen in dims_cat.items():
@@ -587,8 +590,14 @@ def _run(request: AnalyticsRequest) -> AnalyticsResult:
         for (ind_id, og, pg, key), slot in cells.items():
             per_key[(ind_id, og, pg)].append((key, slot))
     present: dict[tuple, set] = defaultdict(set)
-    if dims_cat:
-        grouped: dict[tuple, list] = {}
+    grouped: dict[tuple, list] = {}
+    if not dims_cat and not by_options:
+        # One row a cell already (the totals table): nothing to add up.
+        grouped = {(i, og, pg, ()): slot for (i, og, pg, _key), slot in cells.items()}
+        if computed_refs:
+            for ind_id, og, pg, _combo in grouped:
+                present[(ind_id, og, pg)].add(())
+    else:
         combos_of: dict[str, tuple | None] = {}
         for (ind_id, og, pg, key), (s, c, u) in cells.items():
             if key not in combos_of:
@@ -607,21 +616,6 @@ def _run(request: AnalyticsRequest) -> AnalyticsResult:
                 target[0] += s
                 target[1] += c
                 target[2] = target[2] or u
-    elif not by_options:
-        grouped = {(i, og, pg, ()): slot for (i, og, pg, _key), slot in cells.items()}
-    else:
-        grouped = {}
-        for (ind_id, og, pg, _key), (s, c, u) in cells.items():
-            target = grouped.get((ind_id, og, pg, ()))
-            if target is None:
-                grouped[(ind_id, og, pg, ())] = [s, c, u]
-            else:
-                target[0] += s
-                target[1] += c
-                target[2] = target[2] or u
-    if not dims_cat and computed_refs:
-        for ind_id, og, pg, _combo in grouped:
-            present[(ind_id, og, pg)].add(())
 
     out: list[Row] = []
     order = {c: i for i, c in enumerate(_product(list(dims_cat.values())))}

@@ -79,19 +79,16 @@ def dashboard(
             AnalyticsRequest(include_unapproved=include_unapproved, hierarchy_date=as_of, **kwargs)
         )
 
-    has_children = unit.level != UnitLevel.COMMUNE
-    children_result = None
-    if has_children:
-        # The unit's key figures and its children's ranking in one pass over the year.
-        key = children_result = run(
-            dx=list(dict.fromkeys([*codes, RATE, "VON_GN"])), pe=[year_id],
-            ou=[unit.code, "CHILDREN"],
-        )  # fmt: skip
-    else:
-        key = run(dx=codes, pe=[year_id], ou=[unit.code])
+    key = run(dx=codes, pe=[year_id], ou=[unit.code])
     series = run(dx=["VON_KH", "VON_GN"], pe=quarters, ou=[unit.code])
     projects = run(dx=["VON_GN"], pe=[year_id], ou=[unit.code], categories={"DU_AN": []})
     results = [key, series, projects]
+    has_children = unit.level != UnitLevel.COMMUNE
+    children_result = None
+    if has_children:
+        # "CHILDREN" answers the children only (as in DHIS2), not the unit itself.
+        children_result = run(dx=[RATE, "VON_GN"], pe=[year_id], ou=[unit.code, "CHILDREN"])
+        results.append(children_result)
 
     targets = {t.code: t.value for t in Target.objects.filter(unit=unit, year=year, code__in=codes)}
     figures = []

@@ -234,6 +234,18 @@ def test_dashboard_shows_key_figures_targets_charts_and_the_time(login, people, 
     assert len(page.content) < 100_000
     national = client.get("/analytics/", {"unit": "VN", "year": "2026"}).content.decode()
     assert "tile" in national and "Tỉnh Tuyên Quang" in national
+    # The key figures are the unit's own, also where it has children to rank.
+    import datetime
+
+    from dantoc.analytics.selectors import dashboard
+    from dantoc.geo.selectors import unit_get
+
+    for code in ("08", "VN"):
+        board = dashboard(
+            unit=unit_get(code=code), year=2026, include_unapproved=False,
+            today=datetime.date(2026, 10, 5),
+        )  # fmt: skip
+        assert {f.code: f.value for f in board.key_figures}["VON_GN"] == Decimal(550)
 
 
 def test_pivot_table_and_its_xlsx_and_csv_agree(login, people, figures):
