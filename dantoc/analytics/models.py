@@ -80,6 +80,69 @@ class RollupTotal(RollupFigures):
         return f"{self.unit_id}/{self.period_id}/{self.indicator_id}"
 
 
+class RollupLatest(models.Model):
+    """ "Last" indicators over a window of several reported periods (a year or a semester of
+    quarterly reports): for every unit, the figures of each commune under it taken from the
+    commune's latest reported period with data in the window, added up.
+
+    Kept by ``rollups.rollups_refresh`` in the same transaction as ``Rollup``, for the windows
+    that contain the periods a write touched, so that "capital disbursed this year" needs one
+    row per unit instead of every commune's every quarter. Two choices of "latest" are kept
+    side by side: the latest period with approved figures (``approved_*``), and the latest with
+    any figures (``total_*``, with the approved count among them, to mark unapproved data).
+    Each ``*_updated_at`` is the newest change time of the figures it was made from.
+    """
+
+    pk = models.CompositePrimaryKey("unit_id", "window_code", "indicator_id", "options_key")
+    unit = models.ForeignKey(
+        "geo.Unit", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False,
+        db_index=False,
+    )  # fmt: skip
+    # The window's period id: "2026", "2026S2", "2026Q3" (of monthly reports).
+    window_code = models.CharField(max_length=10)
+    indicator = models.ForeignKey(
+        "indicators.Indicator", on_delete=models.DO_NOTHING, related_name="+",
+        db_constraint=False, db_index=False,
+    )  # fmt: skip
+    options_key = models.CharField(max_length=200, blank=True, default="")
+    approved_sum = models.DecimalField(max_digits=30, decimal_places=6, default=0)
+    approved_count = models.BigIntegerField(default=0)
+    approved_updated_at = models.DateTimeField(null=True)
+    total_sum = models.DecimalField(max_digits=30, decimal_places=6, default=0)
+    total_count = models.BigIntegerField(default=0)
+    total_approved_count = models.BigIntegerField(default=0)
+    total_updated_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("số liệu tổng hợp kỳ gần nhất")
+        verbose_name_plural = _("số liệu tổng hợp kỳ gần nhất")
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.window_code}/{self.indicator_id}/{self.options_key}"
+
+
+class RollupLatestPlan(models.Model):
+    """The reported periods ``RollupLatest`` was made of for a window and indicator, latest
+    last. The engine reads the table only while this still equals what it would choose
+    itself (a new period or a form reported in other periods makes it compute live)."""
+
+    pk = models.CompositePrimaryKey("window_code", "indicator_id")
+    window_code = models.CharField(max_length=10)
+    indicator = models.ForeignKey(
+        "indicators.Indicator", on_delete=models.DO_NOTHING, related_name="+",
+        db_constraint=False, db_index=False,
+    )  # fmt: skip
+    # Period ids, comma-separated, in the order "latest" ranks them (the latest last).
+    sources = models.TextField()
+
+    class Meta:
+        verbose_name = _("kỳ nguồn của số liệu kỳ gần nhất")
+        verbose_name_plural = _("kỳ nguồn của số liệu kỳ gần nhất")
+
+    def __str__(self) -> str:
+        return f"{self.window_code}/{self.indicator_id}: {self.sources}"
+
+
 class ComputedIndicator(LocalizedNameMixin, models.Model):
     """numerator / denominator × factor, evaluated after aggregation (a rate of sums, never a
     sum of rates). Numerator and denominator use the validation-rule grammar:

@@ -72,13 +72,13 @@ def _ensure_new_table(cursor) -> None:
     _empty_new_table(cursor)
 
 
-def _empty_new_table(cursor) -> None:
+def _empty_new_table(cursor, table: str = _NEW_TABLE) -> None:
     # TRUNCATE on PostgreSQL: a DELETE would leave the dead rows of a national refresh in
     # the session's scratch table, for every later refresh on that connection to scan.
     if connection.vendor == "postgresql":
-        cursor.execute(f"TRUNCATE {_NEW_TABLE}")
+        cursor.execute(f"TRUNCATE {table}")
     else:
-        cursor.execute(f"DELETE FROM {_NEW_TABLE}")
+        cursor.execute(f"DELETE FROM {table}")
 
 
 def _compute_level(cursor, targets: list[int], periods, indicators) -> None:
@@ -171,6 +171,191 @@ def _store_level(cursor, targets: list[int], periods, indicators, now) -> None:
     _store(cursor, "analytics_rolluptotal", keys, targets, periods, indicators, now)
 
 
+# --- "last" over a window of several periods (RollupLatest) ---------------------------------
+
+_LATEST_NEW = "analytics_rolluplatest_new"
+_LATEST_FIGURES = [
+    "approved_sum", "approved_count", "approved_updated_at",
+    "total_sum", "total_count", "total_approved_count", "total_updated_at",
+]  # fmt: skip
+
+
+def _ensure_latest_table(cursor) -> None:
+    stamp = "timestamptz" if connection.vendor == "postgresql" else "datetime"
+    cursor.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {_LATEST_NEW} ("
+        " unit_id bigint NOT NULL, indicator_id bigint NOT NULL,"
+        " options_key varchar(200) NOT NULL, approved_sum numeric NOT NULL,"
+        f" approved_count bigint NOT NULL, approved_updated_at {stamp} NULL,"
+        " total_sum numeric NOT NULL, total_count bigint NOT NULL,"
+        f" total_approved_count bigint NOT NULL, total_updated_at {stamp} NULL)"
+    )
+    _empty_new_table(cursor, _LATEST_NEW)
+
+
+def _latest_compute(cursor, targets: list[int], indicator_id: int, window: str, ranked: list[int]):
+    """Fill the scratch table with the fresh "latest" figures of ``targets`` (one depth) for
+    one window and indicator: a commune's from its own roll-ups of its latest source period
+    with data (the whole of that period's figures), any other unit's as the sum of its
+    children's."""
+    params: list = []
+    for rank, pk in enumerate(ranked):
+        params += [pk, rank]
+    plan = ", ".join("(%s, %s)" for _pk in ranked)
+    communes = _in("u.id", targets, params)
+    params += [indicator_id, indicator_id]
+    parents = _in("c.parent_id", targets, params)
+    params += [window, indicator_id]
+    cursor.execute(
+        f"""
+        INSERT INTO {_LATEST_NEW}
+        WITH pm(p, k) AS (VALUES {plan}),
+        src AS (
+            SELECT r.unit_id, r.options_key, pm.k, r.approved_sum, r.approved_count,
+                   r.total_sum, r.total_count, r.updated_at
+            FROM geo_unit u
+            JOIN analytics_rollup r ON r.unit_id = u.id
+            JOIN pm ON pm.p = r.period_id
+            WHERE u.level = 'commune' AND {communes} AND r.indicator_id = %s
+        ),
+        tops AS (
+            SELECT unit_id, MAX(CASE WHEN approved_count > 0 THEN k END) AS atop,
+                   MAX(CASE WHEN total_count > 0 THEN k END) AS ttop
+            FROM src GROUP BY unit_id
+        )
+        SELECT s.unit_id, %s, s.options_key,
+            SUM(CASE WHEN s.k = t.atop THEN s.approved_sum ELSE 0 END),
+            SUM(CASE WHEN s.k = t.atop THEN s.approved_count ELSE 0 END),
+            MAX(CASE WHEN s.k = t.atop AND s.approved_count > 0 THEN s.updated_at END),
+            SUM(CASE WHEN s.k = t.ttop THEN s.total_sum ELSE 0 END),
+            SUM(CASE WHEN s.k = t.ttop THEN s.total_count ELSE 0 END),
+            SUM(CASE WHEN s.k = t.ttop THEN s.approved_count ELSE 0 END),
+            MAX(CASE WHEN s.k = t.ttop AND s.total_count > 0 THEN s.updated_at END)
+        FROM src s JOIN tops t ON t.unit_id = s.unit_id
+        WHERE s.k = t.atop OR s.k = t.ttop
+        GROUP BY s.unit_id, s.options_key
+        HAVING SUM(CASE WHEN s.k = t.atop THEN s.approved_count ELSE 0 END) > 0
+            OR SUM(CASE WHEN s.k = t.ttop THEN s.total_count ELSE 0 END) > 0
+        UNION ALL
+        SELECT c.parent_id, l.indicator_id, l.options_key, SUM(l.approved_sum),
+               SUM(l.approved_count), MAX(l.approved_updated_at), SUM(l.total_sum),
+               SUM(l.total_count), SUM(l.total_approved_count), MAX(l.total_updated_at)
+        FROM analytics_rolluplatest l JOIN geo_unit c ON c.id = l.unit_id
+        WHERE {parents} AND l.window_code = %s AND l.indicator_id = %s
+        GROUP BY c.parent_id, l.indicator_id, l.options_key
+        """,
+        params,
+    )
+
+
+def _latest_store(cursor, targets: list[int], indicator_id: int, window: str) -> None:
+    """Make the stored rows of ``targets`` for this window and indicator equal to the
+    scratch table."""
+    params: list = [window, indicator_id]
+    units = _in("unit_id", targets, params)
+    cursor.execute(
+        f"""
+        DELETE FROM analytics_rolluplatest
+        WHERE window_code = %s AND indicator_id = %s AND {units}
+          AND NOT EXISTS (SELECT 1 FROM {_LATEST_NEW} n WHERE n.unit_id = analytics_rolluplatest.unit_id
+                          AND n.options_key = analytics_rolluplatest.options_key)
+        """,
+        params,
+    )
+    figures = ", ".join(_LATEST_FIGURES)
+    cursor.execute(
+        f"""
+        INSERT INTO analytics_rolluplatest
+            (unit_id, window_code, indicator_id, options_key, {figures})
+        SELECT unit_id, %s, indicator_id, options_key, {figures} FROM {_LATEST_NEW}
+        ORDER BY unit_id, options_key
+        ON CONFLICT (unit_id, window_code, indicator_id, options_key) DO UPDATE SET
+            {", ".join(f"{f} = excluded.{f}" for f in _LATEST_FIGURES)}
+        """,
+        [window],
+    )
+
+
+def _window_number(code: str) -> int:
+    """A window id as a number for its advisory lock: 2026 → 202600, 2026S2 → 202612,
+    2026Q3 → 202623."""
+    year, kind, rest = int(code[:4]), code[4:5], code[5:]
+    return year * 100 + {"": 0, "S": 10, "Q": 20}[kind] + (int(rest) if rest else 0)
+
+
+def _latest_refresh(cursor, levels: list[list[int]], periods, indicators) -> None:
+    """Keep ``RollupLatest`` current after the roll-ups of ``levels`` changed for these
+    periods and indicators (None: all): the windows that contain the periods, for the
+    "last" indicators among them. A window whose source periods changed since its rows were
+    made is recomputed for every unit."""
+    from dantoc.analytics.models import RollupLatest, RollupLatestPlan, RollupTotal
+    from dantoc.analytics.query import latest_sources, windows_containing
+    from dantoc.indicators.models import AggregationType, Indicator
+    from dantoc.reporting.models import Period
+
+    chosen = (
+        Indicator.objects.all()
+        if indicators is None
+        else Indicator.objects.filter(pk__in=indicators)
+    )
+    last = {i.pk: i for i in chosen.filter(aggregation=AggregationType.LAST)}
+    if indicators is not None:
+        # Indicators no longer aggregated "last" keep no such rows (rows come with a plan).
+        gone = set(
+            RollupLatestPlan.objects.filter(indicator_id__in=indicators)
+            .exclude(indicator_id__in=list(last))
+            .values_list("indicator_id", flat=True)
+        )
+        if gone:
+            RollupLatest.objects.filter(indicator_id__in=gone).delete()
+            RollupLatestPlan.objects.filter(indicator_id__in=gone).delete()
+    if not last:
+        return
+    period_rows = Period.objects.all() if periods is None else Period.objects.filter(pk__in=periods)
+    codes = set()
+    for code in period_rows.values_list("code", flat=True).distinct():
+        codes.update(windows_containing(code))
+    if not codes:
+        return
+    if connection.vendor == "postgresql":
+        # Two refreshes of different quarters both remake their year: one at a time (after
+        # the periods' locks, always in the same order), or the second would overwrite the
+        # country's row with a sum made before the first committed.
+        for number in sorted(_window_number(code) for code in codes):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_SPACE + 1, number])
+    plans = latest_sources(sorted(codes), last)
+    stored = {
+        (p.window_code, p.indicator_id): p.sources
+        for p in RollupLatestPlan.objects.filter(window_code__in=codes, indicator_id__in=last)
+    }
+    _ensure_latest_table(cursor)
+    for (window, ind_id), ranked in sorted(plans.items()):
+        text = ",".join(str(pk) for pk in ranked)
+        if len(ranked) < 2:
+            # A window of one reported period is read from the roll-ups themselves.
+            if (window, ind_id) in stored:
+                RollupLatest.objects.filter(window_code=window, indicator_id=ind_id).delete()
+                RollupLatestPlan.objects.filter(window_code=window, indicator_id=ind_id).delete()
+            continue
+        target_levels = levels
+        if stored.get((window, ind_id)) != text:
+            # Made of other periods before (or never made): from scratch, for every unit
+            # with figures in these periods (the roll-ups name them and their ancestors).
+            RollupLatest.objects.filter(window_code=window, indicator_id=ind_id).delete()
+            RollupLatestPlan.objects.update_or_create(
+                window_code=window, indicator_id=ind_id, defaults={"sources": text}
+            )
+            target_levels = _levels(
+                RollupTotal.objects.filter(indicator_id=ind_id, period_id__in=ranked)
+                .values_list("unit_id", flat=True)
+                .distinct()
+            )
+        for targets in target_levels:
+            _latest_compute(cursor, targets, ind_id, window, ranked)
+            _latest_store(cursor, targets, ind_id, window)
+            _empty_new_table(cursor, _LATEST_NEW)
+
+
 def _levels(unit_ids: Iterable[int]) -> list[list[int]]:
     """The units and all their ancestors, grouped by depth, deepest first."""
     by_depth: dict[int, set[int]] = {}
@@ -220,6 +405,7 @@ def rollups_refresh(
             _compute_level(cursor, targets, periods, indicators)
             _store_level(cursor, targets, periods, indicators, now)
             _empty_new_table(cursor)
+        _latest_refresh(cursor, levels, periods, indicators)
 
 
 @transaction.atomic
@@ -233,6 +419,8 @@ def rollups_rebuild() -> None:
         _lock(cursor, list(Period.objects.values_list("pk", flat=True)))
         cursor.execute("DELETE FROM analytics_rollup")
         cursor.execute("DELETE FROM analytics_rolluptotal")
+        cursor.execute("DELETE FROM analytics_rolluplatest")
+        cursor.execute("DELETE FROM analytics_rolluplatestplan")
     # Every unit, deepest first: the leaves from their values, then each level from below.
     rollups_refresh(unit_ids=list(units), period_ids=None, indicator_ids=None)
 
@@ -343,7 +531,119 @@ def rollups_differences(*, period_ids: Iterable[int] | None = None) -> list[str]
             problems.append(
                 f"total unit={key[0]} period={key[1]} indicator={key[2]}: stored {have}, expected {want}"
             )
+    if period_ids is None:
+        problems += _latest_differences(expected, quantum)
     return problems
+
+
+def _latest_differences(expected, quantum) -> list[str]:
+    """Where ``RollupLatest`` differs from ``rollups_latest_expected`` (for the windows whose
+    stored source periods are the ones the engine would choose: the others are not read)."""
+    from dantoc.analytics.models import RollupLatest, RollupLatestPlan
+    from dantoc.analytics.query import latest_sources
+    from dantoc.indicators.models import Indicator
+
+    want_all = rollups_latest_expected(expected)
+    plans = {(p.window_code, p.indicator_id): p.sources for p in RollupLatestPlan.objects.all()}
+    indicators = {i.pk: i for i in Indicator.objects.filter(pk__in={i for _w, i in plans})}
+    current = latest_sources(sorted({w for w, _i in plans}), indicators) if plans else {}
+    live = {
+        pair for pair, text in plans.items()
+        if ",".join(str(pk) for pk in current.get(pair, [])) == text
+    }  # fmt: skip
+    stored = {
+        (r[0], r[1], r[2], r[3]): (r[4].quantize(quantum), r[5], r[6].quantize(quantum), r[7], r[8])
+        for r in RollupLatest.objects.values_list(
+            "unit_id", "window_code", "indicator_id", "options_key", "approved_sum",
+            "approved_count", "total_sum", "total_count", "total_approved_count",
+        ).iterator(chunk_size=5000)
+        if (r[1], r[2]) in live
+    }  # fmt: skip
+    want = {
+        key: (f[0].quantize(quantum), f[1], f[2].quantize(quantum), f[3], f[4])
+        for key, f in want_all.items()
+        if (key[1], key[2]) in live
+    }
+    problems = []
+    for key in sorted(set(want) | set(stored), key=str):
+        if want.get(key) != stored.get(key):
+            problems.append(
+                f"latest unit={key[0]} window={key[1]} indicator={key[2]} options={key[3]!r}:"
+                f" stored {stored.get(key)}, expected {want.get(key)}"
+            )
+    return problems
+
+
+@transaction.atomic
+def rollups_latest_rebuild() -> None:
+    """Recompute every ``RollupLatest`` row from the roll-ups (after an upgrade that added
+    the table; a refresh also fills a window the first time it touches one)."""
+    from dantoc.reporting.models import Period
+
+    with connection.cursor() as cursor:
+        _lock(cursor, list(Period.objects.values_list("pk", flat=True)))
+        cursor.execute("DELETE FROM analytics_rolluplatest")
+        cursor.execute("DELETE FROM analytics_rolluplatestplan")
+        # No plan is stored now, so every window is made for every unit.
+        _latest_refresh(cursor, [], None, None)
+
+
+LatestKey = tuple[int, str, int, str]
+
+
+def rollups_latest_expected(expected: dict[RollupKey, Figures]) -> dict[LatestKey, tuple]:
+    """``RollupLatest`` computed in Python from roll-ups computed from scratch: per commune,
+    window and "last" indicator, the figures of its latest source period with approved
+    figures (approved sum, count) and with any figures (total sum, count, approved count),
+    added up along the units' paths. (The source periods come from the engine's planner.)"""
+    from dantoc.analytics.query import latest_sources, windows_containing
+    from dantoc.geo.models import UnitLevel
+    from dantoc.indicators.models import AggregationType, Indicator
+    from dantoc.reporting.models import Period
+
+    last = {i.pk: i for i in Indicator.objects.filter(aggregation=AggregationType.LAST)}
+    if not last:
+        return {}
+    codes = set()
+    for code in Period.objects.values_list("code", flat=True).distinct():
+        codes.update(windows_containing(code))
+    plans = latest_sources(sorted(codes), last) if codes else {}
+    communes = dict(Unit.objects.filter(level=UnitLevel.COMMUNE).values_list("pk", "path"))
+    by_cell: dict[tuple, dict[int, dict[str, Figures]]] = {}
+    for (unit_id, period_id, indicator_id, key), figures in expected.items():
+        if indicator_id in last and unit_id in communes:
+            by_cell.setdefault((unit_id, indicator_id), {}).setdefault(period_id, {})[key] = figures
+    sums: dict[LatestKey, list] = {}
+    for (window, ind_id), ranked in plans.items():
+        for (unit_id, cell_ind), periods in by_cell.items():
+            if cell_ind != ind_id:
+                continue
+            mine = [pk for pk in ranked if pk in periods]
+            approved = [pk for pk in mine if any(f[1] for f in periods[pk].values())]
+            entered = [pk for pk in mine if any(f[3] for f in periods[pk].values())]
+            a_top = approved[-1] if approved else None
+            t_top = entered[-1] if entered else None
+            rows: dict[str, list] = {}
+            for key, f in periods.get(a_top, {}).items():
+                row = rows.setdefault(key, [Decimal(0), 0, Decimal(0), 0, 0])
+                row[0] += f[0]
+                row[1] += f[1]
+            for key, f in periods.get(t_top, {}).items():
+                row = rows.setdefault(key, [Decimal(0), 0, Decimal(0), 0, 0])
+                row[2] += f[2]
+                row[3] += f[3]
+                row[4] += f[1]
+            path = [int(p) for p in communes[unit_id].strip("/").split("/") if p]
+            for key, row in rows.items():
+                if not row[1] and not row[3]:
+                    continue
+                for place in path:
+                    total = sums.setdefault(
+                        (place, window, ind_id, key), [Decimal(0), 0, Decimal(0), 0, 0]
+                    )
+                    for n in range(5):
+                        total[n] += row[n]
+    return {key: tuple(row) for key, row in sums.items()}
 
 
 def rollups_refresh_indicator(indicator_id: int) -> None:

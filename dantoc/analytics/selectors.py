@@ -14,6 +14,7 @@ from dantoc.analytics import charts
 from dantoc.analytics.models import ComputedIndicator, Target
 from dantoc.analytics.query import AnalyticsRequest, AnalyticsResult, analytics_run
 from dantoc.geo.models import Unit, UnitLevel
+from dantoc.geo.selectors import valid_on_q
 from dantoc.indicators.models import Indicator
 
 # The figures a dashboard leads with: capital allocated and disbursed, the disbursement
@@ -79,22 +80,29 @@ def dashboard(
             AnalyticsRequest(include_unapproved=include_unapproved, hierarchy_date=as_of, **kwargs)
         )
 
-    key = run(dx=codes, pe=[year_id], ou=[unit.code])
-    series = run(dx=["VON_KH", "VON_GN"], pe=quarters, ou=[unit.code])
+    # One call for the key figures, the quarters and the children's ranking: the unit and
+    # its children named one by one (``CHILDREN`` would answer the children only).
+    child_units = (
+        sorted(Unit.objects.filter(valid_on_q(as_of), parent=unit), key=lambda u: u.code)
+        if unit.level != UnitLevel.COMMUNE
+        else []
+    )
+    key = run(
+        dx=list(dict.fromkeys([*codes, "VON_KH", "VON_GN", RATE])),
+        pe=[year_id, *quarters],
+        ou=[unit.code, *(c.code for c in child_units)],
+    )
+    # (dx, pe, ou) → value: one look-up per figure instead of a scan of the answer's rows.
+    cell = {(r.keys["dx"], r.keys["pe"], r.keys["ou"]): r.value for r in key.rows}
     projects = run(dx=["VON_GN"], pe=[year_id], ou=[unit.code], categories={"DU_AN": []})
-    results = [key, series, projects]
-    has_children = unit.level != UnitLevel.COMMUNE
-    children_result = None
-    if has_children:
-        # "CHILDREN" answers the children only (as in DHIS2), not the unit itself.
-        children_result = run(dx=[RATE, "VON_GN"], pe=[year_id], ou=[unit.code, "CHILDREN"])
-        results.append(children_result)
+    results = [key, projects]
+    children_result = key if child_units else None
 
     targets = {t.code: t.value for t in Target.objects.filter(unit=unit, year=year, code__in=codes)}
     figures = []
     for code in codes:
         name, uom, decimals = names[code]
-        value = key.value(dx=code, pe=year_id, ou=unit.code)
+        value = cell.get((code, year_id, unit.code))
         target = targets.get(code)
         progress = ""
         if target is not None:
@@ -107,8 +115,8 @@ def dashboard(
         title=_("Kế hoạch vốn và vốn giải ngân theo quý, năm %(year)s") % {"year": year},
         categories=[f"Q{q}" for q in range(1, 5)],
         series=[
-            charts.Series(names["VON_KH"][0], [series.value(dx="VON_KH", pe=q) for q in quarters]),
-            charts.Series(names["VON_GN"][0], [series.value(dx="VON_GN", pe=q) for q in quarters]),
+            charts.Series(names[c][0], [cell.get((c, q, unit.code)) for q in quarters])
+            for c in ("VON_KH", "VON_GN")
         ],
         unit_label=names["VON_KH"][1],
         id_prefix="quy",
@@ -130,17 +138,12 @@ def dashboard(
     ranking_chart = tile_grid = ""
     children: list = []
     if children_result is not None:
-        child_units = list(
-            Unit.objects.filter(code__in=children_result.dimension_items["ou"]).filter(parent=unit)
-        )
-        child_units = [u for u in child_units if u.is_valid_on(as_of)]
-        child_units.sort(key=lambda u: u.code)
         for child in child_units:
             children.append(
                 (
                     child,
-                    children_result.value(dx=RATE, ou=child.code),
-                    children_result.value(dx="VON_GN", ou=child.code),
+                    cell.get((RATE, year_id, child.code)),
+                    cell.get(("VON_GN", year_id, child.code)),
                 )
             )
         ranked = sorted(children, key=lambda c: (c[1] is None, -(c[1] or 0), c[0].code))

@@ -117,8 +117,9 @@ def indicator_catalogue_load(*, path: Path, actor=None) -> LoadResult:
         if (
             was is not None
             and was != indicator.aggregation
-            and "none" in {was, indicator.aggregation}
+            and {"none", "last"} & {was, indicator.aggregation}
         ):
+            # Whether the values roll up at all, or "last" figures over a year, changed.
             from dantoc.analytics.rollups import rollups_refresh_indicator
 
             rollups_refresh_indicator(indicator.pk)
@@ -164,10 +165,11 @@ def indicator_save(*, actor, indicator: Indicator, categories: list[Category]) -
     indicator.categories.set(categories)
     if (
         before is not None
-        and "none" in {before.get("aggregation"), indicator.aggregation}
+        and {"none", "last"} & {before.get("aggregation"), indicator.aggregation}
         and (before.get("aggregation") != indicator.aggregation)
     ):
-        # Whether the values roll up at all changed: the figures above them change too.
+        # Whether the values roll up at all changed (the figures above them change too), or
+        # whether a figure over a year is each commune's latest (kept in RollupLatest).
         from dantoc.analytics.rollups import rollups_refresh_indicator
 
         rollups_refresh_indicator(indicator.pk)

@@ -200,8 +200,27 @@ def _count(table_model, key_columns: dict, now: float) -> tuple[int, int]:
     return hits, window
 
 
-def _wait(window: int, now: float) -> int:
-    return max(1, int((window + 1) * WINDOW_SECONDS - now + 0.999))
+def _verdict(
+    table_model, key_columns: dict, hits: int, window: int, now: float, limit: int
+) -> tuple[bool, int | None]:
+    """Sliding-window counter: this minute's hits plus the previous minute's, weighted by how
+    much of the previous minute still lies within the last 60 seconds. A burst cannot pass
+    twice the limit across a minute boundary, and a run of requests is judged the same
+    whichever second of the minute it starts in."""
+    elapsed = (now - window * WINDOW_SECONDS) / WINDOW_SECONDS
+    previous = (
+        table_model.objects.filter(**key_columns, window_start=window - 1)
+        .values_list("hits", flat=True)
+        .first()
+    ) or 0
+    if hits + previous * (1 - elapsed) <= limit:
+        return True, None
+    if hits > limit or previous == 0:
+        seconds = (window + 1) * WINDOW_SECONDS - now  # this minute alone is over the limit
+    else:
+        # Wait until enough of the previous minute has slid out of the last 60 seconds.
+        seconds = ((1 - (limit - hits) / previous) - elapsed) * WINDOW_SECONDS
+    return False, max(1, min(WINDOW_SECONDS, int(seconds + 0.999)))
 
 
 def rate_hit(*, client: IntegrationClient, now: float | None = None) -> tuple[bool, int | None]:
@@ -209,17 +228,15 @@ def rate_hit(*, client: IntegrationClient, now: float | None = None) -> tuple[bo
 
     One atomic ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` in autocommit (SQLite 3.35+
     and PostgreSQL both have it): the counter lives in the database, so the limit is the same
-    whichever gunicorn worker or machine answers. Fixed one-minute windows: a client may burst
-    up to twice its limit across a window boundary, which is acceptable for a fairness limit.
+    whichever gunicorn worker or machine answers. Counted per minute, judged over the last
+    60 seconds (``_verdict``).
     """
     now = time.time() if now is None else now
     hits, window = _count(RateWindow, {"client_id": client.pk}, now)
     if hits == 1:
         # First request of a new window: forget this client's old windows.
         RateWindow.objects.filter(client=client, window_start__lt=window - 1).delete()
-    if hits <= client.rate_limit:
-        return True, None
-    return False, _wait(window, now)
+    return _verdict(RateWindow, {"client_id": client.pk}, hits, window, now, client.rate_limit)
 
 
 def rate_hit_key(*, key: str, limit: int, now: float | None = None) -> tuple[bool, int | None]:
@@ -230,6 +247,4 @@ def rate_hit_key(*, key: str, limit: int, now: float | None = None) -> tuple[boo
         # Keys come from the request (a claimed client id, an address): old windows of every
         # key go, so that made-up keys do not pile up.
         KeyedRateWindow.objects.filter(window_start__lt=window - 1).delete()
-    if hits <= limit:
-        return True, None
-    return False, _wait(window, now)
+    return _verdict(KeyedRateWindow, {"key": key[:150]}, hits, window, now, limit)

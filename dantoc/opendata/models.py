@@ -123,6 +123,9 @@ class Dataset(TimeStampedModel):
         ordering = ["name"]
         indexes = [
             models.Index(fields=["state", "updated_at"], name="opendata_state_modified"),
+            # The catalogue's version (the newest change of any data set, see
+            # selectors.catalogue_version) is read by every search: one step down this index.
+            models.Index(fields=["updated_at"], name="opendata_modified"),
             models.Index(fields=["state", "theme"], name="opendata_state_theme"),
             models.Index(fields=["state", "publisher"], name="opendata_state_publisher"),
             # Covers the facet counts and the date filters of a search (see

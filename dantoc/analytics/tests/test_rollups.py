@@ -230,6 +230,22 @@ def _check_engine(world) -> None:
                 else:
                     assert got is not None, (code, pe, ou, want)
                     assert abs(got - want) < Decimal("0.000001"), (code, pe, ou, got, want)
+    # "last" over several periods from the maintained rows equals the live computation over
+    # every commune's roll-ups: figures, unapproved marks, disaggregations and "data as of".
+    for include in (False, True):
+        for categories in ({}, {"GIOI_TINH": []}):
+            request = AnalyticsRequest(
+                dx=["T_LAST"], pe=["2026", "2026S2"], ou=new_units, hierarchy_date=today,
+                include_unapproved=include, categories=categories,
+            )  # fmt: skip
+            kept = analytics_run(request)
+            live = analytics_run(request, latest_table=False)
+            assert _answer(kept) == _answer(live), (include, categories)
+            assert kept.data_as_of == live.data_as_of, (include, categories)
+
+
+def _answer(result) -> list:
+    return sorted((sorted(r.keys.items()), r.value, r.unapproved) for r in result.rows)
 
 
 @settings(
@@ -263,16 +279,57 @@ def test_a_rebuild_gives_the_same_rollups_and_check_finds_a_tampered_row(world):
     assert rollups_differences() == []
 
 
+def _save_at_once(form, key, jobs) -> None:
+    """Each job's (reporter, unit, period, day, value) saved in a thread of its own, all
+    released at the same moment, each on its own connection (which commits)."""
+    import threading
+
+    from django.db import connections
+
+    barrier = threading.Barrier(len(jobs))
+    failures = []
+
+    def save(reporter, unit, period, day, value):
+        try:
+            barrier.wait()
+            services.datavalues_save(
+                actor=reporter, form=form, unit=unit, period=period,
+                inputs=[CellInput(key, value)], source="web", today=day,
+            )  # fmt: skip
+        except Exception as exc:  # reported below, with the thread's failure
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=save, args=job) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+
+
+@pytest.fixture
+def shared_world():
+    """The reference data and personas, put back if an earlier transactional test flushed
+    them (pytest-django runs those last, each flushing every table)."""
+    from dantoc.integration.tests.conftest import restore_shared_world, shared_world_present
+
+    if not shared_world_present():
+        restore_shared_world()
+
+
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_saves_in_two_provinces_leave_the_national_total_right(people, monkeypatch):
+def test_concurrent_saves_in_two_provinces_leave_the_national_total_right(
+    shared_world, people, monkeypatch
+):
     """Without the per-period lock two reporters saving at once in different provinces
     would each recompute the country from the other's stale province figures, and one
     change would be lost (PostgreSQL only: SQLite lets one transaction write at a time).
     Approvals are serialised earlier (they lock the report's form and period rows)."""
-    import threading
     import time
 
-    from django.db import connection, connections
+    from django.db import connection
 
     from dantoc.analytics import rollups
 
@@ -308,27 +365,9 @@ def test_concurrent_saves_in_two_provinces_leave_the_national_total_right(people
             time.sleep(0.3)
 
     monkeypatch.setattr(rollups, "_compute_level", slow_compute)
-    barrier = threading.Barrier(len(jobs))
-    failures = []
-
-    def save(reporter, unit, value):
-        try:
-            barrier.wait()
-            services.datavalues_save(
-                actor=reporter, form=form, unit=unit, period=period,
-                inputs=[CellInput(key, value)], source="web", today=day,
-            )  # fmt: skip
-        except Exception as exc:  # reported below, with the thread's failure
-            failures.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=save, args=job) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
+    _save_at_once(
+        form, key, [(reporter, unit, period, day, value) for reporter, unit, value in jobs]
+    )
     # Only this test's indicator: rows of other tests may share the period in this database.
     t_sum = Indicator.objects.get(code="T_SUM").pk
     mine = [p for p in rollups_differences(period_ids=[period.pk]) if f"indicator={t_sum} " in p]
@@ -337,3 +376,155 @@ def test_concurrent_saves_in_two_provinces_leave_the_national_total_right(people
         AnalyticsRequest(dx=["T_SUM"], pe=["2026Q3"], ou=["VN"], include_unapproved=True)
     )
     assert total.value(dx="T_SUM", pe="2026Q3", ou="VN") == sum(10 + i for i in range(len(jobs)))
+
+
+def test_last_over_a_year_is_read_from_maintained_rows_that_follow_every_change(world, monkeypatch):
+    from dantoc.analytics import query
+    from dantoc.analytics.models import RollupLatest, RollupLatestPlan
+
+    for op in [
+        ("save", 0, 0, "T_LAST", "NAM", 4), ("save", 0, 1, "T_LAST", "NAM", 9),
+        ("save", 0, 1, "T_LAST", "NU", 2), ("approve", 0, 0), ("approve", 0, 1),
+        ("save", 1, 0, "T_LAST", "NU", 6), ("approve", 1, 0),
+    ]:  # fmt: skip
+        _apply(world, op)
+    t_last = Indicator.objects.get(code="T_LAST")
+    plan = RollupLatestPlan.objects.get(window_code="2026", indicator=t_last)
+    periods = world["periods"]
+    assert plan.sources == f"{periods['2026Q2'].pk},{periods['2026Q3'].pk}"
+    vn = unit_get(code="VN")
+    rows = {
+        r.options_key: (r.approved_sum, r.approved_count)
+        for r in RollupLatest.objects.filter(unit=vn, window_code="2026", indicator=t_last)
+    }
+    # Lũng Cú's latest is Q3 (NAM 9, NU 2: its Q2 figure of 4 is not carried over);
+    # Ngọc Đường's is Q2 (NU 6).
+    assert rows == {"GIOI_TINH=NAM": (Decimal(9), 1), "GIOI_TINH=NU": (Decimal(8), 2)}
+
+    # The engine answers from these rows: the live computation is not run.
+    def refuse(*args, **kwargs):
+        raise AssertionError("computed live")
+
+    monkeypatch.setattr(query, "_fetch_latest", refuse)
+    request = AnalyticsRequest(
+        dx=["T_LAST"], pe=["2026"], ou=["VN", "08"], hierarchy_date=datetime.date(2026, 10, 5)
+    )
+    result = analytics_run(request)
+    assert result.value(dx="T_LAST", ou="VN") == Decimal(17)
+    assert result.value(dx="T_LAST", ou="08") == Decimal(17)
+
+    # Reopening Lũng Cú's Q3 report makes its approved Q2 figure the latest approved one.
+    _apply(world, ("reopen", 0, 1))
+    assert analytics_run(request).value(dx="T_LAST", ou="VN") == Decimal(10)
+    assert rollups_differences() == []
+    monkeypatch.undo()
+
+    # A plan that no longer matches (rows made of other periods) is not read.
+    RollupLatestPlan.objects.filter(pk=plan.pk).update(sources=str(periods["2026Q3"].pk))
+    RollupLatest.objects.filter(window_code="2026").update(approved_sum=Decimal(999))
+    assert analytics_run(request).value(dx="T_LAST", ou="VN") == Decimal(10)
+    # The next change to the window makes it again, for every unit.
+    _apply(world, ("save", 1, 1, "T_LAST", "NU", 7))
+    assert RollupLatestPlan.objects.get(pk=plan.pk).sources == plan.sources
+    assert not RollupLatest.objects.filter(approved_sum=Decimal(999)).exists()
+    assert rollups_differences() == []
+
+
+def test_rollups_check_finds_a_tampered_latest_row_and_latest_rebuild_repairs_it(world):
+    from dantoc.analytics.models import RollupLatest
+    from dantoc.analytics.rollups import rollups_latest_rebuild
+
+    for op in [("save", 0, 0, "T_LAST", "NAM", 4), ("save", 0, 1, "T_LAST", "NU", 3),
+               ("approve", 0, 1)]:  # fmt: skip
+        _apply(world, op)
+    assert rollups_differences() == []
+    RollupLatest.objects.filter(unit__code="08", window_code="2026").update(total_count=42)
+    problems = rollups_differences()
+    assert problems and all(p.startswith("latest unit=") for p in problems)
+    rollups_latest_rebuild()
+    assert rollups_differences() == []
+
+
+def test_an_indicator_that_stops_and_starts_being_last_gets_its_latest_rows_remade(world):
+    from dantoc.analytics.models import RollupLatest, RollupLatestPlan
+    from dantoc.indicators.services import indicator_save
+
+    for op in [("save", 0, 0, "T_LAST", "NAM", 4), ("save", 0, 1, "T_LAST", "NAM", 9),
+               ("approve", 0, 0), ("approve", 0, 1)]:  # fmt: skip
+        _apply(world, op)
+    indicator = Indicator.objects.get(code="T_LAST")
+    categories = list(indicator.categories.all())
+    request = AnalyticsRequest(
+        dx=["T_LAST"], pe=["2026"], ou=["VN"], hierarchy_date=datetime.date(2026, 10, 5)
+    )
+    assert analytics_run(request).value(dx="T_LAST", ou="VN") == Decimal(9)
+
+    indicator.aggregation = "sum"
+    indicator_save(actor=None, indicator=indicator, categories=categories)
+    assert not RollupLatest.objects.filter(indicator=indicator).exists()
+    assert not RollupLatestPlan.objects.filter(indicator=indicator).exists()
+    assert analytics_run(request).value(dx="T_LAST", ou="VN") == Decimal(13)
+
+    # Meanwhile a later figure: a stale "latest" row would still say 9.
+    _apply(world, ("reopen", 0, 1))
+    _apply(world, ("save", 0, 1, "T_LAST", "NAM", 11))
+    _apply(world, ("approve", 0, 1))
+    indicator.aggregation = "last"
+    indicator_save(actor=None, indicator=indicator, categories=categories)
+    assert RollupLatestPlan.objects.filter(indicator=indicator, window_code="2026").exists()
+    assert analytics_run(request).value(dx="T_LAST", ou="VN") == Decimal(11)
+    assert rollups_differences() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_saves_in_two_quarters_leave_the_years_latest_figures_right(
+    shared_world, people, monkeypatch
+):
+    """Saves of different quarters take different period locks but remake the same year's
+    "latest" rows: without the window's lock the second would store a country row summed
+    before the first committed (PostgreSQL only)."""
+    import time
+
+    from django.db import connection
+
+    from dantoc.analytics import rollups
+    from dantoc.analytics.models import RollupLatest
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent transactions need PostgreSQL")
+    form = _define_test_form()
+    layout = selectors.form_layout(form)
+    key = next(c.key for c in layout.cells.values() if c.indicator.code == "T_LAST")
+    jobs = []
+    for index, (code, pe) in enumerate([("00715", "2026Q2"), ("02680", "2026Q3")]):
+        unit = unit_get(code=code)
+        reporter = user_create(
+            actor=None, username=f"quy.{index}", password="x", unit=unit,
+            roles=[RoleCode.COMMUNE_REPORTER], check_password=False,
+        )  # fmt: skip
+        period = services.period_resolve(period_type=form.period_type, code=pe)
+        jobs.append((reporter, unit, period, ENTRY_DAY[pe], str(20 + index)))
+    # A first save, alone, makes the year's rows and stores their plan (both periods exist),
+    # so the two saves below each remake only their own units and the country.
+    first = unit_get(code="00700")
+    reporter = user_create(
+        actor=None, username="quy.dau", password="x", unit=first,
+        roles=[RoleCode.COMMUNE_REPORTER], check_password=False,
+    )  # fmt: skip
+    services.datavalues_save(
+        actor=reporter, form=form, unit=first, period=jobs[0][2],
+        inputs=[CellInput(key, "5")], source="web", today=ENTRY_DAY["2026Q2"],
+    )  # fmt: skip
+    compute = rollups._latest_compute
+    country = unit_get(code="VN").pk
+
+    def slow_compute(cursor, targets, indicator_id, window, ranked):
+        compute(cursor, targets, indicator_id, window, ranked)
+        if targets == [country]:
+            time.sleep(0.3)
+
+    monkeypatch.setattr(rollups, "_latest_compute", slow_compute)
+    _save_at_once(form, key, jobs)
+    t_last = Indicator.objects.get(code="T_LAST")
+    row = RollupLatest.objects.get(unit__code="VN", window_code="2026", indicator=t_last)
+    assert (row.total_sum, row.total_count) == (Decimal(46), 3)

@@ -194,3 +194,24 @@ def _other_client(issued):
         scopes=["content:read"],
         rate_limit=100,
     )
+
+
+@pytest.mark.django_db
+def test_a_burst_across_a_minute_boundary_is_still_limited():
+    """The previous minute's hits count for the part of it still within the last 60 s, so a
+    burst split by the boundary is refused as one that is not (the fixed windows of before
+    let it through, and a test that happened to straddle a minute failed)."""
+    from dantoc.integration.services import rate_hit_key
+
+    minute = 29_000_000 * 60
+    verdicts = [rate_hit_key(key="t:burst", limit=3, now=minute + s) for s in (58, 59, 59.5)]
+    assert verdicts == [(True, None)] * 3
+    allowed, wait = rate_hit_key(key="t:burst", limit=3, now=minute + 60.5)
+    assert not allowed
+    # 3 × (1 − 0.5/60) ≈ 2.97 of the last minute's hits still count, plus the 1 of this one;
+    # they weigh 2 or less (the limit minus this minute's) once 20 s of the minute are gone.
+    assert wait == 20
+    # Refused requests count too: 2 this minute + 3 × (1 − 20.5/60) ≈ 3.98 > 3.
+    assert rate_hit_key(key="t:burst", limit=3, now=minute + 80.5)[0] is False
+    # Next minute: this one's 1 + the last one's 2 × (1 − 5/60) ≈ 2.83, within the limit.
+    assert rate_hit_key(key="t:burst", limit=3, now=minute + 125) == (True, None)
