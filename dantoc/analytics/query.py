@@ -30,6 +30,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, DivisionByZero, InvalidOperation
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Q
@@ -124,11 +125,15 @@ class AnalyticsRequest:
     order: list[str] = field(default_factory=list)
 
 
-@dataclass(slots=True)
-class Row:
+class Row(NamedTuple):
     keys: dict[str, str]
     value: Decimal
     unapproved: bool = False
+
+
+# A Row made without the Python-level ``__new__`` of a named tuple: a commune-level table has
+# 13,000 rows, and the call cost a third of the time spent making them.
+_new_row = tuple.__new__
 
 
 @dataclass
@@ -239,14 +244,23 @@ def _units(items: list[str], as_of: datetime.date) -> list[OuItem]:
     whole: dict[int, list[int]] = defaultdict(list)
     partial: dict[int, list[str]] = defaultdict(list)
     unit_ids = [u.pk for u in units]
+    split: list[tuple[int, int]] = []
     for start in range(0, len(unit_ids), 5000):
-        for succ_id, pred_id, pred_code, is_partial in UnitSuccession.objects.filter(
+        # Without a join to the predecessors' codes (only split ones need them, below): the
+        # planner would read the whole unit table to join a few hundred rows.
+        for succ_id, pred_id, is_partial in UnitSuccession.objects.filter(
             successor_id__in=unit_ids[start : start + 5000]
-        ).values_list("successor_id", "predecessor_id", "predecessor__code", "partial"):
+        ).values_list("successor_id", "predecessor_id", "partial"):
             if is_partial:
-                partial[succ_id].append(pred_code)
+                split.append((succ_id, pred_id))
             else:
                 whole[succ_id].append(pred_id)
+    if split:
+        codes = dict(
+            Unit.objects.filter(pk__in={pred for _s, pred in split}).values_list("pk", "code")
+        )
+        for succ_id, pred_id in split:
+            partial[succ_id].append(codes[pred_id])
     return [OuItem(u, (u.pk, *sorted(whole[u.pk])), tuple(sorted(partial[u.pk]))) for u in units]
 
 
@@ -353,6 +367,15 @@ def latest_sources(codes: list[str], indicators: dict[int, Indicator]) -> dict[t
 # --- reading the roll-ups ------------------------------------------------------------------
 
 
+# A timestamp as microseconds since 1970, on PostgreSQL. ``date_part`` gives the seconds as a
+# float8, the nearest to the exact value (error at most 2⁻²³ s = 0.12 µs while the seconds are
+# below 2³¹, that is until 2038, and 0.24 µs until 2106); × 10⁶ adds at most half a unit in the
+# last place (0.125 µs, then 0.25 µs), so the rounding to a whole number gives back the exact
+# microseconds. ``EXTRACT`` gives a numeric, exact but slower to compute for every row
+# (tested in test_rollups: ``test_change_times_come_back_to_the_microsecond``).
+POSTGRES_MICROSECONDS = "(date_part('epoch', %s) * 1000000)::bigint"
+
+
 def _fetch(unit_ids, period_ids, indicator_ids, *, by_options: bool, approved_only: bool):
     """(unit, period, indicator, options_key, a_sum, a_count, t_sum, t_count, as_of) rows
     (t_sum and t_count None when only approved figures are wanted)."""
@@ -369,28 +392,36 @@ def _fetch(unit_ids, period_ids, indicator_ids, *, by_options: bool, approved_on
     # only the newest is wanted, and making a datetime of every row's would cost more than
     # the rest of the read.
     stamp = (
-        "(EXTRACT(EPOCH FROM updated_at) * 1000000)::bigint"
-        if connection.vendor == "postgresql"
-        else "updated_at"
+        POSTGRES_MICROSECONDS % "updated_at" if connection.vendor == "postgresql" else "updated_at"
     )
     where = " AND ".join(
         [
             inlist("unit_id", unit_ids),
             inlist("period_id", period_ids),
+            # The same periods as a range, which the primary key (unit, period, indicator)
+            # can use, where PostgreSQL uses a list of periods as a filter only: a unit's
+            # other periods are then not read (its whole history, in a long-running system).
+            f"period_id BETWEEN {int(min(period_ids))} AND {int(max(period_ids))}",
             inlist("indicator_id", indicator_ids),
+            "approved_count > 0" if approved_only else "total_count > 0",
         ]
     )
-    # Only the figures wanted: every column read is a value to decode.
-    totals = "NULL, NULL" if approved_only else "total_sum, total_count"
+    # Only the figures wanted: every column read is a value to decode. On PostgreSQL the sums
+    # come without trailing zeros (251766 rather than 251766.000000), as answers show them.
+    if connection.vendor == "postgresql":
+        approved, total = "trim_scale(approved_sum)", "trim_scale(total_sum)"
+    else:
+        approved, total = "approved_sum", "total_sum"
+    totals = "NULL, NULL" if approved_only else f"{total}, total_count"
     if by_options:
         sql = (
-            "SELECT unit_id, period_id, indicator_id, options_key, approved_sum,"
+            f"SELECT unit_id, period_id, indicator_id, options_key, {approved},"
             f" approved_count, {totals}, {stamp} FROM analytics_rollup WHERE {where}"
         )
     else:
         # The totals over disaggregations are kept in their own table (one row a cell).
         sql = (
-            "SELECT unit_id, period_id, indicator_id, '', approved_sum, approved_count,"
+            f"SELECT unit_id, period_id, indicator_id, '', {approved}, approved_count,"
             f" {totals}, {stamp} FROM analytics_rolluptotal WHERE {where}"
         )
     with connection.cursor() as cursor:
@@ -422,25 +453,31 @@ def _dec(value) -> Decimal:
 # --- the engine ------------------------------------------------------------------------------
 
 
-def analytics_run(request: AnalyticsRequest, *, latest_table: bool = True) -> AnalyticsResult:
+def analytics_run(
+    request: AnalyticsRequest, *, latest_table: bool = True, direct: bool = True
+) -> AnalyticsResult:
     """The figures a request asks for (see the module's docstring).
 
     ``latest_table=False`` computes "last" over several periods from the roll-ups of every
     commune instead of the maintained ``RollupLatest`` rows (the same figures, slower: what
-    the tests compare the maintained rows with)."""
+    the tests compare the maintained rows with). ``direct=False`` adds up every table in
+    cells, even one whose cells are each a roll-up row (the same answer, slower; also for
+    the tests)."""
     # A national or commune-level answer builds tens of thousands of small objects; left on,
     # the cyclic garbage collector would walk the whole process heap several times while
     # they are made (a third of a commune-level query's time). Nothing here makes cycles.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _run(request, latest_table=latest_table)
+        return _run(request, latest_table=latest_table, direct=direct)
     finally:
         if enabled:
             gc.enable()
 
 
-def _run(request: AnalyticsRequest, *, latest_table: bool = True) -> AnalyticsResult:
+def _run(
+    request: AnalyticsRequest, *, latest_table: bool = True, direct: bool = True
+) -> AnalyticsResult:
     as_of = request.hierarchy_date or timezone.localdate()
     filters = request.filters
     dx_codes = request.dx or filters.get("dx", [])
@@ -543,6 +580,7 @@ def _run(request: AnalyticsRequest, *, latest_table: bool = True) -> AnalyticsRe
         if direct_periods and unit_groups and direct_ids
         else []
     )
+    latest_involved = bool(latest_groups)
     if latest_groups and unit_groups and latest_table:
         # Where the maintained "latest" rows were made of exactly the periods chosen here,
         # read them (a row per unit) instead of every commune's every period.
@@ -564,6 +602,35 @@ def _run(request: AnalyticsRequest, *, latest_table: bool = True) -> AnalyticsRe
             rows = list(rows) + _fetch_latest(
                 leaf_groups, latest_groups, period_end, request, by_options=by_options
             )
+
+    dims = ["dx", "pe", "ou", *dims_cat]
+    if dx_as_filter:
+        dims.remove("dx")
+    if pe_as_filter:
+        dims.remove("pe")
+    if ou_as_filter:
+        dims.remove("ou")
+    if request.order:
+        dims = [d for d in request.order if d in dims] + [d for d in dims if d not in request.order]
+
+    # Each cell of a plain table (indicators × periods × units, no categories, no computed
+    # indicator, no merged unit, no period made of several) is one roll-up row: answered
+    # straight from the rows, without adding up (the commune-level table's 13,000 cells).
+    if (
+        direct
+        and dims == ["dx", "pe", "ou"]
+        and not filter_cat
+        and not by_options
+        and not latest_involved
+        and all(item.indicator is not None for item in items)
+    ):
+        answer = _direct_answer(rows, items, ou_items, windows, period_groups, request)
+        if answer is not None:
+            out, newest_raw = answer
+            return _result(
+                request, dims, out, _as_datetime(newest_raw), items, windows, ou_items,
+                dims_cat, categories, options,
+            )  # fmt: skip
 
     # cells[(indicator, ou group, pe group, options key)] = [sum, count, any unapproved],
     # over the group's source units and periods (sums, averages' sums and counts, and the
@@ -648,15 +715,6 @@ def _run(request: AnalyticsRequest, *, latest_table: bool = True) -> AnalyticsRe
                         slot[2] = True
     newest = _as_datetime(newest_raw)
 
-    dims = ["dx", "pe", "ou", *dims_cat]
-    if dx_as_filter:
-        dims.remove("dx")
-    if pe_as_filter:
-        dims.remove("pe")
-    if ou_as_filter:
-        dims.remove("ou")
-    if request.order:
-        dims = [d for d in request.order if d in dims] + [d for d in dims if d not in request.order]
     pe_keys = ["*"] if pe_as_filter else [w.code for w in windows]
     ou_keys = ["*"] if ou_as_filter else [o.unit.code for o in ou_items]
 
@@ -735,7 +793,9 @@ def _run(request: AnalyticsRequest, *, latest_table: bool = True) -> AnalyticsRe
                         s, c, u = slot
                         value = _round(s / c if average else s, decimals)
                         if plain_dims:
-                            out.append(Row({"dx": dx_key, "pe": pg, "ou": og}, value, u))
+                            out.append(
+                                _new_row(Row, ({"dx": dx_key, "pe": pg, "ou": og}, value, u))
+                            )
                             continue
                         keys = {"dx": dx_key, "pe": pg, "ou": og}
                         keys.update(zip(cat_names, combo, strict=True))
@@ -767,6 +827,15 @@ def _run(request: AnalyticsRequest, *, latest_table: bool = True) -> AnalyticsRe
     if dx_as_filter and len(items) > 1:
         out = _merge_rows(out, dims)
 
+    return _result(
+        request, dims, out, newest, items, windows, ou_items, dims_cat, categories, options
+    )
+
+
+def _result(
+    request, dims, out, newest, items, windows, ou_items, dims_cat, categories, options
+) -> AnalyticsResult:
+    """The answer with its names and dimension items."""
     names: dict[str, str] = {}
     for item in items:
         names[item.code] = item.name
@@ -794,6 +863,78 @@ def _run(request: AnalyticsRequest, *, latest_table: bool = True) -> AnalyticsRe
         partial_predecessors={o.unit.code: list(o.partial) for o in ou_items if o.partial},
         decimals={i.code: i.decimals for i in items},
     )
+
+
+def _direct_answer(
+    rows, items, ou_items, windows, period_groups, request
+) -> tuple[list[Row], object] | None:
+    """The rows of a plain table whose periods are each one reported period, straight from
+    the roll-up rows (no cells to add up, except for a unit with predecessors merged into it
+    that have rows too), with the newest change time among the rows used; None when a period
+    of the answer is made of several reported periods."""
+    source_period: dict[tuple[int, str], int] = {}
+    for ind_id, by_period in period_groups.items():
+        for period_id, groups in by_period.items():
+            if len(groups) != 1 or (ind_id, groups[0]) in source_period:
+                return None
+            source_period[(ind_id, groups[0])] = period_id
+    if request.include_unapproved:
+        at_sum, at_count = 6, 7
+    else:
+        at_sum, at_count = 4, 5
+    found = {(row[2], row[0], row[1]): row for row in rows}
+    with_rows = {row[0] for row in rows}
+    # On PostgreSQL the sums come with their trailing zeros trimmed (``_fetch``): a single
+    # row's sum is then already what ``_round`` would make of it.
+    trimmed = connection.vendor == "postgresql"
+    units = [
+        (tuple(src for src in ou.sources if src in with_rows), ou.unit.code) for ou in ou_items
+    ]
+    out: list[Row] = []
+    append = out.append
+    newest = None
+    for item in items:
+        code = item.code
+        pk = item.indicator.pk
+        average = item.indicator.aggregation == AggregationType.AVERAGE
+        decimals = item.decimals
+        periods = [
+            (w.code, source_period[(pk, w.code)]) for w in windows if (pk, w.code) in source_period
+        ]
+        for sources, og in units:
+            if not sources:
+                continue
+            for pg, period_id in periods:
+                if len(sources) == 1:
+                    row = found.get((pk, sources[0], period_id))
+                    if row is None or not row[at_count]:
+                        continue
+                    number, count, stamp = row[at_sum], row[at_count], row[8]
+                    unapproved = at_count == 7 and count != row[5]
+                    if trimmed and not average and decimals is None:
+                        value = number
+                    else:
+                        value = _round(
+                            (_dec(number) / int(count)) if average else _dec(number), decimals
+                        )
+                else:
+                    number, count, stamp, unapproved = Decimal(0), 0, None, False
+                    for src in sources:
+                        row = found.get((pk, src, period_id))
+                        if row is None or not row[at_count]:
+                            continue
+                        number += _dec(row[at_sum])
+                        count += int(row[at_count])
+                        unapproved = unapproved or (at_count == 7 and row[7] != row[5])
+                        if row[8] is not None and (stamp is None or row[8] > stamp):
+                            stamp = row[8]
+                    if not count:
+                        continue
+                    value = _round(number / count if average else number, decimals)
+                append(_new_row(Row, ({"dx": code, "pe": pg, "ou": og}, value, unapproved)))
+                if stamp is not None and (newest is None or stamp > newest):
+                    newest = stamp
+    return out, newest
 
 
 def _latest_kept(
@@ -1044,15 +1185,15 @@ def _round(value: Decimal, decimals: int | None) -> Decimal:
 
 
 def _merge_rows(rows: list[Row], dims: list[str]) -> list[Row]:
-    merged: dict[tuple, Row] = {}
+    merged: dict[tuple, list] = {}
     for row in rows:
         key = tuple(row.keys[d] for d in dims)
         if key in merged:
-            merged[key].value += row.value
-            merged[key].unapproved = merged[key].unapproved or row.unapproved
+            merged[key][1] += row.value
+            merged[key][2] = merged[key][2] or row.unapproved
         else:
-            merged[key] = Row(dict(row.keys), row.value, row.unapproved)
-    return list(merged.values())
+            merged[key] = [dict(row.keys), row.value, row.unapproved]
+    return [Row(*parts) for parts in merged.values()]
 
 
 def _computed_value(item, base, ind_categories, per_key, og, pg, combo: dict[str, str]):
