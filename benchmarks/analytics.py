@@ -211,12 +211,30 @@ def run(args) -> dict:
     # carries the scratch table that rollups_rebuild() filled and emptied in this session.
     connections.close_all()
     load_before = os.getloadavg()
+    speed_before = python_reference_ms()
     result = measure(args, fixture, setup)
     result["machine"]["load_average_1min"] = {
         "before": round(load_before[0], 1),
         "after": round(os.getloadavg()[0], 1),
     }
+    # This virtual machine's speed varies by half from hour to hour: the same code, idle,
+    # measured 1.6 × slower. A fixed piece of Python, timed before and after, says how fast
+    # the machine was while the figures were taken, so that runs can be compared.
+    result["machine"]["python_reference_ms"] = {
+        "what": "sum(range(10**6)), best of 5",
+        "before": speed_before,
+        "after": python_reference_ms(),
+    }
     return result
+
+
+def python_reference_ms() -> float:
+    samples = []
+    for _ in range(5):
+        started = time.perf_counter()
+        sum(range(10**6))
+        samples.append((time.perf_counter() - started) * 1000)
+    return round(min(samples), 2)
 
 
 # --- the data set -----------------------------------------------------------------------------

@@ -272,11 +272,14 @@ def units_resolve(items: list[str], as_of: datetime.date) -> list[OuItem]:
 def _indicator_period_types(indicator_ids: set[int]) -> dict[int, set[int]]:
     """The period types each indicator is reported in (from the forms that hold it)."""
     types: dict[int, set[int]] = defaultdict(set)
-    for model in (FormRow, FormColumn):
-        for ind, pt in model.objects.filter(indicator_id__in=indicator_ids).values_list(
+    rows, columns = (
+        model.objects.filter(indicator_id__in=indicator_ids).values_list(
             "indicator_id", "section__form__period_type_id"
-        ):
-            types[ind].add(pt)
+        )
+        for model in (FormRow, FormColumn)
+    )
+    for ind, pt in rows.union(columns):  # one query
+        types[ind].add(pt)
     return types
 
 
