@@ -273,9 +273,9 @@ def _indicator_period_types(indicator_ids: set[int]) -> dict[int, set[int]]:
     """The period types each indicator is reported in (from the forms that hold it)."""
     types: dict[int, set[int]] = defaultdict(set)
     rows, columns = (
-        model.objects.filter(indicator_id__in=indicator_ids).values_list(
-            "indicator_id", "section__form__period_type_id"
-        )
+        model.objects.filter(indicator_id__in=indicator_ids)
+        .order_by()  # no ORDER BY inside a UNION (the models' default order; SQLite refuses it)
+        .values_list("indicator_id", "section__form__period_type_id")
         for model in (FormRow, FormColumn)
     )
     for ind, pt in rows.union(columns):  # one query
