@@ -514,18 +514,21 @@ def conditions_from(
             continue
         if field == "year" and not all(v.isdigit() and 1 <= len(v) <= 4 for v in values):
             raise SearchFailed(_("Năm không hợp lệ: “%(clause)s”.") % {"clause": token.text})
+        publisher_ids = None
         if field in ("organization", "owner_org"):
             # Unknown publishers are dropped here: the selector would look them up with a
-            # NUL-prefixed code, which PostgreSQL refuses.
-            known = [org.name for v in values if (org := organization_find(v)) is not None]
+            # NUL-prefixed code, which PostgreSQL refuses. The units found go with the
+            # condition, so that the selector does not look them up again.
+            known = [org for org in organizations_find(values) if org is not None]
             if not known:
                 if not negate:
                     conditions.append(Condition("id", []))
                 continue
-            values, field = known, "organization"
+            values, field = [org.name for org in known], "organization"
+            publisher_ids = tuple(org.unit.pk for org in known)
         elif field == "res_format":
             values = [v.lower() for v in values]
-        conditions.append(Condition(field, values, negate=negate))
+        conditions.append(Condition(field, values, negate=negate, publisher_ids=publisher_ids))
     return words, conditions
 
 
@@ -656,10 +659,21 @@ def tag_id(name: str) -> str:
 
 def organization_find(id_or_name: str) -> Organization | None:
     """A publisher by its CKAN name, its unit code or its id."""
-    for org in selectors.organizations():
-        if id_or_name in (org.name, org.unit.code, organization_id(org)):
-            return org
-    return None
+    return organizations_find([id_or_name])[0]
+
+
+def organizations_find(ids_or_names: list[str]) -> list[Organization | None]:
+    """``organization_find`` for several names, reading the publishers once."""
+    orgs = selectors.organizations()
+    found: dict[str, Organization] = {}
+    for org in orgs:
+        found.setdefault(org.name, org)
+        found.setdefault(org.unit.code, org)
+    if any(value not in found for value in ids_or_names):
+        # Ids (uuid5 of the code) are worked out only when a value is neither a name nor a code.
+        for org in orgs:
+            found.setdefault(organization_id(org), org)
+    return [found.get(value) for value in ids_or_names]
 
 
 def theme_find(id_or_name: str) -> str | None:

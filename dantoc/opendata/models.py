@@ -129,7 +129,9 @@ class Dataset(TimeStampedModel):
             models.Index(fields=["state", "theme"], name="opendata_state_theme"),
             models.Index(fields=["state", "publisher"], name="opendata_state_publisher"),
             # Covers the facet counts and the date filters of a search (see
-            # selectors._facets): they read this index, not the rows.
+            # selectors._facets): they read this index, not the rows. The id comes last
+            # because a search reads its matches' ids: PostgreSQL can then answer from the
+            # index alone (SQLite's indexes hold the row id anyway).
             models.Index(
                 fields=[
                     "state",
@@ -140,9 +142,13 @@ class Dataset(TimeStampedModel):
                     "temporal_start",
                     "temporal_end",
                     "created_at",
+                    "id",
                 ],
-                name="opendata_search_covering",
+                name="opendata_search_covering_id",
             ),
+            # Pages in name order (``sort=name asc``, what harvesters page through): the
+            # published data sets' names and ids in order, read from the index alone.
+            models.Index(fields=["state", "name", "id"], name="opendata_state_name"),
         ]
 
     def __str__(self) -> str:

@@ -46,6 +46,9 @@ MINISTRY_SLUG = "bo-dan-toc-va-ton-giao"
 
 FACET_FIELDS = ("organization", "groups", "tags", "res_format", "license_id", "province", "year")
 
+# The catalogue's version "not read yet" (a catalogue with no data set has the version None).
+_UNREAD = object()
+
 
 class SearchError(ValueError):
     """A search the catalogue cannot answer; the message says what to change."""
@@ -102,10 +105,16 @@ def _publisher_ids() -> RawSQL:
 
 
 def organization_get(name: str) -> Organization | None:
+    return organizations_get([name])[0]
+
+
+def organizations_get(names: list[str]) -> list[Organization | None]:
+    """``organization_get`` for several names (or unit codes), reading the publishers once."""
+    found: dict[str, Organization] = {}
     for org in organizations():
-        if name in (org.name, org.unit.code):
-            return org
-    return None
+        found.setdefault(org.name, org)
+        found.setdefault(org.unit.code, org)
+    return [found.get(name) for name in names]
 
 
 def group_name(theme: str) -> str:
@@ -127,6 +136,9 @@ class Condition:
     low: datetime.datetime | None = None
     high: datetime.datetime | None = None
     is_range: bool = False
+    # organization: the publishers' unit ids, when the caller has already looked the names
+    # up (the CKAN API does, to drop unknown ones), so that they are not looked up again.
+    publisher_ids: tuple[int, ...] | None = None
 
 
 @dataclass
@@ -193,7 +205,9 @@ def _condition_q(cond: Condition) -> Q:
             q &= Q(**{f"{column}__lte": high})
         return q
     if f in ("organization", "owner_org"):
-        found = [organization_get(value) for value in values]
+        if cond.publisher_ids is not None:
+            return Q(publisher_id__in=cond.publisher_ids)
+        found = organizations_get(values)
         return Q(publisher_id__in=[org.unit.pk for org in found if org is not None])
     if f == "groups":
         return Q(theme__in=[v.upper() for v in values])
@@ -472,32 +486,55 @@ def catalogue_facet_rows_compute() -> FacetRows:
 def _facets(
     qs: QuerySet[Dataset], names: list[str], limit: int, *, everything: bool, text: bool
 ) -> tuple[int, dict]:
-    """The number of matches and their facet counts.
+    """The number of matches and their facet counts (see ``_facets_and_matches``)."""
+    count, facets, _ = _facets_and_matches(qs, names, limit, everything=everything, text=text)
+    return count, facets
+
+
+def _facets_and_matches(
+    qs: QuerySet[Dataset],
+    names: list[str],
+    limit: int,
+    *,
+    everything: bool,
+    text: bool,
+    order: list[str] | None = None,
+    version=_UNREAD,
+) -> tuple[int, dict, list[int] | None]:
+    """The number of matches, their facet counts and, with ``order``, the ids of every
+    match in that order when counting read them (else None).
 
     - The whole catalogue (``everything``): the counts the services keep.
-    - Most of it (a negation, a wide date range), on SQLite: the whole catalogue's counts
-      less those of the data sets left out, which are fewer to count (see
-      ``_left_out_counted_first``).
-    - Otherwise: counted (``_facet_rows``).
+    - Otherwise the matches' ids are read (in ``order``: a page of results is then a slice
+      of them, and the search's filter runs once) and counted against the facet keys of every
+      published data set, kept in memory (``_facet_keys``).
+    - When those keys cannot be had: most of the catalogue (a negation, a wide date range),
+      on SQLite, is the whole catalogue's counts less those of the data sets left out, which
+      are fewer to count (see ``_left_out_counted_first``); anything else is counted in SQL
+      (``_facet_rows``).
 
-    Outside the whole catalogue, the matches' ids are read and counted against the facet
-    keys of every published data set, kept in memory (``_facet_keys``); the SQL ways above
-    are for when those keys cannot be had."""
+    ``version``: ``catalogue_version()`` if the caller has read it (read here otherwise)."""
     _check_facet_names(names)
-    whole = catalogue_facet_rows()
-    if whole is not None and everything:
-        return whole["count"], _facet_items(whole, names, limit)
-    rows = _facet_rows_by_keys(qs, names)
-    if rows is not None:
-        return rows["count"], _facet_items(rows, names, limit)
+    whole = None
+    if everything:
+        whole = catalogue_facet_rows()
+        if whole is not None:
+            return whole["count"], _facet_items(whole, names, limit), None
+    found = _facet_rows_and_matches(qs, names, order=order, version=version)
+    if found is not None:
+        rows, matches = found
+        return rows["count"], _facet_items(rows, names, limit), matches if order else None
+    if not everything:
+        whole = catalogue_facet_rows()
     if whole is not None and not text and whole["count"] and _left_out_counted_first():
         # A free text costs a scan of every text, so its matches are only counted once.
         count = qs.count()
         if count > whole["count"] * 2 // 3:
             left_out = _facet_rows(published().exclude(pk__in=qs.values("pk")), names)
-            return count, _facet_items(_facet_rows_subtract(whole, left_out), names, limit)
+            facets = _facet_items(_facet_rows_subtract(whole, left_out), names, limit)
+            return count, facets, None
     rows = _facet_rows(qs, names)
-    return rows["count"], _facet_items(rows, names, limit)
+    return rows["count"], _facet_items(rows, names, limit), None
 
 
 @dataclass(frozen=True)
@@ -514,15 +551,17 @@ _facet_keys_kept: _FacetKeys | None = None
 _facet_keys_lock = threading.Lock()
 
 
-def _facet_keys() -> dict[int, tuple] | None:
+def _facet_keys(version=_UNREAD) -> dict[int, tuple] | None:
     """The facet keys of every published data set, read once per process and catalogue
     version (``catalogue_version``, which every service's change moves) and at most
     ``FACETS_TTL`` seconds old: counting a search's facets is then reading the ids of its
     matches, one indexed query, and adding up in Python, where SQL would group the matches
     and join their keywords and provinces at every search. None when the catalogue changed
-    while the keys were read (they would mix two states): the caller counts in SQL."""
+    while the keys were read (they would mix two states): the caller counts in SQL.
+    ``version``: ``catalogue_version()`` if the caller has read it (read here otherwise)."""
     global _facet_keys_kept
-    version = catalogue_version()
+    if version is _UNREAD:
+        version = catalogue_version()
     kept = _facet_keys_kept
     now = time.monotonic()
     if kept is not None and kept.version == version and now - kept.read_at < FACETS_TTL:
@@ -568,11 +607,12 @@ def _facet_keys() -> dict[int, tuple] | None:
         return keys
 
 
-def _raw_rows(qs: QuerySet) -> list[tuple]:
+def _raw_rows(qs: QuerySet, *, ordered: bool = False) -> list[tuple]:
     """The rows of a ``values_list`` query as the database driver gives them (no model
-    field converters: SQLite's dates stay text), without the ORM's per-row work."""
+    field converters: SQLite's dates stay text), without the ORM's per-row work; in the
+    query's order if ``ordered`` (in any order otherwise)."""
     try:
-        sql, params = qs.order_by().query.sql_with_params()
+        sql, params = (qs if ordered else qs.order_by()).query.sql_with_params()
     except EmptyResultSet:
         return []
     with connection.cursor() as cursor:
@@ -584,11 +624,23 @@ def _facet_rows_by_keys(qs: QuerySet[Dataset], names) -> FacetRows | None:
     """``_facet_rows`` (the same counts, in the same shape) from the matches' ids and the
     kept facet keys; None when the keys are missing or lack a match (the catalogue changed
     since they were read)."""
-    keys = _facet_keys()
+    found = _facet_rows_and_matches(qs, names)
+    return None if found is None else found[0]
+
+
+def _facet_rows_and_matches(
+    qs: QuerySet[Dataset], names, *, order: list[str] | None = None, version=_UNREAD
+) -> tuple[FacetRows, list[int]] | None:
+    """``_facet_rows_by_keys``, and the matches' ids (in ``order`` if given)."""
+    keys = _facet_keys(version)
     if keys is None:
         return None
+    if order:
+        ids = [pk for (pk,) in _raw_rows(qs.order_by(*order).values_list("pk"), ordered=True)]
+    else:
+        ids = [pk for (pk,) in _raw_rows(qs.values_list("pk"))]
     try:
-        matched = [keys[pk] for (pk,) in _raw_rows(qs.values_list("pk"))]
+        matched = [keys[pk] for pk in ids]
     except KeyError:
         return None
     rows: FacetRows = {"count": len(matched)}
@@ -613,7 +665,7 @@ def _facet_rows_by_keys(qs: QuerySet[Dataset], names) -> FacetRows | None:
         rows["year"] = [(str(start), str(end), n) for (start, end), n in spans.items()]
     for name in names:
         rows.setdefault(name, [])
-    return rows
+    return rows, ids
 
 
 def _left_out_counted_first() -> bool:
@@ -645,9 +697,9 @@ def catalogue_version():
     return Dataset.objects.order_by().aggregate(newest=Max("updated_at"))["newest"]
 
 
-def _facets_key(query: SearchQuery) -> str:
+def _facets_key(query: SearchQuery, version=_UNREAD) -> str:
     key_parts = (
-        catalogue_version(),
+        catalogue_version() if version is _UNREAD else version,
         get_language(),
         query.text,
         [repr(c) for c in query.conditions],
@@ -658,28 +710,41 @@ def _facets_key(query: SearchQuery) -> str:
 
 
 def _count_and_facets(
-    qs: QuerySet[Dataset], query: SearchQuery, *, remember: bool
-) -> tuple[int, dict]:
-    """The number of matches and the facets. With ``remember``, both are kept for the same
-    search until the catalogue changes (or 5 minutes pass: publishers' names come from the
-    units)."""
+    qs: QuerySet[Dataset], query: SearchQuery, *, remember: bool, order: list[str] | None = None
+) -> tuple[int, dict, list[int] | None]:
+    """The number of matches, the facets and, with ``order``, the matches' ids in that order
+    when counting the facets read them (None otherwise: the count came from elsewhere). With
+    ``remember``, the count and facets are kept for the same search until the catalogue
+    changes (or 5 minutes pass: publishers' names come from the units)."""
     if not query.facet_fields:
-        return qs.count(), {}
-    if not remember:
-        return _query_facets(qs, query)
-    key = _facets_key(query)
-    kept = cache.get(key)
-    if kept is None:
-        kept = _query_facets(qs, query)
-        cache.set(key, kept, FACETS_TTL)
-    return kept
+        return qs.count(), {}, None
+    # Read once: the key of the kept facets and the kept facet keys go by the same version.
+    version = catalogue_version()
+    key = _facets_key(query, version) if remember else None
+    if key is not None:
+        kept = cache.get(key)
+        if kept is not None:
+            count, facets = kept
+            return count, facets, None
+    count, facets, matches = _facets_and_matches(
+        qs,
+        list(query.facet_fields),
+        query.facet_limit,
+        everything=_is_everything(query),
+        text=_has_text(query),
+        order=order,
+        version=version,
+    )
+    if key is not None:
+        cache.set(key, (count, facets), FACETS_TTL)
+    return count, facets, matches
 
 
 def datasets_search_cached(query: SearchQuery) -> SearchResult:
     """``datasets_search``, with the count and facet counts remembered for the same search
     until the catalogue changes. The page of results is always read fresh."""
     qs, order = _matching(query)
-    count, facets = _count_and_facets(qs, query, remember=True)
+    count, facets, _ = _count_and_facets(qs, query, remember=True)
     page = []
     if _wants_page(query, count):
         page = list(with_details(qs.order_by(*order))[query.start : query.start + query.rows])
@@ -725,13 +790,14 @@ def package_language() -> str:
 
 
 def _packages(datasets: QuerySet[Dataset], order: list[str]) -> list[Package]:
-    """The stored packages of ``datasets`` in ``order``: one query, plus one for their
-    publishers. A data set whose package is missing or of an older shape (rows written
-    before an upgrade, until ``opendata_packages_write`` runs) gets it built here, the slow
-    way, so that the answer is right either way."""
+    """The stored packages of ``datasets`` in ``order`` and their publishers: one query. A
+    data set whose package is missing or of an older shape (rows written before an upgrade,
+    until ``opendata_packages_write`` runs) gets it built here, the slow way, so that the
+    answer is right either way."""
     from dantoc.opendata.ckan import package_document
 
     language = package_language()
+    unit_fields = Unit._meta.concrete_fields
     rows = list(
         datasets.annotate(
             stored=FilteredRelation(
@@ -740,22 +806,30 @@ def _packages(datasets: QuerySet[Dataset], order: list[str]) -> list[Package]:
             )
         )
         .order_by(*order)
-        .values_list("pk", "publisher_id", "stored__body", "stored__spliceable")
+        .values_list(
+            "pk",
+            "stored__body",
+            "stored__spliceable",
+            # The publisher's columns, in the model's order (see Unit.from_db below).
+            *(f"publisher__{f.name}" for f in unit_fields),
+        )
     )
-    missing = [pk for pk, _, body, _ in rows if body is None]
+    missing = [row[0] for row in rows if row[1] is None]
     documents = {}
     if missing:
         documents = {
             d.pk: package_document(d) for d in with_details(Dataset.objects.filter(pk__in=missing))
         }
-    units = Unit.objects.in_bulk({publisher for _, publisher, _, _ in rows})
-    return [
-        Package(
-            PackageDocument(body, spliceable) if body is not None else documents[pk],
-            units[publisher],
-        )
-        for pk, publisher, body, spliceable in rows
-    ]
+    names = [f.attname for f in unit_fields]
+    units: dict[int, Unit] = {}
+    packages = []
+    for pk, body, spliceable, *unit_values in rows:
+        unit = units.get(unit_values[0])
+        if unit is None:
+            unit = units[unit_values[0]] = Unit.from_db(datasets.db, names, unit_values)
+        document = PackageDocument(body, spliceable) if body is not None else documents[pk]
+        packages.append(Package(document, unit))
+    return packages
 
 
 def packages_search(query: SearchQuery, *, remember_facets: bool = True) -> PackageSearchResult:
@@ -763,11 +837,25 @@ def packages_search(query: SearchQuery, *, remember_facets: bool = True) -> Pack
     as ``datasets_search_cached`` does, unless ``remember_facets`` is false), with the page
     as stored packages."""
     qs, order = _matching(query)
-    count, facets = _count_and_facets(qs, query, remember=remember_facets)
+    # A free text is the dear filter (a trigram index scan, every candidate's text checked):
+    # when the facets are counted, the matches are then read in order, and the page is a
+    # slice of them rather than the filter run again. Other filters are cheap to run twice
+    # (an index gives their first rows in order), cheaper than ordering every match.
+    ordered = bool(query.rows) and _has_text(query)
+    count, facets, matches = _count_and_facets(
+        qs, query, remember=remember_facets, order=order if ordered else None
+    )
     packages = []
     if _wants_page(query, count):
-        page = qs.order_by(*order).values("pk")[query.start : query.start + query.rows]
-        packages = _packages(Dataset.objects.filter(pk__in=page), order)
+        end = query.start + query.rows
+        if matches is not None:
+            # published(): a data set withdrawn since the matches were read is left out.
+            datasets = published().filter(pk__in=matches[query.start : end])
+        else:
+            datasets = Dataset.objects.filter(
+                pk__in=qs.order_by(*order).values("pk")[query.start : end]
+            )
+        packages = _packages(datasets, order)
     return PackageSearchResult(count=count, packages=packages, facets=facets)
 
 

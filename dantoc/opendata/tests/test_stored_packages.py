@@ -238,3 +238,41 @@ def test_kept_counts_older_than_the_catalogue_are_not_used(people, two, client):
     cache.clear()
     response = client.get("/api/3/action/package_search", {"facet.field": '["groups"]'})
     assert response.json()["result"]["facets"] == {"groups": {"econ": 1}}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "von"},
+        {"q": "von", "sort": "name asc"},
+        {"q": "von", "sort": "name desc", "start": 1, "rows": 2},
+        {"fq": "-groups:soci"},
+        {"fq": "-groups:soci", "sort": "name asc", "start": 1},
+        {"fq": "organization:tinh-tuyen-quang", "sort": "title desc"},
+        {"start": 2, "rows": 2},
+    ],
+)
+def test_search_lists_the_catalogue_pages_order_whether_facets_are_counted_or_not(
+    people, define, client, params
+):
+    # Published one after the other: each is newer than the last (the default order).
+    for name, theme in (("mot", "ECON"), ("hai", "SOCI"), ("ba", "ECON"), ("bon", "HEAL")):
+        publish(people, define, name=name, title=f"Vốn {name}", theme=theme)
+    query, _ = ckan.search_query(params, now=timezone.now())
+    expected = [d.name for d in selectors.datasets_search(query).datasets]
+    assert expected  # the page is not empty
+    cache.clear()
+    names = {
+        "counted": [p["name"] for p in searched_page(client, params)],
+        "remembered": [p["name"] for p in searched_page(client, params)],
+        "no facets": [p["name"] for p in searched_page(client, {**params, "facet": "false"})],
+    }
+    assert names == {"counted": expected, "remembered": expected, "no facets": expected}
+
+
+def searched_page(client, params: dict) -> list[dict]:
+    response = client.get(
+        "/api/3/action/package_search", {"rows": 10, "facet.field": FACETS, **params}
+    )
+    assert response.status_code == 200, response.content
+    return response.json()["result"]["results"]
