@@ -199,7 +199,7 @@ def run(args) -> dict:
             setup["rollups_latest_rebuild"] = time.perf_counter() - started
         fixture = fixture_reused(args)
         connections.close_all()
-        return measure(args, fixture, setup)
+        return measured(args, fixture, setup)
     started = time.perf_counter()
     call_command("migrate", "--noinput", verbosity=0)
     call_command("load_reference_data", stdout=io.StringIO())
@@ -210,6 +210,11 @@ def run(args) -> dict:
     # Measured on a fresh connection, as a web worker's would be: the set-up's connection
     # carries the scratch table that rollups_rebuild() filled and emptied in this session.
     connections.close_all()
+    return measured(args, fixture, setup)
+
+
+def measured(args, fixture: dict, setup: dict) -> dict:
+    """``measure``, with the machine's load and speed before and after."""
     load_before = os.getloadavg()
     speed_before = python_reference_ms()
     result = measure(args, fixture, setup)
