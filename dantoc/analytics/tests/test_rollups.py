@@ -290,6 +290,33 @@ def test_a_rebuild_gives_the_same_rollups_and_check_finds_a_tampered_row(world):
     assert rollups_differences() == []
 
 
+def _held_for_the_others(compute, hold, *, saves: int):
+    """``compute``, which after a call that ``hold`` picks waits until each of the ``saves``
+    concurrent saves has either made that call too (without a lock, they then all store
+    figures computed before the others committed: the race happens every time) or waits for
+    a lock (the lock works): a condition, rather than a pause of a guessed length. After 30 s
+    it goes on, and the test's assertion says what happened."""
+    import threading
+    import time
+
+    reached = []
+    poll = threading.Event()  # never set: its wait() is the polling interval
+
+    def held(cursor, targets, *args):
+        compute(cursor, targets, *args)
+        if not hold(targets, *args):
+            return
+        reached.append(targets)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            if len(reached) + cursor.fetchone()[0] >= saves:
+                return
+            poll.wait(0.01)
+
+    return held
+
+
 def _save_at_once(form, key, jobs) -> None:
     """Each job's (reporter, unit, period, day, value) saved in a thread of its own, all
     released at the same moment, each on its own connection (which commits)."""
@@ -338,7 +365,6 @@ def test_concurrent_saves_in_two_provinces_leave_the_national_total_right(
     would each recompute the country from the other's stale province figures, and one
     change would be lost (PostgreSQL only: SQLite lets one transaction write at a time).
     Approvals are serialised earlier (they lock the report's form and period rows)."""
-    import time
 
     from django.db import connection
 
@@ -365,17 +391,15 @@ def test_concurrent_saves_in_two_provinces_leave_the_national_total_right(
             roles=[RoleCode.COMMUNE_REPORTER], check_password=False,
         )  # fmt: skip
         jobs.append((reporter, unit, str(10 + index)))
-    # Widen the window between computing the country's figures and storing them, so that
-    # without the lock the saves overlap there every time.
-    compute = rollups._compute_level
+    # Hold each save between computing the country's figures and storing them until the
+    # others are there too, so that without the lock the saves overlap there every time.
     country = unit_get(code="VN").pk
-
-    def slow_compute(cursor, targets, periods, indicators):
-        compute(cursor, targets, periods, indicators)
-        if targets == [country]:
-            time.sleep(0.3)
-
-    monkeypatch.setattr(rollups, "_compute_level", slow_compute)
+    monkeypatch.setattr(
+        rollups,
+        "_compute_level",
+        _held_for_the_others(rollups._compute_level, lambda targets, *_: targets == [country],
+                             saves=len(codes)),
+    )  # fmt: skip
     _save_at_once(
         form, key, [(reporter, unit, period, day, value) for reporter, unit, value in jobs]
     )
@@ -494,7 +518,6 @@ def test_concurrent_saves_in_two_quarters_leave_the_years_latest_figures_right(
     """Saves of different quarters take different period locks but remake the same year's
     "latest" rows: without the window's lock the second would store a country row summed
     before the first committed (PostgreSQL only)."""
-    import time
 
     from django.db import connection
 
@@ -526,15 +549,16 @@ def test_concurrent_saves_in_two_quarters_leave_the_years_latest_figures_right(
         actor=reporter, form=form, unit=first, period=jobs[0][2],
         inputs=[CellInput(key, "5")], source="web", today=ENTRY_DAY["2026Q2"],
     )  # fmt: skip
-    compute = rollups._latest_compute
     country = unit_get(code="VN").pk
-
-    def slow_compute(cursor, targets, indicator_id, window, ranked):
-        compute(cursor, targets, indicator_id, window, ranked)
-        if targets == [country]:
-            time.sleep(0.3)
-
-    monkeypatch.setattr(rollups, "_latest_compute", slow_compute)
+    monkeypatch.setattr(
+        rollups,
+        "_latest_compute",
+        _held_for_the_others(
+            rollups._latest_compute,
+            lambda targets, _indicator, window, _ranked: targets == [country] and window == "2026",
+            saves=len(jobs),
+        ),
+    )
     _save_at_once(form, key, jobs)
     t_last = Indicator.objects.get(code="T_LAST")
     row = RollupLatest.objects.get(unit__code="VN", window_code="2026", indicator=t_last)
