@@ -664,16 +664,12 @@ def organization_find(id_or_name: str) -> Organization | None:
 
 def organizations_find(ids_or_names: list[str]) -> list[Organization | None]:
     """``organization_find`` for several names, reading the publishers once."""
-    orgs = selectors.organizations()
-    found: dict[str, Organization] = {}
-    for org in orgs:
-        found.setdefault(org.name, org)
-        found.setdefault(org.unit.code, org)
-    if any(value not in found for value in ids_or_names):
-        # Ids (uuid5 of the code) are worked out only when a value is neither a name nor a code.
-        for org in orgs:
-            found.setdefault(organization_id(org), org)
-    return [found.get(value) for value in ids_or_names]
+    found = selectors.organizations_get(ids_or_names)
+    if all(org is not None for org in found):
+        return found
+    # Ids (uuid5 of the code) are worked out only when a value is neither a name nor a code.
+    by_id = {organization_id(org): org for org in selectors.organizations()}
+    return [org or by_id.get(value) for org, value in zip(found, ids_or_names, strict=True)]
 
 
 def theme_find(id_or_name: str) -> str | None:
