@@ -37,7 +37,11 @@ the reference data, and builds the data set:
 
 It then measures, each after 3 warm-up runs (p50/p95 over ``--repeat`` runs, default 30):
 
-- ``queries.*.analytics``: ``analytics_run(parse_request(...))`` as the API calls it;
+- ``queries.*.analytics``: ``analytics_run(parse_request(...))`` as the API calls it, a
+  request of the same shape as the one before it (what it resolves to, units, indicators,
+  forms and periods, is then kept: ``analytics.metadata``);
+- ``queries.*.analytics_nothing_kept``: the same with nothing kept, as the first request
+  after a change to units, indicators, forms or periods is;
 - ``queries.national_last``: VON_KH and VON_GN for a year by province: each commune's
   latest quarter with data, added up (its baseline: the same from the raw values in one
   statement);
@@ -630,6 +634,7 @@ def baseline_last_sql() -> str:
 def measure(args, fixture: dict, setup: dict) -> dict:
     from django.db import connection
 
+    from dantoc.analytics import metadata
     from dantoc.analytics.query import analytics_run, parse_request
     from dantoc.geo.models import Unit
     from dantoc.indicators.models import Indicator
@@ -659,6 +664,10 @@ def measure(args, fixture: dict, setup: dict) -> dict:
 
     def analytics(name):
         return analytics_run(parse_request(dimensions=requests[name]))
+
+    def analytics_unkept(name):
+        metadata.memo_forget()
+        return analytics(name)
 
     def table(name) -> dict:
         return {
@@ -711,6 +720,9 @@ def measure(args, fixture: dict, setup: dict) -> dict:
             "answer_rows": len(ours),
             "analytics": figures,
             "analytics_rollup_read": percentiles(reads[WARMUP : WARMUP + args.repeat]),
+            # The first request after units, indicators, forms or periods changed: nothing
+            # of what requests resolve to is kept (``analytics.metadata``).
+            "analytics_nothing_kept": timed(lambda n=name: analytics_unkept(n), args.repeat),
             "baseline": timed(lambda n=name: baseline(n), args.repeat),
             "matches": ours == theirs,
         }

@@ -191,3 +191,21 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.unit_id} {self.year} = {self.value}"
+
+
+class MetadataVersion(models.Model):
+    """One row whose ``value`` becomes a new random one, in the same transaction, whenever
+    a table the analytics engine resolves a request from changes: units and successions,
+    indicators and their categories, computed indicators, forms' rows and columns, periods.
+    Database triggers set it (``metadata.triggers_install``, run after every ``migrate``),
+    so a bulk load or a raw update moves it too. The engine keeps what it resolved from
+    those tables in each process for as long as this value stays what it read."""
+
+    value = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("phiên bản siêu dữ liệu phân tích")
+        verbose_name_plural = _("phiên bản siêu dữ liệu phân tích")
+
+    def __str__(self) -> str:
+        return self.value

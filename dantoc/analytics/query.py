@@ -35,8 +35,10 @@ from typing import NamedTuple
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from dantoc.analytics import metadata
 from dantoc.analytics.models import ComputedIndicator
 from dantoc.geo.models import Unit, UnitLevel, UnitSuccession
 from dantoc.geo.selectors import valid_on_q
@@ -269,6 +271,42 @@ def units_resolve(items: list[str], as_of: datetime.date) -> list[OuItem]:
     return _units(items, as_of)
 
 
+def _categories(cat_codes: set[str]) -> tuple[dict[str, Category], dict[str, dict[str, str]]]:
+    """The categories of these codes and each one's options' names (code → name)."""
+    categories = {c.code: c for c in Category.objects.filter(code__in=cat_codes)}
+    for code in cat_codes:
+        if code not in categories:
+            raise QueryError(_("Không có nhóm phân tổ mã “%(code)s”.") % {"code": code})
+    options: dict[str, dict[str, str]] = {code: {} for code in categories}
+    for cat_code, opt_code, name, name_en in CategoryOption.objects.filter(
+        category__code__in=cat_codes
+    ).values_list("category__code", "code", "name", "name_en"):
+        options[cat_code][opt_code] = name_en if (name_en and _english()) else name
+    return categories, options
+
+
+def _references(codes: tuple[str, ...]) -> dict[int, Indicator]:
+    """The indicators computed indicators refer to, by id."""
+    found = {i.code: i for i in Indicator.objects.filter(code__in=codes)}
+    missing = set(codes) - set(found)
+    if missing:
+        raise QueryError(
+            _("Chỉ tiêu tính toán dùng mã không có: %(codes)s.")
+            % {"codes": ", ".join(sorted(missing))}
+        )
+    return {i.pk: i for i in found.values()}
+
+
+def _indicator_categories(indicator_ids: tuple[int, ...]) -> dict[int, set[str]]:
+    """indicator id → the codes of its categories."""
+    found: dict[int, set[str]] = defaultdict(set)
+    for ind_id, cat_code in Indicator.categories.through.objects.filter(
+        indicator_id__in=indicator_ids
+    ).values_list("indicator_id", "category__code"):
+        found[ind_id].add(cat_code)
+    return dict(found)
+
+
 def _indicator_period_types(indicator_ids: set[int]) -> dict[int, set[int]]:
     """The period types each indicator is reported in (from the forms that hold it)."""
     types: dict[int, set[int]] = defaultdict(set)
@@ -379,9 +417,15 @@ def latest_sources(codes: list[str], indicators: dict[int, Indicator]) -> dict[t
 POSTGRES_MICROSECONDS = "(date_part('epoch', %s) * 1000000)::bigint"
 
 
-def _fetch(unit_ids, period_ids, indicator_ids, *, by_options: bool, approved_only: bool):
+def _fetch(
+    unit_ids, period_ids, indicator_ids, *, by_options: bool, approved_only: bool,
+    direct: bool = False,
+):  # fmt: skip
     """(unit, period, indicator, options_key, a_sum, a_count, t_sum, t_count, as_of) rows
-    (t_sum and t_count None when only approved figures are wanted)."""
+    (t_sum and t_count None when only approved figures are wanted).
+
+    ``direct``: only what a plain table's answer needs of the totals, (unit, period,
+    indicator, sum, count, unapproved, as_of), of approved data or of all data."""
     params: list = []
 
     def inlist(column, values):
@@ -416,7 +460,17 @@ def _fetch(unit_ids, period_ids, indicator_ids, *, by_options: bool, approved_on
     else:
         approved, total = "approved_sum", "total_sum"
     totals = "NULL, NULL" if approved_only else f"{total}, total_count"
-    if by_options:
+    if direct:
+        # Every column read is a value to decode, 13,000 times for a commune-level table.
+        if approved_only:
+            figures = f"{approved}, approved_count, FALSE"
+        else:
+            figures = f"{total}, total_count, approved_count <> total_count"
+        sql = (
+            f"SELECT unit_id, period_id, indicator_id, {figures}, {stamp}"
+            f" FROM analytics_rolluptotal WHERE {where}"
+        )
+    elif by_options:
         sql = (
             f"SELECT unit_id, period_id, indicator_id, options_key, {approved},"
             f" approved_count, {totals}, {stamp} FROM analytics_rollup WHERE {where}"
@@ -482,26 +536,24 @@ def _run(
     request: AnalyticsRequest, *, latest_table: bool = True, direct: bool = True
 ) -> AnalyticsResult:
     as_of = request.hierarchy_date or timezone.localdate()
+    # What units, indicators, forms and periods resolve to, kept while they do not change.
+    memo = metadata.memo_current()
+    language = get_language()
     filters = request.filters
-    dx_codes = request.dx or filters.get("dx", [])
-    items = _data_items(list(dx_codes))
+    dx_codes = tuple(request.dx or filters.get("dx", []))
+    items = memo.get(("items", dx_codes, language), lambda: _data_items(list(dx_codes)))
     windows = _windows(request.pe or filters.get("pe", []))
-    ou_items = _units(request.ou or filters.get("ou", []), as_of)
+    ou_codes = tuple(request.ou or filters.get("ou", []))
+    ou_items = memo.get(("units", ou_codes, as_of), lambda: _units(list(ou_codes), as_of))
     dx_as_filter = not request.dx
     pe_as_filter = not request.pe
     ou_as_filter = not request.ou
 
     # Categories: dimensions (shown) and filters (restricting).
     cat_codes = set(request.categories) | {k for k in filters if k not in ("dx", "pe", "ou")}
-    categories = {c.code: c for c in Category.objects.filter(code__in=cat_codes)}
-    for code in cat_codes:
-        if code not in categories:
-            raise QueryError(_("Không có nhóm phân tổ mã “%(code)s”.") % {"code": code})
-    options = defaultdict(dict)
-    for cat_code, opt_code, name, name_en in CategoryOption.objects.filter(
-        category__code__in=cat_codes
-    ).values_list("category__code", "code", "name", "name_en"):
-        options[cat_code][opt_code] = name_en if (name_en and _english()) else name
+    categories, options = memo.get(
+        ("categories", tuple(sorted(cat_codes)), language), lambda: _categories(cat_codes)
+    )
     dims_cat: dict[str, list[str]] = {}
     for code, wanted in request.categories.items():
         chosen = list(wanted) or list(options[code])
@@ -517,25 +569,20 @@ def _run(
     for item in items:
         if item.indicator is not None:
             base[item.indicator.pk] = item.indicator
-    ref_codes = {r.indicator for item in items for r in item.refs}
+    ref_codes = tuple(sorted({r.indicator for item in items for r in item.refs}))
     if ref_codes:
-        found = {i.code: i for i in Indicator.objects.filter(code__in=ref_codes)}
-        missing = ref_codes - set(found)
-        if missing:
-            raise QueryError(
-                _("Chỉ tiêu tính toán dùng mã không có: %(codes)s.")
-                % {"codes": ", ".join(sorted(missing))}
-            )
-        base.update({i.pk: i for i in found.values()})
+        base.update(memo.get(("references", ref_codes), lambda: _references(ref_codes)))
     # The categories of each indicator a computed indicator uses (to restrict its terms).
-    ind_categories: dict[int, set[str]] = defaultdict(set)
+    ind_categories: dict[int, set[str]] = {}
+    base_ids = tuple(sorted(base))
     if any(item.computed is not None for item in items):
-        for ind_id, cat_code in Indicator.categories.through.objects.filter(
-            indicator_id__in=base
-        ).values_list("indicator_id", "category__code"):
-            ind_categories[ind_id].add(cat_code)
+        ind_categories = memo.get(
+            ("indicator categories", base_ids), lambda: _indicator_categories(base_ids)
+        )
 
-    plans = _plan_periods(windows, base)
+    plans = memo.get(
+        ("plans", tuple(w.code for w in windows), base_ids), lambda: _plan_periods(windows, base)
+    )
     combinations = 1
     for wanted in dims_cat.values():
         combinations *= len(wanted)
@@ -572,39 +619,7 @@ def _run(
     by_options = bool(dims_cat or filter_cat or any(r.options for i in items for r in i.refs))
     direct_ids = sorted(period_groups)
     direct_periods = sorted({pk for groups in period_groups.values() for pk in groups})
-    rows = (
-        _fetch(
-            sorted(unit_groups),
-            direct_periods,
-            direct_ids,
-            by_options=by_options,
-            approved_only=not request.include_unapproved,
-        )
-        if direct_periods and unit_groups and direct_ids
-        else []
-    )
-    latest_involved = bool(latest_groups)
-    if latest_groups and unit_groups and latest_table:
-        # Where the maintained "latest" rows were made of exactly the periods chosen here,
-        # read them (a row per unit) instead of every commune's every period.
-        kept = _latest_kept(latest_groups, windows, pe_as_filter, period_end)
-        if kept:
-            rows = list(rows) + _fetch_latest_table(
-                unit_groups,
-                kept,
-                by_options=by_options,
-                approved_only=not request.include_unapproved,
-            )
-            for ind_id in kept:
-                del latest_groups[ind_id]
-    if latest_groups and unit_groups:
-        leaf_groups = _commune_groups(
-            unit_groups, min(w.start for w in windows), max(w.end for w in windows)
-        )
-        if leaf_groups:
-            rows = list(rows) + _fetch_latest(
-                leaf_groups, latest_groups, period_end, request, by_options=by_options
-            )
+    approved_only = not request.include_unapproved
 
     dims = ["dx", "pe", "ou", *dims_cat]
     if dx_as_filter:
@@ -617,30 +632,71 @@ def _run(
         dims = [d for d in request.order if d in dims] + [d for d in dims if d not in request.order]
 
     # Each cell of a plain table (indicators × periods × units, no categories, no computed
-    # indicator, no merged unit, no period made of several) is one roll-up row: answered
-    # straight from the rows, without adding up (the commune-level table's 13,000 cells).
+    # indicator, no period made of several reported ones) is one roll-up row, or a few for a
+    # unit with old units merged into it: answered straight from the rows, each put in its
+    # place of the answer (the commune-level table's 13,000 cells), without adding up cells.
     if (
         direct
         and dims == ["dx", "pe", "ou"]
         and not filter_cat
         and not by_options
-        and not latest_involved
+        and not latest_groups
         and all(item.indicator is not None for item in items)
     ):
-        answer = _direct_answer(rows, items, ou_items, windows, period_groups, request)
-        if answer is not None:
-            out, newest_raw = answer
+        places = _direct_places(items, ou_items, windows, period_groups)
+        if places is not None:
+            rows = (
+                _fetch(sorted(unit_groups), direct_periods, direct_ids, by_options=False,
+                       approved_only=approved_only, direct=True)
+                if direct_periods and unit_groups and direct_ids
+                else []
+            )  # fmt: skip
+            out, newest_raw = _direct_answer(rows, places, items, ou_items, windows)
             return _result(
                 request, dims, out, _as_datetime(newest_raw), items, windows, ou_items,
                 dims_cat, categories, options,
             )  # fmt: skip
+
+    rows = (
+        _fetch(
+            sorted(unit_groups),
+            direct_periods,
+            direct_ids,
+            by_options=by_options,
+            approved_only=approved_only,
+        )
+        if direct_periods and unit_groups and direct_ids
+        else []
+    )
+    if latest_groups and unit_groups and latest_table:
+        # Where the maintained "latest" rows were made of exactly the periods chosen here,
+        # read them (a row per unit) instead of every commune's every period.
+        kept = _latest_kept(latest_groups, windows, pe_as_filter, period_end)
+        if kept:
+            rows = list(rows) + _fetch_latest_table(
+                unit_groups,
+                kept,
+                by_options=by_options,
+                approved_only=approved_only,
+            )
+            for ind_id in kept:
+                del latest_groups[ind_id]
+    if latest_groups and unit_groups:
+        start, end = min(w.start for w in windows), max(w.end for w in windows)
+        leaf_groups = memo.get(
+            ("communes", tuple((u, tuple(g)) for u, g in sorted(unit_groups.items())), start, end),
+            lambda: _commune_groups(unit_groups, start, end),
+        )
+        if leaf_groups:
+            rows = list(rows) + _fetch_latest(
+                leaf_groups, latest_groups, period_end, request, by_options=by_options
+            )
 
     # cells[(indicator, ou group, pe group, options key)] = [sum, count, any unapproved],
     # over the group's source units and periods (sums, averages' sums and counts, and the
     # communes' latest values of "last" indicators all add up the same way).
     cells: dict[tuple, list] = {}
     newest_raw = None
-    approved_only = not request.include_unapproved
     if approved_only and not filter_cat:
         # The common case (approved figures, no category filter) in a loop of its own: the
         # national and commune-level tables spend most of their Python time here.
@@ -868,75 +924,90 @@ def _result(
     )
 
 
-def _direct_answer(
-    rows, items, ou_items, windows, period_groups, request
-) -> tuple[list[Row], object] | None:
-    """The rows of a plain table whose periods are each one reported period, straight from
-    the roll-up rows (no cells to add up, except for a unit with predecessors merged into it
-    that have rows too), with the newest change time among the rows used; None when a period
-    of the answer is made of several reported periods."""
+def _direct_places(items, ou_items, windows, period_groups) -> tuple[dict, dict] | None:
+    """Where a plain table's roll-up rows go in its answer, which lists each indicator's
+    cells unit by unit and, within a unit, period by period: the place of the row of
+    (indicator, period) at unit ``u`` is ``offset[(indicator, period)] + unit_offset[u]``.
+    None when the answer cannot be read that way: a period of it made of several reported
+    periods, or an old unit merged into two of the units asked."""
     source_period: dict[tuple[int, str], int] = {}
     for ind_id, by_period in period_groups.items():
         for period_id, groups in by_period.items():
             if len(groups) != 1 or (ind_id, groups[0]) in source_period:
                 return None
             source_period[(ind_id, groups[0])] = period_id
-    if request.include_unapproved:
-        at_sum, at_count = 6, 7
-    else:
-        at_sum, at_count = 4, 5
-    found = {(row[2], row[0], row[1]): row for row in rows}
-    with_rows = {row[0] for row in rows}
+    n_windows = len(windows)
+    unit_offset: dict[int, int] = {}
+    for rank, ou in enumerate(ou_items):
+        for src in ou.sources:
+            if src in unit_offset:
+                return None
+            unit_offset[src] = rank * n_windows
+    per_item = len(ou_items) * n_windows
+    offset: dict[tuple[int, int], int] = {}
+    for item_rank, item in enumerate(items):
+        pk = item.indicator.pk
+        for window_rank, window in enumerate(windows):
+            period_id = source_period.get((pk, window.code))
+            if period_id is not None:
+                offset[(pk, period_id)] = item_rank * per_item + window_rank
+    return offset, unit_offset
+
+
+def _direct_answer(rows, places, items, ou_items, windows) -> tuple[list[Row], object]:
+    """The rows of a plain table (see ``_direct_places``) from the roll-up rows ``_fetch``
+    gives with ``direct=True``, and the newest change time among the rows used."""
+    offset, unit_offset = places
+    placed: list = [None] * (len(items) * len(ou_items) * len(windows))
+    several: dict[int, list] = {}  # place → rows: a unit and old units merged into it
+    newest = None
+    offset_get = offset.get
+    for row in rows:
+        base = offset_get((row[2], row[1]))
+        if base is None:
+            continue  # a period another indicator of the answer is reported in
+        place = base + unit_offset[row[0]]
+        if placed[place] is None:
+            placed[place] = row
+        else:
+            several.setdefault(place, [placed[place]]).append(row)
+        stamp = row[6]
+        if stamp is not None and (newest is None or stamp > newest):
+            newest = stamp
     # On PostgreSQL the sums come with their trailing zeros trimmed (``_fetch``): a single
     # row's sum is then already what ``_round`` would make of it.
     trimmed = connection.vendor == "postgresql"
-    units = [
-        (tuple(src for src in ou.sources if src in with_rows), ou.unit.code) for ou in ou_items
-    ]
+    cells = [(ou.unit.code, w.code) for ou in ou_items for w in windows]
+    per_item = len(cells)
     out: list[Row] = []
     append = out.append
-    newest = None
-    for item in items:
+    for item_rank, item in enumerate(items):
         code = item.code
-        pk = item.indicator.pk
         average = item.indicator.aggregation == AggregationType.AVERAGE
         decimals = item.decimals
-        periods = [
-            (w.code, source_period[(pk, w.code)]) for w in windows if (pk, w.code) in source_period
-        ]
-        for sources, og in units:
-            if not sources:
+        as_read = trimmed and not average and decimals is None
+        start = item_rank * per_item
+        for place, row, (og, pg) in zip(
+            range(start, start + per_item), placed[start : start + per_item], cells, strict=True
+        ):
+            if row is None:
                 continue
-            for pg, period_id in periods:
-                if len(sources) == 1:
-                    row = found.get((pk, sources[0], period_id))
-                    if row is None or not row[at_count]:
-                        continue
-                    number, count, stamp = row[at_sum], row[at_count], row[8]
-                    unapproved = at_count == 7 and count != row[5]
-                    if trimmed and not average and decimals is None:
-                        value = number
-                    else:
-                        value = _round(
-                            (_dec(number) / int(count)) if average else _dec(number), decimals
-                        )
+            if place in several:
+                number, count, unapproved = Decimal(0), 0, False
+                for one in several[place]:
+                    number += _dec(one[3])
+                    count += int(one[4])
+                    unapproved = unapproved or one[5] == 1
+                value = _round(number / count if average else number, decimals)
+            else:
+                # ``== 1``: a bool on PostgreSQL, 0 or 1 on SQLite.
+                unapproved = row[5] == 1
+                if as_read:
+                    value = row[3]
                 else:
-                    number, count, stamp, unapproved = Decimal(0), 0, None, False
-                    for src in sources:
-                        row = found.get((pk, src, period_id))
-                        if row is None or not row[at_count]:
-                            continue
-                        number += _dec(row[at_sum])
-                        count += int(row[at_count])
-                        unapproved = unapproved or (at_count == 7 and row[7] != row[5])
-                        if row[8] is not None and (stamp is None or row[8] > stamp):
-                            stamp = row[8]
-                    if not count:
-                        continue
-                    value = _round(number / count if average else number, decimals)
-                append(_new_row(Row, ({"dx": code, "pe": pg, "ou": og}, value, unapproved)))
-                if stamp is not None and (newest is None or stamp > newest):
-                    newest = stamp
+                    number = _dec(row[3])
+                    value = _round(number / int(row[4]) if average else number, decimals)
+            append(_new_row(Row, ({"dx": code, "pe": pg, "ou": og}, value, unapproved)))
     return out, newest
 
 
@@ -1167,8 +1238,6 @@ def _fetch_latest(
 
 
 def _english() -> bool:
-    from django.utils.translation import get_language
-
     return (get_language() or "vi").startswith("en")
 
 

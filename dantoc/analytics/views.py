@@ -122,7 +122,11 @@ def pivot(request):
     pe_text = (params.get("pe") or f"{today.year}").replace(",", ";")
     pe = [p.strip() for p in pe_text.split(";") if p.strip()]
     unit_code = (params.get("unit") or _default_unit(request.user).code).strip()
-    scope = params.get("scope") if params.get("scope") in SCOPES else "children"
+    scope = params.get("scope")
+    if scope not in SCOPES:
+        # The units under this one; a commune has none, so its own figures.
+        unit = unit_get(code=unit_code)
+        scope = "self" if unit is not None and unit.level == UnitLevel.COMMUNE else "children"
     category = params.get("category") or None
     include = params.get("all") == "1"
     tree_text = (params.get("tree") or "").strip()

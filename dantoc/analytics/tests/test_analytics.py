@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -262,6 +263,22 @@ def test_pivot_table_and_its_xlsx_and_csv_agree(login, people, figures):
     assert found["00715"][1] == "Xã Lũng Cú" and found["00715"][2:4] == ["800", "68.8"]
     bad = client.get("/analytics/pivot/", {**params, "pe": "2026Q9"})
     assert bad.status_code == 400 and "2026Q9" in bad.content.decode()
+
+
+def test_a_commune_reporters_pivot_shows_its_own_figures_by_default(login, people, figures):
+    """A commune has no units under it: without a scope, the table is the commune's own
+    figures, not an empty table of its (no) children."""
+    page = login(people.commune).get("/analytics/pivot/", {"dx": "VON_KH", "pe": "2026Q3"})
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert '<th scope="row">Xã Lũng Cú</th><td class="num">800</td>' in body
+    assert '<option value="self" selected' in body
+    province = login(people.province).get("/analytics/pivot/", {"dx": "VON_KH", "pe": "2026Q3"})
+    assert '<option value="children" selected' in province.content.decode()
+    # The commune dashboard's link to the detailed table leads there too.
+    dashboard = login(people.commune).get("/analytics/", {"unit": "00715", "year": "2026"})
+    link = re.search(r'href="(/analytics/pivot/[^"]+)"', dashboard.content.decode())
+    assert link is not None and "scope=" not in link.group(1)
 
 
 def test_officers_set_targets_in_their_scope_and_reporters_cannot(login, people):
