@@ -50,6 +50,8 @@ It then measures, each after 3 warm-up runs (p50/p95 over ``--repeat`` runs, def
   quarter), with ``matches`` saying the two agree on every figure;
 - ``freshness``: from the start of ``submission_approve`` of the held-back report until a
   national query returns the total with it;
+- ``api``: GET of ``/api/analytics`` (JSON) for the national and commune-level requests,
+  signed in as below: the engine plus the answer's encoding, end to end in process;
 - ``dashboard``: GET of ``/analytics/?unit=VN`` through Django's test client, signed in as a
   ministry officer through the real login and second-factor pages (server time: the whole
   request/response cycle in process, no network);
@@ -734,7 +736,10 @@ def measure(args, fixture: dict, setup: dict) -> dict:
         "communes": Unit.objects.filter(parent=province, valid_to__isnull=True).count(),
     }
 
-    dashboard = measure_dashboard(args)
+    # One sign-in for both (a second one within 30 s would reuse the one-time code).
+    client = signed_in_officer_client()
+    dashboard = measure_dashboard(args, client)
+    api = measure_api(args, client, {k: requests[k] for k in ("national", "province_communes")})
     freshness = measure_freshness(fixture, requests["national"])
 
     started = time.perf_counter()
@@ -804,6 +809,7 @@ def measure(args, fixture: dict, setup: dict) -> dict:
         "queries": queries,
         "freshness": freshness,
         "dashboard": dashboard,
+        "api": api,
         "rollups_check": rollups_check,
         "targets": {
             "query_p95_ms": QUERY_TARGET_MS,
@@ -880,7 +886,7 @@ def signed_in_officer_client():
     return client
 
 
-def measure_dashboard(args) -> dict:
+def measure_dashboard(args, client) -> dict:
     import gzip
 
     try:
@@ -889,7 +895,6 @@ def measure_dashboard(args) -> dict:
         assert views.dashboard
     except (ImportError, AttributeError) as exc:
         return {"skipped": f"dantoc.analytics.views.dashboard is not importable: {exc}"}
-    client = signed_in_officer_client()
     url = "/analytics/"
     response = client.get(url, {"unit": "VN"})
     assert response.status_code == 200, response.status_code
@@ -903,6 +908,32 @@ def measure_dashboard(args) -> dict:
         "sent_bytes": len(response.content),
         **figures,
     }
+
+
+def measure_api(args, client, requests: dict[str, list[str]]) -> dict:
+    """GET /api/analytics (JSON) of the same requests, as an analyst's tool sends them:
+    the engine plus authentication, the DHIS2-shaped answer and its encoding."""
+    import gzip
+
+    def get(dimensions):
+        response = client.get("/api/analytics", {"dimension": dimensions})
+        assert response.status_code == 200, (dimensions, response.status_code)
+        return response
+
+    found = {}
+    for name, dimensions in requests.items():
+        response = get(dimensions)
+        figures = timed(lambda d=dimensions: get(d), args.repeat)
+        body = response.content
+        if response.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        found[name] = {
+            "json_bytes": len(body),
+            "sent_bytes": len(response.content),
+            "rows": json.loads(body)["height"],
+            **figures,
+        }
+    return found
 
 
 if __name__ == "__main__":

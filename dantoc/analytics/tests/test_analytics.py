@@ -265,6 +265,16 @@ def test_pivot_table_and_its_xlsx_and_csv_agree(login, people, figures):
     assert bad.status_code == 400 and "2026Q9" in bad.content.decode()
 
 
+def test_an_answer_of_one_dimension_has_rows_of_its_item_and_value(login, people, figures):
+    body = (
+        login(people.ministry)
+        .get(API, {"dimension": ["dx:VON_KH"], "filter": ["pe:2026Q3", "ou:00715"]})
+        .json()
+    )
+    assert [h["name"] for h in body["headers"]] == ["dx", "value"]
+    assert body["rows"] == [["VON_KH", "800"]]
+
+
 def test_a_commune_reporters_pivot_shows_its_own_figures_by_default(login, people, figures):
     """A commune has no units under it: without a scope, the table is the commune's own
     figures, not an empty table of its (no) children."""
