@@ -114,6 +114,9 @@ def version_read(using: str = "default") -> str | None:
     return row[0] if row else None
 
 
+_MISSING = object()
+
+
 class Memo:
     """Results kept under one version of one database."""
 
@@ -127,10 +130,9 @@ class Memo:
         What is kept is shared by later requests: callers must not change it."""
         if self.key is None:
             return make()
-        try:
-            return self.entries[key]
-        except KeyError:
-            pass
+        found = self.entries.get(key, _MISSING)
+        if found is not _MISSING:
+            return found
         value = make()
         size = 1 + (len(value) if hasattr(value, "__len__") else 0)
         if size > MAX_SIZE:

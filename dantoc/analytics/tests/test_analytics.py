@@ -19,15 +19,16 @@ pytestmark = pytest.mark.django_db
 API = "/api/analytics"
 
 
-def enter(user, von, period, values: dict[str, str]):
+def enter(user, von, period, values: dict[str, str], *, today=None):
     cells = []
     for spec, value in values.items():
         indicator, project, kind, source = spec.split("/")
         [key] = cell_keys(von, indicator=indicator, DU_AN=project, LOAI_VON=kind, NGUON_VON=source)
         cells.append(services.CellInput(key, value))
     services.datavalues_save(
-        actor=user, form=von, unit=user.unit, period=period, inputs=cells, source="web"
-    )
+        actor=user, form=von, unit=user.unit, period=period, inputs=cells, source="web",
+        today=today,
+    )  # fmt: skip
 
 
 @pytest.fixture

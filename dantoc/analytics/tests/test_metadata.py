@@ -95,23 +95,12 @@ def test_a_new_quarters_first_report_reaches_the_years_figure(people, today, von
     assert year_total() == 500
     q4 = services.period_resolve(period_type=von.period_type, code="2026Q4")
     day = datetime.date(2027, 1, 5)
-    [key] = _keys(von, "VON_KH/DA1/DTPT/TW")
-    services.datavalues_save(
-        actor=commune, form=von, unit=commune.unit, period=q4,
-        inputs=[services.CellInput(key, "70")], source="web", today=day,
-    )  # fmt: skip
+    enter(commune, von, q4, {"VON_KH/DA1/DTPT/TW": "70"}, today=day)
     services.submission_submit(actor=commune, form=von, unit=commune.unit, period=q4, today=day)
     services.submission_approve(
         actor=people.province, submission=Submission.objects.get(unit=commune.unit, period=q4)
     )
     assert year_total() == 70
-
-
-def _keys(von, spec: str) -> list[str]:
-    from dantoc.reporting.tests.conftest import cell_keys
-
-    indicator, project, kind, source = spec.split("/")
-    return cell_keys(von, indicator=indicator, DU_AN=project, LOAI_VON=kind, NGUON_VON=source)
 
 
 def test_what_a_rolled_back_change_made_is_never_used():
