@@ -3,6 +3,7 @@ diacritics, a facet, a data set page with its chart and downloads, no sideways s
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -35,14 +36,19 @@ def test_a_visitor_finds_and_downloads_a_data_set_on_a_phone(server, browser):
         assert sum(sizes.values()) < 60 * 1024, sizes
         page.get_by_label("Tìm bộ dữ liệu").fill("dong bao dan toc nha o")
         page.get_by_role("button", name="Tìm").click()
+        # Each click loads a page: wait for it, or a count taken while the answer is still
+        # arriving sees an empty page (CI under load did).
+        page.wait_for_url("**/du-lieu-mo/?q=*")
         results = page.locator("article.od-item h2 a")
         assert results.count() == 1
         assert "được hỗ trợ nhà ở" in results.first.inner_text()
         # A facet narrows the list and says how many remain.
         page.goto(f"{server}/du-lieu-mo/")
         page.locator(".od-facets").get_by_role("link", name="Kinh tế và tài chính").click()
+        page.wait_for_url(re.compile(r"/du-lieu-mo/\?.+"))
         assert "2 bộ dữ liệu" in page.locator("main").inner_text()
         page.locator("article.od-item h2 a").first.click()
+        page.wait_for_url(re.compile(r"/du-lieu-mo/[^/?]+/$"))
         assert page.locator("main svg[role=img]").count() == 1
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         with page.expect_download() as info:

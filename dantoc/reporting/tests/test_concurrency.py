@@ -38,6 +38,7 @@ from dantoc.accounts.services import user_create
 from dantoc.geo.models import Unit
 from dantoc.geo.selectors import valid_on_q
 from dantoc.reporting import selectors, services
+from dantoc.reporting.models import Submission
 from dantoc.reporting.periods import next_period, period_containing, previous_period
 from dantoc.geo.services import DATA_DIR
 
@@ -70,8 +71,12 @@ if not opened:
 window = opened[0]
 period = services.period_resolve(period_type=form.period_type, code=window.code)
 
+# Communes without a report for the period yet: a widened (closed) period may hold the demo
+# data's approved reports, filed on the version that locked.
+filed = Submission.objects.filter(form_code=form.code, period=period).values("unit_id")
 units = list(
     Unit.objects.filter(valid_on_q(period.end_date), valid_on_q(today), level=form.reporting_level)
+    .exclude(pk__in=filed)
     .order_by("code")
 )
 step = len(units) // (args["communes"] + 1)
