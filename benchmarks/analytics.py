@@ -569,24 +569,30 @@ def percentiles(samples: list[float]) -> dict | None:
 
 @contextmanager
 def rollup_reads_timed(samples: list[float]):
-    """Time ``query._fetch`` (the roll-up SQL and the conversion of its rows) inside
-    ``analytics_run``: the rest of a run is the engine's Python."""
+    """Time the reads of the roll-up rows inside ``analytics_run`` (``query._fetch``, and
+    ``query._fetch_plain`` for a plain table: the SQL and the conversion of its rows): the
+    rest of a run is the engine's Python."""
     from dantoc.analytics import query
 
-    original = query._fetch
+    originals = {name: getattr(query, name) for name in ("_fetch", "_fetch_plain")}
 
-    def fetch(*args, **kwargs):
-        started = time.perf_counter()
-        try:
-            return original(*args, **kwargs)
-        finally:
-            samples.append((time.perf_counter() - started) * 1000)
+    def timed(original):
+        def fetch(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                samples.append((time.perf_counter() - started) * 1000)
 
-    query._fetch = fetch
+        return fetch
+
+    for name, original in originals.items():
+        setattr(query, name, timed(original))
     try:
         yield
     finally:
-        query._fetch = original
+        for name, original in originals.items():
+            setattr(query, name, original)
 
 
 def baseline_sql(*, by_commune: bool) -> str:

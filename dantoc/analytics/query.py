@@ -418,16 +418,9 @@ def latest_sources(codes: list[str], indicators: dict[int, Indicator]) -> dict[t
 POSTGRES_MICROSECONDS = "(date_part('epoch', %s) * 1000000)::bigint"
 
 
-def _fetch(
-    unit_ids, period_ids, indicator_ids, *, by_options: bool, approved_only: bool,
-    direct: bool = False,
-):  # fmt: skip
-    """(unit, period, indicator, options_key, a_sum, a_count, t_sum, t_count, as_of) rows
-    (t_sum and t_count None when only approved figures are wanted).
-
-    ``direct``: only what a plain table's answer needs of the totals, (unit, period,
-    indicator, sum, count, unapproved, as_of), of approved data or of all data."""
-    params: list = []
+def _where(unit_ids, period_ids, indicator_ids, *, approved_only: bool, params: list) -> str:
+    """The roll-up rows of these units, periods and indicators that have figures (approved
+    ones, or any), as a WHERE clause whose values are appended to ``params``."""
 
     def inlist(column, values):
         if connection.vendor == "postgresql":
@@ -436,13 +429,7 @@ def _fetch(
         params.extend(values)
         return f"{column} IN ({', '.join(['%s'] * len(values))})"
 
-    # The change times as numbers (microseconds since 1970) on PostgreSQL, text on SQLite:
-    # only the newest is wanted, and making a datetime of every row's would cost more than
-    # the rest of the read.
-    stamp = (
-        POSTGRES_MICROSECONDS % "updated_at" if connection.vendor == "postgresql" else "updated_at"
-    )
-    where = " AND ".join(
+    return " AND ".join(
         [
             inlist("unit_id", unit_ids),
             inlist("period_id", period_ids),
@@ -454,24 +441,36 @@ def _fetch(
             "approved_count > 0" if approved_only else "total_count > 0",
         ]
     )
-    # Only the figures wanted: every column read is a value to decode. On PostgreSQL the sums
-    # come without trailing zeros (251766 rather than 251766.000000), as answers show them.
+
+
+def _stamp_column() -> str:
+    """The change time as a number (microseconds since 1970) on PostgreSQL, text on SQLite:
+    only the newest is wanted, and making a datetime of every row's would cost more than the
+    rest of the read."""
     if connection.vendor == "postgresql":
-        approved, total = "trim_scale(approved_sum)", "trim_scale(total_sum)"
-    else:
-        approved, total = "approved_sum", "total_sum"
+        return POSTGRES_MICROSECONDS % "updated_at"
+    return "updated_at"
+
+
+def _sum_columns() -> tuple[str, str]:
+    """The approved and total sums. On PostgreSQL they come without trailing zeros (251766
+    rather than 251766.000000), as answers show them."""
+    if connection.vendor == "postgresql":
+        return "trim_scale(approved_sum)", "trim_scale(total_sum)"
+    return "approved_sum", "total_sum"
+
+
+def _fetch(
+    unit_ids, period_ids, indicator_ids, *, by_options: bool, approved_only: bool
+):  # fmt: skip
+    """(unit, period, indicator, options_key, a_sum, a_count, t_sum, t_count, as_of) rows
+    (t_sum and t_count None when only approved figures are wanted)."""
+    params: list = []
+    where = _where(unit_ids, period_ids, indicator_ids, approved_only=approved_only, params=params)
+    stamp = _stamp_column()
+    approved, total = _sum_columns()
     totals = "NULL, NULL" if approved_only else f"{total}, total_count"
-    if direct:
-        # Every column read is a value to decode, 13,000 times for a commune-level table.
-        if approved_only:
-            figures = f"{approved}, approved_count, FALSE"
-        else:
-            figures = f"{total}, total_count, approved_count <> total_count"
-        sql = (
-            f"SELECT unit_id, period_id, indicator_id, {figures}, {stamp}"
-            f" FROM analytics_rolluptotal WHERE {where}"
-        )
-    elif by_options:
+    if by_options:
         sql = (
             f"SELECT unit_id, period_id, indicator_id, options_key, {approved},"
             f" approved_count, {totals}, {stamp} FROM analytics_rollup WHERE {where}"
@@ -482,6 +481,49 @@ def _fetch(
             f"SELECT unit_id, period_id, indicator_id, '', {approved}, approved_count,"
             f" {totals}, {stamp} FROM analytics_rolluptotal WHERE {where}"
         )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+@dataclass(frozen=True)
+class _Places:
+    """Where a plain table's roll-up rows go in its answer (see ``_direct_places``): the
+    row of (indicator, period) at unit ``u`` goes to ``pairs[pair] + unit_offset[u]``, where
+    ``pair`` is ``(indicator - indicator_min) * period_span + period - period_min`` (None in
+    ``pairs``: that indicator is not asked in that period)."""
+
+    pairs: list[int | None]
+    indicator_min: int
+    period_min: int
+    period_span: int
+    unit_offset: dict[int, int]
+    size: int
+
+
+def _fetch_plain(
+    unit_ids, period_ids, indicator_ids, places: _Places, *, approved_only: bool,
+    with_count: bool,
+) -> list[tuple]:  # fmt: skip
+    """The rows of a plain table as (unit, pair, sum, [count], [unapproved], change time):
+    only what its answer needs of ``analytics_rolluptotal`` (``count`` when ``with_count``,
+    ``unapproved`` unless ``approved_only``). ``pair`` is (indicator, period) as one
+    number, its position in ``places.pairs``: each column read is a value to decode,
+    13,000 times for a commune-level table."""
+    params: list = []
+    where = _where(unit_ids, period_ids, indicator_ids, approved_only=approved_only, params=params)
+    approved, total = _sum_columns()
+    if approved_only:
+        figures = [approved, "approved_count"] if with_count else [approved]
+    else:
+        figures = [total, "total_count"] if with_count else [total]
+        figures.append("approved_count <> total_count")
+    figures.append(_stamp_column())
+    sql = (
+        f"SELECT unit_id, (indicator_id - {int(places.indicator_min)}) * {int(places.period_span)}"
+        f" + period_id - {int(places.period_min)}, {', '.join(figures)}"
+        f" FROM analytics_rolluptotal WHERE {where}"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -653,13 +695,19 @@ def _run(
     ):
         places = _direct_places(items, ou_items, windows, period_groups)
         if places is not None:
+            with_count = any(
+                item.indicator.aggregation == AggregationType.AVERAGE for item in items
+            )
             rows = (
-                _fetch(sorted(unit_groups), direct_periods, direct_ids, by_options=False,
-                       approved_only=approved_only, direct=True)
-                if direct_periods and unit_groups and direct_ids
+                _fetch_plain(sorted(unit_groups), direct_periods, direct_ids, places,
+                             approved_only=approved_only, with_count=with_count)
+                if places.pairs and places.unit_offset
                 else []
             )  # fmt: skip
-            out, newest_raw = _direct_answer(rows, places, items, ou_items, windows)
+            out, newest_raw = _direct_answer(
+                rows, places, items, ou_items, windows,
+                approved_only=approved_only, with_count=with_count,
+            )  # fmt: skip
             return _result(
                 request, dims, out, _as_datetime(newest_raw), items, windows, ou_items,
                 dims_cat, categories, options,
@@ -932,7 +980,7 @@ def _result(
     )
 
 
-def _direct_places(items, ou_items, windows, period_groups) -> tuple[dict, dict] | None:
+def _direct_places(items, ou_items, windows, period_groups) -> _Places | None:
     """Where a plain table's roll-up rows go in its answer, which lists each indicator's
     cells unit by unit and, within a unit, period by period: the place of the row of
     (indicator, period) at unit ``u`` is ``offset[(indicator, period)] + unit_offset[u]``.
@@ -959,31 +1007,42 @@ def _direct_places(items, ou_items, windows, period_groups) -> tuple[dict, dict]
             period_id = source_period.get((pk, window.code))
             if period_id is not None:
                 offset[(pk, period_id)] = item_rank * per_item + window_rank
-    return offset, unit_offset
+    if not offset:
+        return _Places([], 0, 0, 1, unit_offset, len(items) * per_item)
+    ind_min = min(ind_id for ind_id, _p in offset)
+    per_min = min(per_id for _i, per_id in offset)
+    per_span = max(per_id for _i, per_id in offset) - per_min + 1
+    pairs: list[int | None] = [None] * ((max(i for i, _p in offset) - ind_min + 1) * per_span)
+    for (ind_id, per_id), at in offset.items():
+        pairs[(ind_id - ind_min) * per_span + per_id - per_min] = at
+    return _Places(pairs, ind_min, per_min, per_span, unit_offset, len(items) * per_item)
 
 
-def _direct_answer(rows, places, items, ou_items, windows) -> tuple[list[Row], object]:
-    """The rows of a plain table (see ``_direct_places``) from the roll-up rows ``_fetch``
-    gives with ``direct=True``, and the newest change time among the rows used."""
-    offset, unit_offset = places
-    placed: list = [None] * (len(items) * len(ou_items) * len(windows))
+def _direct_answer(
+    rows, places: _Places, items, ou_items, windows, *, approved_only: bool, with_count: bool
+) -> tuple[list[Row], object]:
+    """The rows of a plain table (see ``_direct_places``) from the rows ``_fetch_plain``
+    gives, and the newest change time among the rows used."""
+    placed: list = [None] * places.size
     several: dict[int, list] = {}  # place → rows: a unit and old units merged into it
+    pairs, unit_offset = places.pairs, places.unit_offset
     newest = None
-    offset_get = offset.get
     for row in rows:
-        base = offset_get((row[2], row[1]))
-        if base is None:
+        at = pairs[row[1]]
+        if at is None:
             continue  # a period another indicator of the answer is reported in
-        place = base + unit_offset[row[0]]
+        place = at + unit_offset[row[0]]
         if placed[place] is None:
             placed[place] = row
         else:
             several.setdefault(place, [placed[place]]).append(row)
-        stamp = row[6]
-        if stamp is not None and (newest is None or stamp > newest):
+        stamp = row[-1]
+        if newest is None or stamp > newest:
             newest = stamp
-    # On PostgreSQL the sums come with their trailing zeros trimmed (``_fetch``): a single
-    # row's sum is then already what ``_round`` would make of it.
+    count_at = 3 if with_count else None
+    flag_at = None if approved_only else (4 if with_count else 3)
+    # On PostgreSQL the sums come with their trailing zeros trimmed (``_sum_columns``): a
+    # single row's sum is then already what ``_round`` would make of it.
     trimmed = connection.vendor == "postgresql"
     cells = [(ou.unit.code, w.code) for ou in ou_items for w in windows]
     per_item = len(cells)
@@ -1000,21 +1059,21 @@ def _direct_answer(rows, places, items, ou_items, windows) -> tuple[list[Row], o
         ):
             if row is None:
                 continue
+            # ``== 1``: a bool on PostgreSQL, 0 or 1 on SQLite.
             if place in several:
                 number, count, unapproved = Decimal(0), 0, False
                 for one in several[place]:
-                    number += _dec(one[3])
-                    count += int(one[4])
-                    unapproved = unapproved or one[5] == 1
+                    number += _dec(one[2])
+                    count += int(one[count_at]) if average else 1
+                    unapproved = unapproved or (flag_at is not None and one[flag_at] == 1)
                 value = _round(number / count if average else number, decimals)
             else:
-                # ``== 1``: a bool on PostgreSQL, 0 or 1 on SQLite.
-                unapproved = row[5] == 1
+                unapproved = flag_at is not None and row[flag_at] == 1
                 if as_read:
-                    value = row[3]
+                    value = row[2]
                 else:
-                    number = _dec(row[3])
-                    value = _round(number / int(row[4]) if average else number, decimals)
+                    number = _dec(row[2])
+                    value = _round(number / int(row[count_at]) if average else number, decimals)
             append(_new_row(Row, ({"dx": code, "pe": pg, "ou": og}, value, unapproved)))
     return out, newest
 
