@@ -31,6 +31,7 @@ from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, DivisionByZero, InvalidOperation
+from operator import itemgetter
 from typing import NamedTuple
 
 from django.db import connection
@@ -1026,19 +1027,19 @@ def _direct_answer(
     placed: list = [None] * places.size
     several: dict[int, list] = {}  # place → rows: a unit and old units merged into it
     pairs, unit_offset = places.pairs, places.unit_offset
-    newest = None
+    skipped = False
     for row in rows:
         at = pairs[row[1]]
         if at is None:
-            continue  # a period another indicator of the answer is reported in
+            skipped = True  # a period another indicator of the answer is reported in
+            continue
         place = at + unit_offset[row[0]]
         if placed[place] is None:
             placed[place] = row
         else:
             several.setdefault(place, [placed[place]]).append(row)
-        stamp = row[-1]
-        if newest is None or stamp > newest:
-            newest = stamp
+    used = [row for row in rows if pairs[row[1]] is not None] if skipped else rows
+    newest = max(map(itemgetter(-1), used), default=None)
     count_at = 3 if with_count else None
     flag_at = None if approved_only else (4 if with_count else 3)
     # On PostgreSQL the sums come with their trailing zeros trimmed (``_sum_columns``): a
@@ -1054,6 +1055,15 @@ def _direct_answer(
         decimals = item.decimals
         as_read = trimmed and not average and decimals is None
         start = item_rank * per_item
+        if as_read and approved_only and not several:
+            # The common case (approved figures, sums as read, no merged units' rows to add
+            # up) in one comprehension: a commune-level table's 13,000 rows.
+            out += [
+                _new_row(Row, ({"dx": code, "pe": pg, "ou": og}, row[2], False))
+                for row, (og, pg) in zip(placed[start : start + per_item], cells, strict=True)
+                if row is not None
+            ]
+            continue
         for place, row, (og, pg) in zip(
             range(start, start + per_item), placed[start : start + per_item], cells, strict=True
         ):
