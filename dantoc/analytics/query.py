@@ -983,9 +983,8 @@ def _result(
 
 def _direct_places(items, ou_items, windows, period_groups) -> _Places | None:
     """Where a plain table's roll-up rows go in its answer, which lists each indicator's
-    cells unit by unit and, within a unit, period by period: the place of the row of
-    (indicator, period) at unit ``u`` is ``offset[(indicator, period)] + unit_offset[u]``.
-    None when the answer cannot be read that way: a period of it made of several reported
+    cells unit by unit and, within a unit, period by period (see ``_Places``: the place of
+    a row is its indicator-period pair's place plus its unit's offset). None when the answer cannot be read that way: a period of it made of several reported
     periods, or an old unit merged into two of the units asked."""
     source_period: dict[tuple[int, str], int] = {}
     for ind_id, by_period in period_groups.items():
