@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
@@ -54,3 +55,36 @@ class UserCreateForm(forms.Form):
     password = forms.CharField(
         label=_("Mật khẩu ban đầu"), widget=forms.PasswordInput, min_length=10
     )
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    error_messages = {
+        **auth_forms.PasswordChangeForm.error_messages,
+        "password_incorrect": _("Mật khẩu hiện tại không đúng."),
+        "password_mismatch": _("Hai lần nhập mật khẩu mới không giống nhau."),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = _("Mật khẩu hiện tại")
+        _label_new_password(self)
+
+
+class SetPasswordForm(auth_forms.SetPasswordForm):
+    error_messages = {
+        **auth_forms.SetPasswordForm.error_messages,
+        "password_mismatch": _("Hai lần nhập mật khẩu mới không giống nhau."),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _label_new_password(self)
+
+
+def _label_new_password(form) -> None:
+    form.fields["new_password1"].label = _("Mật khẩu mới")
+    form.fields["new_password1"].help_text = _(
+        "Ít nhất 10 ký tự, không quá giống tên đăng nhập, không phải mật khẩu phổ biến, "
+        "không chỉ gồm chữ số."
+    )
+    form.fields["new_password2"].label = _("Nhập lại mật khẩu mới")

@@ -24,6 +24,26 @@ ROLES_REQUIRING_2FA = frozenset(
 )
 
 
+# The unit levels at which each role may be held (unit.level values of geo.UnitLevel). A role
+# is given only at its level, so that a provincial administrator, who manages accounts inside
+# the province, cannot create a ministry officer there; permissions that act nationally check
+# the unit's level too, not only the role's name.
+ROLE_LEVELS: dict[str, frozenset[str]] = {
+    RoleCode.COMMUNE_REPORTER: frozenset({"commune"}),
+    RoleCode.DISTRICT_OFFICER: frozenset({"district"}),
+    RoleCode.PROVINCE_OFFICER: frozenset({"province"}),
+    RoleCode.MINISTRY_OFFICER: frozenset({"country"}),
+    # Editors publish for their own unit's pages, which communes have too.
+    RoleCode.CONTENT_EDITOR: frozenset({"country", "province", "district", "commune"}),
+    RoleCode.SYSTEM_ADMIN: frozenset({"country", "province"}),
+}
+
+
+def roles_allowed_at(level: str) -> list[str]:
+    """Role codes that may be held at a unit of ``level``, in RoleCode order."""
+    return [code for code in RoleCode.values if level in ROLE_LEVELS.get(code, ())]
+
+
 class Role(models.Model):
     code = models.CharField(_("mã"), max_length=32, primary_key=True, choices=RoleCode.choices)
     name = models.CharField(_("tên"), max_length=100)

@@ -100,6 +100,17 @@ def can_edit_catalogue(user: User) -> bool:
     )
 
 
+def can_define_national_catalogue(user: User) -> bool:
+    """Indicators, report forms and period types apply to the whole country: they are defined by
+    ministry officers of a national (country-level) unit, not by anyone holding the role name."""
+    return (
+        user.is_authenticated
+        and user.has_role(RoleCode.MINISTRY_OFFICER)
+        and user.unit is not None
+        and user.unit.level == "country"
+    )
+
+
 def can_enter_data(user: User, unit: Unit) -> bool:
     return (
         user.is_authenticated

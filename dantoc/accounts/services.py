@@ -10,10 +10,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from dantoc.accounts.models import Role, User
+from dantoc.accounts.models import ROLE_LEVELS, Role, User
 from dantoc.accounts.permissions import can_manage_users
 from dantoc.audit.services import audit_record, snapshot
+from dantoc.core.events import announce
 from dantoc.geo.models import Unit
+
+# Announced (after commit) when something changes an official's sign-in: the owner is told,
+# so that a change they did not make is noticed. Payload: user_id, title, body.
+SECURITY_NOTICE = "accounts.security_notice"
 
 USER_FIELDS = ["username", "full_name", "email", "position", "phone", "unit", "is_active", "roles"]
 
@@ -22,6 +27,26 @@ def _check(actor, unit: Unit | None) -> None:
     # ``actor=None`` is the system itself (set-up commands), which may do anything.
     if actor is not None and not can_manage_users(actor, unit):
         raise PermissionDenied("Bạn không có quyền quản lý tài khoản của đơn vị này.")
+
+
+def _roles_for(unit: Unit | None, roles: Iterable[str]) -> list[Role]:
+    """The Role rows for ``roles``, each allowed at the unit's level (ROLE_LEVELS): a role is
+    given only where it can be used, whoever gives it, so a provincial administrator cannot
+    make a ministry officer inside the province."""
+    codes = list(dict.fromkeys(roles))
+    role_objs = list(Role.objects.filter(code__in=codes))
+    if len(role_objs) != len(codes):
+        unknown = sorted(set(codes) - {r.code for r in role_objs})
+        raise ValidationError({"roles": f"Vai trò không tồn tại: {', '.join(unknown)}"})
+    level = unit.level if unit is not None else None
+    wrong = [r for r in role_objs if level not in ROLE_LEVELS.get(r.code, ())]
+    if wrong:
+        names = ", ".join(str(r.name) for r in wrong)
+        where = unit.get_level_display() if unit is not None else "—"
+        raise ValidationError(
+            {"roles": f"Vai trò {names} không được giao cho tài khoản thuộc đơn vị {where}."}
+        )
+    return role_objs
 
 
 @transaction.atomic
@@ -41,10 +66,7 @@ def user_create(
     _check(actor, unit)
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": "Tên đăng nhập đã được dùng."})
-    role_objs = list(Role.objects.filter(code__in=list(roles)))
-    if len(role_objs) != len(set(roles)):
-        unknown = sorted(set(roles) - {r.code for r in role_objs})
-        raise ValidationError({"roles": f"Vai trò không tồn tại: {', '.join(unknown)}"})
+    role_objs = _roles_for(unit, roles)
     user = User(
         username=username,
         full_name=full_name,
@@ -73,7 +95,7 @@ def user_create(
 def user_set_roles(*, actor: User | None, user: User, roles: Iterable[str]) -> User:
     _check(actor, user.unit)
     before = snapshot(user, USER_FIELDS)
-    role_objs = list(Role.objects.filter(code__in=list(roles)))
+    role_objs = _roles_for(user.unit, roles)
     user.roles.set(role_objs)
     user._role_codes = None
     audit_record(
@@ -122,9 +144,22 @@ def totp_device_for(user: User, *, confirmed: bool | None = None) -> TOTPDevice 
     return devices.order_by("-confirmed", "-id").first()
 
 
+def _refuse_replacing_unverified(user: User, *, session_verified: bool) -> None:
+    """A user who already has a confirmed authenticator changes it only from a session that
+    passed it; otherwise a stolen password would be enough to enrol the thief's device (and
+    lock the owner out). A lost device is replaced by an administrator (totp_reset)."""
+    if not session_verified and TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        raise PermissionDenied(
+            "Tài khoản đã có ứng dụng xác thực: hãy nhập mã của ứng dụng đó trước khi đổi."
+        )
+
+
 @transaction.atomic
-def totp_enrolment_start(*, user: User, key_hex: str | None = None) -> TOTPDevice:
+def totp_enrolment_start(
+    *, user: User, session_verified: bool, key_hex: str | None = None
+) -> TOTPDevice:
     """An unconfirmed device whose secret the user copies into an authenticator app."""
+    _refuse_replacing_unverified(user, session_verified=session_verified)
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     return TOTPDevice.objects.create(
         user=user,
@@ -135,15 +170,83 @@ def totp_enrolment_start(*, user: User, key_hex: str | None = None) -> TOTPDevic
 
 
 @transaction.atomic
-def totp_enrolment_confirm(*, user: User, device: TOTPDevice, token: str) -> bool:
-    """Confirm the device with a first code; replaces any earlier confirmed device."""
-    if device.user_id != user.pk or not device.verify_token(token.strip()):
+def totp_enrolment_confirm(
+    *, user: User, device: TOTPDevice, token: str, session_verified: bool
+) -> bool:
+    """Confirm the device with a first code; it replaces an earlier confirmed device only when
+    the session has passed that earlier device."""
+    _refuse_replacing_unverified(user, session_verified=session_verified)
+    if device.user_id != user.pk or device.confirmed or not device.verify_token(token.strip()):
         return False
-    TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
+    replaced, _by_model = (
+        TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
+    )
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    audit_record(actor=user, action="accounts.totp_enrol", obj=user, unit=user.unit)
+    audit_record(
+        actor=user,
+        action="accounts.totp_replace" if replaced else "accounts.totp_enrol",
+        obj=user,
+        unit=user.unit,
+    )
+    if replaced:
+        announce(
+            SECURITY_NOTICE,
+            user_id=user.pk,
+            title="Ứng dụng xác thực của tài khoản đã được thay",
+            body=(
+                "Tài khoản của bạn vừa đăng ký ứng dụng xác thực mới; ứng dụng cũ không còn "
+                "dùng được. Nếu không phải bạn làm việc này, hãy báo ngay quản trị hệ thống."
+            ),
+        )
     return True
+
+
+@transaction.atomic
+def totp_reset(*, actor: User, user: User) -> int:
+    """An administrator removes an official's authenticator (lost or broken phone): at the next
+    sign-in the official enrols a new one. Audited, and the owner is told."""
+    _check(actor, user.unit)
+    if actor.pk == user.pk:
+        raise ValidationError("Không tự đặt lại xác thực hai lớp của chính mình ở đây.")
+    removed, _by_model = TOTPDevice.objects.filter(user=user).delete()
+    audit_record(
+        actor=actor,
+        action="accounts.totp_reset",
+        obj=user,
+        unit=user.unit,
+        after={"devices_removed": removed},
+    )
+    announce(
+        SECURITY_NOTICE,
+        user_id=user.pk,
+        title="Xác thực hai lớp của tài khoản đã được đặt lại",
+        body=(
+            f"Quản trị viên {actor} đã đặt lại xác thực hai lớp của tài khoản bạn. Lần đăng "
+            "nhập tới, hãy đăng ký lại ứng dụng xác thực. Nếu bạn không yêu cầu việc này, hãy "
+            "báo ngay quản trị hệ thống."
+        ),
+    )
+    return removed
+
+
+@transaction.atomic
+def password_change(*, user: User, new_password: str, actor: User | None = None) -> User:
+    """Set an official's password (their own change, or a reset through an e-mailed link)."""
+    validate_password(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    audit_record(actor=actor or user, action="accounts.password_change", obj=user, unit=user.unit)
+    announce(
+        SECURITY_NOTICE,
+        user_id=user.pk,
+        title="Mật khẩu của tài khoản đã được đổi",
+        body=(
+            "Mật khẩu đăng nhập dantoc của bạn vừa được đổi. Nếu không phải bạn làm việc này, "
+            "hãy báo ngay quản trị hệ thống."
+        ),
+    )
+    return user
 
 
 @transaction.atomic

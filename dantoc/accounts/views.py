@@ -4,20 +4,29 @@ import base64
 
 import segno
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from dantoc.accounts import permissions, selectors, services
-from dantoc.accounts.forms import LoginForm, TokenForm, UserCreateForm
+from dantoc.accounts.forms import (
+    LoginForm,
+    PasswordChangeForm,
+    SetPasswordForm,
+    TokenForm,
+    UserCreateForm,
+)
+from dantoc.accounts.middleware import session_touch
 from dantoc.accounts.models import User
 from dantoc.geo.selectors import unit_get
 
@@ -42,28 +51,96 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        session_touch(self.request.session)
         services.login_record(user=form.get_user(), ip_address=_client_ip(self.request))
         return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["expired"] = self.request.GET.get("expired") == "1"
+        return context
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """An official changes their own password (the old one first); other sessions of the
+    account end, this one stays signed in."""
+
+    template_name = "accounts/password_change.html"
+    form_class = PasswordChangeForm
+
+    def form_valid(self, form):
+        user = services.password_change(
+            user=self.request.user, new_password=form.cleaned_data["new_password1"]
+        )
+        update_session_auth_hash(self.request, user)
+        messages.success(self.request, _("Đã đổi mật khẩu."))
+        return redirect("core:home")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Forgotten password: a one-time link by e-mail to the account's address. The answer is
+    the same whether or not the address belongs to an account (no probing of who exists)."""
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """The e-mailed link: choose a new password. It does not sign the official in; the second
+    factor is still asked at the next sign-in."""
+
+    template_name = "accounts/password_reset_confirm.html"
+    form_class = SetPasswordForm
+    success_url = reverse_lazy("accounts:login")
+
+    def form_valid(self, form):
+        services.password_change(user=form.user, new_password=form.cleaned_data["new_password1"])
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        messages.success(self.request, _("Đã đặt mật khẩu mới; hãy đăng nhập."))
+        return redirect(self.success_url)
+
+
+def _second_factor_passed(request, device) -> None:
+    """Mark the session as having passed ``device``, under a new session key: a cookie taken
+    before the second factor (it was sent over the password step) stays unverified."""
+    otp_login(request, device)
+    request.session.cycle_key()
 
 
 @login_required
 def two_factor_setup(request):
-    """Enrol an authenticator app: show the secret as a QR code and as text, check one code."""
+    """Enrol an authenticator app: show the secret as a QR code and as text, check one code.
+
+    An official who already has an authenticator reaches this page only after passing it
+    (the 2FA middleware sends them to the code page first): changing the device needs the
+    old one; a lost device is reset by an administrator."""
     user = request.user
+    verified = user.is_verified()
+    if not verified and services.totp_device_for(user, confirmed=True) is not None:
+        return redirect(f"{reverse('accounts:2fa_verify')}?next={reverse('accounts:2fa_setup')}")
     device = services.totp_device_for(user, confirmed=False)
     if request.method == "POST" and device is not None:
         form = TokenForm(request.POST)
         if form.is_valid() and services.totp_enrolment_confirm(
-            user=user, device=device, token=form.cleaned_data["token"]
+            user=user,
+            device=device,
+            token=form.cleaned_data["token"],
+            session_verified=verified,
         ):
-            otp_login(request, device)
+            _second_factor_passed(request, device)
             messages.success(request, _("Đã bật xác thực hai lớp."))
             return redirect(_safe_next(request, reverse("core:home")))
         if form.is_valid():
             form.add_error("token", _("Mã không đúng hoặc đã hết hạn, hãy thử mã mới."))
     else:
         if device is None:
-            device = services.totp_enrolment_start(user=user)
+            device = services.totp_enrolment_start(user=user, session_verified=verified)
         form = TokenForm()
     secret_b32 = base64.b32encode(bytes.fromhex(device.key)).decode()
     qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=4, dark="#111")
@@ -94,7 +171,7 @@ def two_factor_verify(request):
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"].strip()):
-            otp_login(request, device)
+            _second_factor_passed(request, device)
             return redirect(_safe_next(request, reverse("core:home")))
         form.add_error("token", _throttle_message(device) or _("Mã không đúng hoặc đã hết hạn."))
     return render(
@@ -123,13 +200,46 @@ def user_list(request):
     )
 
 
-@login_required
-def user_detail(request, pk: int):
+def _visible_user(request, pk: int) -> User:
     other = User.objects.select_related("unit").prefetch_related("roles").filter(pk=pk).first()
     # Out-of-scope accounts answer exactly like missing ones: no probing of who exists.
     if other is None or not permissions.can_view_user(request.user, other):
         raise Http404
-    return render(request, "accounts/user_detail.html", {"other": other})
+    return other
+
+
+@login_required
+def user_detail(request, pk: int):
+    other = _visible_user(request, pk)
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {
+            "other": other,
+            "can_reset_2fa": other.pk != request.user.pk
+            and permissions.can_manage_users(request.user, other.unit),
+            "has_device": services.totp_device_for(other, confirmed=True) is not None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def user_totp_reset(request, pk: int):
+    """An administrator removes an official's authenticator (lost phone); audited, and the
+    official is told."""
+    other = _visible_user(request, pk)
+    try:
+        services.totp_reset(actor=request.user, user=other)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Đã đặt lại xác thực hai lớp của %(name)s; lần đăng nhập tới họ đăng ký lại.")
+            % {"name": other},
+        )
+    return redirect("accounts:user_detail", pk=other.pk)
 
 
 @login_required

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from dantoc.accounts.permissions import can_define_national_catalogue
 from dantoc.audit.services import audit_record, snapshot
 from dantoc.core.errors import ImportRejected, RowError
 from dantoc.core.loading import LoadResult, upsert
@@ -139,6 +140,8 @@ def indicator_catalogue_load(*, path: Path, actor=None) -> LoadResult:
 def indicator_save(*, actor, indicator: Indicator, categories: list[Category]) -> Indicator:
     """Create or edit an indicator. Its categories cannot change once values exist, since
     every stored value names exactly one option of each of its categories."""
+    if actor is not None and not can_define_national_catalogue(actor):
+        raise PermissionDenied("Chỉ cán bộ cấp bộ được định nghĩa chỉ tiêu và biểu mẫu.")
     from dantoc.reporting.models import DataValue
 
     is_new = indicator.pk is None

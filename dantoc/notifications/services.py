@@ -229,3 +229,9 @@ def notification_emails_send(*, notification_ids: Iterable[int]) -> dict[str, in
 def send_notification_emails(notification_ids: list[int]) -> dict[str, Any]:
     """Background task (django-tasks): e-mail the given notices. Run by ``db_worker``."""
     return notification_emails_send(notification_ids=notification_ids)
+
+
+def security_notice_send(*, user_id: int, title: str, body: str) -> None:
+    """Tell an official, in the platform and by e-mail, that their sign-in was changed
+    (password, authenticator): listener of accounts' SECURITY_NOTICE."""
+    notify(recipients=[user_id], kind="security", title=title, body=body)

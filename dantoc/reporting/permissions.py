@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
+
 from dantoc.accounts.models import RoleCode
-from dantoc.accounts.permissions import can_approve_for, unit_in_scope
+from dantoc.accounts.permissions import (
+    can_approve_for,
+    can_define_national_catalogue,
+    unit_in_scope,
+)
 from dantoc.geo.models import Unit, UnitLevel
 
 ENTRY_ROLE = {
@@ -42,5 +48,13 @@ def can_review(user, unit: Unit) -> bool:
 
 
 def can_define_forms(user) -> bool:
-    """Indicators, report forms and period types are defined by ministry officers."""
-    return user.is_authenticated and user.has_role(RoleCode.MINISTRY_OFFICER)
+    """Indicators, report forms and period types are defined by ministry officers of a
+    national unit (the role alone is not enough)."""
+    return can_define_national_catalogue(user)
+
+
+def require_definer(actor) -> None:
+    """Services that define forms and period types refuse anyone else (``actor=None`` is the
+    system itself: set-up commands loading the reference definitions)."""
+    if actor is not None and not can_define_forms(actor):
+        raise PermissionDenied("Chỉ cán bộ cấp bộ được định nghĩa chỉ tiêu và biểu mẫu.")

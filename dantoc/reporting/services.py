@@ -46,7 +46,7 @@ from dantoc.reporting.models import (
     ValidationRule,
 )
 from dantoc.reporting.periods import PeriodError, parse_period
-from dantoc.reporting.permissions import can_enter, can_review
+from dantoc.reporting.permissions import can_enter, can_review, require_definer
 from dantoc.reporting.validation import ExpressionError, Violation, check_rules, parse, references
 
 # --- periods -----------------------------------------------------------------------------
@@ -215,6 +215,7 @@ def form_define(*, definition: dict, actor=None, publish: bool = True) -> tuple[
     definition of a code that already has versions becomes the next version, and the
     previous active version is retired: reports already filed keep the version they used.
     """
+    require_definer(actor)
     errors = form_check_definition(definition)
     if errors:
         raise ImportRejected(errors)
@@ -306,6 +307,7 @@ def form_define(*, definition: dict, actor=None, publish: bool = True) -> tuple[
 @transaction.atomic
 def form_publish(*, actor, form: ReportForm) -> ReportForm:
     """Make this version the active one; the previous active version is retired."""
+    require_definer(actor)
     previous = list(
         ReportForm.objects.select_for_update()
         .filter(code=form.code, status=FormStatus.ACTIVE)
@@ -871,6 +873,7 @@ __all__ = [
 @transaction.atomic
 def period_type_create(*, actor, period_type: PeriodType) -> PeriodType:
     """A new way of cutting time into report periods, e.g. months closing on the 14th."""
+    require_definer(actor)
     period_type.full_clean()
     period_type.rule()  # refuses inconsistent settings with a clear message
     period_type.save()

@@ -345,7 +345,9 @@ def completeness(request, form_code: str, period_code: str):
         # country when their own unit did not exist yet.
         if root is not None and not root.is_valid_on(period.end_date):
             root = unit_get(code="VN")
-    if root is None or not unit_in_scope(user, root):
+    # Who reported, late or approved is reporting information: read by those who take part in
+    # reporting (can_view_report), not by every account whose unit covers the unit.
+    if root is None or not can_view_report(user, root):
         raise Http404(_("Không có đơn vị này trong phạm vi của bạn."))
     data = selectors.completeness(form=form, period=period, root=root)
     return render(
