@@ -5,3 +5,8 @@ class CoreConfig(AppConfig):
     name = "dantoc.core"
     label = "core"
     verbose_name = "Lõi"
+
+    def ready(self) -> None:
+        from dantoc.core import languages
+
+        languages.register()

@@ -6,25 +6,13 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dantoc.core.languages import translation_choices
 from dantoc.portal import selectors
 from dantoc.portal.models import AgencyRole, ArticleKind, DocType, LegalStatus
 from dantoc.portal.uploads import check_attachment, check_image
 
-# ISO 639 codes: English and the ethnic languages most used in programme communication.
-TRANSLATION_LANGUAGES = [
-    ("en", "English"),
-    ("hmn", "Hmông (H'Mông)"),
-    ("km", "Khmer"),
-    ("tyz", "Tày"),
-    ("blt", "Thái (Tai Dam)"),
-    ("nut", "Nùng"),
-    ("ium", "Dao (Iu Mien)"),
-    ("mtq", "Mường"),
-    ("rad", "Ê Đê (Rade)"),
-    ("jra", "Gia Rai (Jarai)"),
-    ("bdq", "Ba Na (Bahnar)"),
-    ("cja", "Chăm"),
-]
+# English and the ethnic languages content is translated into (dantoc.core.languages).
+TRANSLATION_LANGUAGES = translation_choices()
 LANGUAGE_NAMES = dict(TRANSLATION_LANGUAGES)
 
 

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from dantoc.audit.services import audit_record, snapshot
 from dantoc.core.events import announce
+from dantoc.core.languages import TRANSLATION_CODES
 from dantoc.core.text import fold, nfc
 from dantoc.geo.models import Unit
 from dantoc.portal import permissions
@@ -255,6 +256,12 @@ def article_translation_save(
         raise ValidationError("Mã ngôn ngữ không hợp lệ.", code="language")
     if not language.replace("-", "").isalpha():
         raise ValidationError("Mã ngôn ngữ chỉ gồm chữ cái (vd. en, hmn, km).", code="language")
+    if language not in TRANSLATION_CODES:
+        raise ValidationError(
+            f"Ngôn ngữ {language!r} chưa có trong danh sách ngôn ngữ của nền tảng "
+            f"({', '.join(TRANSLATION_CODES)}).",
+            code="language",
+        )
     title = _text(title, limit=300, label="Tiêu đề")
     if not title:
         raise ValidationError("Cần có tiêu đề.", code="title")

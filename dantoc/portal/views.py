@@ -13,11 +13,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from dantoc.core.languages import language_name
 from dantoc.geo.models import LAST_DAY_BEFORE_REFORM, REFORM_DATE, UnitLevel
 from dantoc.geo.selectors import unit_get
 from dantoc.portal import permissions, selectors
 from dantoc.portal.cache import public_page
-from dantoc.portal.forms import LANGUAGE_NAMES
 from dantoc.portal.models import (
     KIND_OF_SECTION,
     ArticleAttachment,
@@ -112,9 +112,7 @@ def article_detail(request, section: str, slug: str):
     ):
         requested = None
     view = _article_view(article, requested)
-    translations = [
-        (t.language, LANGUAGE_NAMES.get(t.language, t.language)) for t in article.translations.all()
-    ]
+    translations = [(t.language, language_name(t.language)) for t in article.translations.all()]
     return render(
         request,
         "portal/article.html",

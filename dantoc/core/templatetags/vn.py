@@ -51,3 +51,12 @@ def vnfigure(value, decimals=None) -> str:
     if decimals not in (None, ""):
         return vnnumber(value, decimals)
     return format_number_vi(Decimal(str(value)))
+
+
+@register.filter
+def language_dir(code: str) -> str:
+    """``ltr`` or ``rtl`` for a content language code (dantoc.core.languages)."""
+    from dantoc.core.languages import BY_CODE
+
+    language = BY_CODE.get(str(code))
+    return language.direction if language else "ltr"

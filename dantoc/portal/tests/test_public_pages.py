@@ -170,7 +170,7 @@ def test_an_ethnic_language_translation_is_offered_and_marked_with_its_language(
     page = html(client.get(article.get_absolute_url()))
     assert "?ban-dich=hmn" in page
     page = html(client.get(article.get_absolute_url() + "?ban-dich=hmn"))
-    assert '<article class="article" lang="hmn">' in page and "Xov xwm" in page
+    assert '<article class="article" lang="hmn" dir="ltr">' in page and "Xov xwm" in page
 
 
 def test_the_language_switch_refuses_to_send_visitors_elsewhere(client):

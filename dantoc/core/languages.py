@@ -1,0 +1,122 @@
+"""The languages the platform speaks: Vietnamese first, English second, and the ethnic languages
+in which content (articles, policies, alerts, heritage items) is translated.
+
+The user interface is in Vietnamese or English (settings.LANGUAGES); content may be in any of
+CONTENT_LANGUAGES. Django knows few of these codes (``get_language_info('rad')`` is a KeyError
+out of the box), so ``register()``, called from ``CoreConfig.ready``, adds each one to Django's
+``LANG_INFO`` with its names and direction; templates use ``lang``/``dir`` from here.
+
+Codes are BCP 47 (ISO 639-3 where ISO 639-1 has none). Scripts are ISO 15924. Sources:
+ISO 639-3 code tables (SIL), Unicode blocks Tai Viet U+AA80–AADF, Cham U+AA00–AA5F, Khmer
+U+1780–17FF. Tai Dam (Thái đen) is written in Tai Viet script, Eastern Cham (Ninh Thuận, Bình
+Thuận) in Cham script; Khmer Krom in Khmer script; the other languages listed are written in
+Latin letters with Vietnamese-style diacritics (plus č, ñ and breves in Ê Đê, Jrai, Ba Na).
+The H'Mông code stays ``hmn`` (the macrolanguage), which content already uses; which Hmong
+variety (Hmong Daw ``mww``, Hmong Njua ``hnj``) a text is in is left to its author.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    name: str  # in Vietnamese (the platform's first language)
+    name_local: str  # the endonym, shown to speakers of the language
+    name_en: str
+    script: str = "Latn"
+    bidi: bool = False
+
+    @property
+    def direction(self) -> str:
+        return "rtl" if self.bidi else "ltr"
+
+
+CONTENT_LANGUAGES: tuple[Language, ...] = (
+    Language("vi", "Tiếng Việt", "Tiếng Việt", "Vietnamese"),
+    Language("en", "Tiếng Anh", "English", "English"),
+    Language("hmn", "Tiếng H'Mông", "Lus Hmoob", "Hmong"),
+    Language("blt", "Tiếng Thái (Thái đen)", "Tai Dam", "Tai Dam", script="Tavt"),
+    Language("km", "Tiếng Khmer", "ភាសាខ្មែរ", "Khmer", script="Khmr"),
+    Language("rad", "Tiếng Ê Đê", "Klei Êđê", "Rade (Ê Đê)"),
+    Language("jra", "Tiếng Gia Rai", "Tơlơi Jarai", "Jarai"),
+    Language("bdq", "Tiếng Ba Na", "Bahnar", "Bahnar"),
+    Language("cjm", "Tiếng Chăm", "Chăm", "Eastern Cham", script="Cham"),
+    Language("ium", "Tiếng Dao", "Iu Mienh", "Iu Mien (Dao)"),
+    Language("tyz", "Tiếng Tày", "Tiếng Tày", "Tày"),
+    Language("nut", "Tiếng Nùng", "Tiếng Nùng", "Nùng"),
+    Language("mtq", "Tiếng Mường", "Tiếng Mường", "Mường"),
+)
+BY_CODE: dict[str, Language] = {lang.code: lang for lang in CONTENT_LANGUAGES}
+SOURCE_LANGUAGE = "vi"
+
+# Codes an editor may translate content into (everything but the Vietnamese source).
+TRANSLATION_CODES: tuple[str, ...] = tuple(
+    lang.code for lang in CONTENT_LANGUAGES if lang.code != SOURCE_LANGUAGE
+)
+
+
+def translation_choices() -> list[tuple[str, str]]:
+    """(code, "Vietnamese name — endonym") for editors' language pickers."""
+    return [
+        (
+            lang.code,
+            lang.name if lang.name_local in lang.name else f"{lang.name} — {lang.name_local}",
+        )
+        for lang in CONTENT_LANGUAGES
+        if lang.code != SOURCE_LANGUAGE
+    ]
+
+
+def language_name(code: str) -> str:
+    """The name shown beside a translation link: the endonym, which its readers recognise."""
+    lang = BY_CODE.get(code)
+    return lang.name_local if lang else code
+
+
+def register() -> None:
+    """Teach Django the content languages it lacks (names and direction), so that
+    ``get_language_info``, the ``language_name`` filters and ``translation.override`` work."""
+    from django.conf import locale
+
+    for lang in CONTENT_LANGUAGES:
+        locale.LANG_INFO.setdefault(
+            lang.code,
+            {
+                "bidi": lang.bidi,
+                "code": lang.code,
+                "name": lang.name_en,
+                "name_local": lang.name_local,
+                "name_translated": _(lang.name),
+            },
+        )
+
+
+# --- fonts for scripts that phones often lack --------------------------------------------
+#
+# Old Android phones have no Tai Viet or Cham font (and some none for Khmer). The fonts come
+# from npm (@fontsource/noto-sans-*, OFL-1.1) and are linked only on pages that contain the
+# script, so every other page stays as light as before. Detection works on the UTF-8 bytes of
+# the page: U+AA80–AADF is EA AA 80 – EA AB 9F, U+AA00–AA5F is EA A8 80 – EA A9 9F,
+# U+1780–17FF is E1 9E 80 – E1 9F BF.
+SCRIPT_FONTS: dict[str, tuple[re.Pattern[bytes], str]] = {
+    "Tavt": (
+        re.compile(rb"\xea(?:\xaa[\x80-\xbf]|\xab[\x80-\x9f])"),
+        "vendor/fonts/tai-viet/tai-viet-400.css",
+    ),
+    "Cham": (
+        re.compile(rb"\xea(?:\xa8[\x80-\xbf]|\xa9[\x80-\x9f])"),
+        "vendor/fonts/cham/cham-400.css",
+    ),
+    "Khmr": (re.compile(rb"\xe1(?:\x9e|\x9f)[\x80-\xbf]"), "vendor/fonts/khmer/khmer-400.css"),
+}
+
+
+def scripts_in(content: bytes) -> list[str]:
+    """ISO 15924 codes of the scripts needing a web font that occur in UTF-8 ``content``."""
+    return [script for script, (pattern, _css) in SCRIPT_FONTS.items() if pattern.search(content)]
