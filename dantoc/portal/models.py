@@ -403,3 +403,98 @@ class Agency(models.Model):
         if (get_language() or "vi").startswith("en"):
             return AGENCY_ROLE_EN.get(self.role, self.get_role_display())
         return self.get_role_display()
+
+
+class RevisionStatus(models.TextChoices):
+    DRAFT = "draft", _("Bản nháp")
+    REVIEW = "review", _("Chờ duyệt")
+    APPROVED = "approved", _("Đã duyệt")
+    DISCARDED = "discarded", _("Đã bỏ")
+
+
+OPEN_REVISION_STATUSES = (RevisionStatus.DRAFT, RevisionStatus.REVIEW)
+
+
+class ContentRevision(models.Model):
+    """A new version of a published content item, waiting for a second editor.
+
+    While it is open (draft or review) the item itself, which everything public reads, keeps
+    the published version; ``data`` holds the whole edited state of the item as JSON (fields,
+    links as primary keys, translations, attachments), written and applied by
+    ``portal.revisions``, which knows nothing of the item's fields beyond what the item's
+    registered handler tells it. An approved revision keeps the state it replaced in
+    ``previous`` and gets the item's next version number (the first publication is version 1).
+    """
+
+    uuid = models.UUIDField(default=uuid_lib.uuid4, unique=True, editable=False)
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.PROTECT, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField()
+    status = models.CharField(
+        _("trạng thái"),
+        max_length=12,
+        choices=RevisionStatus.choices,
+        default=RevisionStatus.DRAFT,
+    )
+    number = models.PositiveIntegerField(_("phiên bản"), null=True, blank=True)
+    data = models.JSONField(_("nội dung sửa"), default=dict)
+    previous = models.JSONField(_("nội dung trước khi duyệt"), null=True, blank=True)
+    # Everyone who wrote into the revision: none of them may approve it.
+    author_ids = models.JSONField(default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("người sửa"),
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("người gửi duyệt"),
+    )
+    submitted_at = models.DateTimeField(_("gửi duyệt lúc"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("người duyệt"),
+    )
+    decided_at = models.DateTimeField(_("duyệt lúc"), null=True, blank=True)
+    reason = models.TextField(_("lý do trả lại"), blank=True)
+    created_at = models.DateTimeField(_("tạo lúc"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("bản sửa nội dung")
+        verbose_name_plural = _("bản sửa nội dung")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "status"], name="revision_item"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id"],
+                condition=Q(status__in=["draft", "review"]),
+                name="revision_one_open_per_item",
+            ),
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "number"],
+                condition=Q(number__isnull=False),
+                name="revision_number_unique_per_item",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.content_type_id}:{self.object_id} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_REVISION_STATUSES

@@ -47,3 +47,13 @@ def publish_refusal(user, item) -> str | None:
 
 def can_publish(user, item) -> bool:
     return publish_refusal(user, item) is None
+
+
+def revision_approve_refusal(user, revision, item) -> str | None:
+    """Why ``user`` may not approve ``revision`` of ``item`` (a new version of a published
+    item) now, or None if they may: they must cover the item's unit (and the unit the revision
+    gives it), the revision must be in review, and, with four eyes on, nobody who wrote into
+    it approves it."""
+    from dantoc.portal import revisions
+
+    return revisions.approve_refusal(user, revision, item)

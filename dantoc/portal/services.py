@@ -28,13 +28,14 @@ from django.db.models.functions import Upper
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from dantoc.audit.services import audit_record, snapshot
 from dantoc.core.events import announce
 from dantoc.core.languages import TRANSLATION_CODES
 from dantoc.core.text import fold, nfc
 from dantoc.geo.models import Unit
-from dantoc.portal import permissions
+from dantoc.portal import permissions, revisions
 from dantoc.portal.cache import public_pages_changed
 from dantoc.portal.models import (
     Agency,
@@ -189,8 +190,12 @@ def article_save(
     remove_image: bool = False,
     source: str = "",
 ) -> Article:
-    """Create (``article=None``) or change an article. A published article changed here stays
-    published (a correction) and is announced; its slug never changes once public."""
+    """Create (``article=None``) or change an article; its slug never changes once public.
+
+    An editor's change to a published article (with four eyes on) is not written to the
+    article: it is stored as its open revision (``portal.revisions``), and the published
+    version stays up until a second editor approves it. The system (``actor=None``: the sync
+    client, the demo loader) writes directly."""
     _require_edit(actor, unit)
     if kind not in ArticleKind.values:
         raise ValidationError(f"Chuyên mục không hợp lệ: {kind!r}.", code="kind")
@@ -209,6 +214,22 @@ def article_save(
         _require_edit(actor, article)
         if article.deleted_at is not None:
             raise ValidationError("Nội dung đã bị xoá, không sửa được nữa.", code="deleted")
+        if _revising(actor, article):
+            return _article_revise(
+                actor=actor,
+                article=article,
+                unit=unit,
+                kind=kind,
+                title=title,
+                summary=summary,
+                body=body,
+                areas=areas,
+                image=image,
+                image_extension=kind_of_file.extension if image is not None else "",
+                image_alt=image_alt,
+                remove_image=remove_image,
+                source=source,
+            )
         before = _snap(article)
         creating = False
     has_image = image is not None or (bool(article.image) and not remove_image)
@@ -240,7 +261,6 @@ def article_save(
     _audit(actor, "article_create" if creating else "article_update", article, before)
     if article.is_public:
         _announce(article)
-        _tell_reviewers_of_live_change(actor, article, creating)
     return article
 
 
@@ -265,16 +285,20 @@ def article_translation_save(
     title = _text(title, limit=300, label="Tiêu đề")
     if not title:
         raise ValidationError("Cần có tiêu đề.", code="title")
+    values = {"title": title, "summary": _text(summary), "body": clean_html(body)}
+    if _revising(actor, article):
+        state = revisions.pending_state(article)
+        others = [t for t in state["translations"] if t["language"] != language]
+        state["translations"] = sorted(
+            [*others, {"language": language, **values}], key=lambda t: t["language"]
+        )
+        revisions.revision_write(actor=actor, item=article, data=state)
+        return ArticleTranslation(article=article, language=language, **values)
     now = timezone.now()
     translation, _created = ArticleTranslation.objects.update_or_create(
         article=article,
         language=language,
-        defaults={
-            "title": title,
-            "summary": _text(summary),
-            "body": clean_html(body),
-            "updated_at": now,
-        },
+        defaults={**values, "updated_at": now},
     )
     article.updated_at = now
     article.search_text = article_search_text(article)
@@ -295,6 +319,13 @@ def article_translation_save(
 def article_translation_delete(*, actor, article: Article, language: str) -> None:
     article = _locked(article)
     _require_edit(actor, article)
+    if _revising(actor, article):
+        state = revisions.pending_state(article)
+        kept = [t for t in state["translations"] if t["language"] != language]
+        if len(kept) != len(state["translations"]):
+            state["translations"] = kept
+            revisions.revision_write(actor=actor, item=article, data=state)
+        return
     deleted, _rows = ArticleTranslation.objects.filter(article=article, language=language).delete()
     if not deleted:
         return
@@ -324,6 +355,16 @@ def _attachment_add(*, actor, item: Content, upload: UploadedFile, title: str):
     attachment = model(
         title=title or kind.label, media_type=kind.media_type, size_bytes=upload.size, **owner
     )
+    if _revising(actor, item):
+        # Stored now under a random name, attached to the item when the revision is approved.
+        field = model._meta.get_field("file")
+        attachment.file.name = field.storage.save(
+            field.generate_filename(attachment, _stored_name(upload, kind.extension)), upload
+        )
+        state = revisions.pending_state(item)
+        state["attachments"] = [*state["attachments"], _attachment_state(attachment)]
+        revisions.revision_write(actor=actor, item=item, data=state)
+        return attachment
     attachment.file.save(_stored_name(upload, kind.extension), upload, save=False)
     attachment.save()
     item.updated_at = timezone.now()
@@ -343,6 +384,13 @@ def _attachment_add(*, actor, item: Content, upload: UploadedFile, title: str):
 def _attachment_remove(*, actor, item: Content, attachment_uuid) -> None:
     item = _locked(item)
     _require_edit(actor, item)
+    if _revising(actor, item):
+        state = revisions.pending_state(item)
+        kept = [a for a in state["attachments"] if a["uuid"] != str(attachment_uuid)]
+        if len(kept) != len(state["attachments"]):
+            state["attachments"] = kept
+            revisions.revision_write(actor=actor, item=item, data=state)
+        return
     attachment = item.attachments.filter(uuid=attachment_uuid).first()
     if attachment is None:
         return
@@ -401,23 +449,6 @@ def _submit(*, actor, item: Content) -> Content:
             item=item,
         )
     return item
-
-
-def _tell_reviewers_of_live_change(actor, item: Content, creating: bool) -> None:
-    """A correction to a published item goes live at once (a wrong figure must not wait for
-    a second editor); with four eyes on, the other editors are told, so that it is reviewed
-    after the fact. The audit row holds the text before and after."""
-    if creating or actor is None or not settings.PORTAL_FOUR_EYES:
-        return
-    reviewers = _reviewers(item, exclude=actor)
-    if reviewers:
-        _notify_after_commit(
-            recipients=reviewers,
-            kind="portal_changed_live",
-            title=f"Đã sửa nội dung đang xuất bản: {item.title}"[:200],
-            body=f"{actor} đã sửa nội dung này khi đang xuất bản; xem lại trong nhật ký.",
-            item=item,
-        )
 
 
 def _editor_url(item: Content) -> str:
@@ -559,6 +590,7 @@ def _delete(*, actor, item: Content) -> Content:
     _require_edit(actor, item)
     if item.deleted_at is not None:
         return item
+    revisions.revisions_discard_for(actor=actor, item=item)
     before = _snap(item)
     item.deleted_at = timezone.now()
     item.publish_at = None
@@ -742,6 +774,28 @@ def legal_document_save(
         )
     amends, replaces = list(amends or []), list(replaces or [])
     _check_links(document, amends, replaces)
+    if not creating and _revising(actor, document):
+        state = revisions.pending_state(document)
+        state.update(
+            unit=unit.pk,
+            number_symbol=number_symbol,
+            doc_type=doc_type,
+            issuing_body=issuing_body,
+            signer=_text(signer, limit=150, label="Người ký"),
+            issued_on=issued_on.isoformat(),
+            effective_on=effective_on.isoformat() if effective_on else None,
+            expires_on=expires_on.isoformat() if expires_on else None,
+            abstract=abstract,
+            field=_text(field, limit=150, label="Lĩnh vực"),
+            legal_status=legal_status,
+            body=clean_html(body),
+            source=source,
+            areas=sorted(u.pk for u in _areas(areas)),
+            amends=sorted(d.pk for d in amends),
+            replaces=sorted(d.pk for d in replaces),
+        )
+        revisions.revision_write(actor=actor, item=document, data=state)
+        return document
     document.unit = unit
     document.number_symbol = number_symbol
     document.doc_type = doc_type
@@ -769,7 +823,6 @@ def legal_document_save(
     if document.is_public:
         _mark_targets(actor=actor, document=document)
         _announce(document)
-        _tell_reviewers_of_live_change(actor, document, creating)
     return document
 
 
@@ -1540,3 +1593,347 @@ def _mirror_links(by_uuid, rows: dict, changed_ids: list[int]) -> None:
             )
     if errors:
         raise ValidationError(errors, code="mirror_batch")
+
+
+# --- revisions of published items ------------------------------------------------------------
+#
+# An editor's change to a published article or document (its fields, translations or
+# attachments) is kept as the item's open revision (``portal.revisions``) until a second editor
+# approves it; the item's row, which everything public reads, keeps the published version and
+# its ``updated_at``. The functions below tell the generic revision code what the editable
+# state of an article or document is and how it is written back.
+
+
+def _revising(actor, item: Content) -> bool:
+    """Does a change by ``actor`` to ``item`` go to its revision rather than to the item?"""
+    if actor is None or not settings.PORTAL_FOUR_EYES or item.deleted_at is not None:
+        return False
+    return item.status == Status.PUBLISHED or revisions.revision_open(item) is not None
+
+
+def _attachment_state(attachment) -> dict[str, Any]:
+    return {
+        "uuid": str(attachment.uuid),
+        "title": attachment.title,
+        "file": attachment.file.name,
+        "media_type": attachment.media_type,
+        "size_bytes": attachment.size_bytes,
+    }
+
+
+def _article_state(article: Article) -> dict[str, Any]:
+    return {
+        "unit": article.unit_id,
+        "kind": article.kind,
+        "title": article.title,
+        "summary": article.summary,
+        "body": article.body,
+        "areas": sorted(article.areas.values_list("pk", flat=True)),
+        "image": article.image.name or "",
+        "image_alt": article.image_alt,
+        "source": article.source,
+        "translations": [
+            {"language": t.language, "title": t.title, "summary": t.summary, "body": t.body}
+            for t in article.translations.order_by("language")
+        ],
+        "attachments": [_attachment_state(a) for a in article.attachments.order_by("id")],
+    }
+
+
+def _document_state(document: LegalDocument) -> dict[str, Any]:
+    def day(value):
+        return value.isoformat() if value else None
+
+    return {
+        "unit": document.unit_id,
+        "number_symbol": document.number_symbol,
+        "doc_type": document.doc_type,
+        "issuing_body": document.issuing_body,
+        "signer": document.signer,
+        "issued_on": day(document.issued_on),
+        "effective_on": day(document.effective_on),
+        "expires_on": day(document.expires_on),
+        "abstract": document.abstract,
+        "field": document.field,
+        "legal_status": document.legal_status,
+        "body": document.body,
+        "source": document.source,
+        "areas": sorted(document.areas.values_list("pk", flat=True)),
+        "amends": sorted(document.amends.values_list("pk", flat=True)),
+        "replaces": sorted(document.replaces.values_list("pk", flat=True)),
+        "attachments": [_attachment_state(a) for a in document.attachments.order_by("id")],
+    }
+
+
+def _article_revise(
+    *,
+    actor,
+    article: Article,
+    unit: Unit,
+    kind: str,
+    title: str,
+    summary: str,
+    body: str,
+    areas,
+    image: UploadedFile | None,
+    image_extension: str,
+    image_alt: str,
+    remove_image: bool,
+    source: str,
+) -> Article:
+    """``article_save`` of a published article: the change becomes its open revision."""
+    state = revisions.pending_state(article)
+    has_image = image is not None or (bool(state["image"]) and not remove_image)
+    if has_image and not image_alt:
+        raise ValidationError(
+            "Ảnh cần có mô tả (alt) cho người không nhìn thấy ảnh.", code="image_alt"
+        )
+    new_image = "" if remove_image and image is None else state["image"]
+    if image is not None:
+        field = Article._meta.get_field("image")
+        new_image = field.storage.save(
+            field.generate_filename(article, _stored_name(image, image_extension)), image
+        )
+    state.update(
+        unit=unit.pk,
+        kind=kind,
+        title=title,
+        summary=_text(summary),
+        body=clean_html(body),
+        areas=sorted(u.pk for u in _areas(areas)),
+        image=new_image,
+        image_alt=image_alt if has_image else "",
+        source=_text(source, limit=100, label="Nguồn"),
+    )
+    revisions.revision_write(actor=actor, item=article, data=state)
+    return article
+
+
+def _attachments_apply(item: Content, wanted: list[dict[str, Any]]) -> None:
+    """The item's attachments become ``wanted`` (files of new ones are already stored; the
+    files of removed ones are deleted by the revision code after commit)."""
+    model = ArticleAttachment if isinstance(item, Article) else LegalDocumentAttachment
+    owner = {"article": item} if isinstance(item, Article) else {"document": item}
+    held = {str(a.uuid): a for a in item.attachments.all()}
+    keep = {a["uuid"] for a in wanted}
+    for key, row in held.items():
+        if key not in keep:
+            row.delete()
+    for a in wanted:
+        row = held.get(a["uuid"])
+        if row is None:
+            row = model(
+                uuid=uuid_lib.UUID(a["uuid"]),
+                title=a["title"],
+                media_type=a["media_type"],
+                size_bytes=a["size_bytes"],
+                **owner,
+            )
+            row.file.name = a["file"]
+            row.save()
+        elif row.title != a["title"]:
+            row.title = a["title"]
+            row.save(update_fields=["title"])
+
+
+def _article_apply(*, actor, item: Article, data: dict[str, Any]) -> None:
+    article = item
+    article.unit = Unit.objects.get(pk=data["unit"])
+    article.kind = data["kind"]
+    article.title = data["title"]
+    article.summary = data["summary"]
+    article.body = clean_html(data["body"])
+    article.image.name = data["image"] or ""
+    article.image_alt = data["image_alt"]
+    article.source = data["source"]
+    article.updated_at = now = timezone.now()
+    article.save()
+    article.areas.set(data["areas"])
+    languages = [t["language"] for t in data["translations"]]
+    ArticleTranslation.objects.filter(article=article).exclude(language__in=languages).delete()
+    for t in data["translations"]:
+        ArticleTranslation.objects.update_or_create(
+            article=article,
+            language=t["language"],
+            defaults={
+                "title": t["title"],
+                "summary": t["summary"],
+                "body": clean_html(t["body"]),
+                "updated_at": now,
+            },
+        )
+    _attachments_apply(article, data["attachments"])
+    article.search_text = article_search_text(article)
+    article.save(update_fields=["search_text"])
+    if article.is_public:
+        _announce(article)
+
+
+def _document_apply(*, actor, item: LegalDocument, data: dict[str, Any]) -> None:
+    """Writes an approved state onto a document, checked again as ``legal_document_save``
+    checks it (another document may have taken the number or linked to it meanwhile)."""
+    document = item
+
+    def day(value):
+        return datetime.date.fromisoformat(value) if value else None
+
+    duplicates = LegalDocument.objects.filter(
+        number_symbol__iexact=data["number_symbol"],
+        doc_type=data["doc_type"],
+        source=data["source"],
+        deleted_at__isnull=True,
+    ).exclude(pk=document.pk)
+    if duplicates.exists():
+        raise ValidationError(
+            f"Đã có văn bản số {data['number_symbol']} trong cơ sở dữ liệu.", code="duplicate"
+        )
+    amends = list(LegalDocument.objects.filter(pk__in=data["amends"], deleted_at__isnull=True))
+    replaces = list(LegalDocument.objects.filter(pk__in=data["replaces"], deleted_at__isnull=True))
+    _check_links(document, amends, replaces)
+    document.unit = Unit.objects.get(pk=data["unit"])
+    for name in (
+        "number_symbol", "doc_type", "issuing_body", "signer", "abstract", "field",
+        "legal_status", "source",
+    ):  # fmt: skip
+        setattr(document, name, data[name])
+    document.issued_on = day(data["issued_on"])
+    document.effective_on = day(data["effective_on"])
+    document.expires_on = day(data["expires_on"])
+    document.body = clean_html(data["body"])
+    document.updated_at = timezone.now()
+    document.search_text = document_search_text(document)
+    document.save()
+    document.areas.set(data["areas"])
+    document.amends.set(amends)
+    document.replaces.set(replaces)
+    _attachments_apply(document, data["attachments"])
+    if document.is_public:
+        _mark_targets(actor=actor, document=document)
+        _announce(document)
+
+
+def _state_files(state: dict[str, Any]) -> set[str]:
+    names = {a["file"] for a in state.get("attachments", ())}
+    if state.get("image"):
+        names.add(state["image"])
+    return names
+
+
+def _delete_stored_file(name: str) -> None:
+    from django.core.files.storage import default_storage
+
+    _delete_file_after_commit(default_storage, name)
+
+
+def _unit_names(pks) -> str:
+    names = dict(Unit.objects.filter(pk__in=pks).values_list("pk", "name"))
+    return ", ".join(names.get(pk, str(pk)) for pk in pks)
+
+
+def _display(key: str, value: Any) -> str:
+    """A state's value as the editors read it in the comparison of two versions."""
+    if value in (None, "", []):
+        return ""
+    if key == "unit":
+        return _unit_names([value])
+    if key == "areas":
+        return _unit_names(value)
+    if key in ("amends", "replaces"):
+        return "; ".join(str(d) for d in LegalDocument.objects.filter(pk__in=value))
+    if key == "kind":
+        return str(ArticleKind(value).label)
+    if key == "doc_type":
+        return str(DocType(value).label)
+    if key == "legal_status":
+        return str(LegalStatus(value).label)
+    if key in ("issued_on", "effective_on", "expires_on"):
+        return datetime.date.fromisoformat(value).strftime("%d/%m/%Y")
+    if key == "body":
+        return html_to_text(value)
+    if key == "image":
+        return os.path.basename(value)
+    if key == "translations":
+        return "\n\n".join(
+            "\n".join(
+                p
+                for p in (f"[{t['language']}] {t['title']}", t["summary"], html_to_text(t["body"]))
+                if p
+            )
+            for t in value
+        )
+    if key == "attachments":
+        return "\n".join(f"{a['title']} ({a['size_bytes']} B)" for a in value)
+    return str(value)
+
+
+def _can_edit_state(user, item: Content, data: dict[str, Any]) -> bool:
+    """``user`` covers the item's unit and the unit the revision gives it."""
+    if not permissions.can_edit(user, item):
+        return False
+    unit_pk = data.get("unit")
+    if unit_pk is None or unit_pk == item.unit_id:
+        return True
+    unit = Unit.objects.filter(pk=unit_pk).first()
+    return unit is not None and permissions.can_edit_for_unit(user, unit)
+
+
+revisions.register(
+    revisions.RevisionHandler(
+        model=Article,
+        kind="article",
+        state=_article_state,
+        apply=_article_apply,
+        fields=[
+            ("title", _lazy("Tiêu đề")),
+            ("kind", _lazy("Chuyên mục")),
+            ("unit", _lazy("Đơn vị quản lý")),
+            ("areas", _lazy("Tỉnh liên quan")),
+            ("summary", _lazy("Tóm tắt")),
+            ("body", _lazy("Nội dung")),
+            ("image", _lazy("Ảnh đại diện")),
+            ("image_alt", _lazy("Mô tả ảnh")),
+            ("translations", _lazy("Bản dịch")),
+            ("attachments", _lazy("Tệp đính kèm")),
+        ],
+        display=_display,
+        files=_state_files,
+        delete_file=_delete_stored_file,
+        can_edit=_can_edit_state,
+        reviewers=lambda item, actor: _reviewers(item, exclude=actor),
+        notify=_notify_after_commit,
+        editor_url=lambda item: _editor_url(item),
+    )
+)
+revisions.register(
+    revisions.RevisionHandler(
+        model=LegalDocument,
+        kind="legal_document",
+        state=_document_state,
+        apply=_document_apply,
+        fields=[
+            ("number_symbol", _lazy("Số, ký hiệu")),
+            ("doc_type", _lazy("Loại văn bản")),
+            ("issuing_body", _lazy("Cơ quan ban hành")),
+            ("signer", _lazy("Người ký")),
+            ("issued_on", _lazy("Ngày ban hành")),
+            ("effective_on", _lazy("Ngày có hiệu lực")),
+            ("expires_on", _lazy("Ngày hết hiệu lực")),
+            ("abstract", _lazy("Trích yếu")),
+            ("field", _lazy("Lĩnh vực")),
+            ("legal_status", _lazy("Tình trạng hiệu lực")),
+            ("unit", _lazy("Đơn vị quản lý")),
+            ("areas", _lazy("Tỉnh liên quan")),
+            ("amends", _lazy("Sửa đổi, bổ sung văn bản")),
+            ("replaces", _lazy("Thay thế văn bản")),
+            ("body", _lazy("Nội dung, ghi chú")),
+            ("attachments", _lazy("Tệp đính kèm")),
+        ],
+        display=_display,
+        files=_state_files,
+        delete_file=_delete_stored_file,
+        can_edit=_can_edit_state,
+        reviewers=lambda item, actor: _reviewers(item, exclude=actor),
+        notify=_notify_after_commit,
+        editor_url=lambda item: _editor_url(item),
+    )
+)

@@ -57,6 +57,12 @@ urlpatterns = [
         views_editor.document_action,
         name="editor_document_action",
     ),
+    path("bien-tap/ban-sua/<uuid:uuid>/", views_editor.revision_detail, name="editor_revision"),
+    path(
+        "bien-tap/ban-sua/<uuid:uuid>/<str:action>/",
+        views_editor.revision_action,
+        name="editor_revision_action",
+    ),
     path("bien-tap/co-quan/", views_editor.agency_list, name="editor_agencies"),
     path("bien-tap/co-quan/moi/", views_editor.agency_edit, name="editor_agency_new"),
     path("bien-tap/co-quan/<uuid:uuid>/", views_editor.agency_edit, name="editor_agency"),

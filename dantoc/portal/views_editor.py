@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from functools import wraps
 
 from django.contrib import messages
@@ -13,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dantoc.portal import permissions, selectors, services
+from dantoc.portal import permissions, revisions, selectors, services
 from dantoc.portal.forms import (
     LANGUAGE_NAMES,
     AgencyForm,
@@ -23,7 +24,7 @@ from dantoc.portal.forms import (
     ReasonForm,
     TranslationForm,
 )
-from dantoc.portal.models import Agency, ArticleKind, Status
+from dantoc.portal.models import Agency, ArticleKind, ContentRevision, RevisionStatus, Status
 
 PAGE_SIZE = 30
 
@@ -43,6 +44,31 @@ def editor_required(view):
 def _errors_to_form(form, exc: ValidationError) -> None:
     for message in exc.messages:
         form.add_error(None, message)
+
+
+def _revision_context(user, item) -> dict:
+    """The item's open revision (a new version waiting for a second editor) beside the
+    published version, and the versions approved before."""
+    revision = revisions.revision_open(item)
+    history = list(
+        revisions.revisions_of(item).filter(status=RevisionStatus.APPROVED).order_by("-number")
+    )
+    context = {
+        "revision": revision,
+        "history": history,
+        "live_version": history[0].number if history else 1,
+    }
+    live = revisions.handler_for(type(item)).state(item)
+    shown = revision.data if revision is not None else live
+    live_files = {a["uuid"] for a in live["attachments"]}
+    context["attachments"] = [
+        {**a, "pending": a["uuid"] not in live_files} for a in shown["attachments"]
+    ]
+    context["translations"] = shown.get("translations", [])
+    if revision is not None:
+        context["comparison"] = revisions.compare(item, live, revision.data)
+        context["approve_refusal"] = permissions.revision_approve_refusal(user, revision, item)
+    return context
 
 
 # --- articles -----------------------------------------------------------------------------
@@ -114,16 +140,13 @@ def article_edit(request, uuid=None):
                 messages.success(request, _("Đã lưu."))
                 return redirect("portal:editor_article", uuid=article.uuid)
     elif article is not None:
+        # An open revision is what the editor goes on editing; the article is what is live.
+        pending = revisions.pending_state(article)
         form = ArticleForm(
             user=request.user,
             initial={
-                "kind": article.kind,
-                "unit": article.unit,
-                "title": article.title,
-                "summary": article.summary,
-                "body": article.body,
-                "areas": list(article.areas.all()),
-                "image_alt": article.image_alt,
+                name: pending[name]
+                for name in ("kind", "unit", "title", "summary", "body", "areas", "image_alt")
             },
         )
     else:
@@ -144,6 +167,7 @@ def article_edit(request, uuid=None):
             "publish_refusal": permissions.publish_refusal(request.user, article)
             if article
             else None,
+            **(_revision_context(request.user, article) if article else {}),
         },
     )
 
@@ -281,16 +305,17 @@ def document_edit(request, uuid=None):
                 messages.success(request, _("Đã lưu."))
                 return redirect("portal:editor_document", uuid=document.uuid)
     elif document is not None:
+        # An open revision is what the editor goes on editing; the document is what is live.
+        pending = revisions.pending_state(document)
         initial = {
-            name: getattr(document, name)
+            name: pending[name]
             for name in (
-                "unit", "number_symbol", "doc_type", "issuing_body", "signer", "issued_on",
-                "effective_on", "expires_on", "abstract", "field", "legal_status", "body",
+                "unit", "number_symbol", "doc_type", "issuing_body", "signer", "abstract",
+                "field", "legal_status", "body", "areas", "amends", "replaces",
             )
         }  # fmt: skip
-        initial["areas"] = list(document.areas.all())
-        initial["amends"] = list(document.amends.all())
-        initial["replaces"] = list(document.replaces.all())
+        for name in ("issued_on", "effective_on", "expires_on"):
+            initial[name] = datetime.date.fromisoformat(pending[name]) if pending[name] else None
         form = LegalDocumentForm(user=request.user, exclude_pk=exclude, initial=initial)
     else:
         form = LegalDocumentForm(user=request.user, initial={"unit": request.user.unit})
@@ -305,6 +330,7 @@ def document_edit(request, uuid=None):
             "publish_refusal": permissions.publish_refusal(request.user, document)
             if document
             else None,
+            **(_revision_context(request.user, document) if document else {}),
         },
     )
 
@@ -394,3 +420,73 @@ def agency_delete(request, uuid):
     services.agency_delete(actor=request.user, agency=agency)
     messages.success(request, _("Đã xoá."))
     return redirect("portal:editor_agencies")
+
+
+# --- revisions of published items (any content type registered with portal.revisions) ------
+
+
+def _revision_or_404(uuid) -> tuple[ContentRevision, object]:
+    revision = ContentRevision.objects.select_related("content_type").filter(uuid=uuid).first()
+    item = revisions.revision_item(revision) if revision is not None else None
+    if item is None or getattr(item, "deleted_at", None) is not None:
+        raise Http404
+    return revision, item
+
+
+@editor_required
+def revision_detail(request, uuid):
+    """One revision beside the version it replaces (open: the published version)."""
+    revision, item = _revision_or_404(uuid)
+    if not permissions.can_edit(request.user, item):
+        raise PermissionDenied(_("Bạn không có quyền biên tập nội dung của đơn vị này."))
+    handler = revisions.handler_for(type(item))
+    if revision.status == RevisionStatus.APPROVED:
+        left = revision.previous or {}
+        headings = (
+            _("Phiên bản %(n)s") % {"n": revision.number - 1},
+            _("Phiên bản %(n)s") % {"n": revision.number},
+        )
+    else:
+        left = handler.state(item)
+        headings = (_("Bản đang xuất bản"), _("Bản sửa đang chờ duyệt"))
+    return render(
+        request,
+        "portal/editor/revision.html",
+        {
+            "revision": revision,
+            "item": item,
+            "item_url": handler.editor_url(item),
+            "headings": headings,
+            "comparison": revisions.compare(item, left, revision.data),
+            "approve_refusal": permissions.revision_approve_refusal(request.user, revision, item),
+        },
+    )
+
+
+@editor_required
+@require_POST
+def revision_action(request, uuid, action: str):
+    revision, item = _revision_or_404(uuid)
+    user = request.user
+    try:
+        if action == "gui-duyet":
+            revisions.revision_submit(actor=user, revision=revision)
+            message = _("Đã gửi duyệt bản sửa.")
+        elif action == "duyet":
+            revisions.revision_approve(actor=user, revision=revision)
+            message = _("Đã duyệt: bản sửa đã thay bản đang xuất bản.")
+        elif action == "tra-lai":
+            form = ReasonForm(request.POST)
+            reason = form.cleaned_data["reason"] if form.is_valid() else ""
+            revisions.revision_return(actor=user, revision=revision, reason=reason)
+            message = _("Đã trả lại bản sửa.")
+        elif action == "bo":
+            revisions.revision_discard(actor=user, revision=revision)
+            message = _("Đã bỏ bản sửa; bản đang xuất bản giữ nguyên.")
+        else:
+            raise Http404
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, message)
+    return redirect(revisions.handler_for(type(item)).editor_url(item))

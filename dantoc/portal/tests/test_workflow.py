@@ -167,20 +167,29 @@ def test_deleting_a_never_published_draft_announces_nothing(
 
 
 def test_correcting_a_published_article_bumps_updated_at_and_keeps_its_address(
-    people, announced, django_capture_on_commit_callbacks
+    people, second_editor, announced, django_capture_on_commit_callbacks
 ):
+    from dantoc.portal import revisions
+
     article = services.article_publish(
         actor=None, article=make_article(actor=people.editor, title="Tiêu đề cũ")
     )
     slug, before = article.slug, article.updated_at
     with django_capture_on_commit_callbacks(execute=True):
-        article = services.article_save(
+        services.article_save(
             actor=people.editor,
             article=article,
             unit=article.unit,
             kind=article.kind,
             title="Tiêu đề mới",
         )
+        revision = revisions.revision_open(article)
+        revisions.revision_submit(actor=people.editor, revision=revision)
+    assert announced == []  # a correction waits for a second editor (issue 14)
+    with django_capture_on_commit_callbacks(execute=True):
+        revisions.revision_approve(actor=second_editor, revision=revision)
+    article = Article.objects.get(pk=article.pk)
+    assert article.title == "Tiêu đề mới"
     assert article.slug == slug and article.updated_at > before and article.is_public
     assert announced == [("article", str(article.uuid))]
 
@@ -288,16 +297,16 @@ def test_a_mirrored_copy_may_carry_the_number_of_a_local_document(people):
 def test_changing_the_translations_or_files_of_a_public_article_is_announced(
     people, announced, django_capture_on_commit_callbacks
 ):
+    """Written by the system (the sync client mirrors what another portal published); an
+    editor's change waits for a second editor (test_revisions)."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     article = services.article_publish(actor=None, article=make_article(actor=people.editor))
     before = article.updated_at
     with django_capture_on_commit_callbacks(execute=True):
-        services.article_translation_save(
-            actor=people.editor, article=article, language="en", title="News"
-        )
+        services.article_translation_save(actor=None, article=article, language="en", title="News")
         services.article_attachment_add(
-            actor=people.editor, article=article, upload=SimpleUploadedFile("a.pdf", b"%PDF-1")
+            actor=None, article=article, upload=SimpleUploadedFile("a.pdf", b"%PDF-1")
         )
     assert announced == [("article", str(article.uuid))] * 2
     assert Article.objects.get(pk=article.pk).updated_at > before
@@ -348,6 +357,7 @@ def test_a_correction_to_a_live_item_is_shown_to_the_other_editors(
     people, second_editor, django_capture_on_commit_callbacks
 ):
     from dantoc.notifications.models import Notification
+    from dantoc.portal import revisions
 
     article = services.article_publish(actor=None, article=make_article(actor=people.editor))
     with django_capture_on_commit_callbacks(execute=True):
@@ -355,5 +365,7 @@ def test_a_correction_to_a_live_item_is_shown_to_the_other_editors(
             actor=people.editor, article=article, unit=article.unit, kind="news",
             title="Sửa số liệu",
         )  # fmt: skip
-    notice = Notification.objects.get(kind="portal_changed_live")
-    assert notice.recipient == second_editor and "Sửa số liệu" in notice.title
+        revisions.revision_submit(actor=people.editor, revision=revisions.revision_open(article))
+    notice = Notification.objects.get(kind="portal_review")
+    assert notice.recipient == second_editor and "Tin thử nghiệm" in notice.title
+    assert notice.url == f"/bien-tap/bai-viet/{article.uuid}/"
