@@ -38,11 +38,19 @@ lint: install
 	$(BIN)/python manage.py spectacular --file var/openapi-current.yaml --validate --fail-on-warn
 	diff -u docs/openapi.yaml var/openapi-current.yaml
 
+# Two worker processes (both cores); a module's tests stay on one worker, so a module's
+# real server or browser is started once. When the PostgreSQL pass follows (CI), the page
+# tests in Chromium run only there.
+PYTEST_ARGS ?= -n 2 --dist loadfile
+
 test-sqlite: install
-	DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest
+	@if [ -n "$$CI" ] || [ -n "$$DANTOC_TEST_POSTGRES" ]; then \
+	  echo "SQLite pass: page tests (marker 'browser') run in the PostgreSQL pass"; \
+	  DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest $(PYTEST_ARGS) -m "not browser"; \
+	else DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest $(PYTEST_ARGS); fi
 
 test-postgres: install
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
 browser:
 	@scripts/ensure-chromium.sh

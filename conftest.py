@@ -7,6 +7,7 @@ database; each test runs in a transaction that is rolled back, so they start cle
 from __future__ import annotations
 
 import io
+import os
 import shutil
 from dataclasses import dataclass
 
@@ -41,11 +42,27 @@ PERSONAS = {
 }
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _static_manifest():
+BROWSER_FIXTURES = {"browser", "phone", "desktop"}
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
     """Pages use the same hashed static files as production; build them once per run, so a
-    changed stylesheet or script is what the tests (and their servers) see."""
+    changed stylesheet or script is what the tests (and their servers) see. With pytest-xdist
+    the controller builds them before its workers start (the workers only read them: two
+    processes rewriting the manifest at once would leave a moment without one)."""
+    config.addinivalue_line("markers", "browser: drives Debian's Chromium (page tests)")
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
     call_command("collectstatic", "--noinput", verbosity=0)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test that drives Chromium is marked ``browser``: CI runs those once, in the
+    PostgreSQL pass (``make test``), instead of on both databases."""
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
 
 
 def personas_create() -> None:
