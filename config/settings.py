@@ -109,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dantoc.notifications.context_processors.unread",
+                "dantoc.core.context_processors.main_menu",
             ],
         },
     }

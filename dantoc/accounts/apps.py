@@ -1,7 +1,21 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from dantoc.core.registry import Loader, MenuEntry
 
 
 class AccountsConfig(AppConfig):
     name = "dantoc.accounts"
     label = "accounts"
     verbose_name = "Tài khoản"
+    capabilities = (
+        ("system_admin", _("Quản lý tài khoản cán bộ trong phạm vi đơn vị")),
+        ("system_admin", _("Xem nhật ký hệ thống")),
+    )
+
+    demo_loaders = (Loader("accounts.demo_users", "dantoc.accounts.demo.demo_users_load"),)
+    menu = (
+        MenuEntry(
+            _("Cán bộ"), "accounts:user_list", allowed="dantoc.core.registry.is_signed_in", order=90
+        ),
+    )

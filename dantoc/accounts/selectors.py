@@ -1,43 +1,15 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.utils.translation import gettext_lazy as _
 
-from dantoc.accounts.models import RoleCode, User
+from dantoc.accounts.models import User
 from dantoc.accounts.permissions import scope_q
-
-CAPABILITIES = {
-    RoleCode.COMMUNE_REPORTER: [
-        _("Nhập số liệu báo cáo của xã, nộp báo cáo đúng hạn"),
-        _("Tải biểu mẫu Excel, điền và tải lên lại"),
-    ],
-    RoleCode.DISTRICT_OFFICER: [
-        _("Xem, duyệt hoặc trả lại báo cáo của các xã trực thuộc"),
-    ],
-    RoleCode.PROVINCE_OFFICER: [
-        _("Xem, duyệt hoặc trả lại báo cáo của các đơn vị trong tỉnh"),
-        _("Theo dõi tiến độ và số liệu tổng hợp của tỉnh"),
-    ],
-    RoleCode.MINISTRY_OFFICER: [
-        _("Định nghĩa chỉ tiêu và biểu mẫu báo cáo"),
-        _("Duyệt báo cáo cấp tỉnh, xem số liệu toàn quốc"),
-    ],
-    RoleCode.CONTENT_EDITOR: [
-        _("Soạn và xuất bản tin bài, văn bản, chính sách trên cổng thông tin"),
-    ],
-    RoleCode.SYSTEM_ADMIN: [
-        _("Quản lý tài khoản cán bộ trong phạm vi đơn vị"),
-        _("Xem nhật ký hệ thống"),
-    ],
-}
+from dantoc.core.registry import capabilities_of
 
 
 def user_capabilities(user: User) -> list[str]:
-    result: list[str] = []
-    for code in RoleCode.values:
-        if user.has_role(code):
-            result.extend(str(c) for c in CAPABILITIES.get(code, []))
-    return result
+    """What the user's roles let them do, as each app declares it (core.registry)."""
+    return capabilities_of(user.role_codes())
 
 
 def users_visible_to(user: User) -> QuerySet[User]:

@@ -1,11 +1,37 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+from dantoc.core.registry import Loader, MenuEntry
 
 
 class AnalyticsConfig(AppConfig):
     name = "dantoc.analytics"
     label = "analytics"
     verbose_name = "Phân tích, tổng hợp"
+
+    reference_loaders = (
+        Loader(
+            "analytics.computed",
+            "dantoc.analytics.services.computed_indicators_reference_load",
+            after=("indicators.catalogue",),
+        ),
+    )
+    demo_loaders = (
+        Loader(
+            "analytics.demo",
+            "dantoc.analytics.demo.demo_load",
+            after=("accounts.demo_users",),
+        ),
+    )
+    menu = (
+        MenuEntry(
+            _("Số liệu tổng hợp"),
+            "analytics:dashboard",
+            allowed="dantoc.analytics.permissions.can_view_analytics",
+            order=80,
+        ),
+    )
 
     def ready(self) -> None:
         # The metadata version's row and triggers, after every migrate and flush (see

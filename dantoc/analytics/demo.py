@@ -183,3 +183,15 @@ def dhis2_json(document: dict) -> bytes:
     import orjson
 
     return orjson.dumps(document)
+
+
+def demo_load() -> dict[str, int]:
+    """Loader ``analytics.demo``: closed quarters' figures and household counts, entered and
+    approved in the name of the demo ministry officer."""
+    from dantoc.accounts.models import User
+
+    actor = User.objects.get(username="bo.giamsat")
+    return {
+        "figures": demo_figures_load(actor=actor),
+        "households": demo_households_load(actor=actor),
+    }

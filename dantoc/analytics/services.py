@@ -13,7 +13,7 @@ from dantoc.accounts.permissions import OFFICER_ROLES, unit_in_scope
 from dantoc.analytics.models import ComputedIndicator, Target
 from dantoc.audit.services import audit_record
 from dantoc.core.errors import ImportRejected, RowError
-from dantoc.core.loading import LoadResult, upsert
+from dantoc.core.loading import DATA_DIR, LoadResult, upsert
 from dantoc.geo.models import Unit
 from dantoc.indicators.models import Indicator
 from dantoc.indicators.values import ValueError_, normalise_value
@@ -103,3 +103,8 @@ def target_set(*, actor, code: str, unit: Unit, year: int, value, note: str = ""
         before=before, after={"value": str(number), "note": target.note},
     )  # fmt: skip
     return target
+
+
+def computed_indicators_reference_load() -> LoadResult:
+    """Loader ``analytics.computed``: indicators computed from others (rates, shares)."""
+    return computed_indicators_load(path=DATA_DIR / "analytics" / "computed_indicators.json")

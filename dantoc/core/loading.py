@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import models
+
+# The reference data files (data/), each folder with a README naming its official source.
+DATA_DIR = Path(settings.BASE_DIR) / "data"
 
 
 @dataclass

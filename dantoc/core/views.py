@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from dantoc.accounts.selectors import user_capabilities
+from dantoc.core.registry import capabilities_of
 from dantoc.geo.selectors import unit_ancestors
 
 
@@ -21,7 +21,7 @@ def home(request):
             "unit": user.unit,
             "unit_chain": unit_ancestors(user.unit) if user.unit else [],
             "roles": list(user.roles.all()),
-            "capabilities": user_capabilities(user),
+            "capabilities": capabilities_of(user.role_codes()),
         }
     return render(request, "core/home.html", context)
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 
 from dantoc.audit.services import audit_record
 from dantoc.core.csvfiles import read_csv
 from dantoc.core.dates import parse_date
 from dantoc.core.errors import ImportRejected, RowError
-from dantoc.core.loading import LoadResult, upsert
+from dantoc.core.loading import DATA_DIR, LoadResult, upsert
 from dantoc.core.text import fold
 from dantoc.geo.models import (
     LAST_DAY_BEFORE_REFORM,
@@ -26,7 +25,6 @@ from dantoc.geo.models import (
     UnitSuccession,
 )
 
-DATA_DIR = Path(settings.BASE_DIR) / "data"
 COUNTRY_CODE = "VN"
 COUNTRY_NAME = "Việt Nam"
 ERAS = {
@@ -324,3 +322,16 @@ def area_classifications_import(*, path: Path, actor=None) -> LoadResult:
         after=result.as_dict(),
     )
     return result
+
+
+def units_reference_load() -> LoadResult:
+    """Loader ``geo.units``: the administrative units before and after the 2025 reform."""
+    return units_load(
+        units_csv=DATA_DIR / "units" / "units.csv",
+        successions_csv=DATA_DIR / "units" / "unit_successions.csv",
+    )
+
+
+def ethnic_groups_reference_load() -> LoadResult:
+    """Loader ``geo.ethnic_groups``: the 54 ethnic groups."""
+    return ethnic_groups_load(path=DATA_DIR / "ethnic_groups" / "ethnic_groups.csv")

@@ -11,7 +11,7 @@ from django.db import transaction
 from dantoc.accounts.permissions import can_define_national_catalogue
 from dantoc.audit.services import audit_record, snapshot
 from dantoc.core.errors import ImportRejected, RowError
-from dantoc.core.loading import LoadResult, upsert
+from dantoc.core.loading import DATA_DIR, LoadResult, upsert
 from dantoc.geo.models import EthnicGroup
 from dantoc.indicators.models import (
     AggregationType,
@@ -184,3 +184,8 @@ def indicator_save(*, actor, indicator: Indicator, categories: list[Category]) -
         after=snapshot(indicator, INDICATOR_FIELDS),
     )
     return indicator
+
+
+def indicators_reference_load() -> LoadResult:
+    """Loader ``indicators.catalogue``: the programme's indicators."""
+    return indicator_catalogue_load(path=DATA_DIR / "indicators" / "ntp1719.json")

@@ -1,10 +1,22 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from dantoc.core.registry import MenuEntry
 
 
 class IntegrationConfig(AppConfig):
     name = "dantoc.integration"
     label = "integration"
     verbose_name = "Tích hợp LGSP/NDXP"
+
+    menu = (
+        MenuEntry(
+            _("Kết nối LGSP/NDXP"),
+            "integration:client_list",
+            allowed="dantoc.integration.permissions.can_manage_clients",
+            order=130,
+        ),
+    )
 
     def ready(self) -> None:
         from django.contrib import admin

@@ -9,7 +9,7 @@ from django.db import transaction
 from dantoc.audit.services import audit_record, snapshot
 from dantoc.core.csvfiles import read_csv
 from dantoc.core.errors import ImportRejected, RowError
-from dantoc.core.loading import LoadResult, upsert
+from dantoc.core.loading import DATA_DIR, LoadResult, upsert
 from dantoc.programmes.models import Component, ComponentLevel, Programme
 
 PROGRAMME_FIELDS = [
@@ -189,3 +189,11 @@ def component_save(*, actor, component: Component, is_new: bool) -> Component:
         after=snapshot(component, fields),
     )
     return component
+
+
+def catalogue_reference_load() -> LoadResult:
+    """Loader ``programmes.catalogue``: NTP 1719 and the 2026–2035 programme."""
+    return catalogue_load(
+        programmes_csv=DATA_DIR / "programmes" / "programmes.csv",
+        catalogue_csv=DATA_DIR / "programmes" / "catalogue.csv",
+    )

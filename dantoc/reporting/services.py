@@ -19,7 +19,7 @@ from dantoc.analytics.rollups import rollups_refresh
 from dantoc.audit.services import audit_record
 from dantoc.core.errors import ImportRejected, RowError
 from dantoc.core.events import announce
-from dantoc.core.loading import LoadResult, upsert
+from dantoc.core.loading import DATA_DIR, LoadResult, upsert
 from dantoc.geo.models import Unit, UnitLevel
 from dantoc.geo.selectors import valid_on_q
 from dantoc.indicators.models import Indicator
@@ -889,3 +889,8 @@ def period_type_create(*, actor, period_type: PeriodType) -> PeriodType:
         },
     )
     return period_type
+
+
+def forms_reference_load() -> LoadResult:
+    """Loader ``reporting.forms``: period types and the report forms of data/forms."""
+    return forms_load(directory=DATA_DIR / "forms")

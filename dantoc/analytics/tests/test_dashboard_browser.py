@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CHROMIUM, PHONE
-from dantoc.accounts.management.commands.load_demo_data import DEMO_PASSWORD
+from dantoc.accounts.demo import DEMO_PASSWORD
 from dantoc.core.testing import running_platform
 
 pytestmark = pytest.mark.skipif(

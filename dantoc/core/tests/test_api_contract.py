@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dantoc.accounts.management.commands.load_demo_data import DEMO_PASSWORD
+from dantoc.accounts.demo import DEMO_PASSWORD
 from dantoc.core.testing import HttpSession, running_platform
 
 SCHEMATHESIS = shutil.which("schemathesis", path=str(Path(sys.executable).parent))

@@ -14,7 +14,7 @@ from django.conf import settings
 from django_otp.oath import TOTP
 
 from conftest import CHROMIUM, PHONE
-from dantoc.accounts.management.commands.load_demo_data import DEMO_PASSWORD, DEMO_USERS
+from dantoc.accounts.demo import DEMO_PASSWORD, DEMO_USERS
 from dantoc.core.testing import running_platform
 
 SCREENSHOTS = Path(settings.VAR_DIR) / "screenshots"

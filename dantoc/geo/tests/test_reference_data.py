@@ -5,9 +5,10 @@ from pathlib import Path
 import pytest
 
 from dantoc.core.errors import ImportRejected
+from dantoc.core.loading import DATA_DIR
 from dantoc.geo.models import EthnicGroup, Unit, UnitSuccession
 from dantoc.geo.selectors import ethnic_groups_search, unit_get, units_valid_on
-from dantoc.geo.services import DATA_DIR, ethnic_groups_load, units_load
+from dantoc.geo.services import ethnic_groups_load, units_load
 from dantoc.programmes.models import Programme
 
 pytestmark = pytest.mark.django_db

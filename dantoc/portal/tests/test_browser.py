@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import CHROMIUM, PHONE
-from dantoc.accounts.management.commands.load_demo_data import DEMO_PASSWORD
+from dantoc.accounts.demo import DEMO_PASSWORD
 from dantoc.core.testing import AXE, axe_violations, run_python, running_platform
 
 BUDGET = 60 * 1024

@@ -40,7 +40,7 @@ from dantoc.geo.selectors import valid_on_q
 from dantoc.reporting import selectors, services
 from dantoc.reporting.models import Submission
 from dantoc.reporting.periods import next_period, period_containing, previous_period
-from dantoc.geo.services import DATA_DIR
+from dantoc.core.loading import DATA_DIR
 
 args = json.loads(%(args)r)
 form = selectors.form_get(code=args["form"])

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import CHROMIUM, PHONE
-from dantoc.accounts.management.commands.load_demo_data import DEMO_PASSWORD
+from dantoc.accounts.demo import DEMO_PASSWORD
 from dantoc.core.testing import run_python, running_platform
 
 pytestmark = pytest.mark.skipif(

@@ -1,0 +1,54 @@
+"""Apps declare what they add; the shared code reads the declarations."""
+
+from __future__ import annotations
+
+import pytest
+from django.apps import apps
+
+from dantoc.core.registry import Loader, LoaderOrderError, loaders, menu_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_reference_loaders_run_after_what_they_need():
+    names = [loader.name for loader in loaders("reference")]
+    assert names.index("geo.units") < names.index("reporting.forms")
+    assert names.index("programmes.catalogue") < names.index("indicators.catalogue")
+    assert names.index("indicators.catalogue") < names.index("analytics.computed")
+    demo = [loader.name for loader in loaders("demo")]
+    assert demo[0] == "accounts.demo_users"
+    assert demo.index("analytics.demo") < demo.index("opendata.demo")
+
+
+def test_loaders_that_wait_for_each_other_are_refused(monkeypatch):
+    config = apps.get_app_config("geo")
+    monkeypatch.setattr(
+        type(config),
+        "demo_loaders",
+        (Loader("geo.a", "x.y", after=("geo.b",)), Loader("geo.b", "x.y", after=("geo.a",))),
+        raising=False,
+    )
+    with pytest.raises(LoaderOrderError, match="wait for each other"):
+        loaders("demo")
+    monkeypatch.setattr(
+        type(config), "demo_loaders", (Loader("geo.a", "x.y", after=("nowhere.z",)),)
+    )
+    with pytest.raises(LoaderOrderError, match="unknown loader"):
+        loaders("demo")
+
+
+def test_the_menu_shows_each_official_the_links_their_permissions_open(people):
+    from django.contrib.auth.models import AnonymousUser
+
+    def labels(user):
+        return [label for label, _url in menu_for(user)]
+
+    public = labels(AnonymousUser())
+    assert "Dữ liệu mở" in public and "Báo cáo" not in public
+    assert "Biên tập" in labels(people.editor)
+    assert "Biên tập" not in labels(people.commune)
+    assert "Kết nối LGSP/NDXP" in labels(people.admin)
+    assert "Kết nối LGSP/NDXP" not in labels(people.province)
+    assert "Quản lý dữ liệu mở" in labels(people.province)
+    assert "Quản lý dữ liệu mở" not in labels(people.commune)
+    assert "Số liệu tổng hợp" not in labels(people.editor)

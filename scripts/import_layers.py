@@ -1,0 +1,79 @@
+"""List imports that run from a lower layer of dantoc up to a higher one (ARCHITECTURE.md:
+dependencies point one way), and imports hidden inside functions. Exit 1 when any is found.
+
+    python scripts/import_layers.py            # report
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent / "dantoc"
+
+# Lower number = lower layer. An app may import apps of its own layer or below.
+LAYERS = {
+    "core": 0,
+    "geo": 1,
+    "audit": 1,
+    "accounts": 2,
+    "programmes": 2,
+    "notifications": 3,
+    "indicators": 3,
+    "media": 3,
+    "reporting": 4,
+    "portal": 4,
+    "analytics": 5,
+    "opendata": 6,
+    "integration": 6,
+}
+
+
+def _app_of(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[0] == "dantoc" else None
+
+
+def findings() -> tuple[list[str], list[str]]:
+    upward, hidden = [], []
+    for path in sorted(ROOT.rglob("*.py")):
+        rel = path.relative_to(ROOT)
+        if "tests" in rel.parts or "migrations" in rel.parts:
+            continue
+        app = rel.parts[0]
+        if app not in LAYERS:
+            continue
+        tree = ast.parse(path.read_text(), filename=str(path))
+        function_lines = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                for inner in ast.walk(node):
+                    if isinstance(inner, ast.Import | ast.ImportFrom):
+                        function_lines.add(inner.lineno)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                modules = [node.module]
+            elif isinstance(node, ast.Import):
+                modules = [a.name for a in node.names]
+            else:
+                continue
+            for module in modules:
+                target = _app_of(module)
+                if target is None or target == app or target not in LAYERS:
+                    continue
+                where = f"dantoc/{rel}:{node.lineno} {app} -> {target} ({module})"
+                if LAYERS[target] > LAYERS[app]:
+                    upward.append(where)
+                elif node.lineno in function_lines and rel.name != "apps.py":
+                    hidden.append(where)
+    return upward, hidden
+
+
+if __name__ == "__main__":
+    up, hid = findings()
+    print(f"upward imports: {len(up)}")
+    print("\n".join("  " + u for u in up))
+    print(f"imports inside functions (to another app): {len(hid)}")
+    print("\n".join("  " + h for h in hid))
+    sys.exit(1 if up else 0)
