@@ -38,7 +38,7 @@ from dantoc.opendata.models import (
     Theme,
 )
 from dantoc.opendata.permissions import can_publish_for
-from dantoc.opendata.releases import dataset_units, files_build
+from dantoc.opendata.releases import PROTECTION_METHOD, dataset_units, files_build
 from dantoc.reporting import validation
 
 logger = logging.getLogger(__name__)
@@ -333,6 +333,7 @@ def dataset_refresh(*, dataset: Dataset, reason: str) -> Release | None:
                 suppressed_count=built.figures.suppressed_count,
                 checksum=built.checksum,
                 reason=reason[:200],
+                protection=PROTECTION_METHOD,
             )
             for fmt in FileFormat.values:
                 path = built.paths[fmt]
