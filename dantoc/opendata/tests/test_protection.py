@@ -134,3 +134,31 @@ def test_totals_of_a_protected_count_are_perturbed_within_the_maximum_too(
     # truth: with this secret at least one of the three differs from its true count.
     assert seen != truth
     assert release.protection == "cell-key-1"
+
+
+def test_releases_made_before_protection_are_withdrawn_and_republished_with_a_note(
+    people, define, s1_day, client
+):
+    from django.core.management import call_command
+
+    enter_households(people, people.commune, {"08": "40", "09": "3", "02": "12"})
+    dataset = define(name="ho-nha-o", **HOUSEHOLDS)
+    old = services.dataset_publish(actor=people.province, dataset=dataset)
+    Release.objects.filter(pk=old.pk).update(protection="")  # as made before the change
+    url = old.files.get(format="csv").get_absolute_url()
+    assert client.get(url).status_code == 200
+
+    call_command("opendata_republish", stdout=__import__("io").StringIO())
+
+    old.refresh_from_db()
+    assert old.withdrawn_at is not None
+    answer = client.get(url)
+    assert answer.status_code == 410
+    assert "Thu hồi" in answer.content.decode()
+    new = Release.objects.get(dataset=dataset, version=2)
+    assert new.protection == "cell-key-1" and new.withdrawn_at is None
+    page = client.get(f"/du-lieu-mo/{dataset.name}/").content.decode()
+    assert services.WITHDRAWN_NOTE in page
+    # Run again: nothing left to withdraw, no new release.
+    call_command("opendata_republish", stdout=__import__("io").StringIO())
+    assert Release.objects.filter(dataset=dataset).count() == 2
