@@ -18,9 +18,10 @@ def true_count(commune: int, group: int) -> int:
 
 
 def lines(total: int, *, communes: int = COMMUNES):
-    from dantoc.opendata.protection import current_table, protect, record_key
+    from dantoc.opendata.protection import current_table, protect, record_keyer
 
     table = current_table()
+    record_key = record_keyer()
     n = 0
     for period in SEMESTERS:
         for commune in range(communes):

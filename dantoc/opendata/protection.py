@@ -8,7 +8,7 @@ census tables (ABS TableBuilder; ONS 2021 census "cell key perturbation"; Eurost
 
 - every contributing record (one unit's approved figure for one indicator, one reported
   period and one option of each category) has a **record key**, a 64-bit number derived with
-  a server-side secret (HMAC-SHA256) from what the record is, so that it stays the same in
+  a server-side secret (keyed BLAKE2b) from what the record is, so that it stays the same in
   every release and every data set;
 - a published cell's **cell key** is the sum of its contributors' record keys modulo 2⁶⁴
   (a number in [0, 1) once divided by 2⁶⁴): the same contributors give the same cell key,
@@ -29,7 +29,6 @@ from __future__ import annotations
 import bisect
 import functools
 import hashlib
-import hmac
 import math
 from dataclasses import dataclass
 from decimal import Decimal
@@ -104,12 +103,24 @@ def _secret(text: str) -> bytes:
     return hashlib.sha256(b"dantoc.opendata.record-key\0" + text.encode()).digest()
 
 
+def record_keyer():
+    """``record_key`` with the secret read once (a release computes one key per record)."""
+    secret = _secret(settings.OPENDATA_KEY_SECRET or settings.SECRET_KEY)
+    blake2b = hashlib.blake2b
+    from_bytes = int.from_bytes
+
+    def key(indicator: str, period: str, unit: str, options: str) -> int:
+        # Keyed BLAKE2b (RFC 7693) is a MAC, as HMAC-SHA256 is, at a third of the cost.
+        message = f"{indicator}|{period}|{unit}|{options}".encode()
+        return from_bytes(blake2b(message, key=secret, digest_size=8).digest(), "big")
+
+    return key
+
+
 def record_key(indicator: str, period: str, unit: str, options: str) -> int:
     """The record key of one unit's figure for an indicator, a reported period and one option
     of each category (``options`` in canonical ``CAT=OPT;…`` form)."""
-    secret = _secret(settings.OPENDATA_KEY_SECRET or settings.SECRET_KEY)
-    message = f"{indicator}|{period}|{unit}|{options}".encode()
-    return int.from_bytes(hmac.new(secret, message, hashlib.sha256).digest()[:8], "big")
+    return record_keyer()(indicator, period, unit, options)
 
 
 def residual_key(cell: str, residual: Decimal) -> int:

@@ -221,6 +221,7 @@ def cell_keys(indicator: Indicator, period: str, units, leaves, cats: list[str])
     covering: dict[str, list[str]] = {}
     keys: dict[tuple, int] = defaultdict(int)
     sums: dict[tuple, Decimal] = defaultdict(Decimal)
+    record_key = protection.record_keyer()
     for row in result.rows:
         if row.value <= 0:
             continue  # a zero is not a contributor
@@ -235,7 +236,7 @@ def cell_keys(indicator: Indicator, period: str, units, leaves, cats: list[str])
                 if p in by_path
             ]
         options = ";".join(f"{c}={row.keys[c]}" for c in all_cats)
-        key = protection.record_key(indicator.code, row.keys["pe"], ou, options)
+        key = record_key(indicator.code, row.keys["pe"], ou, options)
         shown = tuple(row.keys[c] for c in cats)
         for unit_code in inside:
             keys[(unit_code, *shown)] += key
