@@ -8,7 +8,9 @@ memory in the benchmark)". This run:
    publishing service uses (CSV, then JSON and XLSX from the CSV), each in a forked child
    whose resident-memory growth is read from /proc. The rows come from a generator of that shape, not from
    the analytics engine: a million approved values would take far longer to enter than to
-   publish, and the writers see the same stream of lines either way;
+   publish, and the writers see the same stream of lines either way. Each row's count goes
+   through the same protection as a release's (``opendata_rows.py``: its record key, the
+   cell key method's perturbation table, small perturbed counts suppressed);
 2. records it as a release of a published data set in a scratch SQLite database;
 3. downloads the CSV through the real view (``FileResponse``) in a real gunicorn worker and
    reads the worker's resident memory (VmRSS / VmHWM from /proc) before and after;
@@ -57,27 +59,8 @@ from dantoc.geo.models import Unit, UnitKind, UnitLevel  # noqa: E402
 from dantoc.opendata.models import Dataset, DatasetState, Release, ReleaseFile  # noqa: E402
 from dantoc.opendata.releases import columns_for, write_csv, write_json, write_xlsx  # noqa: E402
 
-COMMUNES = 3321
-GROUPS = 54
-SEMESTERS = ["2023S1", "2023S2", "2024S1", "2024S2", "2025S1", "2025S2"]
-
-
-def lines(total: int):
-    n = 0
-    for period in SEMESTERS:
-        for commune in range(COMMUNES):
-            for group in range(1, GROUPS + 1):
-                if n >= total:
-                    return
-                code = f"{commune + 1:05d}"
-                value = (commune * 7 + group * 13) % 90
-                hidden = 0 < value < 5
-                yield [
-                    "DA1_HO_NHA_O", "Số hộ được hỗ trợ nhà ở", period, f"6 tháng {period}",
-                    code, f"Xã số {code}", f"{group:02d}", f"Dân tộc {group:02d}",
-                    "" if hidden else str(value), "hộ", "suppressed" if hidden else "",
-                ]  # fmt: skip
-                n += 1
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from opendata_rows import COMMUNES, GROUPS, SEMESTERS, lines  # noqa: E402
 
 
 def traced(fn, *args):

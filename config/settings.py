@@ -268,6 +268,13 @@ PORTAL_CACHE_SECONDS = env_int("DANTOC_PORTAL_CACHE_SECONDS", 60)
 # Personal Data Protection Law 2025) are not published when above zero and below the minimum.
 OPENDATA_SENSITIVE_CATEGORIES = env_list("DANTOC_OPENDATA_SENSITIVE_CATEGORIES", ["DAN_TOC"])
 OPENDATA_MIN_COUNT = env_int("DANTOC_OPENDATA_MIN_COUNT", 5)
+# Every count of such an indicator (by group or in total) is perturbed by the cell key method
+# (dantoc.opendata.protection, docs/opendata.md): at most this much either way, with this
+# variance, from record keys made with this secret (SECRET_KEY when empty). Changing any of
+# them changes every published count: withdraw and republish (opendata_republish).
+OPENDATA_PERTURBATION_MAX = env_int("DANTOC_OPENDATA_PERTURBATION_MAX", 4)
+OPENDATA_PERTURBATION_VARIANCE = env_int("DANTOC_OPENDATA_PERTURBATION_VARIANCE", 2)
+OPENDATA_KEY_SECRET = env_str("DANTOC_OPENDATA_KEY_SECRET")
 
 # Integration API (LGSP/NDXP): OAuth2 client credentials via django-oauth-toolkit. A client
 # is granted some of these scopes by an administrator; its secret is stored hashed.

@@ -238,6 +238,12 @@ class Release(models.Model):
     # SHA-256 of the CSV: a refresh that would give the same figures makes no new release.
     checksum = models.CharField(max_length=64)
     reason = models.CharField(_("lý do"), max_length=200, blank=True)
+    # How the release's counts by ethnic group are protected (releases.PROTECTION_METHOD);
+    # empty for releases made before the cell key method (see opendata_republish).
+    protection = models.CharField(_("phương pháp bảo vệ"), max_length=20, blank=True, default="")
+    # A withdrawn release's files are no longer served; the note says why (shown on the page).
+    withdrawn_at = models.DateTimeField(_("thời điểm thu hồi"), null=True, blank=True)
+    withdrawn_note = models.CharField(_("ghi chú thu hồi"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("phiên bản dữ liệu")

@@ -5,13 +5,13 @@ indicator × one period at a time so that memory stays bounded whatever the data
 Rows are written to a CSV file on disk as they come; the JSON and XLSX files are then written
 from that CSV, row by row. Nothing holds a whole release in memory.
 
-Small counts disaggregated by a sensitive category (ethnic group: sensitive personal data
-under the 2025 Personal Data Protection Law) are suppressed: a count above zero and below the
-threshold is not published, and its row says so (``flag`` = ``suppressed``). So that a hidden
-count cannot be worked out by subtraction, a second count is hidden wherever a group that adds
-up to a published figure would otherwise have exactly one hidden member (complementary
-suppression): the options of one unit (their total may be published in another data set), and
-the units under one parent that is also in the data set.
+Every count of an integer indicator disaggregated by a sensitive category (ethnic group:
+sensitive personal data under the 2025 Personal Data Protection Law), whether a data set shows
+it by group or in total, is protected by the cell key method (``protection``): a bounded
+noise, the same wherever the same contributing records make a cell (any release, any data
+set, any level), and a perturbed count below the threshold is not published (``flag`` =
+``suppressed``). The records of a cell are read at the communes under the data set's units
+(one extra analytics read per indicator × period of a protected indicator).
 """
 
 from __future__ import annotations
@@ -33,10 +33,21 @@ from django.utils import timezone, translation
 from openpyxl import Workbook
 
 from dantoc.analytics.models import ComputedIndicator
-from dantoc.analytics.query import AnalyticsRequest, analytics_run, units_resolve
+from dantoc.analytics.query import (
+    AnalyticsRequest,
+    _plan_periods,
+    analytics_run,
+    nominal_window,
+    units_resolve,
+)
+from dantoc.geo.models import UnitLevel
 from dantoc.indicators.models import Indicator, ValueType
+from dantoc.opendata import protection
+from dantoc.opendata.protection import SUPPRESSED
+from dantoc.reporting.models import Period
 
-SUPPRESSED = "suppressed"
+# Which method protects a release's counts (``Release.protection``); "" before it existed.
+PROTECTION_METHOD = "cell-key-1"
 XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet, header included
 
 
@@ -74,24 +85,6 @@ def sensitive_categories() -> set[str]:
     return set(settings.OPENDATA_SENSITIVE_CATEGORIES)
 
 
-def suppress(values: list[Decimal], groups: list[list[int]], threshold: int) -> set[int]:
-    """Indices of the values not to publish: small counts and their complements."""
-    hidden = {i for i, v in enumerate(values) if 0 < v < threshold}
-    changed = bool(hidden)
-    while changed:
-        changed = False
-        for group in groups:
-            if sum(1 for i in group if i in hidden) != 1:
-                continue
-            # A zero reveals nothing about the others, so the complement is the smallest
-            # published non-zero figure of the group.
-            candidates = [i for i in group if i not in hidden and values[i] > 0]
-            if candidates:
-                hidden.add(min(candidates, key=lambda i: (values[i], i)))
-                changed = True
-    return hidden
-
-
 def _number_text(value: Decimal) -> str:
     text = format(value, "f")
     if "." in text:
@@ -117,10 +110,8 @@ def figure_rows(dataset, figures: Figures) -> Iterator[list[str]]:
     units = dataset_units(list(dataset.units), today)
     unit_codes = [o.unit.code for o in units]
     unit_order = {o.unit.code: n for n, o in enumerate(units)}
-    parents = {o.unit.code: o.unit.parent_id for o in units}
-    code_of_pk = {o.unit.pk: o.unit.code for o in units}
-    sensitive = sensitive_categories()
-    threshold = settings.OPENDATA_MIN_COUNT
+    table = protection.current_table()
+    leaves = None
     indicators = {
         i.code: i
         for i in Indicator.objects.filter(code__in=dataset.indicators).prefetch_related(
@@ -133,8 +124,9 @@ def figure_rows(dataset, figures: Figures) -> Iterator[list[str]]:
         own = {c.code for c in indicator.categories.all()} if indicator else set()
         cats = [c for c in figures.categories if c in own]
         uom = indicator.unit_of_measure if indicator else computed[code].unit_of_measure
-        counts = indicator is not None and indicator.value_type == ValueType.INTEGER
-        hide_small = counts and bool(sensitive & set(cats))
+        protect = protected_indicator(indicator)
+        if protect and leaves is None:
+            leaves = _leaf_units(units)
         for period in dataset.periods:
             result = analytics_run(
                 AnalyticsRequest(
@@ -159,49 +151,97 @@ def figure_rows(dataset, figures: Figures) -> Iterator[list[str]]:
                     *(option_order[c][r.keys[c]] for c in cats),
                 ),
             )
-            hidden: set[int] = set()
-            if hide_small:
-                hidden = suppress(
-                    [r.value for r in rows],
-                    _groups(rows, cats, sensitive, parents, code_of_pk),
-                    threshold,
-                )
+            keys = cell_keys(indicator, period, units, leaves, cats) if protect else {}
             names = result.items
-            for n, row in enumerate(rows):
+            for row in rows:
                 line = [code, names.get(code, code), period, names.get(period, period)]
                 line += [row.keys["ou"], names.get(row.keys["ou"], "")]
                 for c in figures.categories:
                     option = row.keys.get(c, "")
                     label = names.get(f"{c}={option}", names.get(option, "")) if option else ""
                     line += [option, label]
-                if n in hidden:
-                    line += ["", uom, SUPPRESSED]
-                    figures.suppressed_count += 1
+                if protect:
+                    cell = (row.keys["ou"], *(row.keys[c] for c in cats))
+                    key, explained = keys.get(cell, (0, Decimal(0)))
+                    if explained != row.value:
+                        key += protection.residual_key(
+                            f"{code}|{period}|{'|'.join(cell)}", row.value - explained
+                        )
+                    shown = protection.protect(row.value, key, table)
+                    line += [shown.text, uom, shown.flag]
+                    figures.suppressed_count += shown.flag == SUPPRESSED
                 else:
                     line += [_number_text(row.value), uom, ""]
                 figures.row_count += 1
                 yield line
 
 
-def _groups(rows, cats, sensitive, parents, code_of_pk) -> list[list[int]]:
-    """Sets of rows tied by a sum, so that one hidden member could be worked out from the
-    others: the options of one unit (their total may be published in another data set), and
-    a parent unit's row with its children's rows for the same options."""
-    by_unit: dict[tuple, list[int]] = defaultdict(list)
-    by_parent: dict[tuple, list[int]] = defaultdict(list)
-    index = {(row.keys["ou"], *(row.keys[c] for c in cats)): n for n, row in enumerate(rows)}
-    for n, row in enumerate(rows):
-        options = tuple(row.keys[c] for c in cats)
-        others = tuple(row.keys[c] for c in cats if c not in sensitive)
-        by_unit[(row.keys["ou"], others)].append(n)
-        parent = code_of_pk.get(parents.get(row.keys["ou"]))
-        total = index.get((parent, *options))
-        if total is not None:
-            group = by_parent[(parent, *options)]
-            if not group:
-                group.append(total)
-            group.append(n)
-    return [g for g in (*by_unit.values(), *by_parent.values()) if len(g) > 1]
+def protected_indicator(indicator: Indicator | None) -> bool:
+    """Whether every count of this indicator is protected: an integer indicator with a
+    sensitive category (its totals add up its groups' counts, so they are protected too)."""
+    if indicator is None or indicator.value_type != ValueType.INTEGER:
+        return False
+    return bool(sensitive_categories() & {c.code for c in indicator.categories.all()})
+
+
+def _leaf_units(units) -> list:
+    """The communes under the data set's units (and its communes): where records are read."""
+    communes = [o for o in units if o.unit.level == UnitLevel.COMMUNE]
+    above = [o.unit.code for o in units if o.unit.level != UnitLevel.COMMUNE]
+    found = {o.unit.pk: o for o in communes}
+    if above:
+        for o in units_resolve([*above, "LEVEL-commune"], timezone.localdate()):
+            found.setdefault(o.unit.pk, o)
+    return list(found.values())
+
+
+def _source_periods(indicator: Indicator, period: str) -> list[str]:
+    """The reported periods the engine makes a figure over ``period`` of (records carry their
+    reported period, so that a year's cell key is its semesters' keys added up)."""
+    plans = _plan_periods([nominal_window(period)], {indicator.pk: indicator})
+    ids = list(plans[period].sources.get(indicator.pk, {}))
+    return sorted(Period.objects.filter(pk__in=ids).values_list("code", flat=True)) or [period]
+
+
+def cell_keys(indicator: Indicator, period: str, units, leaves, cats: list[str]):
+    """(unit code, *options of ``cats``) → (cell key, value the records add up to), from the
+    records of the communes under the data set's units."""
+    all_cats = sorted(c.code for c in indicator.categories.all())
+    result = analytics_run(
+        AnalyticsRequest(
+            dx=[indicator.code],
+            pe=_source_periods(indicator, period),
+            ou=[o.unit.code for o in leaves],
+            categories={c: [] for c in all_cats},
+            hierarchy_date=timezone.localdate(),
+        )
+    )
+    by_path = {o.unit.path: o.unit.code for o in units}
+    leaf_path = {o.unit.code: o.unit.path for o in leaves}
+    covering: dict[str, list[str]] = {}
+    keys: dict[tuple, int] = defaultdict(int)
+    sums: dict[tuple, Decimal] = defaultdict(Decimal)
+    record_key = protection.record_keyer()
+    for row in result.rows:
+        if row.value <= 0:
+            continue  # a zero is not a contributor
+        ou = row.keys["ou"]
+        inside = covering.get(ou)
+        if inside is None:
+            path = leaf_path[ou]
+            parts = path.strip("/").split("/")
+            inside = covering[ou] = [
+                by_path[p]
+                for p in ("/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1))
+                if p in by_path
+            ]
+        options = ";".join(f"{c}={row.keys[c]}" for c in all_cats)
+        key = record_key(indicator.code, row.keys["pe"], ou, options)
+        shown = tuple(row.keys[c] for c in cats)
+        for unit_code in inside:
+            keys[(unit_code, *shown)] += key
+            sums[(unit_code, *shown)] += row.value
+    return {cell: (keys[cell], sums[cell]) for cell in keys}
 
 
 def files_build(dataset, *, workdir: str | None = None) -> BuiltFiles:

@@ -22,7 +22,7 @@ from dantoc.analytics.query import MAX_CELLS, QueryError, nominal_window
 from dantoc.audit.services import audit_record
 from dantoc.core.text import fold
 from dantoc.geo.models import Unit, UnitLevel
-from dantoc.indicators.models import Category, Indicator
+from dantoc.indicators.models import Category, Indicator, ValueType
 from dantoc.opendata.models import (
     PACKAGE_SCHEMA,
     CatalogueFacets,
@@ -38,7 +38,7 @@ from dantoc.opendata.models import (
     Theme,
 )
 from dantoc.opendata.permissions import can_publish_for
-from dantoc.opendata.releases import dataset_units, files_build
+from dantoc.opendata.releases import PROTECTION_METHOD, dataset_units, files_build
 from dantoc.reporting import validation
 
 logger = logging.getLogger(__name__)
@@ -322,7 +322,13 @@ def dataset_refresh(*, dataset: Dataset, reason: str) -> Release | None:
             if locked.state != DatasetState.PUBLISHED:
                 return None
             latest = locked.releases.order_by("-version").first()
-            if latest is not None and latest.checksum == built.checksum:
+            # A withdrawn release no longer stands for the figures: the same ones are published
+            # again under a new number.
+            if (
+                latest is not None
+                and latest.checksum == built.checksum
+                and latest.withdrawn_at is None
+            ):
                 return None
             version = (latest.version if latest else 0) + 1
             release = Release.objects.create(
@@ -333,6 +339,7 @@ def dataset_refresh(*, dataset: Dataset, reason: str) -> Release | None:
                 suppressed_count=built.figures.suppressed_count,
                 checksum=built.checksum,
                 reason=reason[:200],
+                protection=PROTECTION_METHOD,
             )
             for fmt in FileFormat.values:
                 path = built.paths[fmt]
@@ -462,3 +469,53 @@ def datasets_refresh_on_approval(*, indicator_ids: list[int], period_id: int) ->
 def keywords_parse(text: str) -> list[str]:
     """Keywords as an officer types them: separated by commas or semicolons."""
     return _clean_codes(re.split(r"[,;\n]", text or ""))
+
+
+WITHDRAWN_NOTE = (
+    "Thu hồi: phiên bản này công bố số liệu theo dân tộc chưa được bảo vệ đủ (có thể suy ra "
+    "số nhỏ bị ẩn). Dùng phiên bản mới nhất."
+)
+
+
+def releases_republish_protected(*, actor=None) -> list[str]:
+    """Withdraw every release made before counts by ethnic group were protected by the cell
+    key method (``Release.protection`` empty) of a data set showing such a count, and make a
+    new, protected release of each published one. The withdrawn files are no longer served
+    (410, with the note); copies already downloaded cannot be recalled. Returns the names of
+    the data sets concerned. Safe to run again: nothing is left to withdraw."""
+    from dantoc.opendata.releases import protected_indicator
+
+    protected = {
+        i.code
+        for i in Indicator.objects.prefetch_related("categories").filter(
+            value_type=ValueType.INTEGER
+        )
+        if protected_indicator(i)
+    }
+    names = []
+    stale = Release.objects.filter(protection="", withdrawn_at__isnull=True).select_related(
+        "dataset"
+    )
+    datasets = {r.dataset_id: r.dataset for r in stale if protected & set(r.dataset.indicators)}
+    for dataset in datasets.values():
+        with transaction.atomic():
+            withdrawn = list(
+                Release.objects.select_for_update().filter(
+                    dataset=dataset, protection="", withdrawn_at__isnull=True
+                )
+            )
+            now = timezone.now()
+            for release in withdrawn:
+                release.withdrawn_at = now
+                release.withdrawn_note = WITHDRAWN_NOTE
+                release.save(update_fields=["withdrawn_at", "withdrawn_note"])
+            audit_record(
+                actor=actor, action="opendata.releases_withdraw", obj=dataset,
+                unit=dataset.publisher, before={"versions": [r.version for r in withdrawn]},
+                after={"withdrawn": True, "note": WITHDRAWN_NOTE},
+            )  # fmt: skip
+            packages_write(dataset_ids=[dataset.pk])
+        if dataset.state == DatasetState.PUBLISHED:
+            dataset_refresh(dataset=dataset, reason="Công bố lại: bảo vệ số liệu theo dân tộc")
+        names.append(dataset.name)
+    return names

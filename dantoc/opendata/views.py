@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponseNotModified
+from django.http import FileResponse, Http404, HttpResponseGone, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -206,6 +206,9 @@ def release_download(request, name: str, version: int, filename: str):
     stored = next((f for f in release.files.all() if f.format == fmt), None) if release else None
     if stored is None:
         raise Http404(_("Không có tệp này."))
+    if release.withdrawn_at is not None:
+        # Withdrawn: it disclosed what it should not have (see opendata_republish).
+        return HttpResponseGone(release.withdrawn_note, content_type="text/plain; charset=utf-8")
     etag = f'"{stored.sha256}"'
     if etag in request.headers.get("If-None-Match", ""):
         return HttpResponseNotModified(headers={"ETag": etag})

@@ -57,35 +57,6 @@ def test_json_and_xlsx_hold_the_same_rows_as_the_csv(people, capital, define):
     assert len(sheet_rows) == len(expected) + 1
 
 
-def test_small_ethnic_group_counts_are_suppressed_with_their_complements(
-    people, households, define
-):
-    dataset = define(
-        name="ho-nha-o-2026",
-        indicators=["DA1_HO_NHA_O"],
-        periods=["2026S1"],
-        units=["08", "00715", "00700"],
-        categories=["DAN_TOC"],
-    )
-    release = services.dataset_publish(actor=people.province, dataset=dataset)
-    rows = {(r["unit_code"], r["DAN_TOC"]): r for r in read_csv(release)}
-    # Dao in Lũng Cú (3) is below 5: hidden and marked.
-    assert rows[("00715", "09")]["value"] == "" and rows[("00715", "09")]["flag"] == "suppressed"
-    # Lũng Cú's other groups would give it away by subtraction from its total: the smallest
-    # (Tày, 12) is hidden too; H'Mông (40) stays.
-    assert rows[("00715", "02")]["flag"] == "suppressed"
-    assert rows[("00715", "08")]["value"] == "40"
-    # The province's Dao (11) minus Ngọc Đường's Dao (8) would give Lũng Cú's 3, and its Tày
-    # (32) minus Ngọc Đường's (20) Lũng Cú's 12: Ngọc Đường's Dao and Tày are hidden as well.
-    assert rows[("00700", "09")]["flag"] == "suppressed"
-    assert rows[("00700", "02")]["flag"] == "suppressed"
-    assert rows[("00700", "08")]["value"] == "25"
-    # The province's own figures stay: each is the sum of two or more hidden ones.
-    assert [rows[("08", g)]["value"] for g in ("08", "09", "02")] == ["65", "11", "32"]
-    assert release.suppressed_count == sum(1 for r in rows.values() if r["flag"])
-    assert all(r["value"] == "" for r in rows.values() if r["flag"])
-
-
 def test_a_refresh_with_unchanged_figures_makes_no_new_release(people, capital, define):
     dataset = define()
     services.dataset_publish(actor=people.province, dataset=dataset)
