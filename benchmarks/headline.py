@@ -145,7 +145,7 @@ class Movement:
 
     @property
     def text(self) -> str:
-        word = "worse" if self.worse else "better"
+        word = "worse" if self.worse else ("better" if self.change else "unchanged")
         return f"{self.change * 100:+.0f} % ({word})"
 
 
@@ -321,7 +321,7 @@ def search_figures(raw: dict) -> list[Figure]:
             Figure(f"opendata_search_rows_{rows}_p95",
                    f"Open-data search, {rows} rows, worst p95 of {len(cells)} kinds", "ms",
                    False, ours, SEARCH_P95_MS, "issue 6", max(theirs) if theirs else None,
-                   "search of 7800ded", note=f"{raw['catalogue']['datasets']:,} data sets")
+                   "search of 7800ded", note=f"{raw['catalogue']['published']:,} data sets")
         )  # fmt: skip
     return figures
 
@@ -523,6 +523,53 @@ def git_commit() -> str | None:
     return done.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
 
 
+def figures_of(raw: dict, stages: list[str], errors: dict[str, str]) -> list[Figure]:
+    """The headline figures in the benchmarks' JSON; a stage's figures that are missing
+    (it failed) are listed as not measured. Errors found here are added to ``errors``."""
+    figures: list[Figure] = []
+    for source, extract in EXTRACTORS.items():
+        if source in raw:
+            try:
+                figures += extract(raw[source])
+            except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
+                errors[source] = f"figures not found in its JSON: {exc!r}"
+    found = {f.key for f in figures}
+    for stage in stages:
+        for key in PLANNED[stage]:
+            if key not in found:
+                figures.append(Figure(key, key, "", True, None, note=errors.get(stage, "")))
+    return figures
+
+
+def remake(args) -> int:
+    """``--from-json``: the table of an earlier run, made again with this file's figures."""
+    document = json.loads(args.from_json.read_text())
+    run = document["run"]
+    errors = {k: v for k, v in run["errors"].items() if "figures not found" not in v}
+    figures = figures_of(document["benchmarks"], run["stages"], errors)
+    run["errors"] = errors
+    accepted = json.loads(args.accepted.read_text()) if args.accepted.exists() else None
+    table = render(figures, compare(figures, accepted, args.threshold))
+    print(table)
+    if args.accept:
+        if errors or set(run["stages"]) != set(STAGES):
+            print("Not accepted: a stage failed or was not run.", file=sys.stderr)
+            return 1
+        accept(args.accepted, document, figures, table)
+    return 0
+
+
+def accept(path: Path, document: dict, figures: list[Figure], table: str) -> None:
+    accepted = {
+        "benchmark": "headline",
+        "run": document["run"],
+        "figures": [f.as_dict() for f in figures],
+        "table": table.splitlines(),
+    }
+    path.write_text(json.dumps(accepted, indent=2, ensure_ascii=False) + "\n")
+    print(f"Accepted: {path}")
+
+
 def parse_args(argv: list[str] | None = None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -535,6 +582,11 @@ def parse_args(argv: list[str] | None = None):
     parser.add_argument("--accepted", type=Path, default=ACCEPTED, help="the table to compare with")
     parser.add_argument("--threshold", type=float, default=THRESHOLD, help="0.25: 25 %%")
     parser.add_argument("--out-dir", type=Path, default=OUT_DIR)
+    parser.add_argument(
+        "--from-json", type=Path, default=None,
+        help="make the table (and with --accept, the accepted table) again from the JSON of an "
+        "earlier run, without measuring",
+    )  # fmt: skip
     parser.add_argument("--stage", choices=list(STAGES), help=argparse.SUPPRESS)
     parser.add_argument("--stage-out", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -551,13 +603,15 @@ def main(argv: list[str] | None = None) -> int:
         result = STAGES[args.stage](base_url)
         args.stage_out.write_text(json.dumps(result, ensure_ascii=False, default=str))
         return 0
-    if not base_url or testing.vendor_of(base_url) != "postgresql":
+    if not args.from_json and (not base_url or testing.vendor_of(base_url) != "postgresql"):
         print(
             "benchmarks/headline.py measures PostgreSQL, the production database: set "
             "DATABASE_URL=postgres://user@host:port/dbname.",
             file=sys.stderr,
         )
         return 2
+    if args.from_json:
+        return remake(args)
     if reason := testing.postgres_unavailable(base_url):
         print(reason, file=sys.stderr)
         return 2
@@ -591,18 +645,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             raw.update(result)
             progress(f"{name} done in {seconds:.0f} s")
-    figures: list[Figure] = []
-    for source, extract in EXTRACTORS.items():
-        if source in raw:
-            try:
-                figures += extract(raw[source])
-            except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
-                errors[source] = f"figures not found in its JSON: {exc!r}"
-    found = {f.key for f in figures}
-    for stage in stages:
-        for key in PLANNED[stage]:
-            if key not in found:
-                figures.append(Figure(key, key, "", True, None, note=errors.get(stage, "")))
+    figures = figures_of(raw, stages, errors)
     finished_at = datetime.datetime.now(datetime.UTC)
     machine["load_average_1min_after"] = round(os.getloadavg()[0], 1)
     machine["python_reference_ms_after"] = python_reference_ms()
@@ -645,9 +688,7 @@ def main(argv: list[str] | None = None) -> int:
         if errors:
             print("Not accepted: a stage failed.", file=sys.stderr)
             return 1
-        accepted_doc = {k: document[k] for k in ("benchmark", "run", "figures", "table")}
-        args.accepted.write_text(json.dumps(accepted_doc, indent=2, ensure_ascii=False) + "\n")
-        print(f"Accepted: {args.accepted.relative_to(ROOT)}")
+        accept(args.accepted, document, figures, table)
     return 1 if errors else 0
 
 
