@@ -517,7 +517,9 @@ def git_commit() -> str | None:
     done = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
     )
-    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True)
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True
+    )
     if done.returncode != 0:
         return None
     return done.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
