@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PG_URL ?= postgres://postgres@127.0.0.1:5432/dantoc
 STAMP := $(VENV)/.installed
 
-.PHONY: run install test test-sqlite test-postgres lint browser system-packages schema clean
+.PHONY: run install test test-sqlite test-postgres lint browser system-packages schema bench clean
 
 $(STAMP): pyproject.toml package.json
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,12 @@ system-packages:
 ## Regenerate the committed OpenAPI schema after an API change.
 schema: install
 	$(BIN)/python manage.py spectacular --file docs/openapi.yaml --validate --fail-on-warn
+
+## Every headline figure against its target, its baseline and the accepted table (PostgreSQL,
+## under 15 minutes; makes and drops its own dantoc_bench_headline_* databases).
+## BENCH_ARGS=--accept makes this run the accepted table; BENCH_ARGS="--only import" runs one part.
+bench: install system-packages
+	DATABASE_URL=$(PG_URL) $(BIN)/python benchmarks/headline.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules var

@@ -5,8 +5,8 @@ renders in under 300 ms of server time on PostgreSQL.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/dantoc .venv/bin/python benchmarks/completeness.py
 
-PostgreSQL only. The script creates its own database ``dantoc_bench_completeness`` on the
-server of DATABASE_URL (replacing one left by an earlier ``--keep`` run), migrates it, loads
+PostgreSQL only. The script creates its own database ``dantoc_bench_completeness`` (``--database``
+to rename) on the server of DATABASE_URL (replacing one left by an earlier ``--keep`` run), migrates it, loads
 the reference data, fills a full round of BM01-VON for 2026Q3 plus earlier rounds, measures,
 and drops the database at the end unless ``--keep``. Prints one JSON document:
 
@@ -18,6 +18,10 @@ and drops the database at the end unless ``--keep``. Prints one JSON document:
 - ``baseline_*``: the same figures computed the obvious way, one query per commune, on the
   same data; ``baseline_ratio`` is baseline p50 / selector p50, and ``baseline_matches`` says
   the two agree on every figure.
+
+``--values-per-report``, ``--past-rounds`` and ``--baseline-repeat`` make a smaller run (the
+page still counts all 3,321 communes); ``benchmark(args, url)`` is the run without the
+printing, for ``benchmarks/headline.py``.
 """
 
 from __future__ import annotations
@@ -53,15 +57,41 @@ OFFICER_PASSWORD = "benchmark-completeness-2026"
 OFFICER_TOTP_HEX = "62656e63682d636f6d706c6574656e6573732d31"
 
 
-def main() -> int:
+def parse_args(argv: list[str] | None = None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
     parser.add_argument("--repeat", type=int, default=20, help="timed runs of each measure")
+    parser.add_argument(
+        "--baseline-repeat",
+        type=int,
+        default=None,
+        help="timed runs of the naive baselines (default: --repeat)",
+    )
     parser.add_argument("--province", default="08", help="province code for the subtree runs")
-    args = parser.parse_args()
+    parser.add_argument("--database", default=DATABASE_NAME, help="name of the benchmark database")
+    parser.add_argument(
+        "--values-per-report",
+        type=int,
+        default=VALUES_PER_REPORT,
+        help="data values per report (the page counts reports, not values)",
+    )
+    parser.add_argument(
+        "--past-rounds",
+        type=int,
+        choices=range(len(PAST_PERIODS) + 1),
+        default=len(PAST_PERIODS),
+        help="earlier approved rounds loaded before the measured one",
+    )
+    args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
+    if args.baseline_repeat is None:
+        args.baseline_repeat = args.repeat
+    return args
 
+
+def main() -> int:
+    args = parse_args()
     base_url = os.environ.get("DATABASE_URL", "")
     if not base_url or testing.vendor_of(base_url) != "postgresql":
         print(
@@ -74,8 +104,14 @@ def main() -> int:
     if reason:
         print(reason, file=sys.stderr)
         return 2
+    result = benchmark(args, base_url)
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0
 
-    db = testing.create_database(name=DATABASE_NAME, base_url=base_url, replace=True)
+
+def benchmark(args, base_url: str) -> dict:
+    """The whole run on a database of its own on the server of ``base_url``; the figures."""
+    db = testing.create_database(name=args.database, base_url=base_url, replace=True)
     os.environ["DATABASE_URL"] = db.url
     try:
         result = run(args)
@@ -85,9 +121,8 @@ def main() -> int:
         connections.close_all()
         if not args.keep:
             testing.drop_database(db)
-    result["database_kept"] = DATABASE_NAME if args.keep else None
-    print(json.dumps(result, indent=2, ensure_ascii=False))
-    return 0
+    result["database_kept"] = args.database if args.keep else None
+    return result
 
 
 def run(args) -> dict:
@@ -106,7 +141,10 @@ def run(args) -> dict:
     setup_s = time.perf_counter() - started
 
     started = time.perf_counter()
-    fixture = load_round()
+    fixture = load_round(
+        values_per_report=args.values_per_report,
+        past_periods=PAST_PERIODS[len(PAST_PERIODS) - args.past_rounds :],
+    )
     with connection.cursor() as cursor:
         # Statistics as a database in use has them (autovacuum would gather them later).
         cursor.execute("ANALYZE")
@@ -119,7 +157,9 @@ def run(args) -> dict:
 # --- the fixture ------------------------------------------------------------------------------
 
 
-def load_round() -> dict:
+def load_round(
+    *, values_per_report: int = VALUES_PER_REPORT, past_periods: list[str] = PAST_PERIODS
+) -> dict:
     """A full round of BM01-VON, written with bulk_create straight into the tables.
 
     This is a benchmark fixture, not a user path: real reports go through
@@ -150,13 +190,13 @@ def load_round() -> dict:
     layout = selectors.form_layout(form)
     kh = [c for c in layout.cells.values() if c.indicator.code == "VON_KH"]
     gn = [c for c in layout.cells.values() if c.indicator.code == "VON_GN"]
-    cells = kh[: VALUES_PER_REPORT // 2] + gn[: VALUES_PER_REPORT - VALUES_PER_REPORT // 2]
+    cells = kh[: values_per_report // 2] + gn[: values_per_report - values_per_report // 2]
 
     rng = random.Random(2026)
     tz = timezone.get_current_timezone()
     mix: dict[str, int] = {}
     counts = {"submissions": 0, "data_values": 0, "events": 0}
-    for code in [*PAST_PERIODS, PERIOD]:
+    for code in [*past_periods, PERIOD]:
         period = services.period_resolve(period_type=form.period_type, code=code)
         communes = list(
             selectors.reporting_units(form=form, period=period, root=country).order_by("code")
@@ -258,7 +298,7 @@ def load_round() -> dict:
                 values = []
         DataValue.objects.bulk_create(values, batch_size=5000)
         counts["data_values"] += len(values)
-    return {"measured_round_mix": mix, "rows": counts, "periods": [*PAST_PERIODS, PERIOD]}
+    return {"measured_round_mix": mix, "rows": counts, "periods": [*past_periods, PERIOD]}
 
 
 # --- measuring --------------------------------------------------------------------------------
@@ -399,11 +439,12 @@ def measure(args, fixture: dict) -> dict:
         "page_province": timed(lambda: client.get(url, {"unit": args.province}), args.repeat),
         "baseline_country": timed(
             lambda: naive_completeness(form=form, period=period, root=country),
-            args.repeat,
+            args.baseline_repeat,
             warmup=1,
         ),
         "baseline_province": timed(
-            lambda: naive_completeness(form=form, period=period, root=province), args.repeat
+            lambda: naive_completeness(form=form, period=period, root=province),
+            args.baseline_repeat,
         ),
     }
     matches = (

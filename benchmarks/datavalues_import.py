@@ -15,7 +15,9 @@ API does after reading the body) for
 and the baseline: the plain Django ORM path (``DataValue.objects.update_or_create`` per
 value) on a 20,000-value sample in the same run; the sample goes into an empty period, so
 every value is a first entry, which writes no history row. Prints one JSON document.
-``--communes N`` runs a smaller country (for a quick check); SQLite is refused.
+``--communes N`` runs a smaller country (for a quick check) and ``--baseline-sample N`` a
+smaller baseline (``benchmarks/headline.py`` uses both); SQLite is refused. ``benchmark(args)``
+is the run without the printing, for ``benchmarks/headline.py``.
 """
 
 from __future__ import annotations
@@ -44,13 +46,19 @@ OPTIONS = 150  # options of the synthetic category; 2 indicators → 300 cells
 BASELINE_SAMPLE = 20_000
 
 
-def parse_args():
+def parse_args(argv: list[str] | None = None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", default="dantoc_bench")
     parser.add_argument("--keep", action="store_true", help="do not drop the database at the end")
     parser.add_argument("--communes", type=int, default=0, help="only the first N communes")
     parser.add_argument("--profile", action="store_true", help="cProfile (a) to stderr")
-    return parser.parse_args()
+    parser.add_argument(
+        "--baseline-sample",
+        type=int,
+        default=BASELINE_SAMPLE,
+        help="values written by the ORM per-row baseline",
+    )
+    return parser.parse_args(argv)
 
 
 def prepare_database(url: str, name: str) -> str:
@@ -226,6 +234,13 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
+    result = benchmark(args, url)
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0
+
+
+def benchmark(args, url: str) -> dict:
+    """The whole run on a database of its own on the server of ``url``; the figures."""
     bench_url = prepare_database(url, args.database)
     os.environ["DATABASE_URL"] = bench_url
     import django
@@ -292,7 +307,7 @@ def main() -> int:
             period_type=form.period_type,
             code=previous_period(window, form.period_type.rule()).code,
         )
-        sample = rng.sample(values, min(BASELINE_SAMPLE, len(values)))
+        sample = rng.sample(values, min(args.baseline_sample, len(values)))
         baseline = orm_baseline(
             actor=actor, form=form, period=previous, communes=communes, values=sample
         )
@@ -327,12 +342,11 @@ def main() -> int:
             # JSON bytes, the changed copy), so it overstates what an import needs.
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         }
-        print(json.dumps(result, indent=2, ensure_ascii=False))
     finally:
         connection.close()
         if not args.keep:
             drop_database(url, args.database)
-    return 0
+    return result
 
 
 if __name__ == "__main__":

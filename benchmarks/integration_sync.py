@@ -28,7 +28,8 @@ Measured, side by side in the same run:
   editorial services (audit rows, publication) one at a time, as before the bulk path.
 
 Prints one JSON document with seconds, pages, documents per second and the checks (every
-document arrived once; each mirror holds N published documents).
+document arrived once; each mirror holds N published documents). ``benchmark(args, vendor)``
+is the run without the printing, for ``benchmarks/headline.py``.
 """
 
 from __future__ import annotations
@@ -161,7 +162,7 @@ def published_documents(db) -> int:
     )[0][0]
 
 
-def main() -> int:
+def parse_args(argv: list[str] | None = None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--documents", type=int, default=10_000)
     parser.add_argument(
@@ -174,24 +175,43 @@ def main() -> int:
         action="store_true",
         help="leave out the per-item baseline mirror (it takes minutes)",
     )
-    args = parser.parse_args()
+    parser.add_argument(
+        "--name-prefix",
+        default=None,
+        help="PostgreSQL: name the databases PREFIX + source/mirror/baseline (default: random)",
+    )
+    return parser.parse_args(argv)
+
+
+def main() -> int:
+    args = parse_args()
     if args.database:
         os.environ["DATABASE_URL"] = args.database
-    os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"  # plain HTTP on loopback
 
     vendor = testing.vendor_of(testing.run_database_url())
     if vendor == "postgresql" and (reason := testing.postgres_unavailable()):
         print(reason, file=sys.stderr)
         return 2
+    print(json.dumps(benchmark(args, vendor), indent=2, ensure_ascii=False))
+    return 0
+
+
+def benchmark(args, vendor: str) -> dict:
+    """The run on throw-away databases of ``vendor`` on the run's server; the figures."""
+    os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"  # plain HTTP on loopback
     result: dict = {"vendor": vendor, "documents": args.documents}
-    # SQLite files get plain names; PostgreSQL databases random ones (no clash on a shared server).
-    names = ("source", "mirror", "baseline") if vendor == "sqlite" else (None, None, None)
+    # SQLite files get plain names; PostgreSQL databases random ones (no clash on a shared
+    # server) unless a prefix of the caller's own is given.
+    names = ("source", "mirror", "baseline")
+    if vendor == "postgresql":
+        prefix = args.name_prefix
+        names = tuple(prefix + n for n in names) if prefix else (None, None, None)
     with tempfile.TemporaryDirectory(prefix="dantoc-sync-bench-") as workdir:
         work = Path(workdir)
         with (
-            testing.throwaway_database(workdir=work, name=names[0]) as source,
-            testing.throwaway_database(workdir=work, name=names[1]) as target,
-            testing.throwaway_database(workdir=work, name=names[2]) as baseline,
+            testing.throwaway_database(workdir=work, name=names[0], replace=True) as source,
+            testing.throwaway_database(workdir=work, name=names[1], replace=True) as target,
+            testing.throwaway_database(workdir=work, name=names[2], replace=True) as baseline,
         ):
             started = time.perf_counter()
             testing.prepare(source, demo=False)
@@ -235,8 +255,7 @@ def main() -> int:
     result["target_seconds"] = TARGET_SECONDS
     result["mirror_full_under_target"] = result["mirror_full"]["seconds"] < TARGET_SECONDS
     result["pull_500_under_target"] = result["pull_500"]["seconds"] < TARGET_SECONDS
-    print(json.dumps(result, indent=2, ensure_ascii=False))
-    return 0
+    return result
 
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@ On PostgreSQL it then runs ``VACUUM ANALYZE`` (``--no-vacuum``: ``ANALYZE`` only
 ``bulk_update`` of the times leaves a dead copy of every data set row and no page marked
 all-visible, a state autovacuum does not leave a served catalogue in. ``--keep`` keeps the
 database; ``--reuse`` measures again on a kept one (migrated, not rebuilt); ``--rows`` and
-``--no-baseline`` measure less, for quick comparisons.
+``--no-baseline`` measure less, for quick comparisons (``benchmark(args)`` is the run without
+the printing, for ``benchmarks/headline.py``).
 
 It then times GET ``/api/3/action/package_search`` through Django's test client (URL
 routing, every middleware, the view, JSON encoding; no network), ``--repeat`` times per
@@ -96,7 +97,7 @@ SEARCH_TEXTS = ["ho ngheo", "nuoc sach", "nha o", "giai ngan", "hmong", "du lich
 FACETS = json.dumps(["organization", "groups", "tags", "res_format", "license_id"])
 
 
-def main() -> int:
+def parse_args(argv: list[str] | None = None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--database",
@@ -133,22 +134,35 @@ def main() -> int:
         action="store_true",
         help="PostgreSQL: ANALYZE only, measuring the catalogue as bulk-loaded (never vacuumed)",
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.reuse:
         if not args.database:
             parser.error("--reuse needs --database")
         args.keep = True
     if args.datasets < 200 or args.repeat < 1 or args.baseline_repeat < 1:
         parser.error("--datasets must be at least 200 and --repeat at least 1")
+    if args.database and testing.vendor_of(args.database) != "postgresql":
+        parser.error("--database takes a postgres:// address")
+    return args
 
-    workdir = Path(tempfile.mkdtemp(prefix="opendata-bench-"))
+
+def main() -> int:
+    args = parse_args()
     if args.database:
-        if testing.vendor_of(args.database) != "postgresql":
-            parser.error("--database takes a postgres:// address")
         reason = testing.postgres_unavailable(args.database)
         if reason:
             print(reason, file=sys.stderr)
             return 2
+    result = benchmark(args)
+    print(table(result), file=sys.stderr)
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0
+
+
+def benchmark(args) -> dict:
+    """The whole run on a database of its own (see the module's docstring); the figures."""
+    workdir = Path(tempfile.mkdtemp(prefix="opendata-bench-"))
+    if args.database:
         name = args.database.rsplit("/", 1)[1] or "dantoc_bench_opendata"
         if args.reuse:
             from dantoc.core.env import database_from_url
@@ -179,9 +193,7 @@ def main() -> int:
             testing.drop_database(db)
             shutil.rmtree(workdir, ignore_errors=True)
     result["database"] = {"vendor": db.vendor, "kept": db.name if args.keep else None}
-    print(table(result), file=sys.stderr)
-    print(json.dumps(result, indent=2, ensure_ascii=False))
-    return 0
+    return result
 
 
 def progress(message: str) -> None:

@@ -4,7 +4,8 @@ Run after `make run` has set up the database (or point DATABASE_URL at one that 
 reference and demo data):  .venv/bin/python benchmarks/page_weight.py
 Prints one JSON document: per page the raw and gzip-compressed bytes, against the 60 KB budget
 of issues 2, 5 and 6 (100 KB for the dashboards of issue 4); the baseline column is the same page without compression (what a server without
-gzip would send).
+gzip would send). ``benchmark()`` is the run without the printing, for ``benchmarks/headline.py``
+(which points DATABASE_URL at a database of its own, set up as `make run` does).
 """
 
 from __future__ import annotations
@@ -19,15 +20,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.test import Client  # noqa: E402
-
-from dantoc.accounts.models import User  # noqa: E402
 
 BUDGET = 60 * 1024
 PAGES = [
@@ -82,7 +74,9 @@ DASHBOARDS = [
 ]
 
 
-def measure(client: Client, path: str) -> dict:
+def measure(client, path: str) -> dict:
+    from django.conf import settings
+
     response = client.get(path, HTTP_ACCEPT_ENCODING="gzip", HTTP_HOST="127.0.0.1")
     body = response.content
     sent = len(body)
@@ -97,6 +91,18 @@ def measure(client: Client, path: str) -> dict:
 
 
 def main() -> None:
+    print(json.dumps(benchmark(), indent=2))
+
+
+def benchmark() -> dict:
+    """Every page's weight on the database of DATABASE_URL (Django is set up here)."""
+    import django
+
+    django.setup()
+    from django.test import Client
+
+    from dantoc.accounts.models import User
+
     results = []
     pages = (
         [(p, u, BUDGET) for p, u in PAGES]
@@ -119,7 +125,7 @@ def main() -> None:
                 "baseline_uncompressed_within_budget": figures["raw_bytes"] < budget,
             }
         )
-    print(json.dumps({"benchmark": "page_weight", "pages": results}, indent=2))
+    return {"benchmark": "page_weight", "pages": results}
 
 
 if __name__ == "__main__":

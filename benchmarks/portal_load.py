@@ -11,6 +11,7 @@ over loopback, with ``Accept-Encoding: gzip`` as browsers send. wrk runs on the 
 machine, so it takes CPU from the server: the figures are a floor.
 
 Prints one JSON document: per page requests/second, latency p50/p99 and non-2xx responses.
+``benchmark(args, db)`` is the run without the printing, for ``benchmarks/headline.py``.
 """
 
 from __future__ import annotations
@@ -73,51 +74,56 @@ def run_wrk(url: str, *, seconds: int, connections: int, threads: int) -> dict:
     }
 
 
-def main() -> int:
+def parse_args(argv: list[str] | None = None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker")
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per page")
     parser.add_argument("--connections", type=int, default=32)
-    args = parser.parse_args()
+    return parser.parse_args(argv)
+
+
+def main() -> int:
+    args = parse_args()
     if shutil.which("wrk") is None:
-        print("wrk is not installed: apt-get install -y wrk", file=sys.stderr)
+        print("wrk is not installed: scripts/ensure-system-packages.sh", file=sys.stderr)
         return 2
-    with (
-        tempfile.TemporaryDirectory() as workdir,
-        testing.throwaway_database(workdir=Path(workdir)) as db,
-    ):
-        testing.prepare(db)
-        with testing.serve(db, workers=args.workers, threads=args.threads) as server:
-            results = []
-            for path in PAGES:
-                url = server.url + path
-                with urllib.request.urlopen(url) as response:  # warm the page cache
-                    assert response.status == 200, (path, response.status)
-                figures = run_wrk(
-                    url, seconds=args.seconds, connections=args.connections, threads=2
-                )
-                results.append({"page": path, **figures})
-    rates = [r["requests_per_second"] for r in results]
-    print(
-        json.dumps(
-            {
-                "benchmark": "portal_load",
-                "database": db.vendor,
-                "gunicorn_workers": args.workers,
-                "threads": args.threads,
-                "connections": args.connections,
-                "seconds_per_page": args.seconds,
-                "target_requests_per_second": TARGET_RPS,
-                "pages": results,
-                "min_requests_per_second": min(rates),
-                "all_within_target": min(rates) >= TARGET_RPS,
-                "load_average_after": os.getloadavg(),
-            },
-            indent=2,
-        )
-    )
+    print(json.dumps(benchmark(args), indent=2))
     return 0
+
+
+def benchmark(args, db: testing.ThrowawayDatabase | None = None) -> dict:
+    """Serve ``db`` (already set up as `make run` does) or a throw-away database of the run's
+    vendor made and set up here, and load each page with wrk; the figures."""
+    if db is None:
+        with (
+            tempfile.TemporaryDirectory() as workdir,
+            testing.throwaway_database(workdir=Path(workdir)) as fresh,
+        ):
+            testing.prepare(fresh)
+            return benchmark(args, fresh)
+    with testing.serve(db, workers=args.workers, threads=args.threads) as server:
+        results = []
+        for path in PAGES:
+            url = server.url + path
+            with urllib.request.urlopen(url) as response:  # warm the page cache
+                assert response.status == 200, (path, response.status)
+            figures = run_wrk(url, seconds=args.seconds, connections=args.connections, threads=2)
+            results.append({"page": path, **figures})
+    rates = [r["requests_per_second"] for r in results]
+    return {
+        "benchmark": "portal_load",
+        "database": db.vendor,
+        "gunicorn_workers": args.workers,
+        "threads": args.threads,
+        "connections": args.connections,
+        "seconds_per_page": args.seconds,
+        "target_requests_per_second": TARGET_RPS,
+        "pages": results,
+        "min_requests_per_second": min(rates),
+        "all_within_target": min(rates) >= TARGET_RPS,
+        "load_average_after": os.getloadavg(),
+    }
 
 
 if __name__ == "__main__":
