@@ -35,7 +35,7 @@ from django.apps import apps
 from django.db import connections
 
 # The models whose tables the engine resolves requests from (``query._data_items``,
-# ``_units``, ``_plan_periods`` and the categories): a change to any moves the version.
+# ``_units``, ``plan_periods`` and the categories): a change to any moves the version.
 WATCHED = (
     "geo.Unit",
     "geo.UnitSuccession",

@@ -324,15 +324,13 @@ def _indicator_period_types(indicator_ids: set[int]) -> dict[int, set[int]]:
 
 
 @dataclass
-class _PeriodPlan:
+class PeriodPlan:
     window: Window
     # indicator id → (source period ids, their end dates) for this window
     sources: dict[int, dict[int, datetime.date]]
 
 
-def _plan_periods(
-    windows: list[Window], indicators: dict[int, Indicator]
-) -> dict[str, _PeriodPlan]:
+def plan_periods(windows: list[Window], indicators: dict[int, Indicator]) -> dict[str, PeriodPlan]:
     types = _indicator_period_types(set(indicators))
     all_types = set().union(*types.values()) if types else set()
     lo = min(w.start for w in windows) - datetime.timedelta(days=40)
@@ -367,7 +365,7 @@ def _plan_periods(
                 else:
                     chosen = []
             sources[ind_id] = {pk: w.end for pk, w in chosen}
-        plans[window.code] = _PeriodPlan(window, sources)
+        plans[window.code] = PeriodPlan(window, sources)
     return plans
 
 
@@ -399,7 +397,7 @@ def _ranked(sources: dict[int, datetime.date]) -> list[int]:
 def latest_sources(codes: list[str], indicators: dict[int, Indicator]) -> dict[tuple, list[int]]:
     """(window id, indicator id) → the reported periods a "last" figure over that window is
     made of, ranked (see ``_ranked``), as the engine would choose them."""
-    plans = _plan_periods([nominal_window(code) for code in codes], indicators)
+    plans = plan_periods([nominal_window(code) for code in codes], indicators)
     return {
         (code, ind_id): _ranked(sources)
         for code, plan in plans.items()
@@ -632,7 +630,7 @@ def _run(
         )
 
     plans = memo.get(
-        ("plans", tuple(w.code for w in windows), base_ids), lambda: _plan_periods(windows, base)
+        ("plans", tuple(w.code for w in windows), base_ids), lambda: plan_periods(windows, base)
     )
     combinations = 1
     for wanted in dims_cat.values():

@@ -35,9 +35,9 @@ from openpyxl import Workbook
 from dantoc.analytics.models import ComputedIndicator
 from dantoc.analytics.query import (
     AnalyticsRequest,
-    _plan_periods,
     analytics_run,
     nominal_window,
+    plan_periods,
     units_resolve,
 )
 from dantoc.geo.models import UnitLevel
@@ -198,7 +198,7 @@ def _leaf_units(units) -> list:
 def _source_periods(indicator: Indicator, period: str) -> list[str]:
     """The reported periods the engine makes a figure over ``period`` of (records carry their
     reported period, so that a year's cell key is its semesters' keys added up)."""
-    plans = _plan_periods([nominal_window(period)], {indicator.pk: indicator})
+    plans = plan_periods([nominal_window(period)], {indicator.pk: indicator})
     ids = list(plans[period].sources.get(indicator.pk, {}))
     return sorted(Period.objects.filter(pk__in=ids).values_list("code", flat=True)) or [period]
 
