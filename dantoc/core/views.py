@@ -10,7 +10,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from dantoc.core.registry import capabilities_of
-from dantoc.geo.selectors import unit_ancestors
+
+
+def _ancestors(unit) -> list:
+    """The chain from the country down to the unit's parent, in one query (the unit's model
+    knows its ancestors' ids; core does not import the apps above it)."""
+    ids = unit.ancestor_ids()
+    by_id = type(unit).objects.in_bulk(ids)
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def home(request):
@@ -19,7 +26,7 @@ def home(request):
     if user.is_authenticated:
         context = {
             "unit": user.unit,
-            "unit_chain": unit_ancestors(user.unit) if user.unit else [],
+            "unit_chain": _ancestors(user.unit) if user.unit else [],
             "roles": list(user.roles.all()),
             "capabilities": capabilities_of(user.role_codes()),
         }
