@@ -72,21 +72,37 @@ def row_restore(row: list[str]) -> list[str]:
 
 
 class SafeCsvWriter:
-    """``csv.writer`` whose rows are neutralised cell by cell (see the module's docstring).
-    Cells that cannot be formulas cost one type check and one set lookup."""
+    """``csv.writer`` whose rows are neutralised cell by cell (see the module's docstring)."""
 
     def __init__(self, file, **fmtparams):
         self._writer = csv.writer(file, **fmtparams)
 
     def writerow(self, row: Iterable[Any]):
-        suspect = _SUSPECT_FIRST
-        return self._writer.writerow(
-            [_escaped(c) if type(c) is str and c[:1] in suspect else c for c in row]
-        )
+        return self._writer.writerow(_safe_row(row))
 
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
-        for row in rows:
-            self.writerow(row)
+        self._writer.writerows(map(_safe_row, rows))
+
+
+# One C-level search over a row of text finds whether any cell begins with a suspect
+# character; only those rows (few: negative numbers, quoted text) are looked at cell by cell.
+# The unit separator cannot be in our cells' text (control characters are refused on input);
+# if one ever were, the row is only looked at cell by cell for nothing.
+_SUSPECT_START = re.compile("\x1f[" + re.escape("".join(sorted(_SUSPECT_FIRST))) + "]")
+
+
+def _safe_row(row: Iterable[Any]) -> list[Any]:
+    if not isinstance(row, list):
+        row = list(row)
+    try:
+        joined = "\x1f" + "\x1f".join(row)
+    except TypeError:  # numbers or None among the cells
+        pass
+    else:
+        if _SUSPECT_START.search(joined) is None:
+            return row
+    suspect = _SUSPECT_FIRST
+    return [_escaped(c) if type(c) is str and c[:1] in suspect else c for c in row]
 
 
 def csv_writer(file, **fmtparams) -> SafeCsvWriter:
