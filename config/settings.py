@@ -76,6 +76,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "dantoc.core.middleware.SecurityHeadersMiddleware",
     "dantoc.core.middleware.RejectNullCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
@@ -169,9 +170,38 @@ SESSION_IDLE_SECONDS = env_int("DANTOC_SESSION_IDLE_MINUTES", 30) * 60
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+
+def _proxy_ssl_header(raw: str) -> tuple[str, str] | None:
+    """``X-Forwarded-Proto: https`` → Django's ``("HTTP_X_FORWARDED_PROTO", "https")``;
+    empty when no proxy stands in front (then the header must not be trusted)."""
+    if not raw.strip():
+        return None
+    name, sep, value = raw.partition(":")
+    name, value = name.strip(), value.strip()
+    if not sep or not name or not value or " " in name:
+        raise ImproperlyConfigured(
+            "DANTOC_PROXY_SSL_HEADER must look like 'X-Forwarded-Proto: https' (or be empty)"
+        )
+    return "HTTP_" + name.upper().replace("-", "_"), value
+
+
 if PRODUCTION:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = env_int("DANTOC_HSTS_SECONDS", 31536000)
+    # The proxy in front terminates TLS and says so in this header (set it to what the proxy
+    # sends, and make sure the proxy overwrites any such header from the client).
+    SECURE_PROXY_SSL_HEADER = _proxy_ssl_header(
+        env_str("DANTOC_PROXY_SSL_HEADER", "X-Forwarded-Proto: https")
+    )
+    SECURE_SSL_REDIRECT = env_bool("DANTOC_SSL_REDIRECT", True)
+    # The load balancer's health check speaks plain HTTP to the app.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env_int("DANTOC_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DANTOC_HSTS_INCLUDE_SUBDOMAINS", True)
+
+# Content-Security-Policy and Permissions-Policy of HTML pages (dantoc.core.middleware).
+# Extra image sources (e.g. a provincial site whose pictures mirrored articles show), comma
+# separated; by default only the platform's own images and data: URIs (QR codes).
+CSP_IMG_SRC_EXTRA = env_list("DANTOC_CSP_IMG_SRC", [])
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]

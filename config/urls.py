@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from dantoc.accounts.apis import MeApi, UserDetailApi, UserListApi
 from dantoc.audit.apis import AuditEntryListApi
+from dantoc.core.middleware import content_security_policy
 from dantoc.core.views import healthz
 from dantoc.geo.apis import EthnicGroupListApi, UnitDetailApi, UnitListApi
 from dantoc.programmes.apis import ProgrammeDetailApi, ProgrammeListApi
@@ -19,6 +20,12 @@ api_v1 = [
     path("users/<int:pk>/", UserDetailApi.as_view(), name="user-detail"),
     path("audit-entries/", AuditEntryListApi.as_view(), name="audit-entry-list"),
 ]
+
+# Swagger UI's scripts are served as files (the split view), so scripts stay 'self' only; its
+# page carries a small <style> block of drf-spectacular's template.
+api_docs = content_security_policy(style_src="'self' 'unsafe-inline'")(
+    SpectacularSwaggerSplitView.as_view(url_name="api-schema")
+)
 
 urlpatterns = [
     path("", include("dantoc.core.urls")),
@@ -40,7 +47,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", api_docs, name="api-docs"),
     path("admin/", admin.site.urls),
 ]
 

@@ -11,7 +11,6 @@ status 409, as DHIS2 answers an analytics query it cannot run.
 
 from __future__ import annotations
 
-import csv
 import io
 from operator import itemgetter
 
@@ -35,6 +34,7 @@ from dantoc.analytics.query import (
     gc_paused,
     parse_request,
 )
+from dantoc.core.csvfiles import csv_writer
 from dantoc.core.dates import parse_date
 from dantoc.core.responses import bulk_response
 from dantoc.geo.models import Unit
@@ -130,7 +130,7 @@ def result_json(result: AnalyticsResult) -> dict:
 
 def result_csv(result: AnalyticsResult) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv_writer(buffer, lineterminator="\n")
     data = result_json(result)
     writer.writerow([h["name"] for h in data["headers"]])
     writer.writerows(data["rows"])

@@ -39,6 +39,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 
+from dantoc.core.csvfiles import xlsx_guard_workbook
 from dantoc.core.templatetags.vn import format_number_vi
 
 NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
@@ -775,6 +776,7 @@ def render_xlsx(doc: AdminDocument) -> bytes:
     ws.evenHeader.center.size = SIZE_PAGE_NUMBER
     ws.evenHeader.center.font = XLSX_FONT
 
+    xlsx_guard_workbook(wb)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from decimal import Decimal
 
@@ -21,6 +20,7 @@ from dantoc.analytics import selectors, services
 from dantoc.analytics.models import ComputedIndicator, Target
 from dantoc.analytics.permissions import can_include_unapproved, can_view_analytics
 from dantoc.analytics.query import QueryError, analytics_run, parse_request
+from dantoc.core.csvfiles import csv_writer, xlsx_guard_workbook
 from dantoc.core.dates import parse_date
 from dantoc.geo.models import Unit, UnitLevel
 from dantoc.geo.selectors import unit_get
@@ -202,7 +202,7 @@ def _filename(table, ext: str) -> str:
 
 def _csv(table) -> HttpResponse:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv_writer(buffer, lineterminator="\r\n")
     for line in selectors.pivot_lines(table):
         writer.writerow(
             ["" if v is None else (format(v, "f") if isinstance(v, Decimal) else v) for v in line]
@@ -255,6 +255,7 @@ def _xlsx(table) -> HttpResponse:
                 cell.number_format = "#,##0.######"
     sheet.column_dimensions["B"].width = 32
     sheet.freeze_panes = "C2"
+    xlsx_guard_workbook(book)
     out = io.BytesIO()
     book.save(out)
     response = HttpResponse(out.getvalue(), content_type=XLSX_CONTENT_TYPE)

@@ -40,6 +40,7 @@ from dantoc.analytics.query import (
     plan_periods,
     units_resolve,
 )
+from dantoc.core.csvfiles import csv_writer, row_restore, xlsx_row
 from dantoc.geo.models import UnitLevel
 from dantoc.indicators.models import Indicator, ValueType
 from dantoc.opendata import protection
@@ -271,7 +272,7 @@ def write_csv(columns: list[str], lines: Iterator[list[str]], workdir=None) -> t
     digest = hashlib.sha256()
     with os.fdopen(fd, "wb") as out:
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer = csv_writer(buffer, lineterminator="\r\n")
 
         def flush() -> None:
             data = buffer.getvalue().encode("utf-8")
@@ -290,10 +291,12 @@ def write_csv(columns: list[str], lines: Iterator[list[str]], workdir=None) -> t
 
 
 def _csv_lines(path: str) -> Iterator[list[str]]:
+    """The CSV file's rows with the text as it was (without the formula-injection quote)."""
     with open(path, encoding="utf-8", newline="") as source:
         reader = csv.reader(source)
         next(reader)
-        yield from reader
+        for line in reader:
+            yield row_restore(line)
 
 
 def write_json(name: str, columns: list[str], csv_path: str, workdir=None) -> str:
@@ -330,7 +333,7 @@ def write_xlsx(columns: list[str], csv_path: str, workdir=None) -> str:
             count = 0
         if line[value_at]:
             line[value_at] = Decimal(line[value_at])
-        sheet.append(line)
+        sheet.append(xlsx_row(sheet, line))
         count += 1
     if sheet is None:
         book.create_sheet("data1").append(columns)

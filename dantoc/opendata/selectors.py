@@ -924,16 +924,18 @@ def release_preview(release: Release, limit: int = 20) -> tuple[list[str], list[
     import csv
     import io
 
+    from dantoc.core.csvfiles import row_restore
+
     files = {f.format: f for f in release.files.all()}
     stored = files.get("csv")
     if stored is None:
         return [], []
     with stored.file.open("rb") as raw:
         reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8", newline=""))
-        header = next(reader, [])
+        header = row_restore(next(reader, []))
         rows = []
         for row in reader:
-            rows.append(row)
+            rows.append(row_restore(row))
             if len(rows) >= limit:
                 break
     return header, rows

@@ -42,6 +42,8 @@ from typing import Any
 import orjson
 from django.utils.translation import gettext as _
 
+from dantoc.core.csvfiles import cell_restore, csv_writer
+
 # One raw value of a payload, in the order the fields appear in DHIS2's CSV:
 # (index, dataElement, period, orgUnit, categoryOptionCombo, attributeOptionCombo, value,
 #  comment, deleted). ``index`` is the value's position in the payload (0-based, the header
@@ -197,6 +199,12 @@ def parse_csv(body: bytes | str, *, defaults: dict[str, str] | None = None) -> D
             if len(record) < 11:
                 record = record + [""] * (11 - len(record))
             value = record[5]
+            comment = record[8]
+            # Our CSV export quote-prefixes text that a spreadsheet would run as a formula.
+            if value[:1] == "'":
+                value = cell_restore(value)
+            if comment[:1] == "'":
+                comment = cell_restore(comment)
             append(
                 (
                     index,
@@ -206,7 +214,7 @@ def parse_csv(body: bytes | str, *, defaults: dict[str, str] | None = None) -> D
                     record[3].strip(),
                     record[4].strip() or aoc,
                     value if value != "" else None,
-                    record[8],
+                    comment,
                     _flag(record[10]),
                 )
             )
@@ -413,7 +421,9 @@ def render_json(*, data_set: str, period: str, org_unit: str, values: list[Expor
 
 def render_csv(values: list[ExportValue]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # Cells that a spreadsheet would run as formulas are quote-prefixed; ``parse_csv``
+    # removes the prefix again, so an export imports back unchanged.
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for v in values:
         writer.writerow(

