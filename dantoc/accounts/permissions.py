@@ -111,14 +111,6 @@ def can_define_national_catalogue(user: User) -> bool:
     )
 
 
-def can_enter_data(user: User, unit: Unit) -> bool:
-    return (
-        user.is_authenticated
-        and user.has_role(RoleCode.COMMUNE_REPORTER)
-        and unit_in_scope(user, unit)
-    )
-
-
 def can_approve_for(user: User, unit: Unit) -> bool:
     """Officers approve the reports of units strictly below their own."""
     return (
@@ -128,7 +120,3 @@ def can_approve_for(user: User, unit: Unit) -> bool:
         and unit.pk != user.unit_id
         and unit_in_scope(user, unit)
     )
-
-
-def can_edit_content(user: User) -> bool:
-    return user.is_authenticated and user.has_role(RoleCode.CONTENT_EDITOR)

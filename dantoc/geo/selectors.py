@@ -67,10 +67,6 @@ def unit_children(*, unit: Unit, as_of: datetime.date | None = None) -> QuerySet
     return children.order_by("code")
 
 
-def unit_descendants(*, unit: Unit) -> QuerySet[Unit]:
-    return Unit.objects.filter(path__startswith=unit.path).exclude(pk=unit.pk)
-
-
 def unit_predecessors(unit: Unit) -> QuerySet[UnitSuccession]:
     return (
         UnitSuccession.objects.filter(successor=unit)

@@ -45,10 +45,6 @@ def publish_refusal(user, item) -> str | None:
     return None
 
 
-def can_publish(user, item) -> bool:
-    return publish_refusal(user, item) is None
-
-
 def revision_approve_refusal(user, revision, item) -> str | None:
     """Why ``user`` may not approve ``revision`` of ``item`` (a new version of a published
     item) now, or None if they may: they must cover the item's unit (and the unit the revision

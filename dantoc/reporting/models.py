@@ -432,10 +432,6 @@ class Submission(models.Model):
     def __str__(self) -> str:
         return f"{self.form_code} {self.unit_id} {self.period_id} {self.status}"
 
-    @property
-    def is_locked(self) -> bool:
-        return self.status in LOCKED_STATUSES
-
 
 class SubmissionEvent(models.Model):
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="events")

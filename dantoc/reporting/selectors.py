@@ -126,12 +126,6 @@ def form_get(*, code: str, version: int | None = None) -> ReportForm | None:
     return forms.filter(status=FormStatus.ACTIVE).order_by("-version").first()
 
 
-def period_window(period: Period) -> PeriodWindow:
-    from dantoc.reporting.periods import parse_period
-
-    return parse_period(period.code, period.period_type.rule())
-
-
 def open_periods(form: ReportForm, *, today: datetime.date | None = None) -> list[PeriodWindow]:
     """The periods of the form whose entry window contains today, latest first; when none
     is open, the next one to open (so a reporter always sees what is due or coming)."""
@@ -165,12 +159,6 @@ def reporting_units(*, form: ReportForm, period: Period, root: Unit) -> QuerySet
         level=form.reporting_level,
         path__startswith=root.path,
     )
-
-
-def approval_parent(unit: Unit) -> Unit | None:
-    """The unit above in the approval chain: district where it existed, else province; the
-    ministry (the country) approves provinces."""
-    return unit.parent
 
 
 def chain_levels(form: ReportForm, period: Period) -> list[str]:
