@@ -30,6 +30,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from dantoc.accounts.models import RoleCode
+from dantoc.accounts.selectors import officials_at_or_above
 from dantoc.audit.services import audit_record, snapshot
 from dantoc.core.events import announce
 from dantoc.core.languages import TRANSLATION_CODES
@@ -458,12 +460,7 @@ def _editor_url(item: Content) -> str:
 
 def _reviewers(item: Content, *, exclude) -> list:
     """Active editors whose unit is the item's unit or above it (they may publish it)."""
-    from dantoc.accounts.models import RoleCode, User
-
-    units = [*item.unit.ancestor_ids(), item.unit_id]
-    editors = User.objects.filter(
-        unit_id__in=units, is_active=True, roles__code=RoleCode.CONTENT_EDITOR
-    ).distinct()
+    editors = officials_at_or_above(roles=[RoleCode.CONTENT_EDITOR], unit=item.unit)
     if exclude is not None:
         editors = editors.exclude(pk=exclude.pk)
     return list(editors)

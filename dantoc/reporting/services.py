@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dantoc.accounts.models import RoleCode, User
+from dantoc.accounts.selectors import officials_with_roles
 from dantoc.analytics.rollups import rollups_refresh
 from dantoc.audit.services import audit_record
 from dantoc.core.errors import ImportRejected, RowError
@@ -46,7 +47,7 @@ from dantoc.reporting.models import (
     ValidationRule,
 )
 from dantoc.reporting.periods import PeriodError, parse_period
-from dantoc.reporting.permissions import can_enter, can_review, require_definer
+from dantoc.reporting.permissions import ENTRY_ROLE, can_enter, can_review, require_definer
 from dantoc.reporting.validation import ExpressionError, Violation, check_rules, parse, references
 
 # --- periods -----------------------------------------------------------------------------
@@ -609,9 +610,7 @@ def _officers_above(unit: Unit) -> list[User]:
     roles = [RoleCode.DISTRICT_OFFICER, RoleCode.PROVINCE_OFFICER, RoleCode.MINISTRY_OFFICER]
     parent = unit.parent
     while parent is not None:
-        users = list(
-            User.objects.filter(unit=parent, is_active=True, roles__code__in=roles).distinct()
-        )
+        users = list(officials_with_roles(roles=roles, units=[parent.pk]))
         if users:
             return users
         parent = parent.parent
@@ -619,10 +618,8 @@ def _officers_above(unit: Unit) -> list[User]:
 
 
 def _reporters_of(unit: Unit) -> list[User]:
-    from dantoc.reporting.permissions import ENTRY_ROLE
-
     role = ENTRY_ROLE.get(unit.level)
-    return list(User.objects.filter(unit=unit, is_active=True, roles__code=role).distinct())
+    return list(officials_with_roles(roles=[role], units=[unit.pk]))
 
 
 def _notify_later(*, recipients, kind: str, title: str, body: str, url: str, unit, key: str):
