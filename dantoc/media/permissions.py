@@ -13,10 +13,12 @@ def can_view_asset(user, asset: MediaAsset) -> bool:
         return False
     if asset.uploaded_by_id is not None and asset.uploaded_by_id == user.pk:
         return True
-    # System administrators see the assets of their subtree (to follow up a failure).
-    return user.has_role(RoleCode.SYSTEM_ADMIN) and (
-        asset.owner_unit is None or unit_in_scope(user, asset.owner_unit)
-    )
+    # System administrators see the assets of their subtree (to follow up a failure): the
+    # owning unit's, or else the uploader's unit's.
+    if not user.has_role(RoleCode.SYSTEM_ADMIN):
+        return False
+    unit = asset.owner_unit or (asset.uploaded_by.unit if asset.uploaded_by else None)
+    return unit is not None and unit_in_scope(user, unit)
 
 
 def can_retry_asset(user, asset: MediaAsset) -> bool:
