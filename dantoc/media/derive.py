@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
 from dantoc.media.models import MediaKind
@@ -58,7 +59,7 @@ def _image_maker(profile: str, target: int, fmt: str):
                 image = ImageOps.exif_transpose(source)
                 image.load()
         except Exception as exc:
-            raise ProbeError("Ảnh bị hỏng, không đọc được.") from exc
+            raise ProbeError(_("Ảnh bị hỏng, không đọc được.")) from exc
         if image.width > target:
             height = max(1, round(image.height * target / image.width))
             image = image.resize((target, height), Image.Resampling.LANCZOS)
@@ -200,7 +201,7 @@ def _poster(original: Path, folder: Path, progress) -> Made:
         duration_ms=None,
     )
     if not out.exists() or out.stat().st_size == 0:
-        raise ProbeError("Không lấy được khung hình làm ảnh bìa.")
+        raise ProbeError(_("Không lấy được khung hình làm ảnh bìa."))
     with Image.open(out) as image:
         return Made("poster.jpg", out, "image/jpeg", width=image.width, height=image.height)
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from PIL import Image
 
 from dantoc.media.models import MediaKind
@@ -74,10 +75,10 @@ def _run(args: list[str], *, timeout: int) -> subprocess.CompletedProcess:
         )
     except FileNotFoundError as exc:
         raise ProbeError(
-            "Máy chủ chưa cài ffmpeg (scripts/ensure-system-packages.sh cài nó)."
+            _("Máy chủ chưa cài ffmpeg (scripts/ensure-system-packages.sh cài nó).")
         ) from exc
     except subprocess.TimeoutExpired as exc:
-        raise ProbeError(f"Đọc tệp quá {timeout} giây, đã dừng.") from exc
+        raise ProbeError(_("Đọc tệp quá %(n)s giây, đã dừng.") % {"n": timeout}) from exc
 
 
 def ffprobe(path: Path) -> dict:
@@ -98,7 +99,7 @@ def ffprobe(path: Path) -> dict:
     )
     if result.returncode != 0:
         detail = result.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise ProbeError(detail[-1] if detail else "ffprobe không đọc được tệp.")
+        raise ProbeError(detail[-1] if detail else _("ffprobe không đọc được tệp."))
     return json.loads(result.stdout or b"{}")
 
 
@@ -160,7 +161,7 @@ def _image(path: Path, head: bytes) -> Detected | None:
     except BombError:
         raise
     except Exception as exc:  # Pillow raises many kinds for a damaged file
-        raise ProbeError("Ảnh bị hỏng, không đọc được.") from exc
+        raise ProbeError(_("Ảnh bị hỏng, không đọc được.")) from exc
     if image_format not in _IMAGE_FORMATS:
         return None
     mime_type, extension = _IMAGE_FORMATS[image_format]
@@ -168,11 +169,14 @@ def _image(path: Path, head: bytes) -> Detected | None:
 
 
 def _bomb_message(width: int | None, height: int | None, limit: int) -> str:
-    size = f" ({width} × {height} điểm ảnh)" if width else ""
-    return (
-        f"Ảnh quá lớn{size}: tối đa {limit // 1_000_000} triệu điểm ảnh. "
-        "Hãy thu nhỏ ảnh rồi tải lên lại."
-    )
+    if width:
+        return _(
+            "Ảnh quá lớn (%(width)s × %(height)s điểm ảnh): tối đa %(limit)s triệu điểm ảnh. "
+            "Hãy thu nhỏ ảnh rồi tải lên lại."
+        ) % {"width": width, "height": height, "limit": limit // 1_000_000}
+    return _("Ảnh quá lớn: tối đa %(limit)s triệu điểm ảnh. Hãy thu nhỏ ảnh rồi tải lên lại.") % {
+        "limit": limit // 1_000_000
+    }
 
 
 def _audio_video(path: Path) -> Detected | None:
@@ -264,7 +268,7 @@ def run_ffmpeg(
             stderr=subprocess.PIPE,
         )
     except FileNotFoundError as exc:
-        raise ProbeError("Máy chủ chưa cài ffmpeg.") from exc
+        raise ProbeError(_("Máy chủ chưa cài ffmpeg.")) from exc
     timed_out = threading.Event()
 
     def _kill() -> None:
@@ -280,7 +284,7 @@ def run_ffmpeg(
     reader.start()
     try:
         for raw in process.stdout:
-            key, _, value = raw.decode("ascii", "replace").strip().partition("=")
+            key, _sep, value = raw.decode("ascii", "replace").strip().partition("=")
             if key == "out_time_us" and on_progress and duration_ms:
                 try:
                     done = int(value) / 1000 / duration_ms
@@ -292,7 +296,11 @@ def run_ffmpeg(
         timer.cancel()
         reader.join(timeout=5)
     if timed_out.is_set():
-        raise ProbeError(f"Chuyển đổi quá {timeout} giây, đã dừng.")
+        raise ProbeError(_("Chuyển đổi quá %(n)s giây, đã dừng.") % {"n": timeout})
     if process.returncode != 0:
         lines = b"".join(errors).decode("utf-8", "replace").strip().splitlines()
-        raise ProbeError(lines[-1][:300] if lines else f"ffmpeg dừng với mã {process.returncode}.")
+        raise ProbeError(
+            lines[-1][:300]
+            if lines
+            else _("ffmpeg dừng với mã %(code)s.") % {"code": process.returncode}
+        )
