@@ -55,7 +55,7 @@ test-postgres: install
 browser:
 	@scripts/ensure-chromium.sh
 
-## Fonts for the PDF reports (Debian packages; installed only when missing).
+## Fonts for the PDF reports and ffmpeg for the media pipeline (Debian packages; installed only when missing).
 system-packages:
 	@scripts/ensure-system-packages.sh
 

@@ -13,7 +13,14 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from dantoc.core.env import database_from_url, env_bool, env_int, env_list, env_str
+from dantoc.core.env import (
+    database_from_url,
+    default_storage_from_env,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+)
 from dantoc.integration.scopes import SCOPES as INTEGRATION_SCOPES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -62,6 +69,7 @@ INSTALLED_APPS = [
     "dantoc.programmes",
     "dantoc.accounts",
     "dantoc.audit",
+    "dantoc.media",
     "dantoc.indicators",
     "dantoc.reporting",
     "dantoc.notifications",
@@ -223,7 +231,8 @@ STATICFILES_DIRS = [
     ("vendor/fonts/khmer", BASE_DIR / "node_modules" / "@fontsource" / "noto-sans-khmer"),
 ]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Local disk under MEDIA_ROOT, or S3-compatible object storage (DANTOC_MEDIA_STORAGE=s3).
+    "default": default_storage_from_env(),
     "staticfiles": {
         "BACKEND": env_str(
             "DANTOC_STATICFILES_STORAGE",
@@ -289,6 +298,14 @@ DATAVALUESETS_MAX_BYTES = env_int("DANTOC_DATAVALUESETS_MAX_BYTES", 200 * 1024 *
 # by their first bytes, not their names; larger files are refused with a clear message.
 PORTAL_MAX_UPLOAD_BYTES = env_int("DANTOC_PORTAL_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 PORTAL_MAX_IMAGE_BYTES = env_int("DANTOC_PORTAL_MAX_IMAGE_BYTES", 5 * 1024 * 1024)
+# Media pipeline (dantoc.media): largest upload per kind, the largest image in pixels (a
+# decompression bomb is refused before it is decoded), and the longest an ffmpeg run may take.
+MEDIA_MAX_IMAGE_BYTES = env_int("DANTOC_MEDIA_MAX_IMAGE_BYTES", 10 * 1024 * 1024)
+MEDIA_MAX_AUDIO_BYTES = env_int("DANTOC_MEDIA_MAX_AUDIO_BYTES", 50 * 1024 * 1024)
+MEDIA_MAX_VIDEO_BYTES = env_int("DANTOC_MEDIA_MAX_VIDEO_BYTES", 500 * 1024 * 1024)
+MEDIA_MAX_DOCUMENT_BYTES = env_int("DANTOC_MEDIA_MAX_DOCUMENT_BYTES", 20 * 1024 * 1024)
+MEDIA_MAX_IMAGE_PIXELS = env_int("DANTOC_MEDIA_MAX_IMAGE_PIXELS", 50_000_000)
+MEDIA_FFMPEG_TIMEOUT = env_int("DANTOC_MEDIA_FFMPEG_TIMEOUT", 900)
 # A second editor must approve what an editor submitted before it goes public (four eyes).
 PORTAL_FOUR_EYES = env_bool("DANTOC_PORTAL_FOUR_EYES", True)
 # Seconds a public portal page may be kept by browsers, proxies and the page cache.

@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("dantoc.geo.urls")),
     path("", include("dantoc.programmes.urls")),
     path("", include("dantoc.audit.urls")),
+    path("", include("dantoc.media.urls")),
     path("accounts/", include("dantoc.accounts.urls")),
     path("", include("dantoc.reporting.urls")),
     path("", include("dantoc.notifications.urls")),

@@ -87,3 +87,37 @@ def database_from_url(url: str, *, base_dir: str) -> dict:
     raise ImproperlyConfigured(
         f"DATABASE_URL scheme {scheme!r} is not supported (use sqlite:/// or postgres://)"
     )
+
+
+def default_storage_from_env() -> dict:
+    """The STORAGES["default"] entry: local disk (``DANTOC_MEDIA_STORAGE=local``, the default)
+    or S3-compatible object storage (``s3``) through django-storages, for every uploaded file
+    and every derivative the media pipeline makes."""
+    kind = env_str("DANTOC_MEDIA_STORAGE", "local").strip().lower() or "local"
+    if kind == "local":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if kind != "s3":
+        raise ImproperlyConfigured(f"DANTOC_MEDIA_STORAGE must be local or s3, got {kind!r}")
+    bucket = env_str("DANTOC_S3_BUCKET")
+    if not bucket:
+        raise ImproperlyConfigured("DANTOC_S3_BUCKET must be set when DANTOC_MEDIA_STORAGE=s3")
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            # Empty: Amazon S3 itself; set for MinIO, Ceph, Viettel/VNPT/FPT object storage.
+            "endpoint_url": env_str("DANTOC_S3_ENDPOINT_URL") or None,
+            "access_key": env_str("DANTOC_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("DANTOC_S3_SECRET_ACCESS_KEY") or None,
+            "region_name": env_str("DANTOC_S3_REGION") or None,
+            # S3-compatible servers commonly serve buckets by path, not by host name.
+            "addressing_style": env_str("DANTOC_S3_ADDRESSING_STYLE", "path") or None,
+            # Files stay private: the platform serves them after its own permission check,
+            # or hands out short-lived signed addresses.
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": env_int("DANTOC_S3_URL_SECONDS", 3600),
+            # Never replace a stored file by one with the same name; a suffix is added.
+            "file_overwrite": False,
+        },
+    }

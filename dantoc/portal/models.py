@@ -150,6 +150,16 @@ class Article(PublishableContent):
     body = models.TextField(_("nội dung"), blank=True, help_text=_("HTML đã làm sạch"))
     image = models.FileField(_("ảnh đại diện"), upload_to="portal/images/%Y/%m/", blank=True)
     image_alt = models.CharField(_("mô tả ảnh (alt)"), max_length=300, blank=True)
+    # The same image in the media pipeline: phone-sized WebP/JPEG derivatives made by the task
+    # worker. ``image`` stays the file the sync API and mirrors exchange.
+    image_asset = models.ForeignKey(
+        "media.MediaAsset",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ảnh cho điện thoại"),
+    )
 
     class Meta:
         verbose_name = _("bài viết")

@@ -53,7 +53,7 @@ from dantoc.portal.models import (
     Status,
 )
 from dantoc.portal.sanitize import clean_html, html_to_text
-from dantoc.portal.uploads import check_attachment, check_image
+from dantoc.portal.uploads import check_attachment, check_image, image_asset_create
 
 EVENT = "portal.content_changed"
 ARTICLE_FIELDS = [
@@ -249,8 +249,10 @@ def article_save(
     old_image = article.image.name if article.image else ""
     if remove_image and image is None:
         article.image = ""
+        article.image_asset = None
     if image is not None:
         article.image.save(_stored_name(image, kind_of_file.extension), image, save=False)
+        article.image_asset = image_asset_create(actor=actor, upload=image, unit=unit)
     if old_image and old_image != (article.image.name or ""):
         _delete_file_after_commit(article.image.storage, old_image)
     if not (article.first_published_at and article.slug):

@@ -11,6 +11,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
+from dantoc.media.models import MediaAsset, MediaKind
+from dantoc.media.services import asset_upload
+
 
 @dataclass(frozen=True)
 class FileKind:
@@ -92,3 +95,15 @@ def check_image(upload: UploadedFile) -> FileKind:
 
 def check_attachment(upload: UploadedFile) -> FileKind:
     return _check(upload, ATTACHMENT_KINDS, settings.PORTAL_MAX_UPLOAD_BYTES, _("tệp đính kèm"))
+
+
+def image_asset_create(*, actor, upload: UploadedFile, unit) -> MediaAsset:
+    """The article image as a media asset, so that phones get WebP/JPEG derivatives of the
+    right width (made by the task worker after commit)."""
+    return asset_upload(
+        actor=actor,
+        file=upload,
+        allowed_kinds=[MediaKind.IMAGE],
+        max_bytes=settings.PORTAL_MAX_IMAGE_BYTES,
+        owner_unit=unit,
+    )

@@ -302,9 +302,16 @@ def attachment(request, uuid):
 def article_image(request, uuid):
     from dantoc.portal.models import Article
 
-    article = Article.objects.select_related("unit").filter(uuid=uuid).first()
+    article = Article.objects.select_related("unit", "image_asset").filter(uuid=uuid).first()
     if article is None or not article.image:
         raise Http404
+    profile = request.GET.get("v")
+    if profile and article.image_asset is not None:
+        # A phone-sized derivative from the media pipeline (``{% media_picture %}`` links here).
+        derivative = article.image_asset.derivatives.filter(profile=profile).first()
+        if derivative is None:
+            raise Http404
+        return _serve(request, article, derivative.file, derivative.mime_type, "")
     name = article.image.name.lower()
     media_type = (
         "image/png"

@@ -12,7 +12,19 @@ from dantoc.portal.tests.factories import make_article, published_document, unit
 
 pytestmark = pytest.mark.django_db
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 100
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+# A real image: the media pipeline decodes it (a PNG signature followed by zeros is refused).
+PNG = _png()
 
 
 def test_an_editor_creates_an_article_with_image_and_pdf_through_the_form(people, login):
