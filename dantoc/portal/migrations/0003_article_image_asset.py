@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("media", "0001_media_assets_and_derivatives"),
-        ("portal", "0001_portal_content"),
+        ("portal", "0002_content_revisions_wait_for_a_second_editor"),
     ]
 
     operations = [

@@ -82,6 +82,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("portal", "0002_article_image_asset")]
+    dependencies = [("portal", "0003_article_image_asset")]
 
     operations = [migrations.RunPython(forwards, backwards)]
