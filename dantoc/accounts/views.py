@@ -147,7 +147,13 @@ def two_factor_setup(request):
     return render(
         request,
         "accounts/2fa_setup.html",
-        {"form": form, "secret": secret_b32, "qr_svg": qr_svg, "next": _safe_next(request, "")},
+        {
+            "form": form,
+            "secret": secret_b32,
+            "qr_svg": qr_svg,
+            "next": _safe_next(request, ""),
+            "replacing": verified and services.totp_device_for(user, confirmed=True) is not None,
+        },
     )
 
 
