@@ -20,7 +20,7 @@ Measured, side by side in the same run:
   requests-oauthlib (token, then cursor paging until ``has_more`` is false), ``limit=500``
   against ``limit=50`` (ten times the requests): the floor any mirror pays;
 - ``mirror_full``: ``manage.py portal_sync --feeds documents`` into the empty mirror, the
-  reference client's bulk path (one ``portal.services.content_mirror_apply`` per page of 500:
+  reference client's bulk path (one ``portal.mirror.content_mirror_apply`` per page of 500:
   bulk inserts, one audit row per page), in a child process (Django start-up included);
 - ``mirror_again``: the same command once more with nothing new (one page, no writes);
 - ``mirror_full_per_item`` (the baseline; leave it out with ``--no-per-item``): the same

@@ -6,7 +6,7 @@ It does what a provincial information page would do, with the same public API:
 2. for each feed, page through ``/api/integration/v1/<feed>`` from the cursor saved by the
    last run (none: from the beginning);
 3. apply each page in one transaction with its cursor: by default in bulk through
-   ``portal.services.content_mirror_apply`` (items created already published with the source's
+   ``portal.mirror.content_mirror_apply`` (items created already published with the source's
    uuid and publication dates, updated, or deleted by tombstones; rich text sanitised; one
    audit row per page); with ``per_item`` through the editorial services one item at a time
    (the former path: audit rows per item, the mirror's own publication time). A crash loses
@@ -46,6 +46,7 @@ from requests_oauthlib import OAuth2Session
 from dantoc.geo.models import Unit
 from dantoc.integration.feeds import FEED_NAMES
 from dantoc.integration.models import SyncCursor, SyncedItem
+from dantoc.portal import mirror
 from dantoc.portal import services as portal
 from dantoc.portal.models import (
     Article,
@@ -334,7 +335,7 @@ class Mirror:
 
 
 class BulkMirror:
-    """Applies a whole page through ``portal.content_mirror_apply``: a few queries per page
+    """Applies a whole page through ``mirror.content_mirror_apply``: a few queries per page
     instead of some 25 per item. Items keep the source's uuid and publication dates. A page
     with an item the portal refuses is refused whole (nothing of it is written, its cursor is
     not saved) and the run stops with a SyncError naming the item."""
@@ -373,7 +374,7 @@ class BulkMirror:
                     continue
                 key, title = uuid_lib.UUID(str(a["id"])), str(a.get("title") or "")
                 if (key, item.uuid) in held:
-                    attachments.append(portal.MirrorAttachment(key, title))
+                    attachments.append(mirror.MirrorAttachment(key, title))
                     continue
                 if not a.get("url") or self.remote is None:
                     continue  # the source gives no address for it: nothing to copy
@@ -383,7 +384,7 @@ class BulkMirror:
                     errors.append(f"{item.label} ({title}): {exc}")
                     continue
                 upload = SimpleUploadedFile(title[:100] or str(key), content)
-                attachments.append(portal.MirrorAttachment(key, title, upload))
+                attachments.append(mirror.MirrorAttachment(key, title, upload))
             item.attachments = attachments
         if errors:
             raise ValidationError(errors)
@@ -423,7 +424,7 @@ class BulkMirror:
         if not touched:
             return
         self._attachments(model, upserts, latest)
-        result = portal.content_mirror_apply(
+        result = mirror.content_mirror_apply(
             actor=None,
             model=model,
             items=upserts,
@@ -465,13 +466,13 @@ class BulkMirror:
             "label": str(item["id"]),
         }
         if model is Article:
-            return portal.MirrorArticle(
+            return mirror.MirrorArticle(
                 kind=item.get("kind") or "",
                 title=item.get("title") or "",
                 summary=item.get("summary") or "",
                 body=item.get("body") or "",
                 translations=[
-                    portal.MirrorTranslation(
+                    mirror.MirrorTranslation(
                         language=t.get("language") or "",
                         title=t.get("title") or "",
                         summary=t.get("summary") or "",
@@ -491,7 +492,7 @@ class BulkMirror:
                     found.append(uuid_lib.UUID(remote_id))  # mirrored in this very page
             return found
 
-        return portal.MirrorDocument(
+        return mirror.MirrorDocument(
             number_symbol=item.get("number_symbol") or "",
             doc_type=item.get("doc_type") or "",
             issuing_body=item.get("issuing_body") or "",
@@ -520,7 +521,7 @@ def portal_sync(
     per_item: bool = False,
 ) -> SyncReport:
     """Mirror ``base_url``'s feeds into this instance from the saved cursors: in bulk (one
-    ``portal.content_mirror_apply`` per page), or with ``per_item`` through the editorial
+    ``mirror.content_mirror_apply`` per page), or with ``per_item`` through the editorial
     services one item at a time (the former reference path, kept as a baseline)."""
     remote = RemotePortal(base_url=base_url, client_id=client_id, client_secret=client_secret)
     source = remote.base_url

@@ -1,4 +1,4 @@
-"""The bulk import of mirrored content (``services.content_mirror_apply``), which the
+"""The bulk import of mirrored content (``mirror.content_mirror_apply``), which the
 integration app's sync client calls once per page of another instance's feed."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from dantoc.audit.models import AuditEntry
 from dantoc.geo.selectors import unit_get
-from dantoc.portal import services
+from dantoc.portal import mirror, services
 from dantoc.portal.models import Article, ArticleTranslation, LegalDocument, Status
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 PUBLISHED = datetime.datetime(2025, 7, 1, 8, 30, tzinfo=datetime.UTC)
 
 
-def doc(n: int, **changes) -> services.MirrorDocument:
+def doc(n: int, **changes) -> mirror.MirrorDocument:
     values = {
         "uuid": uuid.UUID(int=n),
         "unit_code": "VN",
@@ -37,10 +37,10 @@ def doc(n: int, **changes) -> services.MirrorDocument:
         "first_published_at": PUBLISHED,
         "label": f"remote-{n}",
     }
-    return services.MirrorDocument(**{**values, **changes})
+    return mirror.MirrorDocument(**{**values, **changes})
 
 
-def news(n: int, **changes) -> services.MirrorArticle:
+def news(n: int, **changes) -> mirror.MirrorArticle:
     values = {
         "uuid": uuid.UUID(int=1000 + n),
         "unit_code": "08",
@@ -52,13 +52,13 @@ def news(n: int, **changes) -> services.MirrorArticle:
         "published_at": PUBLISHED,
         "first_published_at": PUBLISHED,
     }
-    return services.MirrorArticle(**{**values, **changes})
+    return mirror.MirrorArticle(**{**values, **changes})
 
 
 def apply(model, items=(), deletions=(), mirrored=None):
     if mirrored is None:
         mirrored = set(model.objects.values_list("uuid", flat=True))
-    return services.content_mirror_apply(
+    return mirror.content_mirror_apply(
         actor=None,
         model=model,
         items=list(items),
@@ -156,7 +156,7 @@ def test_hostile_html_is_sanitised_in_the_mirror():
             news(
                 1,
                 body=hostile,
-                translations=[services.MirrorTranslation("en", "News 1", body=hostile)],
+                translations=[mirror.MirrorTranslation("en", "News 1", body=hostile)],
             )
         ],
     )
