@@ -100,6 +100,7 @@ class ScriptFontsMiddleware:
         response.content = content[:head_end] + links + content[head_end:]
         if response.has_header("Content-Length"):
             response["Content-Length"] = str(len(response.content))
+        return response
 
 
 # --- security headers ---------------------------------------------------------------------
