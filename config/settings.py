@@ -88,7 +88,6 @@ MIDDLEWARE = [
     "dantoc.core.middleware.RejectNullCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
-    "dantoc.core.middleware.ScriptFontsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "dantoc.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -224,8 +223,7 @@ STATICFILES_DIRS = [
     ("", BASE_DIR / "static"),
     # Front-end packages come from npm (package.json); only their dist folders are served.
     ("vendor/swagger-ui", BASE_DIR / "node_modules" / "swagger-ui-dist"),
-    # Fonts for the Tai Viet, Cham and Khmer scripts, linked only on pages that hold them
-    # (dantoc.core.languages, ScriptFontsMiddleware).
+    # Fonts for the Tai Viet, Cham and Khmer scripts (static/css/site.css, by unicode-range).
     ("vendor/fonts/tai-viet", BASE_DIR / "node_modules" / "@fontsource" / "noto-sans-tai-viet"),
     ("vendor/fonts/cham", BASE_DIR / "node_modules" / "@fontsource" / "noto-sans-cham"),
     ("vendor/fonts/khmer", BASE_DIR / "node_modules" / "@fontsource" / "noto-sans-khmer"),

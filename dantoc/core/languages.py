@@ -17,7 +17,6 @@ variety (Hmong Daw ``mww``, Hmong Njua ``hnj``) a text is in is left to its auth
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
@@ -95,28 +94,3 @@ def register() -> None:
                 "name_translated": _(lang.name),
             },
         )
-
-
-# --- fonts for scripts that phones often lack --------------------------------------------
-#
-# Old Android phones have no Tai Viet or Cham font (and some none for Khmer). The fonts come
-# from npm (@fontsource/noto-sans-*, OFL-1.1) and are linked only on pages that contain the
-# script, so every other page stays as light as before. Detection works on the UTF-8 bytes of
-# the page: U+AA80–AADF is EA AA 80 – EA AB 9F, U+AA00–AA5F is EA A8 80 – EA A9 9F,
-# U+1780–17FF is E1 9E 80 – E1 9F BF.
-SCRIPT_FONTS: dict[str, tuple[re.Pattern[bytes], str]] = {
-    "Tavt": (
-        re.compile(rb"\xea(?:\xaa[\x80-\xbf]|\xab[\x80-\x9f])"),
-        "vendor/fonts/tai-viet/tai-viet-400.css",
-    ),
-    "Cham": (
-        re.compile(rb"\xea(?:\xa8[\x80-\xbf]|\xa9[\x80-\x9f])"),
-        "vendor/fonts/cham/cham-400.css",
-    ),
-    "Khmr": (re.compile(rb"\xe1(?:\x9e|\x9f)[\x80-\xbf]"), "vendor/fonts/khmer/khmer-400.css"),
-}
-
-
-def scripts_in(content: bytes) -> list[str]:
-    """ISO 15924 codes of the scripts needing a web font that occur in UTF-8 ``content``."""
-    return [script for script, (pattern, _css) in SCRIPT_FONTS.items() if pattern.search(content)]

@@ -66,43 +66,6 @@ class LanguageMiddleware:
         return response
 
 
-class ScriptFontsMiddleware:
-    """Link the web font of a script (Tai Viet, Cham, Khmer) on the HTML pages that contain it,
-    and only on those, so that a Thái, Chăm or Khmer reader on an old phone sees letters
-    instead of boxes while every other page stays as light as before (dantoc.core.languages).
-
-    Placed after GZipMiddleware, so it reads the page before it is compressed."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        if (
-            response.streaming
-            or response.status_code != 200
-            or not response.get("Content-Type", "").startswith("text/html")
-            or response.has_header("Content-Encoding")
-        ):
-            return response
-        from django.templatetags.static import static
-
-        from dantoc.core.languages import SCRIPT_FONTS, scripts_in
-
-        content = response.content
-        scripts = scripts_in(content)
-        head_end = content.find(b"</head>")
-        if not scripts or head_end < 0:
-            return response
-        links = "".join(
-            f'<link rel="stylesheet" href="{static(SCRIPT_FONTS[s][1])}">' for s in scripts
-        ).encode()
-        response.content = content[:head_end] + links + content[head_end:]
-        if response.has_header("Content-Length"):
-            response["Content-Length"] = str(len(response.content))
-        return response
-
-
 # --- security headers ---------------------------------------------------------------------
 
 # Strict by default: the pages load scripts, styles, images and fonts from the platform

@@ -199,3 +199,41 @@ def test_the_editor_forms_and_list_have_no_axe_violations(server, browser, path)
         assert violations == [], json.dumps(violations, ensure_ascii=False, indent=1)
     finally:
         context.close()
+
+
+TAI_VIET_SCRIPT = r"""
+from dantoc.portal.models import Article, Status
+from dantoc.portal.services import article_translation_save
+a = Article.objects.filter(status=Status.PUBLISHED).order_by('id').first()
+article_translation_save(
+    actor=None, article=a, language='blt', title='\uaabc\uaa95 \uaa92\uaabe',
+    body='<p>\uaa80\uaa81</p>')
+print(a.get_absolute_url())
+"""
+
+
+def test_a_tai_dam_page_fetches_its_script_font_and_a_vietnamese_page_does_not(platform, browser):
+    """Old phones have no Tai Viet font: the page brings one (npm @fontsource), and only a
+    page that shows Tai Viet letters downloads it (unicode-range)."""
+    db, server = platform
+    path = run_python(db, TAI_VIET_SCRIPT).strip().splitlines()[-1]
+    context = browser.new_context(viewport=PHONE, is_mobile=True)
+    page = context.new_page()
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    try:
+        page.goto(f"{server}{path}")
+        page.wait_for_load_state("networkidle")
+        assert not [u for u in fetched if "tai-viet" in u]
+        page.goto(f"{server}{path}?ban-dich=blt")
+        page.wait_for_load_state("networkidle")
+        assert [u for u in fetched if "tai-viet" in u and ".woff2" in u]
+        status = page.evaluate(
+            "() => document.fonts.ready.then(() => [...document.fonts]"
+            ".filter(f => f.family.includes('Tai Viet')).map(f => f.status))"
+        )
+        assert status == ["loaded"]
+        # The letters are drawn with the Tai Viet face, not the phone's fallback boxes.
+        assert page.evaluate("() => document.fonts.check('16px \"dantoc Tai Viet\"', '\\uaa80')")
+    finally:
+        context.close()
