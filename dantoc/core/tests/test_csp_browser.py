@@ -11,7 +11,7 @@ from django_otp.oath import TOTP
 from playwright.sync_api import expect
 
 from conftest import CHROMIUM, PHONE
-from dantoc.accounts.management.commands.load_demo_data import DEMO_PASSWORD, DEMO_USERS
+from dantoc.accounts.demo import DEMO_PASSWORD, DEMO_USERS
 from dantoc.core.testing import run_python, running_platform
 from dantoc.reporting.tests.test_entry_browser import FORM
 
