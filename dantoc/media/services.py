@@ -26,7 +26,7 @@ from dantoc.audit.services import audit_record
 from dantoc.media.models import MediaAsset, MediaKind, MediaState
 from dantoc.media.probe import BombError, ProbeError, detect
 from dantoc.media.processing import asset_process
-from dantoc.media.tasks import process_asset
+from dantoc.media.tasks import asset_process_task
 
 _CHUNK = 1024 * 1024
 
@@ -164,7 +164,7 @@ def asset_upload(
 
 def asset_process_enqueue(*, asset_id: int) -> None:
     """Queue the derivatives of an asset once the current transaction commits."""
-    transaction.on_commit(lambda: process_asset.enqueue(asset_id), robust=True)
+    transaction.on_commit(lambda: asset_process_task.enqueue(asset_id), robust=True)
 
 
 def asset_retry(*, actor, asset: MediaAsset) -> MediaAsset:

@@ -8,6 +8,6 @@ from dantoc.media.processing import asset_process
 
 
 @task()
-def process_asset(asset_id: int) -> str:
+def asset_process_task(asset_id: int) -> str:
     """Make an asset's derivatives; returns its state (ready or failed)."""
     return asset_process(asset_id=asset_id).state

@@ -9,6 +9,7 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from dantoc.accounts.services import SECURITY_NOTICE
         from dantoc.core.events import listen
-        from dantoc.notifications.services import security_notice_send
+        from dantoc.notifications import services, tasks
 
-        listen(SECURITY_NOTICE, security_notice_send)
+        listen(SECURITY_NOTICE, services.security_notice_send)
+        listen(services.CREATED_EVENT, tasks.on_notifications_created)

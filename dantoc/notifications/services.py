@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,9 +18,9 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django_tasks import task
 
 from dantoc.accounts.models import User
+from dantoc.core.events import announce
 from dantoc.geo.models import Unit
 from dantoc.notifications.models import Notification
 from dantoc.notifications.permissions import can_read_notification
@@ -29,6 +28,8 @@ from dantoc.notifications.permissions import can_read_notification
 logger = logging.getLogger(__name__)
 
 SUBJECT_PREFIX = "[dantoc] "
+# Announced after commit with the ids of new notices; notifications.tasks e-mails them.
+CREATED_EVENT = "notifications.created"
 TITLE_MAX = Notification._meta.get_field("title").max_length
 DEDUPE_KEY_MAX = Notification._meta.get_field("dedupe_key").max_length
 URL_MAX = Notification._meta.get_field("url").max_length
@@ -119,9 +120,10 @@ def notify(
         )
         new_ids = [n.pk for n in created]
         if new_ids:
-            # robust: a queue that is down must not undo or break the caller's committed work;
-            # the notices are in the inbox anyway and the failure is logged.
-            transaction.on_commit(lambda: send_notification_emails.enqueue(new_ids), robust=True)
+            # After commit, notifications.tasks queues their e-mails. A queue that is down
+            # must not undo or break the caller's committed work: the notices are in the inbox
+            # anyway and the failure is logged (core.events).
+            announce(CREATED_EVENT, notification_ids=new_ids)
     return created
 
 
@@ -223,12 +225,6 @@ def notification_emails_send(*, notification_ids: Iterable[int]) -> dict[str, in
     if connection is not None:
         _close_quietly(connection)
     return counts
-
-
-@task()
-def send_notification_emails(notification_ids: list[int]) -> dict[str, Any]:
-    """Background task (django-tasks): e-mail the given notices. Run by ``db_worker``."""
-    return notification_emails_send(notification_ids=notification_ids)
 
 
 def security_notice_send(*, user_id: int, title: str, body: str) -> None:

@@ -15,7 +15,6 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone, translation
-from django_tasks import task
 
 from dantoc.analytics.models import ComputedIndicator
 from dantoc.analytics.query import MAX_CELLS, QueryError, nominal_window
@@ -444,10 +443,9 @@ def datasets_affected(indicator_codes: set[str]) -> list[Dataset]:
     ]
 
 
-@task()
-def datasets_refresh_task(indicator_codes: list[str]) -> int:
-    """Background refresh after an approval: one new release per data set whose figures
-    changed. Safe to run twice (an unchanged data set makes no release)."""
+def datasets_refresh_affected(*, indicator_codes: list[str]) -> int:
+    """Refresh after an approval: one new release per data set whose figures changed. Safe
+    to run twice (an unchanged data set makes no release)."""
     made = 0
     for dataset in datasets_affected(set(indicator_codes)):
         try:
@@ -457,13 +455,6 @@ def datasets_refresh_task(indicator_codes: list[str]) -> int:
             # One broken data set must not stop the others; the next approval retries it.
             logger.exception("open data set %s could not be refreshed", dataset.name)
     return made
-
-
-def datasets_refresh_on_approval(*, indicator_ids: list[int], period_id: int) -> None:
-    """Listener of ``reporting.figures_changed`` (after commit): queue the refresh."""
-    codes = list(Indicator.objects.filter(pk__in=indicator_ids).values_list("code", flat=True))
-    if codes and Dataset.objects.filter(state=DatasetState.PUBLISHED).exists():
-        datasets_refresh_task.enqueue(codes)
 
 
 def keywords_parse(text: str) -> list[str]:

@@ -52,6 +52,7 @@ from dantoc.portal.sanitize import clean_html, html_to_text
 from dantoc.portal.uploads import check_attachment, check_image, image_asset_create
 
 EVENT = "portal.content_changed"
+SCHEDULED_EVENT = "portal.publication_scheduled"
 ARTICLE_FIELDS = [
     "kind", "slug", "title", "summary", "body", "unit", "areas", "status", "publish_at",
     "published_at", "first_published_at", "deleted_at", "source", "image_alt",
@@ -554,9 +555,8 @@ def _publish(*, actor, item: Content, publish_at: datetime.datetime | None) -> C
 
 
 def _enqueue_scheduled(when: datetime.datetime) -> None:
-    from dantoc.portal.tasks import publish_due
-
-    publish_due.using(run_after=when).enqueue()
+    # portal.tasks queues content_publish_due for that time (after commit).
+    announce(SCHEDULED_EVENT, when=when)
 
 
 def _unpublish(*, actor, item: Content) -> Content:

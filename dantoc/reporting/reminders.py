@@ -1,7 +1,7 @@
 """Reminders before a deadline and when a report is late, run as background tasks.
 
 Cron (or any scheduler) runs ``manage.py send_reminders`` once a day; it enqueues
-``send_deadline_reminders``, which the task worker (``manage.py db_worker``) executes. Each
+``reporting.tasks.deadline_reminders_send_task``, which the task worker (``manage.py db_worker``) executes. Each
 reminder carries a dedupe key, so running the job twice on one day tells nobody twice.
 """
 
@@ -11,7 +11,6 @@ import datetime
 from dataclasses import dataclass
 
 from django.utils import timezone
-from django_tasks import task
 
 from dantoc.accounts.models import User
 from dantoc.geo.selectors import valid_on_q
@@ -87,10 +86,3 @@ def deadline_reminders_send(*, today: datetime.date | None = None) -> ReminderRu
                         dedupe_key=f"{key}:{form.code}:{period.code}:{unit.pk}",
                     )
     return run
-
-
-@task()
-def send_deadline_reminders(today: str | None = None) -> dict[str, int]:
-    day = datetime.date.fromisoformat(today) if today else None
-    run = deadline_reminders_send(today=day)
-    return {"due_soon": run.due_soon, "late": run.late}

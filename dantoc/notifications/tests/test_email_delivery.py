@@ -7,7 +7,8 @@ from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
 from dantoc.notifications.models import Notification
-from dantoc.notifications.services import notify, send_notification_emails
+from dantoc.notifications.services import notify
+from dantoc.notifications.tasks import notification_emails_send_task
 from dantoc.notifications.tests.helpers import notice_for, with_email
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +49,7 @@ def test_mail_carries_no_link_when_the_site_address_is_not_configured(people, sm
     if hasattr(settings, "SITE_URL"):
         del settings.SITE_URL
     notice = notice_for(with_email(people.commune, COMMUNE_MAIL), url="/reporting/forms/BM01/")
-    send_notification_emails.call([notice.pk])
+    notification_emails_send_task.call([notice.pk])
     [mail] = smtp.messages
     assert "đã được tỉnh duyệt" in mail.text
     assert "/reporting/forms/BM01/" not in mail.text
@@ -62,10 +63,10 @@ def test_mail_waits_in_the_database_queue_until_the_worker_runs(
     with django_capture_on_commit_callbacks(execute=True):
         notice = notice_for(people.commune)
     assert smtp.messages == []
-    [queued] = DBTaskResult.objects.filter(task_path__endswith="send_notification_emails")
+    [queued] = DBTaskResult.objects.filter(task_path__endswith="notification_emails_send_task")
     assert queued.args_kwargs["args"] == [[notice.pk]]
 
-    send_notification_emails.call(*queued.args_kwargs["args"])  # what the worker does
+    notification_emails_send_task.call(*queued.args_kwargs["args"])  # what the worker does
     assert [m.rcpt_tos for m in smtp.messages] == [[COMMUNE_MAIL]]
 
 
@@ -87,11 +88,11 @@ def test_a_notice_from_a_rolled_back_change_is_neither_kept_nor_mailed(
 
 def test_a_stopped_mail_server_records_the_error_and_keeps_earlier_mail_sent(people, smtp):
     first = notice_for(with_email(people.commune, COMMUNE_MAIL))
-    assert send_notification_emails.call([first.pk]) == {"sent": 1, "failed": 0, "skipped": 0}
+    assert notification_emails_send_task.call([first.pk]) == {"sent": 1, "failed": 0, "skipped": 0}
 
     smtp.stop()
     second = notice_for(with_email(people.other_commune, OTHER_COMMUNE_MAIL))
-    result = send_notification_emails.call([first.pk, second.pk])
+    result = notification_emails_send_task.call([first.pk, second.pk])
 
     assert result == {"sent": 0, "failed": 1, "skipped": 0}
     first.refresh_from_db()
@@ -117,7 +118,7 @@ def test_a_refused_address_does_not_stop_the_others_and_is_retried_once_later(pe
     )
     ids = [n.pk for n in notices]
 
-    assert send_notification_emails.call(ids) == {"sent": 2, "failed": 1, "skipped": 0}
+    assert notification_emails_send_task.call(ids) == {"sent": 2, "failed": 1, "skipped": 0}
     refused = Notification.objects.get(pk__in=ids, recipient=people.commune)
     assert refused.emailed_at is None and "550" in refused.email_error
     assert sorted(a for m in smtp.messages for a in m.rcpt_tos) == sorted(
@@ -125,8 +126,8 @@ def test_a_refused_address_does_not_stop_the_others_and_is_retried_once_later(pe
     )
 
     smtp.refuse.clear()
-    assert send_notification_emails.call(ids) == {"sent": 1, "failed": 0, "skipped": 0}
-    assert send_notification_emails.call(ids) == {"sent": 0, "failed": 0, "skipped": 0}
+    assert notification_emails_send_task.call(ids) == {"sent": 1, "failed": 0, "skipped": 0}
+    assert notification_emails_send_task.call(ids) == {"sent": 0, "failed": 0, "skipped": 0}
     assert sorted(a for m in smtp.messages for a in m.rcpt_tos) == sorted(
         [PROVINCE_MAIL, COMMUNE_MAIL, OTHER_COMMUNE_MAIL]
     )
@@ -157,7 +158,7 @@ def test_the_same_reminder_twice_makes_one_notice_and_one_mail(
 
 def test_officials_without_an_email_address_get_the_notice_in_the_platform_only(people, smtp):
     notice = notice_for(with_email(people.other_commune, ""))
-    assert send_notification_emails.call([notice.pk]) == {"sent": 0, "failed": 0, "skipped": 1}
+    assert notification_emails_send_task.call([notice.pk]) == {"sent": 0, "failed": 0, "skipped": 1}
     notice.refresh_from_db()
     assert smtp.messages == []
     assert notice.emailed_at is None and notice.email_error == ""

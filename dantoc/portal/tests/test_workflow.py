@@ -113,7 +113,7 @@ def test_scheduling_enqueues_a_task_for_the_scheduled_time(
     when = later(45)
     with django_capture_on_commit_callbacks(execute=True):
         services.article_publish(actor=second_editor, article=article, publish_at=when)
-    task = DBTaskResult.objects.get(task_path="dantoc.portal.tasks.publish_due")
+    task = DBTaskResult.objects.get(task_path="dantoc.portal.tasks.content_publish_due_task")
     assert task.run_after == when
 
 

@@ -51,7 +51,7 @@ def test_the_daily_command_queues_a_background_task_that_the_worker_runs(people,
     from django_tasks_db.models import DBTaskResult
 
     queued = DBTaskResult.objects.get(
-        task_path="dantoc.reporting.reminders.send_deadline_reminders"
+        task_path="dantoc.reporting.tasks.deadline_reminders_send_task"
     )
     worker = Worker(
         queue_names=["default"], interval=0, batch=True, backend_name="default",

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 
 from dantoc.media.models import MediaAsset, MediaState
 from dantoc.media.services import asset_process
-from dantoc.media.tasks import process_asset
+from dantoc.media.tasks import asset_process_task
 
 
 class Command(BaseCommand):
@@ -21,5 +21,5 @@ class Command(BaseCommand):
             if now:
                 asset_process(asset_id=asset_id)
             else:
-                process_asset.enqueue(asset_id)
+                asset_process_task.enqueue(asset_id)
         self.stdout.write(f"{len(ids)} asset(s) {'processed' if now else 'queued'}")

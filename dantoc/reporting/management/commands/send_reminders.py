@@ -2,7 +2,8 @@ import datetime
 
 from django.core.management.base import BaseCommand
 
-from dantoc.reporting.reminders import deadline_reminders_send, send_deadline_reminders
+from dantoc.reporting.reminders import deadline_reminders_send
+from dantoc.reporting.tasks import deadline_reminders_send_task
 
 
 class Command(BaseCommand):
@@ -20,5 +21,5 @@ class Command(BaseCommand):
             run = deadline_reminders_send(today=date)
             self.stdout.write(f"due soon: {run.due_soon}, late: {run.late}")
         else:
-            result = send_deadline_reminders.enqueue(date.isoformat() if date else None)
+            result = deadline_reminders_send_task.enqueue(date.isoformat() if date else None)
             self.stdout.write(f"queued task {result.id}")
