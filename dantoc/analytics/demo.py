@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from dantoc.accounts.models import User
 from dantoc.analytics.rollups import rollups_refresh
 from dantoc.analytics.services import target_set
 from dantoc.geo.models import Unit, UnitLevel
@@ -188,7 +189,6 @@ def dhis2_json(document: dict) -> bytes:
 def demo_load() -> dict[str, int]:
     """Loader ``analytics.demo``: closed quarters' figures and household counts, entered and
     approved in the name of the demo ministry officer."""
-    from dantoc.accounts.models import User
 
     actor = User.objects.get(username="bo.giamsat")
     return {

@@ -23,7 +23,7 @@ from dantoc.analytics.query import QueryError, analytics_run, parse_request
 from dantoc.core.csvfiles import csv_writer, xlsx_guard_workbook
 from dantoc.core.dates import parse_date
 from dantoc.geo.models import Unit, UnitLevel
-from dantoc.geo.selectors import unit_get
+from dantoc.geo.selectors import unit_ancestors, unit_get
 from dantoc.indicators.models import Category, Indicator
 from dantoc.reporting.xlsx import XLSX_CONTENT_TYPE
 
@@ -80,7 +80,6 @@ def dashboard(request):
 
 
 def _ancestors(unit: Unit) -> list[Unit]:
-    from dantoc.geo.selectors import unit_ancestors
 
     return unit_ancestors(unit)
 

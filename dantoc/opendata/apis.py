@@ -33,6 +33,7 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
+from dantoc.core.text import fold
 from dantoc.opendata import ckan, dcat, selectors
 from dantoc.opendata.ckan import (
     NotFound,
@@ -145,7 +146,6 @@ def _sorted(items: list[dict], params: dict) -> list[dict]:
     direction = bits[1].lower() if len(bits) > 1 else "asc"
     if field not in ("name", "title", "package_count") or direction not in ("asc", "desc"):
         raise ValidationFailed(fields={"sort": [_("Sắp xếp theo name, title hoặc package_count.")]})
-    from dantoc.core.text import fold
 
     def key(item):
         value = item[field]
@@ -183,7 +183,6 @@ def organization_list(request, params: dict) -> list:
     counts = _counts("organization")
     wanted = _wanted(params, "organizations")
     q = (params.get("q") or "").strip()
-    from dantoc.core.text import fold
 
     items = []
     for org in selectors.organizations():

@@ -33,6 +33,7 @@ import orjson
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from dantoc.geo.models import Unit
 from dantoc.opendata import selectors
 from dantoc.opendata.models import (
     LICENCE_URLS,
@@ -808,7 +809,6 @@ def _organization_json(
 ) -> tuple[str, str, str]:
     # Remembered from request to request (keyed on everything the organisation shows): a
     # page of 100 packages names up to 35 publishers.
-    from dantoc.geo.models import Unit
 
     unit = Unit(pk=pk, code=code, level=level, name=name, short_name=short_name)
     unit.created_at = created

@@ -22,6 +22,8 @@ from django.db.models.expressions import RawSQL
 from django.utils.text import slugify
 from django.utils.translation import get_language
 
+from dantoc.accounts.permissions import scope_q
+from dantoc.core.csvfiles import row_restore
 from dantoc.core.text import fold
 from dantoc.geo.models import Unit, UnitLevel
 from dantoc.opendata.models import (
@@ -910,7 +912,6 @@ def tags_all(query: str = "") -> list[str]:
 
 def datasets_for_manager(user) -> QuerySet[Dataset]:
     """The data sets an officer's unit publishes, whatever their state."""
-    from dantoc.accounts.permissions import scope_q
 
     return (
         Dataset.objects.filter(scope_q(user, "publisher__path"))
@@ -923,8 +924,6 @@ def release_preview(release: Release, limit: int = 20) -> tuple[list[str], list[
     """The header and first rows of a release's CSV, read from the start of the file only."""
     import csv
     import io
-
-    from dantoc.core.csvfiles import row_restore
 
     files = {f.format: f for f in release.files.all()}
     stored = files.get("csv")

@@ -33,6 +33,7 @@ from dantoc.core.events import announce
 from dantoc.core.languages import TRANSLATION_CODES
 from dantoc.core.text import fold, nfc
 from dantoc.geo.models import Unit
+from dantoc.notifications.services import notify
 from dantoc.portal import permissions, revisions
 from dantoc.portal.cache import public_pages_changed
 from dantoc.portal.models import (
@@ -467,7 +468,6 @@ def _reviewers(item: Content, *, exclude) -> list:
 
 def _notify_after_commit(*, recipients, kind: str, title: str, body: str, item: Content) -> None:
     def send():
-        from dantoc.notifications.services import notify
 
         notify(
             recipients=recipients,

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from dantoc.accounts.models import User
 from dantoc.geo.selectors import valid_on_q
+from dantoc.notifications.services import notify
 from dantoc.reporting import selectors, services
 from dantoc.reporting.models import Submission, SubmissionStatus
 from dantoc.reporting.permissions import ENTRY_ROLE
@@ -29,7 +30,6 @@ class ReminderRun:
 
 
 def deadline_reminders_send(*, today: datetime.date | None = None) -> ReminderRun:
-    from dantoc.notifications.services import notify
 
     day = today or timezone.localdate()
     run = ReminderRun()

@@ -25,6 +25,7 @@ from dantoc.geo.models import Unit, UnitLevel
 from dantoc.geo.selectors import valid_on_q
 from dantoc.indicators.models import Indicator
 from dantoc.indicators.values import ValueError_, normalise_value
+from dantoc.notifications.services import notify
 from dantoc.programmes.models import Programme
 from dantoc.reporting import selectors
 from dantoc.reporting.models import (
@@ -624,8 +625,6 @@ def _reporters_of(unit: Unit) -> list[User]:
 
 def _notify_later(*, recipients, kind: str, title: str, body: str, url: str, unit, key: str):
     def send():
-        from dantoc.notifications.services import notify
-
         notify(
             recipients=recipients, kind=kind, title=title, body=body, url=url, unit=unit,
             dedupe_key=key,

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from dantoc.accounts.permissions import unit_in_scope
 from dantoc.core.templatetags.vn import format_number_vi
-from dantoc.geo.selectors import unit_get
+from dantoc.geo.selectors import unit_ancestors, unit_get
 from dantoc.reporting import selectors, services
 from dantoc.reporting.models import LOCKED_STATUSES, SubmissionStatus
 from dantoc.reporting.periods import PeriodError
@@ -364,6 +364,5 @@ def completeness(request, form_code: str, period_code: str):
 
 
 def _chain(unit):
-    from dantoc.geo.selectors import unit_ancestors
 
     return unit_ancestors(unit)
