@@ -59,7 +59,13 @@ from psycopg import errors as psycopg_errors
 
 from dantoc.accounts.models import RoleCode
 from dantoc.accounts.permissions import unit_in_scope
-from dantoc.analytics.rollups import rollups_refresh
+from dantoc.analytics.rollups import (
+    DELTA_TABLE,
+    rollups_apply_delta,
+    rollups_delta_begin,
+    rollups_lock,
+    rollups_refresh,
+)
 from dantoc.audit.services import audit_record
 from dantoc.geo.models import Unit
 from dantoc.indicators.models import NUMERIC_TYPES, Indicator, ValueType
@@ -527,17 +533,26 @@ def _import(*, actor, form: ReportForm, rows: Sequence[RawRow], strategy: str, t
     for item in ready:
         latest[(item[1], item[2], item[3], item[4])] = item
     final = list(latest.values()) if len(latest) != len(ready) else ready
+    del latest, ready
+    unit_ids = {item[2] for item in final}
+    period_ids = {item[3] for item in final}
+    indicator_ids = {item[1] for item in final}
     if _use_copy():
+        # The writes record what they changed; the roll-ups take the differences at the end
+        # of the transaction, set-wise, one statement per level. The roll-up locks come
+        # first, so that the old values the writes read are final (after the report locks
+        # above, in the order an approval takes them).
+        rollups_lock(period_ids=period_ids)
         counts = _write_postgresql(final, strategy=strategy, actor=actor)
+        if counts.imported or counts.updated or counts.deleted:
+            rollups_apply_delta(
+                unit_ids=unit_ids, period_ids=period_ids, indicator_ids=indicator_ids
+            )
     else:
         counts = _write_portable(final, strategy=strategy, actor=actor)
-    if counts.imported or counts.updated or counts.deleted:
-        # The figures above these reports, in the same transaction (one pass per level).
-        rollups_refresh(
-            unit_ids={item[2] for item in final},
-            period_ids={item[3] for item in final},
-            indicator_ids={item[1] for item in final},
-        )
+        if counts.imported or counts.updated or counts.deleted:
+            # The figures above these reports, recomputed in the same transaction.
+            rollups_refresh(unit_ids=unit_ids, period_ids=period_ids, indicator_ids=indicator_ids)
     return conflicts, counts
 
 
@@ -631,6 +646,7 @@ def _write_postgresql(final: list[Ready], *, strategy: str, actor) -> _Counts:
     counts = _Counts()
     rest = final
     with connection.cursor() as cursor:
+        rollups_delta_begin(cursor)
         if strategy in ("CREATE_AND_UPDATE", "CREATE"):
             fresh, rest = _split_fresh(cursor, final)
             if fresh:
@@ -649,6 +665,7 @@ def _write_postgresql(final: list[Ready], *, strategy: str, actor) -> _Counts:
                     rest = final
                 else:
                     counts.imported += len(fresh)
+                    _fresh_deltas(cursor, fresh)
         if rest:
             _upsert(cursor, rest, strategy=strategy, actor_id=actor_id, now=now, counts=counts)
     return counts
@@ -684,6 +701,22 @@ def _split_fresh(cursor, final: list[Ready]) -> tuple[list[Ready], list[Ready]]:
     return fresh, rest
 
 
+def _fresh_deltas(cursor, fresh: list[Ready]) -> None:
+    """The roll-up differences of values COPied into reports that held none: each value's
+    number, read back from the table in one statement."""
+    pairs = sorted({(item[2], item[3]) for item in fresh})
+    cursor.execute(
+        f"""
+        INSERT INTO {DELTA_TABLE}
+        SELECT v.unit_id, v.period_id, v.indicator_id, v.options_key, v.numeric, 1
+        FROM unnest(%s::bigint[], %s::bigint[]) AS p (unit_id, period_id)
+        JOIN {DataValue._meta.db_table} v ON v.unit_id = p.unit_id AND v.period_id = p.period_id
+        WHERE v.indicator_id = ANY(%s::bigint[]) AND v.numeric IS NOT NULL AND NOT v.deleted
+        """,
+        [[u for u, _p in pairs], [p for _u, p in pairs], sorted({item[1] for item in fresh})],
+    )
+
+
 def _copy_new_values(cursor, fresh: list[Ready], *, actor_id, now) -> None:
     # The same text a COPY from the temporary table would carry, without the second pass.
     actor = "\\N" if actor_id is None else str(actor_id)
@@ -708,6 +741,14 @@ def _copy_new_values(cursor, fresh: list[Ready], *, actor_id, now) -> None:
                 buffer.seek(0)
                 buffer.truncate()
         copy.write(buffer.getvalue())
+
+
+# A written row's roll-up difference (``up``: the row as written, ``c``: what it was before;
+# a row inserted had nothing before, a deleted one counted for nothing).
+_WAS_NOTHING = "(up.inserted OR c.old_id IS NULL OR c.old_deleted OR c.old_numeric IS NULL)"
+_OLD_NUMBER = f"CASE WHEN {_WAS_NOTHING} THEN 0 ELSE c.old_numeric END"
+_OLD_COUNT = f"CASE WHEN {_WAS_NOTHING} THEN 0 ELSE 1 END"
+_NEW_COUNT = "CASE WHEN up.numeric IS NULL THEN 0 ELSE 1 END"
 
 
 def _upsert(cursor, rows: list[Ready], *, strategy: str, actor_id, now, counts: _Counts) -> None:
@@ -764,7 +805,8 @@ def _upsert(cursor, rows: list[Ready], *, strategy: str, actor_id, now, counts: 
             WITH cand AS (
                 SELECT t.indicator_id, t.unit_id, t.period_id, t.options_key, t.value,
                        t.numeric, t.comment, d.id AS old_id, d.value AS old_value,
-                       d.comment AS old_comment, d.deleted AS old_deleted
+                       d.comment AS old_comment, d.deleted AS old_deleted,
+                       d.numeric AS old_numeric
                 FROM _dv_import t
                 LEFT JOIN {dv} d ON d.indicator_id = t.indicator_id
                     AND d.unit_id = t.unit_id AND d.period_id = t.period_id
@@ -784,7 +826,13 @@ def _upsert(cursor, rows: list[Ready], *, strategy: str, actor_id, now, counts: 
                         updated_by_id = EXCLUDED.updated_by_id,
                         updated_at = EXCLUDED.updated_at
                     WHERE {differs.format(new="EXCLUDED")}
-                RETURNING d.id, d.value, d.comment, (d.xmax = 0) AS inserted
+                RETURNING d.id, d.value, d.comment, (d.xmax = 0) AS inserted, d.unit_id,
+                    d.period_id, d.indicator_id, d.options_key, d.numeric
+            ), delta AS (
+                INSERT INTO {DELTA_TABLE}
+                SELECT up.unit_id, up.period_id, up.indicator_id, up.options_key,
+                       COALESCE(up.numeric, 0) - {_OLD_NUMBER}, {_NEW_COUNT} - {_OLD_COUNT}
+                FROM up LEFT JOIN cand c ON c.old_id = up.id
             ), hist AS (
                 INSERT INTO {ch} (data_value_id, old_value, new_value, old_comment,
                     new_comment, deleted, actor_id, at, source)
@@ -809,7 +857,8 @@ def _upsert(cursor, rows: list[Ready], *, strategy: str, actor_id, now, counts: 
             f"""
             WITH cand AS (
                 SELECT d.id AS old_id, t.value, t.numeric, t.comment,
-                       d.value AS old_value, d.comment AS old_comment
+                       d.value AS old_value, d.comment AS old_comment,
+                       d.numeric AS old_numeric, false AS old_deleted
                 FROM _dv_import t
                 JOIN {dv} d ON d.indicator_id = t.indicator_id
                     AND d.unit_id = t.unit_id AND d.period_id = t.period_id
@@ -822,7 +871,13 @@ def _upsert(cursor, rows: list[Ready], *, strategy: str, actor_id, now, counts: 
                 FROM cand c
                 WHERE d.id = c.old_id AND NOT d.deleted
                     AND (d.value <> c.value OR d.comment <> c.comment)
-                RETURNING d.id, d.value, d.comment
+                RETURNING d.id, d.value, d.comment, false AS inserted, d.unit_id, d.period_id,
+                    d.indicator_id, d.options_key, d.numeric
+            ), delta AS (
+                INSERT INTO {DELTA_TABLE}
+                SELECT up.unit_id, up.period_id, up.indicator_id, up.options_key,
+                       COALESCE(up.numeric, 0) - {_OLD_NUMBER}, {_NEW_COUNT} - {_OLD_COUNT}
+                FROM up JOIN cand c ON c.old_id = up.id
             ), hist AS (
                 INSERT INTO {ch} (data_value_id, old_value, new_value, old_comment,
                     new_comment, deleted, actor_id, at, source)
@@ -844,7 +899,13 @@ def _upsert(cursor, rows: list[Ready], *, strategy: str, actor_id, now, counts: 
             WHERE t.del AND NOT d.deleted AND d.indicator_id = t.indicator_id
                 AND d.unit_id = t.unit_id AND d.period_id = t.period_id
                 AND d.options_key = t.options_key AND d.period_id = ANY(%(periods)s)
-            RETURNING d.id, d.value, d.comment
+            RETURNING d.id, d.value, d.comment, d.unit_id, d.period_id, d.indicator_id,
+                d.options_key, d.numeric
+        ), delta AS (
+            -- A deletion takes the value's number out (the row keeps it, flagged deleted).
+            INSERT INTO {DELTA_TABLE}
+            SELECT unit_id, period_id, indicator_id, options_key, -numeric, -1
+            FROM up WHERE numeric IS NOT NULL
         ), hist AS (
             INSERT INTO {ch} (data_value_id, old_value, new_value, old_comment,
                 new_comment, deleted, actor_id, at, source)

@@ -334,6 +334,70 @@ def test_delete_soft_deletes_with_history_and_a_later_import_brings_the_value_ba
     assert values_of()[("VON_KH", KH_TW)][2] is True
 
 
+def test_roll_ups_are_exact_after_imports_that_add_change_delete_and_restore_values(people, today):
+    """On PostgreSQL the import adds its differences to the roll-ups level by level; after
+    every kind of write they equal a computation from scratch (and the province's figure is
+    the sum of its communes' values)."""
+    from dantoc.analytics.models import Rollup, RollupTotal
+    from dantoc.analytics.rollups import rollups_differences
+
+    province = Unit.objects.get(code="08", valid_to__isnull=True)
+
+    def province_total(code="VON_KH") -> tuple:
+        row = (
+            RollupTotal.objects.filter(unit=province, period__code="2026Q3", indicator__code=code)
+            .values_list("total_sum", "total_count")
+            .first()
+        )
+        return (row[0].normalize(), row[1]) if row else None
+
+    def two_communes(*values):
+        return {"dataSet": "BM01-VON", "period": "2026Q3", "dataValues": list(values)}
+
+    steps = [
+        # A first import into two empty reports (the COPY path on PostgreSQL).
+        (two_communes(
+            one_value("VON_KH", KH_TW, "10", orgUnit="00715"),
+            one_value("VON_KH", KH_DP, "2.5", orgUnit="00715"),
+            one_value("VON_KH", KH_TW, "7", orgUnit="00700"),
+            one_value("VON_GN", KH_TW, "1", orgUnit="00700"),
+        ), {}, (Decimal("19.5"), 3)),
+        # A change, an identical value and a new value in a report that has values.
+        (two_communes(
+            one_value("VON_KH", KH_TW, "12", orgUnit="00715"),
+            one_value("VON_KH", KH_DP, "2.5", orgUnit="00715"),
+            one_value("VON_KH", KH_DP, "4", orgUnit="00700"),
+        ), {}, (Decimal("25.5"), 4)),
+        # A deletion flagged on the value, and one by the DELETE strategy.
+        (two_communes(one_value("VON_KH", KH_TW, "12", orgUnit="00715", deleted=True)),
+         {}, (Decimal("13.5"), 3)),
+        (two_communes(one_value("VON_KH", KH_TW, "7", orgUnit="00700")),
+         {"strategy": "DELETE"}, (Decimal("6.5"), 2)),
+        # Set again after the deletion, and UPDATE changing what exists.
+        (two_communes(one_value("VON_KH", KH_TW, "3", orgUnit="00700")), {}, (Decimal("9.5"), 3)),
+        (two_communes(
+            one_value("VON_KH", KH_DP, "5", orgUnit="00715"),
+            one_value("VON_KH", KH_TW, "99", orgUnit="00715"),  # deleted: not updated
+        ), {"strategy": "UPDATE"}, (Decimal("12"), 3)),
+    ]  # fmt: skip
+    for document_, options, expected in steps:
+        summary = run(people.province, document_, **options)
+        assert summary.conflicts == [], summary.conflicts
+        assert rollups_differences() == []
+        assert province_total() == expected
+    # Every value of a commune deleted: its rows go, as a recomputation leaves them.
+    run(
+        people.province,
+        two_communes(
+            one_value("VON_KH", KH_DP, "5", orgUnit="00715"),
+        ),
+        strategy="DELETE",
+    )
+    assert rollups_differences() == []
+    commune = Unit.objects.get(code="00715", valid_to__isnull=True)
+    assert not Rollup.objects.filter(unit=commune, indicator__code="VON_KH").exists()
+
+
 def test_create_only_adds_new_values_and_update_only_changes_existing_ones(people, today):
     run(people.commune, document(one_value("VON_KH", KH_TW, "1")))
     both = document(one_value("VON_KH", KH_TW, "2"), one_value("VON_KH", KH_DP, "3"))

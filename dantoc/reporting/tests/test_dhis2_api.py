@@ -244,6 +244,46 @@ def test_officers_import_through_a_verified_session_but_not_with_a_bare_password
     }
 
 
+def csrf_enforcing_session(login, user):
+    """A browser signed in as ``user`` (password and 2FA) whose posts are CSRF-checked as in
+    production, and the token its pages hand to scripts (the ``csrftoken`` cookie)."""
+    from django.test import Client
+
+    signed_in = login(user)
+    browser = Client(enforce_csrf_checks=True)
+    browser.cookies = signed_in.cookies
+    assert browser.get("/").status_code == 200  # a page with a form sets the CSRF cookie
+    return browser, browser.cookies["csrftoken"].value
+
+
+@pytest.mark.parametrize("kind", ["csv", "large_json"])
+def test_an_officer_imports_csv_and_large_json_through_the_browser_session_with_the_csrf_header(
+    login, people, today, kind
+):
+    browser, token = csrf_enforcing_session(login, people.province)
+    if kind == "csv":
+        url, body, content_type = f"{URL}?dataSet=BM01-VON", CSV_BODY, "text/csv"
+    else:
+        # Over Django's 2.5 MB form-data limit: the same cells many times, the last one wins.
+        values = [
+            {**value, "comment": f"{value['comment']} lần {n}"}
+            for n in range(12_000)
+            for value in EXAMPLE["dataValues"]
+        ]
+        body = orjson.dumps({**EXAMPLE, "dataValues": values})
+        assert len(body) > 2.5 * 1024 * 1024
+        url, content_type = URL, "application/json"
+    without_token = browser.post(url, body, content_type=content_type)
+    assert without_token.status_code == 403 and "CSRF" in without_token.json()["detail"]
+    assert not DataValue.objects.exists()
+    response = browser.post(url, body, content_type=content_type, HTTP_X_CSRFTOKEN=token)
+    assert response.status_code == 200, response.content[:500]
+    assert response.json()["response"]["importCount"]["imported"] == 3
+    assert set(DataValue.objects.values_list("created_by__username", flat=True)) == {
+        "tinh.tuyenquang"
+    }
+
+
 def test_reading_is_limited_to_units_the_user_may_view(
     client, people, login, today, django_assert_max_num_queries
 ):
