@@ -15,6 +15,8 @@ site (session, 2FA verified) or use an integration account.
 from __future__ import annotations
 
 import datetime
+import tempfile
+from contextlib import contextmanager
 from http import HTTPStatus
 
 import orjson
@@ -112,6 +114,30 @@ class CSVRenderer(BaseRenderer):
 
 class ApplicationCSVRenderer(CSVRenderer):
     media_type = "application/csv"
+
+
+SPOOL_IN_MEMORY = 8 * 1024 * 1024  # a body larger than this waits on disk, not in memory
+_READ = 1024 * 1024
+
+
+@contextmanager
+def body_spool(request, limit: int):
+    """The request body copied from the stream into a temporary file (in memory while small)
+    and its size; (None, size) when it is larger than ``limit``. A large body is then read
+    from the file a block at a time (``dhis2.read_json_file``), never held whole."""
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
+        size = 0
+        while True:
+            block = request.read(_READ)
+            if not block:
+                break
+            size += len(block)
+            if size > limit:
+                yield None, size
+                return
+            spool.write(block)
+        spool.seek(0)
+        yield spool, size
 
 
 def _json(data, status: int = 200) -> HttpResponse:
@@ -313,26 +339,26 @@ class DataValueSetsApi(APIView):
         }
         if declared > limit:
             return _message(413, too_big)
-        body = request._request.read(limit + 1)
-        if len(body) > limit:
-            return _message(413, too_big)
         defaults = {k: params.get(k, "").strip() for k in ("dataSet", "period", "orgUnit")}
-        try:
-            if media in JSON_TYPES:
-                payload = dhis2.parse_json(body, defaults=defaults)
-            else:
-                payload = dhis2.parse_csv(body, defaults=defaults)
-        except dhis2.PayloadError as exc:
-            summary = dhis2.failed_summary(str(exc), dry_run=dry_run, strategy=strategy)
-            return _json(summary.web_message(), summary.http_status())
-        del body  # up to 200 MB, no longer needed while the values are written
-        summary = datavalues_import(
-            actor=request.user,
-            rows=payload.rows,
-            dataset_code=payload.data_set,
-            dry_run=dry_run,
-            strategy=strategy,
-        )
+        with body_spool(request._request, limit) as (body, size):
+            if body is None:
+                return _message(413, too_big)
+            try:
+                if media in JSON_TYPES:
+                    payload = dhis2.read_json_file(body, size=size, defaults=defaults)
+                else:
+                    payload = dhis2.read_csv_file(body, size=size, defaults=defaults)
+                summary = datavalues_import(
+                    actor=request.user,
+                    rows=payload.rows,
+                    dataset_code=payload.data_set,
+                    dry_run=dry_run,
+                    strategy=strategy,
+                )
+            except dhis2.PayloadError as exc:
+                # Found while reading a streamed body: the import's transaction was rolled
+                # back whole, so nothing of it stays.
+                summary = dhis2.failed_summary(str(exc), dry_run=dry_run, strategy=strategy)
         return _json(summary.web_message(), summary.http_status())
 
     @extend_schema(

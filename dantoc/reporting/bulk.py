@@ -47,7 +47,7 @@ import datetime
 import io
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -386,14 +386,16 @@ Ready = tuple[int, int, int, int, str, bool, str, "str | None", str]
 def datavalues_import(
     *,
     actor,
-    rows: Sequence[RawRow],
+    rows: Iterable[RawRow],
     dataset_code: str,
     dry_run: bool = False,
     strategy: str = "CREATE_AND_UPDATE",
     today: datetime.date | None = None,
 ) -> ImportSummary:
     """Import raw DHIS2 data values (see ``dhis2.parse_json``/``parse_csv``) into the active
-    version of the form ``dataset_code``; return DHIS2's ImportSummary.
+    version of the form ``dataset_code``; return DHIS2's ImportSummary. ``rows`` is read
+    once per attempt (a ``dhis2.StreamedRows`` reads a large body from its file again);
+    a ``dhis2.PayloadError`` raised while reading it rolls everything back and propagates.
 
     ``dry_run`` runs everything, writes included, inside a savepoint that is rolled back:
     the summary is the one a real import would give and nothing stays. Retried up to three
@@ -421,7 +423,7 @@ def datavalues_import(
     for attempt in range(attempts):
         try:
             with transaction.atomic():
-                conflicts, counts = _import(
+                conflicts, counts, total = _import(
                     actor=actor, form=form, rows=rows, strategy=strategy, today=today
                 )
                 if dry_run:
@@ -450,13 +452,13 @@ def datavalues_import(
     summary.import_count.imported = counts.imported
     summary.import_count.updated = counts.updated
     summary.import_count.deleted = counts.deleted
-    summary.import_count.ignored = len(rows) - counts.imported - counts.updated - counts.deleted
+    summary.import_count.ignored = total - counts.imported - counts.updated - counts.deleted
     summary.status = WARNING if summary.conflicts else SUCCESS
     summary.description = _("Quá trình nhập đã hoàn tất.")
     return summary
 
 
-def _import(*, actor, form: ReportForm, rows: Sequence[RawRow], strategy: str, today):
+def _import(*, actor, form: ReportForm, rows: Iterable[RawRow], strategy: str, today):
     layout = selectors.form_layout(form)
     check = _Validator(actor=actor, form=form, today=today, layout=layout)
     conflicts = Conflicts()
@@ -468,7 +470,8 @@ def _import(*, actor, form: ReportForm, rows: Sequence[RawRow], strategy: str, t
     fast_number = _fast_number
     numeric_combos: dict[tuple[str, str, str], _Combo] = {}
     open_places: dict[tuple[str, str], _Place] = {}
-    for index, de, pe, ou, coc, aoc, raw, comment, deleted in rows:
+    total = 0  # rows read (the loop counts them; a streamed payload has no len)
+    for total, (index, de, pe, ou, coc, aoc, raw, comment, deleted) in enumerate(rows, 1):  # noqa: B007
         # The common case first: a known numeric cell of the form, an open report the actor
         # may fill, a plain number, a short comment or none.
         combo = numeric_combos.get((de, coc, aoc))
@@ -523,7 +526,7 @@ def _import(*, actor, form: ReportForm, rows: Sequence[RawRow], strategy: str, t
              text, numeric, comment or "")
         )  # fmt: skip
     if not ready:
-        return conflicts, _Counts()
+        return conflicts, _Counts(), total
     ready = _drop_locked(
         form=form, ready=ready, conflicts=conflicts, strategy=strategy, today=today,
         unit_codes=check.unit_codes,
@@ -553,7 +556,7 @@ def _import(*, actor, form: ReportForm, rows: Sequence[RawRow], strategy: str, t
         if counts.imported or counts.updated or counts.deleted:
             # The figures above these reports, recomputed in the same transaction.
             rollups_refresh(unit_ids=unit_ids, period_ids=period_ids, indicator_ids=indicator_ids)
-    return conflicts, counts
+    return conflicts, counts, total
 
 
 def _use_copy() -> bool:

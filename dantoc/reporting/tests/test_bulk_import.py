@@ -9,6 +9,7 @@ values", the CSV format) with our codes in place of DHIS2 uids.
 from __future__ import annotations
 
 import datetime
+import io
 import threading
 from decimal import Decimal
 
@@ -459,6 +460,65 @@ def test_a_csv_payload_imports_like_its_json_twin(people, today):
     )
     assert counts(summary) == (3, 0, 0, 0)
     assert counts(run(people.commune, DOC_EXAMPLE)) == (0, 0, 3, 0)
+
+
+def _streamed(body: bytes, reader, monkeypatch, **defaults):
+    monkeypatch.setattr(dhis2, "STREAM_THRESHOLD", 10)
+    monkeypatch.setattr(dhis2, "_BLOCK", 64)  # many blocks, cuts everywhere
+    return reader(io.BytesIO(body), size=len(body), defaults=defaults)
+
+
+def test_a_large_json_body_is_read_as_a_stream_to_the_same_rows(monkeypatch):
+    values = [
+        one_value("VON_KH", KH_TW, "12", comment='dấu }, và ], trong "ghi chú" {'),
+        one_value("VON_KH", KH_DP, 14, period="2026Q2"),
+        {"dataElement": "VON_GN", "categoryOptionCombo": KH_TW, "value": "1", "deleted": True},
+    ] * 20
+    # Header keys before and after the values, spaces and new lines anywhere.
+    body = (
+        b'{ "dataSet": "BM01-VON", "period" : "2026Q3",\n "dataValues" :\n [ '
+        + b" ,\n ".join(orjson.dumps(v) for v in values)
+        + b' ] ,\n "orgUnit": "00715", "completeDate": "2026-10-05"}\n'
+    )
+    whole = dhis2.parse_json(body, defaults={"orgUnit": "99999"})
+    streamed = _streamed(body, dhis2.read_json_file, monkeypatch, orgUnit="99999")
+    assert isinstance(streamed.rows, dhis2.StreamedRows)
+    assert (streamed.data_set, streamed.period, streamed.org_unit) == (
+        "BM01-VON",
+        "2026Q3",
+        "00715",
+    )
+    assert list(streamed.rows) == whole.rows
+    assert list(streamed.rows) == whole.rows  # read again (a retried import)
+    assert [r[0] for r in whole.rows] == list(range(60))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"dataSet": "BM01-VON", "dataValues": [{"dataElement": "A"}, 12, {"x": 1}]}' + b" " * 40,
+     b'{"dataSet": "BM01-VON", "dataValues": [{"dataElement": "A"}, {"dataElement": "B" ]}' + b" " * 40],
+)  # fmt: skip
+def test_a_streamed_json_body_that_breaks_off_is_refused_with_a_reason(monkeypatch, body):
+    payload = _streamed(body, dhis2.read_json_file, monkeypatch)
+    with pytest.raises(dhis2.PayloadError):
+        list(payload.rows)
+
+
+def test_a_large_csv_body_is_read_as_a_stream_to_the_same_rows(monkeypatch):
+    body = (
+        "dataelement,period,orgunit,categoryoptioncombo,attributeoptioncombo,value,storedby,"
+        "lastupdated,comment,followup,deleted\n"
+        + f'VON_KH,2026Q3,00715,"{KH_TW}",,12,,,"ghi chú, có dấu phẩy",false,false\n' * 30
+        + f'VON_GN,,,"{KH_DP}",default,14,,,,,true\n'
+    ).encode()
+    whole = dhis2.parse_csv(body, defaults={"period": "2026Q3", "orgUnit": "00700"})
+    streamed = _streamed(body, dhis2.read_csv_file, monkeypatch, period="2026Q3", orgUnit="00700")
+    assert list(streamed.rows) == whole.rows and len(whole.rows) == 31
+    broken = _streamed(
+        b"VON_KH,2026Q3,00715,,,1\n" * 5 + b"\xff\xfe,", dhis2.read_csv_file, monkeypatch
+    )
+    with pytest.raises(dhis2.PayloadError):
+        list(broken.rows)
 
 
 def test_json_values_override_the_header_and_numbers_are_accepted():

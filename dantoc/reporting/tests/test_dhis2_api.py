@@ -195,6 +195,32 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(client, people, toda
     assert post_json(client, people.commune, EXAMPLE).status_code == 200
 
 
+def test_a_large_body_is_imported_from_a_stream_and_a_broken_one_leaves_nothing(
+    client, people, today, monkeypatch
+):
+    # Bodies above the threshold (lowered here) are read from disk a block at a time.
+    monkeypatch.setattr(apis_dhis2.dhis2, "STREAM_THRESHOLD", 100)
+    monkeypatch.setattr(apis_dhis2.dhis2, "_BLOCK", 128)
+    monkeypatch.setattr(apis_dhis2, "SPOOL_IN_MEMORY", 256)
+    broken = orjson.dumps({**EXAMPLE, "dataValues": [*EXAMPLE["dataValues"] * 4, "not a value"]})
+    response = post_json(client, people.commune, broken)
+    assert response.status_code == 409
+    assert response.json()["response"]["description"].startswith("Quá trình nhập thất bại")
+    assert not DataValue.objects.exists()
+    response = post_json(
+        client, people.commune, {**EXAMPLE, "dataValues": EXAMPLE["dataValues"] * 4}
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["response"]["importCount"] == {
+        "imported": 3, "updated": 0, "ignored": 9, "deleted": 0,
+    }  # fmt: skip
+    csv_response = client.post(
+        f"{URL}?dataSet=BM01-VON", CSV_BODY.replace(",12,", ",13,"), content_type="text/csv",
+        **basic(people.commune),
+    )  # fmt: skip
+    assert csv_response.json()["response"]["importCount"]["updated"] == 1
+
+
 def test_wrong_requests_get_clear_answers(client, people, today):
     user = people.commune
     response = client.post(URL, b"<dataValueSet/>", content_type="application/xml", **basic(user))
