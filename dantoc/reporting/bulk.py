@@ -89,6 +89,7 @@ from dantoc.reporting.models import (
     Period,
     ReportForm,
     Submission,
+    SubmissionStatus,
     ValueSource,
 )
 from dantoc.reporting.periods import PeriodError, parse_period
@@ -165,6 +166,7 @@ class _Combo:
     indicator_id: int = 0
     key: str = ""
     value_type: str = ""
+    slot: int = -1  # the cell's number in the form (for duplicate detection)
 
     @property
     def numeric(self) -> bool:
@@ -177,6 +179,7 @@ class _Place:
     late_problem: Problem | None = None  # ranks after the value checks
     unit_id: int = 0
     period_id: int = 0
+    slot: int = -1  # the (unit, period)'s number in this import (for duplicate detection)
 
     @property
     def ok(self) -> bool:
@@ -210,6 +213,8 @@ class _Validator:
             self.units[row[1]].append(row)
         self.permitted: dict[int, bool] = {}
         self.unit_codes: dict[int, str] = {}
+        self.cell_slots = {cell: n for n, cell in enumerate(layout.by_value_key)}
+        self.place_slots: dict[tuple[int, int], int] = {}
 
     # --- data element + option combos --------------------------------------------------
 
@@ -266,7 +271,9 @@ class _Validator:
             )  # fmt: skip
         else:
             problem = None
-        return _Combo(problem, indicator_id, key, value_type)
+        return _Combo(
+            problem, indicator_id, key, value_type, self.cell_slots.get((indicator_id, key), -1)
+        )
 
     # --- org unit + period -------------------------------------------------------------
 
@@ -329,7 +336,8 @@ class _Validator:
                     late = (R_NOT_OPEN, "E7643", "period", pe, reason)
                 else:
                     late = (R_EXPIRED, "E7640", "period", pe, reason)
-        return _Place(None, late, unit_id, period.pk)
+        slot = self.place_slots.setdefault((unit_id, period.pk), len(self.place_slots))
+        return _Place(None, late, unit_id, period.pk, slot)
 
 
 def _value_problem(value_type: str, raw: Any, comment: Any, de: str):
@@ -471,6 +479,12 @@ def _import(*, actor, form: ReportForm, rows: Iterable[RawRow], strategy: str, t
     numeric_combos: dict[tuple[str, str, str], _Combo] = {}
     open_places: dict[tuple[str, str], _Place] = {}
     total = 0  # rows read (the loop counts them; a streamed payload has no len)
+    deleting = False  # whether any value is to be deleted
+    # One bit per (report, cell) seen, instead of a dict of every value's key (a million
+    # keys weigh more than the values): set twice means a value sent more than once.
+    cells = max(1, len(check.cell_slots))
+    seen = bytearray(1 << 16)
+    duplicates = False
     for total, (index, de, pe, ou, coc, aoc, raw, comment, deleted) in enumerate(rows, 1):  # noqa: B007
         # The common case first: a known numeric cell of the form, an open report the actor
         # may fill, a plain number, a short comment or none.
@@ -485,6 +499,13 @@ def _import(*, actor, form: ReportForm, rows: Iterable[RawRow], strategy: str, t
                     (index, combo.indicator_id, place.unit_id, place.period_id, combo.key,
                      False, text, text, comment or "")
                 )  # fmt: skip
+                bit = place.slot * cells + combo.slot
+                byte = bit >> 3
+                if byte >= len(seen):
+                    seen.extend(bytes(byte + 1))
+                if seen[byte] & (1 << (bit & 7)):
+                    duplicates = True
+                seen[byte] |= 1 << (bit & 7)
                 continue
         if combo is None:
             combo = combos.get((de, coc, aoc))
@@ -521,10 +542,18 @@ def _import(*, actor, form: ReportForm, rows: Iterable[RawRow], strategy: str, t
         if late is not None:
             add(index, *late[1:])
             continue
+        deleting = deleting or delete
         append(
             (index, combo.indicator_id, place.unit_id, place.period_id, combo.key, delete,
              text, numeric, comment or "")
         )  # fmt: skip
+        bit = place.slot * cells + combo.slot
+        byte = bit >> 3
+        if byte >= len(seen):
+            seen.extend(bytes(byte + 1))
+        if seen[byte] & (1 << (bit & 7)):
+            duplicates = True
+        seen[byte] |= 1 << (bit & 7)
     if not ready:
         return conflicts, _Counts(), total
     ready = _drop_locked(
@@ -532,21 +561,31 @@ def _import(*, actor, form: ReportForm, rows: Iterable[RawRow], strategy: str, t
         unit_codes=check.unit_codes,
     )  # fmt: skip
     # The last of several values for the same cell wins; the earlier ones are ignored.
-    latest: dict[tuple[int, int, int, str], Ready] = {}
-    for item in ready:
-        latest[(item[1], item[2], item[3], item[4])] = item
-    final = list(latest.values()) if len(latest) != len(ready) else ready
-    del latest, ready
-    unit_ids = {item[2] for item in final}
-    period_ids = {item[3] for item in final}
+    if duplicates:
+        # The last of several values for the same cell wins; the earlier ones are ignored.
+        latest: dict[tuple[int, int, int, str], Ready] = {}
+        for item in ready:
+            latest[(item[1], item[2], item[3], item[4])] = item
+        final = list(latest.values())
+        del latest
+    else:
+        final = ready
+    del ready
+    # One pass each over what may be a million values; the rest works on these sets.
+    pairs = {(item[2], item[3]) for item in final}
     indicator_ids = {item[1] for item in final}
+    unit_ids = {unit for unit, _period in pairs}
+    period_ids = {period for _unit, period in pairs}
     if _use_copy():
         # The writes record what they changed; the roll-ups take the differences at the end
         # of the transaction, set-wise, one statement per level. The roll-up locks come
         # first, so that the old values the writes read are final (after the report locks
         # above, in the order an approval takes them).
         rollups_lock(period_ids=period_ids)
-        counts = _write_postgresql(final, strategy=strategy, actor=actor)
+        counts = _write_postgresql(
+            final, strategy=strategy, actor=actor, pairs=pairs, indicator_ids=indicator_ids,
+            deleting=deleting,
+        )  # fmt: skip
         if counts.imported or counts.updated or counts.deleted:
             rollups_apply_delta(
                 unit_ids=unit_ids, period_ids=period_ids, indicator_ids=indicator_ids
@@ -571,7 +610,25 @@ def _drop_locked(
     sees it exists), lock the submissions against a concurrent submit until commit, and
     refuse values of reports that are submitted, approved or waived."""
     pairs = sorted({(item[2], item[3]) for item in ready})
-    if strategy != "DELETE":
+    table = Submission._meta.db_table
+    if strategy != "DELETE" and connection.vendor == "postgresql":
+        # One statement for a round's thousands of reports (the ORM's bulk_create prepares
+        # every object in Python first).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO {table} (form_id, form_code, unit_id, period_id, status, reason,
+                    updated_at)
+                SELECT %s, %s, p.unit_id, p.period_id, %s, '', %s
+                FROM unnest(%s::bigint[], %s::bigint[]) AS p (unit_id, period_id)
+                ON CONFLICT (form_code, unit_id, period_id) DO NOTHING
+                """,
+                [
+                    form.pk, form.code, SubmissionStatus.DRAFT, timezone.now(),
+                    [u for u, _p in pairs], [p for _u, p in pairs],
+                ],
+            )  # fmt: skip
+    elif strategy != "DELETE":
         Submission.objects.bulk_create(
             [
                 Submission(form=form, form_code=form.code, unit_id=unit_id, period_id=period_id)
@@ -582,7 +639,6 @@ def _drop_locked(
         )
     period_ids = sorted({p for _, p in pairs})
     unit_ids = {u for u, _ in pairs}
-    table = Submission._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Only this import's reports are locked (shared: other imports may proceed, a
@@ -638,7 +694,9 @@ def _copy_text(value: str) -> str:
     return value
 
 
-def _write_postgresql(final: list[Ready], *, strategy: str, actor) -> _Counts:
+def _write_postgresql(
+    final: list[Ready], *, strategy: str, actor, pairs, indicator_ids, deleting: bool
+) -> _Counts:
     """Values of reports that hold none of these indicators' values yet (the first import
     of a round: nearly all of them) are COPied straight into the data value table, in a
     savepoint; a first entry writes no history row, so nothing else is written for them.
@@ -651,7 +709,9 @@ def _write_postgresql(final: list[Ready], *, strategy: str, actor) -> _Counts:
     with connection.cursor() as cursor:
         rollups_delta_begin(cursor)
         if strategy in ("CREATE_AND_UPDATE", "CREATE"):
-            fresh, rest = _split_fresh(cursor, final)
+            fresh, rest = _split_fresh(
+                cursor, final, pairs=pairs, indicator_ids=indicator_ids, deleting=deleting
+            )
             if fresh:
                 try:
                     with transaction.atomic():
@@ -668,16 +728,28 @@ def _write_postgresql(final: list[Ready], *, strategy: str, actor) -> _Counts:
                     rest = final
                 else:
                     counts.imported += len(fresh)
-                    _fresh_deltas(cursor, fresh)
+                    if fresh is final:
+                        _fresh_deltas(cursor, pairs=pairs, indicator_ids=indicator_ids)
+                    else:
+                        _fresh_deltas(
+                            cursor,
+                            pairs={(item[2], item[3]) for item in fresh},
+                            indicator_ids={item[1] for item in fresh},
+                        )
         if rest:
             _upsert(cursor, rest, strategy=strategy, actor_id=actor_id, now=now, counts=counts)
     return counts
 
 
-def _split_fresh(cursor, final: list[Ready]) -> tuple[list[Ready], list[Ready]]:
+def _split_fresh(
+    cursor, final: list[Ready], *, pairs, indicator_ids, deleting: bool
+) -> tuple[list[Ready], list[Ready]]:
     """(values to set in reports holding none of these indicators' values, the others):
-    one index probe per (unit, period), stopping at the first value found."""
-    pairs = sorted({(item[2], item[3]) for item in final if not item[5]})
+    one index probe per (unit, period), stopping at the first value found. A first import
+    (no report holds values, nothing deleted) is ``(final, [])`` without another pass."""
+    if deleting:
+        pairs = {(item[2], item[3]) for item in final if not item[5]}
+    pairs = sorted(pairs)
     if not pairs:
         return [], final
     cursor.execute(
@@ -690,11 +762,13 @@ def _split_fresh(cursor, final: list[Ready]) -> tuple[list[Ready], list[Ready]]:
                 AND d.indicator_id = ANY(%s::bigint[])
         )
         """,
-        [[u for u, _p in pairs], [p for _u, p in pairs], sorted({item[1] for item in final})],
+        [[u for u, _p in pairs], [p for _u, p in pairs], sorted(indicator_ids)],
     )
     occupied = set(cursor.fetchall())
     if len(occupied) == len(pairs):
         return [], final
+    if not occupied and not deleting:
+        return final, []
     fresh, rest = [], []
     for item in final:
         if item[5] or (item[2], item[3]) in occupied:
@@ -704,10 +778,11 @@ def _split_fresh(cursor, final: list[Ready]) -> tuple[list[Ready], list[Ready]]:
     return fresh, rest
 
 
-def _fresh_deltas(cursor, fresh: list[Ready]) -> None:
-    """The roll-up differences of values COPied into reports that held none: each value's
-    number, read back from the table in one statement."""
-    pairs = sorted({(item[2], item[3]) for item in fresh})
+def _fresh_deltas(cursor, *, pairs, indicator_ids) -> None:
+    """The roll-up differences of values COPied into reports (``pairs``) that held none of
+    these indicators' values: each value's number, read back from the table in one
+    statement."""
+    pairs = sorted(pairs)
     cursor.execute(
         f"""
         INSERT INTO {DELTA_TABLE}
@@ -716,7 +791,7 @@ def _fresh_deltas(cursor, fresh: list[Ready]) -> None:
         JOIN {DataValue._meta.db_table} v ON v.unit_id = p.unit_id AND v.period_id = p.period_id
         WHERE v.indicator_id = ANY(%s::bigint[]) AND v.numeric IS NOT NULL AND NOT v.deleted
         """,
-        [[u for u, _p in pairs], [p for _u, p in pairs], sorted({item[1] for item in fresh})],
+        [[u for u, _p in pairs], [p for _u, p in pairs], sorted(indicator_ids)],
     )
 
 

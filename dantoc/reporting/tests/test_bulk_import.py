@@ -687,7 +687,7 @@ def test_a_copy_that_meets_values_inserted_meanwhile_falls_back_to_the_upsert(
     run(people.commune, DOC_EXAMPLE)
     checked = []
 
-    def everything_looks_new(cursor, final):
+    def everything_looks_new(cursor, final, **_scope):
         checked.append(len(final))
         return final, []
 
