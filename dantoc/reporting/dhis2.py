@@ -412,38 +412,9 @@ def parse_csv(body: bytes | str, *, defaults: dict[str, str] | None = None) -> D
         attribute_option_combo=defaults.get("attributeOptionCombo", ""),
     )
     period, org_unit, aoc = result.period, result.org_unit, result.attribute_option_combo
+    # The same rows as a streamed body gives (``read_csv_file``): one loop for both.
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    rows = result.rows
-    append = rows.append
-    index = 0
-    try:
-        for line_number, record in enumerate(reader):
-            if not record or (len(record) == 1 and not record[0].strip()):
-                continue  # blank line
-            if line_number == 0 and record[0].strip().lower() in _CSV_HEADER_FIRST:
-                continue
-            if len(record) < 11:
-                record = record + [""] * (11 - len(record))
-            value = record[5]
-            append(
-                (
-                    index,
-                    record[0].strip(),
-                    record[1].strip() or period,
-                    record[2].strip() or org_unit,
-                    record[3].strip(),
-                    record[4].strip() or aoc,
-                    value if value != "" else None,
-                    record[8],
-                    _flag(record[10]),
-                )
-            )
-            index += 1
-    except csv.Error as exc:
-        raise PayloadError(
-            _("CSV không hợp lệ ở dòng %(line)d: %(error)s")
-            % {"line": reader.line_num, "error": exc}
-        ) from None
+    result.rows = list(_csv_rows(reader, period, org_unit, aoc))
     return result
 
 
