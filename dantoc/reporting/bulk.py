@@ -81,6 +81,7 @@ from dantoc.reporting.dhis2 import (
     ImportSummary,
     RawRow,
     combo_code,
+    gc_paused,
 )
 from dantoc.reporting.models import (
     LOCKED_STATUSES,
@@ -430,7 +431,7 @@ def datavalues_import(
     attempts = 1 if connection.in_atomic_block else 3
     for attempt in range(attempts):
         try:
-            with transaction.atomic():
+            with transaction.atomic(), gc_paused():
                 conflicts, counts, total = _import(
                     actor=actor, form=form, rows=rows, strategy=strategy, today=today
                 )
