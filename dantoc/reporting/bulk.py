@@ -47,7 +47,7 @@ import datetime
 import io
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -59,7 +59,13 @@ from psycopg import errors as psycopg_errors
 
 from dantoc.accounts.models import RoleCode
 from dantoc.accounts.permissions import unit_in_scope
-from dantoc.analytics.rollups import rollups_refresh
+from dantoc.analytics.rollups import (
+    DELTA_TABLE,
+    rollups_apply_delta,
+    rollups_delta_begin,
+    rollups_lock,
+    rollups_refresh,
+)
 from dantoc.audit.services import audit_record
 from dantoc.geo.models import Unit
 from dantoc.indicators.models import NUMERIC_TYPES, Indicator, ValueType
@@ -75,6 +81,7 @@ from dantoc.reporting.dhis2 import (
     ImportSummary,
     RawRow,
     combo_code,
+    gc_paused,
 )
 from dantoc.reporting.models import (
     LOCKED_STATUSES,
@@ -83,6 +90,7 @@ from dantoc.reporting.models import (
     Period,
     ReportForm,
     Submission,
+    SubmissionStatus,
     ValueSource,
 )
 from dantoc.reporting.periods import PeriodError, parse_period
@@ -159,6 +167,7 @@ class _Combo:
     indicator_id: int = 0
     key: str = ""
     value_type: str = ""
+    slot: int = -1  # the cell's number in the form (for duplicate detection)
 
     @property
     def numeric(self) -> bool:
@@ -171,6 +180,7 @@ class _Place:
     late_problem: Problem | None = None  # ranks after the value checks
     unit_id: int = 0
     period_id: int = 0
+    slot: int = -1  # the (unit, period)'s number in this import (for duplicate detection)
 
     @property
     def ok(self) -> bool:
@@ -204,6 +214,8 @@ class _Validator:
             self.units[row[1]].append(row)
         self.permitted: dict[int, bool] = {}
         self.unit_codes: dict[int, str] = {}
+        self.cell_slots = {cell: n for n, cell in enumerate(layout.by_value_key)}
+        self.place_slots: dict[tuple[int, int], int] = {}
 
     # --- data element + option combos --------------------------------------------------
 
@@ -260,7 +272,9 @@ class _Validator:
             )  # fmt: skip
         else:
             problem = None
-        return _Combo(problem, indicator_id, key, value_type)
+        return _Combo(
+            problem, indicator_id, key, value_type, self.cell_slots.get((indicator_id, key), -1)
+        )
 
     # --- org unit + period -------------------------------------------------------------
 
@@ -323,7 +337,8 @@ class _Validator:
                     late = (R_NOT_OPEN, "E7643", "period", pe, reason)
                 else:
                     late = (R_EXPIRED, "E7640", "period", pe, reason)
-        return _Place(None, late, unit_id, period.pk)
+        slot = self.place_slots.setdefault((unit_id, period.pk), len(self.place_slots))
+        return _Place(None, late, unit_id, period.pk, slot)
 
 
 def _value_problem(value_type: str, raw: Any, comment: Any, de: str):
@@ -380,14 +395,16 @@ Ready = tuple[int, int, int, int, str, bool, str, "str | None", str]
 def datavalues_import(
     *,
     actor,
-    rows: Sequence[RawRow],
+    rows: Iterable[RawRow],
     dataset_code: str,
     dry_run: bool = False,
     strategy: str = "CREATE_AND_UPDATE",
     today: datetime.date | None = None,
 ) -> ImportSummary:
     """Import raw DHIS2 data values (see ``dhis2.parse_json``/``parse_csv``) into the active
-    version of the form ``dataset_code``; return DHIS2's ImportSummary.
+    version of the form ``dataset_code``; return DHIS2's ImportSummary. ``rows`` is read
+    once per attempt (a ``dhis2.StreamedRows`` reads a large body from its file again);
+    a ``dhis2.PayloadError`` raised while reading it rolls everything back and propagates.
 
     ``dry_run`` runs everything, writes included, inside a savepoint that is rolled back:
     the summary is the one a real import would give and nothing stays. Retried up to three
@@ -414,8 +431,8 @@ def datavalues_import(
     attempts = 1 if connection.in_atomic_block else 3
     for attempt in range(attempts):
         try:
-            with transaction.atomic():
-                conflicts, counts = _import(
+            with transaction.atomic(), gc_paused():
+                conflicts, counts, total = _import(
                     actor=actor, form=form, rows=rows, strategy=strategy, today=today
                 )
                 if dry_run:
@@ -444,13 +461,13 @@ def datavalues_import(
     summary.import_count.imported = counts.imported
     summary.import_count.updated = counts.updated
     summary.import_count.deleted = counts.deleted
-    summary.import_count.ignored = len(rows) - counts.imported - counts.updated - counts.deleted
+    summary.import_count.ignored = total - counts.imported - counts.updated - counts.deleted
     summary.status = WARNING if summary.conflicts else SUCCESS
     summary.description = _("Quá trình nhập đã hoàn tất.")
     return summary
 
 
-def _import(*, actor, form: ReportForm, rows: Sequence[RawRow], strategy: str, today):
+def _import(*, actor, form: ReportForm, rows: Iterable[RawRow], strategy: str, today):
     layout = selectors.form_layout(form)
     check = _Validator(actor=actor, form=form, today=today, layout=layout)
     conflicts = Conflicts()
@@ -462,7 +479,14 @@ def _import(*, actor, form: ReportForm, rows: Sequence[RawRow], strategy: str, t
     fast_number = _fast_number
     numeric_combos: dict[tuple[str, str, str], _Combo] = {}
     open_places: dict[tuple[str, str], _Place] = {}
-    for index, de, pe, ou, coc, aoc, raw, comment, deleted in rows:
+    total = 0  # rows read (the loop counts them; a streamed payload has no len)
+    deleting = False  # whether any value is to be deleted
+    # One bit per (report, cell) seen, instead of a dict of every value's key (a million
+    # keys weigh more than the values): set twice means a value sent more than once.
+    cells = max(1, len(check.cell_slots))
+    seen = bytearray(1 << 16)
+    duplicates = False
+    for total, (index, de, pe, ou, coc, aoc, raw, comment, deleted) in enumerate(rows, 1):  # noqa: B007
         # The common case first: a known numeric cell of the form, an open report the actor
         # may fill, a plain number, a short comment or none.
         combo = numeric_combos.get((de, coc, aoc))
@@ -476,6 +500,13 @@ def _import(*, actor, form: ReportForm, rows: Sequence[RawRow], strategy: str, t
                     (index, combo.indicator_id, place.unit_id, place.period_id, combo.key,
                      False, text, text, comment or "")
                 )  # fmt: skip
+                bit = place.slot * cells + combo.slot
+                byte = bit >> 3
+                if byte >= len(seen):
+                    seen.extend(bytes(byte + 1))
+                if seen[byte] & (1 << (bit & 7)):
+                    duplicates = True
+                seen[byte] |= 1 << (bit & 7)
                 continue
         if combo is None:
             combo = combos.get((de, coc, aoc))
@@ -512,33 +543,60 @@ def _import(*, actor, form: ReportForm, rows: Sequence[RawRow], strategy: str, t
         if late is not None:
             add(index, *late[1:])
             continue
+        deleting = deleting or delete
         append(
             (index, combo.indicator_id, place.unit_id, place.period_id, combo.key, delete,
              text, numeric, comment or "")
         )  # fmt: skip
+        bit = place.slot * cells + combo.slot
+        byte = bit >> 3
+        if byte >= len(seen):
+            seen.extend(bytes(byte + 1))
+        if seen[byte] & (1 << (bit & 7)):
+            duplicates = True
+        seen[byte] |= 1 << (bit & 7)
     if not ready:
-        return conflicts, _Counts()
+        return conflicts, _Counts(), total
     ready = _drop_locked(
         form=form, ready=ready, conflicts=conflicts, strategy=strategy, today=today,
         unit_codes=check.unit_codes,
     )  # fmt: skip
     # The last of several values for the same cell wins; the earlier ones are ignored.
-    latest: dict[tuple[int, int, int, str], Ready] = {}
-    for item in ready:
-        latest[(item[1], item[2], item[3], item[4])] = item
-    final = list(latest.values()) if len(latest) != len(ready) else ready
+    if duplicates:
+        # The last of several values for the same cell wins; the earlier ones are ignored.
+        latest: dict[tuple[int, int, int, str], Ready] = {}
+        for item in ready:
+            latest[(item[1], item[2], item[3], item[4])] = item
+        final = list(latest.values())
+        del latest
+    else:
+        final = ready
+    del ready
+    # One pass each over what may be a million values; the rest works on these sets.
+    pairs = {(item[2], item[3]) for item in final}
+    indicator_ids = {item[1] for item in final}
+    unit_ids = {unit for unit, _period in pairs}
+    period_ids = {period for _unit, period in pairs}
     if _use_copy():
-        counts = _write_postgresql(final, strategy=strategy, actor=actor)
+        # The writes record what they changed; the roll-ups take the differences at the end
+        # of the transaction, set-wise, one statement per level. The roll-up locks come
+        # first, so that the old values the writes read are final (after the report locks
+        # above, in the order an approval takes them).
+        rollups_lock(period_ids=period_ids)
+        counts = _write_postgresql(
+            final, strategy=strategy, actor=actor, pairs=pairs, indicator_ids=indicator_ids,
+            deleting=deleting,
+        )  # fmt: skip
+        if counts.imported or counts.updated or counts.deleted:
+            rollups_apply_delta(
+                unit_ids=unit_ids, period_ids=period_ids, indicator_ids=indicator_ids
+            )
     else:
         counts = _write_portable(final, strategy=strategy, actor=actor)
-    if counts.imported or counts.updated or counts.deleted:
-        # The figures above these reports, in the same transaction (one pass per level).
-        rollups_refresh(
-            unit_ids={item[2] for item in final},
-            period_ids={item[3] for item in final},
-            indicator_ids={item[1] for item in final},
-        )
-    return conflicts, counts
+        if counts.imported or counts.updated or counts.deleted:
+            # The figures above these reports, recomputed in the same transaction.
+            rollups_refresh(unit_ids=unit_ids, period_ids=period_ids, indicator_ids=indicator_ids)
+    return conflicts, counts, total
 
 
 def _use_copy() -> bool:
@@ -553,7 +611,25 @@ def _drop_locked(
     sees it exists), lock the submissions against a concurrent submit until commit, and
     refuse values of reports that are submitted, approved or waived."""
     pairs = sorted({(item[2], item[3]) for item in ready})
-    if strategy != "DELETE":
+    table = Submission._meta.db_table
+    if strategy != "DELETE" and connection.vendor == "postgresql":
+        # One statement for a round's thousands of reports (the ORM's bulk_create prepares
+        # every object in Python first).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO {table} (form_id, form_code, unit_id, period_id, status, reason,
+                    updated_at)
+                SELECT %s, %s, p.unit_id, p.period_id, %s, '', %s
+                FROM unnest(%s::bigint[], %s::bigint[]) AS p (unit_id, period_id)
+                ON CONFLICT (form_code, unit_id, period_id) DO NOTHING
+                """,
+                [
+                    form.pk, form.code, SubmissionStatus.DRAFT, timezone.now(),
+                    [u for u, _p in pairs], [p for _u, p in pairs],
+                ],
+            )  # fmt: skip
+    elif strategy != "DELETE":
         Submission.objects.bulk_create(
             [
                 Submission(form=form, form_code=form.code, unit_id=unit_id, period_id=period_id)
@@ -564,7 +640,6 @@ def _drop_locked(
         )
     period_ids = sorted({p for _, p in pairs})
     unit_ids = {u for u, _ in pairs}
-    table = Submission._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Only this import's reports are locked (shared: other imports may proceed, a
@@ -620,7 +695,9 @@ def _copy_text(value: str) -> str:
     return value
 
 
-def _write_postgresql(final: list[Ready], *, strategy: str, actor) -> _Counts:
+def _write_postgresql(
+    final: list[Ready], *, strategy: str, actor, pairs, indicator_ids, deleting: bool
+) -> _Counts:
     """Values of reports that hold none of these indicators' values yet (the first import
     of a round: nearly all of them) are COPied straight into the data value table, in a
     savepoint; a first entry writes no history row, so nothing else is written for them.
@@ -631,8 +708,11 @@ def _write_postgresql(final: list[Ready], *, strategy: str, actor) -> _Counts:
     counts = _Counts()
     rest = final
     with connection.cursor() as cursor:
+        rollups_delta_begin(cursor)
         if strategy in ("CREATE_AND_UPDATE", "CREATE"):
-            fresh, rest = _split_fresh(cursor, final)
+            fresh, rest = _split_fresh(
+                cursor, final, pairs=pairs, indicator_ids=indicator_ids, deleting=deleting
+            )
             if fresh:
                 try:
                     with transaction.atomic():
@@ -649,15 +729,28 @@ def _write_postgresql(final: list[Ready], *, strategy: str, actor) -> _Counts:
                     rest = final
                 else:
                     counts.imported += len(fresh)
+                    if fresh is final:
+                        _fresh_deltas(cursor, pairs=pairs, indicator_ids=indicator_ids)
+                    else:
+                        _fresh_deltas(
+                            cursor,
+                            pairs={(item[2], item[3]) for item in fresh},
+                            indicator_ids={item[1] for item in fresh},
+                        )
         if rest:
             _upsert(cursor, rest, strategy=strategy, actor_id=actor_id, now=now, counts=counts)
     return counts
 
 
-def _split_fresh(cursor, final: list[Ready]) -> tuple[list[Ready], list[Ready]]:
+def _split_fresh(
+    cursor, final: list[Ready], *, pairs, indicator_ids, deleting: bool
+) -> tuple[list[Ready], list[Ready]]:
     """(values to set in reports holding none of these indicators' values, the others):
-    one index probe per (unit, period), stopping at the first value found."""
-    pairs = sorted({(item[2], item[3]) for item in final if not item[5]})
+    one index probe per (unit, period), stopping at the first value found. A first import
+    (no report holds values, nothing deleted) is ``(final, [])`` without another pass."""
+    if deleting:
+        pairs = {(item[2], item[3]) for item in final if not item[5]}
+    pairs = sorted(pairs)
     if not pairs:
         return [], final
     cursor.execute(
@@ -670,11 +763,13 @@ def _split_fresh(cursor, final: list[Ready]) -> tuple[list[Ready], list[Ready]]:
                 AND d.indicator_id = ANY(%s::bigint[])
         )
         """,
-        [[u for u, _p in pairs], [p for _u, p in pairs], sorted({item[1] for item in final})],
+        [[u for u, _p in pairs], [p for _u, p in pairs], sorted(indicator_ids)],
     )
     occupied = set(cursor.fetchall())
     if len(occupied) == len(pairs):
         return [], final
+    if not occupied and not deleting:
+        return final, []
     fresh, rest = [], []
     for item in final:
         if item[5] or (item[2], item[3]) in occupied:
@@ -682,6 +777,23 @@ def _split_fresh(cursor, final: list[Ready]) -> tuple[list[Ready], list[Ready]]:
         else:
             fresh.append(item)
     return fresh, rest
+
+
+def _fresh_deltas(cursor, *, pairs, indicator_ids) -> None:
+    """The roll-up differences of values COPied into reports (``pairs``) that held none of
+    these indicators' values: each value's number, read back from the table in one
+    statement."""
+    pairs = sorted(pairs)
+    cursor.execute(
+        f"""
+        INSERT INTO {DELTA_TABLE}
+        SELECT v.unit_id, v.period_id, v.indicator_id, v.options_key, v.numeric, 1
+        FROM unnest(%s::bigint[], %s::bigint[]) AS p (unit_id, period_id)
+        JOIN {DataValue._meta.db_table} v ON v.unit_id = p.unit_id AND v.period_id = p.period_id
+        WHERE v.indicator_id = ANY(%s::bigint[]) AND v.numeric IS NOT NULL AND NOT v.deleted
+        """,
+        [[u for u, _p in pairs], [p for _u, p in pairs], sorted(indicator_ids)],
+    )
 
 
 def _copy_new_values(cursor, fresh: list[Ready], *, actor_id, now) -> None:
@@ -708,6 +820,14 @@ def _copy_new_values(cursor, fresh: list[Ready], *, actor_id, now) -> None:
                 buffer.seek(0)
                 buffer.truncate()
         copy.write(buffer.getvalue())
+
+
+# A written row's roll-up difference (``up``: the row as written, ``c``: what it was before;
+# a row inserted had nothing before, a deleted one counted for nothing).
+_WAS_NOTHING = "(up.inserted OR c.old_id IS NULL OR c.old_deleted OR c.old_numeric IS NULL)"
+_OLD_NUMBER = f"CASE WHEN {_WAS_NOTHING} THEN 0 ELSE c.old_numeric END"
+_OLD_COUNT = f"CASE WHEN {_WAS_NOTHING} THEN 0 ELSE 1 END"
+_NEW_COUNT = "CASE WHEN up.numeric IS NULL THEN 0 ELSE 1 END"
 
 
 def _upsert(cursor, rows: list[Ready], *, strategy: str, actor_id, now, counts: _Counts) -> None:
@@ -764,7 +884,8 @@ def _upsert(cursor, rows: list[Ready], *, strategy: str, actor_id, now, counts: 
             WITH cand AS (
                 SELECT t.indicator_id, t.unit_id, t.period_id, t.options_key, t.value,
                        t.numeric, t.comment, d.id AS old_id, d.value AS old_value,
-                       d.comment AS old_comment, d.deleted AS old_deleted
+                       d.comment AS old_comment, d.deleted AS old_deleted,
+                       d.numeric AS old_numeric
                 FROM _dv_import t
                 LEFT JOIN {dv} d ON d.indicator_id = t.indicator_id
                     AND d.unit_id = t.unit_id AND d.period_id = t.period_id
@@ -784,7 +905,13 @@ def _upsert(cursor, rows: list[Ready], *, strategy: str, actor_id, now, counts: 
                         updated_by_id = EXCLUDED.updated_by_id,
                         updated_at = EXCLUDED.updated_at
                     WHERE {differs.format(new="EXCLUDED")}
-                RETURNING d.id, d.value, d.comment, (d.xmax = 0) AS inserted
+                RETURNING d.id, d.value, d.comment, (d.xmax = 0) AS inserted, d.unit_id,
+                    d.period_id, d.indicator_id, d.options_key, d.numeric
+            ), delta AS (
+                INSERT INTO {DELTA_TABLE}
+                SELECT up.unit_id, up.period_id, up.indicator_id, up.options_key,
+                       COALESCE(up.numeric, 0) - {_OLD_NUMBER}, {_NEW_COUNT} - {_OLD_COUNT}
+                FROM up LEFT JOIN cand c ON c.old_id = up.id
             ), hist AS (
                 INSERT INTO {ch} (data_value_id, old_value, new_value, old_comment,
                     new_comment, deleted, actor_id, at, source)
@@ -809,7 +936,8 @@ def _upsert(cursor, rows: list[Ready], *, strategy: str, actor_id, now, counts: 
             f"""
             WITH cand AS (
                 SELECT d.id AS old_id, t.value, t.numeric, t.comment,
-                       d.value AS old_value, d.comment AS old_comment
+                       d.value AS old_value, d.comment AS old_comment,
+                       d.numeric AS old_numeric, false AS old_deleted
                 FROM _dv_import t
                 JOIN {dv} d ON d.indicator_id = t.indicator_id
                     AND d.unit_id = t.unit_id AND d.period_id = t.period_id
@@ -822,7 +950,13 @@ def _upsert(cursor, rows: list[Ready], *, strategy: str, actor_id, now, counts: 
                 FROM cand c
                 WHERE d.id = c.old_id AND NOT d.deleted
                     AND (d.value <> c.value OR d.comment <> c.comment)
-                RETURNING d.id, d.value, d.comment
+                RETURNING d.id, d.value, d.comment, false AS inserted, d.unit_id, d.period_id,
+                    d.indicator_id, d.options_key, d.numeric
+            ), delta AS (
+                INSERT INTO {DELTA_TABLE}
+                SELECT up.unit_id, up.period_id, up.indicator_id, up.options_key,
+                       COALESCE(up.numeric, 0) - {_OLD_NUMBER}, {_NEW_COUNT} - {_OLD_COUNT}
+                FROM up JOIN cand c ON c.old_id = up.id
             ), hist AS (
                 INSERT INTO {ch} (data_value_id, old_value, new_value, old_comment,
                     new_comment, deleted, actor_id, at, source)
@@ -844,7 +978,13 @@ def _upsert(cursor, rows: list[Ready], *, strategy: str, actor_id, now, counts: 
             WHERE t.del AND NOT d.deleted AND d.indicator_id = t.indicator_id
                 AND d.unit_id = t.unit_id AND d.period_id = t.period_id
                 AND d.options_key = t.options_key AND d.period_id = ANY(%(periods)s)
-            RETURNING d.id, d.value, d.comment
+            RETURNING d.id, d.value, d.comment, d.unit_id, d.period_id, d.indicator_id,
+                d.options_key, d.numeric
+        ), delta AS (
+            -- A deletion takes the value's number out (the row keeps it, flagged deleted).
+            INSERT INTO {DELTA_TABLE}
+            SELECT unit_id, period_id, indicator_id, options_key, -numeric, -1
+            FROM up WHERE numeric IS NOT NULL
         ), hist AS (
             INSERT INTO {ch} (data_value_id, old_value, new_value, old_comment,
                 new_comment, deleted, actor_id, at, source)

@@ -196,6 +196,32 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(client, people, toda
     assert post_json(client, people.commune, EXAMPLE).status_code == 200
 
 
+def test_a_large_body_is_imported_from_a_stream_and_a_broken_one_leaves_nothing(
+    client, people, today, monkeypatch
+):
+    # Bodies above the threshold (lowered here) are read from disk a block at a time.
+    monkeypatch.setattr(apis_dhis2.dhis2, "STREAM_THRESHOLD", 100)
+    monkeypatch.setattr(apis_dhis2.dhis2, "_BLOCK", 128)
+    monkeypatch.setattr(apis_dhis2, "SPOOL_IN_MEMORY", 256)
+    broken = orjson.dumps({**EXAMPLE, "dataValues": [*EXAMPLE["dataValues"] * 4, "not a value"]})
+    response = post_json(client, people.commune, broken)
+    assert response.status_code == 409
+    assert response.json()["response"]["description"].startswith("Quá trình nhập thất bại")
+    assert not DataValue.objects.exists()
+    response = post_json(
+        client, people.commune, {**EXAMPLE, "dataValues": EXAMPLE["dataValues"] * 4}
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["response"]["importCount"] == {
+        "imported": 3, "updated": 0, "ignored": 9, "deleted": 0,
+    }  # fmt: skip
+    csv_response = client.post(
+        f"{URL}?dataSet=BM01-VON", CSV_BODY.replace(",12,", ",13,"), content_type="text/csv",
+        **basic(people.commune),
+    )  # fmt: skip
+    assert csv_response.json()["response"]["importCount"]["updated"] == 1
+
+
 def test_wrong_requests_get_clear_answers(client, people, today):
     user = people.commune
     response = client.post(URL, b"<dataValueSet/>", content_type="application/xml", **basic(user))
@@ -239,6 +265,46 @@ def test_officers_import_through_a_verified_session_but_not_with_a_bare_password
     session = login(people.province)
     response = session.post(URL, orjson.dumps(EXAMPLE), content_type="application/json")
     assert response.status_code == 200, response.content
+    assert response.json()["response"]["importCount"]["imported"] == 3
+    assert set(DataValue.objects.values_list("created_by__username", flat=True)) == {
+        "tinh.tuyenquang"
+    }
+
+
+def csrf_enforcing_session(login, user):
+    """A browser signed in as ``user`` (password and 2FA) whose posts are CSRF-checked as in
+    production, and the token its pages hand to scripts (the ``csrftoken`` cookie)."""
+    from django.test import Client
+
+    signed_in = login(user)
+    browser = Client(enforce_csrf_checks=True)
+    browser.cookies = signed_in.cookies
+    assert browser.get("/").status_code == 200  # a page with a form sets the CSRF cookie
+    return browser, browser.cookies["csrftoken"].value
+
+
+@pytest.mark.parametrize("kind", ["csv", "large_json"])
+def test_an_officer_imports_csv_and_large_json_through_the_browser_session_with_the_csrf_header(
+    login, people, today, kind
+):
+    browser, token = csrf_enforcing_session(login, people.province)
+    if kind == "csv":
+        url, body, content_type = f"{URL}?dataSet=BM01-VON", CSV_BODY, "text/csv"
+    else:
+        # Over Django's 2.5 MB form-data limit: the same cells many times, the last one wins.
+        values = [
+            {**value, "comment": f"{value['comment']} lần {n}"}
+            for n in range(12_000)
+            for value in EXAMPLE["dataValues"]
+        ]
+        body = orjson.dumps({**EXAMPLE, "dataValues": values})
+        assert len(body) > 2.5 * 1024 * 1024
+        url, content_type = URL, "application/json"
+    without_token = browser.post(url, body, content_type=content_type)
+    assert without_token.status_code == 403 and "CSRF" in without_token.json()["detail"]
+    assert not DataValue.objects.exists()
+    response = browser.post(url, body, content_type=content_type, HTTP_X_CSRFTOKEN=token)
+    assert response.status_code == 200, response.content[:500]
     assert response.json()["response"]["importCount"]["imported"] == 3
     assert set(DataValue.objects.values_list("created_by__username", flat=True)) == {
         "tinh.tuyenquang"
