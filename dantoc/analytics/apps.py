@@ -34,6 +34,15 @@ class AnalyticsConfig(AppConfig):
     )
 
     def ready(self) -> None:
+        from dantoc.analytics import rollups
+        from dantoc.core import figures
+        from dantoc.core.events import listen_now
+
+        # Roll-ups change in the transaction of every value write and approval (core.figures).
+        listen_now(figures.VALUES_LOCK, rollups.rollups_lock)
+        listen_now(figures.VALUES_DELTA, rollups.rollups_apply_delta)
+        listen_now(figures.VALUES_CHANGED, rollups.rollups_refresh)
+        listen_now(figures.INDICATOR_CHANGED, rollups.rollups_refresh_indicator)
         # The metadata version's row and triggers, after every migrate and flush (see
         # ``metadata``): a table rebuilt by a later migration gets its triggers back.
         post_migrate.connect(_metadata_triggers_install, sender=self)

@@ -38,7 +38,10 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
-from dantoc.geo.models import Unit
+from dantoc.core.figures import DELTA_TABLE
+from dantoc.geo.models import Unit, UnitLevel
+from dantoc.indicators.models import AggregationType, Indicator
+from dantoc.reporting.models import DataValue, FormColumn, FormRow, Period, Submission
 
 # Advisory-lock namespace for roll-up refreshes (first int of pg_advisory_xact_lock(int, int)).
 _LOCK_SPACE = 1719
@@ -299,8 +302,6 @@ def _latest_refresh(cursor, levels: list[list[int]], periods, indicators) -> Non
     made is recomputed for every unit."""
     from dantoc.analytics.models import RollupLatest, RollupLatestPlan, RollupTotal
     from dantoc.analytics.query import latest_sources, windows_containing
-    from dantoc.indicators.models import AggregationType, Indicator
-    from dantoc.reporting.models import Period
 
     chosen = (
         Indicator.objects.all()
@@ -383,8 +384,6 @@ def _lock(cursor, period_ids: list[int] | None) -> None:
     if connection.vendor != "postgresql":
         return  # SQLite lets one transaction write at a time
     if period_ids is None:
-        from dantoc.reporting.models import Period
-
         period_ids = Period.objects.values_list("pk", flat=True)
     for key in sorted(set(period_ids)):
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_SPACE, key])
@@ -421,7 +420,6 @@ def rollups_refresh(
 
 # What an import changed, one row per value written: the value's key, the change of its
 # numeric contribution (new minus old, 0 for none) and of its count (+1 set, -1 unset).
-DELTA_TABLE = "_rollup_delta"
 _STEP_TABLE = "_rollup_step"
 _APPROVED_TABLE = "_rollup_approved"
 
@@ -432,16 +430,6 @@ def rollups_lock(*, period_ids: Iterable[int]) -> None:
     are the ones every earlier writer of these periods committed."""
     with connection.cursor() as cursor:
         _lock(cursor, sorted(set(period_ids)))
-
-
-def rollups_delta_begin(cursor) -> None:
-    """An empty ``DELTA_TABLE`` for this transaction, for the writer to fill."""
-    cursor.execute(f"DROP TABLE IF EXISTS {DELTA_TABLE}")
-    cursor.execute(
-        f"CREATE TEMP TABLE {DELTA_TABLE} (unit_id bigint NOT NULL, period_id bigint NOT NULL,"
-        " indicator_id bigint NOT NULL, options_key varchar(200) NOT NULL,"
-        " d_sum numeric NOT NULL, d_count integer NOT NULL) ON COMMIT DROP"
-    )
 
 
 def _delta_apply(cursor, rows: str, params: list, now) -> None:
@@ -591,7 +579,6 @@ def rollups_apply_delta(
 @transaction.atomic
 def rollups_rebuild() -> None:
     """Recompute every roll-up from the values (repair, or after loading data by hand)."""
-    from dantoc.reporting.models import Period
 
     units = Unit.objects.values_list("pk", flat=True)
     with connection.cursor() as cursor:
@@ -613,8 +600,6 @@ def rollups_expected(*, period_ids: Iterable[int] | None = None) -> dict[RollupK
     """Every roll-up computed from scratch in Python, from the values, the approved reports
     and the units' paths (not from the parent links the refresh uses): the oracle that
     ``rollups check`` and the tests compare the maintained table with."""
-    from dantoc.indicators.models import Indicator
-    from dantoc.reporting.models import DataValue, FormColumn, FormRow, Submission
 
     form_indicators: dict[int, set[int]] = {}
     for model in (FormRow, FormColumn):
@@ -721,7 +706,6 @@ def _latest_differences(expected, quantum) -> list[str]:
     stored source periods are the ones the engine would choose: the others are not read)."""
     from dantoc.analytics.models import RollupLatest, RollupLatestPlan
     from dantoc.analytics.query import latest_sources
-    from dantoc.indicators.models import Indicator
 
     want_all = rollups_latest_expected(expected)
     plans = {(p.window_code, p.indicator_id): p.sources for p in RollupLatestPlan.objects.all()}
@@ -758,7 +742,6 @@ def _latest_differences(expected, quantum) -> list[str]:
 def rollups_latest_rebuild() -> None:
     """Recompute every ``RollupLatest`` row from the roll-ups (after an upgrade that added
     the table; a refresh also fills a window the first time it touches one)."""
-    from dantoc.reporting.models import Period
 
     with connection.cursor() as cursor:
         _lock(cursor, list(Period.objects.values_list("pk", flat=True)))
@@ -777,9 +760,6 @@ def rollups_latest_expected(expected: dict[RollupKey, Figures]) -> dict[LatestKe
     figures (approved sum, count) and with any figures (total sum, count, approved count),
     added up along the units' paths. (The source periods come from the engine's planner.)"""
     from dantoc.analytics.query import latest_sources, windows_containing
-    from dantoc.geo.models import UnitLevel
-    from dantoc.indicators.models import AggregationType, Indicator
-    from dantoc.reporting.models import Period
 
     last = {i.pk: i for i in Indicator.objects.filter(aggregation=AggregationType.LAST)}
     if not last:
@@ -829,7 +809,6 @@ def rollups_latest_expected(expected: dict[RollupKey, Figures]) -> dict[LatestKe
 def rollups_refresh_indicator(indicator_id: int) -> None:
     """After an indicator's aggregation changed to or from "none" (whether its values roll
     up at all): recompute its roll-ups everywhere it has values."""
-    from dantoc.reporting.models import DataValue
 
     units = DataValue.objects.filter(indicator_id=indicator_id).values_list("unit_id", flat=True)
     rollups_refresh(unit_ids=set(units), period_ids=None, indicator_ids=[indicator_id])

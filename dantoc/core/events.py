@@ -7,6 +7,11 @@ with ``announce("portal.content_changed", ...)``; an app above registers a liste
 announces nothing), and a failing listener is logged without undoing the committed write:
 listeners must therefore be idempotent catch-up jobs (enqueue a task that reads the state),
 never the only record of the change.
+
+Some readers must change *with* the write, in its transaction: the analytics roll-ups are
+exact at every commit. For those, ``announce_now`` calls the listeners at once, inside the
+caller's transaction; a failing listener fails the write (and rolls it back). Listeners of
+such events are registered with ``listen_now``.
 """
 
 from __future__ import annotations
@@ -44,3 +49,19 @@ def _guarded(event: str, listener: Listener, payload: dict[str, Any]) -> Callabl
             logger.exception("listener %r of %s failed", listener, event)
 
     return run
+
+
+_now_listeners: dict[str, list[Listener]] = defaultdict(list)
+
+
+def listen_now(event: str, listener: Listener) -> None:
+    """Register ``listener`` for ``event``, called inside the announcing transaction."""
+    if listener not in _now_listeners[event]:
+        _now_listeners[event].append(listener)
+
+
+def announce_now(event: str, **payload: Any) -> None:
+    """Call every in-transaction listener of ``event`` with ``payload`` now; their errors
+    propagate to the caller, whose transaction then rolls back."""
+    for listener in list(_now_listeners.get(event, ())):
+        listener(**payload)

@@ -10,7 +10,9 @@ from django.db import transaction
 
 from dantoc.accounts.permissions import can_define_national_catalogue
 from dantoc.audit.services import audit_record, snapshot
+from dantoc.core import figures
 from dantoc.core.errors import ImportRejected, RowError
+from dantoc.core.events import announce_now
 from dantoc.core.loading import DATA_DIR, LoadResult, upsert
 from dantoc.geo.models import EthnicGroup
 from dantoc.indicators.models import (
@@ -121,9 +123,7 @@ def indicator_catalogue_load(*, path: Path, actor=None) -> LoadResult:
             and {"none", "last"} & {was, indicator.aggregation}
         ):
             # Whether the values roll up at all, or "last" figures over a year, changed.
-            from dantoc.analytics.rollups import rollups_refresh_indicator
-
-            rollups_refresh_indicator(indicator.pk)
+            announce_now(figures.INDICATOR_CHANGED, indicator_id=indicator.pk)
     if errors:
         raise ImportRejected(errors)
     audit_record(
@@ -142,15 +142,13 @@ def indicator_save(*, actor, indicator: Indicator, categories: list[Category]) -
     every stored value names exactly one option of each of its categories."""
     if actor is not None and not can_define_national_catalogue(actor):
         raise PermissionDenied("Chỉ cán bộ cấp bộ được định nghĩa chỉ tiêu và biểu mẫu.")
-    from dantoc.reporting.models import DataValue
-
     is_new = indicator.pk is None
     before = None
     if not is_new:
         current = Indicator.objects.get(pk=indicator.pk)
         before = snapshot(current, INDICATOR_FIELDS)
         if {c.pk for c in current.categories.all()} != {c.pk for c in categories} and (
-            DataValue.objects.filter(indicator=current).exists()
+            figures.indicator_has_values(current.pk)
         ):
             raise ValidationError(
                 {
@@ -158,7 +156,7 @@ def indicator_save(*, actor, indicator: Indicator, categories: list[Category]) -
                 }
             )
         if current.value_type != indicator.value_type and (
-            DataValue.objects.filter(indicator=current).exists()
+            figures.indicator_has_values(current.pk)
         ):
             raise ValidationError(
                 {"value_type": "Chỉ tiêu đã có số liệu: không thể đổi kiểu giá trị."}
@@ -173,9 +171,7 @@ def indicator_save(*, actor, indicator: Indicator, categories: list[Category]) -
     ):
         # Whether the values roll up at all changed (the figures above them change too), or
         # whether a figure over a year is each commune's latest (kept in RollupLatest).
-        from dantoc.analytics.rollups import rollups_refresh_indicator
-
-        rollups_refresh_indicator(indicator.pk)
+        announce_now(figures.INDICATOR_CHANGED, indicator_id=indicator.pk)
     audit_record(
         actor=actor,
         action="indicators.indicator_create" if is_new else "indicators.indicator_update",

@@ -30,3 +30,9 @@ class ReportingConfig(AppConfig):
             _("Báo cáo"), "reporting:index", allowed="dantoc.core.registry.is_signed_in", order=70
         ),
     )
+
+    def ready(self) -> None:
+        from dantoc.core import figures
+        from dantoc.reporting.selectors import indicator_has_values
+
+        figures.value_holder_register(indicator_has_values)

@@ -59,14 +59,10 @@ from psycopg import errors as psycopg_errors
 
 from dantoc.accounts.models import RoleCode
 from dantoc.accounts.permissions import unit_in_scope
-from dantoc.analytics.rollups import (
-    DELTA_TABLE,
-    rollups_apply_delta,
-    rollups_delta_begin,
-    rollups_lock,
-    rollups_refresh,
-)
 from dantoc.audit.services import audit_record
+from dantoc.core import figures
+from dantoc.core.events import announce_now
+from dantoc.core.figures import DELTA_TABLE
 from dantoc.geo.models import Unit
 from dantoc.indicators.models import NUMERIC_TYPES, Indicator, ValueType
 from dantoc.indicators.values import ValueError_, normalise_value, options_key, parse_options_key
@@ -582,20 +578,28 @@ def _import(*, actor, form: ReportForm, rows: Iterable[RawRow], strategy: str, t
         # of the transaction, set-wise, one statement per level. The roll-up locks come
         # first, so that the old values the writes read are final (after the report locks
         # above, in the order an approval takes them).
-        rollups_lock(period_ids=period_ids)
+        announce_now(figures.VALUES_LOCK, period_ids=period_ids)
         counts = _write_postgresql(
             final, strategy=strategy, actor=actor, pairs=pairs, indicator_ids=indicator_ids,
             deleting=deleting,
         )  # fmt: skip
         if counts.imported or counts.updated or counts.deleted:
-            rollups_apply_delta(
-                unit_ids=unit_ids, period_ids=period_ids, indicator_ids=indicator_ids
+            announce_now(
+                figures.VALUES_DELTA,
+                unit_ids=unit_ids,
+                period_ids=period_ids,
+                indicator_ids=indicator_ids,
             )
     else:
         counts = _write_portable(final, strategy=strategy, actor=actor)
         if counts.imported or counts.updated or counts.deleted:
             # The figures above these reports, recomputed in the same transaction.
-            rollups_refresh(unit_ids=unit_ids, period_ids=period_ids, indicator_ids=indicator_ids)
+            announce_now(
+                figures.VALUES_CHANGED,
+                unit_ids=unit_ids,
+                period_ids=period_ids,
+                indicator_ids=indicator_ids,
+            )
     return conflicts, counts, total
 
 
@@ -708,7 +712,7 @@ def _write_postgresql(
     counts = _Counts()
     rest = final
     with connection.cursor() as cursor:
-        rollups_delta_begin(cursor)
+        figures.delta_begin(cursor)
         if strategy in ("CREATE_AND_UPDATE", "CREATE"):
             fresh, rest = _split_fresh(
                 cursor, final, pairs=pairs, indicator_ids=indicator_ids, deleting=deleting

@@ -366,3 +366,9 @@ def submissions_awaiting_review(*, user) -> QuerySet[Submission]:
         .select_related("unit", "period", "form")
         .order_by("submitted_at")
     )
+
+
+def indicator_has_values(indicator_id: int) -> bool:
+    """Whether any value of the indicator is stored (deleted ones included: their history
+    names the indicator's options)."""
+    return DataValue.objects.filter(indicator_id=indicator_id).exists()

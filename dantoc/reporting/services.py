@@ -16,10 +16,10 @@ from django.utils import timezone
 
 from dantoc.accounts.models import RoleCode, User
 from dantoc.accounts.selectors import officials_with_roles
-from dantoc.analytics.rollups import rollups_refresh
 from dantoc.audit.services import audit_record
+from dantoc.core import figures
 from dantoc.core.errors import ImportRejected, RowError
-from dantoc.core.events import announce
+from dantoc.core.events import announce, announce_now
 from dantoc.core.loading import DATA_DIR, LoadResult, upsert
 from dantoc.geo.models import Unit, UnitLevel
 from dantoc.geo.selectors import valid_on_q
@@ -543,7 +543,12 @@ def datavalues_save(
         result.cells.append(CellOutcome(item.key, "saved", value=text, warning=warning))
     DataValueChange.objects.bulk_create(changes)
     if touched:
-        rollups_refresh(unit_ids=[unit.pk], period_ids=[period.pk], indicator_ids=touched)
+        announce_now(
+            figures.VALUES_CHANGED,
+            unit_ids=[unit.pk],
+            period_ids=[period.pk],
+            indicator_ids=touched,
+        )
     values = selectors.values_for(layout=layout, unit=unit, period=period)
     result.violations = check_rules(
         form.rules.all(), selectors.rule_values(layout=layout, values=values)
@@ -715,7 +720,8 @@ def _refresh_figures(submission: Submission) -> None:
     """Approved figures above the unit change with the report's approval: recompute them in
     this transaction, so the national total includes (or drops) the report at once."""
     layout = selectors.form_layout(submission.form)
-    rollups_refresh(
+    announce_now(
+        figures.VALUES_CHANGED,
         unit_ids=[submission.unit_id],
         period_ids=[submission.period_id],
         indicator_ids=list(layout.indicators),
