@@ -34,6 +34,7 @@ test: install system-packages browser lint test-sqlite
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/import_layers.py
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py spectacular --file var/openapi-current.yaml --validate --fail-on-warn
 	diff -u docs/openapi.yaml var/openapi-current.yaml

@@ -78,4 +78,4 @@ if __name__ == "__main__":
     print("\n".join("  " + u for u in up))
     print(f"imports inside functions (to another app): {len(hid)}")
     print("\n".join("  " + h for h in hid))
-    sys.exit(1 if up else 0)
+    sys.exit(1 if up or hid else 0)
