@@ -27,6 +27,7 @@ from rest_framework.parsers import FormParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
+from dantoc.integration.scopes import effective_scopes
 from dantoc.integration.serializers import (
     IntrospectionSerializer,
     OAuthErrorSerializer,
@@ -274,15 +275,18 @@ class IntrospectApi(_OAuthEndpoint):
         checksum = hashlib.sha256(token_value.encode()).hexdigest()
         token = (
             AccessToken.objects.filter(token_checksum=checksum, application=application)
-            .select_related("application")
+            .select_related("application__integration")
             .first()
         )
         if token is None or not token.is_valid():
             return JsonResponse({"active": False}, headers=NO_STORE)
+        # The scopes the API would grant this token now (RFC 7662 §2.2 "scope"), not those
+        # recorded when it was issued: an administrator may have narrowed the client since.
+        scope = " ".join(effective_scopes(token.scope, application.integration.scopes))
         return JsonResponse(
             {
                 "active": True,
-                "scope": token.scope,
+                "scope": scope,
                 "client_id": application.client_id,
                 "token_type": "Bearer",
                 "exp": calendar.timegm(token.expires.utctimetuple()),
