@@ -13,7 +13,14 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from dantoc.core.env import database_from_url, env_bool, env_int, env_list, env_str
+from dantoc.core.env import (
+    database_from_url,
+    env_bool,
+    env_int,
+    env_list,
+    env_ports,
+    env_str,
+)
 from dantoc.integration.scopes import SCOPES as INTEGRATION_SCOPES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -280,6 +287,8 @@ INTEGRATION_WEBHOOK_MAX_ATTEMPTS = env_int("DANTOC_INTEGRATION_WEBHOOK_MAX_ATTEM
 # Webhooks to loopback, private, link-local or reserved addresses are refused (SSRF); turn
 # this on only for a test bench whose receivers run on the same machine or network.
 INTEGRATION_WEBHOOK_ALLOW_PRIVATE = env_bool("DANTOC_WEBHOOK_ALLOW_PRIVATE", False)
+# Ports webhooks may be sent to (whatever the address): the web ports unless configured.
+INTEGRATION_WEBHOOK_ALLOWED_PORTS = env_ports("DANTOC_WEBHOOK_ALLOWED_PORTS", [80, 443])
 # /token requests per minute from one remote address (IPv6: per /64) and per client id.
 INTEGRATION_TOKEN_RATE_PER_ADDRESS = env_int("DANTOC_INTEGRATION_TOKEN_RATE_PER_ADDRESS", 120)
 INTEGRATION_TOKEN_RATE_PER_CLIENT = env_int("DANTOC_INTEGRATION_TOKEN_RATE_PER_CLIENT", 30)
