@@ -158,6 +158,8 @@ AXES_COOLOFF_TIME = env_int("DANTOC_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# The page for a browser, the API's own error body (JSON) for an API client.
+AXES_LOCKOUT_CALLABLE = "dantoc.accounts.lockout.lockout_response"
 AXES_VERBOSE = False
 # Deliberate: locking by address would lock out a whole commune office behind one NAT.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
@@ -202,7 +204,7 @@ MEDIA_ROOT = Path(env_str("DANTOC_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "dantoc.core.schema.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -215,6 +217,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "EXCEPTION_HANDLER": "dantoc.core.apis.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "dantoc.core.apis.ContentNegotiation",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "dantoc API",
@@ -237,6 +240,9 @@ SPECTACULAR_SETTINGS = {
         # Two "kind" choice sets: the unit kinds keep their name, the integration API's own.
         "KindEnum": "dantoc.geo.models.UnitKind",
         "SubmissionKindEnum": "dantoc.integration.pushup.SUBMITTABLE_KIND_CHOICES",
+        # A sync feed's live item (deleted: false) and tombstone (deleted: true).
+        "LiveItemEnum": [(False, False)],
+        "TombstoneEnum": [(True, True)],
     },
 }
 

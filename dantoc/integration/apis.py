@@ -14,6 +14,7 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
+    extend_schema_field,
     inline_serializer,
 )
 from rest_framework import exceptions, serializers, status
@@ -99,10 +100,21 @@ class MeApi(IntegrationApi):
 
 # --- pull sync ------------------------------------------------------------------------------
 
+
+@extend_schema_field({"type": "boolean", "enum": [False]})
+class LiveFlag(serializers.BooleanField):
+    """``deleted`` of a live item: always false (so that it is told from a tombstone)."""
+
+
+@extend_schema_field({"type": "boolean", "enum": [True]})
+class DeletedFlag(serializers.BooleanField):
+    """``deleted`` of a tombstone: always true."""
+
+
 _common_item = {
     "id": serializers.UUIDField(),
     "feed": serializers.CharField(),
-    "deleted": serializers.BooleanField(),
+    "deleted": LiveFlag(),
     "updated_at": serializers.DateTimeField(),
     "published_at": serializers.DateTimeField(),
     "first_published_at": serializers.DateTimeField(),
@@ -147,7 +159,7 @@ TOMBSTONE = inline_serializer(
     {
         "id": serializers.UUIDField(),
         "feed": serializers.CharField(),
-        "deleted": serializers.BooleanField(help_text="luôn true / always true"),
+        "deleted": DeletedFlag(help_text="luôn true / always true"),
         "updated_at": serializers.DateTimeField(),
     },
 )
@@ -165,7 +177,7 @@ FEED_PARAMETERS = [
     ),
     OpenApiParameter(
         "limit",
-        OpenApiTypes.INT,
+        {"type": "integer", "minimum": 1, "maximum": feeds.MAX_LIMIT},
         description=f"Số mục mỗi trang, 1–{feeds.MAX_LIMIT} (mặc định {feeds.DEFAULT_LIMIT}) / "
         "page size",
     ),
@@ -424,6 +436,8 @@ class SubmissionInputSerializer(serializers.Serializer):
     )
     external_id = serializers.CharField(
         required=False,
+        # Empty is no id (a form's empty field is dropped by DRF anyway).
+        allow_blank=True,
         max_length=pushup.KEY_MAX,
         help_text="Mã của bên gửi, dùng làm khoá chống trùng khi không có Idempotency-Key / "
         "the sender's id, the idempotency key when no Idempotency-Key header is sent",

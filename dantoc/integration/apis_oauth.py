@@ -76,7 +76,19 @@ class ClientCredentialsScheme(OpenApiAuthenticationExtension):
         }
 
 
+def _oauth_error(status: int, message: str) -> HttpResponse:
+    """An error met before the endpoint runs (a NUL in the body), as the RFCs' error body."""
+    return JsonResponse(
+        {"error": "invalid_request", "error_description": message},
+        status=status,
+        headers=NO_STORE,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
 class _OAuthEndpoint(OAuthLibMixin, APIView):
+    error_serializer = OAuthErrorSerializer
+    error_response = staticmethod(_oauth_error)
     authentication_classes = [ClientCredentials]
     permission_classes: list = []
     throttle_classes: list = []

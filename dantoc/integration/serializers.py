@@ -37,8 +37,9 @@ class TokenParamSerializer(serializers.Serializer):
     token_type_hint = serializers.ChoiceField(
         choices=["access_token", "refresh_token"], required=False
     )
-    client_id = serializers.CharField(required=False)
-    client_secret = serializers.CharField(required=False)
+    # Empty values are ignored (the credentials of HTTP Basic are used).
+    client_id = serializers.CharField(required=False, allow_blank=True)
+    client_secret = serializers.CharField(required=False, allow_blank=True)
 
 
 class IntrospectionSerializer(serializers.Serializer):

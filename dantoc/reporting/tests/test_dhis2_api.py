@@ -233,7 +233,9 @@ def test_officers_import_through_a_verified_session_but_not_with_a_bare_password
 ):
     refused = post_json(client, people.province, EXAMPLE)
     assert refused.status_code == 403
-    assert "2FA" in refused.json()["detail"]
+    # A DHIS2 web message, as every error of this API (issue 14, the contract).
+    assert refused.json()["httpStatusCode"] == 403
+    assert "2FA" in refused.json()["message"]
     assert not DataValue.objects.exists()
     session = login(people.province)
     response = session.post(URL, orjson.dumps(EXAMPLE), content_type="application/json")
