@@ -4,7 +4,7 @@ import datetime
 
 from django.http import HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
-from rest_framework import exceptions, serializers
+from rest_framework import serializers
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -61,11 +61,11 @@ class OwnErrorBody:
         raise NotImplementedError
 
     def handle_exception(self, exc):
-        response = super().handle_exception(exc)
-        if not isinstance(exc, exceptions.APIException):
-            return response
+        response = super().handle_exception(exc)  # DRF's (Http404 and Django's too)
         data = getattr(response, "data", None)
-        message = data.get("detail", exc.detail) if isinstance(data, dict) else exc.detail
+        if data is None:
+            return response
+        message = data.get("detail", data) if isinstance(data, dict) else data
         if isinstance(message, (list, dict)):
             message = " ".join(str(m) for m in _flatten(message))
         own = self.error_response(response.status_code, str(message))
@@ -166,3 +166,14 @@ class ContentNegotiation(DefaultContentNegotiation):
 
     def filter_renderers(self, renderers, format):
         return [r for r in renderers if r.format == format] or list(renderers)
+
+
+class StrictCharField(serializers.CharField):
+    """A text field of a request body that refuses a number or a boolean (DRF's CharField
+    turns ``0`` into ``"0"``): the schema says string, and a client sending a number has
+    made a mistake worth telling."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)

@@ -22,6 +22,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dantoc.core.apis import StrictCharField
 from dantoc.integration import feeds, pushup, webhooks
 from dantoc.integration.models import WebhookSubscription
 from dantoc.integration.oauth import ClientRateThrottle, ClientTokenAuthentication, HasScope
@@ -426,15 +427,15 @@ class SubscriptionMessagesApi(IntegrationApi):
 
 class SubmissionInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=pushup.SUBMITTABLE_KIND_CHOICES)
-    title = serializers.CharField(max_length=300)
-    summary = serializers.CharField(required=False, allow_blank=True, default="")
-    body = serializers.CharField(
+    title = StrictCharField(max_length=300)
+    summary = StrictCharField(required=False, allow_blank=True, default="")
+    body = StrictCharField(
         required=False, allow_blank=True, default="", help_text="HTML; được làm sạch / sanitised"
     )
     areas = serializers.ListField(
-        child=serializers.CharField(), required=False, default=list, help_text="Mã tỉnh"
+        child=StrictCharField(), required=False, default=list, help_text="Mã tỉnh"
     )
-    external_id = serializers.CharField(
+    external_id = StrictCharField(
         required=False,
         # Empty is no id (a form's empty field is dropped by DRF anyway).
         allow_blank=True,

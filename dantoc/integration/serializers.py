@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from dantoc.core.apis import StrictCharField
 from dantoc.integration.scopes import SCOPES
 
 # --- OAuth2 ---------------------------------------------------------------------------------
@@ -61,16 +62,16 @@ class ApiErrorSerializer(serializers.Serializer):
 class SubscriptionInputSerializer(serializers.Serializer):
     url = serializers.URLField(max_length=500)
     feeds = serializers.ListField(
-        child=serializers.CharField(),
+        child=StrictCharField(),
         required=False,
         help_text="documents, policies, news, reports; bỏ trống: tất cả / empty: all",
     )
-    province = serializers.CharField(
+    province = StrictCharField(
         required=False,
         allow_blank=True,
         help_text="Mã tỉnh: chỉ nội dung liên quan tới tỉnh / only items concerning it",
     )
-    description = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    description = StrictCharField(required=False, allow_blank=True, max_length=200)
 
 
 class SubscriptionSerializer(serializers.Serializer):
