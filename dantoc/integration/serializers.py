@@ -15,10 +15,13 @@ class TokenGrantSerializer(serializers.Serializer):
     scope = serializers.CharField(
         required=False, help_text="Các phạm vi cách nhau bởi dấu cách / space-separated scopes"
     )
+    # Empty values are ignored (the credentials of HTTP Basic are used).
     client_id = serializers.CharField(
-        required=False, help_text="Khi không dùng HTTP Basic / when not using HTTP Basic"
+        required=False,
+        allow_blank=True,
+        help_text="Khi không dùng HTTP Basic / when not using HTTP Basic",
     )
-    client_secret = serializers.CharField(required=False)
+    client_secret = serializers.CharField(required=False, allow_blank=True)
 
 
 class TokenResponseSerializer(serializers.Serializer):
@@ -35,8 +38,9 @@ class OAuthErrorSerializer(serializers.Serializer):
 
 class TokenParamSerializer(serializers.Serializer):
     token = serializers.CharField()
-    token_type_hint = serializers.ChoiceField(
-        choices=["access_token", "refresh_token"], required=False
+    # A hint only (RFC 7662 §2.1, RFC 7009 §2.1): an unknown value is ignored, not refused.
+    token_type_hint = serializers.CharField(
+        required=False, allow_blank=True, help_text="access_token, refresh_token"
     )
     # Empty values are ignored (the credentials of HTTP Basic are used).
     client_id = serializers.CharField(required=False, allow_blank=True)
