@@ -72,7 +72,10 @@ def headers(values: dict[str, str]) -> list[str]:
 
 
 def assert_conforms(run: subprocess.CompletedProcess, server) -> None:
-    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:] + server.log_tail()
+    # The failures (what was sent, what came back) come first in the message.
+    failures = run.stdout.partition("= FAILURES =")[2].partition("= WARNINGS =")[0]
+    message = failures[:8000] + run.stdout[-3000:] + run.stderr[-2000:] + server.log_tail()
+    assert run.returncode == 0, message
     assert "passed" in run.stdout
 
 
