@@ -19,6 +19,7 @@ from dantoc.core.env import (
     env_bool,
     env_int,
     env_list,
+    env_ports,
     env_str,
 )
 from dantoc.integration.scopes import SCOPES as INTEGRATION_SCOPES
@@ -162,6 +163,8 @@ AXES_COOLOFF_TIME = env_int("DANTOC_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# The page for a browser, the API's own error body (JSON) for an API client.
+AXES_LOCKOUT_CALLABLE = "dantoc.accounts.lockout.lockout_response"
 AXES_VERBOSE = False
 # Deliberate: locking by address would lock out a whole commune office behind one NAT.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
@@ -242,7 +245,7 @@ MEDIA_ROOT = Path(env_str("DANTOC_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "dantoc.core.schema.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -255,6 +258,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "EXCEPTION_HANDLER": "dantoc.core.apis.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "dantoc.core.apis.ContentNegotiation",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "dantoc API",
@@ -277,6 +281,9 @@ SPECTACULAR_SETTINGS = {
         # Two "kind" choice sets: the unit kinds keep their name, the integration API's own.
         "KindEnum": "dantoc.geo.models.UnitKind",
         "SubmissionKindEnum": "dantoc.integration.pushup.SUBMITTABLE_KIND_CHOICES",
+        # A sync feed's live item (deleted: false) and tombstone (deleted: true).
+        "LiveItemEnum": [(False, False)],
+        "TombstoneEnum": [(True, True)],
     },
 }
 
@@ -342,6 +349,8 @@ INTEGRATION_WEBHOOK_MAX_ATTEMPTS = env_int("DANTOC_INTEGRATION_WEBHOOK_MAX_ATTEM
 # Webhooks to loopback, private, link-local or reserved addresses are refused (SSRF); turn
 # this on only for a test bench whose receivers run on the same machine or network.
 INTEGRATION_WEBHOOK_ALLOW_PRIVATE = env_bool("DANTOC_WEBHOOK_ALLOW_PRIVATE", False)
+# Ports webhooks may be sent to (whatever the address): the web ports unless configured.
+INTEGRATION_WEBHOOK_ALLOWED_PORTS = env_ports("DANTOC_WEBHOOK_ALLOWED_PORTS", [80, 443])
 # /token requests per minute from one remote address (IPv6: per /64) and per client id.
 INTEGRATION_TOKEN_RATE_PER_ADDRESS = env_int("DANTOC_INTEGRATION_TOKEN_RATE_PER_ADDRESS", 120)
 INTEGRATION_TOKEN_RATE_PER_CLIENT = env_int("DANTOC_INTEGRATION_TOKEN_RATE_PER_CLIENT", 30)

@@ -24,7 +24,6 @@ from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
-from rest_framework.views import APIView
 
 from dantoc.analytics.permissions import can_include_unapproved, can_view_analytics
 from dantoc.analytics.query import (
@@ -41,6 +40,7 @@ from dantoc.geo.models import Unit
 from dantoc.geo.selectors import valid_on_q
 from dantoc.reporting.apis_dhis2 import (
     CSVRenderer,
+    DHIS2Api,
     DHIS2BasicAuthentication,
     ErrorMessageSchema,
     _flag,
@@ -201,7 +201,7 @@ PARAMETERS = [
 ]
 
 
-class AnalyticsApi(APIView):
+class AnalyticsApi(DHIS2Api):
     authentication_classes = [SessionAuthentication, DHIS2BasicAuthentication]
     permission_classes = [IsAuthenticated]
     renderer_classes = [JSONRenderer, CSVRenderer]

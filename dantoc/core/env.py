@@ -48,6 +48,24 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_ports(name: str, default: list[int]) -> list[int]:
+    """A comma-separated list of TCP port numbers (1-65535)."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    ports = []
+    for item in raw.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        if not item.isdigit() or not 1 <= int(item) <= 65535:
+            raise ImproperlyConfigured(
+                f"{name} must be a comma-separated list of port numbers (1-65535), got {raw!r}"
+            )
+        ports.append(int(item))
+    return ports
+
+
 def database_from_url(url: str, *, base_dir: str) -> dict:
     """Turn ``sqlite:///path`` or ``postgres://user@host:port/name`` into a DATABASES entry."""
     parsed = urlparse(url)

@@ -20,10 +20,16 @@ class RejectNullCharactersMiddleware:
             or any("\x00" in k or "\x00" in v for k, v in request.COOKIES.items())
             or _form_body_holds_nul(request)
         ):
-            return HttpResponseBadRequest(
-                "Yêu cầu chứa ký tự không hợp lệ (NUL). / The request holds an invalid character.",
-                content_type="text/plain; charset=utf-8",
+            message = (
+                "Yêu cầu chứa ký tự không hợp lệ (NUL). / The request holds an invalid character."
             )
+            from dantoc.core.apis import api_error
+
+            # An API answers in its own error body, as its schema says.
+            response = api_error(request, 400, message)
+            if response is not None:
+                return response
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 
 

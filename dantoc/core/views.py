@@ -6,9 +6,11 @@ from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from dantoc.core.apis import api_error
 from dantoc.core.registry import capabilities_of
 
 
@@ -61,12 +63,15 @@ def healthz(request):
 
 
 def error_404(request, exception):
-    return render(request, "404.html", status=404)
+    response = api_error(request, 404, _("Không tìm thấy. / Not found."))
+    return response or render(request, "404.html", status=404)
 
 
 def error_500(request):
-    return render(request, "500.html", status=500)
+    response = api_error(request, 500, _("Lỗi máy chủ. / Server error."))
+    return response or render(request, "500.html", status=500)
 
 
 def error_403(request, exception):
-    return render(request, "403.html", status=403)
+    response = api_error(request, 403, _("Không có quyền. / Permission denied."))
+    return response or render(request, "403.html", status=403)

@@ -28,6 +28,7 @@ class UnitListApi(generics.ListAPIView):
 
     serializer_class = UnitSerializer
     filter_backends: list = []
+    error_codes = [404]  # an unknown ``parent``
 
     @extend_schema(
         parameters=[
@@ -45,7 +46,7 @@ class UnitListApi(generics.ListAPIView):
     def get_queryset(self):
         params = self.request.query_params
         as_of = parse_as_of(params.get("as_of")) or selectors.today()
-        level = params.get("level") or None
+        level = params.get("level")  # absent: every level; present, one of them
         if level is not None and level not in UnitLevel.values:
             from rest_framework.exceptions import ValidationError
 

@@ -14,6 +14,7 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
+    extend_schema_field,
     inline_serializer,
 )
 from rest_framework import exceptions, serializers, status
@@ -21,6 +22,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dantoc.core.apis import StrictCharField
 from dantoc.integration import feeds, pushup, webhooks
 from dantoc.integration.models import WebhookSubscription
 from dantoc.integration.oauth import ClientRateThrottle, ClientTokenAuthentication, HasScope
@@ -99,10 +101,21 @@ class MeApi(IntegrationApi):
 
 # --- pull sync ------------------------------------------------------------------------------
 
+
+@extend_schema_field({"type": "boolean", "enum": [False]})
+class LiveFlag(serializers.BooleanField):
+    """``deleted`` of a live item: always false (so that it is told from a tombstone)."""
+
+
+@extend_schema_field({"type": "boolean", "enum": [True]})
+class DeletedFlag(serializers.BooleanField):
+    """``deleted`` of a tombstone: always true."""
+
+
 _common_item = {
     "id": serializers.UUIDField(),
     "feed": serializers.CharField(),
-    "deleted": serializers.BooleanField(),
+    "deleted": LiveFlag(),
     "updated_at": serializers.DateTimeField(),
     "published_at": serializers.DateTimeField(),
     "first_published_at": serializers.DateTimeField(),
@@ -147,7 +160,7 @@ TOMBSTONE = inline_serializer(
     {
         "id": serializers.UUIDField(),
         "feed": serializers.CharField(),
-        "deleted": serializers.BooleanField(help_text="luôn true / always true"),
+        "deleted": DeletedFlag(help_text="luôn true / always true"),
         "updated_at": serializers.DateTimeField(),
     },
 )
@@ -165,7 +178,7 @@ FEED_PARAMETERS = [
     ),
     OpenApiParameter(
         "limit",
-        OpenApiTypes.INT,
+        {"type": "integer", "minimum": 1, "maximum": feeds.MAX_LIMIT},
         description=f"Số mục mỗi trang, 1–{feeds.MAX_LIMIT} (mặc định {feeds.DEFAULT_LIMIT}) / "
         "page size",
     ),
@@ -414,16 +427,18 @@ class SubscriptionMessagesApi(IntegrationApi):
 
 class SubmissionInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=pushup.SUBMITTABLE_KIND_CHOICES)
-    title = serializers.CharField(max_length=300)
-    summary = serializers.CharField(required=False, allow_blank=True, default="")
-    body = serializers.CharField(
+    title = StrictCharField(max_length=300)
+    summary = StrictCharField(required=False, allow_blank=True, default="")
+    body = StrictCharField(
         required=False, allow_blank=True, default="", help_text="HTML; được làm sạch / sanitised"
     )
     areas = serializers.ListField(
-        child=serializers.CharField(), required=False, default=list, help_text="Mã tỉnh"
+        child=StrictCharField(), required=False, default=list, help_text="Mã tỉnh"
     )
-    external_id = serializers.CharField(
+    external_id = StrictCharField(
         required=False,
+        # Empty is no id (a form's empty field is dropped by DRF anyway).
+        allow_blank=True,
         max_length=pushup.KEY_MAX,
         help_text="Mã của bên gửi, dùng làm khoá chống trùng khi không có Idempotency-Key / "
         "the sender's id, the idempotency key when no Idempotency-Key header is sent",

@@ -27,6 +27,7 @@ from rest_framework.parsers import FormParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
+from dantoc.integration.scopes import effective_scopes
 from dantoc.integration.serializers import (
     IntrospectionSerializer,
     OAuthErrorSerializer,
@@ -75,7 +76,19 @@ class ClientCredentialsScheme(OpenApiAuthenticationExtension):
         }
 
 
+def _oauth_error(status: int, message: str) -> HttpResponse:
+    """An error met before the endpoint runs (a NUL in the body), as the RFCs' error body."""
+    return JsonResponse(
+        {"error": "invalid_request", "error_description": message},
+        status=status,
+        headers=NO_STORE,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
 class _OAuthEndpoint(OAuthLibMixin, APIView):
+    error_serializer = OAuthErrorSerializer
+    error_response = staticmethod(_oauth_error)
     authentication_classes = [ClientCredentials]
     permission_classes: list = []
     throttle_classes: list = []
@@ -274,15 +287,18 @@ class IntrospectApi(_OAuthEndpoint):
         checksum = hashlib.sha256(token_value.encode()).hexdigest()
         token = (
             AccessToken.objects.filter(token_checksum=checksum, application=application)
-            .select_related("application")
+            .select_related("application__integration")
             .first()
         )
         if token is None or not token.is_valid():
             return JsonResponse({"active": False}, headers=NO_STORE)
+        # The scopes the API would grant this token now (RFC 7662 §2.2 "scope"), not those
+        # recorded when it was issued: an administrator may have narrowed the client since.
+        scope = " ".join(effective_scopes(token.scope, application.integration.scopes))
         return JsonResponse(
             {
                 "active": True,
-                "scope": token.scope,
+                "scope": scope,
                 "client_id": application.client_id,
                 "token_type": "Bearer",
                 "exp": calendar.timegm(token.expires.utctimetuple()),

@@ -158,8 +158,8 @@ def cursor_decode(feed: str, cursor: str) -> Position:
 
 
 def parse_modified_since(value: str | None) -> datetime.datetime | None:
-    if value in (None, ""):
-        return None
+    if value is None:
+        return None  # absent; present but empty is refused below, as any other non-date
     # A "+" of the offset left unescaped in a query string arrives as a space.
     text = re.sub(r"(T[\d:.]+) (\d{2}:?\d{2})$", r"\1+\2", value.strip())
     if text.endswith("Z"):
@@ -180,8 +180,8 @@ def parse_modified_since(value: str | None) -> datetime.datetime | None:
 
 
 def parse_limit(value: str | None) -> int:
-    if value in (None, ""):
-        return DEFAULT_LIMIT
+    if value is None:
+        return DEFAULT_LIMIT  # absent; present but empty is refused below
     try:
         limit = int(value)
     except ValueError:

@@ -19,7 +19,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.throttling import BaseThrottle
 
 from dantoc.integration.models import IntegrationClient
-from dantoc.integration.scopes import SCOPES, parse_scopes
+from dantoc.integration.scopes import SCOPES, effective_scopes
 
 REALM = "dantoc"
 
@@ -113,9 +113,7 @@ class ClientTokenAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 "Ứng dụng đã bị khoá / the client has been disabled"
             )
-        # A token keeps only the scopes its client still has: narrowing a client's scopes
-        # takes effect at once, not when its tokens expire.
-        scopes = frozenset(parse_scopes(access.scope)) & frozenset(client.scope_list)
+        scopes = frozenset(effective_scopes(access.scope, client.scopes))
         return ClientPrincipal(client=client, scopes=scopes), access
 
     def authenticate_header(self, request):

@@ -14,11 +14,20 @@ unspecified or otherwise reserved, i.e. not globally routable (``ipaddress.is_gl
 ``INTEGRATION_WEBHOOK_ALLOW_PRIVATE`` (environment ``DANTOC_WEBHOOK_ALLOW_PRIVATE=1``; off by
 default) lifts the check, for tests with a local receiver and for installations whose
 subscribers are all on a closed network (e.g. behind LGSP).
+
+Only the web ports are allowed (``INTEGRATION_WEBHOOK_ALLOWED_PORTS``, environment
+``DANTOC_WEBHOOK_ALLOWED_PORTS``, default 80 and 443), whatever the address: otherwise the
+server could be made to speak HTTP to a mail, database or admin port of a public host.
+
+A refusal says only that the destination is not allowed. What a name resolves to, or that it
+does not resolve, is the server's view of the network (internal DNS, split horizon): it goes
+to the server log for the operator, never into an answer or a delivery log a client can read.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
 from urllib.parse import urlsplit
 
@@ -29,6 +38,10 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class RefusedDestination(Exception):
@@ -65,57 +78,87 @@ def address_refusal(address: str) -> str | None:
     return _("%(address)s là %(kind)s") % {"address": ip, "kind": kind}
 
 
+def not_allowed_message() -> str:
+    """The one answer for a host that is refused: it does not tell why."""
+    return _(
+        "Không được phép gửi webhook tới địa chỉ này: chỉ gửi tới máy chủ có địa chỉ Internet "
+        "công cộng. / Webhooks may not be sent to this address: receivers must be on the "
+        "public Internet."
+    )
+
+
+def allowed_ports() -> list[int]:
+    return sorted({int(p) for p in settings.INTEGRATION_WEBHOOK_ALLOWED_PORTS})
+
+
+def port_check(port: int) -> None:
+    """RefusedDestination unless ``port`` is one of the allowed ports."""
+    ports = allowed_ports()
+    if port not in ports:
+        raise RefusedDestination(
+            _(
+                "Không được phép gửi webhook tới cổng %(port)s; các cổng được phép: %(ports)s. "
+                "/ Port %(port)s is not allowed for webhooks (allowed: %(ports)s)."
+            )
+            % {"port": port, "ports": ", ".join(str(p) for p in ports)}
+        )
+
+
 def host_check(host: str, port: int | None) -> list[str]:
-    """Resolve ``host`` and check every address; the addresses, or RefusedDestination."""
+    """Resolve ``host`` and check every address; the addresses, or RefusedDestination (its
+    message says only "not allowed"; the reason is logged)."""
     host = (host or "").strip("[]")
     try:
         infos = socket.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise RefusedDestination(
-            _("Không phân giải được tên máy %(host)s / cannot resolve %(host)s: %(error)s")
-            % {"host": host, "error": exc}
-        ) from exc
+        logger.warning("webhook destination %r refused: cannot resolve (%s)", host, exc)
+        raise RefusedDestination(not_allowed_message()) from exc
     addresses = sorted({info[4][0] for info in infos})
     for address in addresses:
         refusal = address_refusal(address)
         if refusal:
-            raise RefusedDestination(
-                _(
-                    "Không gửi webhook tới %(host)s: %(why)s. / Webhooks are not sent to "
-                    "loopback, private, link-local or reserved addresses."
-                )
-                % {"host": host, "why": refusal}
-            )
+            logger.warning("webhook destination %r refused: %s", host, refusal)
+            raise RefusedDestination(not_allowed_message())
     return addresses
 
 
 def url_check(url: str) -> None:
-    """RefusedDestination unless the URL's host resolves to public addresses only (or the
-    check is off)."""
+    """RefusedDestination unless the URL's port is allowed and its host resolves to public
+    addresses only (or the address check is off)."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or DEFAULT_PORTS.get(parts.scheme.lower())
+    except ValueError:  # a port out of range
+        port = None
+    if port is None:
+        raise RefusedDestination(not_allowed_message())
+    port_check(port)
     if allow_private():
         return
-    parts = urlsplit(url)
-    host_check(parts.hostname or "", parts.port)
+    host_check(parts.hostname or "", port)
 
 
 class _PeerChecked:
     """A urllib3 connection that checks the address it actually connected to."""
 
     def _new_conn(self):
-        if allow_private():
-            return super()._new_conn()
         try:
-            host_check(self._dns_host, self.port)
+            port_check(self.port)
+            if not allow_private():
+                host_check(self._dns_host, self.port)
         except RefusedDestination as exc:
             raise NewConnectionError(self, str(exc)) from exc
         sock = super()._new_conn()
+        if allow_private():
+            return sock
         try:
             refusal = address_refusal(sock.getpeername()[0])
         except OSError:
             refusal = None
         if refusal:
             sock.close()
-            raise NewConnectionError(self, _("Không gửi webhook tới %(why)s") % {"why": refusal})
+            logger.warning("webhook to %r refused once connected: %s", self._dns_host, refusal)
+            raise NewConnectionError(self, not_allowed_message())
         return sock
 
 

@@ -22,3 +22,11 @@ def parse_scopes(value: str | list[str] | tuple[str, ...] | set[str] | None) -> 
         return []
     items = value.split() if isinstance(value, str) else list(value)
     return [s for s in SCOPES if s in set(items)]
+
+
+def effective_scopes(token_scope: str | None, client_scope: str | None) -> list[str]:
+    """What a token may do now: the scopes it was issued with that its client still has.
+    Narrowing a client's scopes takes effect at once, not when its tokens expire; the API's
+    permission check and token introspection both answer from this."""
+    granted = set(parse_scopes(client_scope))
+    return [s for s in parse_scopes(token_scope) if s in granted]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from dantoc.core.apis import StrictCharField
 from dantoc.integration.scopes import SCOPES
 
 # --- OAuth2 ---------------------------------------------------------------------------------
@@ -14,10 +15,13 @@ class TokenGrantSerializer(serializers.Serializer):
     scope = serializers.CharField(
         required=False, help_text="Các phạm vi cách nhau bởi dấu cách / space-separated scopes"
     )
+    # Empty values are ignored (the credentials of HTTP Basic are used).
     client_id = serializers.CharField(
-        required=False, help_text="Khi không dùng HTTP Basic / when not using HTTP Basic"
+        required=False,
+        allow_blank=True,
+        help_text="Khi không dùng HTTP Basic / when not using HTTP Basic",
     )
-    client_secret = serializers.CharField(required=False)
+    client_secret = serializers.CharField(required=False, allow_blank=True)
 
 
 class TokenResponseSerializer(serializers.Serializer):
@@ -34,11 +38,13 @@ class OAuthErrorSerializer(serializers.Serializer):
 
 class TokenParamSerializer(serializers.Serializer):
     token = serializers.CharField()
-    token_type_hint = serializers.ChoiceField(
-        choices=["access_token", "refresh_token"], required=False
+    # A hint only (RFC 7662 §2.1, RFC 7009 §2.1): an unknown value is ignored, not refused.
+    token_type_hint = serializers.CharField(
+        required=False, allow_blank=True, help_text="access_token, refresh_token"
     )
-    client_id = serializers.CharField(required=False)
-    client_secret = serializers.CharField(required=False)
+    # Empty values are ignored (the credentials of HTTP Basic are used).
+    client_id = serializers.CharField(required=False, allow_blank=True)
+    client_secret = serializers.CharField(required=False, allow_blank=True)
 
 
 class IntrospectionSerializer(serializers.Serializer):
@@ -60,16 +66,16 @@ class ApiErrorSerializer(serializers.Serializer):
 class SubscriptionInputSerializer(serializers.Serializer):
     url = serializers.URLField(max_length=500)
     feeds = serializers.ListField(
-        child=serializers.CharField(),
+        child=StrictCharField(),
         required=False,
         help_text="documents, policies, news, reports; bỏ trống: tất cả / empty: all",
     )
-    province = serializers.CharField(
+    province = StrictCharField(
         required=False,
         allow_blank=True,
         help_text="Mã tỉnh: chỉ nội dung liên quan tới tỉnh / only items concerning it",
     )
-    description = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    description = StrictCharField(required=False, allow_blank=True, max_length=200)
 
 
 class SubscriptionSerializer(serializers.Serializer):

@@ -5,10 +5,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dantoc.core.apis import query_flag
 from dantoc.notifications import selectors, services
 from dantoc.notifications.serializers import MarkedReadSerializer, NotificationSerializer
-
-TRUE_VALUES = {"1", "true", "yes"}
 
 
 class NotificationListApi(generics.ListAPIView):
@@ -32,7 +31,7 @@ class NotificationListApi(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        unread_only = self.request.query_params.get("unread", "").lower() in TRUE_VALUES
+        unread_only = query_flag(self.request, "unread")
         return selectors.notifications_for(user=self.request.user, unread_only=unread_only)
 
 

@@ -366,6 +366,27 @@ def _has_nul(value) -> bool:
     return False
 
 
+# The parameters the schema types (ACTION_PARAMETERS), checked for every action: a client
+# that sends ``rows=abc`` is told, whichever action it called.
+NATURAL_PARAMETERS = ("rows", "start", "limit", "offset")
+INTEGER_PARAMETERS = ("facet.limit",)
+BOOLEAN_PARAMETERS = ("all_fields", "include_datasets")
+BOOLEAN_WORDS = {"true", "false", "yes", "no", "on", "off", "y", "n", "t", "f", "1", "0"}
+
+
+def _check_typed_parameters(params: dict) -> None:
+    for name in NATURAL_PARAMETERS:
+        ckan.natural(params, name)
+    for name in INTEGER_PARAMETERS:
+        ckan.integer(params, name, 0)
+    for name in BOOLEAN_PARAMETERS:
+        value = params.get(name)
+        if value is None or isinstance(value, bool):
+            continue
+        if not isinstance(value, str) or value.strip().lower() not in BOOLEAN_WORDS:
+            raise ValidationFailed(fields={name: ["Invalid boolean"]})
+
+
 def call_action(request, name: str) -> HttpResponse:
     help_url = ckan.api_url(request, "help_show", name=name)
     action = ACTIONS.get(name)
@@ -389,6 +410,7 @@ def call_action(request, name: str) -> HttpResponse:
         if _has_nul(params):
             bad = sorted(k for k, v in params.items() if _has_nul(k) or _has_nul(v))
             raise ValidationFailed(fields={k: [_("Có ký tự không hợp lệ (NUL).")] for k in bad})
+        _check_typed_parameters(params)
         result = action(request, params)
     except ckan.ActionError as exc:
         return _json(exc.status, {"help": help_url, "success": False, "error": exc.error()})
@@ -418,6 +440,7 @@ class CkanErrorSchema(serializers.Serializer):
     )
 
 
+NATURAL = {"type": "integer", "minimum": 0}
 ACTION_PARAMETERS = [
     OpenApiParameter(
         "name",
@@ -438,8 +461,8 @@ ACTION_PARAMETERS = [
             "metadata_modified:[2024-01-01T00:00:00Z TO *]"
         ),
     ),
-    OpenApiParameter("rows", OpenApiTypes.INT, description="package_search: 10 (≤ 1000)"),
-    OpenApiParameter("start", OpenApiTypes.INT, description="package_search: offset"),
+    OpenApiParameter("rows", NATURAL, description="package_search: 10 (≤ 1000)"),
+    OpenApiParameter("start", NATURAL, description="package_search: offset"),
     OpenApiParameter(
         "sort", OpenApiTypes.STR, description="package_search: metadata_modified desc, name asc"
     ),
@@ -447,8 +470,8 @@ ACTION_PARAMETERS = [
         "facet.field", OpenApiTypes.STR, description='package_search: ["organization","groups"]'
     ),
     OpenApiParameter("facet.limit", OpenApiTypes.INT, description="package_search: 50"),
-    OpenApiParameter("limit", OpenApiTypes.INT, description="package_list, …_list"),
-    OpenApiParameter("offset", OpenApiTypes.INT, description="package_list, …_list"),
+    OpenApiParameter("limit", NATURAL, description="package_list, …_list"),
+    OpenApiParameter("offset", NATURAL, description="package_list, …_list"),
     OpenApiParameter("all_fields", OpenApiTypes.BOOL, description="organization_list, …"),
     OpenApiParameter("include_datasets", OpenApiTypes.BOOL, description="organization_show, …"),
     OpenApiParameter("query", OpenApiTypes.STR, description="tag_list"),
@@ -462,8 +485,18 @@ ACTION_RESPONSES = {
 }
 
 
+def _ckan_error(status: int, message: str) -> HttpResponse:
+    """An error met before the action runs (a NUL in the request), as CKAN would answer."""
+    if status == 400:
+        return _bad_request(message)
+    return _json(status, {"success": False, "error": {"__type": "Error", "message": message}})
+
+
 class CkanActionApi(APIView):
     """CKAN Action API (read subset)."""
+
+    error_serializer = CkanErrorSchema
+    error_response = staticmethod(_ckan_error)
 
     authentication_classes: list = []  # public data; no session, hence no CSRF on POST
     permission_classes = [AllowAny]
@@ -489,10 +522,9 @@ class CkanActionApi(APIView):
         operation_id="ckan_action_post",
         summary="CKAN Action API (POST)",
         parameters=ACTION_PARAMETERS[:1],
-        request={
-            "application/json": OpenApiTypes.OBJECT,
-            "application/x-www-form-urlencoded": OpenApiTypes.OBJECT,
-        },
+        # A form body is read as CKAN reads it (a form whose one key is a JSON document, or
+        # fields), which a schema cannot say; ckanapi and CKAN's own clients post JSON.
+        request={"application/json": OpenApiTypes.OBJECT},
         examples=[
             OpenApiExample(
                 "package_search",
@@ -541,6 +573,7 @@ def _rdf(graph, fmt: str) -> HttpResponse:
 
 
 class CatalogRdfApi(APIView):
+    error_response = staticmethod(_text)
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
@@ -553,7 +586,11 @@ class CatalogRdfApi(APIView):
         ),
         parameters=[
             FORMAT_PARAMETER,
-            OpenApiParameter("page", OpenApiTypes.INT, description="Trang, từ 1 / page"),
+            OpenApiParameter(
+                "page",
+                {"type": "integer", "minimum": 1, "maximum": 999_999_999},
+                description="Trang, từ 1 / page",
+            ),
             OpenApiParameter(
                 "modified_since",
                 OpenApiTypes.DATETIME,
@@ -571,7 +608,7 @@ class CatalogRdfApi(APIView):
             return _text(400, _("page phải là số nguyên dương."))
         params = {}
         since = None
-        if request.GET.get("modified_since"):
+        if "modified_since" in request.GET:  # present but empty is a 400 too
             params["modified_since"] = request.GET["modified_since"]
             since = _parse_since(params["modified_since"])
             if since is None:
@@ -597,6 +634,7 @@ def _parse_since(value: str) -> datetime.datetime | None:
 
 
 class DatasetRdfApi(APIView):
+    error_response = staticmethod(_text)
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
@@ -634,5 +672,6 @@ urlpatterns = [
     path("api/3/action/<str:name>", CkanActionApi.as_view(), name="ckan-action"),
     path("api/action/<str:name>", CkanActionAliasApi.as_view(), name="ckan-action-alias"),
     path("catalog.<str:fmt>", CatalogRdfApi.as_view(), name="dcat-catalog"),
-    path("du-lieu-mo/<slug:name>.<str:fmt>", DatasetRdfApi.as_view(), name="dcat-dataset"),
+    # Any name (not only a slug): an unknown one is the view's plain-text 404, as documented.
+    path("du-lieu-mo/<str:name>.<str:fmt>", DatasetRdfApi.as_view(), name="dcat-dataset"),
 ]

@@ -34,6 +34,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.views import APIView
 
+from dantoc.core.apis import OwnErrorBody
 from dantoc.geo.models import Unit
 from dantoc.geo.selectors import unit_get, valid_on_q
 from dantoc.reporting import dhis2, selectors
@@ -61,7 +62,10 @@ class DHIS2BasicAuthentication(BasicAuthentication):
         if "\x00" in userid or "\x00" in password:
             # PostgreSQL cannot compare text holding NUL: such a name is simply wrong.
             raise exceptions.AuthenticationFailed(_("Tên đăng nhập hoặc mật khẩu không đúng."))
-        user, auth = super().authenticate_credentials(userid, password, request)
+        # Django's request, not DRF's: django-axes reads the form of a failed sign-in, and
+        # DRF's request would parse a CSV or JSON body for it (a 415 instead of the 401).
+        django_request = getattr(request, "_request", request)
+        user, auth = super().authenticate_credentials(userid, password, django_request)
         if getattr(user, "requires_2fa", False):
             raise exceptions.PermissionDenied(
                 _(
@@ -267,7 +271,15 @@ EXPORT_PARAMETERS = [
 ]
 
 
-class DataValueSetsApi(APIView):
+class DHIS2Api(OwnErrorBody, APIView):
+    """An endpoint of the DHIS2 Web API: every error, including those DRF raises before the
+    view runs (not signed in, an unsupported media type), is a DHIS2 web message in JSON."""
+
+    error_serializer = ErrorMessageSchema
+    error_response = staticmethod(_message)
+
+
+class DataValueSetsApi(DHIS2Api):
     """Nhập và đọc số liệu theo chuẩn DHIS2 dataValueSets (mã làm định danh) / Import and
     read data values in DHIS2's dataValueSets format (codes as identifiers).
 
@@ -277,6 +289,7 @@ class DataValueSetsApi(APIView):
     authentication_classes = [DHIS2BasicAuthentication, BodySafeSessionAuthentication]
     permission_classes = [IsAuthenticated]
     renderer_classes = [JSONRenderer, CSVRenderer, ApplicationCSVRenderer]
+    request_body_required = True  # an import without a body is a 415
     fmt: str = ""
 
     def perform_content_negotiation(self, request, force=False):

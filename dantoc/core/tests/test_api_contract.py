@@ -1,6 +1,12 @@
 """The OpenAPI schema is a contract. Schemathesis, a real client of it, generates requests from
-the schema (valid and invalid ones) against the platform served by gunicorn; no operation may
-answer with a server error, for a visitor or for a signed-in commune reporter."""
+the schema (valid and invalid ones) against the platform served by gunicorn and runs every
+check it has: no server error, no status code, content type, header or body the schema does
+not document, invalid requests refused, valid ones accepted, authentication enforced. It runs
+as a visitor (with made-up credentials), as a signed-in commune reporter, and as an integration
+client with a bearer token (the integration API and the OAuth2 endpoints).
+
+Settings shared by the runs (seed, examples, the one per-operation allowance) are in
+schemathesis.toml beside this file, with their reasons."""
 
 import shutil
 import subprocess
@@ -10,48 +16,125 @@ from pathlib import Path
 import pytest
 
 from dantoc.accounts.demo import DEMO_PASSWORD
-from dantoc.core.testing import HttpSession, running_platform
+from dantoc.core.testing import HttpSession, run_python_json, running_platform
 
 SCHEMATHESIS = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
+CONFIG = Path(__file__).with_name("schemathesis.toml")
+
+pytestmark = pytest.mark.skipif(
+    SCHEMATHESIS is None, reason="schemathesis is installed by `make test`"
+)
+
+CLIENT = """
+import json
+from dantoc.geo.selectors import unit_get
+from dantoc.integration import services
+from dantoc.integration.scopes import SCOPES
+issued = services.client_create(
+    actor=None, name="Kiểm thử hợp đồng API", unit=unit_get(code="08"), scopes=list(SCOPES),
+    rate_limit=100000,
+)
+print(json.dumps({"id": issued.client_id, "secret": issued.client_secret}))
+"""
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with running_platform(workdir=tmp_path_factory.mktemp("contract"), workers=2) as (_db, s):
-        yield s
+def platform(tmp_path_factory):
+    with running_platform(workdir=tmp_path_factory.mktemp("contract"), workers=2) as (db, s):
+        yield db, s
 
 
-def run_schemathesis(server, headers: dict[str, str]) -> subprocess.CompletedProcess:
+@pytest.fixture(scope="module")
+def server(platform):
+    return platform[1]
+
+
+def run_schemathesis(server, *options: str) -> subprocess.CompletedProcess:
     command = [
         SCHEMATHESIS,
+        "--config-file",
+        str(CONFIG),
         "run",
         f"{server.url}/api/schema/?format=json",
         "--checks",
-        "not_a_server_error",
-        "--max-examples",
-        "25",
-        "--seed",
-        "20261122",
+        "all",
+        "--no-color",
+        *options,
     ]
-    for name, value in headers.items():
-        command += ["-H", f"{name}: {value}"]
-    return subprocess.run(command, capture_output=True, text=True, timeout=600)
+    return subprocess.run(command, capture_output=True, text=True, timeout=900)
 
 
-@pytest.mark.skipif(SCHEMATHESIS is None, reason="schemathesis is installed by `make test`")
-def test_no_operation_answers_with_a_server_error(server):
-    anonymous = run_schemathesis(server, {})
-    assert anonymous.returncode == 0, anonymous.stdout[-3000:] + server.log_tail()
+def headers(values: dict[str, str]) -> list[str]:
+    options = []
+    for name, value in values.items():
+        options += ["-H", f"{name}: {value}"]
+    return options
+
+
+def assert_conforms(run: subprocess.CompletedProcess, server) -> None:
+    # The failures (what was sent, what came back) come first in the message.
+    failures = run.stdout.partition("= FAILURES =")[2].partition("= WARNINGS =")[0]
+    message = failures[:8000] + run.stdout[-3000:] + run.stderr[-2000:] + server.log_tail()
+    assert run.returncode == 0, message
+    assert "passed" in run.stdout
+
+
+def test_every_operation_keeps_the_contract_for_a_visitor(server):
+    # Schemathesis makes up credentials for each security scheme (Basic, Bearer, session).
+    assert_conforms(run_schemathesis(server), server)
+
+
+def test_every_operation_keeps_the_contract_for_a_signed_in_reporter(server):
     session = HttpSession(server.url)
     session.sign_in("xa.lungcu", DEMO_PASSWORD)
     token = session.csrf_token
     signed_in = run_schemathesis(
         server,
+        # The session is the test's: Schemathesis neither makes up nor drops credentials.
+        "--generation-with-security-parameters",
+        "false",
+        *headers(
+            {
+                "Cookie": f"sessionid={session.cookie('sessionid')}; csrftoken={token}",
+                "X-CSRFToken": token,
+                "Referer": f"{server.url}/",
+            }
+        ),
+    )
+    assert_conforms(signed_in, server)
+
+
+def test_the_integration_api_keeps_the_contract_for_a_client_with_a_token(platform):
+    db, server = platform
+    credentials = run_python_json(db, CLIENT)
+    session = HttpSession(server.url)
+    response = session.post_form(
+        "/token",
         {
-            "Cookie": f"sessionid={session.cookie('sessionid')}; csrftoken={token}",
-            "X-CSRFToken": token,
-            "Referer": f"{server.url}/",
+            "grant_type": "client_credentials",
+            "client_id": credentials["id"],
+            "client_secret": credentials["secret"],
         },
     )
-    assert signed_in.returncode == 0, signed_in.stdout[-3000:] + server.log_tail()
-    assert "passed" in signed_in.stdout
+    assert response.status == 200, response.text
+    bearer = response.json()["access_token"]
+    with_token = run_schemathesis(
+        server,
+        "--include-path-regex",
+        "^/api/integration/",
+        "--generation-with-security-parameters",
+        "false",
+        *headers({"Authorization": f"Bearer {bearer}"}),
+    )
+    assert_conforms(with_token, server)
+    # The OAuth2 endpoints with the client's own key and secret (HTTP Basic).
+    with_secret = run_schemathesis(
+        server,
+        "--include-path-regex",
+        "^/token",
+        "--generation-with-security-parameters",
+        "false",
+        "--auth",
+        f"{credentials['id']}:{credentials['secret']}",
+    )
+    assert_conforms(with_secret, server)

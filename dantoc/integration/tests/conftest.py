@@ -140,10 +140,11 @@ def start_receiver(box: Receiver, port: int = 0) -> Receiver:
 
 @pytest.fixture
 def receiver(settings):
-    """A receiver on 127.0.0.1: webhooks to loopback addresses are allowed for the test
-    (they are refused by default, see outbound.py)."""
+    """A receiver on 127.0.0.1: webhooks to loopback addresses and to the receiver's port are
+    allowed for the test (they are refused by default, see outbound.py)."""
     settings.INTEGRATION_WEBHOOK_ALLOW_PRIVATE = True
     box = start_receiver(Receiver())
+    settings.INTEGRATION_WEBHOOK_ALLOWED_PORTS = [80, 443, box.server.server_address[1]]
     yield box
     box.stop()
 

@@ -13,7 +13,7 @@ from oauth2_provider.models import AccessToken, Application
 
 from dantoc.audit.models import AuditEntry
 from dantoc.integration.models import IntegrationClient, WebhookSubscription
-from dantoc.integration.scopes import CONTENT_READ, WEBHOOKS
+from dantoc.integration.scopes import CONTENT_READ, CONTENT_WRITE, WEBHOOKS
 from dantoc.integration.tests.conftest import basic, bearer, fetch_token, make_client
 
 pytestmark = pytest.mark.django_db
@@ -286,6 +286,25 @@ def test_narrowing_a_clients_scopes_takes_effect_on_tokens_already_issued(
         f"/integration/{issued.client.pk}/edit/", {"scopes": [CONTENT_READ], "rate_limit": "600"}
     )
     assert browser.get(SUBSCRIPTIONS, **bearer(token)).status_code == 403
+
+
+def test_introspection_reports_the_scopes_left_after_an_administrator_narrows_the_client(
+    login, client, people, issued
+):
+    token = fetch_token(client, issued)
+    auth = basic(issued.client_id, issued.client_secret)
+    before = client.post("/token/introspect", {"token": token}, HTTP_AUTHORIZATION=auth)
+    assert before.json()["scope"].split() == [CONTENT_READ, CONTENT_WRITE, WEBHOOKS]
+    browser = login(people.admin)
+    browser.post(
+        f"/integration/{issued.client.pk}/edit/", {"scopes": [CONTENT_READ], "rate_limit": "600"}
+    )
+    after = client.post("/token/introspect", {"token": token}, HTTP_AUTHORIZATION=auth)
+    assert after.json()["active"] is True
+    assert after.json()["scope"] == CONTENT_READ
+    # What introspection says is what the API does with the token.
+    assert client.get(SUBSCRIPTIONS, **bearer(token)).status_code == 403
+    assert client.get(ME, **bearer(token)).status_code == 200
 
 
 def test_a_token_request_that_is_not_form_encoded_is_a_400_not_an_error(client, issued):

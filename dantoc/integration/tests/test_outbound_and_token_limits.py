@@ -1,6 +1,7 @@
 """Security limits of the integration API: webhooks are never sent to loopback, private,
-link-local or reserved addresses (server-side request forgery), checked when subscribing and
-again when delivering; the token endpoint is rate-limited per client id and per address."""
+link-local or reserved addresses (server-side request forgery) nor to ports other than the web
+ports, checked when subscribing and again when delivering, and a refusal does not say what a
+name resolves to; the token endpoint is rate-limited per client id and per address."""
 
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ def post_subscription(client, token, url):
 @pytest.mark.parametrize(
     "url",
     [
-        "http://127.0.0.1:8000/hooks",
+        "http://127.0.0.1/hooks",
         "http://localhost/hooks",
         "http://10.0.0.7/hooks",
         "http://192.168.1.10/hooks",
@@ -72,7 +73,7 @@ def post_subscription(client, token, url):
 def test_a_subscription_to_a_non_public_address_is_refused(client, token, url):
     response = post_subscription(client, token, url)
     assert response.status_code == 400
-    assert "Không gửi webhook tới" in str(response.json()["url"])
+    assert "Không được phép gửi webhook tới địa chỉ này" in str(response.json()["url"])
     assert WebhookSubscription.objects.count() == 0
 
 
@@ -80,15 +81,61 @@ def test_a_name_resolving_to_any_private_address_is_refused(client, token, dns):
     dns["hooks.tinh.example"] = [PUBLIC, "10.1.2.3"]
     response = post_subscription(client, token, "https://hooks.tinh.example/dantoc")
     assert response.status_code == 400
-    assert "10.1.2.3" in str(response.json()["url"])
     dns["hooks.tinh.example"] = [PUBLIC]
     assert post_subscription(client, token, "https://hooks.tinh.example/dantoc").status_code == 201
 
 
-def test_a_name_that_does_not_resolve_is_refused(client, token, dns):
-    response = post_subscription(client, token, "https://khong-ton-tai.invalid/hooks")
-    assert response.status_code == 400
+def test_a_refusal_does_not_reveal_what_a_name_resolves_to_or_whether_it_resolves(
+    client, token, dns
+):
+    dns["noi-bo.tinh.example"] = ["10.1.2.3"]
+    dns["localhost"] = ["127.0.0.1"]
+    answers = [
+        post_subscription(client, token, url).json()["url"]
+        for url in (
+            "https://noi-bo.tinh.example/hooks",
+            "http://localhost/hooks",
+            "https://khong-ton-tai.invalid/hooks",
+        )
+    ]
+    assert answers[0] == answers[1] == answers[2]  # one answer: "not allowed"
+    said = str(answers)
+    for leak in ("10.1.2.3", "127.0.0.1", "loopback", "nội bộ", "phân giải", "resolve"):
+        assert leak not in said
     assert WebhookSubscription.objects.count() == 0
+
+
+@pytest.mark.parametrize("port", [22, 25, 5432, 6379, 8080])
+def test_a_subscription_to_a_port_other_than_the_web_ports_is_refused(client, token, dns, port):
+    dns["hooks.tinh.example"] = [PUBLIC]
+    response = post_subscription(client, token, f"https://hooks.tinh.example:{port}/dantoc")
+    assert response.status_code == 400
+    assert f"cổng {port}" in str(response.json()["url"])
+    assert WebhookSubscription.objects.count() == 0
+    for url in ("https://hooks.tinh.example/a", "http://hooks.tinh.example:80/b"):
+        assert post_subscription(client, token, url).status_code == 201
+
+
+def test_the_allowed_ports_are_a_setting(client, token, dns, settings):
+    settings.INTEGRATION_WEBHOOK_ALLOWED_PORTS = [8443]
+    dns["hooks.tinh.example"] = [PUBLIC]
+    allowed = post_subscription(client, token, "https://hooks.tinh.example:8443/dantoc")
+    assert allowed.status_code == 201
+    refused = post_subscription(client, token, "https://hooks.tinh.example/dantoc")
+    assert refused.status_code == 400
+    assert "cổng 443" in str(refused.json()["url"])
+
+
+def test_a_delivery_to_a_port_no_longer_allowed_sends_nothing(
+    client, token, receiver, settings, django_capture_on_commit_callbacks
+):
+    assert post_subscription(client, token, receiver.url).status_code == 201
+    settings.INTEGRATION_WEBHOOK_ALLOWED_PORTS = [80, 443]
+    with django_capture_on_commit_callbacks(execute=True):
+        portal_content.article()
+    attempt = WebhookAttempt.objects.get()
+    assert attempt.status_code is None and "cổng" in attempt.error
+    assert receiver.received == []
 
 
 def test_delivery_checks_the_address_again_and_sends_nothing_to_a_private_one(
@@ -105,7 +152,8 @@ def test_delivery_checks_the_address_again_and_sends_nothing_to_a_private_one(
     with django_capture_on_commit_callbacks(execute=True):
         portal_content.article()
     attempt = WebhookAttempt.objects.get()
-    assert attempt.status_code is None and "127.0.0.1" in attempt.error
+    assert attempt.status_code is None and "Không được phép" in attempt.error
+    assert "127.0.0.1" not in attempt.error  # the client reads this log
     assert receiver.received == []
     assert WebhookMessage.objects.get().status == MessageStatus.PENDING  # retried later
 
@@ -125,7 +173,8 @@ def test_the_connected_peer_is_checked_even_if_the_name_changed_after_the_check(
     with django_capture_on_commit_callbacks(execute=True):
         portal_content.article()
     attempt = WebhookAttempt.objects.get()
-    assert attempt.status_code is None and "127.0.0.1" in attempt.error
+    assert attempt.status_code is None and "Không được phép" in attempt.error
+    assert "127.0.0.1" not in attempt.error
     assert receiver.received == []
 
 

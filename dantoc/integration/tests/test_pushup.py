@@ -83,6 +83,14 @@ def test_a_submission_needs_a_key_a_known_kind_and_the_write_scope(client, peopl
     assert Article.objects.count() == 0 and Submission.objects.count() == 0
 
 
+def test_a_number_where_the_schema_says_text_is_refused_not_turned_into_text(client, token):
+    # DRF would store external_id 0 as "0": the contract says string (issue 14, schemathesis).
+    for field, value in (("external_id", 0), ("title", 12), ("areas", [8])):
+        response = submit(client, token, {**ACTIVITY, field: value}, key=f"k-{field}")
+        assert response.status_code == 400 and field in response.json()
+    assert Submission.objects.count() == 0
+
+
 def test_an_editor_publishes_a_submission_and_it_reaches_the_feed(client, token, people):
     created = submit(client, token, {**ACTIVITY, "kind": "report"}, key="bc-2025-q3").json()
     article = Article.objects.get(uuid=created["id"])

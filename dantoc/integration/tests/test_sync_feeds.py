@@ -169,6 +169,9 @@ def test_an_item_that_stops_concerning_the_province_reaches_its_mirror_as_a_tomb
         ({"limit": "0"}, "limit", ["limit must be", "từ 1 đến 1000"]),
         ({"limit": "abc"}, "limit", ["limit must be"]),
         ({"limit": "5000"}, "limit", ["limit must be"]),
+        # Present but empty is a mistake too, not "the default" (issue 14, the contract).
+        ({"limit": ""}, "limit", ["limit must be"]),
+        ({"modified_since": ""}, "modified_since", ["Invalid modified_since"]),
         ({"province": "99"}, "province", ["No current province", "Không có tỉnh"]),
     ],
 )
