@@ -6,6 +6,7 @@ database; each test runs in a transaction that is rolled back, so they start cle
 
 from __future__ import annotations
 
+import importlib
 import io
 import os
 import shutil
@@ -82,6 +83,51 @@ def personas_create() -> None:
         )
         if persona.totp_hex:
             totp_device_install(actor=None, user=user, key_hex=persona.totp_hex)
+
+
+def shared_world_present() -> bool:
+    from dantoc.accounts.models import User
+    from dantoc.geo.models import Unit
+
+    return (
+        Unit.objects.exists() and User.objects.filter(username=PERSONAS["admin"].username).exists()
+    )
+
+
+def restore_shared_world() -> None:
+    """What django_db_setup (and the roles' data migration) made, after a transactional test
+    flushed every table."""
+    from django.apps import apps as django_apps
+
+    seed_roles = importlib.import_module("dantoc.accounts.migrations.0002_seed_roles").seed
+    seed_roles(django_apps, None)
+    call_command("load_reference_data", verbosity=0, stdout=io.StringIO())
+    personas_create()
+
+
+def _flushes_database(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    names = set(getattr(item, "fixturenames", ()))
+    return bool(
+        (marker is not None and marker.kwargs.get("transaction"))
+        or names & {"transactional_db", "live_server"}
+    )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test ends with every table flushed. In one process pytest-django runs
+    those tests last; with pytest-xdist a worker runs a whole file at a time, so the test after
+    one may need the reference data and personas back: restore them (committed) when the next
+    test on this worker does not flush too."""
+    yield
+    if nextitem is None or not _flushes_database(item) or _flushes_database(nextitem):
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    with item.config.stash[blocking_manager_key].unblock():
+        if not shared_world_present():
+            restore_shared_world()
 
 
 @pytest.fixture(scope="session")

@@ -363,7 +363,7 @@ def _save_at_once(form, key, jobs) -> None:
 def shared_world():
     """The reference data and personas, put back if an earlier transactional test flushed
     them (pytest-django runs those last, each flushing every table)."""
-    from dantoc.integration.tests.conftest import restore_shared_world, shared_world_present
+    from conftest import restore_shared_world, shared_world_present
 
     if not shared_world_present():
         restore_shared_world()

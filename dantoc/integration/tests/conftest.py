@@ -5,18 +5,14 @@ tests that run against a live server (they commit, so pytest-django flushes ever
 from __future__ import annotations
 
 import base64
-import importlib
-import io
 import json
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django.apps import apps as django_apps
-from django.core.management import call_command
 
-from conftest import PERSONAS, personas_create
+from conftest import restore_shared_world, shared_world_present
 from dantoc.integration import services
 from dantoc.integration.scopes import CONTENT_READ, CONTENT_WRITE, WEBHOOKS
 
@@ -150,24 +146,6 @@ def receiver(settings):
 
 
 # --- live-server tests ----------------------------------------------------------------------
-
-
-def shared_world_present() -> bool:
-    from dantoc.accounts.models import User
-    from dantoc.geo.models import Unit
-
-    return (
-        Unit.objects.exists() and User.objects.filter(username=PERSONAS["admin"].username).exists()
-    )
-
-
-def restore_shared_world() -> None:
-    """What the root conftest's django_db_setup (and the roles' data migration) made, after a
-    transactional test flushed every table."""
-    seed_roles = importlib.import_module("dantoc.accounts.migrations.0002_seed_roles").seed
-    seed_roles(django_apps, None)
-    call_command("load_reference_data", verbosity=0, stdout=io.StringIO())
-    personas_create()
 
 
 @pytest.fixture(scope="module")
