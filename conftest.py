@@ -188,6 +188,12 @@ def browser():
     """Debian's Chromium driven by Playwright (browser downloads are impossible here)."""
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API keeps an asyncio loop running in this thread while the browser
+    # lives; Django then refuses database calls from the thread ("async context"), although
+    # nothing async touches them. One process ran the page tests last (pytest-django orders
+    # tests without a database after the others); a pytest-xdist worker runs whole files, so
+    # database tests can follow a page test on the same worker.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as p:
         chromium = p.chromium.launch(
             executable_path=CHROMIUM,
