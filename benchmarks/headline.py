@@ -81,7 +81,7 @@ SIZES: dict[str, list[str]] = {
         "--past-rounds", "1",
     ],
     # All 3,321 communes × 172 combinations, the 4 measured quarters only (~2.3 M values).
-    "analytics": ["--quarters", "4", "--repeat", "15"],
+    "analytics": ["--quarters", "4", "--repeat", "30"],
     # The 5,000 data sets, fewer timed runs.
     "opendata_search": ["--datasets", "5000", "--repeat", "10", "--baseline-repeat", "4"],
     # The million rows (1,080,000), CSV and JSON only.
