@@ -149,38 +149,8 @@ def _parse_json(body: bytes | str, defaults: dict[str, str]) -> DataValueSet:
         or defaults.get("attributeOptionCombo", ""),
     )
     period, org_unit, aoc = result.period, result.org_unit, result.attribute_option_combo
-    rows = result.rows
-    append = rows.append
-    str_ = str
-    for index, item in enumerate(values):
-        if type(item) is not dict:
-            raise PayloadError(
-                _('Phần tử %(index)d của "dataValues" không phải là một đối tượng.')
-                % {"index": index}
-            )
-        get = item.get
-        # Fast path for the common shape (strings everywhere); anything else goes through
-        # _text so that numbers used as codes ("period": 2026) are read as text.
-        de, pe, ou, coc = (
-            get("dataElement"),
-            get("period"),
-            get("orgUnit"),
-            get("categoryOptionCombo"),
-        )
-        row_aoc, comment, deleted = get("attributeOptionCombo"), get("comment"), get("deleted")
-        append(
-            (
-                index,
-                de.strip() if type(de) is str_ else _text(de),
-                (pe.strip() if type(pe) is str_ else _text(pe)) or period,
-                (ou.strip() if type(ou) is str_ else _text(ou)) or org_unit,
-                coc.strip() if type(coc) is str_ else _text(coc),
-                (row_aoc.strip() if type(row_aoc) is str_ else _text(row_aoc)) or aoc,
-                get("value"),
-                comment if comment is None or type(comment) is str_ else str_(comment),
-                deleted is True or (deleted is not None and _flag(deleted)),
-            )
-        )
+    # The same loop as a streamed body's blocks (``_item_rows``).
+    result.rows = list(_item_rows(values, 0, period, org_unit, aoc))
     return result
 
 
