@@ -7,7 +7,6 @@ from django.urls import Resolver404, resolve
 from rest_framework import serializers
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import LimitOffsetPagination
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from dantoc.core.dates import parse_date
 
@@ -177,3 +176,10 @@ class StrictCharField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+# Last: rest_framework.views reads DEFAULT_CONTENT_NEGOTIATION_CLASS (this module's
+# ContentNegotiation) while it is imported, so this module must be complete by then. Imported
+# at the top, ``import dantoc.core.apis`` failed whenever it came first (as when Django's
+# system checks happened to run DRF's pagination check before the URL check).
+from rest_framework.views import exception_handler as drf_exception_handler  # noqa: E402

@@ -447,3 +447,31 @@ class SubmissionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.at:%d/%m/%Y %H:%M}"
+
+
+class FormDraft(models.Model):
+    """A report form being designed in the browser, kept between the designer's steps (each
+    step is one plain POST) until it is saved as a new version. ``definition`` has the shape
+    of a JSON upload (data/forms/*.json), so both paths share one check and one writer."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    based_on = models.ForeignKey(
+        ReportForm, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    definition = models.JSONField(default=dict)
+    # Tokens of the steps already applied: a step posted twice (a retry over a slow line, a
+    # double tap) changes the draft once.
+    applied_tokens = models.JSONField(default=list, blank=True)
+    saved_as = models.ForeignKey(
+        ReportForm, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("biểu mẫu đang thiết kế")
+        verbose_name_plural = _("các biểu mẫu đang thiết kế")
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return f"{self.definition.get('code', '?')}: {self.definition.get('name', '')}"

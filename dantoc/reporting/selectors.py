@@ -15,9 +15,11 @@ from dantoc.geo.models import LEVEL_DEPTH, Unit, UnitLevel
 from dantoc.geo.selectors import valid_on_q
 from dantoc.indicators.models import Indicator
 from dantoc.indicators.values import options_key
+from dantoc.reporting.designer.definition import canonical
 from dantoc.reporting.models import (
     DataValue,
     DataValueChange,
+    FormDraft,
     FormStatus,
     Period,
     ReportForm,
@@ -372,3 +374,74 @@ def indicator_has_values(indicator_id: int) -> bool:
     """Whether any value of the indicator is stored (deleted ones included: their history
     names the indicator's options)."""
     return DataValue.objects.filter(indicator_id=indicator_id).exists()
+
+
+def form_definition(form: ReportForm) -> dict:
+    """A stored version as a definition (the shape of a JSON upload, canonical): what the
+    designer starts from and what "Tải JSON" gives (uploading it again changes nothing)."""
+    sections = form.sections.order_by("order").prefetch_related(
+        "rows__indicator", "columns__indicator"
+    )
+    return canonical(
+        {
+            "code": form.code,
+            "name": form.name,
+            "name_en": form.name_en,
+            "period_type": form.period_type.code,
+            "reporting_level": form.reporting_level,
+            "programme": form.programme.code if form.programme_id else "",
+            "legal_basis": form.legal_basis,
+            "description": form.description,
+            "opens_days_before_end": form.opens_days_before_end,
+            "locks_days_after_end": form.locks_days_after_end,
+            "deadlines": {d.level: d.days_after_end for d in form.deadlines.order_by("level")},
+            "sections": [
+                {
+                    "code": s.code,
+                    "title": s.title,
+                    "title_en": s.title_en,
+                    "columns": [
+                        {
+                            "code": c.code,
+                            "label": c.label,
+                            "label_en": c.label_en,
+                            "indicator": c.indicator.code if c.indicator_id else None,
+                            "options": c.options,
+                        }
+                        for c in sorted(s.columns.all(), key=lambda c: c.order)
+                    ],
+                    "rows": [
+                        {
+                            "code": r.code,
+                            "label": r.label,
+                            "label_en": r.label_en,
+                            "indicator": r.indicator.code if r.indicator_id else None,
+                            "options": r.options,
+                            "optional": r.optional,
+                            "min_value": r.min_value,
+                            "max_value": r.max_value,
+                        }
+                        for r in sorted(s.rows.all(), key=lambda r: r.order)
+                    ],
+                }
+                for s in sections
+            ],
+            "rules": [
+                {
+                    "code": r.code,
+                    "left": r.left,
+                    "operator": r.operator,
+                    "right": r.right,
+                    "importance": r.importance,
+                    "message": r.message,
+                    "message_en": r.message_en,
+                }
+                for r in form.rules.order_by("id")
+            ],
+        }
+    )
+
+
+def form_drafts_of(user: User) -> QuerySet[FormDraft]:
+    """The designs a ministry officer has not saved yet, latest first."""
+    return FormDraft.objects.filter(owner=user, saved_as__isnull=True).select_related("based_on")

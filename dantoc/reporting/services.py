@@ -28,12 +28,14 @@ from dantoc.indicators.values import ValueError_, normalise_value
 from dantoc.notifications.services import notify
 from dantoc.programmes.models import Programme
 from dantoc.reporting import selectors
+from dantoc.reporting.designer.definition import canonical
 from dantoc.reporting.models import (
     LOCKED_STATUSES,
     DataValue,
     DataValueChange,
     FormColumn,
     FormDeadline,
+    FormDraft,
     FormRow,
     FormSection,
     FormStatus,
@@ -224,7 +226,12 @@ def form_define(*, definition: dict, actor=None, publish: bool = True) -> tuple[
     digest = _definition_hash(definition)
     versions = ReportForm.objects.filter(code=definition["code"]).order_by("-version")
     latest = versions.first()
-    if latest is not None and latest.definition_hash == digest:
+    if latest is not None and (
+        latest.definition_hash == digest
+        or selectors.form_definition(latest) == canonical(definition)
+    ):
+        # The same definition, byte for byte or once written out in full (the JSON that
+        # "Tải JSON" gives for this version, or a design saved twice).
         return latest, False
     programme = None
     if definition.get("programme"):
@@ -304,6 +311,28 @@ def form_define(*, definition: dict, actor=None, publish: bool = True) -> tuple[
     if publish:
         form_publish(actor=actor, form=form)
     return form, True
+
+
+@transaction.atomic
+def form_draft_save(*, actor, draft: FormDraft) -> tuple[ReportForm, bool]:
+    """Save a form designed in the browser as a new version (a draft version, applied with
+    ``form_publish`` as an uploaded one is). It is checked and written by ``form_define``,
+    exactly as a JSON upload: earlier versions and the reports filed on them stay as they
+    are. Saving the same design twice creates one version."""
+    require_definer(actor)
+    draft = FormDraft.objects.select_for_update().get(pk=draft.pk)
+    if draft.owner_id != getattr(actor, "pk", None):
+        raise PermissionDenied("Chỉ người thiết kế được lưu bản thiết kế này.")
+    form, created = form_define(definition=draft.definition, actor=actor, publish=False)
+    draft.saved_as = form
+    draft.save(update_fields=["saved_as", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="reporting.form_draft_save",
+        obj=draft,
+        after={"code": form.code, "version": form.version, "created": created},
+    )
+    return form, created
 
 
 @transaction.atomic

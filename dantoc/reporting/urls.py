@@ -1,6 +1,7 @@
 from django.urls import path
 
 from dantoc.reporting import views, views_define, views_xlsx
+from dantoc.reporting.designer import views as designer
 
 app_name = "reporting"
 report = "reporting/<str:form_code>/<str:period_code>/<str:unit_code>/"
@@ -16,6 +17,20 @@ urlpatterns = [
         views_define.form_publish,
         name="form_publish",
     ),
+    path("reporting/forms/<str:code>/v<int:version>/json", designer.form_json, name="form_json"),
+    path(
+        "reporting/forms/<str:code>/v<int:version>/design",
+        designer.design_from_version,
+        name="design_from_version",
+    ),
+    path("reporting/designer/", designer.design_index, name="design_index"),
+    path("reporting/designer/<int:pk>/", designer.design_edit, name="design_edit"),
+    path("reporting/designer/<int:pk>/step/<str:step>", designer.design_step, name="design_step"),
+    path("reporting/designer/<int:pk>/item", designer.design_item, name="design_item"),
+    path("reporting/designer/<int:pk>/preview", designer.design_preview, name="design_preview"),
+    path("reporting/designer/<int:pk>/save", designer.design_save, name="design_save"),
+    path("reporting/designer/<int:pk>/discard", designer.design_discard, name="design_discard"),
+    path("reporting/designer/<int:pk>/json", designer.design_json, name="design_json"),
     path("reporting/indicators/", views_define.indicator_list, name="indicator_list"),
     path("reporting/indicators/new/", views_define.indicator_edit, name="indicator_new"),
     path(
