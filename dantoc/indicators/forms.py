@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dantoc.indicators.models import Category, Indicator
+from dantoc.indicators.services import indicator_code_problem
 
 
 class IndicatorForm(forms.ModelForm):
@@ -18,3 +19,10 @@ class IndicatorForm(forms.ModelForm):
             "code", "name", "name_en", "unit_of_measure", "value_type", "aggregation",
             "component", "description",
         ]  # fmt: skip
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip()
+        unchanged = self.instance.pk is not None and code == self.instance.code
+        if not unchanged and (problem := indicator_code_problem(code)):
+            raise forms.ValidationError(problem)
+        return code

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from dantoc.accounts.permissions import can_define_national_catalogue
 from dantoc.audit.services import audit_record, snapshot
@@ -28,6 +30,21 @@ INDICATOR_FIELDS = [
     "code", "name", "name_en", "unit_of_measure", "value_type", "aggregation", "component",
     "description", "categories",
 ]  # fmt: skip
+
+
+# Rules reference indicators as #{CODE} with CODE in [A-Za-z0-9_] (reporting.validation):
+# an indicator whose code has spaces or diacritics could never be checked by a rule.
+INDICATOR_CODE = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+def indicator_code_problem(code: str) -> str | None:
+    """Why a new indicator code is refused, or None. Existing codes are not re-checked."""
+    if INDICATOR_CODE.fullmatch(code or ""):
+        return None
+    return _(
+        "Mã chỉ tiêu “%(c)s” không hợp lệ: chỉ dùng chữ cái không dấu, chữ số và dấu gạch dưới _ "
+        "(không có dấu cách), ví dụ DA1_HO_NHA_O."
+    ) % {"c": code}
 
 
 def _generated_options(source: str) -> list[dict]:
@@ -98,6 +115,10 @@ def indicator_catalogue_load(*, path: Path, actor=None) -> LoadResult:
             errors.append(RowError(i, "categories", f"nhóm phân tổ không tồn tại ở {item['code']}"))
             continue
         previous = indicators.get(item["code"])
+        problem = indicator_code_problem(item["code"]) if previous is None else None
+        if problem:
+            errors.append(RowError(i, "code", problem))
+            continue
         was = previous.aggregation if previous is not None else None
         indicator = upsert(
             indicators,
@@ -144,6 +165,13 @@ def indicator_save(*, actor, indicator: Indicator, categories: list[Category]) -
         raise PermissionDenied("Chỉ cán bộ cấp bộ được định nghĩa chỉ tiêu và biểu mẫu.")
     is_new = indicator.pk is None
     before = None
+    stored_code = (
+        None
+        if is_new
+        else Indicator.objects.filter(pk=indicator.pk).values_list("code", flat=True).first()
+    )
+    if indicator.code != stored_code and (problem := indicator_code_problem(indicator.code)):
+        raise ValidationError({"code": problem})
     if not is_new:
         current = Indicator.objects.get(pk=indicator.pk)
         before = snapshot(current, INDICATOR_FIELDS)
