@@ -3,9 +3,16 @@ from django.utils.translation import gettext_lazy as _
 
 from dantoc.indicators.models import Category, Indicator
 from dantoc.indicators.services import indicator_code_problem
+from dantoc.programmes.forms import ComponentChoiceField
+from dantoc.programmes.models import Component
 
 
 class IndicatorForm(forms.ModelForm):
+    component = ComponentChoiceField(
+        label=_("thuộc dự án"),
+        queryset=Component.objects.select_related("programme"),
+        required=False,
+    )
     categories = forms.ModelMultipleChoiceField(
         label=_("Phân tổ"),
         queryset=Category.objects.order_by("code"),

@@ -25,6 +25,7 @@ from dantoc.indicators.models import (
     ValueType,
 )
 from dantoc.programmes.models import Component
+from dantoc.programmes.selectors import components_in_order
 
 INDICATOR_FIELDS = [
     "code", "name", "name_en", "unit_of_measure", "value_type", "aggregation", "component",
@@ -56,10 +57,9 @@ def _generated_options(source: str) -> list[dict]:
         ]
     if source.startswith("programme:"):
         _, programme, level = source.split(":")
-        components = Component.objects.filter(programme__code=programme, level=level)
         return [
             {"code": c.code, "name": f"{c.code}: {c.name}", "name_en": c.name_en}
-            for c in components.order_by("order")
+            for c in components_in_order(programme_code=programme, level=level)
         ]
     raise ValueError(source)
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
+from dantoc.core.sorting import natural_key
 from dantoc.programmes.models import Component, Programme
 
 
@@ -23,7 +24,7 @@ class ComponentNode:
 
 def programme_tree(programme: Programme) -> list[ComponentNode]:
     """The programme's components as a tree, built from one query."""
-    components = list(programme.components.order_by("order", "code"))
+    components = sorted(programme.components.all(), key=lambda c: (c.order, natural_key(c.code)))
     nodes = {c.pk: ComponentNode(c) for c in components}
     roots: list[ComponentNode] = []
     for c in components:
@@ -33,3 +34,14 @@ def programme_tree(programme: Programme) -> list[ComponentNode]:
         else:
             roots.append(node)
     return roots
+
+
+def components_in_order(*, programme_code: str | None = None, level: str | None = None):
+    """Projects and sub-projects as a flat list in natural code order (DA1, DA2, …, DA3.1,
+    DA10, DA10.1), for pickers and lists."""
+    components = Component.objects.select_related("programme")
+    if programme_code:
+        components = components.filter(programme__code=programme_code)
+    if level:
+        components = components.filter(level=level)
+    return sorted(components, key=lambda c: (c.programme.code, natural_key(c.code)))
