@@ -11,8 +11,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from dantoc.audit.models import AuditEntry
-from dantoc.reporting import selectors
-from dantoc.reporting.models import DataValue, FormDraft, ReportForm
+from dantoc.reporting import selectors, services
+from dantoc.reporting.models import DataValue, FormDraft, ReportForm, Submission
 
 pytestmark = pytest.mark.django_db
 
@@ -190,6 +190,13 @@ def test_changing_a_version_makes_a_new_one_and_leaves_the_old_one_and_its_repor
     client = login(people.ministry)
     old = selectors.form_get(code="BM02-DA1")
     old_definition = selectors.form_definition(old)
+    filed = Submission.objects.create(
+        form=old,
+        form_code=old.code,
+        unit=people.commune.unit,
+        period=services.period_resolve(period_type=old.period_type, code="2025S1"),
+        status="submitted",
+    )
     response = client.post(f"/reporting/forms/BM02-DA1/v{old.version}/design")
     draft = FormDraft.objects.get()
     assert response["Location"] == f"/reporting/designer/{draft.pk}/"
@@ -208,6 +215,12 @@ def test_changing_a_version_makes_a_new_one_and_leaves_the_old_one_and_its_repor
     assert row["code"] not in [r.code for s in new.sections.all() for r in s.rows.all()]
     old.refresh_from_db()
     assert selectors.form_definition(old) == old_definition and old.status == "active"
+    filed.refresh_from_db()
+    assert (filed.form_id, filed.status) == (old.pk, "submitted")
+    # Applying the new version leaves the filed report on the version it was filed on.
+    client.post(f"/reporting/forms/BM02-DA1/v{new.version}/publish")
+    filed.refresh_from_db()
+    assert filed.form_id == old.pk
 
 
 def test_a_designed_form_round_trips_through_its_json(people, login):
