@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from dantoc.accounts.permissions import can_edit_catalogue
 from dantoc.programmes.models import Component, Programme
+from dantoc.programmes.selectors import TREE_ORDER
 from dantoc.programmes.services import component_save, programme_save
 
 
@@ -29,6 +30,7 @@ class ComponentInline(admin.TabularInline):
     fields = ["code", "parent", "level", "order", "name", "name_en", "source"]
     extra = 0
     can_delete = False
+    ordering = TREE_ORDER
 
 
 @admin.register(Programme)
@@ -48,6 +50,7 @@ class ProgrammeAdmin(CatalogueAdminMixin, admin.ModelAdmin):
 class ComponentAdmin(CatalogueAdminMixin, admin.ModelAdmin):
     list_display = ["code", "programme", "level", "name"]
     list_filter = ["programme", "level"]
+    ordering = TREE_ORDER
     search_fields = ["code", "name"]
 
     def save_model(self, request, obj, form, change):

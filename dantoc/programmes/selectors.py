@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
+from django.db.models.functions import Coalesce
 
 from dantoc.core.sorting import natural_key
 from dantoc.programmes.models import Component, Programme
@@ -34,6 +35,18 @@ def programme_tree(programme: Programme) -> list[ComponentNode]:
         else:
             roots.append(node)
     return roots
+
+
+# The catalogue's order in SQL, for lists the database sorts (the admin's): each project,
+# then its sub-projects — DA1, DA2, DA3, DA3.1, …, DA10, DA10.1 — where ordering by ``order``
+# then ``code`` gave DA1, DA10.1, DA3.1 … (every first sub-project has order 1).
+TREE_ORDER = [
+    "programme__code",
+    Coalesce("parent__order", "order").asc(),
+    F("parent").asc(nulls_first=True),
+    "order",
+    "code",
+]
 
 
 def components_in_order(*, programme_code: str | None = None, level: str | None = None):

@@ -10,6 +10,7 @@ import pytest
 from dantoc.core.sorting import natural_key
 from dantoc.indicators.forms import IndicatorForm
 from dantoc.indicators.services import _generated_options
+from dantoc.programmes.models import Programme
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +47,11 @@ def test_the_programme_page_and_api_list_projects_in_natural_order(client):
         flat.append(item["code"])
         flat.extend(child["code"] for child in item.get("children", []))
     assert flat == EXPECTED
+
+
+def test_the_catalogue_administration_lists_projects_in_natural_order(people, login):
+    client = login(people.admin)
+    pk = Programme.objects.get(code="CTMTQG-1719").pk
+    page = client.get(f"/admin/programmes/component/?programme__id__exact={pk}").content.decode()
+    listed = re.findall(r'/change/[^"]*">(DA[\d.]+)</a>', page)
+    assert listed == EXPECTED
