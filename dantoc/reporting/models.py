@@ -112,6 +112,9 @@ class ReportForm(LocalizedNameMixin, models.Model):
         "programmes.Programme", null=True, blank=True, on_delete=models.PROTECT
     )
     legal_basis = models.CharField(_("căn cứ"), max_length=300, blank=True)
+    # For whoever maintains the definition (where it came from, what to check): never shown
+    # to reporters nor printed in official documents, which carry the legal basis only.
+    maintainer_note = models.TextField(_("ghi chú biên soạn"), blank=True)
     description = models.TextField(_("hướng dẫn"), blank=True)
     opens_days_before_end = models.PositiveSmallIntegerField(
         _("mở nhập trước cuối kỳ (ngày)"), default=15

@@ -239,6 +239,7 @@ def form_define(*, definition: dict, actor=None, publish: bool = True) -> tuple[
         reporting_level=definition["reporting_level"],
         programme=programme,
         legal_basis=definition.get("legal_basis", ""),
+        maintainer_note=definition.get("maintainer_note", ""),
         description=definition.get("description", ""),
         opens_days_before_end=definition.get("opens_days_before_end", 15),
         locks_days_after_end=definition.get("locks_days_after_end", 60),

@@ -260,3 +260,15 @@ def test_unapproved_figures_only_within_the_users_scope(reported, login, persona
 def test_anonymous_visitors_are_sent_to_sign_in(client):
     response = client.get(PDF, Q3_PROVINCE)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_official_report_cites_the_legal_basis_and_never_the_maintainers_note(reported, login):
+    client = login(reported.province)
+    for url in (PDF, PAGE):
+        response = client.get(url, Q3_PROVINCE)
+        text = pdf_text(response.content) if url == PDF else flat(response.content.decode())
+        assert "dantoc đề xuất" not in text, url
+        assert "cần đối chiếu" not in text, url
+    assert "căn cứ: Quyết định số 552/QĐ-BDTTG ngày 18/8/2025" in pdf_text(
+        client.get(PDF, Q3_PROVINCE).content
+    )
