@@ -776,6 +776,42 @@ def submission_approve(*, actor: User, submission: Submission) -> Submission:
     return submission
 
 
+@dataclass
+class BulkApproval:
+    """What approving several reports at once did, report by report."""
+
+    approved: list[Submission] = field(default_factory=list)
+    already: list[Submission] = field(default_factory=list)  # approved before (a retry)
+    refused: list[tuple[Submission | None, str]] = field(default_factory=list)
+
+
+def submissions_approve_many(*, actor: User, submission_ids: Iterable[int]) -> BulkApproval:
+    """Approve several reports with one confirmation. Each one is approved as on its own
+    page, in its own transaction: permission-checked, audited, notified; one that cannot be
+    approved (no right, not submitted, units below unfinished) is refused with the reason and
+    does not stop the others. Sending the same list again approves nothing twice."""
+    outcome = BulkApproval()
+    ids = list(dict.fromkeys(int(i) for i in submission_ids))
+    found = {
+        s.pk: s
+        for s in Submission.objects.filter(pk__in=ids).select_related("unit", "period", "form")
+    }
+    for pk in ids:
+        submission = found.get(pk)
+        if submission is None or not can_review(actor, submission.unit):
+            # Not told apart: a report outside the actor's scope is not revealed.
+            outcome.refused.append((None, "Không có báo cáo này trong phạm vi duyệt của bạn."))
+            continue
+        if submission.status == SubmissionStatus.APPROVED:
+            outcome.already.append(submission)
+            continue
+        try:
+            outcome.approved.append(submission_approve(actor=actor, submission=submission))
+        except (SubmissionBlocked, PermissionDenied) as exc:
+            outcome.refused.append((submission, str(exc)))
+    return outcome
+
+
 @transaction.atomic
 def submission_return(*, actor: User, submission: Submission, reason: str) -> Submission:
     """Send a submitted report back to its unit with the reason; reopening an approved one

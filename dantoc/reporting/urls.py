@@ -6,6 +6,7 @@ app_name = "reporting"
 report = "reporting/<str:form_code>/<str:period_code>/<str:unit_code>/"
 urlpatterns = [
     path("reporting/", views.report_index, name="index"),
+    path("reporting/approve/", views.approve_many, name="approve_many"),
     path("reporting/forms/", views_define.form_list, name="form_list"),
     path("reporting/forms/new/", views_define.form_upload, name="form_upload"),
     path(

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from dantoc.accounts.permissions import unit_in_scope
 from dantoc.core.templatetags.vn import format_number_vi
@@ -201,6 +201,11 @@ def _render_entry(request, form, period, unit, *, posted=None, result=None):
         for key, cell in layout.cells.items()
     }
     status = submission.status if submission else SubmissionStatus.DRAFT
+    review = (
+        selectors.review_summary(form=form, unit=unit, period=period)
+        if reviewer and status == SubmissionStatus.SUBMITTED
+        else None
+    )
     return render(
         request,
         "reporting/entry.html",
@@ -227,6 +232,7 @@ def _render_entry(request, form, period, unit, *, posted=None, result=None):
             if submission
             else [],
             "has_errors": bool(errors),
+            "review": review,
         },
         status=400 if errors else 200,
     )
@@ -286,9 +292,67 @@ def _decision(request, form_code, period_code, unit_code, action):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def report_submit(request, form_code, period_code, unit_code):
-    return _decision(request, form_code, period_code, unit_code, "submit")
+    """GET: the confirmation step (a page without JavaScript; the entry page opens the same
+    question in a dialog); POST: submit."""
+    if request.method == "POST":
+        return _decision(request, form_code, period_code, unit_code, "submit")
+    form, period, unit = resolve_report(request, form_code, period_code, unit_code)
+    if not can_enter(request.user, unit):
+        raise PermissionDenied
+    summary = selectors.review_summary(form=form, unit=unit, period=period)
+    return render(
+        request,
+        "reporting/submit_confirm.html",
+        {"form": form, "period": period, "unit": unit, "summary": summary},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def approve_many(request):
+    """Approve several reports with one confirmation. GET (the ticked reports of the list
+    "Chờ duyệt"): each with its rule warnings and large changes; POST: approve them, each one
+    checked and audited on its own."""
+    ids = [int(i) for i in request.POST.getlist("s") or request.GET.getlist("s") if i.isdigit()]
+    if request.method == "POST":
+        outcome = services.submissions_approve_many(actor=request.user, submission_ids=ids)
+        if outcome.approved:
+            messages.success(
+                request,
+                _("Đã duyệt %(n)s báo cáo: %(names)s.")
+                % {
+                    "n": len(outcome.approved),
+                    "names": ", ".join(s.unit.name for s in outcome.approved),
+                },
+            )
+        if outcome.already:
+            messages.info(
+                request,
+                _("%(n)s báo cáo đã được duyệt trước đó: %(names)s.")
+                % {
+                    "n": len(outcome.already),
+                    "names": ", ".join(s.unit.name for s in outcome.already),
+                },
+            )
+        for submission, reason in outcome.refused:
+            name = submission.unit.name if submission else _("Một báo cáo")
+            messages.error(
+                request,
+                _("%(name)s: không duyệt được — %(reason)s") % {"name": name, "reason": reason},
+            )
+        return redirect("reporting:index")
+    rows = []
+    for submission in selectors.submissions_awaiting_review(user=request.user).filter(pk__in=ids):
+        summary = selectors.review_summary(
+            form=submission.form, unit=submission.unit, period=submission.period
+        )
+        rows.append({"submission": submission, "summary": summary})
+    if not rows:
+        messages.warning(request, _("Hãy chọn ít nhất một báo cáo đang chờ duyệt."))
+        return redirect("reporting:index")
+    return render(request, "reporting/approve_many.html", {"rows": rows})
 
 
 @login_required
