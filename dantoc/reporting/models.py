@@ -450,3 +450,26 @@ class SubmissionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.at:%d/%m/%Y %H:%M}"
+
+
+class UnitReminder(models.Model):
+    """A "Nhắc nộp" sent by an officer to a unit that has not submitted: what rate-limits
+    the next one (once per unit, form and period in 24 hours)."""
+
+    form_code = models.CharField(max_length=32)
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey("geo.Unit", on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField()
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["form_code", "period", "unit", "-sent_at"], name="unit_reminder_last"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.form_code} {self.period_id} {self.unit_id} {self.sent_at:%d/%m/%Y %H:%M}"

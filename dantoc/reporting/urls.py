@@ -29,6 +29,11 @@ urlpatterns = [
         views.completeness,
         name="completeness",
     ),
+    path(
+        "reporting/<str:form_code>/<str:period_code>/completeness/remind",
+        views.completeness_remind,
+        name="completeness_remind",
+    ),
     path(report + "xlsx", views_xlsx.report_xlsx_download, name="report_xlsx_download"),
     path(report + "xlsx/upload", views_xlsx.report_xlsx_upload, name="report_xlsx_upload"),
     path(report, views.report_entry, name="report"),
