@@ -100,6 +100,15 @@ def test_without_javascript_submitting_goes_through_a_confirmation_page(server, 
         assert page.get_by_role("link", name="Nộp báo cáo").count() == 0
         page.goto(f"{base}/reporting/BM-APR/{period}/00700/submit")
         expect(page.get_by_role("heading", level=1)).to_have_text("Nộp báo cáo?")
+        assert page.get_by_role("button", name="Xác nhận nộp báo cáo").count() == 1
+    finally:
+        context.close()
+    # axe needs JavaScript: the same confirmation page checked in a normal phone context.
+    context = browser.new_context(viewport=PHONE, locale="vi-VN")
+    page = context.new_page()
+    try:
+        sign_in(page, base, "xa.ngocduong")
+        page.goto(f"{base}/reporting/BM-APR/{period}/00700/submit")
         assert axe_violations(page) == []
     finally:
         context.close()
@@ -134,7 +143,11 @@ def test_officer_reviews_and_approves_several_reports_at_once(server, browser):
         page.screenshot(path=str(SCREENSHOTS / "approve-many-desktop.png"), full_page=True)
         page.get_by_role("button", name="Xác nhận duyệt").click()
         expect(page.locator("main")).to_contain_text("Đã duyệt")
-        # Coverage on the officer's aggregate pages, checked by axe too.
+        # Completeness with its actions, and coverage on the aggregate pages: axe too.
+        page.goto(f"{base}/reporting/BM-APR/{period}/completeness/?unit=08&status=missing")
+        expect(page.get_by_role("button", name="Nhắc nộp").first).to_be_visible()
+        assert axe_violations(page) == []
+        page.screenshot(path=str(SCREENSHOTS / "completeness-desktop.png"), full_page=True)
         for path in ("/analytics/?unit=08", "/analytics/pivot/?dx=VON_KH&pe=2026&unit=08"):
             page.goto(base + path)
             expect(page.locator("main")).to_contain_text("đã báo cáo")
