@@ -295,6 +295,10 @@ TASKS = {
     }
 }
 
+# Excel uploads at least this large are read by the task worker, the official following a
+# progress page, instead of waiting on a silent request (bytes; 0: every upload).
+DANTOC_BACKGROUND_UPLOAD_BYTES = env_int("DANTOC_BACKGROUND_UPLOAD_BYTES", 512 * 1024)
+
 # Largest dataValueSets body accepted (read from the stream, so Django's
 # DATA_UPLOAD_MAX_MEMORY_SIZE does not apply to it).
 DATAVALUESETS_MAX_BYTES = env_int("DANTOC_DATAVALUESETS_MAX_BYTES", 200 * 1024 * 1024)

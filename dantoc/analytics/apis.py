@@ -25,6 +25,7 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 
+from dantoc.analytics.coverage import Coverage, coverage_of_result
 from dantoc.analytics.permissions import can_include_unapproved, can_view_analytics
 from dantoc.analytics.query import (
     AnalyticsResult,
@@ -62,8 +63,9 @@ def number_text(value) -> str:
     return text
 
 
-def result_json(result: AnalyticsResult) -> dict:
-    """The DHIS2 analytics response shape, plus ``dataAsOf``."""
+def result_json(result: AnalyticsResult, coverage: list[Coverage] | None = None) -> dict:
+    """The DHIS2 analytics response shape, plus ``dataAsOf`` and the coverage of the figures
+    (how many of the units that should report the forms behind them have)."""
     headers = [
         {
             "name": dim,
@@ -119,6 +121,7 @@ def result_json(result: AnalyticsResult) -> dict:
             "approvedOnly": not unapproved,
             "hierarchyDate": (result.request.hierarchy_date or timezone.localdate()).isoformat(),
             "partialPredecessors": result.partial_predecessors,
+            "coverage": [c.as_dict() for c in coverage or []],
         },
         "rows": rows,
         "height": len(rows),
@@ -146,6 +149,19 @@ class HeaderSchema(serializers.Serializer):
     meta = serializers.BooleanField()
 
 
+class CoverageSchema(serializers.Serializer):
+    form = serializers.CharField(help_text="Biểu mẫu / report form behind the figures")
+    ou = serializers.CharField()
+    pe = serializers.CharField()
+    level = serializers.CharField(help_text="Cấp báo cáo của biểu / reporting level counted")
+    reported = serializers.IntegerField(help_text="Số đơn vị đã báo cáo / units that reported")
+    expected = serializers.IntegerField(help_text="Số đơn vị phải báo cáo / units expected")
+    percent = serializers.FloatField(allow_null=True)
+    rankable = serializers.BooleanField(
+        help_text="Đủ tỷ lệ báo cáo để xếp hạng (≥ 50 %) / enough coverage to be ranked"
+    )
+
+
 class MetaDataSchema(serializers.Serializer):
     items = serializers.DictField(child=serializers.DictField(), help_text="code → {name}")
     dimensions = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
@@ -154,6 +170,9 @@ class MetaDataSchema(serializers.Serializer):
     hierarchyDate = serializers.DateField()
     partialPredecessors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField())
+    )
+    coverage = CoverageSchema(
+        many=True, help_text="Tỷ lệ đơn vị đã báo cáo / share of units that reported"
     )
 
 
@@ -264,7 +283,9 @@ class AnalyticsApi(DHIS2Api):
                     content_type="text/csv; charset=utf-8",
                 )
             return bulk_response(
-                request, orjson.dumps(result_json(result)), content_type="application/json"
+                request,
+                orjson.dumps(result_json(result, coverage_of_result(result))),
+                content_type="application/json",
             )
 
 

@@ -26,7 +26,7 @@ import math
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from fpdf import FPDF
@@ -82,6 +82,11 @@ SIZE_PAGE_NUMBER = 13  # 13–14
 PT = 25.4 / 72  # mm in a point
 RULE_WIDTH = 0.3
 SIGNATURE_SPACE = 28  # mm left blank for the hand signature and the seal
+# The signer never stands alone on the last page: this many of the last table's rows go over
+# with the closing part when it does not fit below the table.
+KEEP_WITH_SIGNATURE_ROWS = 2
+# A column shows all its figures with as many decimals as its most precise figure, up to this.
+MAX_DECIMALS = 2
 
 Value = str | Decimal | int | None
 
@@ -169,12 +174,39 @@ def recipient_lines(recipients: list[str]) -> list[str]:
     return [f"- {n};" for n in names[:-1]] + [f"- {names[-1]}."]
 
 
-def cell_text(value: Value) -> str:
+def cell_text(value: Value, decimals: int | None = None) -> str:
+    """A cell as printed; a figure with ``decimals`` places when given (the column's)."""
     if value is None:
         return ""
     if isinstance(value, str):
         return _nfc(value)
-    return format_number_vi(Decimal(value))
+    if decimals is None:
+        return format_number_vi(Decimal(value))
+    return fixed_number_vi(Decimal(value), decimals)
+
+
+def fixed_number_vi(number: Decimal, decimals: int) -> str:
+    """1234567.5 with 2 places → "1.234.567,50"; rounded half up, as officials round by hand."""
+    rounded = Decimal(number).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    text = f"{abs(rounded):,.{decimals}f}"
+    text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return f"-{text}" if rounded < 0 else text
+
+
+def _decimals(value: Value) -> int:
+    exponent = Decimal(value).normalize().as_tuple().exponent
+    return min(MAX_DECIMALS, max(0, -exponent)) if isinstance(exponent, int) else 0
+
+
+def column_decimals(table: DocTable) -> list[int]:
+    """Decimals of each column: one number for the whole column, so that figures line up and
+    read alike ("69.035,0" above "66.626,5", not "69.035")."""
+    decimals = [0] * table.column_count
+    for row in table.rows:
+        for j, value in enumerate(row.cells):
+            if _is_number(value):
+                decimals[j] = max(decimals[j], _decimals(value))
+    return decimals
 
 
 def wrap_balanced(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
@@ -318,13 +350,54 @@ def render_pdf(doc: AdminDocument) -> bytes:
     _pdf_heading(pdf, doc)
     _pdf_body(pdf, doc)
     landscape = False
-    for table in doc.tables:
+    for table in doc.tables[:-1]:
         landscape = _pdf_table(pdf, table, landscape)
-    if landscape:  # the closing part is a portrait page, as the document began
-        pdf.new_page(landscape=False)
+    if doc.tables:
+        _pdf_last_table_and_closing(pdf, doc, doc.tables[-1], landscape)
+    else:
+        _pdf_closing(pdf, doc)
+    return bytes(pdf.output())
+
+
+def _pdf_closing(pdf: _DocumentPdf, doc: AdminDocument) -> None:
     _pdf_notes(pdf, doc)
     _pdf_signature(pdf, doc)
-    return bytes(pdf.output())
+
+
+def _pdf_last_table_and_closing(
+    pdf: _DocumentPdf, doc: AdminDocument, table: DocTable, landscape: bool
+) -> None:
+    """The last table, then the notes and the signer, which never stand alone on a page: when
+    they do not fit below the table, its last rows go over with them (the header repeated),
+    as a clerk would arrange a typed report. The closing part stays on the table's page, in
+    landscape too."""
+    layout = _table_layout(pdf, table)
+    keep = min(KEEP_WITH_SIGNATURE_ROWS, len(table.rows))
+    head, tail = table.rows[: len(table.rows) - keep], table.rows[len(table.rows) - keep :]
+    if head:
+        _pdf_table_start(pdf, table, layout, landscape)
+        _pdf_table_rows(pdf, table, layout, head, headings=True)
+
+    def rest(headings: bool) -> None:
+        if not head:
+            _pdf_table_start(pdf, table, layout, landscape)
+        _pdf_table_rows(pdf, table, layout, tail, headings=headings)
+        pdf.ln(4)
+        _pdf_closing(pdf, doc)
+
+    # Try it on a copy of the document first: offset_rendering rewinds everything drawn.
+    with pdf.offset_rendering() as trial:
+        rest(headings=not head)
+    if trial.page_break_triggered and head:
+        pdf.new_page(landscape=layout.landscape)
+        rest(headings=True)
+    elif trial.page_break_triggered:
+        # The whole table goes over with the closing part when it is short enough to.
+        pdf.new_page(landscape=layout.landscape)
+        landscape = layout.landscape
+        rest(headings=True)
+    else:
+        rest(headings=not head)
 
 
 def _pdf_heading(pdf: _DocumentPdf, doc: AdminDocument) -> None:
@@ -417,10 +490,11 @@ def _column_widths(
     regular, bold = pdf.measure("", size), pdf.measure("B", size)
     natural = [pad] * columns
     minimum = [pad] * columns
+    decimals = column_decimals(table)
     for row in table.rows:
         measure = bold if row.total else regular
         for j, value in enumerate(row.cells):
-            text = cell_text(value)
+            text = cell_text(value, decimals[j])
             if not text:
                 continue
             full = measure(text) + pad
@@ -489,6 +563,16 @@ def _header_grid(table: DocTable) -> list[list[tuple[int, int, HeaderCell]]]:
 def _pdf_table(pdf: _DocumentPdf, table: DocTable, landscape: bool) -> bool:
     """Draw one table; return whether the page is now landscape."""
     layout = _table_layout(pdf, table)
+    _pdf_table_start(pdf, table, layout, landscape)
+    _pdf_table_rows(pdf, table, layout, table.rows, headings=True)
+    pdf.ln(4)
+    return layout.landscape
+
+
+def _pdf_table_start(
+    pdf: _DocumentPdf, table: DocTable, layout: _TableLayout, landscape: bool
+) -> None:
+    """The page turned as the table needs, its caption and unit note."""
     if layout.landscape != landscape:
         pdf.new_page(landscape=layout.landscape)
     size = layout.size
@@ -507,6 +591,15 @@ def _pdf_table(pdf: _DocumentPdf, table: DocTable, landscape: bool) -> bool:
         pdf.ln(_line_height(SIZE_NOTES))
     pdf.ln(1)
 
+
+def _pdf_table_rows(
+    pdf: _DocumentPdf, table: DocTable, layout: _TableLayout, rows: list[DocRow], headings: bool
+) -> None:
+    """Rows of a table from the current position, under its header when ``headings`` (a
+    table's rows drawn in two goes continue the first without repeating it)."""
+    size = layout.size
+    line = _line_height(size, 1.15)
+    decimals = column_decimals(table)
     pdf.set_font(PDF_FONT, "", size)
     pdf.set_line_width(0.2)
     padding = Padding(
@@ -515,7 +608,8 @@ def _pdf_table(pdf: _DocumentPdf, table: DocTable, landscape: bool) -> bool:
     with pdf.table(
         width=sum(layout.widths),
         col_widths=layout.widths,
-        num_heading_rows=len(table.header),
+        num_heading_rows=len(table.header) if headings else 0,
+        first_row_as_headings=headings,
         repeat_headings=1,  # on every page the table reaches
         headings_style=FontFace(family=PDF_FONT, emphasis="BOLD", size_pt=size),
         line_height=line,
@@ -524,7 +618,7 @@ def _pdf_table(pdf: _DocumentPdf, table: DocTable, landscape: bool) -> bool:
         text_align="LEFT",
         v_align="MIDDLE",
     ) as grid:
-        for cells in _header_grid(table):
+        for cells in _header_grid(table) if headings else []:
             row = grid.row()
             for _r, _column, cell in cells:
                 row.cell(
@@ -533,22 +627,20 @@ def _pdf_table(pdf: _DocumentPdf, table: DocTable, landscape: bool) -> bool:
                     colspan=cell.colspan,
                     rowspan=cell.rowspan,
                 )
-        for doc_row in table.rows:
+        for doc_row in rows:
             style = FontFace(
                 family=PDF_FONT, emphasis="BOLD" if doc_row.total else "", size_pt=size
             )
             row = grid.row(style=style)
             for j, value in enumerate(doc_row.cells):
                 if _is_number(value):
-                    row.cell(cell_text(value), align="R")
+                    row.cell(cell_text(value, decimals[j]), align="R")
                 elif j == table.label_column:
                     indent = _CELL_PADDING_X + doc_row.indent * _INDENT_STEP
                     cell_padding = (_CELL_PADDING_Y, _CELL_PADDING_X, _CELL_PADDING_Y, indent)
                     row.cell(cell_text(value), align="L", padding=cell_padding)
                 else:
                     row.cell(cell_text(value), align="C")
-    pdf.ln(4)
-    return layout.landscape
 
 
 def _pdf_notes(pdf: _DocumentPdf, doc: AdminDocument) -> None:
@@ -591,7 +683,7 @@ def _pdf_signature(pdf: _DocumentPdf, doc: AdminDocument) -> None:
 
     pdf.ln(4)
     if pdf.will_page_break(max(left_height, signer_height)):
-        pdf.new_page(landscape=False)
+        pdf.new_page(landscape=pdf.cur_orientation == "L")
     top = pdf.get_y()
 
     y = pdf.centred_lines(right_x, right_w, top, authority + title, "B", SIZE_SIGNER)
@@ -879,6 +971,7 @@ def _xlsx_table(sheet: _Sheet, table: DocTable) -> tuple[int, int]:
     sheet.next(len(table.header))
     last_header = sheet.row - 1
 
+    decimals = column_decimals(table)
     for doc_row in table.rows:
         lines = 1
         for j, value in enumerate(doc_row.cells, start=1):
@@ -887,12 +980,12 @@ def _xlsx_table(sheet: _Sheet, table: DocTable) -> tuple[int, int]:
             cell.border = _BORDER
             cell.font = font
             if _is_number(value):
-                number = Decimal(value).normalize()
-                decimals = max(0, -number.as_tuple().exponent)
-                cell.value = float(number) if decimals else int(number)
+                places = decimals[j - 1]
+                number = Decimal(value).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+                cell.value = float(number) if places else int(number)
                 # Excel shows the grouping and decimal marks of the reader's locale:
-                # 1.234.567,5 in Vietnamese.
-                cell.number_format = "#,##0" + ("." + "0" * decimals if decimals else "")
+                # 1.234.567,5 in Vietnamese; one number of decimals in a column.
+                cell.number_format = "#,##0" + ("." + "0" * places if places else "")
                 cell.alignment = Alignment(horizontal="right", vertical="center")
             elif j - 1 == table.label_column:
                 cell.value = cell_text(value) or None

@@ -37,6 +37,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from dantoc.analytics.coverage import Coverage, coverage, level_noun
 from dantoc.analytics.documents import AdminDocument, DocRow, DocTable, HeaderCell
 from dantoc.analytics.permissions import can_include_unapproved, can_view_analytics
 from dantoc.analytics.query import AnalyticsRequest, AnalyticsResult, analytics_run
@@ -179,7 +180,7 @@ def _project_number(code: str) -> str:
 # --- BM01-VON: capital allocated and disbursed ------------------------------------------------
 
 
-def _capital_header(first: str) -> list[list[HeaderCell | str]]:
+def _capital_header(first: str, covered: str = "") -> list[list[HeaderCell | str]]:
     return [
         [
             HeaderCell("TT", rowspan=2),
@@ -187,6 +188,7 @@ def _capital_header(first: str) -> list[list[HeaderCell | str]]:
             HeaderCell("Kế hoạch vốn được giao", colspan=3),
             HeaderCell("Vốn đã giải ngân", colspan=3),
             HeaderCell("Tỷ lệ giải ngân (%)", colspan=2),
+            *([HeaderCell(covered, rowspan=2)] if covered else []),
         ],
         ["Tổng số", "NS trung ương", "NS địa phương"] * 2 + ["Tổng số", "NS trung ương"],
     ]
@@ -245,15 +247,19 @@ def _capital_tables(ctx: _Context) -> tuple[list[DocTable], list[str]]:
     if ctx.has_children:
         children = run(req(dx=dx_all, ou=[ou, "CHILDREN"]))
         children_src = run(req(dx=[KH, GN], ou=[ou, "CHILDREN"], categories={"NGUON_VON": SOURCES}))
-        rows = [DocRow(["", _label(TOTAL_LABEL, total_u), *total_cells], total=True)]
+        rows = [
+            DocRow(["", _label(TOTAL_LABEL, total_u), *total_cells, ctx.covered(ou)], total=True)
+        ]
         for number, code in enumerate(_sorted_units(children), start=1):
             cells, unapproved = _capital_cells(children, children_src, ou=code)
             name = _label(children.items.get(code, code), unapproved)
-            rows.append(DocRow([str(number), name, *cells]))
+            rows.append(DocRow([str(number), name, *cells, ctx.covered(code)]))
         tables.append(
             DocTable(
                 caption=f"Biểu 2. Kế hoạch vốn và giải ngân theo {ctx.children_word}",
-                header=_capital_header(ctx.children_word[:1].upper() + ctx.children_word[1:]),
+                header=_capital_header(
+                    ctx.children_word[:1].upper() + ctx.children_word[1:], ctx.covered_heading
+                ),
                 rows=rows,
                 unit_note=unit_note,
                 label_column=1,
@@ -276,13 +282,14 @@ def _capital_tables(ctx: _Context) -> tuple[list[DocTable], list[str]]:
 # --- BM02-DA1: households supported by Project 1 -------------------------------------------
 
 
-def _household_header(first: str) -> list[list[HeaderCell | str]]:
+def _household_header(first: str, covered: str = "") -> list[list[HeaderCell | str]]:
     return [
         [
             HeaderCell("TT", rowspan=2),
             HeaderCell(first, rowspan=2),
             HeaderCell("Số hộ được hỗ trợ", colspan=4),
             HeaderCell("Tổng số lượt hộ được hỗ trợ", rowspan=2),
+            *([HeaderCell(covered, rowspan=2)] if covered else []),
         ],
         ["Đất ở", "Nhà ở", "Đất sản xuất", "Nước sinh hoạt"],
     ]
@@ -328,16 +335,19 @@ def _household_tables(ctx: _Context) -> tuple[list[DocTable], list[str]]:
     ]
     if ctx.has_children:
         children = run(req(dx=dx, ou=[ou, "CHILDREN"]))
-        rows = [DocRow(["", _label(TOTAL_LABEL, total_u), *total_cells], total=True)]
+        rows = [
+            DocRow(["", _label(TOTAL_LABEL, total_u), *total_cells, ctx.covered(ou)], total=True)
+        ]
         for number, code in enumerate(_sorted_units(children), start=1):
             cells, unapproved = _household_cells(children, ou=code)
-            rows.append(
-                DocRow([str(number), _label(children.items.get(code, code), unapproved), *cells])
-            )
+            name = _label(children.items.get(code, code), unapproved)
+            rows.append(DocRow([str(number), name, *cells, ctx.covered(code)]))
         tables.append(
             DocTable(
                 caption=f"Biểu 2. Số hộ được hỗ trợ theo {ctx.children_word}",
-                header=_household_header(ctx.children_word[:1].upper() + ctx.children_word[1:]),
+                header=_household_header(
+                    ctx.children_word[:1].upper() + ctx.children_word[1:], ctx.covered_heading
+                ),
                 rows=rows,
                 unit_note=unit_note,
                 label_column=1,
@@ -392,9 +402,27 @@ class _Context:
     figures: _Figures
     has_children: bool
     children_word: str
+    coverage: dict[str, Coverage] = field(default_factory=dict)  # unit code → coverage
+    child_level: str | None = None
 
     def request(self, **kwargs) -> AnalyticsRequest:
         return AnalyticsRequest(pe=[self.window.code], hierarchy_date=self.hierarchy_date, **kwargs)
+
+    @property
+    def covered_heading(self) -> str:
+        """The per-unit coverage column: "Số xã đã báo cáo", or "Đã báo cáo" where the rows
+        are the reporting units themselves."""
+        if self.form.reporting_level == self.child_level:
+            return "Đã báo cáo"
+        return f"Số {level_noun(self.form.reporting_level)} đã báo cáo"
+
+    def covered(self, code: str) -> str:
+        found = self.coverage.get(code)
+        if found is None or not found.expected:
+            return "—"
+        if self.form.reporting_level == self.child_level and code != self.unit.code:
+            return "Đã báo cáo" if found.reported else "Chưa báo cáo"
+        return found.short
 
 
 def _sorted_units(result: _Result) -> list[str]:
@@ -484,6 +512,17 @@ def _build(*, form, unit, window, include_unapproved, today) -> AdminDocument:
         figures=_Figures(include_unapproved=include_unapproved),
         has_children=bool(children),
         children_word=_children_word(unit, children),
+        coverage={
+            unit_code: found
+            for (_form, unit_code, _pe), found in coverage(
+                forms=[form],
+                units=[unit, *children],
+                period_codes=[window.code],
+                include_unapproved=include_unapproved,
+                hierarchy_date=as_of,
+            ).items()
+        },
+        child_level=children[0].level if children else None,
     )
     if form.code == CAPITAL_FORM:
         tables, summary = _capital_tables(ctx)
@@ -508,6 +547,10 @@ def _build(*, form, unit, window, include_unapproved, today) -> AdminDocument:
         f"{_lower_first(form.name)} (mã biểu {form.code}) như sau:"
     )
     intro_paragraphs = [intro, *summary]
+    own = ctx.coverage.get(unit.code)
+    if own is not None and own.expected:
+        # How much data is behind the figures, before any figure is read.
+        intro_paragraphs.append(f"Số liệu tổng hợp từ {own.text}.")
     if include_unapproved:
         intro_paragraphs.append(
             "Báo cáo này gồm cả số liệu chưa duyệt, chỉ dùng để theo dõi; các dòng có số liệu "

@@ -11,6 +11,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from dantoc.analytics import charts
+from dantoc.analytics.coverage import (
+    Coverage,
+    coverage,
+    coverage_for_request,
+    coverage_of_result,
+    forms_behind,
+)
 from dantoc.analytics.models import ComputedIndicator, Target
 from dantoc.analytics.query import AnalyticsRequest, AnalyticsResult, analytics_run
 from dantoc.geo.models import Unit, UnitLevel
@@ -44,10 +51,13 @@ class Dashboard:
     project_chart: str
     ranking_chart: str
     tile_grid: str
-    children: list[tuple[Unit, Decimal | None, Decimal | None]]
+    # (unit, disbursement rate, disbursed, coverage of the rate's form)
+    children: list[tuple[Unit, Decimal | None, Decimal | None, Coverage | None]]
     data_as_of: datetime.datetime | None
     unapproved_in: bool
     partial_predecessors: list[str] = field(default_factory=list)
+    coverage: list[Coverage] = field(default_factory=list)  # the unit's, one per form
+    unranked: list[tuple[Unit, Coverage]] = field(default_factory=list)  # below the threshold
 
 
 def item_names(codes: list[str]) -> dict[str, tuple[str, str, int]]:
@@ -98,6 +108,17 @@ def dashboard(
     results = [key, projects]
     children_result = key if child_units else None
 
+    forms = forms_behind(codes)
+    covered = coverage(
+        forms=forms,
+        units=[unit, *child_units],
+        period_codes=[year_id],
+        include_unapproved=include_unapproved,
+        hierarchy_date=as_of,
+    )
+    rate_forms = [f.code for f in forms_behind([RATE])]
+    rate_form = rate_forms[0] if rate_forms else None
+
     targets = {t.code: t.value for t in Target.objects.filter(unit=unit, year=year, code__in=codes)}
     figures = []
     for code in codes:
@@ -137,6 +158,7 @@ def dashboard(
     )
     ranking_chart = tile_grid = ""
     children: list = []
+    unranked: list = []
     if children_result is not None:
         for child in child_units:
             children.append(
@@ -144,16 +166,20 @@ def dashboard(
                     child,
                     cell.get((RATE, year_id, child.code)),
                     cell.get(("VON_GN", year_id, child.code)),
+                    covered.get((rate_form, child.code, year_id)),
                 )
             )
-        ranked = sorted(children, key=lambda c: (c[1] is None, -(c[1] or 0), c[0].code))
+        # Units whose rate rests on too few reports are left out of the ranking, and named.
+        rankable = [c for c in children if c[3] is None or c[3].rankable]
+        unranked = [(c[0], c[3]) for c in children if c[3] is not None and not c[3].rankable]
+        ranked = sorted(rankable, key=lambda c: (c[1] is None, -(c[1] or 0), c[0].code))
         url = reverse("analytics:dashboard")
         ranking_chart = charts.ranking_bars(
             title=_("Xếp hạng tỷ lệ giải ngân của các đơn vị trực thuộc, năm %(year)s")
             % {"year": year},
             items=[
                 charts.RankItem(c.short_name, rate, href=f"{url}?unit={c.code}&year={year}")
-                for c, rate, _gn in ranked
+                for c, rate, _gn, _cov in ranked
             ],
             unit_label="%",
             max_items=15,
@@ -162,9 +188,9 @@ def dashboard(
         if unit.level == UnitLevel.COUNTRY and len(children) == len(charts.PROVINCE_TILES):
             tile_grid = charts.province_tile_grid(
                 title=_("Tỷ lệ giải ngân theo tỉnh, thành phố, năm %(year)s") % {"year": year},
-                values={c.code: rate for c, rate, _gn in children},
-                names={c.code: c.name for c, _r, _g in children},
-                hrefs={c.code: f"{url}?unit={c.code}&year={year}" for c, _r, _g in children},
+                values={c.code: rate for c, rate, _gn, _cov in children},
+                names={c.code: c.name for c, _r, _g, _cov in children},
+                hrefs={c.code: f"{url}?unit={c.code}&year={year}" for c, _r, _g, _cov in children},
                 legend_label=_("Tỷ lệ giải ngân (%)"),
                 id_prefix="bando",
             )
@@ -181,6 +207,8 @@ def dashboard(
         data_as_of=_latest(results),
         unapproved_in=any(row.unapproved for r in results for row in r.rows),
         partial_predecessors=key.partial_predecessors.get(unit.code, []),
+        coverage=[covered[k] for k in covered if k[1] == unit.code],
+        unranked=unranked,
     )
 
 
@@ -195,9 +223,27 @@ class PivotTable:
     cells: dict[tuple, Decimal]
     flags: dict[tuple, bool]
     category: str | None
+    # Column headings by name: ("Vốn đã giải ngân", "Quý I/2026") for ("VON_GN", "2026Q1").
+    column_labels: list[tuple[str, str]] = field(default_factory=list)
+    coverage: list[Coverage] = field(default_factory=list)  # of the unit the table is about
+    row_coverage: dict[str, list[Coverage]] = field(default_factory=dict)  # per unit row
+
+    def row_coverage_text(self, ou: str) -> str:
+        """ "12/45" with one form and period; named by form and period with several."""
+        found = self.row_coverage.get(ou, [])
+        if len(found) == 1:
+            return found[0].short
+        items = self.result.items
+        return "; ".join(
+            f"{c.form_code} {items.get(c.period_code, c.period_code)}: {c.short}" for c in found
+        )
 
 
-def pivot(result: AnalyticsResult, *, category: str | None) -> PivotTable:
+def pivot(
+    result: AnalyticsResult, *, category: str | None, about: Unit | None = None
+) -> PivotTable:
+    """The engine's answer as a table, with the coverage of each unit row and of ``about``
+    (the unit the table is about: the units shown lie under it)."""
     dx = result.dimension_items["dx"]
     pe = result.dimension_items["pe"]
     ou = result.dimension_items["ou"]
@@ -210,7 +256,23 @@ def pivot(result: AnalyticsResult, *, category: str | None) -> PivotTable:
         key = (row.keys["ou"], opt, row.keys["dx"], row.keys["pe"])
         cells[key] = row.value
         flags[key] = row.unapproved
-    return PivotTable(result, columns, rows, cells, flags, category)
+    items = result.items
+    labels = [(items.get(d, d), items.get(p, p)) for d, p in columns]
+    row_coverage: dict[str, list[Coverage]] = {}
+    for found in coverage_of_result(result):
+        row_coverage.setdefault(found.unit_code, []).append(found)
+    headline = []
+    if about is not None:
+        headline = list(
+            coverage_for_request(
+                dx=dx,
+                units=[about],
+                period_codes=pe,
+                include_unapproved=result.request.include_unapproved,
+                hierarchy_date=result.request.hierarchy_date,
+            ).values()
+        )
+    return PivotTable(result, columns, rows, cells, flags, category, labels, headline, row_coverage)
 
 
 def pivot_lines(table: PivotTable) -> list[list]:
@@ -220,6 +282,7 @@ def pivot_lines(table: PivotTable) -> list[list]:
     if table.category:
         head += [_("Mã phân tổ"), items.get(table.category, table.category)]
     head += [f"{items.get(d, d)} – {items.get(p, p)}" for d, p in table.columns]
+    head.append(_("Đã báo cáo"))
     lines: list[list] = [head]
     for ou, opts in table.rows:
         line = [ou, items.get(ou, ou)]
@@ -227,5 +290,17 @@ def pivot_lines(table: PivotTable) -> list[list]:
             opt = opts[0]
             line += [opt, items.get(opt) or items.get(f"{table.category}={opt}", opt)]
         line += [table.cells.get((ou, opts, d, p)) for d, p in table.columns]
+        line.append(table.row_coverage_text(ou))
         lines.append(line)
     return lines
+
+
+def coverage_lines(table: PivotTable) -> list[str]:
+    """The table's coverage as sentences: "Biểu BM01-VON, Quý III/2026: 319/3.321 xã đã báo
+    cáo — 9,6 %"."""
+    items = table.result.items
+    return [
+        _("Biểu %(form)s, %(period)s: %(text)s")
+        % {"form": c.form_code, "period": items.get(c.period_code, c.period_code), "text": c.text}
+        for c in table.coverage
+    ]

@@ -17,6 +17,7 @@ from openpyxl.styles import Font
 
 from dantoc.accounts.permissions import unit_in_scope
 from dantoc.analytics import selectors, services
+from dantoc.analytics.coverage import COVERAGE_THRESHOLD
 from dantoc.analytics.models import ComputedIndicator, Target
 from dantoc.analytics.permissions import can_include_unapproved, can_view_analytics
 from dantoc.analytics.query import QueryError, analytics_run, parse_request
@@ -75,6 +76,7 @@ def dashboard(request):
             "may_include": may_include,
             "years": list(range(today.year, 2020, -1)),
             "ancestors": _ancestors(unit),
+            "threshold": COVERAGE_THRESHOLD,
         },
     )
 
@@ -162,7 +164,8 @@ def pivot(request):
                         _("Chỉ xem được số liệu chưa duyệt của các đơn vị trong phạm vi của bạn.")
                     )
             result = analytics_run(query)
-            table = selectors.pivot(result, category=category)
+            about = unit_get(code="VN") if scope == "provinces" else unit_get(code=unit_code)
+            table = selectors.pivot(result, category=category, about=about)
         except QueryError as exc:
             context["error"] = str(exc)
             status = 400
@@ -174,6 +177,7 @@ def pivot(request):
                 return _xlsx(table)
             context["table"] = table
             context["lines"] = _display_lines(table)
+            context["coverage_lines"] = selectors.coverage_lines(table)
     return render(request, "analytics/pivot.html", context, status=status)
 
 
@@ -190,7 +194,7 @@ def _display_lines(table):
              table.result.decimals.get(d))
             for d, p in table.columns
         ]  # fmt: skip
-        lines.append((label, cells))
+        lines.append((label, cells, table.row_coverage_text(ou)))
     return lines
 
 
@@ -214,6 +218,8 @@ def _csv(table) -> HttpResponse:
             timezone.localtime(as_of).strftime("%d/%m/%Y %H:%M") if as_of else "",
         ]
     )
+    for line in selectors.coverage_lines(table):
+        writer.writerow([line])
     # A byte-order mark so that Excel opens the UTF-8 file with the right diacritics.
     response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(table, "csv")}"'
@@ -248,6 +254,8 @@ def _xlsx(table) -> HttpResponse:
         ]
     )
     sheet.append([_unapproved_note(table)])
+    for line in selectors.coverage_lines(table):
+        sheet.append([line])
     for row in sheet.iter_rows(min_row=2):
         for cell in row[2:]:
             if isinstance(cell.value, float):

@@ -15,10 +15,11 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import render
-from django.utils import timezone
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from dantoc.analytics.documents import (
     AdminDocument,
@@ -32,7 +33,15 @@ from dantoc.analytics.documents import (
 )
 from dantoc.analytics.permissions import can_include_unapproved, can_view_analytics
 from dantoc.analytics.query import QueryError
-from dantoc.analytics.reports import ReportError, aggregate_report, report_filename
+from dantoc.analytics.reports import (
+    ReportError,
+    aggregate_report,
+    report_filename,
+    report_form,
+    report_period,
+)
+from dantoc.analytics.tasks import aggregate_report_task
+from dantoc.core.jobs import job_create
 from dantoc.geo.models import Unit
 from dantoc.geo.selectors import unit_get
 from dantoc.reporting import selectors as reporting_selectors
@@ -196,6 +205,47 @@ def _download(request, render_file, content_type: str, extension: str):
     name = report_filename(asked.form, asked.period, unit.code, extension)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@require_POST
+@login_required
+def report_generate(request):
+    """Make the PDF or XLSX in the background and follow it on a progress page (a national
+    report reads every province's figures: seconds, not a silent wait)."""
+    _require_viewer(request)
+    post = request.POST
+    asked = _Asked(
+        form=(post.get("form") or "").strip(),
+        period=(post.get("period") or "").strip().upper(),
+        unit=(post.get("unit") or "").strip(),
+        unapproved=post.get("unapproved") in ("1", "on", "true"),
+    )
+    fmt = post.get("format") if post.get("format") in ("pdf", "xlsx") else "pdf"
+    try:
+        form = report_form(asked.form)
+        window = report_period(form, asked.period, timezone.localdate())
+        unit = _unit(asked.unit)
+    except ReportError as exc:
+        return _page(request, asked, error=str(exc), status=400)
+    if asked.unapproved and not can_include_unapproved(request.user, [unit]):
+        raise PermissionDenied(_("Số liệu chưa duyệt của đơn vị này ngoài phạm vi của bạn."))
+    job = job_create(
+        owner=request.user,
+        kind="analytics.aggregate_report",
+        title=_("Báo cáo tổng hợp %(form)s kỳ %(period)s, %(unit)s (%(fmt)s)")
+        % {"form": form.code, "period": window.label, "unit": unit.name, "fmt": fmt.upper()},
+        params={
+            "form": form.code,
+            "period": window.code,
+            "unit": unit.code,
+            "unapproved": asked.unapproved,
+            "format": fmt,
+            "language": translation.get_language(),
+        },
+        back_url=f"{reverse('analytics:report')}?{asked.query()}",
+        enqueue=aggregate_report_task.enqueue,
+    )
+    return redirect("core:job", job_id=job.pk)
 
 
 @require_GET

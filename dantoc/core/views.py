@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import time
 
+from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,6 +12,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from dantoc.core.apis import api_error
+from dantoc.core.jobs import job_for
+from dantoc.core.models import BackgroundJob, JobStatus
 from dantoc.core.registry import capabilities_of
 
 
@@ -75,3 +78,32 @@ def error_500(request):
 def error_403(request, exception):
     response = api_error(request, 403, _("Không có quyền. / Permission denied."))
     return response or render(request, "403.html", status=403)
+
+
+@login_required
+def job_progress(request, job_id):
+    """The progress of a background job: refreshed every few seconds until it is finished
+    (a meta refresh; with JavaScript the page polls the JSON instead)."""
+    job = job_for(user=request.user, job_id=job_id)
+    if job is None:
+        raise Http404
+    if request.GET.get("format") == "json":
+        return JsonResponse(
+            {
+                "status": job.status,
+                "label": str(job.get_status_display()),
+                "finished": job.finished,
+            }
+        )
+    return render(request, "core/job.html", {"job": job})
+
+
+@login_required
+def job_download(request, job_id):
+    job = job_for(user=request.user, job_id=job_id)
+    if job is None or job.status != JobStatus.DONE or not job.output_name:
+        raise Http404
+    data = BackgroundJob.objects.values_list("output", flat=True).get(pk=job.pk)
+    response = HttpResponse(bytes(data or b""), content_type=job.output_type)
+    response["Content-Disposition"] = f'attachment; filename="{job.output_name}"'
+    return response

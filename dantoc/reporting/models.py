@@ -112,6 +112,9 @@ class ReportForm(LocalizedNameMixin, models.Model):
         "programmes.Programme", null=True, blank=True, on_delete=models.PROTECT
     )
     legal_basis = models.CharField(_("căn cứ"), max_length=300, blank=True)
+    # For whoever maintains the definition (where it came from, what to check): never shown
+    # to reporters nor printed in official documents, which carry the legal basis only.
+    maintainer_note = models.TextField(_("ghi chú biên soạn"), blank=True)
     description = models.TextField(_("hướng dẫn"), blank=True)
     opens_days_before_end = models.PositiveSmallIntegerField(
         _("mở nhập trước cuối kỳ (ngày)"), default=15
@@ -475,3 +478,26 @@ class FormDraft(models.Model):
 
     def __str__(self) -> str:
         return f"{self.definition.get('code', '?')}: {self.definition.get('name', '')}"
+
+
+class UnitReminder(models.Model):
+    """A "Nhắc nộp" sent by an officer to a unit that has not submitted: what rate-limits
+    the next one (once per unit, form and period in 24 hours)."""
+
+    form_code = models.CharField(max_length=32)
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey("geo.Unit", on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField()
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["form_code", "period", "unit", "-sent_at"], name="unit_reminder_last"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.form_code} {self.period_id} {self.unit_id} {self.sent_at:%d/%m/%Y %H:%M}"

@@ -28,6 +28,7 @@ from dantoc.reporting.models import (
 )
 from dantoc.reporting.periods import Period as PeriodWindow
 from dantoc.reporting.periods import period_containing
+from dantoc.reporting.validation import check_rules
 
 
 @dataclass(frozen=True)
@@ -370,6 +371,77 @@ def submissions_awaiting_review(*, user) -> QuerySet[Submission]:
     )
 
 
+def previous_period(period: Period) -> Period | None:
+    """The period of the same kind just before this one (the one a reviewer compares with)."""
+    return (
+        Period.objects.filter(period_type_id=period.period_type_id, end_date__lt=period.start_date)
+        .order_by("-end_date")
+        .first()
+    )
+
+
+@dataclass
+class ComparedCell:
+    section: str
+    row: str
+    column: str
+    current: Decimal | None
+    previous: Decimal | None
+
+    @property
+    def change_percent(self) -> Decimal | None:
+        if self.current is None or not self.previous:
+            return None
+        return ((self.current - self.previous) * 100 / abs(self.previous)).quantize(Decimal("0.1"))
+
+    @property
+    def large(self) -> bool:
+        """A change a reviewer should look at twice: more than half up or down, or a figure
+        that appeared or vanished."""
+        if (self.current is None) != (self.previous is None):
+            return True
+        change = self.change_percent
+        return change is not None and abs(change) > LARGE_CHANGE_PERCENT
+
+
+LARGE_CHANGE_PERCENT = Decimal(50)
+
+
+@dataclass
+class ReviewSummary:
+    """What an approver looks at before approving: the form's rules that the report breaks
+    (errors and warnings) and its figures beside the previous period's."""
+
+    violations: list
+    previous: Period | None
+    cells: list[ComparedCell]
+
+    @property
+    def large_changes(self) -> int:
+        return sum(c.large for c in self.cells)
+
+
+def review_summary(*, form: ReportForm, unit: Unit, period: Period) -> ReviewSummary:
+    layout = form_layout(form)
+    values = values_for(layout=layout, unit=unit, period=period)
+    violations = check_rules(form.rules.all(), rule_values(layout=layout, values=values))
+    previous = previous_period(period)
+    before = values_for(layout=layout, unit=unit, period=previous) if previous else {}
+    cells = []
+    for section in layout.sections:
+        for row in section.rows:
+            for column, cell in zip(section.columns, row.cells, strict=True):
+                if cell is None or not cell.indicator.is_numeric:
+                    continue
+                now, then = values.get(cell.key), before.get(cell.key)
+                current = now.numeric if now is not None and not now.deleted else None
+                earlier = then.numeric if then is not None and not then.deleted else None
+                if current is None and earlier is None:
+                    continue
+                cells.append(ComparedCell(section.title, row.label, column.label, current, earlier))
+    return ReviewSummary(violations, previous, cells)
+
+
 def indicator_has_values(indicator_id: int) -> bool:
     """Whether any value of the indicator is stored (deleted ones included: their history
     names the indicator's options)."""
@@ -391,6 +463,7 @@ def form_definition(form: ReportForm) -> dict:
             "reporting_level": form.reporting_level,
             "programme": form.programme.code if form.programme_id else "",
             "legal_basis": form.legal_basis,
+            "maintainer_note": form.maintainer_note,
             "description": form.description,
             "opens_days_before_end": form.opens_days_before_end,
             "locks_days_after_end": form.locks_days_after_end,

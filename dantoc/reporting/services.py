@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dantoc.accounts.models import RoleCode, User
+from dantoc.accounts.permissions import OFFICER_ROLES
 from dantoc.accounts.selectors import officials_with_roles
 from dantoc.audit.services import audit_record
 from dantoc.core import figures
@@ -47,10 +48,17 @@ from dantoc.reporting.models import (
     Submission,
     SubmissionEvent,
     SubmissionStatus,
+    UnitReminder,
     ValidationRule,
 )
 from dantoc.reporting.periods import PeriodError, parse_period
-from dantoc.reporting.permissions import ENTRY_ROLE, can_enter, can_review, require_definer
+from dantoc.reporting.permissions import (
+    ENTRY_ROLE,
+    can_enter,
+    can_review,
+    can_view_report,
+    require_definer,
+)
 from dantoc.reporting.validation import ExpressionError, Violation, check_rules, parse, references
 
 # --- periods -----------------------------------------------------------------------------
@@ -246,6 +254,7 @@ def form_define(*, definition: dict, actor=None, publish: bool = True) -> tuple[
         reporting_level=definition["reporting_level"],
         programme=programme,
         legal_basis=definition.get("legal_basis", ""),
+        maintainer_note=definition.get("maintainer_note", ""),
         description=definition.get("description", ""),
         opens_days_before_end=definition.get("opens_days_before_end", 15),
         locks_days_after_end=definition.get("locks_days_after_end", 60),
@@ -802,6 +811,134 @@ def submission_approve(*, actor: User, submission: Submission) -> Submission:
         key=f"approved:{submission.pk}:{now.isoformat()}",
     )
     return submission
+
+
+@dataclass
+class BulkApproval:
+    """What approving several reports at once did, report by report."""
+
+    approved: list[Submission] = field(default_factory=list)
+    already: list[Submission] = field(default_factory=list)  # approved before (a retry)
+    refused: list[tuple[Submission | None, str]] = field(default_factory=list)
+
+
+def submissions_approve_many(*, actor: User, submission_ids: Iterable[int]) -> BulkApproval:
+    """Approve several reports with one confirmation. Each one is approved as on its own
+    page, in its own transaction: permission-checked, audited, notified; one that cannot be
+    approved (no right, not submitted, units below unfinished) is refused with the reason and
+    does not stop the others. Sending the same list again approves nothing twice."""
+    outcome = BulkApproval()
+    ids = list(dict.fromkeys(int(i) for i in submission_ids))
+    found = {
+        s.pk: s
+        for s in Submission.objects.filter(pk__in=ids).select_related("unit", "period", "form")
+    }
+    for pk in ids:
+        submission = found.get(pk)
+        if submission is None or not can_review(actor, submission.unit):
+            # Not told apart: a report outside the actor's scope is not revealed.
+            outcome.refused.append((None, "Không có báo cáo này trong phạm vi duyệt của bạn."))
+            continue
+        if submission.status == SubmissionStatus.APPROVED:
+            outcome.already.append(submission)
+            continue
+        try:
+            outcome.approved.append(submission_approve(actor=actor, submission=submission))
+        except (SubmissionBlocked, PermissionDenied) as exc:
+            outcome.refused.append((submission, str(exc)))
+    return outcome
+
+
+NUDGE_INTERVAL = datetime.timedelta(hours=24)
+NUDGE_DONE = {SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED, SubmissionStatus.WAIVED}
+
+
+@dataclass
+class NudgeResult:
+    """What "Nhắc nộp" did: the units reminded, and those refused with when they may be
+    reminded again (a reminder less than 24 hours old) or why."""
+
+    reminded: list[Unit] = field(default_factory=list)
+    too_soon: list[tuple[Unit, datetime.datetime]] = field(default_factory=list)
+    no_reporter: list[Unit] = field(default_factory=list)
+
+
+def units_remind(
+    *,
+    actor: User,
+    form: ReportForm,
+    period: Period,
+    root: Unit,
+    unit_codes: list[str] | None = None,
+    now: datetime.datetime | None = None,
+) -> NudgeResult:
+    """Remind the units under ``root`` that have not submitted (or only those of
+    ``unit_codes``): an in-platform notice and an e-mail to their reporters, at most once per
+    unit, form and period in 24 hours; each reminder audited.
+
+    Only officers above the units may remind them (PermissionDenied otherwise)."""
+    now = now or timezone.now()
+    units = selectors.reporting_units(form=form, period=period, root=root).select_related("parent")
+    if unit_codes is not None:
+        units = units.filter(code__in=unit_codes)
+    done = set(
+        Submission.objects.filter(
+            form_code=form.code, period=period, status__in=NUDGE_DONE, unit__in=units
+        ).values_list("unit_id", flat=True)
+    )
+    missing = [u for u in units.order_by("code") if u.pk not in done]
+    if any(not can_review(actor, u) for u in missing) or not can_review_or_root(actor, root):
+        raise PermissionDenied("Bạn không có quyền nhắc các đơn vị này.")
+    deadline = selectors.deadline_for(form, form.reporting_level, period)
+    outcome = NudgeResult()
+    for unit in missing:
+        with transaction.atomic():
+            # One reminder at a time per unit: the unit row is the lock (PostgreSQL).
+            Unit.objects.select_for_update().filter(pk=unit.pk).first()
+            last = (
+                UnitReminder.objects.filter(form_code=form.code, period=period, unit=unit)
+                .order_by("-sent_at")
+                .first()
+            )
+            if last is not None and now - last.sent_at < NUDGE_INTERVAL:
+                outcome.too_soon.append((unit, last.sent_at + NUDGE_INTERVAL))
+                continue
+            reporters = _reporters_of(unit)
+            if not reporters:
+                outcome.no_reporter.append(unit)
+                continue
+            UnitReminder.objects.create(
+                form_code=form.code, period=period, unit=unit, sent_at=now, sent_by=actor
+            )
+            due = f" Hạn nộp: {deadline:%d/%m/%Y}." if deadline else ""
+            notify(
+                recipients=reporters,
+                kind="reporting.nudge",
+                title=f"Nhắc nộp báo cáo {form.code} kỳ {period.label}",
+                body=(
+                    f"{actor.get_full_name() or actor.username} ({actor.unit.name if actor.unit else ''}) "
+                    f"nhắc {unit.name} nộp báo cáo “{form.name}” kỳ {period.label}.{due}"
+                ),
+                url=f"/reporting/{form.code}/{period.code}/{unit.code}/",
+                unit=unit,
+                dedupe_key=f"nudge:{form.code}:{period.code}:{unit.pk}:{now:%Y%m%d%H%M%S}",
+            )
+            audit_record(
+                actor=actor,
+                action="reporting.remind",
+                object_type="reporting.unitreminder",
+                object_id=f"{form.code}:{period.code}:{unit.code}",
+                object_repr=f"{form.code} {period.label} {unit.name}",
+                unit=unit,
+                after={"recipients": len(reporters)},
+            )
+            outcome.reminded.append(unit)
+    return outcome
+
+
+def can_review_or_root(actor: User, root: Unit) -> bool:
+    """Officers remind from their own unit or one below it."""
+    return can_view_report(actor, root) and bool(actor.role_codes() & OFFICER_ROLES)
 
 
 @transaction.atomic

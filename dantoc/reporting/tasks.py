@@ -8,9 +8,15 @@ from __future__ import annotations
 
 import datetime
 
+from django.utils import translation
 from django_tasks import task
 
+from dantoc.core.jobs import JobOutcome, job_run
+from dantoc.core.models import BackgroundJob
+from dantoc.geo.selectors import unit_get
+from dantoc.reporting import selectors, services
 from dantoc.reporting.reminders import deadline_reminders_send
+from dantoc.reporting.xlsx_messages import import_messages
 
 
 @task()
@@ -18,3 +24,24 @@ def deadline_reminders_send_task(today: str | None = None) -> dict[str, int]:
     day = datetime.date.fromisoformat(today) if today else None
     run = deadline_reminders_send(today=day)
     return {"due_soon": run.due_soon, "late": run.late}
+
+
+@task()
+def xlsx_import_task(job_id: str) -> str:
+    """Read an uploaded Excel form in the background (a large file)."""
+    return job_run(job_id, _xlsx_import)
+
+
+def _xlsx_import(job: BackgroundJob) -> JobOutcome:
+    params = job.params
+    form = selectors.form_get(code=params["form"])
+    period = services.period_resolve(period_type=form.period_type, code=params["period"])
+    unit = unit_get(code=params["unit"], as_of=period.end_date)
+    submission = selectors.submission_for(form=form, unit=unit, period=period)
+    if submission is not None:
+        form = submission.form  # the version the report was filed on
+    with translation.override(job.params.get("language") or translation.get_language()):
+        said = import_messages(
+            actor=job.owner, form=form, unit=unit, period=period, data=bytes(job.payload or b"")
+        )
+    return JobOutcome(messages=said, failed=all(level == "error" for level, _t in said))

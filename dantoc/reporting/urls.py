@@ -7,6 +7,7 @@ app_name = "reporting"
 report = "reporting/<str:form_code>/<str:period_code>/<str:unit_code>/"
 urlpatterns = [
     path("reporting/", views.report_index, name="index"),
+    path("reporting/approve/", views.approve_many, name="approve_many"),
     path("reporting/forms/", views_define.form_list, name="form_list"),
     path("reporting/forms/new/", views_define.form_upload, name="form_upload"),
     path(
@@ -42,6 +43,11 @@ urlpatterns = [
         "reporting/<str:form_code>/<str:period_code>/completeness/",
         views.completeness,
         name="completeness",
+    ),
+    path(
+        "reporting/<str:form_code>/<str:period_code>/completeness/remind",
+        views.completeness_remind,
+        name="completeness_remind",
     ),
     path(report + "xlsx", views_xlsx.report_xlsx_download, name="report_xlsx_download"),
     path(report + "xlsx/upload", views_xlsx.report_xlsx_upload, name="report_xlsx_upload"),

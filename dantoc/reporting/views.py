@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+from openpyxl import Workbook
 
 from dantoc.accounts.permissions import unit_in_scope
+from dantoc.core.csvfiles import csv_writer, xlsx_guard_workbook, xlsx_row
 from dantoc.core.templatetags.vn import format_number_vi
 from dantoc.geo.selectors import unit_ancestors, unit_get
 from dantoc.reporting import selectors, services
 from dantoc.reporting.models import LOCKED_STATUSES, SubmissionStatus
 from dantoc.reporting.periods import PeriodError
 from dantoc.reporting.permissions import can_enter, can_review, can_view_report
+from dantoc.reporting.xlsx import XLSX_CONTENT_TYPE
 
 
 def resolve_report(request, form_code: str, period_code: str, unit_code: str | None = None):
@@ -201,6 +207,11 @@ def _render_entry(request, form, period, unit, *, posted=None, result=None):
         for key, cell in layout.cells.items()
     }
     status = submission.status if submission else SubmissionStatus.DRAFT
+    review = (
+        selectors.review_summary(form=form, unit=unit, period=period)
+        if reviewer and status == SubmissionStatus.SUBMITTED
+        else None
+    )
     return render(
         request,
         "reporting/entry.html",
@@ -227,6 +238,7 @@ def _render_entry(request, form, period, unit, *, posted=None, result=None):
             if submission
             else [],
             "has_errors": bool(errors),
+            "review": review,
         },
         status=400 if errors else 200,
     )
@@ -286,9 +298,67 @@ def _decision(request, form_code, period_code, unit_code, action):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def report_submit(request, form_code, period_code, unit_code):
-    return _decision(request, form_code, period_code, unit_code, "submit")
+    """GET: the confirmation step (a page without JavaScript; the entry page opens the same
+    question in a dialog); POST: submit."""
+    if request.method == "POST":
+        return _decision(request, form_code, period_code, unit_code, "submit")
+    form, period, unit = resolve_report(request, form_code, period_code, unit_code)
+    if not can_enter(request.user, unit):
+        raise PermissionDenied
+    summary = selectors.review_summary(form=form, unit=unit, period=period)
+    return render(
+        request,
+        "reporting/submit_confirm.html",
+        {"form": form, "period": period, "unit": unit, "summary": summary},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def approve_many(request):
+    """Approve several reports with one confirmation. GET (the ticked reports of the list
+    "Chờ duyệt"): each with its rule warnings and large changes; POST: approve them, each one
+    checked and audited on its own."""
+    ids = [int(i) for i in request.POST.getlist("s") or request.GET.getlist("s") if i.isdigit()]
+    if request.method == "POST":
+        outcome = services.submissions_approve_many(actor=request.user, submission_ids=ids)
+        if outcome.approved:
+            messages.success(
+                request,
+                _("Đã duyệt %(n)s báo cáo: %(names)s.")
+                % {
+                    "n": len(outcome.approved),
+                    "names": ", ".join(s.unit.name for s in outcome.approved),
+                },
+            )
+        if outcome.already:
+            messages.info(
+                request,
+                _("%(n)s báo cáo đã được duyệt trước đó: %(names)s.")
+                % {
+                    "n": len(outcome.already),
+                    "names": ", ".join(s.unit.name for s in outcome.already),
+                },
+            )
+        for submission, reason in outcome.refused:
+            name = submission.unit.name if submission else _("Một báo cáo")
+            messages.error(
+                request,
+                _("%(name)s: không duyệt được — %(reason)s") % {"name": name, "reason": reason},
+            )
+        return redirect("reporting:index")
+    rows = []
+    for submission in selectors.submissions_awaiting_review(user=request.user).filter(pk__in=ids):
+        summary = selectors.review_summary(
+            form=submission.form, unit=submission.unit, period=submission.period
+        )
+        rows.append({"submission": submission, "summary": summary})
+    if not rows:
+        messages.warning(request, _("Hãy chọn ít nhất một báo cáo đang chờ duyệt."))
+        return redirect("reporting:index")
+    return render(request, "reporting/approve_many.html", {"rows": rows})
 
 
 @login_required
@@ -350,6 +420,15 @@ def completeness(request, form_code: str, period_code: str):
     if root is None or not can_view_report(user, root):
         raise Http404(_("Không có đơn vị này trong phạm vi của bạn."))
     data = selectors.completeness(form=form, period=period, root=root)
+    status = request.GET.get("status", "")
+    status = status if status in COMPLETENESS_FILTERS else ""
+    order = request.GET.get("sort", "")
+    order = order if order in COMPLETENESS_SORTS else "code"
+    rows = [r for r in data.rows if COMPLETENESS_FILTERS[status][1](r)]
+    rows.sort(key=COMPLETENESS_SORTS[order][1])
+    fmt = request.GET.get("format")
+    if fmt in ("csv", "xlsx"):
+        return _completeness_export(form, period, data, rows, fmt)
     return render(
         request,
         "reporting/completeness.html",
@@ -357,10 +436,122 @@ def completeness(request, form_code: str, period_code: str):
             "form": form,
             "period": period,
             "data": data,
+            "rows": rows,
             "ancestors": [a for a in _chain(root) if unit_in_scope(user, a)],
             "reviewer_of_children": root.level != form.reporting_level,
+            "may_remind": services.can_review_or_root(user, root) and data.total.missing > 0,
+            "filters": [(k, v[0]) for k, v in COMPLETENESS_FILTERS.items()],
+            "sorts": [(k, v[0]) for k, v in COMPLETENESS_SORTS.items()],
+            "status": status,
+            "sort": order,
+            "query": request.GET.urlencode(),
         },
     )
+
+
+# status filter: label, test on a row (a unit's own report, or the units under a row)
+COMPLETENESS_FILTERS = {
+    "": (gettext_lazy("Tất cả"), lambda r: True),
+    "missing": (gettext_lazy("Chưa nộp"), lambda r: r.missing > 0),
+    "awaiting": (gettext_lazy("Chờ duyệt"), lambda r: r.submitted > r.approved),
+    "late": (gettext_lazy("Nộp muộn"), lambda r: r.late > 0),
+    "approved": (
+        gettext_lazy("Đã duyệt đủ"),
+        lambda r: r.expected > 0 and r.approved == r.expected,
+    ),
+}
+COMPLETENESS_SORTS = {
+    "code": (gettext_lazy("Mã đơn vị"), lambda r: r.unit.code),
+    "name": (gettext_lazy("Tên đơn vị"), lambda r: (r.unit.name, r.unit.code)),
+    "missing": (gettext_lazy("Nhiều đơn vị chưa nộp nhất"), lambda r: (-r.missing, r.unit.code)),
+    "percent": (gettext_lazy("Tỷ lệ đã nộp thấp nhất"), lambda r: (r.percent, r.unit.code)),
+}
+
+
+def _completeness_export(form, period, data, rows, fmt: str) -> HttpResponse:
+    head = [
+        _("Mã đơn vị"), _("Đơn vị"), _("Trạng thái"), _("Phải nộp"), _("Đã nộp"),
+        _("Đúng hạn"), _("Muộn"), _("Chưa nộp"), _("Đã duyệt"), _("Tỷ lệ đã nộp (%)"),
+    ]  # fmt: skip
+    own = form.reporting_level
+    lines = [
+        [r.unit.code, r.unit.name, str(r.status_label) if r.unit.level == own else "", r.expected,
+         r.submitted, r.on_time, r.late, r.missing, r.approved, r.percent]
+        for r in rows
+    ]  # fmt: skip
+    total = data.total
+    lines.append(
+        ["", _("Tổng"), "", total.expected, total.submitted, total.on_time, total.late,
+         total.missing, total.approved, total.percent]
+    )  # fmt: skip
+    name = f"tinh-hinh-nop-{form.code}-{period.code}-{data.root.code}.{fmt}"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv_writer(buffer, lineterminator="\r\n")
+        writer.writerow(head)
+        writer.writerows(lines)
+        response = HttpResponse(
+            "\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8"
+        )
+    else:
+        book = Workbook()
+        sheet = book.active
+        sheet.title = _("Tình hình nộp")[:31]
+        sheet.append(xlsx_row(sheet, head))
+        for line in lines:
+            sheet.append(xlsx_row(sheet, line))
+        sheet.column_dimensions["B"].width = 36
+        xlsx_guard_workbook(book)
+        out = io.BytesIO()
+        book.save(out)
+        response = HttpResponse(out.getvalue(), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@require_POST
+def completeness_remind(request, form_code: str, period_code: str):
+    """ "Nhắc nộp": remind the units under ``unit`` that have not submitted (or the one
+    ``target`` unit), at most once a day each."""
+    form, period, _unit = resolve_report(request, form_code, period_code)
+    root = unit_get(code=request.POST.get("unit", ""), as_of=period.end_date)
+    if root is None or not can_view_report(request.user, root):
+        raise Http404(_("Không có đơn vị này trong phạm vi của bạn."))
+    target = request.POST.get("target")
+    outcome = services.units_remind(
+        actor=request.user,
+        form=form,
+        period=period,
+        root=root,
+        unit_codes=[target] if target else None,
+    )
+    if outcome.reminded:
+        messages.success(
+            request,
+            _("Đã nhắc %(n)s đơn vị chưa nộp (thông báo và thư điện tử): %(names)s.")
+            % {"n": len(outcome.reminded), "names": ", ".join(u.name for u in outcome.reminded)},
+        )
+    for unit, until in outcome.too_soon:
+        messages.warning(
+            request,
+            _("%(name)s đã được nhắc trong 24 giờ qua; có thể nhắc lại sau %(time)s.")
+            % {"name": unit.name, "time": timezone.localtime(until).strftime("%H:%M %d/%m/%Y")},
+        )
+    if outcome.no_reporter:
+        names = [u.name for u in outcome.no_reporter]
+        shown = ", ".join(names[:10]) + (f" (+{len(names) - 10})" if len(names) > 10 else "")
+        messages.warning(
+            request,
+            _("%(n)s đơn vị chưa có cán bộ báo cáo nào để nhắc: %(names)s.")
+            % {"n": len(names), "names": shown},
+        )
+    if not (outcome.reminded or outcome.too_soon or outcome.no_reporter):
+        messages.info(request, _("Không có đơn vị nào chưa nộp để nhắc."))
+    url = reverse("reporting:completeness", args=[form.code, period.code])
+    back = unit_get(code=request.POST.get("back", ""), as_of=period.end_date)
+    shown = back if back is not None and can_view_report(request.user, back) else root
+    return redirect(f"{url}?unit={shown.code}")
 
 
 def _chain(unit):

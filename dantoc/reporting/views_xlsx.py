@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from dantoc.core.errors import ImportRejected, RowError
+from dantoc.core.jobs import job_create
 from dantoc.geo.selectors import unit_get
 from dantoc.reporting import selectors, services
 from dantoc.reporting.periods import PeriodError
 from dantoc.reporting.permissions import can_enter, can_view_report
+from dantoc.reporting.tasks import xlsx_import_task
 from dantoc.reporting.xlsx import (
     MAX_UPLOAD_BYTES,
     XLSX_CONTENT_TYPE,
     report_workbook,
     report_xlsx_filename,
-    report_xlsx_import,
 )
+from dantoc.reporting.xlsx_messages import import_messages
 
 MAX_ERROR_MESSAGES = 50
 
@@ -69,21 +73,6 @@ def report_xlsx_download(request, form_code: str, period_code: str, unit_code: s
     return response
 
 
-def _error_text(error: RowError) -> str:
-    if error.sheet and error.row:
-        return _("Sheet “%(sheet)s”, ô %(cell)s: %(message)s") % {
-            "sheet": error.sheet,
-            "cell": f"{error.column}{error.row}",
-            "message": error.message,
-        }
-    if error.sheet:
-        return _("Sheet “%(sheet)s”: %(message)s") % {
-            "sheet": error.sheet,
-            "message": error.message,
-        }
-    return error.message
-
-
 def _looks_like_xlsx(upload) -> bool:
     name = (upload.name or "").lower()
     return name.endswith((".xlsx", ".xlsm")) or upload.content_type == XLSX_CONTENT_TYPE
@@ -110,37 +99,28 @@ def report_xlsx_upload(request, form_code: str, period_code: str, unit_code: str
     if not _looks_like_xlsx(upload):
         messages.error(request, _("Tệp tải lên không phải là tệp Excel .xlsx."))
         return back
-    try:
-        result = report_xlsx_import(
-            actor=request.user, form=form, unit=unit, period=period, data=upload.read()
+    data = upload.read()
+    if len(data) >= settings.DANTOC_BACKGROUND_UPLOAD_BYTES:
+        # A large file: read in the background, followed on a progress page.
+        job = job_create(
+            owner=request.user,
+            kind="reporting.xlsx_import",
+            title=_("Nhập tệp Excel: %(form)s kỳ %(period)s, %(unit)s")
+            % {"form": form.code, "period": period.label, "unit": unit.name},
+            params={
+                "form": form.code,
+                "period": period.code,
+                "unit": unit.code,
+                "language": translation.get_language(),
+            },
+            back_url=_entry_url(form.code, period.code, unit.code),
+            payload=data,
+            enqueue=xlsx_import_task.enqueue,
         )
-    except ImportRejected as exc:
-        messages.error(
-            request,
-            _("Không nhập được tệp Excel (%(n)s lỗi); không có giá trị nào được ghi.")
-            % {"n": len(exc.errors)},
-        )
-        for error in exc.errors[:MAX_ERROR_MESSAGES]:
-            messages.error(request, _error_text(error))
-        if len(exc.errors) > MAX_ERROR_MESSAGES:
-            messages.error(
-                request,
-                _("… và %(n)s lỗi khác") % {"n": len(exc.errors) - MAX_ERROR_MESSAGES},
-            )
-        return back
-    except services.ReportClosed as exc:
-        messages.error(request, str(exc))
-        return back
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return back
-    saved, deleted = result.count("saved"), result.count("deleted")
-    if saved or deleted:
-        text = _("Đã nhập %(n)s giá trị từ tệp Excel") % {"n": saved}
-        if deleted:
-            text += _(", xoá %(n)s giá trị") % {"n": deleted}
-        messages.success(request, text + ".")
-    else:
-        messages.info(request, _("Tệp Excel không có thay đổi nào so với số liệu hiện có."))
+        return _see_other(reverse("core:job", args=[job.pk]))
+    for level, text in import_messages(
+        actor=request.user, form=form, unit=unit, period=period, data=data
+    ):
+        getattr(messages, level)(request, text)
     # Rule violations are listed by the entry page itself, which this redirects to.
     return back

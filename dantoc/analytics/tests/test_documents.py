@@ -357,3 +357,72 @@ def test_xlsx_keeps_text_that_looks_like_a_formula_as_text():
     label = _find(ws, evil)
     assert label.data_type == "s" and label.quotePrefix is True
     assert _find(ws, 1037).data_type == "n"  # figures stay numbers
+
+
+# --- the closing part keeps company; one number of decimals per column ----------------------
+
+
+def _report_with_communes(count: int) -> AdminDocument:
+    doc = quarterly_report()
+    by_commune = doc.tables[1]
+    by_commune.rows = by_commune.rows[:count]
+    return doc
+
+
+def test_pdf_signer_never_stands_alone_on_the_last_page():
+    # However many rows the last table has, the page with the signer also carries the table's
+    # last row: rows go over with the closing part, under the repeated header, when it does
+    # not fit below the table. (A stride through one to three pages of rows; before, 25-36
+    # and 63-69 rows left the signer alone.)
+    moved = []
+    for count in range(4, 70, 7):
+        doc = _report_with_communes(count)
+        last_row = doc.tables[1].rows[-1].cells[1]
+        pages = [flat(p.extract_text()) for p in PdfReader(io.BytesIO(render_pdf(doc))).pages]
+        signer_page = next(i for i, p in enumerate(pages) if "Nơi nhận:" in p)
+        assert signer_page == len(pages) - 1, f"{count} rows: the signer is on the last page"
+        assert last_row in pages[-1], f"{count} rows: the signer stands alone"
+        assert "PHÓ CHỦ TỊCH" in pages[-1]
+        if "Biểu 2" not in pages[-1]:
+            assert "Xã, phường Kế hoạch vốn Đã giải ngân" in pages[-1], count
+            moved.append(count)
+    assert moved, "some row counts send the last rows over with the signer"
+
+
+def test_pdf_figures_in_one_column_have_one_number_of_decimals():
+    doc = quarterly_report()
+    doc.tables = [
+        DocTable(
+            caption="Biểu 1. Giải ngân",
+            header=[["TT", "Đơn vị", "Kế hoạch", "Tỷ lệ (%)"]],
+            rows=[
+                DocRow(["1", "Tỉnh A", Decimal("69035"), Decimal("12.345")]),
+                DocRow(["2", "Tỉnh B", Decimal("66626.5"), Decimal("50")]),
+                DocRow(["3", "Tỉnh C", Decimal("100"), None]),
+            ],
+            label_column=1,
+        )
+    ]
+    text = flat(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(render_pdf(doc))).pages))
+    assert "Tỉnh A 69.035,0 12,35" in text
+    assert "Tỉnh B 66.626,5 50,00" in text
+    assert "Tỉnh C 100,0" in text
+
+
+def test_xlsx_figures_in_one_column_share_their_number_format():
+    doc = quarterly_report()
+    doc.tables = [
+        DocTable(
+            caption="Biểu 1. Giải ngân",
+            header=[["TT", "Đơn vị", "Kế hoạch"]],
+            rows=[
+                DocRow(["1", "Tỉnh A", Decimal("69035")]),
+                DocRow(["2", "Tỉnh B", Decimal("66626.5")]),
+            ],
+            label_column=1,
+        )
+    ]
+    ws = load_workbook(io.BytesIO(render_xlsx(doc))).active
+    found = {row[1].value: row[2] for row in ws.iter_rows() if row[1].value in ("Tỉnh A", "Tỉnh B")}
+    assert found["Tỉnh A"].number_format == found["Tỉnh B"].number_format == "#,##0.0"
+    assert found["Tỉnh A"].value == 69035 and found["Tỉnh B"].value == 66626.5

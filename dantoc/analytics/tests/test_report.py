@@ -204,7 +204,9 @@ def test_the_page_previews_the_report_and_links_the_downloads(reported, login):
     assert page.status_code == 200
     assert "ỦY BAN NHÂN DÂN TỈNH TUYÊN QUANG" in html and DATE_LINE in html
     assert "1.234,5" in html and "8.765,4" not in html
-    assert "/analytics/report.pdf?form=BM01-VON&amp;period=2026Q3&amp;unit=08" in html
+    # The downloads are made in the background (a form posting to the generator).
+    assert 'action="/analytics/report/generate"' in html
+    assert 'name="format" value="pdf"' in html and 'name="unit" value="08"' in html
     # Outside the officer's scope the box for unapproved figures is not offered.
     other = client.get(PAGE, {**Q3_PROVINCE, "unit": "15"}).content.decode()
     assert 'name="unapproved"' not in other
@@ -260,3 +262,15 @@ def test_unapproved_figures_only_within_the_users_scope(reported, login, persona
 def test_anonymous_visitors_are_sent_to_sign_in(client):
     response = client.get(PDF, Q3_PROVINCE)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_official_report_cites_the_legal_basis_and_never_the_maintainers_note(reported, login):
+    client = login(reported.province)
+    for url in (PDF, PAGE):
+        response = client.get(url, Q3_PROVINCE)
+        text = pdf_text(response.content) if url == PDF else flat(response.content.decode())
+        assert "dantoc đề xuất" not in text, url
+        assert "cần đối chiếu" not in text, url
+    assert "căn cứ: Quyết định số 552/QĐ-BDTTG ngày 18/8/2025" in pdf_text(
+        client.get(PDF, Q3_PROVINCE).content
+    )

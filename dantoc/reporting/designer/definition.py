@@ -18,6 +18,8 @@ HEADER_DEFAULTS = {
     "name_en": "",
     "programme": "",
     "legal_basis": "",
+    # Drafting notes for the people who define forms; never printed (the PDF shows legal_basis).
+    "maintainer_note": "",
     "description": "",
     "opens_days_before_end": 15,
     "locks_days_after_end": 60,

@@ -94,6 +94,14 @@ class HeaderForm(StepForm):
         to_field_name="code",
         required=False,
     )
+    legal_basis = forms.CharField(
+        label=_("Căn cứ pháp lý (in trên biểu)"), max_length=1000, required=False
+    )
+    maintainer_note = forms.CharField(
+        label=_("Ghi chú biên soạn (không in ra)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
     description = forms.CharField(
         label=_("Hướng dẫn cho người nhập"),
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -122,6 +130,8 @@ class HeaderForm(StepForm):
             **{k: definition.get(k) for k in ("name", "name_en", "reporting_level")},
             "period_type": definition.get("period_type"),
             "programme": definition.get("programme") or None,
+            "legal_basis": definition.get("legal_basis", ""),
+            "maintainer_note": definition.get("maintainer_note", ""),
             "description": definition.get("description", ""),
             "opens_days_before_end": definition.get("opens_days_before_end", 15),
             "locks_days_after_end": definition.get("locks_days_after_end", 60),
@@ -146,6 +156,8 @@ class HeaderForm(StepForm):
             "period_type": data["period_type"].code,
             "reporting_level": data["reporting_level"],
             "programme": data["programme"].code if data["programme"] else "",
+            "legal_basis": data["legal_basis"],
+            "maintainer_note": data["maintainer_note"],
             "description": data["description"],
             "opens_days_before_end": data["opens_days_before_end"],
             "locks_days_after_end": data["locks_days_after_end"],

@@ -155,3 +155,25 @@ def test_a_period_type_with_a_cut_off_day_is_added_without_code(people, login):
         {"code": "x", "name": "x", "kind": "cumulative", "cutoff_day": 40},
     )
     assert bad.status_code == 200 and not PeriodType.objects.filter(code="x").exists()
+
+
+def test_form_page_shows_the_legal_basis_and_the_drafting_note_only_to_definers(people, login):
+    form = ReportForm.objects.get(code="BM01-VON", status="active")
+    url = f"/reporting/forms/{form.code}/v{form.version}/"
+    assert form.legal_basis.startswith("Quyết định số 552/QĐ-BDTTG")
+    assert "dantoc đề xuất" in form.maintainer_note
+    officer_page = login(people.province).get(url).content.decode()
+    assert "Quyết định số 552/QĐ-BDTTG" in officer_page
+    assert "dantoc đề xuất" not in officer_page
+    definer_page = login(people.ministry).get(url).content.decode()
+    assert "Ghi chú biên soạn" in definer_page and "dantoc đề xuất" in definer_page
+
+
+def test_a_maintainers_note_is_kept_apart_from_the_legal_basis(people):
+    from dantoc.reporting.services import form_define
+
+    form, _created = form_define(
+        definition=definition(legal_basis="Thông tư 01/2022/TT-UBDT", maintainer_note="Xem lại"),
+        actor=people.ministry,
+    )
+    assert (form.legal_basis, form.maintainer_note) == ("Thông tư 01/2022/TT-UBDT", "Xem lại")

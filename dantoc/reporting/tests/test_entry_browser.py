@@ -109,7 +109,9 @@ def test_reporter_types_sees_messages_at_once_and_values_are_autosaved(server, p
     phone.reload()
     assert phone.get_by_label("Kế hoạch", exact=True).input_value() == "1.000,5"
     assert phone.get_by_label("Giải ngân", exact=True).input_value() == "900"
-    phone.get_by_role("button", name="Nộp báo cáo").click()
+    # Submitting asks first (a dialog on the page), then submits.
+    phone.get_by_role("link", name="Nộp báo cáo").click()
+    phone.get_by_role("button", name="Xác nhận nộp báo cáo").click()
     # The page comes back at the same address: wait for its new text, not for the address.
     expect(phone.locator("main")).to_contain_text("Đã nộp, chờ duyệt")
 
