@@ -116,7 +116,7 @@ def _changed_cells(post, form, unit, period):
         if base is not None and value == base and comment in (None, base_comment or ""):
             continue  # untouched on the page
         stored = current.get(key)
-        if base is not None and _display(cell, stored) != base:
+        if base is not None and value_display(cell, stored) != base:
             conflicts.append(
                 services.CellOutcome(
                     key,
@@ -125,7 +125,7 @@ def _changed_cells(post, form, unit, period):
                     message=_(
                         "Trong lúc bạn nhập, giá trị đã được sửa thành “%(v)s”. Hãy kiểm tra rồi lưu lại."
                     )
-                    % {"v": _display(cell, stored) or "∅"},
+                    % {"v": value_display(cell, stored) or "∅"},
                 )
             )
             continue
@@ -163,8 +163,8 @@ def _render_entry(request, form, period, unit, *, posted=None, result=None):
                         "column": column,
                         "cell": cell,
                         "value": value,
-                        "display": raw if raw is not None else _display(cell, value),
-                        "base": _display(cell, value),
+                        "display": raw if raw is not None else value_display(cell, value),
+                        "base": value_display(cell, value),
                         "base_comment": value.comment if value else "",
                         "comment": (posted.get(f"c-{cell.key}") if posted else None)
                         or (value.comment if value else ""),
@@ -232,7 +232,7 @@ def _render_entry(request, form, period, unit, *, posted=None, result=None):
     )
 
 
-def _display(cell, value) -> str:
+def value_display(cell, value) -> str:
     """A stored value as a Vietnamese official types it: 1.234.567,5."""
     if value is None or value.deleted:
         return ""
