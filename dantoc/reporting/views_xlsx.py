@@ -141,6 +141,12 @@ def report_xlsx_upload(request, form_code: str, period_code: str, unit_code: str
             text += _(", xoá %(n)s giá trị") % {"n": deleted}
         messages.success(request, text + ".")
     else:
-        messages.info(request, _("Tệp Excel không có thay đổi nào so với số liệu hiện có."))
+        # Nothing was written: not a success, whatever the reason.
+        messages.warning(
+            request,
+            _(
+                "Tệp Excel không có thay đổi nào so với số liệu hiện có: không có giá trị nào được ghi."
+            ),
+        )
     # Rule violations are listed by the entry page itself, which this redirects to.
     return back

@@ -523,7 +523,14 @@ def test_uploading_the_same_file_twice_changes_nothing_the_second_time(
     assert flashed(first) == ["Đã nhập 2 giá trị từ tệp Excel."]
     after_first = snapshot(lungcu)
     second = upload(client, data)
-    assert flashed(second) == ["Tệp Excel không có thay đổi nào so với số liệu hiện có."]
+    # Nothing written is a warning, not a success (issue 17, defect 4).
+    assert [(m.level_tag, m.message) for m in get_messages(second.wsgi_request)] == [
+        (
+            "warning",
+            "Tệp Excel không có thay đổi nào so với số liệu hiện có: "
+            "không có giá trị nào được ghi.",
+        )
+    ]
     assert snapshot(lungcu) == after_first
 
 
