@@ -11,7 +11,6 @@ import secrets
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 from dantoc.core.env import (
     database_from_url,
@@ -214,7 +213,10 @@ if PRODUCTION:
 CSP_IMG_SRC_EXTRA = env_list("DANTOC_CSP_IMG_SRC", [])
 
 LANGUAGE_CODE = "vi"
-LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]
+# Each language is named in itself, not translated (Django's own catalogue would show "Tiếng
+# Anh" on Vietnamese pages and "English" on English ones): a reader looks for their language's
+# own name, and the same choice has one name everywhere (issue 17).
+LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True

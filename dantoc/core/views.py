@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,7 +12,18 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from dantoc.core.apis import api_error
-from dantoc.core.registry import capabilities_of
+from dantoc.core.registry import capability_links_of
+
+FAVICON = settings.BASE_DIR / "static" / "favicon.ico"
+
+
+@require_GET
+def favicon(request):
+    """``/favicon.ico``, which browsers ask for on every site whatever the pages say (pages
+    link the SVG icon); without it every page view logs a 404."""
+    response = HttpResponse(FAVICON.read_bytes(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=604800"
+    return response
 
 
 def _ancestors(unit) -> list:
@@ -30,7 +42,7 @@ def home(request):
             "unit": user.unit,
             "unit_chain": _ancestors(user.unit) if user.unit else [],
             "roles": list(user.roles.all()),
-            "capabilities": capabilities_of(user.role_codes()),
+            "capabilities": capability_links_of(user.role_codes()),
         }
     return render(request, "core/home.html", context)
 

@@ -16,7 +16,7 @@ from dantoc.accounts.permissions import unit_in_scope
 from dantoc.core.templatetags.vn import format_number_vi
 from dantoc.geo.selectors import unit_ancestors, unit_get
 from dantoc.reporting import selectors, services
-from dantoc.reporting.models import LOCKED_STATUSES, SubmissionStatus
+from dantoc.reporting.models import LOCKED_STATUSES, SubmissionStatus, submission_status_label
 from dantoc.reporting.periods import PeriodError
 from dantoc.reporting.permissions import can_enter, can_review, can_view_report
 
@@ -60,6 +60,7 @@ def report_index(request):
             if unit is not None and unit.level == form.reporting_level and can_enter(user, unit):
                 row["unit"] = unit
                 row["submission"] = selectors.submission_for(form=form, unit=unit, period=period)
+                row["status_label"] = submission_status_label(row["submission"])
                 row["deadline"] = selectors.deadline_for(form, unit.level, period)
                 row["opens_on"] = form.opens_on(period)
             rows.append(row)
@@ -211,7 +212,7 @@ def _render_entry(request, form, period, unit, *, posted=None, result=None):
             "sections": sections,
             "submission": submission,
             "status": status,
-            "status_label": SubmissionStatus(status).label,
+            "status_label": submission_status_label(submission),
             "closed": closed,
             "may_enter": may_enter,
             "may_submit": can_enter(user, unit) and status not in LOCKED_STATUSES,
@@ -327,7 +328,14 @@ def value_history(request, form_code, period_code, unit_code, key):
     return render(
         request,
         "reporting/history.html",
-        {"form": form, "period": period, "unit": unit, "cell": cell, "history": history},
+        {
+            "form": form,
+            "period": period,
+            "unit": unit,
+            "cell": cell,
+            "options": selectors.option_names(cell.options),
+            "history": history,
+        },
     )
 
 

@@ -71,13 +71,13 @@ def report_xlsx_download(request, form_code: str, period_code: str, unit_code: s
 
 def _error_text(error: RowError) -> str:
     if error.sheet and error.row:
-        return _("Sheet “%(sheet)s”, ô %(cell)s: %(message)s") % {
+        return _("Trang tính “%(sheet)s”, ô %(cell)s: %(message)s") % {
             "sheet": error.sheet,
             "cell": f"{error.column}{error.row}",
             "message": error.message,
         }
     if error.sheet:
-        return _("Sheet “%(sheet)s”: %(message)s") % {
+        return _("Trang tính “%(sheet)s”: %(message)s") % {
             "sheet": error.sheet,
             "message": error.message,
         }
