@@ -360,7 +360,18 @@ INTEGRATION_TOKEN_RATE_PER_CLIENT = env_int("DANTOC_INTEGRATION_TOKEN_RATE_PER_C
 # Absolute address of the platform, for links in e-mails.
 SITE_URL = env_str("DANTOC_SITE_URL", "")
 
-EMAIL_BACKEND = env_str("DANTOC_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# Mail: SMTP when a mail server is configured (or in production); otherwise (a fresh clone, a
+# demo) each message is written to a file under var/mail/, where a developer reads it and
+# administrators see it on /notifications/mail/, instead of failing with "Connection refused".
+MAIL_SERVER_CONFIGURED = bool(
+    env_str("DANTOC_EMAIL_BACKEND", "") or env_str("DANTOC_EMAIL_HOST", "")
+)
+EMAIL_BACKEND = env_str("DANTOC_EMAIL_BACKEND", "") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if MAIL_SERVER_CONFIGURED or PRODUCTION
+    else "django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = env_str("DANTOC_EMAIL_FILE_PATH", "") or str(VAR_DIR / "mail")
 EMAIL_HOST = env_str("DANTOC_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("DANTOC_EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("DANTOC_DEFAULT_FROM_EMAIL", "dantoc@localhost")
