@@ -11,7 +11,6 @@ import secrets
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 from dantoc.core.env import (
     database_from_url,
@@ -214,7 +213,10 @@ if PRODUCTION:
 CSP_IMG_SRC_EXTRA = env_list("DANTOC_CSP_IMG_SRC", [])
 
 LANGUAGE_CODE = "vi"
-LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]
+# Each language is named in itself, not translated (Django's own catalogue would show "Tiếng
+# Anh" on Vietnamese pages and "English" on English ones): a reader looks for their language's
+# own name, and the same choice has one name everywhere (issue 17).
+LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
@@ -362,7 +364,18 @@ INTEGRATION_TOKEN_RATE_PER_CLIENT = env_int("DANTOC_INTEGRATION_TOKEN_RATE_PER_C
 # Absolute address of the platform, for links in e-mails.
 SITE_URL = env_str("DANTOC_SITE_URL", "")
 
-EMAIL_BACKEND = env_str("DANTOC_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# Mail: SMTP when a mail server is configured (or in production); otherwise (a fresh clone, a
+# demo) each message is written to a file under var/mail/, where a developer reads it and
+# administrators see it on /notifications/mail/, instead of failing with "Connection refused".
+MAIL_SERVER_CONFIGURED = bool(
+    env_str("DANTOC_EMAIL_BACKEND", "") or env_str("DANTOC_EMAIL_HOST", "")
+)
+EMAIL_BACKEND = env_str("DANTOC_EMAIL_BACKEND", "") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if MAIL_SERVER_CONFIGURED or PRODUCTION
+    else "django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = env_str("DANTOC_EMAIL_FILE_PATH", "") or str(VAR_DIR / "mail")
 EMAIL_HOST = env_str("DANTOC_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("DANTOC_EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("DANTOC_DEFAULT_FROM_EMAIL", "dantoc@localhost")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
 import secrets
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from dantoc.accounts.models import ROLE_LEVELS, Role, User
@@ -155,6 +159,41 @@ def _refuse_replacing_unverified(user: User, *, session_verified: bool) -> None:
 
 
 @transaction.atomic
+@dataclass(frozen=True)
+class TokenCheck:
+    """What became of a second-factor code: ``passed``, ``throttled`` (refused unread: too many
+    wrong codes, until ``locked_until``), ``used`` (right, but already used once) or
+    ``wrong``; ``failures`` counts the wrong codes in a row."""
+
+    outcome: str
+    locked_until: datetime.datetime | None = None
+    failures: int = 0
+
+
+def totp_token_check(*, device: TOTPDevice, token: str) -> TokenCheck:
+    """Verify ``token`` on ``device`` (django-otp's checks: throttling after wrong codes, each
+    code once), saying which check refused it, so that the official is told the truth: a
+    right code typed during the throttle window or typed a second time is not "wrong"."""
+    allowed, info = device.verify_is_allowed()
+    if not allowed:
+        info = info or {}
+        return TokenCheck("throttled", info.get("locked_until"), info.get("failure_count", 0))
+    token = token.strip()
+    if device.verify_token(token):
+        return TokenCheck("passed")
+    device.refresh_from_db()
+    allowed, info = device.verify_is_allowed()
+    info = info or {}
+    failures = device.throttling_failure_count
+    locked_until = None if allowed else info.get("locked_until")
+    if token.isdigit() and device.last_t >= 0:
+        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+        totp.time = time.time()
+        if totp.verify(int(token), device.tolerance) and totp.t() <= device.last_t:
+            return TokenCheck("used", locked_until, failures)
+    return TokenCheck("wrong", locked_until, failures)
+
+
 def totp_enrolment_start(
     *, user: User, session_verified: bool, key_hex: str | None = None
 ) -> TOTPDevice:

@@ -157,16 +157,26 @@ def two_factor_setup(request):
     )
 
 
-def _throttle_message(device) -> str | None:
-    """django-otp slows guessing down after each wrong code; tell the official until when."""
-    allowed, info = device.verify_is_allowed()
-    if allowed or not info or not info.get("locked_until"):
-        return None
-    until = timezone.localtime(info["locked_until"])
-    return _("Mã không đúng. Đã nhập sai %(n)s lần; hãy thử lại sau %(time)s.") % {
-        "n": info.get("failure_count", ""),
-        "time": until.strftime("%H:%M:%S"),
-    }
+def _token_refusal(check: services.TokenCheck) -> str:
+    """Why a second-factor code was refused, in the official's words, and until when."""
+    until = (
+        timezone.localtime(check.locked_until).strftime("%H:%M:%S") if check.locked_until else ""
+    )
+    if check.outcome == "throttled":
+        return _(
+            "Đã nhập sai %(n)s lần liên tiếp nên tạm thời chưa kiểm tra mã: hãy chờ đến "
+            "%(time)s rồi nhập mã đang hiện trên ứng dụng."
+        ) % {"n": check.failures, "time": until}
+    if check.outcome == "used":
+        text = _(
+            "Mã này đã được dùng (mỗi mã chỉ dùng được một lần): hãy chờ ứng dụng hiện mã mới "
+            "rồi nhập mã mới."
+        )
+    else:
+        text = _("Mã không đúng hoặc đã hết hạn.")
+    if until:
+        text += " " + _("Hãy thử lại sau %(time)s.") % {"time": until}
+    return text
 
 
 @login_required
@@ -176,10 +186,15 @@ def two_factor_verify(request):
         return redirect(reverse("accounts:2fa_setup"))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"].strip()):
+        check = services.totp_token_check(device=device, token=form.cleaned_data["token"])
+        if check.outcome == "passed":
             _second_factor_passed(request, device)
             return redirect(_safe_next(request, reverse("core:home")))
-        form.add_error("token", _throttle_message(device) or _("Mã không đúng hoặc đã hết hạn."))
+        form.add_error("token", _token_refusal(check))
+    if form.is_bound:
+        # A refused code is of no further use: the box is emptied for the next one.
+        form.data = form.data.copy()
+        form.data["token"] = ""
     return render(
         request, "accounts/2fa_verify.html", {"form": form, "next": _safe_next(request, "")}
     )

@@ -243,9 +243,9 @@ def _href(href: str) -> str:
 
 
 def _svg(*, pid: str, title: str, desc: str, height: float, body: str, kind: str) -> SafeString:
-    # A chart whose bars or tiles are links is a group: an image's children are presentational,
-    # so links inside role="img" are lost to keyboard and screen-reader users (axe
-    # nested-interactive).
+    # A chart whose bars or tiles are links is a group, not an image: an image's content is
+    # hidden from assistive technology, so links inside it could not be reached (axe-core
+    # "nested-interactive").
     role = "group" if "<a " in body else "img"
     return mark_safe(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {kind}" width="100%" '

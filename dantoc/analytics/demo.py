@@ -112,7 +112,7 @@ def demo_figures_load(*, actor) -> int:
 # Households given support in a semester, by ethnic group of the household head: the groups
 # most numerous in the demo provinces (Tuyên Quang, Lào Cai), with a few small counts so that
 # the open data shows its suppression of small counts.
-HOUSEHOLD_GROUPS = ("08", "09", "02", "07", "01")  # H'Mông, Dao, Tày, Nùng, Kinh
+HOUSEHOLD_GROUPS = ("08", "09", "02", "07", "01")  # Mông, Dao, Tày, Nùng, Kinh
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ ISO 639-3 code tables (SIL), Unicode blocks Tai Viet U+AA80–AADF, Cham U+AA00�
 U+1780–17FF. Tai Dam (Thái đen) is written in Tai Viet script, Eastern Cham (Ninh Thuận, Bình
 Thuận) in Cham script; Khmer Krom in Khmer script; the other languages listed are written in
 Latin letters with Vietnamese-style diacritics (plus č, ñ and breves in Ê Đê, Jrai, Ba Na).
-The H'Mông code stays ``hmn`` (the macrolanguage), which content already uses; which Hmong
+The Mông (H'Mông) code stays ``hmn`` (the macrolanguage), which content already uses; which Hmong
 variety (Hmong Daw ``mww``, Hmong Njua ``hnj``) a text is in is left to its author.
 """
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 
@@ -39,7 +40,7 @@ class Language:
 CONTENT_LANGUAGES: tuple[Language, ...] = (
     Language("vi", "Tiếng Việt", "Tiếng Việt", "Vietnamese"),
     Language("en", "Tiếng Anh", "English", "English"),
-    Language("hmn", "Tiếng H'Mông", "Lus Hmoob", "Hmong"),
+    Language("hmn", "Tiếng Mông", "Lus Hmoob", "Hmong"),
     Language("blt", "Tiếng Thái (Thái đen)", "Tai Dam", "Tai Dam", script="Tavt"),
     Language("km", "Tiếng Khmer", "ភាសាខ្មែរ", "Khmer", script="Khmr"),
     Language("rad", "Tiếng Ê Đê", "Klei Êđê", "Rade (Ê Đê)"),
@@ -61,11 +62,15 @@ TRANSLATION_CODES: tuple[str, ...] = tuple(
 
 
 def translation_choices() -> list[tuple[str, str]]:
-    """(code, "Vietnamese name — endonym") for editors' language pickers."""
+    """(code, "Vietnamese name — endonym") for editors' language pickers; a language the
+    interface speaks is named as the language switch names it (English is "English"
+    everywhere, never "Tiếng Anh" in one place and "English" in another)."""
+    interface = {code: str(name) for code, name in settings.LANGUAGES}
     return [
         (
             lang.code,
-            lang.name if lang.name_local in lang.name else f"{lang.name} — {lang.name_local}",
+            interface.get(lang.code)
+            or (lang.name if lang.name_local in lang.name else f"{lang.name} — {lang.name_local}"),
         )
         for lang in CONTENT_LANGUAGES
         if lang.code != SOURCE_LANGUAGE

@@ -6,7 +6,8 @@ An app lists, as class attributes of its AppConfig (all optional):
 - ``demo_loaders``: ``Loader``s run by ``manage.py load_demo_data`` (never in production);
 - ``menu``: ``MenuEntry``s of the site's main navigation, each guarded by a permission
   function of the app (``allowed(user) -> bool``), not by role names in a template;
-- ``capabilities``: (role code, what the role may do in this app) pairs, shown to officials
+- ``capabilities``: (role code, what the role may do in this app[, URL name of the page where
+  it is done]) tuples, shown to officials
   on their home page.
 
 The shared code (the two commands, the navigation) reads the declarations; it never names
@@ -93,8 +94,18 @@ def loaders(kind: str) -> list[Loader]:
 
 def capabilities_of(role_codes) -> list[str]:
     """What holders of ``role_codes`` may do, as the apps declare it, in INSTALLED_APPS order."""
+    return [text for text, _url in capability_links_of(role_codes)]
+
+
+def capability_links_of(role_codes) -> list[tuple[str, str | None]]:
+    """(text, address or None) of each capability: a declaration may name, third, the URL
+    name of the page where it is done, so that the home page offers it as a link."""
     wanted = set(role_codes)
-    return [str(text) for role, text in _declared("capabilities") if role in wanted]
+    found = []
+    for role, text, *where in _declared("capabilities"):
+        if role in wanted:
+            found.append((str(text), reverse(where[0]) if where else None))
+    return found
 
 
 def menu_for(user) -> list[tuple[str, str]]:

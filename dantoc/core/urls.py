@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("jobs/<uuid:job_id>/", views.job_progress, name="job"),
     path("jobs/<uuid:job_id>/download", views.job_download, name="job_download"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

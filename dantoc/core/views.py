@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse, JsonResponse
@@ -14,7 +15,18 @@ from django.views.decorators.http import require_GET
 from dantoc.core.apis import api_error
 from dantoc.core.jobs import job_for
 from dantoc.core.models import BackgroundJob, JobStatus
-from dantoc.core.registry import capabilities_of
+from dantoc.core.registry import capability_links_of
+
+FAVICON = settings.BASE_DIR / "static" / "favicon.ico"
+
+
+@require_GET
+def favicon(request):
+    """``/favicon.ico``, which browsers ask for on every site whatever the pages say (pages
+    link the SVG icon); without it every page view logs a 404."""
+    response = HttpResponse(FAVICON.read_bytes(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=604800"
+    return response
 
 
 def _ancestors(unit) -> list:
@@ -33,7 +45,7 @@ def home(request):
             "unit": user.unit,
             "unit_chain": _ancestors(user.unit) if user.unit else [],
             "roles": list(user.roles.all()),
-            "capabilities": capabilities_of(user.role_codes()),
+            "capabilities": capability_links_of(user.role_codes()),
         }
     return render(request, "core/home.html", context)
 

@@ -1,12 +1,15 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dantoc.notifications import selectors, services
+from dantoc.notifications.permissions import can_read_outgoing_mail
 
 PAGE_SIZE = 30
 
@@ -41,3 +44,21 @@ def notifications_read_all(request):
     if count:
         messages.success(request, _("Đã đánh dấu tất cả thông báo là đã đọc."))
     return redirect(reverse("notifications:notification_list"))
+
+
+@login_required
+def outgoing_mail(request):
+    """For national administrators: e-mails that could not be sent and, on a platform with no
+    mail server (a demo, a fresh clone; never in production), the messages written to files."""
+    if not can_read_outgoing_mail(request.user):
+        raise Http404
+    return render(
+        request,
+        "notifications/outgoing_mail.html",
+        {
+            "failures": selectors.email_failures_recent(),
+            "files_in_use": selectors.mail_files_in_use(),
+            "mails": selectors.outgoing_mail_recent(),
+            "folder": settings.EMAIL_FILE_PATH,
+        },
+    )

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from dantoc.reporting import selectors, services
 from dantoc.reporting.permissions import can_enter
-from dantoc.reporting.views import resolve_report
+from dantoc.reporting.views import resolve_report, value_display
 
 
 class CellSerializer(serializers.Serializer):
@@ -37,6 +37,15 @@ OUTCOME = inline_serializer(
                 "value": serializers.CharField(),
                 "message": serializers.CharField(),
                 "warning": serializers.CharField(),
+                "stored": inline_serializer(
+                    "StoredCell",
+                    {
+                        "display": serializers.CharField(),
+                        "comment": serializers.CharField(),
+                    },
+                    help_text="Giá trị và ghi chú đang lưu của ô, như trang nhập liệu hiển thị "
+                    "(trang dùng làm mốc so sánh khi lưu cả trang) / The cell as now stored.",
+                ),
             },
             many=True,
         ),
@@ -54,7 +63,11 @@ OUTCOME = inline_serializer(
 )
 
 
-def _result_json(result: services.SaveResult) -> dict:
+def _result_json(result: services.SaveResult, stored: dict | None = None) -> dict:
+    """``stored``: the page's view of each cell after the save (``value_display`` and the
+    comment), so that the entry page's whole-page "Lưu" compares against what autosave stored
+    rather than against what the page showed when it was loaded."""
+    stored = stored or {}
     return {
         "cells": [
             {
@@ -63,6 +76,7 @@ def _result_json(result: services.SaveResult) -> dict:
                 "value": c.value,
                 "message": c.message,
                 "warning": c.warning,
+                **({"stored": stored[c.key]} if c.key in stored else {}),
             }
             for c in result.cells
         ],
@@ -135,4 +149,14 @@ class ReportValuesApi(APIView):
         except services.ReportClosed as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         code = status.HTTP_200_OK if not result.errors else status.HTTP_400_BAD_REQUEST
-        return Response(_result_json(result), status=code)
+        layout = selectors.form_layout(form)
+        now = selectors.values_for(layout=layout, unit=unit, period=period)
+        stored = {
+            c.key: {
+                "display": value_display(layout.cells[c.key], now.get(c.key)),
+                "comment": now[c.key].comment if c.key in now else "",
+            }
+            for c in result.cells
+            if c.status != "error" and c.key in layout.cells
+        }
+        return Response(_result_json(result, stored), status=code)

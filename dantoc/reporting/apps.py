@@ -9,10 +9,22 @@ class ReportingConfig(AppConfig):
     label = "reporting"
     verbose_name = "Báo cáo"
     capabilities = (
-        ("commune_reporter", _("Nhập số liệu báo cáo của xã, nộp báo cáo đúng hạn")),
-        ("commune_reporter", _("Tải biểu mẫu Excel, điền và tải lên lại")),
-        ("district_officer", _("Xem, duyệt hoặc trả lại báo cáo của các xã trực thuộc")),
-        ("province_officer", _("Xem, duyệt hoặc trả lại báo cáo của các đơn vị trong tỉnh")),
+        (
+            "commune_reporter",
+            _("Nhập số liệu báo cáo của xã, nộp báo cáo đúng hạn"),
+            "reporting:index",
+        ),
+        ("commune_reporter", _("Tải biểu mẫu Excel, điền và tải lên lại"), "reporting:index"),
+        (
+            "district_officer",
+            _("Xem, duyệt hoặc trả lại báo cáo của các xã trực thuộc"),
+            "reporting:index",
+        ),
+        (
+            "province_officer",
+            _("Xem, duyệt hoặc trả lại báo cáo của các đơn vị trong tỉnh"),
+            "reporting:index",
+        ),
         ("province_officer", _("Theo dõi tiến độ và số liệu tổng hợp của tỉnh")),
         ("ministry_officer", _("Định nghĩa chỉ tiêu và biểu mẫu báo cáo")),
         ("ministry_officer", _("Duyệt báo cáo cấp tỉnh, xem số liệu toàn quốc")),

@@ -86,6 +86,12 @@ class Period(models.Model):
 
         return parse_period(self.code, self.period_type.rule()).label
 
+    @property
+    def label_en(self) -> str:
+        from dantoc.reporting.periods import parse_period
+
+        return parse_period(self.code, self.period_type.rule()).label_en
+
 
 class FormStatus(models.TextChoices):
     DRAFT = "draft", _("Bản nháp")
@@ -399,6 +405,17 @@ class SubmissionStatus(models.TextChoices):
     WAIVED = "waived", _("Miễn báo cáo")
 
 
+NOT_STARTED_LABEL = _("Chưa nhập")
+
+
+def submission_status_label(submission: Submission | None) -> str:
+    """A report's status in words, the same on its page and in every list: a report nobody
+    has started has no row yet and is "Chưa nhập", not "Đang nhập"."""
+    if submission is None:
+        return str(NOT_STARTED_LABEL)
+    return SubmissionStatus(submission.status).label
+
+
 LOCKED_STATUSES = {SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED, SubmissionStatus.WAIVED}
 
 
@@ -436,6 +453,18 @@ class Submission(models.Model):
         return f"{self.form_code} {self.unit_id} {self.period_id} {self.status}"
 
 
+# What each step of a report's history is called on its page (the stored codes are for
+# machines and the audit trail).
+SUBMISSION_EVENT_NAMES = {
+    "submit": _("Nộp báo cáo"),
+    "approve": _("Duyệt"),
+    "return": _("Trả lại"),
+    "reopen": _("Mở lại báo cáo đã duyệt"),
+    "waive": _("Miễn báo cáo"),
+    "unwaive": _("Huỷ miễn báo cáo"),
+}
+
+
 class SubmissionEvent(models.Model):
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=16)
@@ -450,6 +479,10 @@ class SubmissionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.at:%d/%m/%Y %H:%M}"
+
+    @property
+    def action_label(self) -> str:
+        return str(SUBMISSION_EVENT_NAMES.get(self.action, self.action))
 
 
 class FormDraft(models.Model):

@@ -34,6 +34,7 @@ __all__ = [
     "next_period",
     "parse_period",
     "period_containing",
+    "period_label",
     "periods_between",
     "previous_period",
 ]
@@ -53,6 +54,23 @@ def _translate(message: str) -> str:
     except ImportError:
         return message
     return gettext(message) if settings.configured else message
+
+
+def _english() -> bool:
+    try:
+        from django.conf import settings
+        from django.utils.translation import get_language
+    except ImportError:
+        return False
+    return settings.configured and (get_language() or "vi").startswith("en")
+
+
+def period_label(period) -> str:
+    """How a period is named to a person, in the language being shown: "Quý IV/2026",
+    "Tháng 3/2026", "Năm 2026" ("Q4 2026", "March 2026", "2026" in English). ``period`` is a
+    :class:`Period` or anything with ``label`` and ``label_en`` (the reporting model). The one
+    place that turns a period into words: codes such as ``2026Q4`` are for machines."""
+    return period.label_en if _english() else period.label
 
 
 MIN_YEAR = 2000

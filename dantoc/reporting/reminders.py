@@ -69,12 +69,10 @@ def deadline_reminders_send(*, today: datetime.date | None = None) -> ReminderRu
                 for users in by_unit.values():
                     unit = users[0].unit
                     if kind == "reporting.reminder":
-                        title = f"Sắp đến hạn nộp báo cáo {form.code} kỳ {period.code} ({deadline:%d/%m/%Y})"
+                        title = f"Sắp đến hạn nộp báo cáo {form.code} kỳ {period.label} ({deadline:%d/%m/%Y})"
                         run.due_soon += 1
                     else:
-                        title = (
-                            f"Báo cáo {form.code} kỳ {period.code} đã quá hạn ({deadline:%d/%m/%Y})"
-                        )
+                        title = f"Báo cáo {form.code} kỳ {period.label} đã quá hạn ({deadline:%d/%m/%Y})"
                         run.late += 1
                     notify(
                         recipients=users,

@@ -13,10 +13,11 @@ from django.utils import timezone
 from dantoc.accounts.models import User
 from dantoc.geo.models import LEVEL_DEPTH, Unit, UnitLevel
 from dantoc.geo.selectors import valid_on_q
-from dantoc.indicators.models import Indicator
+from dantoc.indicators.models import Category, Indicator
 from dantoc.indicators.values import options_key
 from dantoc.reporting.designer.definition import canonical
 from dantoc.reporting.models import (
+    NOT_STARTED_LABEL,
     DataValue,
     DataValueChange,
     FormDraft,
@@ -236,6 +237,26 @@ class ValueHistory:
     changes: list[DataValueChange]
 
 
+def option_names(options: dict[str, str]) -> list[tuple[str, str]]:
+    """(category name, option name) of a cell's disaggregation, in the language shown —
+    "Dân tộc: Mông", not ``DAN_TOC=08``. A code with no catalogue row is shown as it is."""
+    if not options:
+        return []
+    categories = {
+        c.code: c
+        for c in Category.objects.filter(code__in=list(options)).prefetch_related("options")
+    }
+    named = []
+    for category_code, option_code in options.items():
+        category = categories.get(category_code)
+        if category is None:
+            named.append((category_code, option_code))
+            continue
+        option = next((o for o in category.options.all() if o.code == option_code), None)
+        named.append((category.localized_name, option.localized_name if option else option_code))
+    return named
+
+
 def value_history(*, data_value: DataValue) -> ValueHistory:
     changes = list(data_value.changes.select_related("actor").order_by("-at", "-id"))
     first = changes[-1] if changes else None
@@ -271,7 +292,7 @@ class CompletenessRow:
 
     @property
     def status_label(self) -> str:
-        return SubmissionStatus(self.status).label if self.status else "—"
+        return SubmissionStatus(self.status).label if self.status else str(NOT_STARTED_LABEL)
 
     @property
     def percent(self) -> float:

@@ -13,6 +13,7 @@ from pathlib import Path
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dantoc.accounts.models import RoleCode, User
 from dantoc.accounts.permissions import OFFICER_ROLES
@@ -51,7 +52,7 @@ from dantoc.reporting.models import (
     UnitReminder,
     ValidationRule,
 )
-from dantoc.reporting.periods import PeriodError, parse_period
+from dantoc.reporting.periods import PeriodError, parse_period, period_label
 from dantoc.reporting.permissions import (
     ENTRY_ROLE,
     can_enter,
@@ -70,7 +71,7 @@ def period_resolve(*, period_type: PeriodType, code: str) -> Period:
     Raises PeriodError (a ValueError with a message for people) for a malformed id.
     """
     window = parse_period(code.strip(), period_type.rule())
-    period, _ = Period.objects.get_or_create(
+    period, _created = Period.objects.get_or_create(
         period_type=period_type,
         code=window.code,
         defaults={"start_date": window.start, "end_date": window.end},
@@ -373,7 +374,7 @@ def forms_load(*, directory: Path, actor=None) -> LoadResult:
     result = LoadResult()
     period_types_load(path=directory / "period_types.json", actor=actor)
     for path in sorted(directory.glob("bm*.json")):
-        _, created = form_define(
+        _form, created = form_define(
             definition=json.loads(path.read_text(encoding="utf-8")), actor=actor
         )
         if created:
@@ -424,9 +425,15 @@ def entry_closed_reason(
 ) -> str | None:
     opens = form.opens_on(period)
     if today < opens:
-        return f"Kỳ báo cáo {period.code} chưa mở nhập (mở từ {opens:%d/%m/%Y})."
+        return _("Kỳ báo cáo %(period)s chưa mở nhập (mở từ %(date)s).") % {
+            "period": period_label(period),
+            "date": f"{opens:%d/%m/%Y}",
+        }
     if today > form.locks_after(period):
-        return f"Kỳ báo cáo {period.code} đã khoá nhập từ {form.locks_after(period):%d/%m/%Y}."
+        return _("Kỳ báo cáo %(period)s đã khoá nhập từ %(date)s.") % {
+            "period": period_label(period),
+            "date": f"{form.locks_after(period):%d/%m/%Y}",
+        }
     if submission is not None and submission.status in LOCKED_STATUSES:
         return f"Báo cáo đang ở trạng thái “{submission.get_status_display()}”: không sửa được."
     return None
@@ -676,6 +683,14 @@ def _notify_later(*, recipients, kind: str, title: str, body: str, url: str, uni
     transaction.on_commit(send)
 
 
+def _decider(actor: User, submission: Submission) -> str:
+    """Who approved or returned a report, as the reporter's notice names them: the officer's
+    unit (the province), never the reporting unit itself."""
+    if actor.unit is not None and actor.unit_id != submission.unit_id:
+        return actor.unit.name
+    return actor.get_full_name() or actor.username
+
+
 def _report_url(submission: Submission) -> str:
     return f"/reporting/{submission.form_code}/{submission.period.code}/{submission.unit.code}/"
 
@@ -694,10 +709,11 @@ def submission_submit(
     if today is None:
         today = timezone.localdate()
     if today > form.locks_after(period):
-        raise ReportClosed(f"Kỳ báo cáo {period.code} đã khoá.")
+        raise ReportClosed(_("Kỳ báo cáo %(period)s đã khoá.") % {"period": period_label(period)})
     if today < form.opens_on(period):
         raise ReportClosed(
-            f"Kỳ báo cáo {period.code} chưa mở (mở từ {form.opens_on(period):%d/%m/%Y})."
+            _("Kỳ báo cáo %(period)s chưa mở (mở từ %(date)s).")
+            % {"period": period_label(period), "date": f"{form.opens_on(period):%d/%m/%Y}"}
         )
     if unit.level == form.reporting_level:
         layout = selectors.form_layout(form)
@@ -731,7 +747,7 @@ def submission_submit(
     _notify_later(
         recipients=_officers_above(unit),
         kind="reporting.submitted",
-        title=f"{unit.name} đã nộp báo cáo {form.code} kỳ {period.code}",
+        title=f"{unit.name} đã nộp báo cáo {form.code} kỳ {period.label}",
         body=f"{unit.name} đã nộp “{form.name}” kỳ {period.label}. Mời xem và duyệt.",
         url=_report_url(submission),
         unit=unit,
@@ -804,10 +820,10 @@ def submission_approve(*, actor: User, submission: Submission) -> Submission:
     _notify_later(
         recipients=_reporters_of(submission.unit),
         kind="reporting.approved",
-        title=f"Báo cáo {submission.form_code} kỳ {submission.period.code} đã được duyệt",
-        body=f"Báo cáo “{submission.form.name}” kỳ {submission.period.label} của {submission.unit.name} đã được duyệt.",
+        title=f"Báo cáo {submission.form_code} kỳ {submission.period.label} đã được duyệt",
+        body=f"Báo cáo “{submission.form.name}” kỳ {submission.period.label} của {submission.unit.name} đã được {_decider(actor, submission)} duyệt.",
         url=_report_url(submission),
-        unit=submission.unit,
+        unit=actor.unit or submission.unit,  # who decided: shown as the notice's sender
         key=f"approved:{submission.pk}:{now.isoformat()}",
     )
     return submission
@@ -986,10 +1002,14 @@ def submission_return(*, actor: User, submission: Submission, reason: str) -> Su
     _notify_later(
         recipients=_reporters_of(submission.unit),
         kind="reporting.returned",
-        title=f"Báo cáo {submission.form_code} kỳ {submission.period.code} bị trả lại",
-        body=f"Lý do: {reason}",
+        title=f"Báo cáo {submission.form_code} kỳ {submission.period.label} bị trả lại",
+        body=(
+            f"{_decider(actor, submission)} đã trả lại "
+            f"báo cáo “{submission.form.name}” kỳ {submission.period.label} của "
+            f"{submission.unit.name}. Lý do: {reason}"
+        ),
         url=_report_url(submission),
-        unit=submission.unit,
+        unit=actor.unit or submission.unit,  # who decided: shown as the notice's sender
         key=f"returned:{submission.pk}:{now.isoformat()}",
     )
     return submission

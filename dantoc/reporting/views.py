@@ -21,7 +21,7 @@ from dantoc.core.csvfiles import csv_writer, xlsx_guard_workbook, xlsx_row
 from dantoc.core.templatetags.vn import format_number_vi
 from dantoc.geo.selectors import unit_ancestors, unit_get
 from dantoc.reporting import selectors, services
-from dantoc.reporting.models import LOCKED_STATUSES, SubmissionStatus
+from dantoc.reporting.models import LOCKED_STATUSES, SubmissionStatus, submission_status_label
 from dantoc.reporting.periods import PeriodError
 from dantoc.reporting.permissions import can_enter, can_review, can_view_report
 from dantoc.reporting.xlsx import XLSX_CONTENT_TYPE
@@ -66,6 +66,7 @@ def report_index(request):
             if unit is not None and unit.level == form.reporting_level and can_enter(user, unit):
                 row["unit"] = unit
                 row["submission"] = selectors.submission_for(form=form, unit=unit, period=period)
+                row["status_label"] = submission_status_label(row["submission"])
                 row["deadline"] = selectors.deadline_for(form, unit.level, period)
                 row["opens_on"] = form.opens_on(period)
             rows.append(row)
@@ -122,7 +123,7 @@ def _changed_cells(post, form, unit, period):
         if base is not None and value == base and comment in (None, base_comment or ""):
             continue  # untouched on the page
         stored = current.get(key)
-        if base is not None and _display(cell, stored) != base:
+        if base is not None and value_display(cell, stored) != base:
             conflicts.append(
                 services.CellOutcome(
                     key,
@@ -131,7 +132,7 @@ def _changed_cells(post, form, unit, period):
                     message=_(
                         "Trong lúc bạn nhập, giá trị đã được sửa thành “%(v)s”. Hãy kiểm tra rồi lưu lại."
                     )
-                    % {"v": _display(cell, stored) or "∅"},
+                    % {"v": value_display(cell, stored) or "∅"},
                 )
             )
             continue
@@ -169,8 +170,8 @@ def _render_entry(request, form, period, unit, *, posted=None, result=None):
                         "column": column,
                         "cell": cell,
                         "value": value,
-                        "display": raw if raw is not None else _display(cell, value),
-                        "base": _display(cell, value),
+                        "display": raw if raw is not None else value_display(cell, value),
+                        "base": value_display(cell, value),
                         "base_comment": value.comment if value else "",
                         "comment": (posted.get(f"c-{cell.key}") if posted else None)
                         or (value.comment if value else ""),
@@ -222,7 +223,7 @@ def _render_entry(request, form, period, unit, *, posted=None, result=None):
             "sections": sections,
             "submission": submission,
             "status": status,
-            "status_label": SubmissionStatus(status).label,
+            "status_label": submission_status_label(submission),
             "closed": closed,
             "may_enter": may_enter,
             "may_submit": can_enter(user, unit) and status not in LOCKED_STATUSES,
@@ -244,7 +245,7 @@ def _render_entry(request, form, period, unit, *, posted=None, result=None):
     )
 
 
-def _display(cell, value) -> str:
+def value_display(cell, value) -> str:
     """A stored value as a Vietnamese official types it: 1.234.567,5."""
     if value is None or value.deleted:
         return ""
@@ -397,7 +398,14 @@ def value_history(request, form_code, period_code, unit_code, key):
     return render(
         request,
         "reporting/history.html",
-        {"form": form, "period": period, "unit": unit, "cell": cell, "history": history},
+        {
+            "form": form,
+            "period": period,
+            "unit": unit,
+            "cell": cell,
+            "options": selectors.option_names(cell.options),
+            "history": history,
+        },
     )
 
 

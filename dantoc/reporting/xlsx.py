@@ -386,7 +386,7 @@ def _text(value) -> str:
 
 def _read_meta(wb: Workbook, data: bytes) -> _Opened:
     broken = _reject(
-        _("Sheet ẩn “%(sheet)s” bị hỏng: hãy tải lại biểu mẫu từ hệ thống.")
+        _("Trang tính ẩn “%(sheet)s” bị hỏng: hãy tải lại biểu mẫu từ hệ thống.")
         % {"sheet": META_SHEET},
         sheet=META_SHEET,
     )
@@ -476,8 +476,9 @@ def _check_sheets(opened: _Opened) -> list[RowError]:
                     0,
                     "",
                     _(
-                        "Không tìm thấy sheet “%(sheet)s” (mục %(section)s): sheet đã bị đổi "
-                        "tên hoặc bị xoá. Hãy giữ nguyên tên các sheet, hoặc tải lại biểu mẫu."
+                        "Không tìm thấy trang tính “%(sheet)s” (mục %(section)s): trang tính đã "
+                        "bị đổi tên hoặc bị xoá. Hãy giữ nguyên tên các trang tính, hoặc tải lại "
+                        "biểu mẫu."
                     )
                     % {"sheet": title, "section": info.section_code},
                     title,

@@ -43,19 +43,28 @@ def import_messages(*, actor, form, unit, period, data: bytes) -> list[tuple[str
             text += _(", xoá %(n)s giá trị") % {"n": deleted}
         out.append(("success", text + "."))
     else:
-        out.append(("info", _("Tệp Excel không có thay đổi nào so với số liệu hiện có.")))
+        # Nothing was written: not a success, whatever the reason.
+        out.append(
+            (
+                "warning",
+                _(
+                    "Tệp Excel không có thay đổi nào so với số liệu hiện có: "
+                    "không có giá trị nào được ghi."
+                ),
+            )
+        )
     return out
 
 
 def _error_text(error: RowError) -> str:
     if error.sheet and error.row:
-        return _("Sheet “%(sheet)s”, ô %(cell)s: %(message)s") % {
+        return _("Trang tính “%(sheet)s”, ô %(cell)s: %(message)s") % {
             "sheet": error.sheet,
             "cell": f"{error.column}{error.row}",
             "message": error.message,
         }
     if error.sheet:
-        return _("Sheet “%(sheet)s”: %(message)s") % {
+        return _("Trang tính “%(sheet)s”: %(message)s") % {
             "sheet": error.sheet,
             "message": error.message,
         }

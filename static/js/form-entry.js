@@ -162,14 +162,23 @@
       delete pending[key];
       if (res.body.cells) {
         var out = res.body.cells[0];
+        /* What is now stored becomes the page's base for this cell: the whole-page "Lưu"
+           sends the base with each value and the server flags a cell whose stored value
+           differs from it as changed by someone else meanwhile. */
+        if (out.stored) {
+          form.elements["b-" + key].value = out.stored.display;
+          form.elements["bc-" + key].value = out.stored.comment;
+        }
         if (out.status === "error") cellMessage(key, out.message, "error");
         else cellMessage(key, out.warning || "Đã lưu ✓", out.warning ? "warning" : "saved");
       } else {
         cellMessage(key, res.body.detail || "Không lưu được", "error");
       }
+      settled();
     }).catch(function () {
       delete pending[key];
       cellMessage(key, "Mất kết nối: giá trị chưa được lưu, hãy bấm Lưu khi có mạng.", "error");
+      settled();
     });
   }
 
@@ -180,6 +189,15 @@
   form.addEventListener("input", function (event) {
     if ((event.target.name || "").indexOf("v-") === 0) checkRules();
   });
+  /* "Lưu" pressed while a cell is still being autosaved: post the page once every answer is
+     in, so that the bases it sends include what autosave has just stored. */
+  var submitWhenSaved = false;
+  form.addEventListener("submit", function (event) {
+    if (Object.keys(pending).length) { event.preventDefault(); submitWhenSaved = true; }
+  });
+  function settled() {
+    if (submitWhenSaved && !Object.keys(pending).length) { submitWhenSaved = false; form.requestSubmit ? form.requestSubmit() : form.submit(); }
+  }
   window.addEventListener("beforeunload", function (event) {
     if (Object.keys(pending).length) { event.preventDefault(); event.returnValue = ""; }
   });

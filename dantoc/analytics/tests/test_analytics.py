@@ -333,7 +333,7 @@ def test_a_category_filter_leaves_out_indicators_without_that_category(login, pe
         API,
         {"dimension": ["dx:DA1_HO_NHA_O", "ou:08"], "filter": ["pe:2026S1", "DAN_TOC:08"]},
     ).json()
-    assert rows_of(body) == {("DA1_HO_NHA_O", "08"): "65"}  # H'Mông: 40 + 25
+    assert rows_of(body) == {("DA1_HO_NHA_O", "08"): "65"}  # Mông: 40 + 25
     body = client.get(
         API,
         {"dimension": ["dx:DA1_HO_NHA_O", "ou:08"], "filter": ["pe:2026S1", "NGUON_VON:TW"]},

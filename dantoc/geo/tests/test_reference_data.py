@@ -125,9 +125,9 @@ def test_54_ethnic_groups_with_both_official_code_lists():
     assert EthnicGroup.objects.get(code="01").name == "Kinh"
 
 
-@pytest.mark.parametrize("typed", ["hmong", "Mông", "mong", "H'Mông", "meo"])
+@pytest.mark.parametrize("typed", ["hmong", "Mông", "mong", "H'Mông", "Hmông", "meo"])
 def test_ethnic_groups_are_found_by_any_spelling(typed):
-    assert "H'Mông" in [g.name for g in ethnic_groups_search(q=typed)]
+    assert "Mông" in [g.name for g in ethnic_groups_search(q=typed)]
 
 
 def test_ethnic_group_loader_rejects_bad_codes_without_writing(tmp_path: Path):

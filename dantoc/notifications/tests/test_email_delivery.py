@@ -8,7 +8,7 @@ from django_tasks_db.models import DBTaskResult
 
 from dantoc.notifications.models import Notification
 from dantoc.notifications.services import notify
-from dantoc.notifications.tasks import notification_emails_send_task
+from dantoc.notifications.tasks import EmailNotSent, notification_emails_send_task
 from dantoc.notifications.tests.helpers import notice_for, with_email
 
 pytestmark = pytest.mark.django_db
@@ -92,9 +92,10 @@ def test_a_stopped_mail_server_records_the_error_and_keeps_earlier_mail_sent(peo
 
     smtp.stop()
     second = notice_for(with_email(people.other_commune, OTHER_COMMUNE_MAIL))
-    result = notification_emails_send_task.call([first.pk, second.pk])
+    # A failed send is a failed task (issue 17, defect 9), not a success with a count.
+    with pytest.raises(EmailNotSent, match="1 of 2 e-mails not sent"):
+        notification_emails_send_task.call([first.pk, second.pk])
 
-    assert result == {"sent": 0, "failed": 1, "skipped": 0}
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.emailed_at is not None and first.email_error == ""
@@ -118,7 +119,8 @@ def test_a_refused_address_does_not_stop_the_others_and_is_retried_once_later(pe
     )
     ids = [n.pk for n in notices]
 
-    assert notification_emails_send_task.call(ids) == {"sent": 2, "failed": 1, "skipped": 0}
+    with pytest.raises(EmailNotSent, match="1 of 3 e-mails not sent"):
+        notification_emails_send_task.call(ids)
     refused = Notification.objects.get(pk__in=ids, recipient=people.commune)
     assert refused.emailed_at is None and "550" in refused.email_error
     assert sorted(a for m in smtp.messages for a in m.rcpt_tos) == sorted(

@@ -62,7 +62,7 @@ def capital(people, today, von, q3):
 @pytest.fixture
 def households(people, monkeypatch):
     """Households given housing (DA1_HO_NHA_O) in S1 2026 by ethnic group, approved:
-    Lũng Cú: H'Mông (08) 40, Dao (09) 3, Tày (02) 12; Ngọc Đường: H'Mông 25, Dao 8, Tày 20."""
+    Lũng Cú: Mông (08) 40, Dao (09) 3, Tày (02) 12; Ngọc Đường: Mông 25, Dao 8, Tày 20."""
     from django.utils import timezone
 
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: S1_DAY)

@@ -67,7 +67,14 @@ def test_autosave_saves_one_cell_and_returns_the_rules_it_breaks(people, login, 
     assert response.status_code == 200
     body = response.json()
     assert body["cells"] == [
-        {"key": gn, "status": "saved", "value": "500", "message": "", "warning": ""}
+        {
+            "key": gn,
+            "status": "saved",
+            "value": "500",
+            "message": "",
+            "warning": "",
+            "stored": {"display": "500", "comment": "đợt 1"},
+        }
     ]
     rules = {v["rule"]: v["importance"] for v in body["violations"]}
     assert rules["GN_LE_KH"] == "error"  # disbursed 500 of nothing allocated

@@ -214,7 +214,7 @@ def test_integer_cells_are_written_as_whole_numbers(people, da1, s1, lungcu):
     key = key_of(da1, "KQ", "DT08", "DA1_HO_NHA_O")
     seed(people.commune, da1, lungcu, s1, {key: ("12", None)}, S1_DAY)
     wb = load(workbook_for(da1, lungcu, s1))
-    cell = find(wb, "KQ", "08. H'Mông", "Nhà ở")
+    cell = find(wb, "KQ", "08. Mông", "Nhà ở")
     assert cell.value == 12 and isinstance(cell.value, int)
     assert cell.number_format == "#,##0"
     assert len(sheet(wb, "KQ").title) <= 31
@@ -320,14 +320,14 @@ def test_bad_cells_reject_the_whole_file_naming_sheet_row_and_column(
     assert response.status_code == 303 and response["Location"] == ENTRY
     assert flashed(response) == [
         "Không nhập được tệp Excel (1 lỗi); không có giá trị nào được ghi.",
-        f"Sheet “{bad.parent.title}”, ô D{bad.row}: 'abc' không phải là số",
+        f"Trang tính “{bad.parent.title}”, ô D{bad.row}: 'abc' không phải là số",
     ]
     assert snapshot(lungcu) == before
 
 
 def test_a_fraction_in_a_count_and_text_in_a_number_are_both_located(people, da1, s1, lungcu):
     wb = load(workbook_for(da1, lungcu, s1))
-    fraction = find(wb, "KQ", "08. H'Mông", "Nhà ở")
+    fraction = find(wb, "KQ", "08. Mông", "Nhà ở")
     fraction.value = 2.5
     text = find(wb, "KQ", "01. Kinh", "Nước sinh hoạt phân tán")
     text.value = "abc"
@@ -523,13 +523,20 @@ def test_uploading_the_same_file_twice_changes_nothing_the_second_time(
     assert flashed(first) == ["Đã nhập 2 giá trị từ tệp Excel."]
     after_first = snapshot(lungcu)
     second = upload(client, data)
-    assert flashed(second) == ["Tệp Excel không có thay đổi nào so với số liệu hiện có."]
+    # Nothing written is a warning, not a success (issue 17, defect 4).
+    assert [(m.level_tag, m.message) for m in get_messages(second.wsgi_request)] == [
+        (
+            "warning",
+            "Tệp Excel không có thay đổi nào so với số liệu hiện có: "
+            "không có giá trị nào được ghi.",
+        )
+    ]
     assert snapshot(lungcu) == after_first
 
 
 def test_upload_to_a_locked_period_saves_nothing(people, client, today, da1, s1, lungcu):
     wb = load(workbook_for(da1, lungcu, s1))
-    find(wb, "KQ", "08. H'Mông", "Nhà ở").value = 3
+    find(wb, "KQ", "08. Mông", "Nhà ở").value = 3
     before = snapshot(lungcu)
     client.force_login(people.commune)
     response = upload(
@@ -537,7 +544,7 @@ def test_upload_to_a_locked_period_saves_nothing(people, client, today, da1, s1,
     )
     assert response.status_code == 303
     assert response["Location"] == "/reporting/BM02-DA1/2026S1/00715/"
-    assert flashed(response) == ["Kỳ báo cáo 2026S1 đã khoá nhập từ 29/08/2026."]
+    assert flashed(response) == ["Kỳ báo cáo 6 tháng đầu năm 2026 đã khoá nhập từ 29/08/2026."]
     assert snapshot(lungcu) == before
 
 
