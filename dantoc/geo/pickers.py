@@ -99,9 +99,13 @@ class UnitPickerField(forms.CharField):
             return match.group(1)
         if unit_get(code=value) is not None:
             return value
-        found = units_matching(
-            value, levels=self.levels, current_only=self.current_only, limit=MAX_CANDIDATES + 1
-        )
+        # Units in force first; units that ceased in 2025 only when the field takes them and
+        # no unit in force matches.
+        found = units_matching(value, levels=self.levels, limit=MAX_CANDIDATES + 1)
+        if not found and not self.current_only:
+            found = units_matching(
+                value, levels=self.levels, current_only=False, limit=MAX_CANDIDATES + 1
+            )
         if len(found) == 1:
             return found[0].code
         if not found:
