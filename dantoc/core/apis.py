@@ -7,7 +7,6 @@ from django.urls import Resolver404, resolve
 from rest_framework import serializers
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import LimitOffsetPagination
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from dantoc.core.dates import parse_date
 
@@ -17,6 +16,12 @@ API_PREFIXES = ("/api/", "/token")
 
 def exception_handler(exc, context):
     """DRF's handler; anything it does not know becomes a plain 500 without internals."""
+    # Imported here: loading rest_framework.views reads DEFAULT_CONTENT_NEGOTIATION_CLASS,
+    # which is this module's ContentNegotiation; imported at the top, whichever of the two
+    # loads first (it depends on the order Django runs its system checks) found the other
+    # half-made ("partially initialized module 'dantoc.core.apis'").
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     return drf_exception_handler(exc, context)
 
 

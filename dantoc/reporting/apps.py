@@ -7,7 +7,7 @@ from dantoc.core.registry import Loader, MenuEntry
 class ReportingConfig(AppConfig):
     name = "dantoc.reporting"
     label = "reporting"
-    verbose_name = "Báo cáo"
+    verbose_name = _("Báo cáo")
     capabilities = (
         ("commune_reporter", _("Nhập số liệu báo cáo của xã, nộp báo cáo đúng hạn")),
         ("commune_reporter", _("Tải biểu mẫu Excel, điền và tải lên lại")),
