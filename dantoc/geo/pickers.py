@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from dantoc.core.text import fold
 from dantoc.geo.models import Unit
 from dantoc.geo.selectors import today, unit_get, units_search
 
@@ -39,6 +40,68 @@ def units_matching(
     if levels:
         units = units.filter(level__in=levels)
     return list(units[:limit])
+
+
+def unit_param(data, name: str = "unit") -> str:
+    """The unit code a plain GET form sent (``geo/unit_picker.html``): the unit chosen among the
+    candidates, the code of a suggestion ("… (08)"), or the text as typed when it is a code or
+    names exactly one unit in force; otherwise the text itself (the view says it found no
+    unit, and the picker offers the candidates)."""
+    picked = (data.get(f"{name}__pick") or "").strip()
+    if picked:
+        return picked
+    text = (data.get(name) or "").strip()
+    if not text:
+        return ""
+    if match := _CODE_AT_END.search(text):
+        return match.group(1)
+    if unit_get(code=text) is not None:
+        return text
+    found = units_for_text(text, current_only=False)
+    return found[0].code if len(found) == 1 else text
+
+
+def picker_context(*, name: str, value: str, field_id: str, levels: Iterable[str] = ()) -> dict:
+    """What ``geo/unit_picker.html`` needs: the unit's words for a code, the candidates for a
+    name that matches several units."""
+    levels = list(levels)
+    url = str(reverse_lazy("geo:unit_pick"))
+    if levels:
+        url += "?" + "&".join(f"level={lv}" for lv in levels)
+    shown, candidates = value, []
+    if value:
+        unit = unit_get(code=value)
+        if unit is not None:
+            shown = unit_label(unit)
+        elif not _CODE_AT_END.search(value):
+            candidates = [
+                (u.code, unit_label(u))
+                for u in units_for_text(value, levels=levels, current_only=False)
+            ]
+    return {
+        "name": name,
+        "value": shown,
+        "id": field_id,
+        "url": url,
+        "candidates": candidates,
+    }
+
+
+def units_for_text(
+    text: str, *, levels: Iterable[str] = (), current_only: bool = True
+) -> list[Unit]:
+    """Units whose name or code matches ``text``: a single unit when one is named exactly
+    ("tuyen quang" is the province, not also a ward whose name contains it), else the
+    candidates (units in force first; ceased ones only when allowed and none in force match)."""
+    found = units_matching(text, levels=levels, limit=MAX_CANDIDATES + 1)
+    if not found and not current_only:
+        found = units_matching(text, levels=levels, current_only=False, limit=MAX_CANDIDATES + 1)
+    if len(found) > 1:
+        wanted = fold(text)
+        exact = [u for u in found if wanted in (fold(u.short_name), fold(u.name))]
+        if len(exact) == 1:
+            return exact
+    return found
 
 
 class UnitPickerWidget(forms.TextInput):
@@ -99,13 +162,7 @@ class UnitPickerField(forms.CharField):
             return match.group(1)
         if unit_get(code=value) is not None:
             return value
-        # Units in force first; units that ceased in 2025 only when the field takes them and
-        # no unit in force matches.
-        found = units_matching(value, levels=self.levels, limit=MAX_CANDIDATES + 1)
-        if not found and not self.current_only:
-            found = units_matching(
-                value, levels=self.levels, current_only=False, limit=MAX_CANDIDATES + 1
-            )
+        found = units_for_text(value, levels=self.levels, current_only=self.current_only)
         if len(found) == 1:
             return found[0].code
         if not found:

@@ -71,7 +71,7 @@ def test_an_administrator_manages_an_official_on_a_desktop(server, browser):
 
         # Edit: the unit is chosen by its name, typed without diacritics, with suggestions.
         page.get_by_role("link", name="Sửa thông tin, đơn vị, vai trò").click()
-        unit = page.get_by_label("Đơn vị", exact=True)
+        unit = page.locator("#id_unit_code")
         unit.fill("ngoc duong")
         page.wait_for_function("document.querySelectorAll('#id_unit_code-list option').length > 0")
         suggestion = page.locator("#id_unit_code-list option").first.get_attribute("value")
