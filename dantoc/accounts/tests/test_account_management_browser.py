@@ -73,7 +73,7 @@ def test_an_administrator_manages_an_official_on_a_desktop(server, browser):
         page.get_by_role("link", name="Sửa thông tin, đơn vị, vai trò").click()
         unit = page.locator("#id_unit_code")
         unit.fill("ngoc duong")
-        page.wait_for_function("document.querySelectorAll('#id_unit_code-list option').length > 0")
+        page.locator("#id_unit_code-list option").first.wait_for(state="attached")
         suggestion = page.locator("#id_unit_code-list option").first.get_attribute("value")
         assert "Ngọc Đường" in suggestion and suggestion.endswith("(00700)")
         unit.fill(suggestion)
