@@ -307,3 +307,27 @@ def test_a_provincial_administrator_cannot_move_an_official_out_of_the_province(
     assert response.status_code == 200
     assert "ngoài phạm vi quản lý" in response.content.decode()
     assert _state(target) == before
+
+
+@pytest.mark.parametrize("persona", [*NOT_ADMINISTRATORS, "anonymous"])
+def test_only_administrators_create_accounts(people, persona):
+    client = Client()
+    if persona != "anonymous":
+        sign_in(client, getattr(people, persona))
+    users, entries = User.objects.count(), AuditEntry.objects.count()
+    page = client.get("/accounts/users/new/")
+    response = client.post(
+        "/accounts/users/new/",
+        {
+            "username": "xa.gia",
+            "full_name": "Giả Mạo",
+            "unit_code": "00715",
+            "roles": [RoleCode.COMMUNE_REPORTER],
+            "password": "mot-mat-khau-dai-2025",
+        },
+    )
+    if persona == "anonymous":
+        assert page.status_code == response.status_code == 302
+    else:
+        assert page.status_code == response.status_code == 403
+    assert User.objects.count() == users and AuditEntry.objects.count() == entries
