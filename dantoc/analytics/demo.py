@@ -103,7 +103,9 @@ def demo_figures_load(*, actor) -> int:
                     rows.append({"dataElement": indicator, "categoryOptionCombo": cell.options_key,
                                  "period": code, "orgUnit": unit.code, "value": str(number)})  # fmt: skip
         imported += _import_and_approve(form, period, rows, communes, actor, layout)
-        progress(f"{form.code} {period.label}: {len(rows)} giá trị, {len(communes)} báo cáo xã")
+        progress(
+            f"{form.code} {period.label}: {_n(len(rows))} giá trị, {_n(len(communes))} báo cáo xã"
+        )
     for code, value in (("VN", "85"), ("08", "90"), ("15", "80")):
         unit = unit_get(code=code)
         target_set(actor=actor, code="TL_GN", unit=unit, year=today.year, value=value,
@@ -142,8 +144,14 @@ def demo_households_load(*, actor) -> int:
                 rows.append({"dataElement": cell.indicator.code, "categoryOptionCombo": cell.options_key,
                              "period": code, "orgUnit": unit.code, "value": str(number)})  # fmt: skip
         imported += _import_and_approve(form, period, rows, communes, actor, layout)
-        progress(f"{form.code} {period.label}: {len(rows)} giá trị, {len(communes)} báo cáo xã")
+        progress(
+            f"{form.code} {period.label}: {_n(len(rows))} giá trị, {_n(len(communes))} báo cáo xã"
+        )
     return imported
+
+
+def _n(number: int) -> str:
+    return f"{number:,}".replace(",", ".")  # Vietnamese thousands separator
 
 
 def _province_paths() -> tuple[str, ...]:
