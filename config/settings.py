@@ -63,7 +63,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_otp",
     "django_otp.plugins.otp_totp",
-    "axes",
+    "dantoc.core.admin_apps.AxesConfig",
     "dantoc.core",
     "dantoc.geo",
     "dantoc.programmes",
@@ -79,7 +79,7 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "dantoc.integration",
     "django_tasks",
-    "django_tasks_db",
+    "dantoc.core.admin_apps.TasksConfig",
 ]
 
 MIDDLEWARE = [

@@ -7,7 +7,7 @@ from dantoc.core.registry import Loader, MenuEntry
 class AccountsConfig(AppConfig):
     name = "dantoc.accounts"
     label = "accounts"
-    verbose_name = "Tài khoản"
+    verbose_name = _("Tài khoản")
     capabilities = (
         ("system_admin", _("Quản lý tài khoản cán bộ trong phạm vi đơn vị")),
         ("system_admin", _("Xem nhật ký hệ thống")),

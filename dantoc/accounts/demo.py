@@ -29,6 +29,15 @@ DEMO_USERS = [
         "64616e746f632d6d696e69737472792d64656d6f",
     ),
     ("bientap", "Lê Thu Hà", "Biên tập viên Cổng thông tin", "VN", [RoleCode.CONTENT_EDITOR], None),
+    # A second editor: the portal publishes only what another editor has read (four eyes).
+    (
+        "bientap.duyet",
+        "Đỗ Quang Huy",
+        "Biên tập viên Cổng thông tin (duyệt đăng)",
+        "VN",
+        [RoleCode.CONTENT_EDITOR],
+        None,
+    ),
     (
         "tinh.tuyenquang",
         "Hoàng Văn Sùng",

@@ -4,6 +4,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from dantoc.accounts.models import Role
+from dantoc.accounts.selectors import roles_offered
+from dantoc.geo.pickers import UnitPickerField
 
 
 class LoginForm(AuthenticationForm):
@@ -32,6 +34,17 @@ class TokenForm(forms.Form):
     )
 
 
+class RolesField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.localized_name
+
+
+def _offer_current_roles(form) -> None:
+    # District roles are not offered after the 2025 reform: there are no districts any more.
+    offered = [r.code for r in roles_offered()]
+    form.fields["roles"].queryset = Role.objects.filter(code__in=offered).order_by("code")
+
+
 class UserCreateForm(forms.Form):
     username = forms.RegexField(
         label=_("Tên đăng nhập"),
@@ -45,15 +58,52 @@ class UserCreateForm(forms.Form):
     email = forms.EmailField(label=_("Thư điện tử"), required=False)
     position = forms.CharField(label=_("Chức vụ"), max_length=150, required=False)
     phone = forms.CharField(label=_("Điện thoại"), max_length=30, required=False)
-    unit_code = forms.CharField(label=_("Mã đơn vị"), max_length=10)
-    roles = forms.ModelMultipleChoiceField(
+    unit_code = UnitPickerField(label=_("Đơn vị"))
+    roles = RolesField(
         label=_("Vai trò"),
         queryset=Role.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
+        help_text=_("Mỗi vai trò chỉ giao cho tài khoản thuộc đơn vị đúng cấp của vai trò."),
     )
     password = forms.CharField(
         label=_("Mật khẩu ban đầu"), widget=forms.PasswordInput, min_length=10
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _offer_current_roles(self)
+
+
+class UserEditForm(forms.Form):
+    full_name = forms.CharField(label=_("Họ và tên"), max_length=150)
+    email = forms.EmailField(label=_("Thư điện tử"), required=False)
+    position = forms.CharField(label=_("Chức vụ"), max_length=150, required=False)
+    phone = forms.CharField(label=_("Điện thoại"), max_length=30, required=False)
+    unit_code = UnitPickerField(label=_("Đơn vị"))
+    roles = RolesField(
+        label=_("Vai trò"),
+        queryset=Role.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Mỗi vai trò chỉ giao cho tài khoản thuộc đơn vị đúng cấp của vai trò."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _offer_current_roles(self)
+
+
+class UserSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Tìm theo tên, tên đăng nhập, thư điện tử hoặc đơn vị"),
+        required=False,
+        max_length=100,
+    )
+    status = forms.ChoiceField(
+        label=_("Trạng thái"),
+        required=False,
+        choices=[("", _("Tất cả")), ("active", _("Đang hoạt động")), ("inactive", _("Đã khoá"))],
     )
 
 

@@ -9,8 +9,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -18,13 +22,15 @@ from dantoc.accounts.models import ROLE_LEVELS, Role, User
 from dantoc.accounts.permissions import can_manage_users
 from dantoc.audit.services import audit_record, snapshot
 from dantoc.core.events import announce
-from dantoc.geo.models import Unit
+from dantoc.geo.models import Unit, UnitLevel
 
 # Announced (after commit) when something changes an official's sign-in: the owner is told,
 # so that a change they did not make is noticed. Payload: user_id, title, body.
 SECURITY_NOTICE = "accounts.security_notice"
 
 USER_FIELDS = ["username", "full_name", "email", "position", "phone", "unit", "is_active", "roles"]
+# The fields an administrator edits on the account page (user_update).
+PROFILE_FIELDS = ("full_name", "email", "position", "phone")
 
 
 def _check(actor, unit: Unit | None) -> None:
@@ -41,16 +47,43 @@ def _roles_for(unit: Unit | None, roles: Iterable[str]) -> list[Role]:
     role_objs = list(Role.objects.filter(code__in=codes))
     if len(role_objs) != len(codes):
         unknown = sorted(set(codes) - {r.code for r in role_objs})
-        raise ValidationError({"roles": f"Vai trò không tồn tại: {', '.join(unknown)}"})
+        raise ValidationError(
+            {"roles": _("Vai trò không tồn tại: %(codes)s") % {"codes": ", ".join(unknown)}}
+        )
     level = unit.level if unit is not None else None
     wrong = [r for r in role_objs if level not in ROLE_LEVELS.get(r.code, ())]
     if wrong:
-        names = ", ".join(str(r.name) for r in wrong)
-        where = unit.get_level_display() if unit is not None else "—"
-        raise ValidationError(
-            {"roles": f"Vai trò {names} không được giao cho tài khoản thuộc đơn vị {where}."}
-        )
+        errors = []
+        for role in wrong:
+            levels = ", ".join(
+                str(UnitLevel(lv).label).lower()
+                for lv in UnitLevel.values
+                if lv in ROLE_LEVELS.get(role.code, ())
+            )
+            errors.append(
+                _(
+                    "Vai trò “%(role)s” không được giao cho tài khoản thuộc %(unit)s (đơn vị "
+                    "%(level)s): vai trò này chỉ dành cho đơn vị %(levels)s."
+                )
+                % {
+                    "role": role.localized_name,
+                    "levels": levels,
+                    "unit": unit.name if unit is not None else _("(chưa chọn đơn vị)"),
+                    "level": str(unit.get_level_display()).lower() if unit is not None else "—",
+                }
+            )
+        raise ValidationError({"roles": errors})
     return role_objs
+
+
+def _check_unit_current(unit: Unit) -> None:
+    # Accounts belong to units in force: units that ceased in the 2025 reform (every district
+    # among them) keep their history but get no new officials.
+    if not unit.is_current:
+        raise ValidationError(
+            {"unit": _("Đơn vị %(unit)s đã ngừng hoạt động; hãy chọn đơn vị đang hoạt động.")
+             % {"unit": unit.name}}
+        )  # fmt: skip
 
 
 @transaction.atomic
@@ -68,8 +101,9 @@ def user_create(
     check_password: bool = True,
 ) -> User:
     _check(actor, unit)
+    _check_unit_current(unit)
     if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError({"username": "Tên đăng nhập đã được dùng."})
+        raise ValidationError({"username": _("Tên đăng nhập đã được dùng.")})
     role_objs = _roles_for(unit, roles)
     user = User(
         username=username,
@@ -96,6 +130,56 @@ def user_create(
 
 
 @transaction.atomic
+def user_update(
+    *,
+    actor: User | None,
+    user: User,
+    unit: Unit,
+    roles: Iterable[str],
+    full_name: str,
+    email: str = "",
+    position: str = "",
+    phone: str = "",
+) -> User:
+    """An administrator edits an official: name and contact, unit and roles. Both the unit the
+    official leaves and the one they join must be in the administrator's scope; an
+    administrator does not change their own unit or roles (another administrator does)."""
+    _check(actor, user.unit)
+    _check(actor, unit)
+    role_objs = _roles_for(unit, roles)
+    if unit.pk != user.unit_id:
+        _check_unit_current(unit)
+    changes_own_access = unit.pk != user.unit_id or {r.code for r in role_objs} != set(
+        user.role_codes()
+    )
+    if actor is not None and actor.pk == user.pk and changes_own_access:
+        raise ValidationError(
+            _("Không tự đổi đơn vị hoặc vai trò của chính mình; hãy nhờ quản trị viên khác.")
+        )
+    before = snapshot(user, USER_FIELDS)
+    values = {"full_name": full_name, "email": email, "position": position, "phone": phone}
+    for name, value in values.items():
+        setattr(user, name, value.strip())
+    user.unit = unit
+    user.full_clean(exclude=["password", "username"])
+    user.save(update_fields=[*PROFILE_FIELDS, "unit"])
+    user.roles.set(role_objs)
+    user._role_codes = None
+    user._scope_paths = None
+    after = snapshot(user, USER_FIELDS)
+    if after != before:
+        audit_record(
+            actor=actor,
+            action="accounts.user_update",
+            obj=user,
+            unit=unit,
+            before=before,
+            after=after,
+        )
+    return user
+
+
+@transaction.atomic
 def user_set_roles(*, actor: User | None, user: User, roles: Iterable[str]) -> User:
     _check(actor, user.unit)
     before = snapshot(user, USER_FIELDS)
@@ -117,7 +201,9 @@ def user_set_roles(*, actor: User | None, user: User, roles: Iterable[str]) -> U
 def user_set_active(*, actor: User | None, user: User, is_active: bool) -> User:
     _check(actor, user.unit)
     if actor is not None and actor.pk == user.pk and not is_active:
-        raise ValidationError("Không thể tự khoá tài khoản của chính mình.")
+        raise ValidationError(_("Không thể tự khoá tài khoản của chính mình."))
+    if user.is_active == is_active:
+        return user  # a repeated click (or a retried request) changes nothing
     before = snapshot(user, USER_FIELDS)
     user.is_active = is_active
     user.save(update_fields=["is_active"])
@@ -247,7 +333,7 @@ def totp_reset(*, actor: User, user: User) -> int:
     sign-in the official enrols a new one. Audited, and the owner is told."""
     _check(actor, user.unit)
     if actor.pk == user.pk:
-        raise ValidationError("Không tự đặt lại xác thực hai lớp của chính mình ở đây.")
+        raise ValidationError(_("Không tự đặt lại xác thực hai lớp của chính mình ở đây."))
     removed, _by_model = TOTPDevice.objects.filter(user=user).delete()
     audit_record(
         actor=actor,
@@ -286,6 +372,40 @@ def password_change(*, user: User, new_password: str, actor: User | None = None)
         ),
     )
     return user
+
+
+@dataclass(frozen=True)
+class PasswordResetLink:
+    uidb64: str
+    token: str
+
+
+@transaction.atomic
+def password_reset_link(*, actor: User, user: User) -> PasswordResetLink:
+    """An administrator resets an official's password: the old one stops working at once, and
+    the official chooses a new one through a one-time link (valid PASSWORD_RESET_TIMEOUT, spent
+    by its first use: the token hashes the password, which then changes). The administrator
+    hands the link over; they never learn the new password. Audited, and the owner is told."""
+    _check(actor, user.unit)
+    if actor.pk == user.pk:
+        raise ValidationError(_("Đổi mật khẩu của chính mình ở trang “Đổi mật khẩu”."))
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    audit_record(actor=actor, action="accounts.password_reset", obj=user, unit=user.unit)
+    announce(
+        SECURITY_NOTICE,
+        user_id=user.pk,
+        title="Mật khẩu của tài khoản đã được đặt lại",
+        body=(
+            f"Quản trị viên {actor} đã đặt lại mật khẩu của tài khoản bạn; mật khẩu cũ không "
+            "còn dùng được. Hãy đặt mật khẩu mới bằng đường dẫn một lần mà quản trị viên gửi "
+            "bạn. Nếu bạn không yêu cầu việc này, hãy báo ngay quản trị hệ thống."
+        ),
+    )
+    return PasswordResetLink(
+        uidb64=urlsafe_base64_encode(force_bytes(user.pk)),
+        token=default_token_generator.make_token(user),
+    )
 
 
 @transaction.atomic

@@ -20,5 +20,8 @@ urlpatterns = [
     path("users/", views.user_list, name="user_list"),
     path("users/new/", views.user_create, name="user_create"),
     path("users/<int:pk>/", views.user_detail, name="user_detail"),
+    path("users/<int:pk>/edit/", views.user_edit, name="user_edit"),
+    path("users/<int:pk>/active/", views.user_set_active, name="user_set_active"),
+    path("users/<int:pk>/password-reset/", views.user_password_reset, name="user_password_reset"),
     path("users/<int:pk>/2fa-reset/", views.user_totp_reset, name="user_totp_reset"),
 ]

@@ -3,6 +3,7 @@ from __future__ import annotations
 import base64
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -25,6 +26,8 @@ from dantoc.accounts.forms import (
     SetPasswordForm,
     TokenForm,
     UserCreateForm,
+    UserEditForm,
+    UserSearchForm,
 )
 from dantoc.accounts.middleware import session_touch
 from dantoc.accounts.models import User
@@ -202,7 +205,12 @@ def two_factor_verify(request):
 
 @login_required
 def user_list(request):
-    users = selectors.users_visible_to(request.user)
+    search = UserSearchForm(request.GET or None)
+    q, status = "", ""
+    if search.is_valid():
+        q, status = search.cleaned_data["q"], search.cleaned_data["status"]
+    active = {"active": True, "inactive": False}.get(status)
+    users = selectors.users_visible_to(request.user, q=q, active=active)
     unit = None
     if code := request.GET.get("unit"):
         unit = unit_get(code=code)
@@ -216,6 +224,7 @@ def user_list(request):
         {
             "page": page,
             "unit": unit,
+            "search": search,
             "can_manage": permissions.can_manage_users(request.user),
         },
     )
@@ -232,16 +241,116 @@ def _visible_user(request, pk: int) -> User:
 @login_required
 def user_detail(request, pk: int):
     other = _visible_user(request, pk)
+    can_manage = permissions.can_manage_users(request.user, other.unit)
     return render(
         request,
         "accounts/user_detail.html",
         {
             "other": other,
-            "can_reset_2fa": other.pk != request.user.pk
-            and permissions.can_manage_users(request.user, other.unit),
+            "can_manage": can_manage,
+            "is_self": other.pk == request.user.pk,
+            "can_reset_2fa": other.pk != request.user.pk and can_manage,
             "has_device": services.totp_device_for(other, confirmed=True) is not None,
+            "reset_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
         },
     )
+
+
+def _managed_user(request, pk: int) -> User:
+    """An account the administrator may change; others answer 404 (out of scope: not even
+    its existence is told) or 403 (in sight but not theirs to manage)."""
+    other = _visible_user(request, pk)
+    if not permissions.can_manage_users(request.user, other.unit):
+        raise PermissionDenied
+    return other
+
+
+def _form_errors_from(form, exc: ValidationError, *, field_map: dict[str, str]) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            field = field_map.get(field, field)
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@login_required
+def user_edit(request, pk: int):
+    other = _managed_user(request, pk)
+    initial = {
+        "full_name": other.full_name,
+        "email": other.email,
+        "position": other.position,
+        "phone": other.phone,
+        "unit_code": other.unit.code if other.unit else "",
+        "roles": list(other.roles.all()),
+    }
+    form = UserEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        unit = unit_get(code=data["unit_code"])
+        if unit is None:
+            form.add_error("unit_code", _("Không có đơn vị đang hoạt động với mã này."))
+        else:
+            try:
+                services.user_update(
+                    actor=request.user,
+                    user=other,
+                    unit=unit,
+                    roles=[r.code for r in data["roles"]],
+                    full_name=data["full_name"],
+                    email=data["email"],
+                    position=data["position"],
+                    phone=data["phone"],
+                )
+            except PermissionDenied:
+                form.add_error("unit_code", _("Đơn vị này nằm ngoài phạm vi quản lý của bạn."))
+            except ValidationError as exc:
+                _form_errors_from(form, exc, field_map={"unit": "unit_code"})
+            else:
+                messages.success(request, _("Đã lưu tài khoản %(name)s.") % {"name": other})
+                return redirect("accounts:user_detail", pk=other.pk)
+    return render(request, "accounts/user_edit.html", {"form": form, "other": other})
+
+
+@login_required
+@require_POST
+def user_set_active(request, pk: int):
+    """Lock (deactivate) or unlock an account. A locked official's open sessions end at their
+    next request (Django refuses inactive accounts)."""
+    other = _managed_user(request, pk)
+    active = request.POST.get("active") == "1"
+    try:
+        services.user_set_active(actor=request.user, user=other, is_active=active)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        text = _("Đã mở khoá tài khoản %(name)s.") if active else _("Đã khoá tài khoản %(name)s.")
+        messages.success(request, text % {"name": other})
+    return redirect("accounts:user_detail", pk=other.pk)
+
+
+@login_required
+@require_POST
+def user_password_reset(request, pk: int):
+    """Reset an official's password: the old one stops working and a one-time link is shown,
+    once, for the administrator to hand over (by phone, message or in person)."""
+    other = _managed_user(request, pk)
+    try:
+        link = services.password_reset_link(actor=request.user, user=other)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("accounts:user_detail", pk=other.pk)
+    url = request.build_absolute_uri(
+        reverse("accounts:password_reset_confirm", args=[link.uidb64, link.token])
+    )
+    response = render(
+        request,
+        "accounts/user_password_reset.html",
+        {"other": other, "url": url, "reset_hours": settings.PASSWORD_RESET_TIMEOUT // 3600},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required
@@ -271,7 +380,7 @@ def user_create(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         unit = unit_get(code=data["unit_code"])
-        if unit is None or not unit.is_current:
+        if unit is None:
             form.add_error("unit_code", _("Không có đơn vị đang hoạt động với mã này."))
         else:
             try:
@@ -289,8 +398,7 @@ def user_create(request):
             except PermissionDenied:
                 form.add_error("unit_code", _("Đơn vị này nằm ngoài phạm vi quản lý của bạn."))
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                _form_errors_from(form, exc, field_map={"unit": "unit_code"})
             else:
                 messages.success(request, _("Đã tạo tài khoản %(name)s.") % {"name": user})
                 return redirect("accounts:user_detail", pk=user.pk)

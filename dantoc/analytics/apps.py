@@ -8,7 +8,7 @@ from dantoc.core.registry import Loader, MenuEntry
 class AnalyticsConfig(AppConfig):
     name = "dantoc.analytics"
     label = "analytics"
-    verbose_name = "Phân tích, tổng hợp"
+    verbose_name = _("Phân tích, tổng hợp")
 
     reference_loaders = (
         Loader(

@@ -19,6 +19,7 @@ from django.utils import timezone
 from dantoc.accounts.models import User
 from dantoc.analytics.rollups import rollups_refresh
 from dantoc.analytics.services import target_set
+from dantoc.core.loading import progress
 from dantoc.geo.models import Unit, UnitLevel
 from dantoc.geo.selectors import unit_get, valid_on_q
 from dantoc.reporting import bulk, dhis2, selectors, services
@@ -102,6 +103,9 @@ def demo_figures_load(*, actor) -> int:
                     rows.append({"dataElement": indicator, "categoryOptionCombo": cell.options_key,
                                  "period": code, "orgUnit": unit.code, "value": str(number)})  # fmt: skip
         imported += _import_and_approve(form, period, rows, communes, actor, layout)
+        progress(
+            f"{form.code} {period.label}: {_n(len(rows))} giá trị, {_n(len(communes))} báo cáo xã"
+        )
     for code, value in (("VN", "85"), ("08", "90"), ("15", "80")):
         unit = unit_get(code=code)
         target_set(actor=actor, code="TL_GN", unit=unit, year=today.year, value=value,
@@ -140,7 +144,14 @@ def demo_households_load(*, actor) -> int:
                 rows.append({"dataElement": cell.indicator.code, "categoryOptionCombo": cell.options_key,
                              "period": code, "orgUnit": unit.code, "value": str(number)})  # fmt: skip
         imported += _import_and_approve(form, period, rows, communes, actor, layout)
+        progress(
+            f"{form.code} {period.label}: {_n(len(rows))} giá trị, {_n(len(communes))} báo cáo xã"
+        )
     return imported
+
+
+def _n(number: int) -> str:
+    return f"{number:,}".replace(",", ".")  # Vietnamese thousands separator
 
 
 def _province_paths() -> tuple[str, ...]:
@@ -157,17 +168,41 @@ def _import_and_approve(form, period, rows, communes, actor, layout) -> int:
     return summary.import_count.imported
 
 
+# About one report in six came in after the deadline, as in real reporting rounds; the others
+# on time (completeness then shows both).
+LATE_SHARE = 6
+
+
+def _demo_times(form, period, unit, rng) -> tuple[datetime.datetime, datetime.datetime]:
+    """When a demo report was submitted and approved: a few days before the deadline for most,
+    a few days after it for some; approved two to four days after submission (never later
+    than now)."""
+    deadline = selectors.deadline_for(form, form.reporting_level, period) or _entry_day(period)
+    late = rng.randrange(LATE_SHARE) == 0
+    day = deadline + datetime.timedelta(days=rng.randint(1, 4) if late else -rng.randint(0, 6))
+    now = timezone.now()
+    submitted = timezone.make_aware(
+        datetime.datetime.combine(day, datetime.time(8 + rng.randrange(9), rng.randrange(60)))
+    )
+    decided = submitted + datetime.timedelta(days=rng.randint(2, 4), hours=rng.randrange(6))
+    return min(submitted, now), min(decided, now)
+
+
 def _approve_demo(form, period, communes, actor, layout) -> None:
     """Mark the demo reports approved (saying they are demo data) and refresh the roll-ups,
     as an approval would."""
-    now = timezone.now()
+    rng = random.Random(f"{form.code}/{period.code}")
+    reporters = {
+        u.unit_id: u for u in User.objects.filter(unit__in=communes, roles__code="commune_reporter")
+    }
     for unit in communes:
+        submitted, decided = _demo_times(form, period, unit, rng)
         submission, _created = Submission.objects.update_or_create(
             form_code=form.code, unit=unit, period=period,
             defaults={
-                "form": form, "status": SubmissionStatus.APPROVED, "submitted_at": now,
-                "decided_at": now, "decided_by": actor, "last_approved_at": now,
-                "reason": DEMO_REASON,
+                "form": form, "status": SubmissionStatus.APPROVED, "submitted_at": submitted,
+                "submitted_by": reporters.get(unit.pk), "decided_at": decided,
+                "decided_by": actor, "last_approved_at": decided, "reason": DEMO_REASON,
             },
         )  # fmt: skip
         SubmissionEvent.objects.create(

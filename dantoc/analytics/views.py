@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -24,8 +25,10 @@ from dantoc.analytics.query import QueryError, analytics_run, parse_request
 from dantoc.core.csvfiles import csv_writer, xlsx_guard_workbook
 from dantoc.core.dates import parse_date
 from dantoc.geo.models import Unit, UnitLevel
+from dantoc.geo.pickers import unit_param
 from dantoc.geo.selectors import unit_ancestors, unit_get
 from dantoc.indicators.models import Category, Indicator
+from dantoc.reporting.periods import PeriodKind, PeriodRule, recent_periods
 from dantoc.reporting.xlsx import XLSX_CONTENT_TYPE
 
 
@@ -96,8 +99,19 @@ SCOPES = {
 }
 
 
+def _pivot_period_options(today) -> list[tuple[str, str]]:
+    """(code, name) of recent years, half-years and quarters, for the period suggestions."""
+    english = (get_language() or "vi").startswith("en")
+    options = []
+    for kind, back in ((PeriodKind.YEAR, 2), (PeriodKind.SEMESTER, 3), (PeriodKind.QUARTER, 5)):
+        for p in recent_periods(PeriodRule(kind=kind), today, back=back, ahead=0):
+            options.append((p.code, p.label_en if english else p.label))
+    return options
+
+
 def _pivot_choices():
     return {
+        "period_options": _pivot_period_options(timezone.localdate()),
         "indicators": list(
             Indicator.objects.filter(value_type__in=["integer", "number", "percentage"]).order_by(
                 "code"
@@ -122,7 +136,7 @@ def pivot(request):
     dx = [c for c in params.getlist("dx") if c]
     pe_text = (params.get("pe") or f"{today.year}").replace(",", ";")
     pe = [p.strip() for p in pe_text.split(";") if p.strip()]
-    unit_code = (params.get("unit") or _default_unit(request.user).code).strip()
+    unit_code = unit_param(params, "unit") or _default_unit(request.user).code
     scope = params.get("scope")
     if scope not in SCOPES:
         # The units under this one; a commune has none, so its own figures.

@@ -18,6 +18,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -43,9 +44,10 @@ from dantoc.analytics.reports import (
 from dantoc.analytics.tasks import aggregate_report_task
 from dantoc.core.jobs import job_create
 from dantoc.geo.models import Unit
+from dantoc.geo.pickers import unit_param
 from dantoc.geo.selectors import unit_get
 from dantoc.reporting import selectors as reporting_selectors
-from dantoc.reporting.periods import period_containing, previous_period
+from dantoc.reporting.periods import period_containing, previous_period, recent_periods
 from dantoc.reporting.xlsx import XLSX_CONTENT_TYPE
 
 PDF_CONTENT_TYPE = "application/pdf"
@@ -75,9 +77,21 @@ def _asked(request) -> _Asked:
     return _Asked(
         form=(get.get("form") or "").strip(),
         period=(get.get("period") or "").strip().upper(),
-        unit=(get.get("unit") or "").strip(),
+        unit=unit_param(get, "unit"),
         unapproved=get.get("unapproved") in ("1", "on", "true"),
     )
+
+
+def period_options(form_code: str, today: datetime.date) -> list[tuple[str, str]]:
+    """(code, name) of the form's recent periods, for the period field's suggestions."""
+    form = reporting_selectors.form_get(code=form_code)
+    if form is None:
+        return []
+    english = (get_language() or "vi").startswith("en")
+    return [
+        (p.code, p.label_en if english else p.label)
+        for p in recent_periods(form.period_type.rule(), today)
+    ]
 
 
 def _default_period(form_code: str, today: datetime.date) -> str:
@@ -161,6 +175,7 @@ def _page(request, asked: _Asked, *, doc=None, unit=None, error: str = "", statu
         "forms": list(reporting_selectors.active_forms().order_by("code")),
         "asked": asked,
         "may_include": scope_unit is not None and can_include_unapproved(user, [scope_unit]),
+        "period_options": period_options(asked.form, timezone.localdate()),
         "error": error,
         "doc": doc,
     }

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from django.apps import apps
 from django.db.models import QuerySet
+from django.utils.text import capfirst
 
 from dantoc.accounts.permissions import scope_q
 from dantoc.audit.models import AuditEntry
@@ -37,3 +39,15 @@ def audit_object_types() -> list[str]:
     return list(
         AuditEntry.objects.order_by("object_type").values_list("object_type", flat=True).distinct()
     )
+
+
+def audit_object_types_named() -> list[tuple[str, str]]:
+    """(object type, its name in words) for the trail's filter, by name."""
+    named = []
+    for object_type in audit_object_types():
+        try:
+            name = capfirst(str(apps.get_model(object_type)._meta.verbose_name))
+        except (LookupError, ValueError):
+            name = object_type
+        named.append((object_type, name))
+    return sorted(named, key=lambda pair: pair[1].lower())

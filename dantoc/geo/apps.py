@@ -7,7 +7,7 @@ from dantoc.core.registry import Loader, MenuEntry
 class GeoConfig(AppConfig):
     name = "dantoc.geo"
     label = "geo"
-    verbose_name = "Đơn vị hành chính và dân tộc"
+    verbose_name = _("Đơn vị hành chính và dân tộc")
 
     reference_loaders = (
         Loader("geo.units", "dantoc.geo.services.units_reference_load"),

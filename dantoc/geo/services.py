@@ -11,7 +11,7 @@ from dantoc.audit.services import audit_record
 from dantoc.core.csvfiles import read_csv
 from dantoc.core.dates import parse_date
 from dantoc.core.errors import ImportRejected, RowError
-from dantoc.core.loading import DATA_DIR, LoadResult, upsert
+from dantoc.core.loading import DATA_DIR, LoadResult, kind_of, progress, upsert
 from dantoc.core.text import fold
 from dantoc.geo.models import (
     LAST_DAY_BEFORE_REFORM,
@@ -98,6 +98,7 @@ def units_load(*, units_csv: Path, successions_csv: Path, actor=None) -> LoadRes
     fields = ["name", "short_name", "search_name", "kind", "level", "parent_id", "valid_from"]
 
     for level in (UnitLevel.PROVINCE, UnitLevel.DISTRICT, UnitLevel.COMMUNE):
+        unchanged = 0
         to_create: list[Unit] = []
         to_update: list[Unit] = []
         level_rows = [(line, r) for line, r in rows if r["level"] == level]
@@ -135,16 +136,21 @@ def units_load(*, units_csv: Path, successions_csv: Path, actor=None) -> LoadRes
                     setattr(unit, k, v)
                 to_update.append(unit)
             else:
-                result.unchanged += 1
+                unchanged += 1
         if errors:
             raise ImportRejected(errors)
         Unit.objects.bulk_create(to_create, batch_size=2000)
         Unit.objects.bulk_update(to_update, fields, batch_size=2000)
-        result.created += len(to_create)
-        result.updated += len(to_update)
+        kind = f"đơn vị {str(UnitLevel(level).label).lower()}"
+        result.tally(kind, "created", len(to_create))
+        result.tally(kind, "updated", len(to_update))
+        result.tally(kind, "unchanged", unchanged)
         _refresh_paths(level)
+        progress(f"{kind}: {len(level_rows):,} dòng".replace(",", "."))
 
-    result.details["successions"] = _load_successions(successions_csv, existing)
+    result.details["quan hệ kế thừa khi sắp xếp đơn vị"] = _load_successions(
+        successions_csv, existing
+    )
     audit_record(
         actor=actor,
         action="reference.units_load",
@@ -310,10 +316,7 @@ def area_classifications_import(*, path: Path, actor=None) -> LoadResult:
                 "decision": row["decision"],
             },
         )
-        if created:
-            result.created += 1
-        else:
-            result.updated += 1
+        result.tally(kind_of(AreaClassification), "created" if created else "updated")
     audit_record(
         actor=actor,
         action="reference.area_classifications_import",

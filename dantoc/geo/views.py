@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime
 
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -11,6 +11,7 @@ from dantoc.accounts import permissions
 from dantoc.core.dates import parse_date
 from dantoc.geo import selectors
 from dantoc.geo.models import LAST_DAY_BEFORE_REFORM, REFORM_DATE, UnitLevel
+from dantoc.geo.pickers import unit_label, units_matching
 
 
 def _as_of(request) -> tuple[datetime.date, str | None]:
@@ -86,4 +87,16 @@ def ethnic_group_list(request):
         request,
         "geo/ethnic_group_list.html",
         {"groups": selectors.ethnic_groups_search(q=q), "q": q},
+    )
+
+
+def unit_pick(request):
+    """Suggestions for the unit pickers of forms (static/js/picker.js): units in force whose
+    name (with or without diacritics) or code matches ``q``, optionally of some levels."""
+    q = request.GET.get("q", "").strip()
+    levels = [lv for lv in request.GET.getlist("level") if lv in UnitLevel.values]
+    units = units_matching(q, levels=levels, limit=20) if len(q) >= 2 else []
+    return JsonResponse(
+        {"results": [{"code": u.code, "label": unit_label(u)} for u in units]},
+        headers={"Cache-Control": "public, max-age=3600"},
     )

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 from dantoc.core.registry import Loader
 
@@ -6,7 +7,7 @@ from dantoc.core.registry import Loader
 class IndicatorsConfig(AppConfig):
     name = "dantoc.indicators"
     label = "indicators"
-    verbose_name = "Chỉ tiêu"
+    verbose_name = _("Chỉ tiêu")
 
     reference_loaders = (
         Loader(

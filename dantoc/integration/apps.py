@@ -7,7 +7,7 @@ from dantoc.core.registry import MenuEntry
 class IntegrationConfig(AppConfig):
     name = "dantoc.integration"
     label = "integration"
-    verbose_name = "Tích hợp LGSP/NDXP"
+    verbose_name = _("Tích hợp LGSP/NDXP")
 
     menu = (
         MenuEntry(

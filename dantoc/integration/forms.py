@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dantoc.geo.pickers import UnitPickerField
 from dantoc.integration.feeds import FEEDS
 from dantoc.integration.scopes import SCOPES
 from dantoc.integration.services import MAX_RATE_LIMIT
@@ -25,8 +26,10 @@ class ClientCreateForm(ClientEditForm):
         max_length=100,
         help_text=_("Ví dụ: Cổng thông tin điện tử tỉnh Tuyên Quang"),
     )
-    unit_code = forms.CharField(
-        label=_("Mã tỉnh"), max_length=10, help_text=_("Mã đơn vị cấp tỉnh, ví dụ 08; VN: quốc gia")
+    unit_code = UnitPickerField(
+        label=_("Tỉnh hoặc cả nước"),
+        levels=["country", "province"],
+        help_text=_("Gõ tên tỉnh (có dấu hay không dấu đều được) hoặc mã; VN: cả nước."),
     )
     field_order = ["name", "unit_code", "scopes", "rate_limit", "contact"]
 
@@ -40,7 +43,7 @@ class SubscriptionForm(forms.Form):
         required=False,
         help_text=_("Để trống: mọi nguồn tin"),
     )
-    province_code = forms.CharField(
-        label=_("Chỉ nội dung liên quan tới tỉnh (mã tỉnh)"), max_length=10, required=False
+    province_code = UnitPickerField(
+        label=_("Chỉ nội dung liên quan tới tỉnh"), levels=["province"], required=False
     )
     description = forms.CharField(label=_("Ghi chú"), max_length=200, required=False)

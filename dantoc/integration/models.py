@@ -84,6 +84,8 @@ class RateWindow(models.Model):
     hits = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("cửa sổ giới hạn tần suất")
+        verbose_name_plural = _("cửa sổ giới hạn tần suất")
         constraints = [
             models.UniqueConstraint(fields=["client", "window_start"], name="rate_window_unique")
         ]
@@ -102,6 +104,8 @@ class KeyedRateWindow(models.Model):
     hits = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("cửa sổ giới hạn tần suất theo khoá")
+        verbose_name_plural = _("cửa sổ giới hạn tần suất theo khoá")
         constraints = [
             models.UniqueConstraint(fields=["key", "window_start"], name="keyed_rate_unique")
         ]
@@ -259,6 +263,8 @@ class Submission(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("lần gửi qua kết nối")
+        verbose_name_plural = _("các lần gửi qua kết nối")
         constraints = [
             models.UniqueConstraint(fields=["client", "key"], name="submission_key_unique")
         ]
@@ -276,6 +282,8 @@ class SyncCursor(models.Model):
     synced_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("vị trí đồng bộ")
+        verbose_name_plural = _("vị trí đồng bộ")
         constraints = [
             models.UniqueConstraint(fields=["source", "feed"], name="sync_cursor_unique")
         ]
@@ -294,6 +302,8 @@ class SyncedItem(models.Model):
     remote_updated_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("mục đã đồng bộ")
+        verbose_name_plural = _("mục đã đồng bộ")
         constraints = [
             models.UniqueConstraint(fields=["source", "remote_uuid"], name="synced_item_unique")
         ]

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MediaConfig(AppConfig):
     name = "dantoc.media"
     label = "media"
-    verbose_name = "Tệp đa phương tiện"
+    verbose_name = _("Tệp đa phương tiện")

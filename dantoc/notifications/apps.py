@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class NotificationsConfig(AppConfig):
     name = "dantoc.notifications"
     label = "notifications"
-    verbose_name = "Thông báo"
+    verbose_name = _("Thông báo")
 
     def ready(self) -> None:
         from dantoc.accounts.services import SECURITY_NOTICE

@@ -7,7 +7,7 @@ from dantoc.core.registry import Loader, MenuEntry
 class OpendataConfig(AppConfig):
     name = "dantoc.opendata"
     label = "opendata"
-    verbose_name = "Dữ liệu mở"
+    verbose_name = _("Dữ liệu mở")
 
     demo_loaders = (
         Loader(

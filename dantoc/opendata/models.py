@@ -172,6 +172,8 @@ class Keyword(models.Model):
     name = models.CharField(_("từ khoá"), max_length=100, db_index=True)
 
     class Meta:
+        verbose_name = _("từ khoá")
+        verbose_name_plural = _("từ khoá")
         ordering = ["dataset", "name"]
         constraints = [
             models.UniqueConstraint(fields=["dataset", "name"], name="opendata_keyword_unique")
@@ -199,6 +201,8 @@ class StoredPackage(models.Model):
     spliceable = models.BooleanField(default=True)
 
     class Meta:
+        verbose_name = _("gói dữ liệu đã dựng sẵn")
+        verbose_name_plural = _("gói dữ liệu đã dựng sẵn")
         constraints = [
             models.UniqueConstraint(
                 fields=["dataset", "language"], name="opendata_package_language"
@@ -222,6 +226,7 @@ class CatalogueFacets(models.Model):
 
     class Meta:
         verbose_name = _("số đếm theo nhóm của danh mục")
+        verbose_name_plural = _("số đếm theo nhóm của danh mục")
 
     def __str__(self) -> str:
         return f"{self.rows.get('count', 0)} ({self.version})"
@@ -281,6 +286,8 @@ class ReleaseFile(models.Model):
     sha256 = models.CharField(max_length=64)
 
     class Meta:
+        verbose_name = _("tệp của bản phát hành")
+        verbose_name_plural = _("tệp của bản phát hành")
         ordering = ["release", "format"]
         constraints = [
             models.UniqueConstraint(fields=["release", "format"], name="opendata_release_format")

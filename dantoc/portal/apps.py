@@ -7,7 +7,7 @@ from dantoc.core.registry import Loader, MenuEntry
 class PortalConfig(AppConfig):
     name = "dantoc.portal"
     label = "portal"
-    verbose_name = "Cổng thông tin"
+    verbose_name = _("Cổng thông tin")
     capabilities = (
         ("content_editor", _("Soạn và xuất bản tin bài, văn bản, chính sách trên cổng thông tin")),
     )

@@ -7,7 +7,7 @@ from dantoc.core.registry import Loader, MenuEntry
 class ProgrammesConfig(AppConfig):
     name = "dantoc.programmes"
     label = "programmes"
-    verbose_name = "Danh mục chương trình"
+    verbose_name = _("Danh mục chương trình")
 
     reference_loaders = (
         Loader("programmes.catalogue", "dantoc.programmes.services.catalogue_reference_load"),

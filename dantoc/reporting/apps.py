@@ -7,7 +7,7 @@ from dantoc.core.registry import Loader, MenuEntry
 class ReportingConfig(AppConfig):
     name = "dantoc.reporting"
     label = "reporting"
-    verbose_name = "Báo cáo"
+    verbose_name = _("Báo cáo")
     capabilities = (
         (
             "commune_reporter",

@@ -169,6 +169,8 @@ class FormDeadline(models.Model):
     days_after_end = models.PositiveSmallIntegerField(_("số ngày sau cuối kỳ"))
 
     class Meta:
+        verbose_name = _("hạn nộp của biểu mẫu")
+        verbose_name_plural = _("hạn nộp của biểu mẫu")
         constraints = [
             models.UniqueConstraint(fields=["form", "level"], name="form_deadline_unique")
         ]
@@ -185,6 +187,8 @@ class FormSection(models.Model):
     title_en = models.CharField(max_length=400, blank=True)
 
     class Meta:
+        verbose_name = _("phần của biểu mẫu")
+        verbose_name_plural = _("phần của biểu mẫu")
         ordering = ["form_id", "order"]
         constraints = [models.UniqueConstraint(fields=["form", "code"], name="form_section_unique")]
 
@@ -206,6 +210,8 @@ class FormColumn(models.Model):
     options = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("cột của biểu mẫu")
+        verbose_name_plural = _("cột của biểu mẫu")
         ordering = ["section_id", "order"]
         constraints = [
             models.UniqueConstraint(fields=["section", "code"], name="form_column_unique")
@@ -234,6 +240,8 @@ class FormRow(models.Model):
     max_value = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
 
     class Meta:
+        verbose_name = _("dòng của biểu mẫu")
+        verbose_name_plural = _("dòng của biểu mẫu")
         ordering = ["section_id", "order"]
         constraints = [models.UniqueConstraint(fields=["section", "code"], name="form_row_unique")]
 
@@ -272,6 +280,8 @@ class ValidationRule(models.Model):
     message_en = models.CharField(max_length=400, blank=True)
 
     class Meta:
+        verbose_name = _("quy tắc kiểm tra")
+        verbose_name_plural = _("quy tắc kiểm tra")
         ordering = ["form_id", "code"]
         constraints = [
             models.UniqueConstraint(fields=["form", "code"], name="validation_rule_unique")
@@ -340,6 +350,8 @@ class DataValue(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("giá trị số liệu")
+        verbose_name_plural = _("giá trị số liệu")
         constraints = [
             models.UniqueConstraint(
                 fields=["indicator", "unit", "period", "options_key"], name="data_value_unique"
@@ -391,6 +403,8 @@ class DataValueChange(models.Model):
     source = models.CharField(max_length=8, choices=ValueSource.choices)
 
     class Meta:
+        verbose_name = _("lần sửa giá trị số liệu")
+        verbose_name_plural = _("lịch sử sửa giá trị số liệu")
         ordering = ["data_value_id", "at", "id"]
 
     def __str__(self) -> str:
@@ -442,6 +456,8 @@ class Submission(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("báo cáo")
+        verbose_name_plural = _("báo cáo")
         constraints = [
             models.UniqueConstraint(
                 fields=["form_code", "unit", "period"], name="submission_unique"
@@ -475,6 +491,8 @@ class SubmissionEvent(models.Model):
     reason = models.CharField(max_length=1000, blank=True)
 
     class Meta:
+        verbose_name = _("bước xử lý báo cáo")
+        verbose_name_plural = _("lịch sử xử lý báo cáo")
         ordering = ["submission_id", "at", "id"]
 
     def __str__(self) -> str:

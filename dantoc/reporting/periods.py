@@ -409,3 +409,20 @@ def _as_day(day: date) -> date:
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def recent_periods(rule: PeriodRule, today: date, *, back: int = 8, ahead: int = 1) -> list[Period]:
+    """The period containing ``today`` with ``ahead`` after it and ``back`` before, latest
+    first: the choices a period picker offers."""
+    current = period_containing(today, rule)
+    later = []
+    p = current
+    for _i in range(ahead):
+        p = next_period(p, rule)
+        later.append(p)
+    earlier = []
+    p = current
+    for _i in range(back):
+        p = previous_period(p, rule)
+        earlier.append(p)
+    return [*reversed(later), current, *earlier]

@@ -22,7 +22,7 @@ from dantoc.audit.services import audit_record
 from dantoc.core import figures
 from dantoc.core.errors import ImportRejected, RowError
 from dantoc.core.events import announce, announce_now
-from dantoc.core.loading import DATA_DIR, LoadResult, upsert
+from dantoc.core.loading import DATA_DIR, LoadResult, kind_of, upsert
 from dantoc.geo.models import Unit, UnitLevel
 from dantoc.geo.selectors import valid_on_q
 from dantoc.indicators.models import Indicator
@@ -377,10 +377,7 @@ def forms_load(*, directory: Path, actor=None) -> LoadResult:
         _form, created = form_define(
             definition=json.loads(path.read_text(encoding="utf-8")), actor=actor
         )
-        if created:
-            result.created += 1
-        else:
-            result.unchanged += 1
+        result.tally(kind_of(ReportForm), "created" if created else "unchanged")
     return result
 
 

@@ -197,7 +197,7 @@ def test_the_page_previews_the_report_and_links_the_downloads(reported, login):
     assert first.status_code == 200
     html = first.content.decode()
     # Defaults: the capital form, the period open for reporting, the officer's province.
-    assert 'value="2026Q3"' in html and 'value="08"' in html
+    assert 'value="2026Q3"' in html and 'value="Tỉnh Tuyên Quang (08)"' in html
     assert 'name="unapproved"' in html  # the province's own scope
     page = client.get(PAGE, Q3_PROVINCE)
     html = page.content.decode()

@@ -48,7 +48,7 @@ def test_administrator_filters_the_trail_by_user_unit_and_object(people, login):
     by_user = _rows(client, user="quantri")
     assert by_user and all(r["actor_repr"] == "quantri" for r in by_user)
     html = client.get("/audit/", {"unit": "08", "object_type": "accounts.user"}).content.decode()
-    assert "accounts.user_set_roles" in html and str(people.commune) in html
+    assert "Đổi vai trò của tài khoản" in html and str(people.commune) in html
 
 
 def test_province_administrator_reads_only_their_province_in_the_trail(people, login):

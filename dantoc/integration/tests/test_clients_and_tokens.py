@@ -319,3 +319,19 @@ def test_a_token_request_that_is_not_form_encoded_is_a_400_not_an_error(client, 
         assert response.status_code == 400
         assert response.json()["error"] == "invalid_request"
     assert AccessToken.objects.count() == 0
+
+
+def test_the_clients_province_is_chosen_by_its_name(login, people):
+    browser = login(people.admin)
+    response = browser.post(
+        "/integration/new/",
+        {
+            "name": "Cổng TTĐT tỉnh Lào Cai",
+            "unit_code": "lao cai",
+            "scopes": [CONTENT_READ],
+            "rate_limit": "300",
+            "contact": "",
+        },
+    )
+    assert response.status_code == 200
+    assert IntegrationClient.objects.get(name="Cổng TTĐT tỉnh Lào Cai").unit.code == "15"
