@@ -1,16 +1,18 @@
 """Bulk import and export of data values: the DHIS2 ``dataValueSets`` path.
 
-``datavalues_import`` validates a whole payload in memory (every lookup loaded once: the
+``datavalues_import`` validates a payload value by value (every lookup loaded once: the
 form's grid, indicators with their categories and option codes, units in force on each
 period's last day, periods, the actor's permissions), reports each refused value as a DHIS2
 conflict naming its index, and writes the rest in one transaction:
 
-- on PostgreSQL the values of reports that hold none of the values yet (a round's first
-  import) are COPied straight into the data value table; the others are COPied into a
-  temporary table and written by one ``INSERT … SELECT … ON CONFLICT (indicator_id,
+- on PostgreSQL the values go to the server in blocks while the payload is still being read
+  (memory holds a block, not the payload; the server writes one block while Python checks
+  the next): values of reports that hold none of the values yet (a round's first import)
+  are COPied straight into the data value table; the others are COPied into a temporary
+  table and written at the end by one ``INSERT … SELECT … ON CONFLICT (indicator_id,
   unit_id, period_id, options_key) DO UPDATE … WHERE`` the value, comment or deleted flag
   differ, whose ``RETURNING`` rows feed the history insert in the same statement (``xmax =
-  0`` tells a new row from an updated one);
+  0`` tells a new row from an updated one); see ``_stream``;
 - elsewhere (SQLite) the same decisions are made in Python against the existing rows and
   written with ``bulk_create``/``executemany`` in batches.
 
@@ -43,11 +45,11 @@ figures in a spreadsheet, a ministry system pushing what it gathered).
 
 from __future__ import annotations
 
+import contextlib
 import datetime
-import io
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -56,6 +58,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg import errors as psycopg_errors
+from psycopg.copy import QueuedLibpqWriter
 
 from dantoc.accounts.models import RoleCode
 from dantoc.accounts.permissions import unit_in_scope
@@ -463,25 +466,31 @@ def datavalues_import(
     return summary
 
 
-def _import(*, actor, form: ReportForm, rows: Iterable[RawRow], strategy: str, today):
-    layout = selectors.form_layout(form)
-    check = _Validator(actor=actor, form=form, today=today, layout=layout)
-    conflicts = Conflicts()
+@dataclass
+class _Seen:
+    """What the validation loop noticed on the way (a streamed payload has no len)."""
+
+    total: int = 0  # rows read
+    deleting: bool = False  # whether any value is to be deleted
+    duplicates: bool = False  # whether a cell of a report came more than once
+
+
+def _checked(
+    rows: Iterable[RawRow], check: _Validator, conflicts: Conflicts, strategy: str, seen: _Seen
+) -> Iterator[Ready]:
+    """The values that pass every check, in payload order; each refused one is added to
+    ``conflicts``. Reads ``rows`` once."""
     add = conflicts.add
     combos, places = check.combos, check.places
     delete_all = strategy == "DELETE"
-    ready: list[Ready] = []
-    append = ready.append
     fast_number = _fast_number
     numeric_combos: dict[tuple[str, str, str], _Combo] = {}
     open_places: dict[tuple[str, str], _Place] = {}
-    total = 0  # rows read (the loop counts them; a streamed payload has no len)
-    deleting = False  # whether any value is to be deleted
+    total = 0
     # One bit per (report, cell) seen, instead of a dict of every value's key (a million
     # keys weigh more than the values): set twice means a value sent more than once.
     cells = max(1, len(check.cell_slots))
-    seen = bytearray(1 << 16)
-    duplicates = False
+    seen_bits = bytearray(1 << 16)
     for total, (index, de, pe, ou, coc, aoc, raw, comment, deleted) in enumerate(rows, 1):  # noqa: B007
         # The common case first: a known numeric cell of the form, an open report the actor
         # may fill, a plain number, a short comment or none.
@@ -492,17 +501,17 @@ def _import(*, actor, form: ReportForm, rows: Iterable[RawRow], strategy: str, t
             if text is not None and (
                 not comment or (len(comment) <= MAX_COMMENT and "\x00" not in comment)
             ):
-                append(
-                    (index, combo.indicator_id, place.unit_id, place.period_id, combo.key,
-                     False, text, text, comment or "")
-                )  # fmt: skip
                 bit = place.slot * cells + combo.slot
                 byte = bit >> 3
-                if byte >= len(seen):
-                    seen.extend(bytes(byte + 1))
-                if seen[byte] & (1 << (bit & 7)):
-                    duplicates = True
-                seen[byte] |= 1 << (bit & 7)
+                if byte >= len(seen_bits):
+                    seen_bits.extend(bytes(byte + 1))
+                if seen_bits[byte] & (1 << (bit & 7)):
+                    seen.duplicates = True
+                seen_bits[byte] |= 1 << (bit & 7)
+                yield (
+                    index, combo.indicator_id, place.unit_id, place.period_id, combo.key,
+                    False, text, text, comment or "",
+                )  # fmt: skip
                 continue
         if combo is None:
             combo = combos.get((de, coc, aoc))
@@ -539,26 +548,37 @@ def _import(*, actor, form: ReportForm, rows: Iterable[RawRow], strategy: str, t
         if late is not None:
             add(index, *late[1:])
             continue
-        deleting = deleting or delete
-        append(
-            (index, combo.indicator_id, place.unit_id, place.period_id, combo.key, delete,
-             text, numeric, comment or "")
-        )  # fmt: skip
+        if delete:
+            seen.deleting = True
         bit = place.slot * cells + combo.slot
         byte = bit >> 3
-        if byte >= len(seen):
-            seen.extend(bytes(byte + 1))
-        if seen[byte] & (1 << (bit & 7)):
-            duplicates = True
-        seen[byte] |= 1 << (bit & 7)
+        if byte >= len(seen_bits):
+            seen_bits.extend(bytes(byte + 1))
+        if seen_bits[byte] & (1 << (bit & 7)):
+            seen.duplicates = True
+        seen_bits[byte] |= 1 << (bit & 7)
+        yield (
+            index, combo.indicator_id, place.unit_id, place.period_id, combo.key, delete,
+            text, numeric, comment or "",
+        )  # fmt: skip
+    seen.total = total
+
+
+def _import(*, actor, form: ReportForm, rows: Iterable[RawRow], strategy: str, today):
+    if _use_copy():
+        return _import_postgresql(actor=actor, form=form, rows=rows, strategy=strategy, today=today)
+    layout = selectors.form_layout(form)
+    check = _Validator(actor=actor, form=form, today=today, layout=layout)
+    conflicts = Conflicts()
+    seen = _Seen()
+    ready = list(_checked(rows, check, conflicts, strategy, seen))
     if not ready:
-        return conflicts, _Counts(), total
+        return conflicts, _Counts(), seen.total
     ready = _drop_locked(
         form=form, ready=ready, conflicts=conflicts, strategy=strategy, today=today,
         unit_codes=check.unit_codes,
     )  # fmt: skip
-    # The last of several values for the same cell wins; the earlier ones are ignored.
-    if duplicates:
+    if seen.duplicates:
         # The last of several values for the same cell wins; the earlier ones are ignored.
         latest: dict[tuple[int, int, int, str], Ready] = {}
         for item in ready:
@@ -568,39 +588,17 @@ def _import(*, actor, form: ReportForm, rows: Iterable[RawRow], strategy: str, t
     else:
         final = ready
     del ready
-    # One pass each over what may be a million values; the rest works on these sets.
     pairs = {(item[2], item[3]) for item in final}
-    indicator_ids = {item[1] for item in final}
-    unit_ids = {unit for unit, _period in pairs}
-    period_ids = {period for _unit, period in pairs}
-    if _use_copy():
-        # The writes record what they changed; the roll-ups take the differences at the end
-        # of the transaction, set-wise, one statement per level. The roll-up locks come
-        # first, so that the old values the writes read are final (after the report locks
-        # above, in the order an approval takes them).
-        announce_now(figures.VALUES_LOCK, period_ids=period_ids)
-        counts = _write_postgresql(
-            final, strategy=strategy, actor=actor, pairs=pairs, indicator_ids=indicator_ids,
-            deleting=deleting,
-        )  # fmt: skip
-        if counts.imported or counts.updated or counts.deleted:
-            announce_now(
-                figures.VALUES_DELTA,
-                unit_ids=unit_ids,
-                period_ids=period_ids,
-                indicator_ids=indicator_ids,
-            )
-    else:
-        counts = _write_portable(final, strategy=strategy, actor=actor)
-        if counts.imported or counts.updated or counts.deleted:
-            # The figures above these reports, recomputed in the same transaction.
-            announce_now(
-                figures.VALUES_CHANGED,
-                unit_ids=unit_ids,
-                period_ids=period_ids,
-                indicator_ids=indicator_ids,
-            )
-    return conflicts, counts, total
+    counts = _write_portable(final, strategy=strategy, actor=actor)
+    if counts.imported or counts.updated or counts.deleted:
+        # The figures above these reports, recomputed in the same transaction.
+        announce_now(
+            figures.VALUES_CHANGED,
+            unit_ids={unit for unit, _period in pairs},
+            period_ids={period for _unit, period in pairs},
+            indicator_ids={item[1] for item in final},
+        )
+    return conflicts, counts, seen.total
 
 
 def _use_copy() -> bool:
@@ -687,10 +685,39 @@ def _drop_locked(
     return kept
 
 
-# --- PostgreSQL: new values COPied straight into the table, the rest upserted -------------
+# --- PostgreSQL: values streamed to the server block by block while the payload is read ---
+#
+# The payload is validated in Python one value at a time and sent on in blocks of
+# ``_BLOCK_VALUES``: nothing holds every value (memory stays bounded by a block, whatever
+# the body's size), and the server writes one block while Python reads the next (a
+# ``QueuedLibpqWriter`` sends the COPY data from a thread; the two cores work together).
+#
+# At each block the COPY is paused (a COPY and another statement cannot share a
+# connection): the block's reports get their draft submission and are locked (values of
+# submitted or approved reports are refused), the roll-up locks of new periods are taken,
+# and the reports seen for the first time are probed for values of the form's indicators.
+#
+# - *Direct*: when the first block's reports hold none (a round's first import), values of
+#   reports holding none are COPied straight into the data value table, in a savepoint; a
+#   first entry writes no history row, so nothing else is written for them. Values of
+#   reports that do hold some, and deletions, are kept for the staged write at the end.
+#   A value sent twice, or a value that exists after all (inserted meanwhile by another
+#   transaction), rolls the savepoint back and the payload is read again, staged.
+# - *Staged*: every value is COPied into a temporary table; at the end, one statement per
+#   kind of write (``_write_staged``) sets, changes and deletes the values set-wise.
 
 _COPY_SPECIAL = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_COPY_FLUSH = 50_000  # rows per write to the COPY stream
+_BLOCK_VALUES = 50_000  # values validated between two writes to the server
+_STAGE = "_dv_import"
+_DIRECT_COPY = (
+    f"COPY {DataValue._meta.db_table} (indicator_id, unit_id, period_id, options_key, value, "
+    "numeric, comment, deleted, created_by_id, updated_by_id, created_at, updated_at) "
+    "FROM STDIN"
+)
+_STAGE_COPY = (
+    f"COPY {_STAGE} (idx, indicator_id, unit_id, period_id, options_key, del, value, numeric, "
+    "comment) FROM STDIN"
+)
 
 
 def _copy_text(value: str) -> str:
@@ -699,64 +726,216 @@ def _copy_text(value: str) -> str:
     return value
 
 
-def _write_postgresql(
-    final: list[Ready], *, strategy: str, actor, pairs, indicator_ids, deleting: bool
-) -> _Counts:
-    """Values of reports that hold none of these indicators' values yet (the first import
-    of a round: nearly all of them) are COPied straight into the data value table, in a
-    savepoint; a first entry writes no history row, so nothing else is written for them.
-    Everything else (values that may exist, deletions, a COPY that met a value inserted
-    meanwhile by someone else) goes through a temporary table and one upsert statement."""
+class _Restart(Exception):
+    """The direct COPY cannot stand (a value sent twice): read the payload again, staged."""
+
+
+class _CopyStream:
+    """One COPY at a time on ``cursor``, opened at the first write and ended (``pause``)
+    before any other statement runs on the connection."""
+
+    def __init__(self, cursor) -> None:
+        self.cursor = cursor
+        self.statement: str | None = None
+        self.manager = None
+        self.copy = None
+
+    def write(self, statement: str, text: str) -> None:
+        if self.statement != statement:
+            self.pause()
+        if self.copy is None:
+            self.manager = self.cursor.copy(statement, writer=QueuedLibpqWriter(self.cursor.cursor))
+            self.copy = self.manager.__enter__()
+            self.statement = statement
+        self.copy.write(text)
+
+    def pause(self) -> None:
+        if self.manager is not None:
+            manager = self.manager
+            self.manager = self.copy = self.statement = None
+            manager.__exit__(None, None, None)
+
+    def abort(self, exc: BaseException) -> None:
+        if self.manager is not None:
+            manager = self.manager
+            self.manager = self.copy = self.statement = None
+            # The error that stopped the COPY is the one to report.
+            with contextlib.suppress(Exception):
+                manager.__exit__(type(exc), exc, exc.__traceback__)
+
+    def before_query(self, execute, sql, params, many, context):
+        """A ``connection.execute_wrapper``: the COPY in progress ends first."""
+        self.pause()
+        return execute(sql, params, many, context)
+
+
+def _import_postgresql(*, actor, form: ReportForm, rows, strategy: str, today):
+    if strategy in ("CREATE_AND_UPDATE", "CREATE"):
+        try:
+            with transaction.atomic():
+                return _stream(
+                    actor=actor, form=form, rows=rows, strategy=strategy, today=today,
+                    direct=True,
+                )  # fmt: skip
+        except (
+            _Restart,
+            IntegrityError,
+            psycopg_errors.UniqueViolation,
+            psycopg_errors.DeadlockDetected,
+        ):
+            # A value sent twice, or one that exists after all (another transaction
+            # inserted it after the probe, or is inserting it in another order): what the
+            # attempt wrote is rolled back with its savepoint and the staged write, which
+            # takes the rows in a fixed order, decides value by value.
+            pass
+    return _stream(actor=actor, form=form, rows=rows, strategy=strategy, today=today, direct=False)
+
+
+def _stream(*, actor, form: ReportForm, rows, strategy: str, today, direct: bool):
+    layout = selectors.form_layout(form)
+    check = _Validator(actor=actor, form=form, today=today, layout=layout)
+    conflicts = Conflicts()
+    seen = _Seen()
+    counts = _Counts()
     now = timezone.now()
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
-    counts = _Counts()
-    rest = final
+    form_indicators = sorted(layout.indicators)
+    occupied: dict[tuple[int, int], bool] = {}  # report → holds values already
+    periods_locked: set[int] = set()
+    kept: list[Ready] = []  # direct: values of reports holding values, deletions
+    fresh_pairs: set[tuple[int, int]] = set()
+    fresh = staged = 0
+    # The text of the direct COPY's rows (the same a COPY from a temporary table would
+    # carry) and of the staged ones.
+    actor_text = "\\N" if actor_id is None else str(actor_id)
+    stamp = now.isoformat()
+    tail = f"\tf\t{actor_text}\t{actor_text}\t{stamp}\t{stamp}\n"
+    null = "\\N"
+
+    def flush(cursor, stream: _CopyStream, block: list[Ready]) -> None:
+        nonlocal direct, fresh, staged
+        if direct and seen.duplicates:
+            raise _Restart
+        block = _drop_locked(
+            form=form, ready=block, conflicts=conflicts, strategy=strategy, today=today,
+            unit_codes=check.unit_codes,
+        )  # fmt: skip
+        new_pairs = {(item[2], item[3]) for item in block if (item[2], item[3]) not in occupied}
+        new_periods = {period for _unit, period in new_pairs} - periods_locked
+        if new_periods:
+            # The roll-up locks come before the writes, so that the old values the writes
+            # read are final (after the report locks above, in the order an approval takes
+            # them).
+            announce_now(figures.VALUES_LOCK, period_ids=new_periods)
+            periods_locked.update(new_periods)
+        if direct and new_pairs:
+            holding = _holding_values(cursor, new_pairs, form_indicators)
+            if holding and not occupied:
+                direct = False  # not a first import: everything staged
+            for pair in new_pairs:
+                occupied[pair] = pair in holding
+        elif new_pairs:
+            for pair in new_pairs:
+                occupied[pair] = True
+        lines: list[str] = []
+        for item in block:
+            index, ind, unit, period, key, delete, text, numeric, comment = item
+            if not direct:
+                lines.append(
+                    f"{index}\t{ind}\t{unit}\t{period}\t{key}\t{'t' if delete else 'f'}\t"
+                    f"{_copy_text(text)}\t{null if numeric is None else numeric}\t"
+                    f"{_copy_text(comment) if comment else ''}\n"
+                )
+            elif delete or occupied[(unit, period)]:
+                kept.append(item)
+            else:
+                fresh_pairs.add((unit, period))
+                lines.append(
+                    f"{ind}\t{unit}\t{period}\t{key}\t{_copy_text(text)}\t"
+                    f"{null if numeric is None else numeric}\t"
+                    f"{_copy_text(comment) if comment else ''}{tail}"
+                )
+        if lines:
+            stream.write(_DIRECT_COPY if direct else _STAGE_COPY, "".join(lines))
+            if direct:
+                fresh += len(lines)
+            else:
+                staged += len(lines)
+
     with connection.cursor() as cursor:
         figures.delta_begin(cursor)
-        if strategy in ("CREATE_AND_UPDATE", "CREATE"):
-            fresh, rest = _split_fresh(
-                cursor, final, pairs=pairs, indicator_ids=indicator_ids, deleting=deleting
-            )
-            if fresh:
-                try:
-                    with transaction.atomic():
-                        _copy_new_values(cursor, fresh, actor_id=actor_id, now=now)
-                except (
-                    IntegrityError,
-                    psycopg_errors.UniqueViolation,
-                    psycopg_errors.DeadlockDetected,
-                ):
-                    # Someone else inserted one of these values after we looked (an import
-                    # of another form sharing an indicator, say), or is inserting them in
-                    # another order: the savepoint is rolled back and the upsert, which
-                    # takes the rows in a fixed order, writes them with the rest.
-                    rest = final
-                else:
-                    counts.imported += len(fresh)
-                    if fresh is final:
-                        _fresh_deltas(cursor, pairs=pairs, indicator_ids=indicator_ids)
-                    else:
-                        _fresh_deltas(
-                            cursor,
-                            pairs={(item[2], item[3]) for item in fresh},
-                            indicator_ids={item[1] for item in fresh},
+        # Sorts and hashes of up to a million rows stay in memory rather than spill to
+        # disk; for this transaction only.
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute(f"DROP TABLE IF EXISTS {_STAGE}")
+        cursor.execute(
+            f"CREATE TEMP TABLE {_STAGE} (idx integer, indicator_id integer, unit_id integer,"
+            " period_id integer, options_key varchar(200), del boolean, value text,"
+            " numeric numeric, comment text) ON COMMIT DROP"
+        )
+        stream = _CopyStream(cursor)
+        try:
+            with connection.execute_wrapper(stream.before_query):
+                block: list[Ready] = []
+                for item in _checked(rows, check, conflicts, strategy, seen):
+                    block.append(item)
+                    if len(block) == _BLOCK_VALUES:
+                        flush(cursor, stream, block)
+                        block = []
+                flush(cursor, stream, block)
+                del block
+                if direct and seen.duplicates:
+                    raise _Restart
+                for start in range(0, len(kept), _BLOCK_VALUES):
+                    lines = [
+                        f"{index}\t{ind}\t{unit}\t{period}\t{key}\t{'t' if delete else 'f'}\t"
+                        f"{_copy_text(text)}\t{null if numeric is None else numeric}\t"
+                        f"{_copy_text(comment) if comment else ''}\n"
+                        for index, ind, unit, period, key, delete, text, numeric, comment in (
+                            kept[start : start + _BLOCK_VALUES]
                         )
-        if rest:
-            _upsert(cursor, rest, strategy=strategy, actor_id=actor_id, now=now, counts=counts)
-    return counts
+                    ]
+                    stream.write(_STAGE_COPY, "".join(lines))
+                    staged += len(lines)
+                kept.clear()
+                stream.pause()
+        except BaseException as exc:
+            stream.abort(exc)
+            raise
+        if fresh:
+            counts.imported += fresh
+            _fresh_deltas(cursor, pairs=fresh_pairs, indicator_ids=form_indicators)
+        if staged:
+            if seen.duplicates:
+                # The last of several values for the same cell wins; the earlier ones are
+                # ignored.
+                cursor.execute(
+                    f"DELETE FROM {_STAGE} t USING {_STAGE} u WHERE u.indicator_id ="
+                    " t.indicator_id AND u.unit_id = t.unit_id AND u.period_id = t.period_id"
+                    " AND u.options_key = t.options_key AND u.idx > t.idx"
+                )
+            _write_staged(
+                cursor, strategy=strategy, actor_id=actor_id, now=now, counts=counts,
+                periods=sorted(periods_locked),
+            )  # fmt: skip
+        cursor.execute(f"DROP TABLE {_STAGE}")
+    if counts.imported or counts.updated or counts.deleted:
+        # The roll-ups take the differences the writes recorded, set-wise, one statement
+        # per level, at the end of the transaction.
+        # (The form's indicators: the differences name the ones written.)
+        announce_now(
+            figures.VALUES_DELTA,
+            unit_ids={unit for unit, _period in occupied},
+            period_ids=periods_locked,
+            indicator_ids=form_indicators,
+        )
+    return conflicts, counts, seen.total
 
 
-def _split_fresh(
-    cursor, final: list[Ready], *, pairs, indicator_ids, deleting: bool
-) -> tuple[list[Ready], list[Ready]]:
-    """(values to set in reports holding none of these indicators' values, the others):
-    one index probe per (unit, period), stopping at the first value found. A first import
-    (no report holds values, nothing deleted) is ``(final, [])`` without another pass."""
-    if deleting:
-        pairs = {(item[2], item[3]) for item in final if not item[5]}
+def _holding_values(cursor, pairs, indicator_ids) -> set[tuple[int, int]]:
+    """The reports (unit, period) among ``pairs`` holding a value of one of these
+    indicators: one index probe per report, stopping at the first value found."""
     pairs = sorted(pairs)
-    if not pairs:
-        return [], final
     cursor.execute(
         f"""
         SELECT p.unit_id, p.period_id
@@ -767,20 +946,9 @@ def _split_fresh(
                 AND d.indicator_id = ANY(%s::bigint[])
         )
         """,
-        [[u for u, _p in pairs], [p for _u, p in pairs], sorted(indicator_ids)],
+        [[u for u, _p in pairs], [p for _u, p in pairs], list(indicator_ids)],
     )
-    occupied = set(cursor.fetchall())
-    if len(occupied) == len(pairs):
-        return [], final
-    if not occupied and not deleting:
-        return final, []
-    fresh, rest = [], []
-    for item in final:
-        if item[5] or (item[2], item[3]) in occupied:
-            rest.append(item)
-        else:
-            fresh.append(item)
-    return fresh, rest
+    return set(cursor.fetchall())
 
 
 def _fresh_deltas(cursor, *, pairs, indicator_ids) -> None:
@@ -800,32 +968,6 @@ def _fresh_deltas(cursor, *, pairs, indicator_ids) -> None:
     )
 
 
-def _copy_new_values(cursor, fresh: list[Ready], *, actor_id, now) -> None:
-    # The same text a COPY from the temporary table would carry, without the second pass.
-    actor = "\\N" if actor_id is None else str(actor_id)
-    stamp = now.isoformat()
-    tail = f"\tf\t{actor}\t{actor}\t{stamp}\t{stamp}\n"
-    null = "\\N"
-    buffer = io.StringIO()
-    write = buffer.write
-    with cursor.copy(
-        f"COPY {DataValue._meta.db_table} (indicator_id, unit_id, period_id, options_key, "
-        "value, numeric, comment, deleted, created_by_id, updated_by_id, created_at, "
-        "updated_at) FROM STDIN"
-    ) as copy:
-        for n, (_i, ind, unit, period, key, _d, text, numeric, comment) in enumerate(fresh):
-            write(
-                f"{ind}\t{unit}\t{period}\t{key}\t{_copy_text(text)}\t"
-                f"{null if numeric is None else numeric}\t"
-                f"{_copy_text(comment) if comment else ''}{tail}"
-            )
-            if n % _COPY_FLUSH == _COPY_FLUSH - 1:
-                copy.write(buffer.getvalue())
-                buffer.seek(0)
-                buffer.truncate()
-        copy.write(buffer.getvalue())
-
-
 # A written row's roll-up difference (``up``: the row as written, ``c``: what it was before;
 # a row inserted had nothing before, a deleted one counted for nothing).
 _WAS_NOTHING = "(up.inserted OR c.old_id IS NULL OR c.old_deleted OR c.old_numeric IS NULL)"
@@ -834,48 +976,21 @@ _OLD_COUNT = f"CASE WHEN {_WAS_NOTHING} THEN 0 ELSE 1 END"
 _NEW_COUNT = "CASE WHEN up.numeric IS NULL THEN 0 ELSE 1 END"
 
 
-def _upsert(cursor, rows: list[Ready], *, strategy: str, actor_id, now, counts: _Counts) -> None:
-    """COPY into a temporary table, then one statement per kind of write: ``INSERT … ON
+def _write_staged(cursor, *, strategy: str, actor_id, now, counts: _Counts, periods) -> None:
+    """The staged values written set-wise, one statement per kind of write: ``INSERT … ON
     CONFLICT (indicator_id, unit_id, period_id, options_key) DO UPDATE … WHERE`` the value,
     comment or deleted flag differ, whose ``RETURNING`` rows feed the history insert in the
     same statement (``xmax = 0`` tells a new row, which gets no history, from an updated
     one); an ``UPDATE`` for ``importStrategy=UPDATE``; an ``UPDATE`` for deletions."""
     dv = DataValue._meta.db_table
     ch = DataValueChange._meta.db_table
-    # Sorts and hashes of up to a million rows stay in memory rather than spill to disk;
-    # for this transaction only.
-    cursor.execute("SET LOCAL work_mem = '256MB'")
-    cursor.execute("DROP TABLE IF EXISTS _dv_import")
-    cursor.execute(
-        "CREATE TEMP TABLE _dv_import (indicator_id integer, unit_id integer, "
-        "period_id integer, options_key varchar(200), del boolean, value text, "
-        "numeric numeric, comment text)"
-    )
-    buffer = io.StringIO()
-    write = buffer.write
-    with cursor.copy(
-        "COPY _dv_import (indicator_id, unit_id, period_id, options_key, del, value, "
-        "numeric, comment) FROM STDIN"
-    ) as copy:
-        null = "\\N"
-        for n, (_i, ind, unit, period, key, delete, text, numeric, comment) in enumerate(rows):
-            write(
-                f"{ind}\t{unit}\t{period}\t{key}\t{'t' if delete else 'f'}\t"
-                f"{_copy_text(text)}\t{null if numeric is None else numeric}\t"
-                f"{_copy_text(comment) if comment else ''}\n"
-            )
-            if n % _COPY_FLUSH == _COPY_FLUSH - 1:
-                copy.write(buffer.getvalue())
-                buffer.seek(0)
-                buffer.truncate()
-        copy.write(buffer.getvalue())
-    cursor.execute("ANALYZE _dv_import")
+    cursor.execute(f"ANALYZE {_STAGE}")
     # Naming the periods lets PostgreSQL read only their rows, not the whole table.
     params = {
         "actor": actor_id,
         "now": now,
         "source": ValueSource.API,
-        "periods": sorted({item[3] for item in rows}),
+        "periods": list(periods),
     }
     if strategy in ("CREATE_AND_UPDATE", "CREATE"):
         differs = (
@@ -890,7 +1005,7 @@ def _upsert(cursor, rows: list[Ready], *, strategy: str, actor_id, now, counts: 
                        t.numeric, t.comment, d.id AS old_id, d.value AS old_value,
                        d.comment AS old_comment, d.deleted AS old_deleted,
                        d.numeric AS old_numeric
-                FROM _dv_import t
+                FROM {_STAGE} t
                 LEFT JOIN {dv} d ON d.indicator_id = t.indicator_id
                     AND d.unit_id = t.unit_id AND d.period_id = t.period_id
                     AND d.options_key = t.options_key AND d.period_id = ANY(%(periods)s)
@@ -942,7 +1057,7 @@ def _upsert(cursor, rows: list[Ready], *, strategy: str, actor_id, now, counts: 
                 SELECT d.id AS old_id, t.value, t.numeric, t.comment,
                        d.value AS old_value, d.comment AS old_comment,
                        d.numeric AS old_numeric, false AS old_deleted
-                FROM _dv_import t
+                FROM {_STAGE} t
                 JOIN {dv} d ON d.indicator_id = t.indicator_id
                     AND d.unit_id = t.unit_id AND d.period_id = t.period_id
                     AND d.options_key = t.options_key AND d.period_id = ANY(%(periods)s)
@@ -978,7 +1093,7 @@ def _upsert(cursor, rows: list[Ready], *, strategy: str, actor_id, now, counts: 
         f"""
         WITH up AS (
             UPDATE {dv} d SET deleted = true, updated_by_id = %(actor)s, updated_at = %(now)s
-            FROM _dv_import t
+            FROM {_STAGE} t
             WHERE t.del AND NOT d.deleted AND d.indicator_id = t.indicator_id
                 AND d.unit_id = t.unit_id AND d.period_id = t.period_id
                 AND d.options_key = t.options_key AND d.period_id = ANY(%(periods)s)
@@ -1001,7 +1116,6 @@ def _upsert(cursor, rows: list[Ready], *, strategy: str, actor_id, now, counts: 
         params,
     )
     counts.deleted += cursor.fetchone()[0]
-    cursor.execute("DROP TABLE _dv_import")
 
 
 # --- portable path (SQLite) ---------------------------------------------------------------
