@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import FilteredRelation, Max, Prefetch, Q, QuerySet
+from django.db.models import FilteredRelation, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils.text import slugify
 from django.utils.translation import get_language
@@ -271,6 +271,7 @@ def _text_q(text: str) -> Q:
 
 
 SORT_COLUMNS = {
+    "id": "uuid",
     "name": "name",
     "title": "title",
     "title_string": "title",
@@ -296,11 +297,13 @@ def _matching(query: SearchQuery) -> tuple[QuerySet[Dataset], list[str]]:
         if column is None:
             raise SearchError(f"Không sắp xếp được theo “{name}”.")
         order.append(f"-{column}" if descending else column)
-        if column == "name":
-            # Names are unique: nothing after them changes the order, and without more keys
-            # the name index gives the order (deep pages by name read no sort).
+        if column in ("name", "uuid"):
+            # Names and ids are unique: nothing after them changes the order, and without
+            # more keys their index gives the order (deep pages read no sort).
             break
     else:
+        # Ties (same title, same modification time) are broken by the unique name, so that
+        # paging with start/rows never repeats nor skips a data set.
         order += ["-updated_at", "name"]
     _check_facet_names(query.facet_fields)
     return qs, order
@@ -896,6 +899,42 @@ def release_file_get(resource_id: str) -> ReleaseFile | None:
         .filter(uuid=resource_id)
         .first()
     )
+
+
+def current_release_files() -> QuerySet[ReleaseFile]:
+    """The files of each published data set's newest release: what its CKAN package lists
+    as resources. Ordered by data set name, then format (the package's order)."""
+    newest = (
+        Release.objects.filter(dataset=OuterRef("release__dataset"))
+        .order_by("-version")
+        .values("version")[:1]
+    )
+    return (
+        ReleaseFile.objects.filter(
+            release__dataset__state=DatasetState.PUBLISHED, release__version=Subquery(newest)
+        )
+        .select_related("release__dataset")
+        .order_by("release__dataset__name", "format")
+    )
+
+
+def datasets_autocomplete(text: str, *, limit: int) -> list[Dataset]:
+    """Published data sets whose name or title holds ``text`` (diacritics-insensitive), by
+    name; the folded search text narrows the candidates, the title is checked here."""
+    folded = fold(text)
+    if not folded:
+        return []
+    slug = slugify(folded)
+    candidates = published().filter(
+        Q(search_text__contains=folded) | Q(name__contains=slug or folded)
+    )
+    found = []
+    for dataset in candidates.order_by("name").only("pk", "name", "title").iterator():
+        if (slug and slug in dataset.name) or folded in fold(dataset.title):
+            found.append(dataset)
+            if len(found) >= limit:
+                break
+    return found
 
 
 def latest_release(dataset: Dataset) -> Release | None:
