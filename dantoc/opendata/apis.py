@@ -675,21 +675,27 @@ class CatalogRdfApi(APIView):
     def get(self, request, fmt: str):
         if fmt not in dcat.FORMATS:
             return _text(404, _("Không có định dạng này."))
-        raw_page = request.GET.get("page", "1")
-        if not raw_page.isdigit() or int(raw_page) < 1 or len(raw_page) > 9:
-            return _text(400, _("page phải là số nguyên dương."))
-        params = {}
-        since = None
-        if "modified_since" in request.GET:  # present but empty is a 400 too
-            params["modified_since"] = request.GET["modified_since"]
-            since = _parse_since(params["modified_since"])
-            if since is None:
-                return _text(400, _("modified_since không hợp lệ (ví dụ 2026-01-31T00:00:00Z)."))
-        try:
-            page = dcat.catalog_page(int(raw_page), modified_since=since)
-        except dcat.PageOutOfRange:
-            return _text(404, _("Không có trang này."))
-        return _rdf(dcat.catalog_graph(request, page, fmt=fmt, params=params), fmt)
+        return catalog_rdf_response(request, fmt)
+
+
+def catalog_rdf_response(request, fmt: str) -> HttpResponse:
+    """A page of the DCAT-AP catalogue (``page``, ``modified_since``) in ``fmt``: for
+    ``/catalog.<fmt>`` and for the catalogue's page asked with ``Accept: text/turtle`` etc."""
+    raw_page = request.GET.get("page", "1")
+    if not raw_page.isdigit() or int(raw_page) < 1 or len(raw_page) > 9:
+        return _text(400, _("page phải là số nguyên dương."))
+    params = {}
+    since = None
+    if "modified_since" in request.GET:  # present but empty is a 400 too
+        params["modified_since"] = request.GET["modified_since"]
+        since = _parse_since(params["modified_since"])
+        if since is None:
+            return _text(400, _("modified_since không hợp lệ (ví dụ 2026-01-31T00:00:00Z)."))
+    try:
+        page = dcat.catalog_page(int(raw_page), modified_since=since)
+    except dcat.PageOutOfRange:
+        return _text(404, _("Không có trang này."))
+    return _rdf(dcat.catalog_graph(request, page, fmt=fmt, params=params), fmt)
 
 
 def _parse_since(value: str) -> datetime.datetime | None:

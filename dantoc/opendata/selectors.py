@@ -83,6 +83,14 @@ def _organization_names(level: str, name: str, short_name: str) -> tuple[str, st
     return slugify(fold(name)), name, fold(short_name or name).title() + " Province"
 
 
+def ministry_organization() -> Organization:
+    """The ministry as a publisher (the country unit's organisation), which also publishes
+    the catalogue."""
+    unit = Unit(code="VN", level=UnitLevel.COUNTRY, name=MINISTRY_NAME)
+    country = Unit.objects.filter(level=UnitLevel.COUNTRY).order_by("code").first()
+    return organization_of(country or unit)
+
+
 def organizations() -> list[Organization]:
     """Every unit that has published a data set, the ministry first."""
     units = Unit.objects.filter(pk__in=_publisher_ids()).order_by("path")

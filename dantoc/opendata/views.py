@@ -13,14 +13,14 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponseGone, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dantoc.analytics.charts import RankItem, ranking_bars
 from dantoc.opendata import dcat, selectors, services
-from dantoc.opendata.apis import dataset_rdf_response
+from dantoc.opendata.apis import catalog_rdf_response, dataset_rdf_response
 from dantoc.opendata.forms import DatasetForm
 from dantoc.opendata.models import LICENCE_URLS, Dataset, DatasetState, FileFormat
 from dantoc.opendata.permissions import can_manage_datasets, can_publish_for
@@ -41,6 +41,13 @@ FACET_TITLES = {
 
 
 def catalogue(request):
+    rdf = dcat.negotiate(request.headers.get("Accept", ""))
+    if rdf:
+        # The catalogue's address answers linked-data clients with the DCAT-AP catalogue
+        # (Turtle, JSON-LD or RDF/XML), paged as /catalog.<fmt> is.
+        response = catalog_rdf_response(request, rdf)
+        patch_vary_headers(response, ["Accept"])
+        return response
     text = request.GET.get("q", "").strip()[:200]
     chosen = {f: request.GET.getlist(f) for f in FILTERS if request.GET.getlist(f)}
     try:
@@ -88,6 +95,8 @@ def catalogue(request):
             "can_manage": can_manage_datasets(request.user),
         },
     )
+    # The same address gives RDF to clients that ask for it: caches must keep both apart.
+    patch_vary_headers(response, ["Accept"])
     return _public(request, response)
 
 
