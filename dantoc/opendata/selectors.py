@@ -909,6 +909,33 @@ def release_file_get(resource_id: str) -> ReleaseFile | None:
     )
 
 
+def releases_recent(limit: int) -> list[Release]:
+    """The newest releases of the published data sets (the open-data release feed), with
+    their data set, publisher and files: three queries."""
+    return list(
+        Release.objects.filter(dataset__state=DatasetState.PUBLISHED)
+        .select_related("dataset__publisher")
+        .prefetch_related(Prefetch("files", queryset=ReleaseFile.objects.order_by("format")))
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def release_for_page(name: str, version: int) -> Release | None:
+    """One release of a published or withdrawn data set (drafts have no public page), with
+    its files and the data set's other versions."""
+    return (
+        Release.objects.filter(dataset__name=name, version=version)
+        .exclude(dataset__state=DatasetState.DRAFT)
+        .select_related("dataset__publisher")
+        .prefetch_related(Prefetch("files", queryset=ReleaseFile.objects.order_by("format")))
+        .first()
+    )
+
+
+def release_versions(dataset: Dataset) -> list[int]:
+    return list(dataset.releases.order_by("version").values_list("version", flat=True))
+
+
 def current_release_files() -> QuerySet[ReleaseFile]:
     """The files of each published data set's newest release: what its CKAN package lists
     as resources. Ordered by data set name, then format (the package's order)."""

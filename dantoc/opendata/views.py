@@ -204,6 +204,27 @@ def _chart(header: list[str], rows: list[list[str]]):
     )
 
 
+def release_detail(request, name: str, version: int):
+    """A release's own page: its files with sizes and SHA-256 checksums, its date, its
+    notes, and the data set's other versions."""
+    release = selectors.release_for_page(name, version)
+    if release is None:
+        raise Http404(_("Không có phiên bản này."))
+    dataset = release.dataset
+    versions = selectors.release_versions(dataset)
+    position = versions.index(release.version)
+    context = {
+        "dataset": dataset,
+        "release": release,
+        "files": list(release.files.all()),
+        "organization": selectors.organization_of(dataset.publisher),
+        "previous": versions[position - 1] if position > 0 else None,
+        "next": versions[position + 1] if position + 1 < len(versions) else None,
+        "newest": versions[-1],
+    }
+    return _public(request, render(request, "opendata/release.html", context))
+
+
 def release_download(request, name: str, version: int, filename: str):
     """A release file at its stable address, ``<name>-v<version>.<format>``; the file never
     changes, so it may be cached for a year."""
