@@ -18,7 +18,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from dantoc.analytics.documents import (
     AdminDocument,
@@ -166,7 +166,7 @@ def _page(request, asked: _Asked, *, doc=None, unit=None, error: str = "", statu
     return render(request, "analytics/report.html", context, status=status)
 
 
-@require_GET
+@require_safe
 @login_required
 def report(request):
     _require_viewer(request)
@@ -198,13 +198,13 @@ def _download(request, render_file, content_type: str, extension: str):
     return response
 
 
-@require_GET
+@require_safe
 @login_required
 def report_pdf(request):
     return _download(request, render_pdf, PDF_CONTENT_TYPE, "pdf")
 
 
-@require_GET
+@require_safe
 @login_required
 def report_xlsx(request):
     return _download(request, render_xlsx, XLSX_CONTENT_TYPE, "xlsx")

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from dantoc.core.apis import api_error
 from dantoc.core.registry import capabilities_of
@@ -36,7 +36,7 @@ def home(request):
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
     """Liveness and database state, for load balancers and monitoring."""
     started = time.perf_counter()

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from dantoc.core.errors import ImportRejected, RowError
 from dantoc.geo.selectors import unit_get
@@ -51,7 +51,7 @@ def _see_other(url: str) -> HttpResponseRedirect:
 
 
 @login_required
-@require_GET
+@require_safe
 def report_xlsx_download(request, form_code: str, period_code: str, unit_code: str):
     form, period, unit = _resolve(form_code, period_code, unit_code)
     if not can_view_report(request.user, unit):
