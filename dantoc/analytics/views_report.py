@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from dantoc.analytics.documents import (
     AdminDocument,
@@ -190,7 +190,7 @@ def _page(request, asked: _Asked, *, doc=None, unit=None, error: str = "", statu
     return render(request, "analytics/report.html", context, status=status)
 
 
-@require_GET
+@require_safe
 @login_required
 def report(request):
     _require_viewer(request)
@@ -263,13 +263,13 @@ def report_generate(request):
     return redirect("core:job", job_id=job.pk)
 
 
-@require_GET
+@require_safe
 @login_required
 def report_pdf(request):
     return _download(request, render_pdf, PDF_CONTENT_TYPE, "pdf")
 
 
-@require_GET
+@require_safe
 @login_required
 def report_xlsx(request):
     return _download(request, render_xlsx, XLSX_CONTENT_TYPE, "xlsx")

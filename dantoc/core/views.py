@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from dantoc.core.apis import api_error
 from dantoc.core.jobs import job_for
@@ -20,7 +20,7 @@ from dantoc.core.registry import capability_links_of
 FAVICON = settings.BASE_DIR / "static" / "favicon.ico"
 
 
-@require_GET
+@require_safe
 def favicon(request):
     """``/favicon.ico``, which browsers ask for on every site whatever the pages say (pages
     link the SVG icon); without it every page view logs a 404."""
@@ -51,7 +51,7 @@ def home(request):
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
     """Liveness and database state, for load balancers and monitoring."""
     started = time.perf_counter()

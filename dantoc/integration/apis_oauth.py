@@ -15,6 +15,7 @@ from urllib.parse import unquote_plus
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
@@ -27,8 +28,9 @@ from rest_framework.parsers import FormParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
-from dantoc.integration.scopes import effective_scopes
+from dantoc.integration.scopes import SCOPES, effective_scopes
 from dantoc.integration.serializers import (
+    AuthorizationServerMetadataSerializer,
     IntrospectionSerializer,
     OAuthErrorSerializer,
     TokenGrantSerializer,
@@ -37,6 +39,8 @@ from dantoc.integration.serializers import (
 )
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# The grants /token issues tokens for (RFC 6749 §4.4): machine clients only.
+GRANT_TYPES = ("client_credentials",)
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 INVALID_CLIENT = OpenApiResponse(
     OAuthErrorSerializer,
@@ -251,9 +255,30 @@ class TokenApi(_OAuthEndpoint):
         refused = _token_rate_refusal(django_request)
         if refused is not None:
             return refused
+        grant = django_request.POST.get("grant_type")
+        if grant and grant not in GRANT_TYPES:
+            # oauthlib knows the password, authorization code and refresh token grants and
+            # would answer them with unauthorized_client or invalid_grant; this server issues
+            # tokens only for client credentials (RFC 6749 §5.2 unsupported_grant_type).
+            return JsonResponse(
+                {
+                    "error": "unsupported_grant_type",
+                    "error_description": _(
+                        "Chỉ hỗ trợ grant_type=client_credentials / only the client "
+                        "credentials grant is supported"
+                    ),
+                },
+                status=400,
+                headers=NO_STORE,
+                json_dumps_params={"ensure_ascii": False},
+            )
         _uri, headers, body, status = self.create_token_response(django_request)
-        if status == 401 and "WWW-Authenticate" not in headers:
-            headers = {**headers, "WWW-Authenticate": 'Basic realm="dantoc"'}
+        if status == 401:
+            # oauthlib answers a failed client authentication with a Bearer challenge; the
+            # client authenticates with HTTP Basic here, so the challenge must name Basic
+            # (RFC 6749 §5.2 invalid_client).
+            headers = {k: v for k, v in headers.items() if k.lower() != "www-authenticate"}
+            headers["WWW-Authenticate"] = 'Basic realm="dantoc"'
         return _as_response(headers, body, status)
 
 
@@ -337,3 +362,44 @@ class RevokeApi(_OAuthEndpoint):
         if status == 200 and not body:
             body = json.dumps({})
         return _as_response(headers, body, status)
+
+
+class AuthorizationServerMetadataApi(APIView):
+    """Siêu dữ liệu máy chủ cấp quyền (RFC 8414) / OAuth 2.0 authorization server metadata
+    (RFC 8414): where the token, introspection and revocation endpoints are, which grant,
+    client authentication methods and scopes they take.
+
+    Chỉ có grant client credentials nên không có authorization endpoint, và
+    `response_types_supported` rỗng / Only the client credentials grant is offered: there is
+    no authorization endpoint, and `response_types_supported` is empty."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+    throttle_classes: list = []
+    renderer_classes = [JSONRenderer]
+
+    @extend_schema(
+        operation_id="oauth_authorization_server_metadata",
+        tags=["integration-oauth"],
+        responses={200: AuthorizationServerMetadataSerializer},
+    )
+    def get(self, request, *args, **kwargs):
+        issuer = request.build_absolute_uri("/").rstrip("/")
+        auth_methods = ["client_secret_basic", "client_secret_post"]
+        metadata = {
+            "issuer": issuer,
+            "token_endpoint": issuer + reverse("integration:token"),
+            "token_endpoint_auth_methods_supported": auth_methods,
+            "grant_types_supported": list(GRANT_TYPES),
+            "response_types_supported": [],
+            "scopes_supported": list(SCOPES),
+            "introspection_endpoint": issuer + reverse("integration:introspect"),
+            "introspection_endpoint_auth_methods_supported": auth_methods,
+            "revocation_endpoint": issuer + reverse("integration:revoke"),
+            "revocation_endpoint_auth_methods_supported": auth_methods,
+            "service_documentation": issuer + reverse("api-docs"),
+        }
+        response = JsonResponse(metadata)
+        response["Cache-Control"] = "public, max-age=3600"
+        response["Access-Control-Allow-Origin"] = "*"
+        return response

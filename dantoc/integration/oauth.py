@@ -24,6 +24,41 @@ from dantoc.integration.scopes import SCOPES, effective_scopes
 REALM = "dantoc"
 
 
+def bearer_challenge(error: str | None = None, description: str = "", scope: str = "") -> str:
+    """``WWW-Authenticate: Bearer …`` as RFC 6750 §3 writes it: the realm, and when a token
+    was sent and refused, the error code (``invalid_request``, ``invalid_token``,
+    ``insufficient_scope``), a description and the scope needed. Descriptions are ASCII with
+    no quote or backslash (§3's character set)."""
+    parts = [f'realm="{REALM}"']
+    if error:
+        parts.append(f'error="{error}"')
+    if description:
+        parts.append(f'error_description="{description}"')
+    if scope:
+        parts.append(f'scope="{scope}"')
+    return "Bearer " + ", ".join(parts)
+
+
+class BearerTokenRefused(exceptions.AuthenticationFailed):
+    """401 for a token that was sent but cannot be used, with its RFC 6750 error code."""
+
+    def __init__(self, detail: str, *, error: str, description: str):
+        super().__init__(detail)
+        self.bearer_error = error
+        self.bearer_description = description
+
+
+class InsufficientScope(exceptions.PermissionDenied):
+    """403 for a token without a scope the endpoint needs. DRF's exception handler puts
+    ``auth_header`` in ``WWW-Authenticate`` (RFC 6750 §3.1 ``insufficient_scope``)."""
+
+    def __init__(self, detail, *, scope: str):
+        super().__init__(detail)
+        self.auth_header = bearer_challenge(
+            "insufficient_scope", "The token lacks a scope this endpoint needs", scope
+        )
+
+
 def _integration(application) -> IntegrationClient | None:
     try:
         return application.integration
@@ -88,13 +123,23 @@ class ClientTokenAuthentication(BaseAuthentication):
         if not parts or parts[0].lower() != b"bearer":
             return None
         if len(parts) != 2:
-            raise exceptions.AuthenticationFailed(
-                "Tiêu đề Authorization sai dạng / malformed Authorization header"
+            self._refuse(
+                request,
+                BearerTokenRefused(
+                    "Tiêu đề Authorization sai dạng / malformed Authorization header",
+                    error="invalid_request",
+                    description="Malformed Authorization header",
+                ),
             )
         try:
             token = parts[1].decode("ascii")
         except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed("invalid_token") from None
+            self._refuse(
+                request,
+                BearerTokenRefused(
+                    "invalid_token", error="invalid_token", description="The token is not ASCII"
+                ),
+            )
         # DOT keeps a SHA-256 checksum of every token for this lookup.
         checksum = hashlib.sha256(token.encode()).hexdigest()
         access = (
@@ -103,21 +148,49 @@ class ClientTokenAuthentication(BaseAuthentication):
             .first()
         )
         if access is None:
-            raise exceptions.AuthenticationFailed(
-                "Mã truy cập không hợp lệ hoặc đã bị thu hồi / invalid or revoked token"
+            self._refuse(
+                request,
+                BearerTokenRefused(
+                    "Mã truy cập không hợp lệ hoặc đã bị thu hồi / invalid or revoked token",
+                    error="invalid_token",
+                    description="The token is unknown or revoked",
+                ),
             )
         if access.expires <= timezone.now():
-            raise exceptions.AuthenticationFailed("Mã truy cập đã hết hạn / the token has expired")
+            self._refuse(
+                request,
+                BearerTokenRefused(
+                    "Mã truy cập đã hết hạn / the token has expired",
+                    error="invalid_token",
+                    description="The token has expired",
+                ),
+            )
         client = _integration(access.application) if access.application_id else None
         if client is None or not client.is_active:
-            raise exceptions.AuthenticationFailed(
-                "Ứng dụng đã bị khoá / the client has been disabled"
+            self._refuse(
+                request,
+                BearerTokenRefused(
+                    "Ứng dụng đã bị khoá / the client has been disabled",
+                    error="invalid_token",
+                    description="The client of this token has been disabled",
+                ),
             )
         scopes = frozenset(effective_scopes(access.scope, client.scopes))
         return ClientPrincipal(client=client, scopes=scopes), access
 
+    @staticmethod
+    def _refuse(request, refusal: BearerTokenRefused):
+        # DRF asks authenticate_header for the 401's challenge after this raises: the
+        # request remembers why, so that the challenge names the error (RFC 6750 §3.1).
+        request._bearer_refusal = refusal
+        raise refusal
+
     def authenticate_header(self, request):
-        return f'Bearer realm="{REALM}"'
+        refusal = getattr(request, "_bearer_refusal", None)
+        if refusal is None:
+            # No token at all: the challenge carries no error code (RFC 6750 §3.1).
+            return bearer_challenge()
+        return bearer_challenge(refusal.bearer_error, refusal.bearer_description)
 
 
 class HasScope(BasePermission):
@@ -130,13 +203,14 @@ class HasScope(BasePermission):
         required = set(getattr(view, "required_scopes", ()))
         missing = sorted(required - principal.scopes)
         if missing:
-            raise exceptions.PermissionDenied(
+            raise InsufficientScope(
                 {
                     "error": "insufficient_scope",
                     "detail": f"Mã truy cập thiếu phạm vi quyền / the token lacks the scope: "
                     f"{' '.join(missing)}",
                     "required_scopes": sorted(required),
-                }
+                },
+                scope=" ".join(sorted(required)),
             )
         return True
 

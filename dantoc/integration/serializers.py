@@ -56,6 +56,26 @@ class IntrospectionSerializer(serializers.Serializer):
     iat = serializers.IntegerField(required=False)
 
 
+class AuthorizationServerMetadataSerializer(serializers.Serializer):
+    """RFC 8414 §2 (the members this server publishes)."""
+
+    issuer = serializers.URLField()
+    token_endpoint = serializers.URLField()
+    token_endpoint_auth_methods_supported = serializers.ListField(child=serializers.CharField())
+    grant_types_supported = serializers.ListField(child=serializers.CharField())
+    response_types_supported = serializers.ListField(child=serializers.CharField())
+    scopes_supported = serializers.ListField(child=serializers.CharField())
+    introspection_endpoint = serializers.URLField()
+    introspection_endpoint_auth_methods_supported = serializers.ListField(
+        child=serializers.CharField()
+    )
+    revocation_endpoint = serializers.URLField()
+    revocation_endpoint_auth_methods_supported = serializers.ListField(
+        child=serializers.CharField()
+    )
+    service_documentation = serializers.URLField()
+
+
 class ApiErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 

@@ -11,6 +11,11 @@ urlpatterns = [
     path("token", apis_oauth.TokenApi.as_view(), name="token"),
     path("token/introspect", apis_oauth.IntrospectApi.as_view(), name="introspect"),
     path("token/revoke", apis_oauth.RevokeApi.as_view(), name="revoke"),
+    path(
+        ".well-known/oauth-authorization-server",
+        apis_oauth.AuthorizationServerMetadataApi.as_view(),
+        name="oauth_metadata",
+    ),
     path("api/integration/v1/me", apis.MeApi.as_view(), name="api_me"),
     path("api/integration/v1/documents", apis.DocumentsFeedApi.as_view(), name="feed_documents"),
     path("api/integration/v1/policies", apis.PoliciesFeedApi.as_view(), name="feed_policies"),

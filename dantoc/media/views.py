@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from dantoc.media import permissions, selectors, services
 from dantoc.media.models import MediaState
@@ -24,7 +24,7 @@ def _visible_asset(request, uuid):
 
 
 @login_required
-@require_GET
+@require_safe
 def asset_detail(request, uuid):
     asset = _visible_asset(request, uuid)
     busy = asset.state in (MediaState.WAITING, MediaState.PROCESSING)
@@ -52,7 +52,7 @@ def asset_retry(request, uuid):
 
 
 @login_required
-@require_GET
+@require_safe
 def asset_file(request, uuid, profile):
     asset = _visible_asset(request, uuid)
     if profile == ORIGINAL:

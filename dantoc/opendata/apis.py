@@ -43,7 +43,7 @@ from dantoc.opendata.ckan import (
     natural,
     required,
 )
-from dantoc.opendata.models import DatasetState, Theme
+from dantoc.opendata.models import DatasetState, Licence, Theme
 from dantoc.opendata.selectors import Condition, SearchQuery
 
 logger = logging.getLogger(__name__)
@@ -133,6 +133,65 @@ def resource_show(request, params: dict) -> dict:
     if release_file is None or release_file.release.dataset.state != DatasetState.PUBLISHED:
         raise NotFound(_("Không có tệp dữ liệu này."))
     return ckan.resource_dict(request, release_file)
+
+
+def current_package_list_with_resources(request, params: dict) -> list:
+    """Các bộ dữ liệu đã công bố kèm tệp, mới sửa trước (``limit``, ``offset``, ``page``)."""
+    limit = natural(params, "limit")
+    offset = natural(params, "offset")
+    if offset is None:
+        # CKAN's deprecated ``page`` counts pages of ``limit`` from 1 when no offset is given.
+        page = natural(params, "page")
+        offset = (page - 1) * limit if page and limit else 0
+    if offset > ckan.START_MAX:
+        raise ValidationFailed(fields={"offset": [f"Must be at most {ckan.START_MAX}"]})
+    rows = min(ckan.ROWS_DEFAULT if limit is None else limit, ckan.ROWS_MAX)
+    found = selectors.packages_search(
+        SearchQuery(sort=[("metadata_modified", True)], rows=rows, start=offset),
+        remember_facets=False,
+    )
+    return [ckan.package_fragment(request, p.document, p.publisher) for p in found.packages]
+
+
+def license_list(request, params: dict) -> list[dict]:
+    """Các giấy phép dữ liệu dùng được cho bộ dữ liệu."""
+    return [ckan.licence_dict(code) for code in Licence.values]
+
+
+def package_autocomplete(request, params: dict) -> list[dict]:
+    """Gợi ý bộ dữ liệu có tên định danh hoặc tiêu đề chứa ``q`` (``limit``, mặc định 10)."""
+    q = required(params, "q")
+    limit = min(natural(params, "limit", 10) or 10, LIST_MAX)
+    return [ckan.autocomplete_dict(d, q) for d in selectors.datasets_autocomplete(q, limit=limit)]
+
+
+def resource_search(request, params: dict) -> dict:
+    """Tìm tệp dữ liệu: ``query`` là một hay nhiều ``trường:từ`` (không phân biệt hoa thường,
+    dấu; ``hash`` khớp phần đầu), ``order_by``, ``offset``, ``limit``."""
+    terms = ckan.resource_terms(params.get("query"))
+    order_by = params.get("order_by")
+    if order_by is not None and order_by not in ckan.RESOURCE_SEARCH_FIELDS:
+        raise ValidationFailed(
+            fields={"order_by": [f'Field "{order_by}" not recognised in resource_search.']}
+        )
+    offset = natural(params, "offset", 0)
+    limit = natural(params, "limit")
+    found = []
+    for release_file in selectors.current_release_files():
+        resource = ckan.resource_dict(request, release_file)
+        if ckan.resource_matches(resource, terms):
+            found.append(resource)
+    if order_by:
+        found.sort(key=lambda r: (r.get(order_by) is None, str(r.get(order_by) or "")))
+    page = found[offset:]
+    return {"count": len(found), "results": page[:limit] if limit is not None else page}
+
+
+def organization_list_for_user(request, params: dict) -> list:
+    """Các cơ quan mà người gọi có quyền: API dữ liệu mở không đăng nhập, nên luôn rỗng."""
+    # CKAN answers an anonymous caller with an empty list; this API has no accounts (every
+    # edit goes through the officers' pages), so every caller is anonymous here.
+    return []
 
 
 def _sorted(items: list[dict], params: dict) -> list[dict]:
@@ -277,6 +336,8 @@ ACTIONS = {
     for f in (
         status_show, package_list, package_search, package_show, resource_show,
         organization_list, organization_show, group_list, group_show, tag_list, help_show,
+        current_package_list_with_resources, license_list, package_autocomplete,
+        resource_search, organization_list_for_user,
     )
 }  # fmt: skip
 
@@ -368,7 +429,7 @@ def _has_nul(value) -> bool:
 
 # The parameters the schema types (ACTION_PARAMETERS), checked for every action: a client
 # that sends ``rows=abc`` is told, whichever action it called.
-NATURAL_PARAMETERS = ("rows", "start", "limit", "offset")
+NATURAL_PARAMETERS = ("rows", "start", "limit", "offset", "page")
 INTEGER_PARAMETERS = ("facet.limit",)
 BOOLEAN_PARAMETERS = ("all_fields", "include_datasets")
 BOOLEAN_WORDS = {"true", "false", "yes", "no", "on", "off", "y", "n", "t", "f", "1", "0"}
@@ -464,7 +525,12 @@ ACTION_PARAMETERS = [
     OpenApiParameter("rows", NATURAL, description="package_search: 10 (≤ 1000)"),
     OpenApiParameter("start", NATURAL, description="package_search: offset"),
     OpenApiParameter(
-        "sort", OpenApiTypes.STR, description="package_search: metadata_modified desc, name asc"
+        "sort",
+        OpenApiTypes.STR,
+        description=(
+            "package_search: score, name, title, id, metadata_modified, metadata_created "
+            "(asc/desc, several with commas), e.g. id asc"
+        ),
     ),
     OpenApiParameter(
         "facet.field", OpenApiTypes.STR, description='package_search: ["organization","groups"]'
@@ -474,7 +540,11 @@ ACTION_PARAMETERS = [
     OpenApiParameter("offset", NATURAL, description="package_list, …_list"),
     OpenApiParameter("all_fields", OpenApiTypes.BOOL, description="organization_list, …"),
     OpenApiParameter("include_datasets", OpenApiTypes.BOOL, description="organization_show, …"),
-    OpenApiParameter("query", OpenApiTypes.STR, description="tag_list"),
+    OpenApiParameter(
+        "query", OpenApiTypes.STR, description="tag_list; resource_search: format:csv"
+    ),
+    OpenApiParameter("order_by", OpenApiTypes.STR, description="resource_search: name"),
+    OpenApiParameter("page", NATURAL, description="current_package_list_with_resources"),
 ]
 ACTION_RESPONSES = {
     200: CkanResponseSchema,
@@ -508,7 +578,9 @@ class CkanActionApi(APIView):
         description=(
             "Các action đọc của CKAN / CKAN's read actions: status_show, package_list, "
             "package_search, package_show, resource_show, organization_list, "
-            "organization_show, group_list, group_show, tag_list, help_show. Cũng có ở "
+            "organization_show, group_list, group_show, tag_list, help_show, "
+            "current_package_list_with_resources, license_list, package_autocomplete, "
+            "resource_search, organization_list_for_user. Cũng có ở "
             "/api/action/<name> / also at /api/action/<name>."
         ),
         parameters=ACTION_PARAMETERS,
@@ -603,21 +675,27 @@ class CatalogRdfApi(APIView):
     def get(self, request, fmt: str):
         if fmt not in dcat.FORMATS:
             return _text(404, _("Không có định dạng này."))
-        raw_page = request.GET.get("page", "1")
-        if not raw_page.isdigit() or int(raw_page) < 1 or len(raw_page) > 9:
-            return _text(400, _("page phải là số nguyên dương."))
-        params = {}
-        since = None
-        if "modified_since" in request.GET:  # present but empty is a 400 too
-            params["modified_since"] = request.GET["modified_since"]
-            since = _parse_since(params["modified_since"])
-            if since is None:
-                return _text(400, _("modified_since không hợp lệ (ví dụ 2026-01-31T00:00:00Z)."))
-        try:
-            page = dcat.catalog_page(int(raw_page), modified_since=since)
-        except dcat.PageOutOfRange:
-            return _text(404, _("Không có trang này."))
-        return _rdf(dcat.catalog_graph(request, page, fmt=fmt, params=params), fmt)
+        return catalog_rdf_response(request, fmt)
+
+
+def catalog_rdf_response(request, fmt: str) -> HttpResponse:
+    """A page of the DCAT-AP catalogue (``page``, ``modified_since``) in ``fmt``: for
+    ``/catalog.<fmt>`` and for the catalogue's page asked with ``Accept: text/turtle`` etc."""
+    raw_page = request.GET.get("page", "1")
+    if not raw_page.isdigit() or int(raw_page) < 1 or len(raw_page) > 9:
+        return _text(400, _("page phải là số nguyên dương."))
+    params = {}
+    since = None
+    if "modified_since" in request.GET:  # present but empty is a 400 too
+        params["modified_since"] = request.GET["modified_since"]
+        since = _parse_since(params["modified_since"])
+        if since is None:
+            return _text(400, _("modified_since không hợp lệ (ví dụ 2026-01-31T00:00:00Z)."))
+    try:
+        page = dcat.catalog_page(int(raw_page), modified_since=since)
+    except dcat.PageOutOfRange:
+        return _text(404, _("Không có trang này."))
+    return _rdf(dcat.catalog_graph(request, page, fmt=fmt, params=params), fmt)
 
 
 def _parse_since(value: str) -> datetime.datetime | None:

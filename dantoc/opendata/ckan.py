@@ -33,6 +33,7 @@ import orjson
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from dantoc.core.text import fold
 from dantoc.geo.models import Unit
 from dantoc.opendata import selectors
 from dantoc.opendata.models import (
@@ -56,9 +57,14 @@ DEFAULT_SORT = "score desc, metadata_modified desc"
 CKAN_VERSION = "2.10.0"
 
 DATE_FIELDS = ("metadata_modified", "metadata_created", "temporal_start", "temporal_end")
-SORT_FIELDS = {"score", "relevance", "rank", "name", "title", "title_string"} | {
+# Every field a CKAN client or harvester sorts on: ``id asc`` is what ckanext-harvest's CKAN
+# harvester always sends. ``views_recent`` and ``views_total`` (CKAN's page-view tracking,
+# which this catalogue does not keep) order like ``score``: every data set ties.
+SORT_FIELDS = {"score", "relevance", "rank", "name", "title", "title_string", "id"} | {
     "metadata_modified",
     "metadata_created",
+    "views_recent",
+    "views_total",
 }
 # Solr parameters CKAN passes on; those with no meaning here are accepted and ignored.
 SEARCH_PARAMETERS = {
@@ -605,9 +611,13 @@ def parse_sort(text: str) -> list[tuple[str, bool]]:
         direction = bits[1].lower() if len(bits) == 2 else "asc"
         if direction not in ("asc", "desc"):
             raise SearchQueryError('Invalid "sort" parameter')
-        name = {"relevance": "score", "rank": "score", "title_string": "title"}.get(
-            bits[0], bits[0]
-        )
+        name = {
+            "relevance": "score",
+            "rank": "score",
+            "views_recent": "score",
+            "views_total": "score",
+            "title_string": "title",
+        }.get(bits[0], bits[0])
         order.append((name, direction == "desc"))
     return order
 
@@ -855,6 +865,97 @@ def _resource_dict(
         "rows": release.row_count,
         "suppressed_rows": release.suppressed_count,
     }
+
+
+# --- licences, autocomplete, resource search -------------------------------------------------
+
+# Facts about each licence as CKAN's licence register gives them (``ckan/model/license.py``):
+# all three are Open Definition conformant licences for data and content.
+LICENCE_FAMILIES = {
+    Licence.CC_BY: "Creative Commons",
+    Licence.CC_ZERO: "Creative Commons",
+    Licence.ODC_BY: "Open Data Commons",
+}
+
+
+def licence_dict(code: str) -> dict:
+    licence = Licence(code)
+    return {
+        "id": licence.value,
+        "title": str(licence.label),
+        "url": LICENCE_URLS[licence],
+        "status": "active",
+        "maintainer": "",
+        "family": LICENCE_FAMILIES[licence],
+        "od_conformance": "approved",
+        "osd_conformance": "not reviewed",
+        "domain_content": True,
+        "domain_data": True,
+        "domain_software": False,
+        "is_generic": False,
+        "is_okd_compliant": True,
+        "is_osi_compliant": False,
+    }
+
+
+def autocomplete_dict(dataset: Dataset, q: str) -> dict:
+    """One suggestion as CKAN's ``package_autocomplete`` gives it."""
+    if dataset.name.startswith(q.lower()):
+        field, shown = "name", dataset.name
+    else:
+        field, shown = "title", f"{dataset.title} ({dataset.name})"
+    return {
+        "name": dataset.name,
+        "title": dataset.title,
+        "match_field": field,
+        "match_displayed": shown,
+    }
+
+
+# The resource fields ``resource_search`` matches on and orders by (CKAN's resource columns
+# that resources here have).
+RESOURCE_SEARCH_FIELDS = (
+    "id", "package_id", "name", "description", "format", "mimetype", "url", "hash", "size",
+    "created", "last_modified", "metadata_modified", "position", "state", "version",
+)  # fmt: skip
+
+
+def resource_terms(query) -> list[tuple[str, str]]:
+    """``resource_search``'s ``query``: one ``field:term`` string or a list of them."""
+    if query is None or query == "":
+        return []
+    items = [query] if isinstance(query, str) else query
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        raise ValidationFailed(fields={"query": ["Must be a string or a list of strings"]})
+    terms = []
+    for item in items:
+        field, colon, term = item.partition(":")
+        if not colon:
+            raise ValidationFailed(
+                fields={"query": [f'Search query "{item}" must be of the form field:term']}
+            )
+        if field not in RESOURCE_SEARCH_FIELDS:
+            raise ValidationFailed(
+                fields={"query": [f'Field "{field}" not recognised in resource_search.']}
+            )
+        terms.append((field, term))
+    return terms
+
+
+def resource_matches(resource: dict, terms: list[tuple[str, str]]) -> bool:
+    """CKAN's rule: case is ignored, a term matches a substring of the field's value, except
+    for ``hash`` where it matches the beginning. Here diacritics are ignored too."""
+    for field, term in terms:
+        value = resource.get(field)
+        text = fold(str(value)) if value is not None else ""
+        wanted = fold(term)
+        if field == "hash":
+            # "sha256:…" is how the hash is shown; the bare digest matches too.
+            if not (text.startswith(wanted) or text.removeprefix("sha256:").startswith(wanted)):
+                return False
+        elif wanted not in text:
+            return False
+    return True
 
 
 def _release_files(release: Release) -> list[ReleaseFile]:

@@ -17,10 +17,18 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, SKOS, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
 
 from dantoc.opendata import ckan, selectors
-from dantoc.opendata.models import LICENCE_URLS, Dataset, FileFormat, Licence, ReleaseFile
+from dantoc.opendata.models import (
+    LICENCE_URLS,
+    THEME_NAMES_EN,
+    Dataset,
+    FileFormat,
+    Licence,
+    ReleaseFile,
+    Theme,
+)
 from dantoc.opendata.selectors import Condition, SearchQuery
 
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
@@ -101,6 +109,59 @@ def _bind(graph: Graph) -> Graph:
     return graph
 
 
+# --- controlled vocabularies --------------------------------------------------------------------
+# Each value taken from a controlled vocabulary is given as the vocabulary's URI, and the graph
+# says what kind of thing it is (DCAT-AP 3.0's range of the property), so that the document
+# passes the DCAT-AP 3.0 SHACL shapes on its own, without the vocabularies loaded beside it.
+
+THEMES = f"{EU}data-theme"
+LANGUAGES = {"vi": f"{EU}language/VIE", "en": f"{EU}language/ENG"}
+COUNTRY = f"{EU}country/VNM"
+PUBLIC = f"{EU}access-right/PUBLIC"
+IANA = "https://www.iana.org/assignments/media-types/"
+
+
+def _typed(graph: Graph, uri: str, cls) -> URIRef:
+    node = URIRef(uri)
+    graph.add((node, RDF.type, cls))
+    return node
+
+
+def _language(graph: Graph, code: str) -> URIRef:
+    return _typed(graph, LANGUAGES[code], DCTERMS.LinguisticSystem)
+
+
+def _theme_scheme(graph: Graph) -> URIRef:
+    scheme = _typed(graph, THEMES, SKOS.ConceptScheme)
+    graph.add((scheme, DCTERMS.title, Literal("Data theme", lang="en")))
+    graph.add((scheme, DCTERMS.title, Literal("Chủ đề dữ liệu", lang="vi")))
+    return scheme
+
+
+def _theme(graph: Graph, code: str) -> URIRef:
+    theme = Theme(code)
+    node = _typed(graph, f"{THEMES}/{code}", SKOS.Concept)
+    graph.add((node, SKOS.prefLabel, Literal(str(theme.label), lang="vi")))
+    graph.add((node, SKOS.prefLabel, Literal(THEME_NAMES_EN[theme], lang="en")))
+    graph.add((node, SKOS.inScheme, _theme_scheme(graph)))
+    return node
+
+
+def publisher_uri(request, name: str) -> URIRef:
+    """The one URI of a publisher (a CKAN organisation), wherever the graph names it: the
+    catalogue's page of its data sets."""
+    return URIRef(request.build_absolute_uri(f"/du-lieu-mo/?organization={name}"))
+
+
+def add_publisher(graph: Graph, request, org: selectors.Organization) -> URIRef:
+    node = publisher_uri(request, org.name)
+    graph.add((node, RDF.type, FOAF.Agent))
+    graph.add((node, FOAF.name, Literal(org.title, lang="vi")))
+    graph.add((node, FOAF.name, Literal(org.title_en, lang="en")))
+    graph.add((node, SKOS.notation, Literal(org.unit.code)))
+    return node
+
+
 def _datetime(value: datetime.datetime) -> Literal:
     return Literal(value.astimezone(datetime.UTC).isoformat(), datatype=XSD.dateTime)
 
@@ -151,17 +212,17 @@ def catalog_graph(request, page: Page, *, fmt: str, params: dict[str, str]) -> G
     graph.add((catalog, DCTERMS.title, Literal(CATALOG_TITLE_EN, lang="en")))
     graph.add((catalog, DCTERMS.description, Literal(CATALOG_DESCRIPTION, lang="vi")))
     graph.add((catalog, DCTERMS.description, Literal(CATALOG_DESCRIPTION_EN, lang="en")))
-    graph.add((catalog, FOAF.homepage, URIRef(request.build_absolute_uri("/du-lieu-mo/"))))
-    graph.add((catalog, DCTERMS.language, URIRef(f"{EU}language/VIE")))
-    graph.add((catalog, DCTERMS.language, URIRef(f"{EU}language/ENG")))
-    graph.add((catalog, DCAT.themeTaxonomy, URIRef(f"{EU}data-theme")))
-    graph.add((catalog, DCTERMS.spatial, URIRef(f"{EU}country/VNM")))
-    graph.add((catalog, DCTERMS.license, URIRef(LICENCE_URLS[Licence.CC_BY])))
-    ministry = URIRef(f"{root}#bo-dan-toc-va-ton-giao")
-    graph.add((catalog, DCTERMS.publisher, ministry))
-    graph.add((ministry, RDF.type, FOAF.Agent))
-    graph.add((ministry, FOAF.name, Literal(selectors.MINISTRY_NAME, lang="vi")))
-    graph.add((ministry, FOAF.name, Literal(selectors.MINISTRY_NAME_EN, lang="en")))
+    homepage = request.build_absolute_uri("/du-lieu-mo/")
+    graph.add((catalog, FOAF.homepage, _typed(graph, homepage, FOAF.Document)))
+    graph.add((catalog, DCTERMS.language, _language(graph, "vi")))
+    graph.add((catalog, DCTERMS.language, _language(graph, "en")))
+    graph.add((catalog, DCAT.themeTaxonomy, _theme_scheme(graph)))
+    graph.add((catalog, DCTERMS.spatial, _typed(graph, COUNTRY, DCTERMS.Location)))
+    licence = _typed(graph, LICENCE_URLS[Licence.CC_BY], DCTERMS.LicenseDocument)
+    graph.add((catalog, DCTERMS.license, licence))
+    # The ministry publishes the catalogue and its own data sets: the same agent, one URI.
+    ministry = selectors.ministry_organization()
+    graph.add((catalog, DCTERMS.publisher, add_publisher(graph, request, ministry)))
     if page.datasets:
         newest = max(d.updated_at for d in page.datasets)
         graph.add((catalog, DCTERMS.modified, _datetime(newest)))
@@ -205,25 +266,25 @@ def add_dataset(graph: Graph, request, dataset: Dataset) -> URIRef:
 
     graph.add((node, RDF.type, DCAT.Dataset))
     graph.add((node, DCTERMS.identifier, Literal(str(dataset.uuid))))
-    graph.add((node, ADMS.identifier, Literal(dataset.name)))
+    # Another identifier of the data set: its CKAN name, as an adms:Identifier node.
+    other = BNode()
+    graph.add((node, ADMS.identifier, other))
+    graph.add((other, RDF.type, ADMS.Identifier))
+    graph.add((other, SKOS.notation, Literal(dataset.name)))
     graph.add((node, DCTERMS.title, Literal(dataset.title, lang="vi")))
     graph.add((node, DCTERMS.title, Literal(dataset.title_en, lang="en")))
     graph.add((node, DCTERMS.description, Literal(dataset.description, lang="vi")))
     graph.add((node, DCTERMS.description, Literal(dataset.description_en, lang="en")))
     for keyword in sorted(k.name for k in dataset.keywords.all()):
         graph.add((node, DCAT.keyword, Literal(keyword, lang="vi")))
-    graph.add((node, DCAT.theme, URIRef(f"{EU}data-theme/{dataset.theme}")))
-    graph.add((node, DCTERMS.language, URIRef(f"{EU}language/VIE")))
-    graph.add((node, DCTERMS.accrualPeriodicity, URIRef(f"{EU}frequency/{dataset.frequency}")))
-    graph.add((node, DCAT.landingPage, URIRef(ckan.dataset_page_url(request, dataset))))
-    graph.add((node, DCTERMS.accessRights, URIRef(f"{EU}access-right/PUBLIC")))
-
-    publisher = URIRef(request.build_absolute_uri(f"/du-lieu-mo/?organization={org.name}"))
-    graph.add((node, DCTERMS.publisher, publisher))
-    graph.add((publisher, RDF.type, FOAF.Agent))
-    graph.add((publisher, FOAF.name, Literal(org.title, lang="vi")))
-    graph.add((publisher, FOAF.name, Literal(org.title_en, lang="en")))
-    graph.add((publisher, SKOS.notation, Literal(org.unit.code)))
+    graph.add((node, DCAT.theme, _theme(graph, dataset.theme)))
+    graph.add((node, DCTERMS.language, _language(graph, "vi")))
+    frequency = _typed(graph, f"{EU}frequency/{dataset.frequency}", DCTERMS.Frequency)
+    graph.add((node, DCTERMS.accrualPeriodicity, frequency))
+    page = _typed(graph, ckan.dataset_page_url(request, dataset), FOAF.Document)
+    graph.add((node, DCAT.landingPage, page))
+    graph.add((node, DCTERMS.accessRights, _typed(graph, PUBLIC, DCTERMS.RightsStatement)))
+    graph.add((node, DCTERMS.publisher, add_publisher(graph, request, org)))
 
     contact = BNode()
     graph.add((node, DCAT.contactPoint, contact))
@@ -240,7 +301,7 @@ def add_dataset(graph: Graph, request, dataset: Dataset) -> URIRef:
         if dataset.temporal_end:
             graph.add((period, DCAT.endDate, _date(dataset.temporal_end)))
 
-    graph.add((node, DCTERMS.spatial, URIRef(f"{EU}country/VNM")))
+    graph.add((node, DCTERMS.spatial, _typed(graph, COUNTRY, DCTERMS.Location)))
     if dataset.spatial:
         place = BNode()
         graph.add((node, DCTERMS.spatial, place))
@@ -271,7 +332,8 @@ def add_distribution(graph: Graph, request, release_file: ReleaseFile) -> URIRef
     release = release_file.release
     dataset = release.dataset
     node = distribution_uri(request, release_file)
-    url = URIRef(ckan.release_file_url(request, release_file))
+    # rdfs:Resource is what DCAT-AP 3.0 gives as the range of the access and download URLs.
+    url = _typed(graph, ckan.release_file_url(request, release_file), RDFS.Resource)
     label = FILE_TYPES[release_file.format]
     graph.add((node, RDF.type, DCAT.Distribution))
     graph.add(
@@ -282,21 +344,20 @@ def add_distribution(graph: Graph, request, release_file: ReleaseFile) -> URIRef
     )  # fmt: skip
     graph.add((node, DCAT.accessURL, url))
     graph.add((node, DCAT.downloadURL, url))
-    graph.add((node, DCTERMS.format, URIRef(f"{EU}file-type/{label}")))
-    media = ckan.MIMETYPES[release_file.format]
-    graph.add(
-        (node, DCAT.mediaType, URIRef(f"https://www.iana.org/assignments/media-types/{media}"))
-    )
-    licence = URIRef(LICENCE_URLS[Licence(dataset.licence)])
+    file_type = _typed(graph, f"{EU}file-type/{label}", DCTERMS.MediaTypeOrExtent)
+    graph.add((node, DCTERMS.format, file_type))
+    media = _typed(graph, IANA + ckan.MIMETYPES[release_file.format], DCTERMS.MediaType)
+    graph.add((node, DCAT.mediaType, media))
+    licence = _typed(graph, LICENCE_URLS[Licence(dataset.licence)], DCTERMS.LicenseDocument)
     graph.add((node, DCTERMS.license, licence))
-    graph.add((licence, RDF.type, DCTERMS.LicenseDocument))
     graph.add((node, DCAT.byteSize, Literal(release_file.size, datatype=XSD.nonNegativeInteger)))
     graph.add((node, DCTERMS.issued, _datetime(release.created_at)))
     graph.add((node, DCTERMS.modified, _datetime(release.created_at)))
     checksum = BNode()
     graph.add((node, SPDX.checksum, checksum))
     graph.add((checksum, RDF.type, SPDX.Checksum))
-    graph.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
+    algorithm = _typed(graph, SPDX.checksumAlgorithm_sha256, SPDX.ChecksumAlgorithm)
+    graph.add((checksum, SPDX.algorithm, algorithm))
     graph.add((checksum, SPDX.checksumValue, Literal(release_file.sha256, datatype=XSD.hexBinary)))
     return node
 

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import FilteredRelation, Max, Prefetch, Q, QuerySet
+from django.db.models import FilteredRelation, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils.text import slugify
 from django.utils.translation import get_language
@@ -81,6 +81,14 @@ def _organization_names(level: str, name: str, short_name: str) -> tuple[str, st
     if level == UnitLevel.COUNTRY:
         return MINISTRY_SLUG, MINISTRY_NAME, MINISTRY_NAME_EN
     return slugify(fold(name)), name, fold(short_name or name).title() + " Province"
+
+
+def ministry_organization() -> Organization:
+    """The ministry as a publisher (the country unit's organisation), which also publishes
+    the catalogue."""
+    unit = Unit(code="VN", level=UnitLevel.COUNTRY, name=MINISTRY_NAME)
+    country = Unit.objects.filter(level=UnitLevel.COUNTRY).order_by("code").first()
+    return organization_of(country or unit)
 
 
 def organizations() -> list[Organization]:
@@ -271,6 +279,7 @@ def _text_q(text: str) -> Q:
 
 
 SORT_COLUMNS = {
+    "id": "uuid",
     "name": "name",
     "title": "title",
     "title_string": "title",
@@ -296,11 +305,13 @@ def _matching(query: SearchQuery) -> tuple[QuerySet[Dataset], list[str]]:
         if column is None:
             raise SearchError(f"Không sắp xếp được theo “{name}”.")
         order.append(f"-{column}" if descending else column)
-        if column == "name":
-            # Names are unique: nothing after them changes the order, and without more keys
-            # the name index gives the order (deep pages by name read no sort).
+        if column in ("name", "uuid"):
+            # Names and ids are unique: nothing after them changes the order, and without
+            # more keys their index gives the order (deep pages read no sort).
             break
     else:
+        # Ties (same title, same modification time) are broken by the unique name, so that
+        # paging with start/rows never repeats nor skips a data set.
         order += ["-updated_at", "name"]
     _check_facet_names(query.facet_fields)
     return qs, order
@@ -896,6 +907,69 @@ def release_file_get(resource_id: str) -> ReleaseFile | None:
         .filter(uuid=resource_id)
         .first()
     )
+
+
+def releases_recent(limit: int) -> list[Release]:
+    """The newest releases of the published data sets (the open-data release feed), with
+    their data set, publisher and files: three queries."""
+    return list(
+        Release.objects.filter(dataset__state=DatasetState.PUBLISHED)
+        .select_related("dataset__publisher")
+        .prefetch_related(Prefetch("files", queryset=ReleaseFile.objects.order_by("format")))
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def release_for_page(name: str, version: int) -> Release | None:
+    """One release of a published or withdrawn data set (drafts have no public page), with
+    its files and the data set's other versions."""
+    return (
+        Release.objects.filter(dataset__name=name, version=version)
+        .exclude(dataset__state=DatasetState.DRAFT)
+        .select_related("dataset__publisher")
+        .prefetch_related(Prefetch("files", queryset=ReleaseFile.objects.order_by("format")))
+        .first()
+    )
+
+
+def release_versions(dataset: Dataset) -> list[int]:
+    return list(dataset.releases.order_by("version").values_list("version", flat=True))
+
+
+def current_release_files() -> QuerySet[ReleaseFile]:
+    """The files of each published data set's newest release: what its CKAN package lists
+    as resources. Ordered by data set name, then format (the package's order)."""
+    newest = (
+        Release.objects.filter(dataset=OuterRef("release__dataset"))
+        .order_by("-version")
+        .values("version")[:1]
+    )
+    return (
+        ReleaseFile.objects.filter(
+            release__dataset__state=DatasetState.PUBLISHED, release__version=Subquery(newest)
+        )
+        .select_related("release__dataset")
+        .order_by("release__dataset__name", "format")
+    )
+
+
+def datasets_autocomplete(text: str, *, limit: int) -> list[Dataset]:
+    """Published data sets whose name or title holds ``text`` (diacritics-insensitive), by
+    name; the folded search text narrows the candidates, the title is checked here."""
+    folded = fold(text)
+    if not folded:
+        return []
+    slug = slugify(folded)
+    candidates = published().filter(
+        Q(search_text__contains=folded) | Q(name__contains=slug or folded)
+    )
+    found = []
+    for dataset in candidates.order_by("name").only("pk", "name", "title").iterator():
+        if (slug and slug in dataset.name) or folded in fold(dataset.title):
+            found.append(dataset)
+            if len(found) >= limit:
+                break
+    return found
 
 
 def latest_release(dataset: Dataset) -> Release | None:

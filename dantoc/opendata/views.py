@@ -13,14 +13,14 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponseGone, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dantoc.analytics.charts import RankItem, ranking_bars
 from dantoc.opendata import dcat, selectors, services
-from dantoc.opendata.apis import dataset_rdf_response
+from dantoc.opendata.apis import catalog_rdf_response, dataset_rdf_response
 from dantoc.opendata.forms import DatasetForm
 from dantoc.opendata.models import LICENCE_URLS, Dataset, DatasetState, FileFormat
 from dantoc.opendata.permissions import can_manage_datasets, can_publish_for
@@ -41,6 +41,13 @@ FACET_TITLES = {
 
 
 def catalogue(request):
+    rdf = dcat.negotiate(request.headers.get("Accept", ""))
+    if rdf:
+        # The catalogue's address answers linked-data clients with the DCAT-AP catalogue
+        # (Turtle, JSON-LD or RDF/XML), paged as /catalog.<fmt> is.
+        response = catalog_rdf_response(request, rdf)
+        patch_vary_headers(response, ["Accept"])
+        return response
     text = request.GET.get("q", "").strip()[:200]
     chosen = {f: request.GET.getlist(f) for f in FILTERS if request.GET.getlist(f)}
     try:
@@ -88,6 +95,8 @@ def catalogue(request):
             "can_manage": can_manage_datasets(request.user),
         },
     )
+    # The same address gives RDF to clients that ask for it: caches must keep both apart.
+    patch_vary_headers(response, ["Accept"])
     return _public(request, response)
 
 
@@ -193,6 +202,27 @@ def _chart(header: list[str], rows: list[list[str]]):
         else 1,
         id_prefix="od",
     )
+
+
+def release_detail(request, name: str, version: int):
+    """A release's own page: its files with sizes and SHA-256 checksums, its date, its
+    notes, and the data set's other versions."""
+    release = selectors.release_for_page(name, version)
+    if release is None:
+        raise Http404(_("Không có phiên bản này."))
+    dataset = release.dataset
+    versions = selectors.release_versions(dataset)
+    position = versions.index(release.version)
+    context = {
+        "dataset": dataset,
+        "release": release,
+        "files": list(release.files.all()),
+        "organization": selectors.organization_of(dataset.publisher),
+        "previous": versions[position - 1] if position > 0 else None,
+        "next": versions[position + 1] if position + 1 < len(versions) else None,
+        "newest": versions[-1],
+    }
+    return _public(request, render(request, "opendata/release.html", context))
 
 
 def release_download(request, name: str, version: int, filename: str):

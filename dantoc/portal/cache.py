@@ -43,7 +43,7 @@ def public_page(view):
     def wrapped(request, *args, **kwargs):
         seconds = settings.PORTAL_CACHE_SECONDS
         anonymous = not request.user.is_authenticated
-        if request.method != "GET" or not anonymous or seconds <= 0:
+        if request.method not in ("GET", "HEAD") or not anonymous or seconds <= 0:
             response = view(request, *args, **kwargs)
             if not anonymous:
                 patch_cache_control(response, private=True, no_cache=True)

@@ -29,6 +29,7 @@ urlpatterns = [
     path(f"cong-thong-tin/{SECTION}/", views.section, name="section"),
     path(f"cong-thong-tin/{SECTION}/atom.xml", public_page(feeds.SectionFeed()), name="feed"),
     path(f"cong-thong-tin/{SECTION}/<slug:slug>/", views.article_detail, name="article"),
+    path("robots.txt", views.robots_txt, name="robots"),
     path(
         "sitemap.xml",
         public_page(sitemap),

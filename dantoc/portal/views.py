@@ -6,12 +6,14 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from dantoc.core.languages import language_name
 from dantoc.geo.models import LAST_DAY_BEFORE_REFORM, REFORM_DATE, UnitLevel
@@ -54,7 +56,7 @@ def _article_view(article, requested: str | None) -> ArticleText:
     )
 
 
-@require_GET
+@require_safe
 @public_page
 def home(request):
     latest_news = list(selectors.published_articles(kind=ArticleKind.NEWS)[:6])
@@ -74,7 +76,7 @@ def home(request):
     )
 
 
-@require_GET
+@require_safe
 @public_page
 def section(request, section: str):
     kind = SECTIONS.get(section)
@@ -95,7 +97,7 @@ def section(request, section: str):
     )
 
 
-@require_GET
+@require_safe
 @public_page
 def article_detail(request, section: str, slug: str):
     kind = SECTIONS.get(section)
@@ -135,7 +137,7 @@ def _int_or_none(raw: str | None) -> int | None:
         return None
 
 
-@require_GET
+@require_safe
 @public_page
 def document_list(request):
     filters = selectors.DocumentFilters(
@@ -162,7 +164,7 @@ def document_list(request):
     )
 
 
-@require_GET
+@require_safe
 @public_page
 def document_detail(request, slug: str):
     document = selectors.legal_document_by_slug(slug=slug)
@@ -183,7 +185,7 @@ def document_detail(request, slug: str):
     )
 
 
-@require_GET
+@require_safe
 @public_page
 def agency_list(request):
     q = request.GET.get("q", "")[:200]
@@ -195,7 +197,7 @@ def agency_list(request):
     return render(request, "portal/agency_list.html", {"groups": list(groups.items()), "q": q})
 
 
-@require_GET
+@require_safe
 @public_page
 def areas_index(request):
     rows = selectors.provinces_areas()
@@ -210,7 +212,7 @@ def areas_index(request):
     )
 
 
-@require_GET
+@require_safe
 @public_page
 def areas_province(request, code: str):
     province = unit_get(code=code)
@@ -238,7 +240,7 @@ def areas_province(request, code: str):
     )
 
 
-@require_GET
+@require_safe
 @public_page
 def search(request):
     q = request.GET.get("q", "")[:200]
@@ -254,7 +256,7 @@ def search(request):
     )
 
 
-@require_GET
+@require_safe
 def language(request, code: str):
     """The language switch of the public pages: a plain link (no form, so no CSRF token, so
     the pages stay cacheable). Choosing a language changes nothing on the server."""
@@ -276,7 +278,7 @@ def language(request, code: str):
     return response
 
 
-@require_GET
+@require_safe
 def attachment(request, uuid):
     """An attached file of a public item (or of an item the signed-in editor may edit)."""
     item_attachment = (
@@ -298,7 +300,7 @@ def attachment(request, uuid):
     )
 
 
-@require_GET
+@require_safe
 def article_image(request, uuid):
     from dantoc.portal.models import Article
 
@@ -341,4 +343,19 @@ def _serve(request, owner, file, media_type: str, title: str):
         response["Cache-Control"] = f"public, max-age={settings.PORTAL_CACHE_SECONDS}"
     else:
         response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# Areas only officials use: crawlers are turned away from them (they would meet a sign-in
+# page anyway). Everything public stays open, and the sitemap lists what there is to read.
+ROBOTS_DISALLOW = ("/admin/", "/accounts/", "/bien-tap/", "/quan-ly/", "/integration/")
+
+
+@require_safe
+def robots_txt(request):
+    """``/robots.txt`` (RFC 9309), naming the sitemap by its absolute address."""
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW), "Allow: /"]
+    lines.append(f"Sitemap: {request.build_absolute_uri(reverse('portal:sitemap'))}")
+    response = HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+    patch_cache_control(response, public=True, max_age=86400)
     return response

@@ -10,7 +10,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from dantoc.core.jobs import job_create
 from dantoc.geo.selectors import unit_get
@@ -55,7 +55,7 @@ def _see_other(url: str) -> HttpResponseRedirect:
 
 
 @login_required
-@require_GET
+@require_safe
 def report_xlsx_download(request, form_code: str, period_code: str, unit_code: str):
     form, period, unit = _resolve(form_code, period_code, unit_code)
     if not can_view_report(request.user, unit):

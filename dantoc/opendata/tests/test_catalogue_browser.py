@@ -3,6 +3,7 @@ diacritics, a facet, a data set page with its chart and downloads, no sideways s
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -63,8 +64,34 @@ def test_a_visitor_finds_and_downloads_a_data_set_on_a_phone(server, browser):
 
 @pytest.mark.parametrize(
     "path",
-    ["/du-lieu-mo/", "/du-lieu-mo/?province=15", "/du-lieu-mo/ho-duoc-ho-tro-nha-o-lao-cai/"],
+    [
+        "/du-lieu-mo/",
+        "/du-lieu-mo/?province=15",
+        "/du-lieu-mo/ho-duoc-ho-tro-nha-o-lao-cai/",
+        "/du-lieu-mo/ho-duoc-ho-tro-nha-o-lao-cai/phien-ban/1/",
+    ],
 )
 def test_catalogue_pages_have_no_axe_violations(server, phone, path):
     phone.goto(server + path)
     assert axe_violations(phone) == []
+
+
+def test_release_page_fits_a_phone_and_links_its_files_with_checksums(server, browser, tmp_path):
+    for width, height in ((PHONE["width"], PHONE["height"]), (1366, 900)):
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, java_script_enabled=False, locale="vi-VN"
+        )
+        page = context.new_page()
+        try:
+            page.goto(f"{server}/du-lieu-mo/ho-duoc-ho-tro-nha-o-lao-cai/")
+            page.get_by_role("link", name=re.compile("mã kiểm tra")).click()
+            page.wait_for_url("**/phien-ban/1/")
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            hashes = page.locator(".od-hash code")
+            assert hashes.count() == 3
+            assert all(re.fullmatch(r"[0-9a-f]{64}", h) for h in hashes.all_inner_texts())
+            # Kept where SCREENSHOTS says (to look at them), else thrown away with tmp_path.
+            shots = Path(os.environ.get("SCREENSHOTS", tmp_path))
+            page.screenshot(path=str(shots / f"release-{width}.png"), full_page=True)
+        finally:
+            context.close()
