@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dantoc.reporting import apis, apis_dhis2
+from dantoc.reporting import apis, apis_dhis2, apis_dhis2_metadata
 
 app_name = "reporting_api"
 urlpatterns = [
@@ -10,4 +10,5 @@ urlpatterns = [
         name="report-values",
     ),
     *apis_dhis2.urlpatterns,
+    *apis_dhis2_metadata.urlpatterns,
 ]

@@ -1,6 +1,8 @@
 """``/api/dataValueSets``: DHIS2-compatible exchange of data values (POST to import, GET to
-read), so that a DHIS2 client or script works against the platform unchanged apart from the
-identifiers, which are codes (see ``dhis2.py`` for what was followed).
+read), so that a DHIS2 client or script works against the platform unchanged (see
+``dhis2.py`` for what was followed). Identifiers may be DHIS2 UIDs (``dhis2_ids``), codes
+or names (``idScheme`` and the per-kind schemes); a payload without ``dataSet`` has its
+form found from the data elements (``dhis2_import``).
 
 Routes (``urlpatterns`` below, included by ``api_urls``): ``dataValueSets``,
 ``dataValueSets.json``, ``dataValueSets.csv``, and the same under a DHIS2 API version
@@ -14,6 +16,7 @@ site (session, 2FA verified) or use an integration account.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import tempfile
 from contextlib import contextmanager
@@ -38,7 +41,10 @@ from dantoc.core.apis import OwnErrorBody
 from dantoc.geo.models import Unit
 from dantoc.geo.selectors import unit_get, valid_on_q
 from dantoc.reporting import dhis2, selectors
-from dantoc.reporting.bulk import datavalues_export, datavalues_import
+from dantoc.reporting.bulk import datavalues_export
+from dantoc.reporting.dhis2_ids import CATEGORY_OPTION_COMBO, DATA_ELEMENT, DATA_SET, ORG_UNIT
+from dantoc.reporting.dhis2_import import datavalueset_import
+from dantoc.reporting.dhis2_metadata import IdMaps, IdSchemes
 from dantoc.reporting.models import Period
 from dantoc.reporting.periods import PeriodError, parse_period
 from dantoc.reporting.permissions import can_view_report
@@ -162,6 +168,19 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in TRUE
 
 
+def _schemes(params, *, default: str = "AUTO") -> IdSchemes | HttpResponse:
+    """The identifier schemes a query asks for, or the 400 naming one not supported."""
+    try:
+        return IdSchemes.from_query(params, default=default)
+    except ValueError as exc:
+        name, value = exc.args
+        return _message(
+            400,
+            _("%(name)s=%(value)s không được hỗ trợ: dùng UID, CODE hoặc NAME.")
+            % {"name": name, "value": value},
+        )
+
+
 # --- schema (documentation only: the views read and write the bodies themselves) ----------
 
 
@@ -245,6 +264,23 @@ class ExportSetSchema(serializers.Serializer):
     dataValues = ExportValueSchema(many=True)
 
 
+SCHEME_PARAMETERS = [
+    OpenApiParameter(
+        name,
+        str,
+        enum=["UID", "CODE", "NAME"],
+        description="Mặc định: UID đã biết hoặc mã; khi đọc, mã / default: a known UID or "
+        "else a code; answers in codes unless asked",
+    )
+    for name in (
+        "idScheme",
+        "dataSetIdScheme",
+        "dataElementIdScheme",
+        "orgUnitIdScheme",
+        "categoryOptionComboIdScheme",
+        "attributeOptionComboIdScheme",
+    )
+]
 IMPORT_PARAMETERS = [
     OpenApiParameter("dryRun", OpenApiTypes.BOOL, description="Chạy thử, không ghi / dry run"),
     OpenApiParameter(
@@ -253,9 +289,7 @@ IMPORT_PARAMETERS = [
         enum=list(dhis2.STRATEGIES),
         description="Mặc định / default CREATE_AND_UPDATE",
     ),
-    OpenApiParameter(
-        "idScheme", str, enum=["CODE", "code"], description="Chỉ hỗ trợ mã / codes only"
-    ),
+    *SCHEME_PARAMETERS,
     OpenApiParameter("dataSet", str, description="Mặc định cho / default for dataSet"),
     OpenApiParameter("period", str, description="Mặc định cho / default for period"),
     OpenApiParameter("orgUnit", str, description="Mặc định cho / default for orgUnit"),
@@ -268,6 +302,7 @@ EXPORT_PARAMETERS = [
         "children", OpenApiTypes.BOOL, description="Kèm đơn vị cấp dưới / descendants"
     ),
     OpenApiParameter("includeDeleted", OpenApiTypes.BOOL),
+    *SCHEME_PARAMETERS,
 ]
 
 
@@ -326,15 +361,9 @@ class DataValueSetsApi(DHIS2Api):
                 _("importStrategy phải là một trong %(values)s.")
                 % {"values": ", ".join(dhis2.STRATEGIES)},
             )
-        for name in ("idScheme", "dataElementIdScheme", "orgUnitIdScheme", "dataSetIdScheme",
-                     "categoryOptionComboIdScheme"):  # fmt: skip
-            scheme = params.get(name)
-            if scheme and scheme.lower() != "code":
-                return _message(
-                    400,
-                    _("Chỉ hỗ trợ định danh bằng mã (%(name)s=CODE), không hỗ trợ %(value)s.")
-                    % {"name": name, "value": scheme},
-                )
+        schemes = _schemes(params)
+        if isinstance(schemes, HttpResponse):
+            return schemes
         dry_run = _flag(params.get("dryRun"))
         media = (request.content_type or "").split(";")[0].strip().lower()
         if media not in JSON_TYPES | CSV_TYPES:
@@ -361,10 +390,10 @@ class DataValueSetsApi(DHIS2Api):
                     payload = dhis2.read_json_file(body, size=size, defaults=defaults)
                 else:
                     payload = dhis2.read_csv_file(body, size=size, defaults=defaults)
-                summary = datavalues_import(
+                summary = datavalueset_import(
                     actor=request.user,
-                    rows=payload.rows,
-                    dataset_code=payload.data_set,
+                    payload=payload,
+                    schemes=schemes,
                     dry_run=dry_run,
                     strategy=strategy,
                 )
@@ -385,9 +414,24 @@ class DataValueSetsApi(DHIS2Api):
     )
     def get(self, request, *args, **kwargs):
         params = request.query_params
-        codes = [c.strip() for c in params.getlist("dataSet") if c.strip()]
+        # What the query names is read as DHIS2 reads it (a UID, or a code); the answer is
+        # written under the asked scheme, codes when none is asked for.
+        asked = _schemes(params, default="AUTO")
+        if isinstance(asked, HttpResponse):
+            return asked
+        output = IdSchemes.from_query(params, default="CODE")
+        maps = IdMaps()
+        codes = [
+            maps.to_code(DATA_SET, asked.data_set, c.strip())
+            for c in params.getlist("dataSet")
+            if c.strip()
+        ]
         period_codes = [c.strip() for c in params.getlist("period") if c.strip()]
-        unit_codes = [c.strip() for c in params.getlist("orgUnit") if c.strip()]
+        unit_codes = [
+            maps.to_code(ORG_UNIT, asked.org_unit, c.strip())
+            for c in params.getlist("orgUnit")
+            if c.strip()
+        ]
         if not codes:
             return _message(409, _("Cần ít nhất một biểu mẫu (dataSet)."), error_code="E2013")
         if not period_codes:
@@ -423,6 +467,10 @@ class DataValueSetsApi(DHIS2Api):
                     form=form, periods=[period], units=units, include_deleted=include_deleted
                 )
         values.sort(key=lambda v: (v.org_unit, v.period, v.data_element, v.category_option_combo))
+        if not output.all_codes:
+            values = _written_as(values, output, maps)
+            codes = [maps.from_code(DATA_SET, output.data_set, c) for c in codes]
+            unit_codes = [maps.from_code(ORG_UNIT, output.org_unit, c) for c in unit_codes]
         csv = self.fmt == "csv" or (
             self.fmt != "json" and getattr(request, "accepted_renderer", None) is not None
             and request.accepted_renderer.format == "csv"
@@ -461,6 +509,28 @@ class DataValueSetsApi(DHIS2Api):
                 for child in Unit.objects.filter(valid_on_q(day), path__startswith=unit.path):
                     units[child.pk] = child
         return list(units.values())
+
+
+def _written_as(values: list[dhis2.ExportValue], schemes: IdSchemes, maps: IdMaps):
+    memo: dict[tuple[str, str], str] = {}
+
+    def name(kind: str, scheme: str, code: str) -> str:
+        found = memo.get((kind, code))
+        if found is None:
+            found = memo[(kind, code)] = maps.from_code(kind, scheme, code)
+        return found
+
+    return [
+        dataclasses.replace(
+            v,
+            data_element=name(DATA_ELEMENT, schemes.data_element, v.data_element),
+            org_unit=name(ORG_UNIT, schemes.org_unit, v.org_unit),
+            category_option_combo=name(
+                CATEGORY_OPTION_COMBO, schemes.category_option_combo, v.category_option_combo
+            ),
+        )
+        for v in values
+    ]
 
 
 # The suffix routes answer the same operations as DataValueSetsApi; documented there once.

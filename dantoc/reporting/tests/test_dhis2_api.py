@@ -227,8 +227,8 @@ def test_wrong_requests_get_clear_answers(client, people, today):
     response = client.post(URL, b"<dataValueSet/>", content_type="application/xml", **basic(user))
     assert response.status_code == 415
     assert post_json(client, user, EXAMPLE, url=f"{URL}?importStrategy=MERGE").status_code == 400
-    refused = post_json(client, user, EXAMPLE, url=f"{URL}?idScheme=UID")
-    assert refused.status_code == 400 and "CODE" in refused.json()["message"]
+    refused = post_json(client, user, EXAMPLE, url=f"{URL}?idScheme=ATTRIBUTE:x1234567890")
+    assert refused.status_code == 400 and "UID, CODE" in refused.json()["message"]
     assert not DataValue.objects.exists()
 
 
