@@ -374,3 +374,16 @@ def test_the_dhis2_py_client_discovers_the_metadata_and_posts_in_uids(site, peop
     ).json()
     assert [v["value"] for v in read["dataValues"]] == ["7"]
     assert read["dataValues"][0]["dataElement"] == codes["VON_KH"]
+
+
+def test_forms_indicators_and_periods_are_listed_in_the_platforms_own_api(client, people, q3):
+    forms = client.get("/api/v1/forms/").json()
+    von = next(f for f in forms if f["code"] == "BM01-VON")
+    assert von["uid"] == uid(DATA_SET, "BM01-VON") and von["indicators"] == ["VON_GN", "VON_KH"]
+    assert client.get("/api/v1/forms/BM01-VON/").json()["period_type"] == von["period_type"]
+    indicator = client.get("/api/v1/indicators/VON_KH/").json()
+    assert indicator["uid"] == uid(DATA_ELEMENT, "VON_KH")
+    assert {c["code"] for c in indicator["categories"]} == {"DU_AN", "LOAI_VON", "NGUON_VON"}
+    periods = client.get("/api/v1/periods/?form=BM01-VON").json()["results"]
+    assert "2026Q3" in {p["code"] for p in periods}
+    assert client.get("/api/v1/forms/NOPE/").status_code == 404
