@@ -5,7 +5,7 @@ or names (``idScheme`` and the per-kind schemes); a payload without ``dataSet`` 
 form found from the data elements (``dhis2_import``).
 
 Routes (``urlpatterns`` below, included by ``api_urls``): ``dataValueSets``,
-``dataValueSets.json``, ``dataValueSets.csv``, and the same under a DHIS2 API version
+``dataValueSets.json``, ``dataValueSets.csv``, ``dataValueSets.xml``, and the same under a DHIS2 API version
 (``/api/40/dataValueSets``), which DHIS2 clients often put in their base URL.
 
 Authentication: HTTP Basic (what DHIS2 clients send) and the session. Accounts whose roles
@@ -24,7 +24,7 @@ from http import HTTPStatus
 
 import orjson
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import path, re_path
 from django.utils.translation import gettext as _
 from drf_spectacular.authentication import BasicScheme, SessionScheme
@@ -40,7 +40,7 @@ from rest_framework.views import APIView
 from dantoc.core.apis import OwnErrorBody
 from dantoc.geo.models import Unit
 from dantoc.geo.selectors import unit_get, valid_on_q
-from dantoc.reporting import dhis2, selectors
+from dantoc.reporting import dhis2, dhis2_xml, selectors
 from dantoc.reporting.bulk import datavalues_export
 from dantoc.reporting.dhis2_ids import CATEGORY_OPTION_COMBO, DATA_ELEMENT, DATA_SET, ORG_UNIT
 from dantoc.reporting.dhis2_import import datavalueset_import
@@ -124,6 +124,25 @@ class CSVRenderer(BaseRenderer):
 
 class ApplicationCSVRenderer(CSVRenderer):
     media_type = "application/csv"
+
+
+class XMLRenderer(CSVRenderer):
+    media_type = "application/xml"
+    format = "xml"
+
+
+class TextXMLRenderer(XMLRenderer):
+    media_type = "text/xml"
+
+
+def _wants_xml(request) -> bool:
+    """Whether the client's Accept header puts XML before JSON (DHIS2 answers an import in
+    the format the client accepts)."""
+    accept = request.META.get("HTTP_ACCEPT", "").lower()
+    positions = [accept.find(t) for t in ("application/xml", "text/xml")]
+    xml = min((p for p in positions if p >= 0), default=-1)
+    json = accept.find("application/json")
+    return xml >= 0 and (json < 0 or xml < json)
 
 
 SPOOL_IN_MEMORY = 8 * 1024 * 1024  # a body larger than this waits on disk, not in memory
@@ -323,7 +342,13 @@ class DataValueSetsApi(DHIS2Api):
 
     authentication_classes = [DHIS2BasicAuthentication, BodySafeSessionAuthentication]
     permission_classes = [IsAuthenticated]
-    renderer_classes = [JSONRenderer, CSVRenderer, ApplicationCSVRenderer]
+    renderer_classes = [
+        JSONRenderer,
+        CSVRenderer,
+        ApplicationCSVRenderer,
+        XMLRenderer,
+        TextXMLRenderer,
+    ]
     request_body_required = True  # an import without a body is a 415
     fmt: str = ""
 
@@ -339,6 +364,8 @@ class DataValueSetsApi(DHIS2Api):
             "application/json": DataValueSetSchema,
             "application/csv": OpenApiTypes.STR,
             "text/csv": OpenApiTypes.STR,
+            "application/xml": OpenApiTypes.STR,
+            "text/xml": OpenApiTypes.STR,
         },
         responses={
             200: ImportMessageSchema,
@@ -366,10 +393,13 @@ class DataValueSetsApi(DHIS2Api):
             return schemes
         dry_run = _flag(params.get("dryRun"))
         media = (request.content_type or "").split(";")[0].strip().lower()
-        if media not in JSON_TYPES | CSV_TYPES:
+        if media not in JSON_TYPES | CSV_TYPES | dhis2_xml.XML_TYPES:
             return _message(
                 415,
-                _("Content-Type phải là application/json, application/csv hoặc text/csv."),
+                _(
+                    "Content-Type phải là application/json, application/csv, text/csv, "
+                    "application/xml hoặc text/xml."
+                ),
             )
         limit = max_body_bytes()
         try:
@@ -388,6 +418,8 @@ class DataValueSetsApi(DHIS2Api):
             try:
                 if media in JSON_TYPES:
                     payload = dhis2.read_json_file(body, size=size, defaults=defaults)
+                elif media in dhis2_xml.XML_TYPES:
+                    payload = dhis2_xml.read_xml_file(body, size=size, defaults=defaults)
                 else:
                     payload = dhis2.read_csv_file(body, size=size, defaults=defaults)
                 summary = datavalueset_import(
@@ -401,6 +433,12 @@ class DataValueSetsApi(DHIS2Api):
                 # Found while reading a streamed body: the import's transaction was rolled
                 # back whole, so nothing of it stays.
                 summary = dhis2.failed_summary(str(exc), dry_run=dry_run, strategy=strategy)
+        if _wants_xml(request):
+            return HttpResponse(
+                dhis2_xml.web_message_xml(summary.web_message()),
+                status=summary.http_status(),
+                content_type="application/xml; charset=utf-8",
+            )
         return _json(summary.web_message(), summary.http_status())
 
     @extend_schema(
@@ -409,6 +447,7 @@ class DataValueSetsApi(DHIS2Api):
         responses={
             (200, "application/json"): ExportSetSchema,
             (200, "text/csv"): OpenApiTypes.STR,
+            (200, "application/xml"): OpenApiTypes.STR,
             409: ErrorMessageSchema,
         },
     )
@@ -471,20 +510,26 @@ class DataValueSetsApi(DHIS2Api):
             values = _written_as(values, output, maps)
             codes = [maps.from_code(DATA_SET, output.data_set, c) for c in codes]
             unit_codes = [maps.from_code(ORG_UNIT, output.org_unit, c) for c in unit_codes]
-        csv = self.fmt == "csv" or (
-            self.fmt != "json" and getattr(request, "accepted_renderer", None) is not None
-            and request.accepted_renderer.format == "csv"
-        )  # fmt: skip
+        chosen = getattr(request, "accepted_renderer", None)
+        fmt = self.fmt or (chosen.format if chosen is not None else "json")
+        csv = fmt == "csv"
+        data_set_id = codes[0] if len(codes) == 1 else ""
+        period_id = period_codes[0] if len(period_codes) == 1 else ""
+        unit_id = unit_codes[0] if len(unit_codes) == 1 and not children else ""
+        if fmt == "xml":
+            return StreamingHttpResponse(
+                dhis2_xml.render_xml(
+                    data_set=data_set_id, period=period_id, org_unit=unit_id, values=values
+                ),
+                content_type="application/xml; charset=utf-8",
+            )
         if csv:
             return HttpResponse(
                 dhis2.render_csv(values), content_type="application/csv; charset=utf-8"
             )
         return HttpResponse(
             dhis2.render_json(
-                data_set=codes[0] if len(codes) == 1 else "",
-                period=period_codes[0] if len(period_codes) == 1 else "",
-                org_unit=unit_codes[0] if len(unit_codes) == 1 and not children else "",
-                values=values,
+                data_set=data_set_id, period=period_id, org_unit=unit_id, values=values
             ),
             content_type="application/json",
         )
@@ -545,6 +590,11 @@ class DataValueSetsCsvApi(DataValueSetsApi):
 
 
 @extend_schema(exclude=True)
+class DataValueSetsXmlApi(DataValueSetsApi):
+    fmt = "xml"
+
+
+@extend_schema(exclude=True)
 class DataValueSetsVersionedApi(DataValueSetsApi):
     """``/api/<version>/dataValueSets[.json|.csv]``: the same, for clients that pin a DHIS2
     API version in their base URL."""
@@ -558,8 +608,9 @@ urlpatterns = [
     path("dataValueSets", DataValueSetsApi.as_view(), name="datavaluesets"),
     path("dataValueSets.json", DataValueSetsJsonApi.as_view(), name="datavaluesets-json"),
     path("dataValueSets.csv", DataValueSetsCsvApi.as_view(), name="datavaluesets-csv"),
+    path("dataValueSets.xml", DataValueSetsXmlApi.as_view(), name="datavaluesets-xml"),
     re_path(
-        r"^(?P<version>[0-9]{2})/dataValueSets(?P<suffix>\.json|\.csv)?$",
+        r"^(?P<version>[0-9]{2})/dataValueSets(?P<suffix>\.json|\.csv|\.xml)?$",
         DataValueSetsVersionedApi.as_view(),
         name="datavaluesets-versioned",
     ),

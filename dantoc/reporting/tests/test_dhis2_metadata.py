@@ -387,3 +387,78 @@ def test_forms_indicators_and_periods_are_listed_in_the_platforms_own_api(client
     periods = client.get("/api/v1/periods/?form=BM01-VON").json()["results"]
     assert "2026Q3" in {p["code"] for p in periods}
     assert client.get("/api/v1/forms/NOPE/").status_code == 404
+
+
+# --- XML (DXF2) ----------------------------------------------------------------------------
+
+XML_BODY = f"""<?xml version="1.0" encoding="UTF-8"?>
+<dataValueSet xmlns="http://dhis2.org/schema/dxf/2.0" dataSet="BM01-VON"
+    completeDate="2026-10-05" period="2026Q3" orgUnit="00715">
+  <dataValue dataElement="VON_KH" categoryOptionCombo="{KH_TW}" value="12" comment="c &amp; d"/>
+  <dataValue dataElement="{uid(DATA_ELEMENT, "VON_KH")}" categoryOptionCombo="{uid(CATEGORY_OPTION_COMBO, KH_DP)}">
+    <value>14</value>
+  </dataValue>
+  <dataValue dataElement="NOPE" categoryOptionCombo="default" value="1"/>
+</dataValueSet>
+"""
+
+
+def test_a_dxf2_xml_payload_imports_and_answers_an_xml_summary_when_asked(client, people, today):
+    from defusedxml.ElementTree import fromstring
+
+    response = client.post(
+        "/api/dataValueSets", XML_BODY, content_type="application/xml",
+        HTTP_ACCEPT="application/xml", **basic(people.commune),
+    )  # fmt: skip
+    assert response.status_code == 409 and response["Content-Type"].startswith("application/xml")
+    ns = {"d": "http://dhis2.org/schema/dxf/2.0"}
+    message = fromstring(response.content)
+    assert message.get("status") == "WARNING"
+    count = message.find("d:response/d:importCount", ns)
+    assert count.get("imported") == "2" and count.get("ignored") == "1"
+    conflict = message.find("d:response/d:conflicts/d:conflict", ns)
+    assert conflict.get("errorCode") == "E7610" and conflict.get("object") == "NOPE"
+    assert dict(DataValue.objects.values_list("options_key", "comment")) == {
+        KH_TW: "c & d",
+        KH_DP: "",
+    }
+    as_json = post(client, people.commune, XML_BODY, content_type="text/xml")
+    assert as_json.json()["response"]["importCount"]["ignored"] == 3  # the same values again
+
+
+def test_data_values_are_read_as_dxf2_xml_and_post_back_unchanged(client, people, today):
+    from defusedxml.ElementTree import fromstring
+
+    post(client, people.commune, UID_EXAMPLE)
+    exported = client.get(
+        "/api/dataValueSets.xml?dataSet=BM01-VON&period=2026Q3&orgUnit=00715",
+        **basic(people.commune),
+    )
+    assert exported.status_code == 200 and exported["Content-Type"].startswith("application/xml")
+    body = b"".join(exported.streaming_content)
+    root = fromstring(body)
+    assert root.tag == "{http://dhis2.org/schema/dxf/2.0}dataValueSet"
+    assert root.get("dataSet") == "BM01-VON" and len(root) == 2
+    DataValue.objects.all().delete()
+    again = post(client, people.commune, body, content_type="application/xml")
+    assert again.status_code == 200, again.content
+    assert again.json()["response"]["importCount"]["imported"] == 2
+
+
+def test_an_xml_payload_with_entities_is_refused_and_nothing_is_read_from_disk(
+    client, people, today
+):
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        '<dataValueSet dataSet="BM01-VON" period="2026Q3" orgUnit="00715">'
+        '<dataValue dataElement="VON_KH" categoryOptionCombo="default" value="1" comment="&x;"/>'
+        "</dataValueSet>"
+    )
+    response = post(client, people.commune, bomb, content_type="application/xml")
+    assert response.status_code == 409
+    summary = response.json()["response"]
+    assert summary["status"] == "ERROR" and "DTD" in summary["description"]
+    assert "root:" not in response.content.decode()
+    broken = post(client, people.commune, "<dataValueSet><dataValue", content_type="text/xml")
+    assert broken.status_code == 409 and broken.json()["response"]["status"] == "ERROR"
+    assert not DataValue.objects.exists()
