@@ -14,6 +14,15 @@ column) each data element is placed in the active form that has cells for it:
 - one in no active form is refused (E7610 when no such indicator exists, E7602 when it
   exists in no active form).
 
+``completeDate`` registers the report as complete, which on this platform is submitting it
+(``services.submission_submit``: DHIS2's "complete" and our "nộp" both tell the level above
+that the unit has finished the report and lock nothing until it is approved). As in DHIS2,
+it concerns the header's data set (given or derived), period and org unit, only after an
+import that was not aborted and not a dry run; it is refused, with the reason in the
+summary's description and ``dataSetComplete`` left ``"false"``, when the platform would
+refuse the submit button (validation errors, period closed, no right to submit). When
+registered, ``dataSetComplete`` is the date sent, as DHIS2 reports it.
+
 Each form's values are imported in their own transaction (as separate posts would be), and
 the summaries are added up into one: counts summed, conflicts listed together.
 """
@@ -23,14 +32,24 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from dantoc.geo.models import Unit
+from dantoc.geo.selectors import unit_get
 from dantoc.indicators.models import Indicator
+from dantoc.reporting import selectors
 from dantoc.reporting.bulk import datavalues_import
 from dantoc.reporting.dhis2 import ERROR, SUCCESS, WARNING, Conflicts, DataValueSet, ImportSummary
 from dantoc.reporting.dhis2_ids import DATA_SET, ORG_UNIT
 from dantoc.reporting.dhis2_metadata import CodedRows, IdMaps, IdSchemes
+from dantoc.reporting.periods import PeriodError
+from dantoc.reporting.services import (
+    ReportClosed,
+    SubmissionBlocked,
+    period_resolve,
+    submission_submit,
+)
 
 AUTO_SCHEMES = IdSchemes()
 
@@ -65,9 +84,59 @@ def datavalueset_import(
     strategy: str = "CREATE_AND_UPDATE",
     today: datetime.date | None = None,
 ) -> ImportSummary:
-    """Import ``payload`` (read by ``dhis2.read_json_file``/``read_csv_file``) and return one
+    """Import ``payload`` (read by ``dhis2.read_json_file``/``read_csv_file`` or
+    ``dhis2_xml.read_xml_file``), register it complete when it says so, and return one
     DHIS2 ImportSummary for it."""
     maps = IdMaps()
+    summary, forms = _import_values(
+        actor=actor, payload=payload, schemes=schemes, maps=maps, dry_run=dry_run,
+        strategy=strategy, today=today,
+    )  # fmt: skip
+    if payload.complete_date and not dry_run and summary.status != ERROR and len(forms) == 1:
+        unit_code = maps.to_code(ORG_UNIT, schemes.org_unit, payload.org_unit)
+        reason = _complete(
+            actor=actor, form_code=forms[0], unit_code=unit_code, period_code=payload.period,
+            today=today,
+        )  # fmt: skip
+        if reason is None:
+            summary.data_set_complete = payload.complete_date
+        else:
+            summary.description = f"{summary.description} " + _(
+                "Chưa ghi nhận hoàn thành (completeDate): %(reason)s"
+            ) % {"reason": reason}
+    return summary
+
+
+def _complete(*, actor, form_code: str, unit_code: str, period_code: str, today) -> str | None:
+    """Submit the report (None) or say why it cannot be."""
+    form = selectors.form_get(code=form_code)
+    if form is None or not unit_code or not period_code:
+        return _("cần dataSet, period và orgUnit ở đầu dữ liệu.")
+    try:
+        period = period_resolve(period_type=form.period_type, code=period_code)
+    except PeriodError as exc:
+        return str(exc)
+    unit = unit_get(code=unit_code, as_of=period.end_date)
+    if unit is None:
+        return _("Không có đơn vị mã `%(code)s`.") % {"code": unit_code}
+    try:
+        submission_submit(actor=actor, form=form, unit=unit, period=period, today=today)
+    except (PermissionDenied, ReportClosed, SubmissionBlocked) as exc:
+        return str(exc.args[0]) if exc.args else str(exc)
+    return None
+
+
+def _import_values(
+    *,
+    actor,
+    maps: IdMaps,
+    payload: DataValueSet,
+    schemes: IdSchemes = AUTO_SCHEMES,
+    dry_run: bool = False,
+    strategy: str = "CREATE_AND_UPDATE",
+    today: datetime.date | None = None,
+) -> tuple[ImportSummary, list[str]]:
+    """The values imported, and the codes of the forms they went to."""
     rows = (
         payload.rows if schemes.all_codes else CodedRows(payload.rows, schemes=schemes, maps=maps)
     )
@@ -79,12 +148,12 @@ def datavalueset_import(
         return _aborted(
             summary, "E7603", "orgUnit", payload.org_unit,
             _("Không có đơn vị (org unit) mã `%(code)s`.") % {"code": payload.org_unit},
-        )  # fmt: skip
+        ), []  # fmt: skip
     if data_set:
         return datavalues_import(
             actor=actor, rows=rows, dataset_code=data_set, dry_run=dry_run,
             strategy=strategy, today=today,
-        )  # fmt: skip
+        ), [data_set]  # fmt: skip
     # No data set: find each data element's form.
     indexes: dict[str, list[int]] = defaultdict(list)
     for row in rows:
@@ -93,7 +162,7 @@ def datavalueset_import(
         return datavalues_import(
             actor=actor, rows=rows, dataset_code="", dry_run=dry_run, strategy=strategy,
             today=today,
-        )  # fmt: skip
+        ), []  # fmt: skip
     forms_of = maps.catalogue().forms_of_indicator
     chosen: dict[str, str] = {}
     ambiguous: dict[str, list[str]] = {}
@@ -156,4 +225,4 @@ def datavalueset_import(
     else:
         summary.status = WARNING if summary.conflicts else SUCCESS
         summary.description = _("Quá trình nhập đã hoàn tất.")
-    return summary
+    return summary, sorted(by_form)

@@ -462,3 +462,32 @@ def test_an_xml_payload_with_entities_is_refused_and_nothing_is_read_from_disk(
     broken = post(client, people.commune, "<dataValueSet><dataValue", content_type="text/xml")
     assert broken.status_code == 409 and broken.json()["response"]["status"] == "ERROR"
     assert not DataValue.objects.exists()
+
+
+# --- completeDate --------------------------------------------------------------------------
+
+
+def test_complete_date_submits_the_report_and_a_dry_run_or_a_refusal_does_not(
+    client, people, today, q3
+):
+    from dantoc.geo.models import Unit
+    from dantoc.reporting.models import Submission, SubmissionStatus
+
+    unit = Unit.objects.get(code="00715", valid_to__isnull=True)
+    body = {**UID_EXAMPLE, "completeDate": "2026-10-05"}
+    trial = post(client, people.commune, body, url="/api/dataValueSets?dryRun=true")
+    assert trial.json()["response"]["dataSetComplete"] == "false"
+    assert not Submission.objects.filter(unit=unit, period=q3).exists()
+    outsider = post(client, people.other_commune, body).json()["response"]
+    assert outsider["dataSetComplete"] == "false" and "completeDate" in outsider["description"]
+    assert not Submission.objects.filter(unit=unit, period=q3).exists()
+    summary = post(client, people.commune, body).json()["response"]
+    assert summary["dataSetComplete"] == "2026-10-05"
+    submission = Submission.objects.get(form_code="BM01-VON", unit=unit, period=q3)
+    assert submission.status == SubmissionStatus.SUBMITTED
+    assert submission.submitted_by == people.commune
+    # Submitted values are locked until returned, as on the entry page.
+    later = post(
+        client, people.commune, {**UID_EXAMPLE, "dataValues": UID_EXAMPLE["dataValues"][:1]}
+    )
+    assert later.status_code == 409
