@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import re
 import tempfile
 from contextlib import contextmanager
 from http import HTTPStatus
@@ -26,6 +27,7 @@ import orjson
 from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import path, re_path
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.authentication import BasicScheme, SessionScheme
 from drf_spectacular.drainage import set_override
@@ -187,6 +189,54 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in TRUE
 
 
+_DURATION = re.compile(r"([0-9]+)([dhms])")
+_DURATION_UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+
+
+def _moment(text: str) -> datetime.datetime:
+    """An ISO date or date-time; without a zone, in the platform's time zone."""
+    try:
+        moment = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        moment = datetime.datetime.combine(datetime.date.fromisoformat(text), datetime.time())
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def _dates(params):
+    """(startDate, endDate, updated since, limit) from a dataValueSets read, or the 409."""
+    start = end = since = limit = None
+    try:
+        if params.get("startDate") or params.get("endDate"):
+            if not (params.get("startDate") and params.get("endDate")):
+                raise ValueError
+            start = datetime.date.fromisoformat(params["startDate"][:10])
+            end = datetime.date.fromisoformat(params["endDate"][:10])
+        if params.get("lastUpdated"):
+            since = _moment(params["lastUpdated"].strip())
+        if params.get("lastUpdatedDuration"):
+            match = _DURATION.fullmatch(params["lastUpdatedDuration"].strip())
+            if match is None:
+                raise ValueError
+            amount = datetime.timedelta(**{_DURATION_UNITS[match[2]]: int(match[1])})
+            since = max(since, timezone.now() - amount) if since else timezone.now() - amount
+        if params.get("limit"):
+            limit = int(params["limit"])
+            if limit < 1:
+                raise ValueError
+    except (ValueError, OverflowError):
+        return _message(
+            409,
+            _(
+                "startDate/endDate (cả hai, YYYY-MM-DD), lastUpdated (ngày hoặc ngày giờ ISO), "
+                "lastUpdatedDuration (ví dụ 10d, 12h, 30m) hoặc limit (số nguyên dương) "
+                "không hợp lệ."
+            ),
+        )
+    return start, end, since, limit
+
+
 def _schemes(params, *, default: str = "AUTO") -> IdSchemes | HttpResponse:
     """The identifier schemes a query asks for, or the 400 naming one not supported."""
     try:
@@ -315,7 +365,14 @@ IMPORT_PARAMETERS = [
 ]
 EXPORT_PARAMETERS = [
     OpenApiParameter("dataSet", str, required=True, many=True),
-    OpenApiParameter("period", str, required=True, many=True),
+    OpenApiParameter(
+        "period", str, many=True, description="Hoặc / or startDate+endDate, lastUpdated"
+    ),
+    OpenApiParameter("startDate", OpenApiTypes.DATE),
+    OpenApiParameter("endDate", OpenApiTypes.DATE),
+    OpenApiParameter("lastUpdated", OpenApiTypes.DATETIME),
+    OpenApiParameter("lastUpdatedDuration", str, description="Ví dụ / e.g. 10d, 12h, 30m"),
+    OpenApiParameter("limit", int),
     OpenApiParameter("orgUnit", str, required=True, many=True),
     OpenApiParameter(
         "children", OpenApiTypes.BOOL, description="Kèm đơn vị cấp dưới / descendants"
@@ -473,8 +530,19 @@ class DataValueSetsApi(DHIS2Api):
         ]
         if not codes:
             return _message(409, _("Cần ít nhất một biểu mẫu (dataSet)."), error_code="E2013")
-        if not period_codes:
-            return _message(409, _("Cần ít nhất một kỳ (period)."), error_code="E2002")
+        window = _dates(params)
+        if isinstance(window, HttpResponse):
+            return window
+        start, end, since, limit = window
+        if not period_codes and start is None and since is None:
+            return _message(
+                409,
+                _(
+                    "Cần ít nhất một kỳ (period), khoảng ngày (startDate và endDate), "
+                    "lastUpdated hoặc lastUpdatedDuration."
+                ),
+                error_code="E2002",
+            )
         if not unit_codes:
             return _message(409, _("Cần ít nhất một đơn vị (orgUnit)."), error_code="E2006")
         children = _flag(params.get("children"))
@@ -487,6 +555,17 @@ class DataValueSetsApi(DHIS2Api):
                     409, _("Không có biểu mẫu mã `%(code)s`.") % {"code": code}, error_code="E1105"
                 )
             periods = []
+            if not period_codes:
+                # A date range (periods wholly inside it) or, with only lastUpdated, every
+                # period of the form that has been reported.
+                chosen_periods = Period.objects.filter(period_type=form.period_type)
+                if start is not None:
+                    chosen_periods = chosen_periods.filter(start_date__gte=start, end_date__lte=end)
+                for period in chosen_periods.order_by("start_date"):
+                    units = self._units(request.user, unit_codes, period.end_date, children)
+                    if isinstance(units, HttpResponse):
+                        return units
+                    periods.append((period, units))
             for period_code in period_codes:
                 try:
                     window = parse_period(period_code, form.period_type.rule())
@@ -505,7 +584,12 @@ class DataValueSetsApi(DHIS2Api):
                 values += datavalues_export(
                     form=form, periods=[period], units=units, include_deleted=include_deleted
                 )
+        if since is not None:
+            stamp = timezone.localtime(since).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+            values = [v for v in values if v.last_updated >= stamp]
         values.sort(key=lambda v: (v.org_unit, v.period, v.data_element, v.category_option_combo))
+        if limit is not None:
+            values = values[:limit]
         if not output.all_codes:
             values = _written_as(values, output, maps)
             codes = [maps.from_code(DATA_SET, output.data_set, c) for c in codes]

@@ -491,3 +491,29 @@ def test_complete_date_submits_the_report_and_a_dry_run_or_a_refusal_does_not(
         client, people.commune, {**UID_EXAMPLE, "dataValues": UID_EXAMPLE["dataValues"][:1]}
     )
     assert later.status_code == 409
+
+
+# --- reading by dates, by last update, with a limit ----------------------------------------
+
+
+def test_values_are_read_by_date_range_last_update_and_limit(client, people, today):
+    import datetime
+
+    from django.utils import timezone
+
+    post(client, people.commune, UID_EXAMPLE)
+    base = "/api/dataValueSets?dataSet=BM01-VON&orgUnit=00715"
+    ranged = get(client, people.commune, f"{base}&startDate=2026-07-01&endDate=2026-09-30")
+    assert len(ranged["dataValues"]) == 2
+    outside = get(client, people.commune, f"{base}&startDate=2026-01-01&endDate=2026-06-30")
+    assert outside["dataValues"] == []
+    recent = get(client, people.commune, f"{base}&lastUpdatedDuration=1d")
+    assert len(recent["dataValues"]) == 2
+    # ``today`` pins the platform's date, not the clock that stamps lastUpdated.
+    tomorrow = (timezone.now() + datetime.timedelta(days=1)).date().isoformat()
+    later = get(client, people.commune, f"{base}&period=2026Q3&lastUpdated={tomorrow}")
+    assert later["dataValues"] == []
+    limited = get(client, people.commune, f"{base}&period=2026Q3&limit=1")
+    assert len(limited["dataValues"]) == 1
+    wrong = client.get(f"{base}&lastUpdatedDuration=soon", **basic(people.commune))
+    assert wrong.status_code == 409
