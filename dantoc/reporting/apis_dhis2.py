@@ -20,11 +20,15 @@ import dataclasses
 import datetime
 import re
 import tempfile
+import uuid
 from contextlib import contextmanager
+from dataclasses import asdict
 from http import HTTPStatus
 
 import orjson
 from django.conf import settings
+from django.core.files.base import File
+from django.core.files.storage import default_storage
 from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import path, re_path
 from django.utils import timezone
@@ -42,7 +46,7 @@ from rest_framework.views import APIView
 from dantoc.core.apis import OwnErrorBody
 from dantoc.geo.models import Unit
 from dantoc.geo.selectors import unit_get, valid_on_q
-from dantoc.reporting import dhis2, dhis2_xml, selectors
+from dantoc.reporting import dhis2, dhis2_jobs, dhis2_xml, selectors
 from dantoc.reporting.bulk import datavalues_export
 from dantoc.reporting.dhis2_ids import CATEGORY_OPTION_COMBO, DATA_ELEMENT, DATA_SET, ORG_UNIT
 from dantoc.reporting.dhis2_import import datavalueset_import
@@ -50,6 +54,7 @@ from dantoc.reporting.dhis2_metadata import IdMaps, IdSchemes
 from dantoc.reporting.models import Period
 from dantoc.reporting.periods import PeriodError, parse_period
 from dantoc.reporting.permissions import can_view_report
+from dantoc.reporting.tasks import datavalueset_import_task
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 JSON_TYPES = {"application/json"}
@@ -353,6 +358,12 @@ SCHEME_PARAMETERS = [
 IMPORT_PARAMETERS = [
     OpenApiParameter("dryRun", OpenApiTypes.BOOL, description="Chạy thử, không ghi / dry run"),
     OpenApiParameter(
+        "async",
+        OpenApiTypes.BOOL,
+        description="Nhập nền, trả về tác vụ để theo dõi / run on the task worker and answer "
+        "the job (relativeNotifierEndpoint)",
+    ),
+    OpenApiParameter(
         "importStrategy",
         str,
         enum=list(dhis2.STRATEGIES),
@@ -472,6 +483,13 @@ class DataValueSetsApi(DHIS2Api):
         with body_spool(request._request, limit) as (body, size):
             if body is None:
                 return _message(413, too_big)
+            if _flag(params.get("async")):
+                return _json(
+                    _job_start(
+                        actor=request.user, body=body, media=media, schemes=schemes,
+                        dry_run=dry_run, strategy=strategy, defaults=defaults,
+                    )
+                )  # fmt: skip
             try:
                 if media in JSON_TYPES:
                     payload = dhis2.read_json_file(body, size=size, defaults=defaults)
@@ -640,6 +658,32 @@ class DataValueSetsApi(DHIS2Api):
         return list(units.values())
 
 
+def _job_start(
+    *, actor, body, media: str, schemes: IdSchemes, dry_run: bool, strategy: str,
+    defaults: dict[str, str],
+) -> dict:  # fmt: skip
+    """Keep ``body`` (a file) and queue its import; DHIS2's answer to an async import."""
+    name = default_storage.save(f"{dhis2_jobs.STORE}/{uuid.uuid4().hex}", File(body))
+    result = datavalueset_import_task.enqueue(
+        path=name, media=media, actor_id=actor.pk, schemes=asdict(schemes), dry_run=dry_run,
+        strategy=strategy, defaults=defaults,
+    )  # fmt: skip
+    return {
+        "httpStatus": "OK",
+        "httpStatusCode": 200,
+        "status": "OK",
+        "message": f"Initiated {dhis2_jobs.CATEGORY}",
+        "response": {
+            "responseType": "JobConfigurationWebMessageResponse",
+            "name": dhis2_jobs.CATEGORY,
+            "id": result.id,
+            "created": timezone.localtime().strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3],
+            "jobType": dhis2_jobs.CATEGORY,
+            "relativeNotifierEndpoint": f"/api/system/tasks/{dhis2_jobs.CATEGORY}/{result.id}",
+        },
+    }
+
+
 def _written_as(values: list[dhis2.ExportValue], schemes: IdSchemes, maps: IdMaps):
     memo: dict[tuple[str, str], str] = {}
 
@@ -688,7 +732,54 @@ class DataValueSetsVersionedApi(DataValueSetsApi):
         return super().dispatch(request, *args, **kwargs)
 
 
+class JobApi(DHIS2Api):
+    """DHIS2 ``/api/system/tasks/<category>/<id>`` and ``/api/system/taskSummaries/…``: the
+    progress and the import summary of an ``async=true`` import started by this account."""
+
+    authentication_classes = [DHIS2BasicAuthentication, BodySafeSessionAuthentication]
+    permission_classes = [IsAuthenticated]
+    summary = False
+
+    def get(self, request, category: str, job_id: str, *args, **kwargs):
+        result = dhis2_jobs.job_get(actor=request.user, job_id=job_id)
+        if category.upper() != dhis2_jobs.CATEGORY or result is None:
+            return _message(404, _("Không có tác vụ `%(id)s` của tài khoản này.") % {"id": job_id})
+        if self.summary:
+            return _json(dhis2_jobs.job_summary(result))
+        return _json(dhis2_jobs.job_notifications(result))
+
+
+class JobNotificationsApi(JobApi):
+    @extend_schema(
+        operation_id="dhis2_system_tasks",
+        responses={200: OpenApiTypes.OBJECT, 404: ErrorMessageSchema},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class JobSummaryApi(JobApi):
+    summary = True
+
+    @extend_schema(
+        operation_id="dhis2_system_task_summaries",
+        responses={200: ImportSummarySchema, 404: ErrorMessageSchema},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
 urlpatterns = [
+    path(
+        "system/tasks/<str:category>/<str:job_id>",
+        JobNotificationsApi.as_view(),
+        name="dhis2-system-tasks",
+    ),
+    path(
+        "system/taskSummaries/<str:category>/<str:job_id>",
+        JobSummaryApi.as_view(),
+        name="dhis2-system-task-summaries",
+    ),
     path("dataValueSets", DataValueSetsApi.as_view(), name="datavaluesets"),
     path("dataValueSets.json", DataValueSetsJsonApi.as_view(), name="datavaluesets-json"),
     path("dataValueSets.csv", DataValueSetsCsvApi.as_view(), name="datavaluesets-csv"),

@@ -517,3 +517,55 @@ def test_values_are_read_by_date_range_last_update_and_limit(client, people, tod
     assert len(limited["dataValues"]) == 1
     wrong = client.get(f"{base}&lastUpdatedDuration=soon", **basic(people.commune))
     assert wrong.status_code == 409
+
+
+# --- async imports -------------------------------------------------------------------------
+
+
+def run_queued_task():
+    """What ``manage.py db_worker`` does with the queued row (see test_reminders)."""
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    queued = DBTaskResult.objects.get(task_path="dantoc.reporting.tasks.datavalueset_import_task")
+    worker = Worker(
+        queue_names=["default"], interval=0, batch=True, backend_name="default",
+        startup_delay=False, max_tasks=1, worker_id="test",
+    )  # fmt: skip
+    queued.claim("test")
+    worker.run_task(queued)
+    queued.refresh_from_db()
+    assert queued.status == "SUCCESSFUL", queued.traceback
+
+
+def test_an_async_import_answers_a_job_that_the_worker_runs_and_the_client_polls(
+    client, people, today, settings, tmp_path
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                    "OPTIONS": {"location": str(tmp_path)}},
+    }  # fmt: skip
+    started = post(client, people.commune, XML_BODY, url="/api/dataValueSets?async=true",
+                   content_type="application/xml")  # fmt: skip
+    assert started.status_code == 200, started.content
+    job = started.json()["response"]
+    assert job["jobType"] == "DATAVALUE_IMPORT"
+    notifier = job["relativeNotifierEndpoint"]
+    assert notifier == f"/api/system/tasks/DATAVALUE_IMPORT/{job['id']}"
+    assert not DataValue.objects.exists()
+    waiting = get(client, people.commune, notifier)
+    assert waiting[0]["completed"] is False
+    summary_url = f"/api/system/taskSummaries/DATAVALUE_IMPORT/{job['id']}"
+    assert get(client, people.commune, summary_url) is None
+    # Another account cannot read the job.
+    assert client.get(notifier, **basic(people.other_commune)).status_code == 404
+    run_queued_task()
+    done = get(client, people.commune, notifier)
+    assert done[0]["completed"] is True and done[0]["level"] == "INFO"
+    summary = get(client, people.commune, summary_url)
+    assert summary["importCount"]["imported"] == 2 and summary["importOptions"]["async"] is True
+    assert summary["conflicts"][0]["errorCode"] == "E7610"
+    assert DataValue.objects.count() == 2
+    assert not any(tmp_path.rglob("*.*")) and not list((tmp_path / "dhis2-imports").iterdir())
