@@ -237,10 +237,12 @@ class AnalyticsApi(DHIS2Api):
         include = _flag(params.get("includeUnapproved"))
         try:
             maps, today = IdMaps(), timezone.localdate()
+            dimensions = dhis2_params.expand(
+                params.getlist("dimension"), user=request.user, today=today, maps=maps
+            )
+            dimensions, co = dhis2_params.co_categories(dimensions)
             query = parse_request(
-                dimensions=dhis2_params.expand(
-                    params.getlist("dimension"), user=request.user, today=today, maps=maps
-                ),
+                dimensions=dimensions,
                 filters=dhis2_params.expand(
                     params.getlist("filter"), user=request.user, today=today, maps=maps
                 ),
@@ -273,7 +275,9 @@ class AnalyticsApi(DHIS2Api):
                     content_type="text/csv; charset=utf-8",
                 )
             return bulk_response(
-                request, orjson.dumps(result_json(result)), content_type="application/json"
+                request,
+                orjson.dumps(dhis2_params.co_merge(result_json(result), co)),
+                content_type="application/json",
             )
 
 

@@ -11,7 +11,11 @@ user org units, UIDs):
   current one and never includes it;
 - ``USER_ORGUNIT`` becomes the caller's unit, ``USER_ORGUNIT_CHILDREN`` its children and
   ``USER_ORGUNIT_GRANDCHILDREN`` the units two levels below it;
-- a data element's or org unit's UID (``dhis2_ids``) becomes its code.
+- a data element's or org unit's UID (``dhis2_ids``) becomes its code;
+- ``dimension=co`` (category option combinations) becomes one dimension per category of
+  the data elements asked for (``co_categories``); ``co_merge`` writes the answer's
+  category columns back as one ``co`` column whose items are option combination codes
+  (``DU_AN=DA1;NGUON_VON=TW``, the codes ``/api/categoryOptionCombos`` lists).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from dantoc.analytics.query import LEVEL_NAMES, QueryError
 from dantoc.geo.models import LEVEL_DEPTH
+from dantoc.indicators.models import Indicator
 from dantoc.reporting.dhis2_ids import DATA_ELEMENT, ORG_UNIT
 from dantoc.reporting.dhis2_metadata import IdMaps
 
@@ -112,3 +117,68 @@ def expand(texts: list[str], *, user, today: datetime.date, maps: IdMaps) -> lis
                 items.append(maps.to_code(DATA_ELEMENT, "AUTO", item))
         result.append(f"{name}:{';'.join(dict.fromkeys(items))}")
     return result
+
+
+def co_categories(dimensions: list[str]) -> tuple[list[str], list[str]]:
+    """``dimensions`` with ``co`` replaced by the categories of the ``dx`` items, and
+    those categories (none when ``co`` is not asked for)."""
+    if not any(d.strip() == "co" or d.strip().startswith("co:") for d in dimensions):
+        return dimensions, []
+    codes = [
+        item.strip()
+        for d in dimensions
+        if d.strip().startswith("dx:")
+        for item in d.split(":", 1)[1].split(";")
+    ]
+    categories = sorted(
+        {
+            c
+            for c in Indicator.objects.filter(code__in=codes).values_list(
+                "categories__code", flat=True
+            )
+            if c
+        }
+    )
+    rest = [d for d in dimensions if not (d.strip() == "co" or d.strip().startswith("co:"))]
+    return rest + categories, categories
+
+
+def co_merge(body: dict, categories: list[str]) -> dict:
+    """An analytics answer (``result_json``) with the category columns in ``categories``
+    written as one ``co`` column."""
+    if not categories:
+        return body
+    names = [h["name"] for h in body["headers"]]
+    positions = [names.index(c) for c in categories if c in names]
+    if not positions:
+        return body
+    first = min(positions)
+    headers = [h for n, h in enumerate(body["headers"]) if n not in positions]
+    headers.insert(
+        first, {**body["headers"][first], "name": "co", "column": "Category option combo"}
+    )
+    rows, combos = [], {}
+    for row in body["rows"]:
+        key = ";".join(f"{names[p]}={row[p]}" for p in sorted(positions, key=lambda p: names[p]))
+        combos.setdefault(key, None)
+        kept = [cell for n, cell in enumerate(row) if n not in positions]
+        kept.insert(first, key)
+        rows.append(kept)
+    meta = body["metaData"]
+    items = meta["items"]
+    for key in combos:
+        items[key] = {
+            "name": ", ".join(
+                items.get(part.split("=", 1)[1], {}).get("name", part) for part in key.split(";")
+            )
+        }
+    dimensions = {k: v for k, v in meta["dimensions"].items() if k not in categories}
+    dimensions["co"] = list(combos)
+    meta["dimensions"] = dimensions
+    return {
+        **body,
+        "headers": headers,
+        "rows": rows,
+        "width": len(headers),
+        "headerWidth": len(headers),
+    }

@@ -83,3 +83,16 @@ def test_the_answer_is_given_as_a_data_value_set(login, people, figures):  # noq
         f"{API}/dataValueSet.json", {"dimension": ["dx:VON_KH", "pe:2026Q3"], "filter": "ou:08"}
     )
     assert refused.status_code == 409
+
+
+def test_dimension_co_answers_one_column_of_option_combinations(login, people, figures):  # noqa: F811
+    client = login(people.province)
+    response = client.get(API, {"dimension": ["dx:VON_KH", "pe:2026Q3", "ou:00715", "co"]})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert [h["name"] for h in body["headers"]] == ["dx", "pe", "ou", "co", "value"]
+    rows = rows_of(body)
+    assert rows[("VON_KH", "2026Q3", "00715", "DU_AN=DA1;LOAI_VON=DTPT;NGUON_VON=TW")] == "500"
+    assert rows[("VON_KH", "2026Q3", "00715", "DU_AN=DA2;LOAI_VON=SN;NGUON_VON=DP")] == "300"
+    assert "DU_AN=DA1;LOAI_VON=DTPT;NGUON_VON=TW" in body["metaData"]["dimensions"]["co"]
+    assert body["width"] == 5
