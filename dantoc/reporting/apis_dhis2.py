@@ -36,7 +36,12 @@ from django.utils.translation import gettext as _
 from drf_spectacular.authentication import BasicScheme, SessionScheme
 from drf_spectacular.drainage import set_override
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import exceptions, serializers
 from rest_framework.authentication import BasicAuthentication, SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
@@ -316,6 +321,32 @@ class ImportMessageSchema(serializers.Serializer):
     response = ImportSummarySchema()
 
 
+class JobResponseSchema(serializers.Serializer):
+    responseType = serializers.CharField(default="JobConfigurationWebMessageResponse")
+    name = serializers.CharField()
+    id = serializers.CharField()
+    created = serializers.CharField()
+    jobType = serializers.CharField()
+    relativeNotifierEndpoint = serializers.CharField()
+
+
+class JobMessageSchema(serializers.Serializer):
+    httpStatus = serializers.CharField()
+    httpStatusCode = serializers.IntegerField()
+    status = serializers.CharField()
+    message = serializers.CharField()
+    response = JobResponseSchema()
+
+
+class NotificationSchema(serializers.Serializer):
+    uid = serializers.CharField()
+    level = serializers.CharField()
+    category = serializers.CharField()
+    time = serializers.CharField()
+    message = serializers.CharField()
+    completed = serializers.BooleanField()
+
+
 class ErrorMessageSchema(serializers.Serializer):
     httpStatus = serializers.CharField()
     httpStatusCode = serializers.IntegerField()
@@ -436,7 +467,11 @@ class DataValueSetsApi(DHIS2Api):
             "text/xml": OpenApiTypes.STR,
         },
         responses={
-            200: ImportMessageSchema,
+            200: PolymorphicProxySerializer(
+                component_name="ImportOrJobMessage",
+                serializers=[ImportMessageSchema, JobMessageSchema],
+                resource_type_field_name=None,
+            ),
             409: OpenApiResponse(
                 ImportMessageSchema, description="Có giá trị bị từ chối / conflicts"
             ),
@@ -752,7 +787,7 @@ class JobApi(DHIS2Api):
 class JobNotificationsApi(JobApi):
     @extend_schema(
         operation_id="dhis2_system_tasks",
-        responses={200: OpenApiTypes.OBJECT, 404: ErrorMessageSchema},
+        responses={200: NotificationSchema(many=True), 404: ErrorMessageSchema},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -763,7 +798,14 @@ class JobSummaryApi(JobApi):
 
     @extend_schema(
         operation_id="dhis2_system_task_summaries",
-        responses={200: ImportSummarySchema, 404: ErrorMessageSchema},
+        responses={
+            200: OpenApiResponse(
+                OpenApiTypes.ANY,
+                description="ImportSummary khi xong, null khi đang chạy / the ImportSummary "
+                "once the job has finished, null while it runs",
+            ),
+            404: ErrorMessageSchema,
+        },
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)

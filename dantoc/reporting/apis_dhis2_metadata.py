@@ -151,7 +151,7 @@ def _collection_views(collection: str):
     listing = inline_serializer(
         f"DHIS2{collection[0].upper()}{collection[1:]}List",
         {
-            "pager": PagerSchema(),
+            "pager": PagerSchema(required=False),
             collection: serializers.ListField(child=serializers.DictField()),
         },
     )
