@@ -27,7 +27,6 @@ from dantoc.reporting.apis_dhis2 import (
     DHIS2Api,
     DHIS2BasicAuthentication,
     ErrorMessageSchema,
-    _flag,
     _json,
     _message,
 )
@@ -110,18 +109,26 @@ class MetadataApi(DHIS2Api):
                         % {"collection": self.collection, "uid": uid},
                         error_code="E1005",
                     )
-                tree = dhis2_query.parse_fields(params.get("fields") or ":all")
+                tree = dhis2_query.parse_fields((params.get("fields") or "").strip() or ":all")
                 return _json(dhis2_query.select(found[0], tree, self.resolve))
-            objects = dhis2_query.apply_filters(
-                self.objects(), params.getlist("filter"), params.get("rootJunction", "AND")
-            )
-            if params.get("order"):
+            junction = (params.get("rootJunction") or "AND").upper()
+            paging_text = (params.get("paging") or "true").lower()
+            if junction not in ("AND", "OR") or paging_text not in ("true", "false"):
+                raise dhis2_query.QueryError(
+                    _("rootJunction phải là AND hoặc OR, paging phải là true hoặc false.")
+                )
+            # Empty parameters are left out, as DHIS2 does.
+            filters = [f for f in params.getlist("filter") if f.strip()]
+            objects = dhis2_query.apply_filters(self.objects(), filters, junction)
+            if (params.get("order") or "").strip():
                 objects = dhis2_query.apply_order(objects, params["order"])
-            paging = params.get("paging") is None or _flag(params.get("paging"))
+            paging = paging_text == "true"
             objects, pager = dhis2_query.page_of(
                 objects, page=params.get("page"), page_size=params.get("pageSize"), paging=paging
             )
-            tree = dhis2_query.parse_fields(params.get("fields") or "id,displayName")
+            tree = dhis2_query.parse_fields(
+                (params.get("fields") or "").strip() or "id,displayName"
+            )
         except dhis2_query.QueryError as exc:
             return _message(400, str(exc))
         body: dict = {}

@@ -259,9 +259,9 @@ def page_of(objects: list[dict], *, page: str | None, page_size: str | None, pag
         size = int(page_size or DEFAULT_PAGE_SIZE)
     except ValueError:
         raise QueryError(_("page và pageSize phải là số nguyên dương.")) from None
-    if number < 1 or size < 1:
-        raise QueryError(_("page và pageSize phải là số nguyên dương."))
-    size = min(size, MAX_PAGE_SIZE)
+    # As DHIS2: a page below the first is the first, a size below one the default.
+    number = max(number, 1)
+    size = min(size if size >= 1 else DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
     total = len(objects)
     pager = {
         "page": number,
