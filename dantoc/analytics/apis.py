@@ -25,6 +25,7 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 
+from dantoc.analytics import dhis2_params
 from dantoc.analytics.coverage import Coverage, coverage_of_result
 from dantoc.analytics.permissions import can_include_unapproved, can_view_analytics
 from dantoc.analytics.query import (
@@ -47,6 +48,7 @@ from dantoc.reporting.apis_dhis2 import (
     _flag,
     _message,
 )
+from dantoc.reporting.dhis2_metadata import IdMaps
 
 COLUMN_NAMES = {"dx": "Data", "pe": "Period", "ou": "Organisation unit"}
 
@@ -253,9 +255,16 @@ class AnalyticsApi(DHIS2Api):
                 )
         include = _flag(params.get("includeUnapproved"))
         try:
+            maps, today = IdMaps(), timezone.localdate()
+            dimensions = dhis2_params.expand(
+                params.getlist("dimension"), user=request.user, today=today, maps=maps
+            )
+            dimensions, co = dhis2_params.co_categories(dimensions)
             query = parse_request(
-                dimensions=params.getlist("dimension"),
-                filters=params.getlist("filter"),
+                dimensions=dimensions,
+                filters=dhis2_params.expand(
+                    params.getlist("filter"), user=request.user, today=today, maps=maps
+                ),
                 include_unapproved=include,
                 hierarchy_date=hierarchy_date,
             )
@@ -275,6 +284,8 @@ class AnalyticsApi(DHIS2Api):
         except QueryError as exc:
             return _message(409, str(exc), error_code="E7100")
         fmt = self.fmt or kwargs.get("format") or ""
+        if fmt == "dataValueSet":
+            return _data_value_set(result, request)
         with gc_paused():
             if fmt == "csv" or (not fmt and "text/csv" in request.headers.get("Accept", "")):
                 return bulk_response(
@@ -284,7 +295,9 @@ class AnalyticsApi(DHIS2Api):
                 )
             return bulk_response(
                 request,
-                orjson.dumps(result_json(result, coverage_of_result(result))),
+                orjson.dumps(
+                    dhis2_params.co_merge(result_json(result, coverage_of_result(result)), co)
+                ),
                 content_type="application/json",
             )
 
@@ -299,7 +312,57 @@ class AnalyticsCsvApi(AnalyticsApi):
     fmt = "csv"
 
 
+def _data_value_set(result: AnalyticsResult, request):
+    """The answer as a DHIS2 data value set (``/api/analytics/dataValueSet.json``): one value
+    per row, the category dimensions asked for written as the option combination."""
+    dims = result.dimensions
+    if not {"dx", "pe", "ou"} <= set(dims):
+        return _message(
+            409,
+            _("dataValueSet cần dx, pe và ou là chiều dữ liệu (dimension), không là bộ lọc."),
+            error_code="E7100",
+        )
+    categories = sorted(d for d in dims if d not in ("dx", "pe", "ou"))
+    values = [
+        {
+            "dataElement": keys["dx"],
+            "period": keys["pe"],
+            "orgUnit": keys["ou"],
+            "categoryOptionCombo": ";".join(f"{c}={keys[c]}" for c in categories) or "default",
+            "attributeOptionCombo": "default",
+            "value": number_text(value),
+        }
+        for keys, value, _flagged in result.rows
+    ]
+    return bulk_response(
+        request, orjson.dumps({"dataValues": values}), content_type="application/json"
+    )
+
+
+class AnalyticsDataValueSetApi(AnalyticsApi):
+    """Kết quả tổng hợp dạng dataValueSet của DHIS2 / The analytics answer as a DHIS2 data
+    value set."""
+
+    fmt = "dataValueSet"
+
+    @extend_schema(
+        operation_id="analytics_data_value_set",
+        parameters=PARAMETERS,
+        responses={200: OpenApiTypes.OBJECT, 403: ErrorMessageSchema, 409: ErrorMessageSchema},
+        tags=["analytics"],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
 urlpatterns = [
+    path("analytics/dataValueSet.json", AnalyticsDataValueSetApi.as_view(), name="analytics-dvs"),
+    path(
+        "analytics/dataValueSet",
+        extend_schema(exclude=True)(
+            type("AnalyticsDataValueSetAliasApi", (AnalyticsDataValueSetApi,), {})
+        ).as_view(),
+    ),
     path("analytics", AnalyticsApi.as_view(), name="analytics"),
     path("analytics.json", AnalyticsJsonApi.as_view(), name="analytics-json"),
     path("analytics.csv", AnalyticsCsvApi.as_view(), name="analytics-csv"),

@@ -15,6 +15,7 @@ from dantoc.core.jobs import JobOutcome, job_run
 from dantoc.core.models import BackgroundJob
 from dantoc.geo.selectors import unit_get
 from dantoc.reporting import selectors, services
+from dantoc.reporting.dhis2_jobs import job_run as dhis2_job_run
 from dantoc.reporting.reminders import deadline_reminders_send
 from dantoc.reporting.xlsx_messages import import_messages
 
@@ -45,3 +46,15 @@ def _xlsx_import(job: BackgroundJob) -> JobOutcome:
             actor=job.owner, form=form, unit=unit, period=period, data=bytes(job.payload or b"")
         )
     return JobOutcome(messages=said, failed=all(level == "error" for level, _t in said))
+
+
+@task()
+def datavalueset_import_task(
+    *, path: str, media: str, actor_id: int, schemes: dict, dry_run: bool, strategy: str,
+    defaults: dict,
+) -> dict:  # fmt: skip
+    """A DHIS2 ``async=true`` import (``dhis2_jobs``)."""
+    return dhis2_job_run(
+        path=path, media=media, actor_id=actor_id, schemes=schemes, dry_run=dry_run,
+        strategy=strategy, defaults=defaults,
+    )  # fmt: skip

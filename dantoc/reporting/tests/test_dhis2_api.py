@@ -224,11 +224,11 @@ def test_a_large_body_is_imported_from_a_stream_and_a_broken_one_leaves_nothing(
 
 def test_wrong_requests_get_clear_answers(client, people, today):
     user = people.commune
-    response = client.post(URL, b"<dataValueSet/>", content_type="application/xml", **basic(user))
+    response = client.post(URL, b"dataValueSet: []", content_type="application/yaml", **basic(user))
     assert response.status_code == 415
     assert post_json(client, user, EXAMPLE, url=f"{URL}?importStrategy=MERGE").status_code == 400
-    refused = post_json(client, user, EXAMPLE, url=f"{URL}?idScheme=UID")
-    assert refused.status_code == 400 and "CODE" in refused.json()["message"]
+    refused = post_json(client, user, EXAMPLE, url=f"{URL}?idScheme=ATTRIBUTE:x1234567890")
+    assert refused.status_code == 400 and "UID, CODE" in refused.json()["message"]
     assert not DataValue.objects.exists()
 
 
@@ -369,6 +369,8 @@ def test_the_api_schema_documents_the_endpoint_without_warnings(client, tmp_path
         "application/json",
         "application/csv",
         "text/csv",
+        "application/xml",
+        "text/xml",
     }
     call_command(
         "spectacular", "--urlconf", __name__, "--validate", "--fail-on-warn",
