@@ -130,6 +130,18 @@ def pytest_runtest_teardown(item, nextitem):
             restore_shared_world()
 
 
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """Each test starts in the platform's default language: the language middleware activates
+    the visitor's language for the thread (as Django's own does), so a request made in English
+    by one test would otherwise leave English active for the next test on the worker."""
+    from django.utils import translation
+
+    translation.activate("vi")
+    yield
+    translation.activate("vi")
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():

@@ -23,7 +23,7 @@ def test_reporters_are_reminded_before_the_deadline_once(
         run = deadline_reminders_send(today=datetime.date(2026, 10, 8))
         deadline_reminders_send(today=datetime.date(2026, 10, 8))
     assert run.due_soon >= 2  # both demo communes of the test set
-    [note] = reminders(people.commune, "reporting.reminder").filter(title__contains="2026Q3")
+    [note] = reminders(people.commune, "reporting.reminder").filter(title__contains="Quý III/2026")
     assert "10/10/2026" in note.title and note.url == "/reporting/BM01-VON/2026Q3/00715/"
     assert not reminders(people.province, "reporting.reminder").exists()
 
@@ -35,8 +35,12 @@ def test_late_reports_are_flagged_and_submitted_ones_are_not(people, von, monkey
     q3 = services.period_resolve(period_type=von.period_type, code="2026Q3")
     services.submission_submit(actor=people.commune, form=von, unit=people.commune.unit, period=q3)
     deadline_reminders_send(today=datetime.date(2026, 10, 20))
-    assert not reminders(people.commune, "reporting.late").filter(title__contains="2026Q3").exists()
-    late = reminders(people.other_commune, "reporting.late").filter(title__contains="2026Q3")
+    assert (
+        not reminders(people.commune, "reporting.late")
+        .filter(title__contains="Quý III/2026")
+        .exists()
+    )
+    late = reminders(people.other_commune, "reporting.late").filter(title__contains="Quý III/2026")
     assert late.count() == 1 and "quá hạn" in late.get().title
 
 
@@ -62,4 +66,8 @@ def test_the_daily_command_queues_a_background_task_that_the_worker_runs(people,
     queued.refresh_from_db()
     assert queued.status == "SUCCESSFUL", queued.traceback
     assert queued.return_value["due_soon"] >= 2
-    assert reminders(people.commune, "reporting.reminder").filter(title__contains="2026Q3").exists()
+    assert (
+        reminders(people.commune, "reporting.reminder")
+        .filter(title__contains="Quý III/2026")
+        .exists()
+    )
