@@ -53,6 +53,7 @@ from dantoc.portal.models import (
     LegalDocumentAttachment,
     publicly_visible_q,
 )
+from dantoc.portal.selectors import published_translations
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -270,7 +271,7 @@ def with_details(qs: QuerySet) -> QuerySet:
         Prefetch("attachments", queryset=attachments.objects.order_by("id")),
     )
     if model is Article:
-        qs = qs.prefetch_related("translations")
+        qs = qs.prefetch_related(published_translations())
     else:
         qs = qs.prefetch_related(
             Prefetch("amends", queryset=LegalDocument.objects.only("id", "uuid")),

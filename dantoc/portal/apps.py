@@ -28,9 +28,6 @@ class PortalConfig(AppConfig):
     )
 
     def ready(self) -> None:
-        from dantoc.core.events import listen
-
-        # The services register how articles and documents are revised (portal.revisions).
-        from dantoc.portal import services, tasks
-
-        listen(services.SCHEDULED_EVENT, tasks.on_publication_scheduled)
+        # The services register articles and documents with the editorial workflow and its
+        # revisions (dantoc.editorial).
+        from dantoc.portal import services  # noqa: F401
