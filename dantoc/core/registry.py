@@ -7,7 +7,9 @@ An app lists, as class attributes of its AppConfig (all optional):
 - ``menu``: ``MenuEntry``s of the site's main navigation, each guarded by a permission
   function of the app (``allowed(user) -> bool``), not by role names in a template;
 - ``capabilities``: (role code, what the role may do in this app) pairs, shown to officials
-  on their home page.
+  on their home page;
+- ``sync_feeds``: ``SyncFeed``s, the content the app offers to provincial sync feeds and
+  webhooks (read by the integration app, which names no content model).
 
 The shared code (the two commands, the navigation) reads the declarations; it never names
 the apps. Adding an app is its folder, a line in ``INSTALLED_APPS`` and its URLs; see
@@ -18,10 +20,11 @@ that declaring them imports nothing at start-up and an app below never imports o
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
+from django.db.models import Model, Q
 from django.urls import reverse
 from django.utils.module_loading import import_string
 
@@ -52,6 +55,46 @@ class MenuEntry:
 
     def visible_to(self, user) -> bool:
         return self.allowed is None or bool(import_string(self.allowed)(user))
+
+
+@dataclass(frozen=True)
+class SyncFeed:
+    """Content an app offers to provincial sync feeds (``/api/v1/sync/<name>/``) and webhooks.
+
+    ``model`` ("app_label.ModelName") follows the editorial workflow's rules (``uuid``,
+    ``unit``, ``updated_at``, ``first_published_at``, ``is_public``; optionally ``areas``);
+    ``where`` narrows it: {field: allowed values}. ``represent`` is the dotted path of
+    ``(item, *, base_url) -> dict``, the item's own fields in a feed (the integration app adds
+    id, feed, dates and unit); ``details`` the dotted path of ``(queryset) -> queryset`` that
+    prefetches what ``represent`` reads. ``changed_event`` is the after-commit event
+    (``core.events``) the app announces with ``uuid`` or ``uuids`` when what the public sees
+    of such an item changed."""
+
+    name: str
+    model: str
+    description: str
+    represent: str
+    details: str | None = None
+    where: dict[str, tuple] = field(default_factory=dict)
+    changed_event: str = ""
+
+    def model_class(self) -> type[Model]:
+        return apps.get_model(self.model)
+
+    def filter_q(self) -> Q:
+        return Q(**{f"{name}__in": list(values) for name, values in self.where.items()})
+
+    def holds(self, item) -> bool:
+        """Does this feed carry ``item``?"""
+        return isinstance(item, self.model_class()) and all(
+            getattr(item, name) in values for name, values in self.where.items()
+        )
+
+    def represent_item(self, item, *, base_url: str = "") -> dict[str, Any]:
+        return import_string(self.represent)(item, base_url=base_url)
+
+    def with_details(self, queryset):
+        return import_string(self.details)(queryset) if self.details else queryset
 
 
 def _declared(attribute: str) -> Iterator[Any]:
@@ -89,6 +132,15 @@ def loaders(kind: str) -> list[Loader]:
     for loader in declared:
         visit(loader, (loader.name,))
     return ordered
+
+
+def sync_feeds() -> list[SyncFeed]:
+    """The declared sync feeds, in INSTALLED_APPS and declaration order; names are unique."""
+    declared = list(_declared("sync_feeds"))
+    names = [feed.name for feed in declared]
+    if len(set(names)) != len(names):
+        raise ValueError(f"two apps declare the same sync feed: {sorted(names)}")
+    return declared
 
 
 def capabilities_of(role_codes) -> list[str]:

@@ -22,11 +22,14 @@ class IntegrationConfig(AppConfig):
         from django.contrib import admin
 
         from dantoc.core.events import listen
-        from dantoc.integration.webhooks import on_portal_content_changed
+        from dantoc.integration.feeds import CHANGED_EVENTS
+        from dantoc.integration.webhooks import on_content_changed
 
-        # The portal announces its public changes after commit; we turn them into webhook
-        # events (an idempotent catch-up: the listener reads the item's current state).
-        listen("portal.content_changed", on_portal_content_changed)
+        # The apps that declare sync feeds announce their public changes after commit; we
+        # turn them into webhook events (an idempotent catch-up: the listener reads the
+        # item's current state).
+        for event in CHANGED_EVENTS:
+            listen(event, on_content_changed)
 
         # Clients, secrets and tokens change only through the audited pages at /integration/,
         # not through django-oauth-toolkit's admin pages.

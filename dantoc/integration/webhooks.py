@@ -3,7 +3,7 @@
 How an event travels:
 
 1. The portal commits a public change and announces ``portal.content_changed``;
-   ``on_portal_content_changed`` reads the item's *current* state and compares it with what
+   ``on_content_changed`` reads the item's *current* state and compares it with what
    subscribers were last told (``ContentState``): first public → ``content.published``, public
    and changed → ``content.updated``, public before and not now → ``content.deleted``. The same
    announcement twice makes one event.
@@ -197,7 +197,7 @@ def subscription_delete(*, actor, subscription: WebhookSubscription) -> WebhookS
 
 
 def _concerns(item, province: Unit) -> bool:
-    areas = [u.pk for u in item.areas.all()]
+    areas = [u.pk for u in item.areas.all()] if hasattr(item, "areas") else []
     if item.unit.path.startswith(province.path) or province.pk in areas:
         return True
     return item.unit.level == UnitLevel.COUNTRY and not areas
@@ -293,9 +293,10 @@ def _enqueue(webhook_ids: list[str]) -> None:
         deliver_webhook.enqueue(webhook_id)
 
 
-def on_portal_content_changed(*, uuid=None, uuids=None, **payload: Any) -> None:
-    """Listener of ``portal.content_changed`` (after the portal's commit): one item
-    (``uuid``) or a batch of them (``uuids``, from the portal's bulk mirror import)."""
+def on_content_changed(*, uuid=None, uuids=None, **payload: Any) -> None:
+    """Listener of the changed events the sync feeds declare (``portal.content_changed``…),
+    after the owner's commit: one item (``uuid``) or a batch of them (``uuids``, from the
+    portal's bulk mirror import)."""
     wanted = [*([uuid] if uuid is not None else []), *(uuids or [])]
     if not wanted:
         return

@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from dantoc.core.registry import Loader, MenuEntry
+from dantoc.core.registry import Loader, MenuEntry, SyncFeed
 
 
 class PortalConfig(AppConfig):
@@ -24,6 +24,46 @@ class PortalConfig(AppConfig):
             "portal:editor_articles",
             allowed="dantoc.portal.permissions.is_editor",
             order=110,
+        ),
+    )
+
+    # What provincial portals pull (/api/v1/sync/<name>/) and webhooks carry; the services
+    # announce CONTENT_CHANGED with the item's uuid after each public change.
+    sync_feeds = (
+        SyncFeed(
+            "documents",
+            "portal.LegalDocument",
+            "Văn bản pháp luật, chỉ đạo / legal documents",
+            represent="dantoc.portal.sync.document_json",
+            details="dantoc.portal.sync.document_details",
+            changed_event="portal.content_changed",
+        ),
+        SyncFeed(
+            "policies",
+            "portal.Article",
+            "Chính sách / policies",
+            represent="dantoc.portal.sync.article_json",
+            details="dantoc.portal.sync.article_details",
+            where={"kind": ("policy",)},
+            changed_event="portal.content_changed",
+        ),
+        SyncFeed(
+            "news",
+            "portal.Article",
+            "Tin tức và hoạt động / news and activities",
+            represent="dantoc.portal.sync.article_json",
+            details="dantoc.portal.sync.article_details",
+            where={"kind": ("news", "activity")},
+            changed_event="portal.content_changed",
+        ),
+        SyncFeed(
+            "reports",
+            "portal.Article",
+            "Báo cáo đã xuất bản / reports",
+            represent="dantoc.portal.sync.article_json",
+            details="dantoc.portal.sync.article_details",
+            where={"kind": ("report",)},
+            changed_event="portal.content_changed",
         ),
     )
 

@@ -52,3 +52,29 @@ def test_the_menu_shows_each_official_the_links_their_permissions_open(people):
     assert "Quản lý dữ liệu mở" in labels(people.province)
     assert "Quản lý dữ liệu mở" not in labels(people.commune)
     assert "Số liệu tổng hợp" not in labels(people.editor)
+
+
+def test_sync_feeds_are_the_ones_apps_declare_and_integration_serves_them(monkeypatch):
+    from dantoc.core.registry import SyncFeed, sync_feeds
+    from dantoc.integration import feeds
+    from dantoc.portal.models import Article, LegalDocument
+
+    declared = {feed.name: feed for feed in sync_feeds()}
+    assert list(declared) == ["documents", "policies", "news", "reports"]
+    assert list(feeds.FEEDS) == list(declared) and feeds.CHANGED_EVENTS == [
+        "portal.content_changed"
+    ]
+    assert declared["news"].holds(Article(kind="activity"))
+    assert not declared["news"].holds(Article(kind="page"))
+    assert feeds.feed_of(Article(kind="page")) is None
+    assert feeds.feed_of(LegalDocument()) == "documents"
+
+    config = apps.get_app_config("geo")
+    monkeypatch.setattr(
+        type(config),
+        "sync_feeds",
+        (SyncFeed("news", "geo.Unit", "—", represent="x.y"),),
+        raising=False,
+    )
+    with pytest.raises(ValueError, match="same sync feed"):
+        sync_feeds()

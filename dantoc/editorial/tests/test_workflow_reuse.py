@@ -94,9 +94,7 @@ def test_a_notice_is_scheduled_then_made_live_by_the_task_at_its_time(
     assert _actions(notice)[-2:] == ["notices.notice_schedule", "notices.notice_publish"]
 
 
-def test_a_withdrawn_notice_leaves_the_public_and_stays_a_tombstone(
-    people, second_editor, notice
-):
+def test_a_withdrawn_notice_leaves_the_public_and_stays_a_tombstone(people, second_editor, notice):
     services.content_submit_for_review(actor=people.editor, item=notice)
     services.content_publish(actor=second_editor, item=notice)
     CHANGES.clear()

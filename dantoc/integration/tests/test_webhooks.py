@@ -184,7 +184,7 @@ def test_the_same_announcement_twice_makes_one_event_and_drafts_make_none(
     assert WebhookMessage.objects.count() == 0
     with django_capture_on_commit_callbacks(execute=True):
         portal.article_publish(actor=None, article=draft)
-    webhooks.on_portal_content_changed(kind="article", uuid=str(draft.uuid))
+    webhooks.on_content_changed(kind="article", uuid=str(draft.uuid))
     assert WebhookMessage.objects.count() == 1
     assert len(receiver.received) == 1
 
