@@ -6,6 +6,8 @@ An app lists, as class attributes of its AppConfig (all optional):
 - ``demo_loaders``: ``Loader``s run by ``manage.py load_demo_data`` (never in production);
 - ``menu``: ``MenuEntry``s of the site's main navigation, each guarded by a permission
   function of the app (``allowed(user) -> bool``), not by role names in a template;
+- ``roles``: ``RoleDeclaration``s, the roles the app introduces: their names, the unit levels
+  where each may be held, whether it needs a second factor (read by ``accounts``);
 - ``capabilities``: (role code, what the role may do in this app) pairs, shown to officials
   on their home page;
 - ``sync_feeds``: ``SyncFeed``s, the content the app offers to provincial sync feeds and
@@ -55,6 +57,22 @@ class MenuEntry:
 
     def visible_to(self, user) -> bool:
         return self.allowed is None or bool(import_string(self.allowed)(user))
+
+
+@dataclass(frozen=True)
+class RoleDeclaration:
+    """A role an app introduces. ``levels`` are the unit levels (geo.UnitLevel values) where
+    it may be held: a role is given only where it can be used, so a provincial administrator
+    cannot make a ministry officer inside the province. ``requires_2fa``: holders sign in with
+    a second factor (roles that approve reports or administer the system). What holders may
+    do is told by the apps' ``capabilities``."""
+
+    code: str
+    name: Any  # Vietnamese
+    name_en: str
+    levels: frozenset[str]
+    requires_2fa: bool = False
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -132,6 +150,25 @@ def loaders(kind: str) -> list[Loader]:
     for loader in declared:
         visit(loader, (loader.name,))
     return ordered
+
+
+def roles() -> dict[str, RoleDeclaration]:
+    """The declared roles by code, in INSTALLED_APPS order; a code is declared once."""
+    declared = list(_declared("roles"))
+    by_code = {role.code: role for role in declared}
+    if len(by_code) != len(declared):
+        raise ValueError("two apps declare the same role")
+    return by_code
+
+
+def role_levels(code: str) -> frozenset[str]:
+    """Unit levels where role ``code`` may be held (none for an undeclared role)."""
+    role = roles().get(code)
+    return role.levels if role is not None else frozenset()
+
+
+def roles_requiring_2fa() -> frozenset[str]:
+    return frozenset(code for code, role in roles().items() if role.requires_2fa)
 
 
 def sync_feeds() -> list[SyncFeed]:

@@ -1,13 +1,23 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from dantoc.core.registry import Loader, MenuEntry, SyncFeed
+from dantoc.core.registry import Loader, MenuEntry, RoleDeclaration, SyncFeed
 
 
 class PortalConfig(AppConfig):
     name = "dantoc.portal"
     label = "portal"
     verbose_name = "Cổng thông tin"
+    roles = (
+        RoleDeclaration(
+            "content_editor",
+            "Biên tập viên nội dung",
+            "Content editor",
+            # Editors publish for their own unit's pages, which communes have too.
+            levels=frozenset({"country", "province", "district", "commune"}),
+            description="Soạn và xuất bản nội dung trên cổng thông tin.",
+        ),
+    )
     capabilities = (
         ("content_editor", _("Soạn và xuất bản tin bài, văn bản, chính sách trên cổng thông tin")),
     )

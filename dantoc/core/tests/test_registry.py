@@ -78,3 +78,45 @@ def test_sync_feeds_are_the_ones_apps_declare_and_integration_serves_them(monkey
     )
     with pytest.raises(ValueError, match="same sync feed"):
         sync_feeds()
+
+
+def test_accounts_reads_the_roles_apps_declare_for_levels_and_the_second_factor(
+    monkeypatch, people
+):
+    from dantoc.accounts.models import Role, roles_allowed_at
+    from dantoc.accounts.services import roles_reference_load, user_set_roles
+    from dantoc.core.registry import RoleDeclaration, roles, roles_requiring_2fa
+
+    assert roles()["content_editor"].levels >= {"commune", "country"}
+    assert roles_requiring_2fa() == {
+        "district_officer", "province_officer", "ministry_officer", "system_admin",
+    }  # fmt: skip
+    assert roles_allowed_at("commune") == ["commune_reporter", "content_editor"]
+
+    # A new app declares a role: accounts can give it at its level, and it needs 2FA.
+    config = apps.get_app_config("geo")
+    monkeypatch.setattr(
+        type(config),
+        "roles",
+        (
+            RoleDeclaration(
+                "expert_steward",
+                "Quản lý chuyên gia",
+                "Expert steward",
+                levels=frozenset({"province"}),
+                requires_2fa=True,
+            ),
+        ),
+        raising=False,
+    )
+    roles_reference_load()
+    assert Role.objects.get(code="expert_steward").name_en == "Expert steward"
+    assert "expert_steward" in roles_allowed_at("province")
+    assert "expert_steward" not in roles_allowed_at("commune")
+    user_set_roles(actor=None, user=people.province, roles=["province_officer", "expert_steward"])
+    people.province.refresh_from_db()
+    assert people.province.requires_2fa
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        user_set_roles(actor=None, user=people.commune, roles=["expert_steward"])
