@@ -7,6 +7,7 @@ from dantoc.core.registry import Loader, MenuEntry, RoleDeclaration
 class AccountsConfig(AppConfig):
     name = "dantoc.accounts"
     label = "accounts"
+    api_urls = "dantoc.accounts.api_urls"
     verbose_name = "Tài khoản"
     roles = (
         RoleDeclaration(

@@ -10,6 +10,9 @@ An app lists, as class attributes of its AppConfig (all optional):
   where each may be held, whether it needs a second factor (read by ``accounts``);
 - ``capabilities``: (role code, what the role may do in this app) pairs, shown to officials
   on their home page;
+- ``api_urls``: the dotted path of the app's ``api_urls`` module (its ``urlpatterns``, written
+  from the site root, ``"api/v1/units/"``, under its own namespace ``<label>_api``); the
+  site's URLconf includes every declared module the same way (``api_urlpatterns``);
 - ``sync_feeds``: ``SyncFeed``s, the content the app offers to provincial sync feeds and
   webhooks (read by the integration app, which names no content model).
 
@@ -27,7 +30,7 @@ from typing import Any
 
 from django.apps import apps
 from django.db.models import Model, Q
-from django.urls import reverse
+from django.urls import include, path, reverse
 from django.utils.module_loading import import_string
 
 
@@ -150,6 +153,15 @@ def loaders(kind: str) -> list[Loader]:
     for loader in declared:
         visit(loader, (loader.name,))
     return ordered
+
+
+def api_urlpatterns() -> list:
+    """The API URLs of every app that declares ``api_urls``, in INSTALLED_APPS order."""
+    return [
+        path("", include(config.api_urls))
+        for config in apps.get_app_configs()
+        if getattr(config, "api_urls", None)
+    ]
 
 
 def roles() -> dict[str, RoleDeclaration]:

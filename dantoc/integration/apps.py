@@ -7,6 +7,7 @@ from dantoc.core.registry import MenuEntry
 class IntegrationConfig(AppConfig):
     name = "dantoc.integration"
     label = "integration"
+    api_urls = "dantoc.integration.api_urls"
     verbose_name = "Tích hợp LGSP/NDXP"
 
     menu = (

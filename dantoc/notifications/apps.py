@@ -4,6 +4,7 @@ from django.apps import AppConfig
 class NotificationsConfig(AppConfig):
     name = "dantoc.notifications"
     label = "notifications"
+    api_urls = "dantoc.notifications.api_urls"
     verbose_name = "Thông báo"
 
     def ready(self) -> None:

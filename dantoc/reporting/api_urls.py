@@ -1,13 +1,14 @@
-from django.urls import path
+from django.urls import include, path
 
 from dantoc.reporting import apis, apis_dhis2
 
 app_name = "reporting_api"
 urlpatterns = [
     path(
-        "v1/reports/<str:form_code>/<str:period_code>/<str:unit_code>/values",
+        "api/v1/reports/<str:form_code>/<str:period_code>/<str:unit_code>/values",
         apis.ReportValuesApi.as_view(),
         name="report-values",
     ),
-    *apis_dhis2.urlpatterns,
+    # The DHIS2 Web API addresses (/api/dataValueSets…).
+    path("api/", include(apis_dhis2.urlpatterns)),
 ]

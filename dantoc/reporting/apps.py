@@ -7,6 +7,7 @@ from dantoc.core.registry import Loader, MenuEntry, RoleDeclaration
 class ReportingConfig(AppConfig):
     name = "dantoc.reporting"
     label = "reporting"
+    api_urls = "dantoc.reporting.api_urls"
     verbose_name = "Báo cáo"
     # The reporting hierarchy: a role is held only at its level. Officers who approve reports
     # sign in with a second factor.

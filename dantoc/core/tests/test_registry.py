@@ -120,3 +120,16 @@ def test_accounts_reads_the_roles_apps_declare_for_levels_and_the_second_factor(
 
     with pytest.raises(ValidationError):
         user_set_roles(actor=None, user=people.commune, roles=["expert_steward"])
+
+
+def test_every_app_declares_its_api_urls_the_same_way_from_the_site_root():
+    from django.urls import reverse
+
+    declared = {c.label: c.api_urls for c in apps.get_app_configs() if getattr(c, "api_urls", "")}
+    assert {"geo", "accounts", "reporting", "opendata", "integration"} <= set(declared)
+    for label, module in declared.items():
+        assert module == f"dantoc.{label}.api_urls"
+        assert __import__(module, fromlist=["app_name"]).app_name == f"{label}_api"
+    assert reverse("geo_api:unit-detail", args=["VN"]) == "/api/v1/units/VN/"
+    assert reverse("notifications_api:notification-list") == "/api/v1/notifications/"
+    assert reverse("integration_api:feed_news") == "/api/integration/v1/news"
