@@ -24,13 +24,15 @@ class IntegrationConfig(AppConfig):
 
         from dantoc.core.events import listen
         from dantoc.integration.feeds import CHANGED_EVENTS
-        from dantoc.integration.webhooks import on_content_changed
+        from dantoc.integration.services.webhooks import DELIVERY_DUE, on_content_changed
+        from dantoc.integration.tasks import on_webhook_delivery_due
 
         # The apps that declare sync feeds announce their public changes after commit; we
         # turn them into webhook events (an idempotent catch-up: the listener reads the
         # item's current state).
         for event in CHANGED_EVENTS:
             listen(event, on_content_changed)
+        listen(DELIVERY_DUE, on_webhook_delivery_due)
 
         # Clients, secrets and tokens change only through the audited pages at /integration/,
         # not through django-oauth-toolkit's admin pages.

@@ -13,7 +13,6 @@ from django.core.management import call_command
 from django.utils import timezone
 from standardwebhooks import Webhook
 
-from dantoc.integration import webhooks
 from dantoc.integration.models import (
     MessageStatus,
     WebhookAttempt,
@@ -21,6 +20,7 @@ from dantoc.integration.models import (
     WebhookSubscription,
 )
 from dantoc.integration.scopes import CONTENT_READ
+from dantoc.integration.services import webhooks
 from dantoc.integration.tests import portal_content
 from dantoc.integration.tests.conftest import bearer, fetch_token, make_client, start_receiver
 from dantoc.portal import services as portal
