@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "dantoc.indicators",
     "dantoc.reporting",
     "dantoc.notifications",
+    "dantoc.editorial",
     "dantoc.analytics",
     "dantoc.opendata",
     "dantoc.portal",

@@ -2,24 +2,9 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from dantoc.accounts.apis import MeApi, UserDetailApi, UserListApi
-from dantoc.audit.apis import AuditEntryListApi
 from dantoc.core.middleware import content_security_policy
+from dantoc.core.registry import api_urlpatterns
 from dantoc.core.views import healthz
-from dantoc.geo.apis import EthnicGroupListApi, UnitDetailApi, UnitListApi
-from dantoc.programmes.apis import ProgrammeDetailApi, ProgrammeListApi
-
-api_v1 = [
-    path("units/", UnitListApi.as_view(), name="unit-list"),
-    path("units/<str:code>/", UnitDetailApi.as_view(), name="unit-detail"),
-    path("ethnic-groups/", EthnicGroupListApi.as_view(), name="ethnic-group-list"),
-    path("programmes/", ProgrammeListApi.as_view(), name="programme-list"),
-    path("programmes/<str:code>/", ProgrammeDetailApi.as_view(), name="programme-detail"),
-    path("me/", MeApi.as_view(), name="me"),
-    path("users/", UserListApi.as_view(), name="user-list"),
-    path("users/<int:pk>/", UserDetailApi.as_view(), name="user-detail"),
-    path("audit-entries/", AuditEntryListApi.as_view(), name="audit-entry-list"),
-]
 
 # Swagger UI's scripts are served as files (the split view), so scripts stay 'self' only; its
 # page carries a small <style> block of drf-spectacular's template.
@@ -36,17 +21,14 @@ urlpatterns = [
     path("accounts/", include("dantoc.accounts.urls")),
     path("", include("dantoc.reporting.urls")),
     path("", include("dantoc.notifications.urls")),
-    path("api/", include("dantoc.reporting.api_urls")),
-    path("api/", include("dantoc.analytics.api_urls")),
     path("", include("dantoc.analytics.urls")),
     path("", include("dantoc.opendata.urls")),
-    path("", include("dantoc.opendata.api_urls")),
     path("", include("dantoc.portal.urls")),
     path("", include("dantoc.integration.urls")),
-    path("api/v1/", include("dantoc.notifications.api_urls")),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    # Every app's API URLs, declared on its AppConfig (api_urls) and included the same way.
+    *api_urlpatterns(),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
     path("admin/", admin.site.urls),

@@ -24,6 +24,7 @@ LAYERS = {
     "notifications": 2,
     "indicators": 2,
     "media": 2,
+    "editorial": 2,
     "reporting": 3,
     "portal": 3,
     "analytics": 4,

@@ -3,8 +3,14 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from dantoc.core.registry import role_levels, roles, roles_requiring_2fa
+
 
 class RoleCode(models.TextChoices):
+    """The codes of the roles the apps declare (``RoleDeclaration`` on each AppConfig: the
+    reporting hierarchy's officers by reporting, editors by the portal, administrators here).
+    The codes stay here, under one name, because Role rows and older data use them."""
+
     COMMUNE_REPORTER = "commune_reporter", _("Cán bộ báo cáo cấp xã")
     DISTRICT_OFFICER = "district_officer", _("Cán bộ cấp huyện")
     PROVINCE_OFFICER = "province_officer", _("Cán bộ cấp tỉnh")
@@ -13,35 +19,14 @@ class RoleCode(models.TextChoices):
     SYSTEM_ADMIN = "system_admin", _("Quản trị hệ thống")
 
 
-# Roles that approve reports or administer the system must sign in with a second factor.
-ROLES_REQUIRING_2FA = frozenset(
-    {
-        RoleCode.DISTRICT_OFFICER,
-        RoleCode.PROVINCE_OFFICER,
-        RoleCode.MINISTRY_OFFICER,
-        RoleCode.SYSTEM_ADMIN,
-    }
-)
-
-
-# The unit levels at which each role may be held (unit.level values of geo.UnitLevel). A role
-# is given only at its level, so that a provincial administrator, who manages accounts inside
-# the province, cannot create a ministry officer there; permissions that act nationally check
-# the unit's level too, not only the role's name.
-ROLE_LEVELS: dict[str, frozenset[str]] = {
-    RoleCode.COMMUNE_REPORTER: frozenset({"commune"}),
-    RoleCode.DISTRICT_OFFICER: frozenset({"district"}),
-    RoleCode.PROVINCE_OFFICER: frozenset({"province"}),
-    RoleCode.MINISTRY_OFFICER: frozenset({"country"}),
-    # Editors publish for their own unit's pages, which communes have too.
-    RoleCode.CONTENT_EDITOR: frozenset({"country", "province", "district", "commune"}),
-    RoleCode.SYSTEM_ADMIN: frozenset({"country", "province"}),
-}
-
-
 def roles_allowed_at(level: str) -> list[str]:
-    """Role codes that may be held at a unit of ``level``, in RoleCode order."""
-    return [code for code in RoleCode.values if level in ROLE_LEVELS.get(code, ())]
+    """Role codes that may be held at a unit of ``level``, in RoleCode order (then roles of
+    newer apps). Each app
+    declares the levels of the roles it introduces (``roles`` on its AppConfig)."""
+    declared = roles()
+    ordered = [c for c in RoleCode.values if c in declared]
+    ordered += [c for c in declared if c not in ordered]
+    return [code for code in ordered if level in role_levels(code)]
 
 
 class Role(models.Model):
@@ -68,7 +53,7 @@ class Role(models.Model):
 
     @property
     def requires_2fa(self) -> bool:
-        return self.code in ROLES_REQUIRING_2FA
+        return self.code in roles_requiring_2fa()
 
 
 class User(AbstractUser):
@@ -110,4 +95,4 @@ class User(AbstractUser):
 
     @property
     def requires_2fa(self) -> bool:
-        return bool(self.role_codes() & ROLES_REQUIRING_2FA) or self.is_superuser
+        return bool(self.role_codes() & roles_requiring_2fa()) or self.is_superuser

@@ -5,9 +5,9 @@ from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
 
-from dantoc.accounts.models import ROLE_LEVELS, Role, RoleCode, User
+from dantoc.accounts.models import Role, RoleCode, User
 from dantoc.accounts.permissions import scope_q
-from dantoc.core.registry import capabilities_of
+from dantoc.core.registry import capabilities_of, role_levels
 from dantoc.core.text import fold
 from dantoc.geo.selectors import units_valid_on
 
@@ -46,7 +46,7 @@ def roles_offered(*, as_of: datetime.date | None = None) -> list[Role]:
     on there are no districts, so the district officer's role is no longer offered."""
     levels = set(units_valid_on(as_of=as_of).values_list("level", flat=True).distinct())
     order = {code: i for i, code in enumerate(RoleCode.values)}
-    roles = [r for r in Role.objects.all() if ROLE_LEVELS.get(r.code, set()) & levels]
+    roles = [r for r in Role.objects.all() if role_levels(r.code) & levels]
     return sorted(roles, key=lambda r: order.get(r.code, len(order)))
 
 

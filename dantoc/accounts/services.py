@@ -18,10 +18,11 @@ from django.utils.translation import gettext as _
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from dantoc.accounts.models import ROLE_LEVELS, Role, User
+from dantoc.accounts.models import Role, User
 from dantoc.accounts.permissions import can_manage_users
 from dantoc.audit.services import audit_record, snapshot
 from dantoc.core.events import announce
+from dantoc.core.registry import role_levels, roles
 from dantoc.geo.models import Unit, UnitLevel
 
 # Announced (after commit) when something changes an official's sign-in: the owner is told,
@@ -40,7 +41,7 @@ def _check(actor, unit: Unit | None) -> None:
 
 
 def _roles_for(unit: Unit | None, roles: Iterable[str]) -> list[Role]:
-    """The Role rows for ``roles``, each allowed at the unit's level (ROLE_LEVELS): a role is
+    """The Role rows for ``roles``, each allowed at the unit's level (the level the declaring app gives it): a role is
     given only where it can be used, whoever gives it, so a provincial administrator cannot
     make a ministry officer inside the province."""
     codes = list(dict.fromkeys(roles))
@@ -51,14 +52,14 @@ def _roles_for(unit: Unit | None, roles: Iterable[str]) -> list[Role]:
             {"roles": _("Vai trò không tồn tại: %(codes)s") % {"codes": ", ".join(unknown)}}
         )
     level = unit.level if unit is not None else None
-    wrong = [r for r in role_objs if level not in ROLE_LEVELS.get(r.code, ())]
+    wrong = [r for r in role_objs if level not in role_levels(r.code)]
     if wrong:
         errors = []
         for role in wrong:
             levels = ", ".join(
                 str(UnitLevel(lv).label).lower()
                 for lv in UnitLevel.values
-                if lv in ROLE_LEVELS.get(role.code, ())
+                if lv in role_levels(role.code)
             )
             errors.append(
                 _(
@@ -418,3 +419,20 @@ def totp_device_install(*, actor: User | None, user: User, key_hex: str) -> TOTP
     )
     audit_record(actor=actor, action="accounts.totp_install", obj=user, unit=user.unit)
     return device
+
+
+def roles_reference_load() -> int:
+    """Loader ``accounts.roles``: a Role row for each role an app declares (names kept up to
+    date), so that an app's new role can be given without a migration here."""
+    count = 0
+    for code, role in roles().items():
+        Role.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": str(role.name),
+                "name_en": role.name_en,
+                "description": role.description,
+            },
+        )
+        count += 1
+    return count

@@ -8,6 +8,7 @@ from dantoc.core.registry import Loader, MenuEntry
 class AnalyticsConfig(AppConfig):
     name = "dantoc.analytics"
     label = "analytics"
+    api_urls = "dantoc.analytics.api_urls"
     verbose_name = _("Phân tích, tổng hợp")
 
     reference_loaders = (

@@ -6,9 +6,15 @@ An app lists, as class attributes of its AppConfig (all optional):
 - ``demo_loaders``: ``Loader``s run by ``manage.py load_demo_data`` (never in production);
 - ``menu``: ``MenuEntry``s of the site's main navigation, each guarded by a permission
   function of the app (``allowed(user) -> bool``), not by role names in a template;
+- ``roles``: ``RoleDeclaration``s, the roles the app introduces: their names, the unit levels
+  where each may be held, whether it needs a second factor (read by ``accounts``);
 - ``capabilities``: (role code, what the role may do in this app[, URL name of the page where
-  it is done]) tuples, shown to officials
-  on their home page.
+  it is done]) tuples, shown to officials on their home page;
+- ``api_urls``: the dotted path of the app's ``api_urls`` module (its ``urlpatterns``, written
+  from the site root, ``"api/v1/units/"``, under its own namespace ``<label>_api``); the
+  site's URLconf includes every declared module the same way (``api_urlpatterns``);
+- ``sync_feeds``: ``SyncFeed``s, the content the app offers to provincial sync feeds and
+  webhooks (read by the integration app, which names no content model).
 
 The shared code (the two commands, the navigation) reads the declarations; it never names
 the apps. Adding an app is its folder, a line in ``INSTALLED_APPS`` and its URLs; see
@@ -19,11 +25,12 @@ that declaring them imports nothing at start-up and an app below never imports o
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
-from django.urls import reverse
+from django.db.models import Model, Q
+from django.urls import include, path, reverse
 from django.utils.module_loading import import_string
 
 
@@ -53,6 +60,62 @@ class MenuEntry:
 
     def visible_to(self, user) -> bool:
         return self.allowed is None or bool(import_string(self.allowed)(user))
+
+
+@dataclass(frozen=True)
+class RoleDeclaration:
+    """A role an app introduces. ``levels`` are the unit levels (geo.UnitLevel values) where
+    it may be held: a role is given only where it can be used, so a provincial administrator
+    cannot make a ministry officer inside the province. ``requires_2fa``: holders sign in with
+    a second factor (roles that approve reports or administer the system). What holders may
+    do is told by the apps' ``capabilities``."""
+
+    code: str
+    name: Any  # Vietnamese
+    name_en: str
+    levels: frozenset[str]
+    requires_2fa: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class SyncFeed:
+    """Content an app offers to provincial sync feeds (``/api/v1/sync/<name>/``) and webhooks.
+
+    ``model`` ("app_label.ModelName") follows the editorial workflow's rules (``uuid``,
+    ``unit``, ``updated_at``, ``first_published_at``, ``is_public``; optionally ``areas``);
+    ``where`` narrows it: {field: allowed values}. ``represent`` is the dotted path of
+    ``(item, *, base_url) -> dict``, the item's own fields in a feed (the integration app adds
+    id, feed, dates and unit); ``details`` the dotted path of ``(queryset) -> queryset`` that
+    prefetches what ``represent`` reads. ``changed_event`` is the after-commit event
+    (``core.events``) the app announces with ``uuid`` or ``uuids`` when what the public sees
+    of such an item changed."""
+
+    name: str
+    model: str
+    description: str
+    represent: str
+    details: str | None = None
+    where: dict[str, tuple] = field(default_factory=dict)
+    changed_event: str = ""
+
+    def model_class(self) -> type[Model]:
+        return apps.get_model(self.model)
+
+    def filter_q(self) -> Q:
+        return Q(**{f"{name}__in": list(values) for name, values in self.where.items()})
+
+    def holds(self, item) -> bool:
+        """Does this feed carry ``item``?"""
+        return isinstance(item, self.model_class()) and all(
+            getattr(item, name) in values for name, values in self.where.items()
+        )
+
+    def represent_item(self, item, *, base_url: str = "") -> dict[str, Any]:
+        return import_string(self.represent)(item, base_url=base_url)
+
+    def with_details(self, queryset):
+        return import_string(self.details)(queryset) if self.details else queryset
 
 
 def _declared(attribute: str) -> Iterator[Any]:
@@ -90,6 +153,43 @@ def loaders(kind: str) -> list[Loader]:
     for loader in declared:
         visit(loader, (loader.name,))
     return ordered
+
+
+def api_urlpatterns() -> list:
+    """The API URLs of every app that declares ``api_urls``, in INSTALLED_APPS order."""
+    return [
+        path("", include(config.api_urls))
+        for config in apps.get_app_configs()
+        if getattr(config, "api_urls", None)
+    ]
+
+
+def roles() -> dict[str, RoleDeclaration]:
+    """The declared roles by code, in INSTALLED_APPS order; a code is declared once."""
+    declared = list(_declared("roles"))
+    by_code = {role.code: role for role in declared}
+    if len(by_code) != len(declared):
+        raise ValueError("two apps declare the same role")
+    return by_code
+
+
+def role_levels(code: str) -> frozenset[str]:
+    """Unit levels where role ``code`` may be held (none for an undeclared role)."""
+    role = roles().get(code)
+    return role.levels if role is not None else frozenset()
+
+
+def roles_requiring_2fa() -> frozenset[str]:
+    return frozenset(code for code, role in roles().items() if role.requires_2fa)
+
+
+def sync_feeds() -> list[SyncFeed]:
+    """The declared sync feeds, in INSTALLED_APPS and declaration order; names are unique."""
+    declared = list(_declared("sync_feeds"))
+    names = [feed.name for feed in declared]
+    if len(set(names)) != len(names):
+        raise ValueError(f"two apps declare the same sync feed: {sorted(names)}")
+    return declared
 
 
 def capabilities_of(role_codes) -> list[str]:

@@ -7,6 +7,7 @@ from dantoc.core.registry import Loader, MenuEntry
 class GeoConfig(AppConfig):
     name = "dantoc.geo"
     label = "geo"
+    api_urls = "dantoc.geo.api_urls"
     verbose_name = _("Đơn vị hành chính và dân tộc")
 
     reference_loaders = (

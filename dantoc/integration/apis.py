@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dantoc.core.apis import StrictCharField
-from dantoc.integration import feeds, pushup, webhooks
+from dantoc.integration import feeds, pushup
 from dantoc.integration.models import WebhookSubscription
 from dantoc.integration.oauth import ClientRateThrottle, ClientTokenAuthentication, HasScope
 from dantoc.integration.scopes import CONTENT_READ, CONTENT_WRITE, WEBHOOKS
@@ -34,6 +34,7 @@ from dantoc.integration.serializers import (
     SubscriptionInputSerializer,
     SubscriptionSerializer,
 )
+from dantoc.integration.services import webhooks
 
 COMMON_ERRORS = {
     401: OpenApiResponse(ApiErrorSerializer, description="Thiếu hoặc sai mã truy cập / no "

@@ -388,14 +388,14 @@ class AuthorizationServerMetadataApi(APIView):
         auth_methods = ["client_secret_basic", "client_secret_post"]
         metadata = {
             "issuer": issuer,
-            "token_endpoint": issuer + reverse("integration:token"),
+            "token_endpoint": issuer + reverse("integration_api:token"),
             "token_endpoint_auth_methods_supported": auth_methods,
             "grant_types_supported": list(GRANT_TYPES),
             "response_types_supported": [],
             "scopes_supported": list(SCOPES),
-            "introspection_endpoint": issuer + reverse("integration:introspect"),
+            "introspection_endpoint": issuer + reverse("integration_api:introspect"),
             "introspection_endpoint_auth_methods_supported": auth_methods,
-            "revocation_endpoint": issuer + reverse("integration:revoke"),
+            "revocation_endpoint": issuer + reverse("integration_api:revoke"),
             "revocation_endpoint_auth_methods_supported": auth_methods,
             "service_documentation": issuer + reverse("api-docs"),
         }

@@ -7,6 +7,7 @@ from dantoc.core.registry import MenuEntry
 class IntegrationConfig(AppConfig):
     name = "dantoc.integration"
     label = "integration"
+    api_urls = "dantoc.integration.api_urls"
     verbose_name = _("Tích hợp LGSP/NDXP")
 
     menu = (
@@ -22,11 +23,16 @@ class IntegrationConfig(AppConfig):
         from django.contrib import admin
 
         from dantoc.core.events import listen
-        from dantoc.integration.webhooks import on_portal_content_changed
+        from dantoc.integration.feeds import CHANGED_EVENTS
+        from dantoc.integration.services.webhooks import DELIVERY_DUE, on_content_changed
+        from dantoc.integration.tasks import on_webhook_delivery_due
 
-        # The portal announces its public changes after commit; we turn them into webhook
-        # events (an idempotent catch-up: the listener reads the item's current state).
-        listen("portal.content_changed", on_portal_content_changed)
+        # The apps that declare sync feeds announce their public changes after commit; we
+        # turn them into webhook events (an idempotent catch-up: the listener reads the
+        # item's current state).
+        for event in CHANGED_EVENTS:
+            listen(event, on_content_changed)
+        listen(DELIVERY_DUE, on_webhook_delivery_due)
 
         # Clients, secrets and tokens change only through the audited pages at /integration/,
         # not through django-oauth-toolkit's admin pages.

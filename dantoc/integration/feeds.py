@@ -1,7 +1,9 @@
 """The sync feeds: what a provincial page pulls, and what webhooks carry.
 
-Four feeds read the portal: ``documents`` (legal documents register), ``policies``, ``news``
-(news and activities) and ``reports`` (published reports). A feed lists items that are public
+The feeds are declared by the apps that own the content (``sync_feeds`` on their AppConfig,
+``dantoc.core.registry.SyncFeed``): today the portal's ``documents`` (legal documents
+register), ``policies``, ``news`` (news and activities) and ``reports`` (published reports).
+This module names no content model. A feed lists items that are public
 now, and *tombstones* (``{"id": …, "deleted": true}``) for items that were public once and no
 longer are (deleted, unpublished, archived). Items never published do not appear at all.
 
@@ -37,22 +39,14 @@ from django.db.models import (
     ExpressionWrapper,
     Model,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
 )
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from dantoc.core.registry import SyncFeed, sync_feeds
+from dantoc.editorial.models import publicly_visible_q
 from dantoc.geo.models import Unit, UnitLevel
-from dantoc.portal.models import (
-    Article,
-    ArticleAttachment,
-    ArticleKind,
-    LegalDocument,
-    LegalDocumentAttachment,
-    publicly_visible_q,
-)
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -64,24 +58,25 @@ class Feed:
     model: type[Model]
     filter: Q = field(default_factory=Q)
     description: str = ""
+    declaration: SyncFeed | None = None
 
 
-FEEDS: dict[str, Feed] = {
-    "documents": Feed(
-        "documents", LegalDocument, Q(), "Văn bản pháp luật, chỉ đạo / legal documents"
-    ),
-    "policies": Feed("policies", Article, Q(kind=ArticleKind.POLICY), "Chính sách / policies"),
-    "news": Feed(
-        "news",
-        Article,
-        Q(kind__in=[ArticleKind.NEWS, ArticleKind.ACTIVITY]),
-        "Tin tức và hoạt động / news and activities",
-    ),
-    "reports": Feed(
-        "reports", Article, Q(kind=ArticleKind.REPORT), "Báo cáo đã xuất bản / reports"
-    ),
-}
+def _declared_feeds() -> dict[str, Feed]:
+    return {
+        declared.name: Feed(
+            declared.name,
+            declared.model_class(),
+            declared.filter_q(),
+            declared.description,
+            declared,
+        )
+        for declared in sync_feeds()
+    }
+
+
+FEEDS: dict[str, Feed] = _declared_feeds()
 FEED_NAMES = list(FEEDS)
+CHANGED_EVENTS = sorted({f.declaration.changed_event for f in FEEDS.values()} - {""})
 
 
 class FeedError(ValueError):
@@ -94,20 +89,11 @@ class FeedError(ValueError):
         self.message = message
 
 
-ARTICLE_FEED = {
-    ArticleKind.POLICY: "policies",
-    ArticleKind.NEWS: "news",
-    ArticleKind.ACTIVITY: "news",
-    ArticleKind.REPORT: "reports",
-}
-
-
 def feed_of(item) -> str | None:
     """The feed an item belongs to (None: an item no feed carries, e.g. a programme page)."""
-    if isinstance(item, LegalDocument):
-        return "documents"
-    if isinstance(item, Article):
-        return ARTICLE_FEED.get(item.kind)
+    for feed in FEEDS.values():
+        if feed.declaration.holds(item):
+            return feed.name
     return None
 
 
@@ -215,6 +201,9 @@ def parse_province(value: str | None) -> Unit | None:
 
 def concerns_province_q(model: type[Model], province: Unit) -> Q:
     """Items that concern ``province`` (see the module's docstring)."""
+    owned = Q(unit__path__startswith=province.path)
+    if not any(f.name == "areas" for f in model._meta.get_fields()):
+        return owned | Q(unit__level=UnitLevel.COUNTRY)
     through = model.areas.through
     source = model._meta.model_name  # the through model's column for the item: "<model>_id"
     areas = through.objects.filter(**{f"{source}_id": OuterRef("pk")})
@@ -261,22 +250,13 @@ def feed_queryset(
     return qs.order_by("updated_at", "pk")
 
 
+def _declaration_of(model: type[Model]) -> SyncFeed:
+    return next(f.declaration for f in FEEDS.values() if f.model is model)
+
+
 def with_details(qs: QuerySet) -> QuerySet:
     """What ``item_json`` reads, fetched in a fixed number of queries per page."""
-    model = qs.model
-    attachments = ArticleAttachment if model is Article else LegalDocumentAttachment
-    qs = qs.select_related("unit").prefetch_related(
-        Prefetch("areas", queryset=Unit.objects.only("id", "code")),
-        Prefetch("attachments", queryset=attachments.objects.order_by("id")),
-    )
-    if model is Article:
-        qs = qs.prefetch_related("translations")
-    else:
-        qs = qs.prefetch_related(
-            Prefetch("amends", queryset=LegalDocument.objects.only("id", "uuid")),
-            Prefetch("replaces", queryset=LegalDocument.objects.only("id", "uuid")),
-        )
-    return qs
+    return _declaration_of(qs.model).with_details(qs.select_related("unit"))
 
 
 # --- representation -------------------------------------------------------------------------
@@ -284,14 +264,6 @@ def with_details(qs: QuerySet) -> QuerySet:
 
 def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def _portal_url(name: str, uuid, base_url: str) -> str | None:
-    """The portal's public address of a file (it checks the item is public before serving)."""
-    try:
-        return base_url.rstrip("/") + reverse(name, kwargs={"uuid": uuid})
-    except NoReverseMatch:
-        return None
 
 
 def tombstone_json(item, feed_name: str) -> dict[str, Any]:
@@ -304,10 +276,10 @@ def tombstone_json(item, feed_name: str) -> dict[str, Any]:
 
 
 def item_json(item, feed_name: str, *, base_url: str = "", now=None) -> dict[str, Any]:
-    """The public representation of a portal item, or its tombstone when it is not public."""
+    """The public representation of an item, or its tombstone when it is not public."""
     if not item.is_public or getattr(item, "concerns_province", True) is False:
         return tombstone_json(item, feed_name)
-    common = {
+    return {
         "id": str(item.uuid),
         "feed": feed_name,
         "deleted": False,
@@ -315,62 +287,7 @@ def item_json(item, feed_name: str, *, base_url: str = "", now=None) -> dict[str
         "published_at": _iso(item.published_at),
         "first_published_at": _iso(item.first_published_at),
         "unit": item.unit.code,
-        "areas": sorted(u.code for u in item.areas.all()),
-        "source": item.source,
-        "slug": item.slug,
-        "attachments": [
-            {
-                "id": str(a.uuid),
-                "title": a.title,
-                "url": _portal_url("portal:attachment", a.uuid, base_url),
-                "media_type": a.media_type,
-                "size_bytes": a.size_bytes,
-            }
-            for a in item.attachments.all()
-        ],
-    }
-    if isinstance(item, Article):
-        return {
-            **common,
-            "kind": item.kind,
-            "title": item.title,
-            "summary": item.summary,
-            "body": item.body,
-            "image": (
-                {
-                    "url": _portal_url("portal:image", item.uuid, base_url),
-                    "alt": item.image_alt,
-                }
-                if item.image
-                else None
-            ),
-            "translations": [
-                {
-                    "language": t.language,
-                    "title": t.title,
-                    "summary": t.summary,
-                    "body": t.body,
-                }
-                for t in sorted(item.translations.all(), key=lambda t: t.language)
-            ],
-        }
-    return {
-        **common,
-        "kind": "document",
-        "title": str(item),
-        "number_symbol": item.number_symbol,
-        "doc_type": item.doc_type,
-        "issuing_body": item.issuing_body,
-        "signer": item.signer,
-        "issued_on": _iso(item.issued_on),
-        "effective_on": _iso(item.effective_on),
-        "expires_on": _iso(item.expires_on),
-        "abstract": item.abstract,
-        "field": item.field,
-        "legal_status": item.legal_status,
-        "body": item.body,
-        "amends": sorted(str(d.uuid) for d in item.amends.all()),
-        "replaces": sorted(str(d.uuid) for d in item.replaces.all()),
+        **FEEDS[feed_name].declaration.represent_item(item, base_url=base_url),
     }
 
 
@@ -417,8 +334,9 @@ def feed_page(
 
 
 def items_for_event(uuids: Iterable) -> list:
-    """Portal items by uuid, whatever their model (a uuid is unique within each model)."""
+    """Items of any feed's model by uuid (a uuid is unique within each model)."""
     uuids = list(uuids)
-    found: list = list(with_details(Article.objects.filter(uuid__in=uuids)))
-    found += list(with_details(LegalDocument.objects.filter(uuid__in=uuids)))
+    found: list = []
+    for model in dict.fromkeys(feed.model for feed in FEEDS.values()):
+        found += list(with_details(model.objects.filter(uuid__in=uuids)))
     return found

@@ -15,7 +15,7 @@
 * ``SyncCursor`` / ``SyncedItem``: the reference sync client's side (this instance mirroring
   another one).
 
-Rows are written only by ``integration.services`` and ``integration.webhooks``.
+Rows are written only by ``integration.services`` (the package, ``services.webhooks`` among it).
 """
 
 from __future__ import annotations

@@ -13,10 +13,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from dantoc.geo.selectors import unit_get
-from dantoc.integration import selectors, services, webhooks
+from dantoc.integration import selectors, services
 from dantoc.integration.forms import ClientCreateForm, ClientEditForm, SubscriptionForm
 from dantoc.integration.models import MessageStatus, WebhookMessage, WebhookSubscription
 from dantoc.integration.permissions import can_manage_clients
+from dantoc.integration.services import webhooks
 
 
 def _require_admin(request) -> None:

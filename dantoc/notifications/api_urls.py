@@ -8,14 +8,14 @@ from dantoc.notifications.apis import (
 
 app_name = "notifications_api"
 urlpatterns = [
-    path("notifications/", NotificationListApi.as_view(), name="notification-list"),
+    path("api/v1/notifications/", NotificationListApi.as_view(), name="notification-list"),
     path(
-        "notifications/<int:id>/read/",
+        "api/v1/notifications/<int:id>/read/",
         NotificationReadApi.as_view(),
         name="notification-read",
     ),
     path(
-        "notifications/read-all/",
+        "api/v1/notifications/read-all/",
         NotificationReadAllApi.as_view(),
         name="notification-read-all",
     ),

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class NotificationsConfig(AppConfig):
     name = "dantoc.notifications"
     label = "notifications"
+    api_urls = "dantoc.notifications.api_urls"
     verbose_name = _("Thông báo")
 
     def ready(self) -> None:

@@ -1,4 +1,4 @@
-"""CKAN Action API and DCAT-AP addresses (mounted at the site root by config/urls.py)."""
+"""CKAN Action API and DCAT-AP addresses (from the site root, as every app's api_urls)."""
 
 from dantoc.opendata import apis
 

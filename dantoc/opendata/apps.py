@@ -7,6 +7,7 @@ from dantoc.core.registry import Loader, MenuEntry
 class OpendataConfig(AppConfig):
     name = "dantoc.opendata"
     label = "opendata"
+    api_urls = "dantoc.opendata.api_urls"
     verbose_name = _("Dữ liệu mở")
 
     demo_loaders = (

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from dantoc.audit.services import audit_record
 from dantoc.core.events import announce
 from dantoc.core.text import fold
+from dantoc.editorial.services import LANGUAGE_CODE_MAX
 from dantoc.geo.models import Unit
 from dantoc.portal.cache import public_pages_changed
 from dantoc.portal.models import (
@@ -34,11 +35,11 @@ from dantoc.portal.models import (
     LegalDocumentAttachment,
     LegalStatus,
     Status,
+    TranslationStatus,
 )
 from dantoc.portal.sanitize import clean_html, html_to_text
 from dantoc.portal.services import (
     EVENT,
-    LANGUAGE_CODE_MAX,
     _delete_file_after_commit,
     _require_edit,
     _slug_base,
@@ -524,6 +525,8 @@ def content_mirror_apply(
                     title=t.title,
                     summary=t.summary,
                     body=t.body,
+                    status=TranslationStatus.PUBLISHED,
+                    published_at=now,
                     updated_at=now,
                 )
                 for key, values in cleaned.items()

@@ -7,41 +7,38 @@ API and webhooks, so these rules hold for every row:
 * ``uuid`` is the public, stable id (slugs and primary keys may change or differ between
   instances);
 * ``updated_at`` moves on every change made through a service, so ``modified_since`` works;
-* nothing is ever deleted: ``deleted_at`` marks a tombstone, and ``first_published_at`` (set
-  once) says whether subscribers have ever seen the item, so an unpublication or deletion of a
-  once-public item must be sent to them as a tombstone;
-* an item is public when ``status == published``, ``published_at <= now`` and ``deleted_at``
-  is empty (``publicly_visible_q``). A scheduled item waits in ``review`` (or ``draft``) with
-  ``publish_at`` set until ``services.publish_scheduled`` makes it live.
+* articles and documents follow the editorial workflow (``dantoc.editorial``: draft → review
+  → published by a second editor, scheduled, withdrawn, revised, translated); its rules on
+  tombstones (``deleted_at``, ``first_published_at``) and on what the public sees
+  (``publicly_visible_q``) hold here: an unpublication or deletion of a once-public item must
+  be sent to subscribers as a tombstone.
 """
 
 from __future__ import annotations
 
 import uuid as uuid_lib
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-
-class Status(models.TextChoices):
-    DRAFT = "draft", _("Bản nháp")
-    REVIEW = "review", _("Chờ duyệt")
-    PUBLISHED = "published", _("Đã xuất bản")
-    ARCHIVED = "archived", _("Đã gỡ")
-
-
-def publicly_visible_q(now=None) -> Q:
-    """The one definition of "the public sees it", shared by selectors and the integration app."""
-    now = now or timezone.now()
-    return Q(status=Status.PUBLISHED, published_at__lte=now, deleted_at__isnull=True)
+from dantoc.editorial.models import (  # noqa: F401 (the names portal code and tests import)
+    OPEN_REVISION_STATUSES,
+    ContentRevision,
+    EditorialContent,
+    EditorialTranslation,
+    RevisionStatus,
+    Status,
+    TranslationStatus,
+    publicly_visible_q,
+)
 
 
-class PublishableContent(models.Model):
-    """Fields shared by articles and legal documents."""
+class PublishableContent(EditorialContent):
+    """Fields shared by articles and legal documents (their publication state comes from the
+    editorial workflow)."""
 
     uuid = models.UUIDField(default=uuid_lib.uuid4, unique=True, editable=False)
     unit = models.ForeignKey(
@@ -58,67 +55,19 @@ class PublishableContent(models.Model):
         verbose_name=_("địa bàn liên quan"),
         help_text=_("Các tỉnh mà nội dung liên quan tới"),
     )
-    status = models.CharField(
-        _("trạng thái"), max_length=12, choices=Status.choices, default=Status.DRAFT
-    )
-    publish_at = models.DateTimeField(_("hẹn giờ xuất bản"), null=True, blank=True)
-    published_at = models.DateTimeField(_("ngày xuất bản"), null=True, blank=True)
-    first_published_at = models.DateTimeField(_("xuất bản lần đầu"), null=True, blank=True)
-    deleted_at = models.DateTimeField(_("đã xoá lúc"), null=True, blank=True)
     source = models.CharField(
         _("nguồn"),
         max_length=100,
         blank=True,
         help_text=_("Để trống, hoặc tên ứng dụng tích hợp đã gửi nội dung này"),
     )
-    submitted_at = models.DateTimeField(_("gửi duyệt lúc"), null=True, blank=True)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("người gửi duyệt"),
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("người tạo"),
-    )
     # Diacritics-free, lower-case text of the item (dantoc.core.text.fold), kept by the
     # services, so one portable LIKE finds "Quyết định 330" from "quyet dinh 330".
     search_text = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(_("tạo lúc"), default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(
-        _("cập nhật lúc"), default=timezone.now, db_index=True, editable=False
-    )
 
     class Meta:
         abstract = True
-
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
-
-    @property
-    def is_public(self) -> bool:
-        return (
-            self.status == Status.PUBLISHED
-            and self.deleted_at is None
-            and self.published_at is not None
-            and self.published_at <= timezone.now()
-        )
-
-    @property
-    def is_scheduled(self) -> bool:
-        return (
-            self.status in (Status.DRAFT, Status.REVIEW)
-            and self.deleted_at is None
-            and self.publish_at is not None
-        )
 
 
 class ArticleKind(models.TextChoices):
@@ -188,22 +137,18 @@ class Article(PublishableContent):
         if language == "vi":
             return None
         for translation in self.translations.all():
-            if translation.language == language:
+            if translation.language == language and translation.is_published:
                 return translation
         return None
 
 
-class ArticleTranslation(models.Model):
+class ArticleTranslation(EditorialTranslation):
     """An article in English or an ethnic language; Vietnamese is the article itself."""
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="translations")
-    language = models.CharField(
-        _("ngôn ngữ"), max_length=12, help_text=_('Mã ngôn ngữ: "en", "hmn" (H\'Mông), "km"…')
-    )
     title = models.CharField(_("tiêu đề"), max_length=300)
     summary = models.TextField(_("tóm tắt"), blank=True)
     body = models.TextField(_("nội dung"), blank=True)
-    updated_at = models.DateTimeField(_("cập nhật lúc"), default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("bản dịch bài viết")
@@ -413,98 +358,3 @@ class Agency(models.Model):
         if (get_language() or "vi").startswith("en"):
             return AGENCY_ROLE_EN.get(self.role, self.get_role_display())
         return self.get_role_display()
-
-
-class RevisionStatus(models.TextChoices):
-    DRAFT = "draft", _("Bản nháp")
-    REVIEW = "review", _("Chờ duyệt")
-    APPROVED = "approved", _("Đã duyệt")
-    DISCARDED = "discarded", _("Đã bỏ")
-
-
-OPEN_REVISION_STATUSES = (RevisionStatus.DRAFT, RevisionStatus.REVIEW)
-
-
-class ContentRevision(models.Model):
-    """A new version of a published content item, waiting for a second editor.
-
-    While it is open (draft or review) the item itself, which everything public reads, keeps
-    the published version; ``data`` holds the whole edited state of the item as JSON (fields,
-    links as primary keys, translations, attachments), written and applied by
-    ``portal.revisions``, which knows nothing of the item's fields beyond what the item's
-    registered handler tells it. An approved revision keeps the state it replaced in
-    ``previous`` and gets the item's next version number (the first publication is version 1).
-    """
-
-    uuid = models.UUIDField(default=uuid_lib.uuid4, unique=True, editable=False)
-    content_type = models.ForeignKey(
-        "contenttypes.ContentType", on_delete=models.PROTECT, related_name="+"
-    )
-    object_id = models.PositiveBigIntegerField()
-    status = models.CharField(
-        _("trạng thái"),
-        max_length=12,
-        choices=RevisionStatus.choices,
-        default=RevisionStatus.DRAFT,
-    )
-    number = models.PositiveIntegerField(_("phiên bản"), null=True, blank=True)
-    data = models.JSONField(_("nội dung sửa"), default=dict)
-    previous = models.JSONField(_("nội dung trước khi duyệt"), null=True, blank=True)
-    # Everyone who wrote into the revision: none of them may approve it.
-    author_ids = models.JSONField(default=list)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("người sửa"),
-    )
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("người gửi duyệt"),
-    )
-    submitted_at = models.DateTimeField(_("gửi duyệt lúc"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("người duyệt"),
-    )
-    decided_at = models.DateTimeField(_("duyệt lúc"), null=True, blank=True)
-    reason = models.TextField(_("lý do trả lại"), blank=True)
-    created_at = models.DateTimeField(_("tạo lúc"), default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(_("cập nhật lúc"), default=timezone.now, editable=False)
-
-    class Meta:
-        verbose_name = _("bản sửa nội dung")
-        verbose_name_plural = _("bản sửa nội dung")
-        ordering = ["-id"]
-        indexes = [
-            models.Index(fields=["content_type", "object_id", "status"], name="revision_item"),
-        ]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["content_type", "object_id"],
-                condition=Q(status__in=["draft", "review"]),
-                name="revision_one_open_per_item",
-            ),
-            models.UniqueConstraint(
-                fields=["content_type", "object_id", "number"],
-                condition=Q(number__isnull=False),
-                name="revision_number_unique_per_item",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.content_type_id}:{self.object_id} ({self.status})"
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_REVISION_STATUSES

@@ -10,10 +10,10 @@ editor account must not reach the public alone.
 
 from __future__ import annotations
 
-from django.conf import settings
-
 from dantoc.accounts.models import RoleCode
 from dantoc.accounts.permissions import unit_in_scope
+from dantoc.editorial import permissions as editorial_permissions
+from dantoc.editorial import revisions
 
 
 def is_editor(user) -> bool:
@@ -30,19 +30,9 @@ def can_edit(user, item) -> bool:
 
 
 def publish_refusal(user, item) -> str | None:
-    """Why ``user`` may not publish ``item`` now, or None if they may."""
-    if not can_edit(user, item):
-        return "Bạn không có quyền xuất bản nội dung của đơn vị này."
-    if item.deleted_at is not None:
-        return "Nội dung đã bị xoá."
-    if not getattr(settings, "PORTAL_FOUR_EYES", True):
-        return None
-    if item.status != "review":
-        return "Cần gửi duyệt trước khi xuất bản."
-    author = item.submitted_by_id or item.created_by_id
-    if author is not None and author == user.pk:
-        return "Người gửi duyệt không tự xuất bản được: cần một biên tập viên khác duyệt."
-    return None
+    """Why ``user`` may not publish ``item`` now, or None if they may (the editorial
+    workflow's rule: four eyes when ``PORTAL_FOUR_EYES`` is on)."""
+    return editorial_permissions.publish_refusal(user, item)
 
 
 def revision_approve_refusal(user, revision, item) -> str | None:
@@ -50,6 +40,4 @@ def revision_approve_refusal(user, revision, item) -> str | None:
     item) now, or None if they may: they must cover the item's unit (and the unit the revision
     gives it), the revision must be in review, and, with four eyes on, nobody who wrote into
     it approves it."""
-    from dantoc.portal import revisions
-
     return revisions.approve_refusal(user, revision, item)

@@ -24,7 +24,9 @@ from dantoc.geo.selectors import today, valid_on_q
 from dantoc.portal.models import (
     Agency,
     Article,
+    ArticleTranslation,
     LegalDocument,
+    TranslationStatus,
     publicly_visible_q,
 )
 
@@ -44,13 +46,21 @@ def search_q(q: str, field: str = "search_text") -> Q:
 # --- articles -----------------------------------------------------------------------------
 
 
+def published_translations() -> Prefetch:
+    """An article's translations a reader may see (a translation in its own review is not)."""
+    return Prefetch(
+        "translations",
+        queryset=ArticleTranslation.objects.filter(status=TranslationStatus.PUBLISHED),
+    )
+
+
 def published_articles(
     *, kind: str | None = None, area: Unit | None = None, q: str = "", now=None
 ) -> QuerySet[Article]:
     articles = (
         Article.objects.filter(publicly_visible_q(now))
         .select_related("unit")
-        .prefetch_related("translations")
+        .prefetch_related(published_translations())
         .order_by("-published_at", "-id")
     )
     if kind:

@@ -27,14 +27,13 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _lazy
 
 from dantoc.accounts.models import RoleCode
-from dantoc.accounts.selectors import officials_at_or_above
 from dantoc.audit.services import audit_record, snapshot
 from dantoc.core.events import announce
-from dantoc.core.languages import TRANSLATION_CODES
 from dantoc.core.text import fold, nfc
+from dantoc.editorial import revisions, workflows
+from dantoc.editorial import services as editorial
 from dantoc.geo.models import Unit
-from dantoc.notifications.services import notify
-from dantoc.portal import permissions, revisions
+from dantoc.portal import permissions
 from dantoc.portal.cache import public_pages_changed
 from dantoc.portal.models import (
     Agency,
@@ -48,12 +47,12 @@ from dantoc.portal.models import (
     LegalDocumentAttachment,
     LegalStatus,
     Status,
+    TranslationStatus,
 )
 from dantoc.portal.sanitize import clean_html, html_to_text
 from dantoc.portal.uploads import check_attachment, check_image, image_asset_create
 
 EVENT = "portal.content_changed"
-SCHEDULED_EVENT = "portal.publication_scheduled"
 ARTICLE_FIELDS = [
     "kind", "slug", "title", "summary", "body", "unit", "areas", "status", "publish_at",
     "published_at", "first_published_at", "deleted_at", "source", "image_alt",
@@ -68,7 +67,6 @@ AGENCY_FIELDS = [
     "unit", "name", "name_en", "role", "description", "description_en", "address",
     "address_en", "phone", "email", "website", "position", "deleted_at",
 ]  # fmt: skip
-LANGUAGE_CODE_MAX = 12
 
 Content = Article | LegalDocument
 
@@ -193,7 +191,7 @@ def article_save(
     """Create (``article=None``) or change an article; its slug never changes once public.
 
     An editor's change to a published article (with four eyes on) is not written to the
-    article: it is stored as its open revision (``portal.revisions``), and the published
+    article: it is stored as its open revision (``editorial.revisions``), and the published
     version stays up until a second editor approves it. The system (``actor=None``: the sync
     client, the demo loader) writes directly."""
     _require_edit(actor, unit)
@@ -270,20 +268,15 @@ def article_save(
 def article_translation_save(
     *, actor, article: Article, language: str, title: str, summary: str = "", body: str = ""
 ) -> ArticleTranslation:
-    """Add or change the article in another language ("en", "hmn", "km", "tay"…)."""
+    """Add or change the article in another language ("en", "hmn", "km", "tay"…).
+
+    The translation goes live with the article: while the article is not public its own
+    review covers it; a change to a published article's translations waits in the article's
+    revision for a second editor. (``editorial.translation_submit_for_review`` and
+    ``translation_publish`` review one language on its own.)"""
     article = _locked(article)
     _require_edit(actor, article)
-    language = (language or "").strip().lower()
-    if not language or language == "vi" or len(language) > LANGUAGE_CODE_MAX:
-        raise ValidationError("Mã ngôn ngữ không hợp lệ.", code="language")
-    if not language.replace("-", "").isalpha():
-        raise ValidationError("Mã ngôn ngữ chỉ gồm chữ cái (vd. en, hmn, km).", code="language")
-    if language not in TRANSLATION_CODES:
-        raise ValidationError(
-            f"Ngôn ngữ {language!r} chưa có trong danh sách ngôn ngữ của nền tảng "
-            f"({', '.join(TRANSLATION_CODES)}).",
-            code="language",
-        )
+    language = editorial.language_checked(language)
     title = _text(title, limit=300, label="Tiêu đề")
     if not title:
         raise ValidationError("Cần có tiêu đề.", code="title")
@@ -296,25 +289,13 @@ def article_translation_save(
         )
         revisions.revision_write(actor=actor, item=article, data=state)
         return ArticleTranslation(article=article, language=language, **values)
-    now = timezone.now()
-    translation, _created = ArticleTranslation.objects.update_or_create(
-        article=article,
-        language=language,
-        defaults={**values, "updated_at": now},
-    )
-    article.updated_at = now
-    article.search_text = article_search_text(article)
-    article.save(update_fields=["updated_at", "search_text"])
-    audit_record(
+    return editorial.translation_save(
         actor=actor,
-        action="portal.article_translation_save",
-        obj=article,
-        unit=article.unit,
-        after={"language": language, "title": translation.title},
+        item=article,
+        language=language,
+        values=values,
+        status=TranslationStatus.PUBLISHED,
     )
-    if article.is_public:
-        _announce(article)
-    return translation
 
 
 @transaction.atomic
@@ -328,21 +309,13 @@ def article_translation_delete(*, actor, article: Article, language: str) -> Non
             state["translations"] = kept
             revisions.revision_write(actor=actor, item=article, data=state)
         return
-    deleted, _rows = ArticleTranslation.objects.filter(article=article, language=language).delete()
-    if not deleted:
-        return
+    editorial.translation_delete(actor=actor, item=article, language=language)
+
+
+def _article_translation_changed(article: Article) -> None:
     article.updated_at = timezone.now()
     article.search_text = article_search_text(article)
     article.save(update_fields=["updated_at", "search_text"])
-    audit_record(
-        actor=actor,
-        action="portal.article_translation_delete",
-        obj=article,
-        unit=article.unit,
-        before={"language": language},
-    )
-    if article.is_public:
-        _announce(article)
 
 
 def _attachment_add(*, actor, item: Content, upload: UploadedFile, title: str):
@@ -424,187 +397,17 @@ def article_attachment_remove(*, actor, article: Article, attachment_uuid) -> No
     _attachment_remove(actor=actor, item=article, attachment_uuid=attachment_uuid)
 
 
-# --- the editorial workflow, shared by articles and documents ------------------------------
-
-
-def _submit(*, actor, item: Content) -> Content:
-    item = _locked(item)
-    _require_edit(actor, item)
-    if item.deleted_at is not None:
-        raise ValidationError("Nội dung đã bị xoá.", code="deleted")
-    if item.status not in (Status.DRAFT, Status.ARCHIVED):
-        raise ValidationError("Chỉ gửi duyệt được bản nháp hoặc nội dung đã gỡ.", code="status")
-    before = _snap(item)
-    item.status = Status.REVIEW
-    item.submitted_at = timezone.now()
-    item.submitted_by = actor
-    item.updated_at = item.submitted_at
-    item.save(update_fields=["status", "submitted_at", "submitted_by", "updated_at"])
-    _audit(actor, f"{_kind_of(item)}_submit", item, before)
-    reviewers = _reviewers(item, exclude=actor)
-    if reviewers:
-        _notify_after_commit(
-            recipients=reviewers,
-            kind="portal_review",
-            title=f"Chờ duyệt: {item.title}"[:200],
-            body="Một nội dung của cổng thông tin đang chờ biên tập viên khác duyệt và xuất bản.",
-            item=item,
-        )
-    return item
-
-
-def _editor_url(item: Content) -> str:
-    prefix = "bai-viet" if isinstance(item, Article) else "van-ban"
-    return f"/bien-tap/{prefix}/{item.uuid}/"
-
-
-def _reviewers(item: Content, *, exclude) -> list:
-    """Active editors whose unit is the item's unit or above it (they may publish it)."""
-    editors = officials_at_or_above(roles=[RoleCode.CONTENT_EDITOR], unit=item.unit)
-    if exclude is not None:
-        editors = editors.exclude(pk=exclude.pk)
-    return list(editors)
-
-
-def _notify_after_commit(*, recipients, kind: str, title: str, body: str, item: Content) -> None:
-    def send():
-
-        notify(
-            recipients=recipients,
-            kind=kind,
-            title=title,
-            body=body,
-            url=_editor_url(item),
-            unit=item.unit,
-        )
-
-    transaction.on_commit(send, robust=True)
-
-
-def _return_to_draft(*, actor, item: Content, reason: str) -> Content:
-    item = _locked(item)
-    _require_edit(actor, item)
-    if item.status != Status.REVIEW or item.deleted_at is not None:
-        raise ValidationError("Chỉ trả lại được nội dung đang chờ duyệt.", code="status")
-    before = _snap(item)
-    item.status = Status.DRAFT
-    item.publish_at = None
-    item.updated_at = timezone.now()
-    item.save(update_fields=["status", "publish_at", "updated_at"])
-    audit_record(
-        actor=actor,
-        action=f"portal.{_kind_of(item)}_return",
-        obj=item,
-        unit=item.unit,
-        before=before,
-        after={**_snap(item), "reason": _text(reason)},
-    )
-    if item.submitted_by_id and (actor is None or item.submitted_by_id != actor.pk):
-        _notify_after_commit(
-            recipients=[item.submitted_by_id],
-            kind="portal_returned",
-            title=f"Trả lại: {item.title}"[:200],
-            body=_text(reason) or "Nội dung được trả lại để sửa.",
-            item=item,
-        )
-    return item
-
-
-def _make_live(item: Content, *, at: datetime.datetime) -> None:
-    item.status = Status.PUBLISHED
-    item.published_at = at
-    if item.first_published_at is None:
-        item.first_published_at = at
-    item.publish_at = None
-    item.updated_at = timezone.now()
-    item.save(
-        update_fields=["status", "published_at", "first_published_at", "publish_at", "updated_at"]
-    )
-
-
-def _publish(*, actor, item: Content, publish_at: datetime.datetime | None) -> Content:
-    item = _locked(item)
-    if actor is not None:
-        refusal = permissions.publish_refusal(actor, item)
-        if refusal:
-            raise PermissionDenied(refusal)
-    if item.deleted_at is not None:
-        raise ValidationError("Nội dung đã bị xoá.", code="deleted")
-    if item.status == Status.PUBLISHED:
-        raise ValidationError("Nội dung đã được xuất bản.", code="status")
-    before = _snap(item)
-    now = timezone.now()
-    if publish_at is not None and timezone.is_naive(publish_at):
-        raise ValidationError("Thời điểm hẹn giờ cần có múi giờ.", code="publish_at")
-    if publish_at is not None and publish_at > now:
-        # Scheduled: it waits, unseen, until the scheduler makes it live.
-        if item.status == Status.DRAFT or item.status == Status.ARCHIVED:
-            item.status = Status.REVIEW
-        item.publish_at = publish_at
-        item.updated_at = now
-        item.save(update_fields=["status", "publish_at", "updated_at"])
-        _audit(actor, f"{_kind_of(item)}_schedule", item, before)
-        transaction.on_commit(lambda: _enqueue_scheduled(publish_at), robust=True)
-        return item
-    _make_live(item, at=now)
-    _audit(actor, f"{_kind_of(item)}_publish", item, before)
-    if isinstance(item, LegalDocument):
-        _mark_targets(actor=actor, document=item)
-    _announce(item)
-    return item
-
-
-def _enqueue_scheduled(when: datetime.datetime) -> None:
-    # portal.tasks queues content_publish_due for that time (after commit).
-    announce(SCHEDULED_EVENT, when=when)
-
-
-def _unpublish(*, actor, item: Content) -> Content:
-    """Take a published item off the public site (it becomes ``archived``), or cancel a
-    scheduled publication. Subscribers get a tombstone: ``first_published_at`` stays."""
-    item = _locked(item)
-    _require_edit(actor, item)
-    before = _snap(item)
-    was_public = item.is_public
-    if item.status == Status.PUBLISHED:
-        item.status = Status.ARCHIVED
-    elif item.publish_at is None:
-        raise ValidationError("Nội dung chưa được xuất bản hay hẹn giờ.", code="status")
-    item.publish_at = None
-    item.updated_at = timezone.now()
-    item.save(update_fields=["status", "publish_at", "updated_at"])
-    _audit(actor, f"{_kind_of(item)}_unpublish", item, before)
-    if was_public or item.first_published_at:
-        _announce(item)
-    return item
-
-
-def _delete(*, actor, item: Content) -> Content:
-    """Soft delete: the row stays as a tombstone for subscribers and the audit trail."""
-    item = _locked(item)
-    _require_edit(actor, item)
-    if item.deleted_at is not None:
-        return item
-    revisions.revisions_discard_for(actor=actor, item=item)
-    before = _snap(item)
-    item.deleted_at = timezone.now()
-    item.publish_at = None
-    item.updated_at = item.deleted_at
-    item.save(update_fields=["deleted_at", "publish_at", "updated_at"])
-    _audit(actor, f"{_kind_of(item)}_delete", item, before)
-    if item.first_published_at is not None:
-        _announce(item)
-    return item
+# --- the editorial workflow (dantoc.editorial), for articles and documents ------------------
 
 
 @transaction.atomic
 def article_submit_for_review(*, actor, article: Article) -> Article:
-    return _submit(actor=actor, item=article)
+    return editorial.content_submit_for_review(actor=actor, item=article)
 
 
 @transaction.atomic
 def article_return_to_draft(*, actor, article: Article, reason: str = "") -> Article:
-    return _return_to_draft(actor=actor, item=article, reason=reason)
+    return editorial.content_return_to_draft(actor=actor, item=article, reason=reason)
 
 
 @transaction.atomic
@@ -612,47 +415,28 @@ def article_publish(
     *, actor, article: Article, publish_at: datetime.datetime | None = None
 ) -> Article:
     """Publish now, or at ``publish_at`` when that lies in the future."""
-    return _publish(actor=actor, item=article, publish_at=publish_at)
+    return editorial.content_publish(actor=actor, item=article, publish_at=publish_at)
 
 
 @transaction.atomic
 def article_unpublish(*, actor, article: Article) -> Article:
-    return _unpublish(actor=actor, item=article)
+    return editorial.content_withdraw(actor=actor, item=article)
 
 
 @transaction.atomic
 def article_delete(*, actor, article: Article) -> Article:
-    return _delete(actor=actor, item=article)
+    return editorial.content_delete(actor=actor, item=article)
 
 
-# --- scheduled publication ----------------------------------------------------------------
-
-
-@transaction.atomic
 def content_publish_due(*, now: datetime.datetime | None = None) -> int:
-    """Make live every scheduled item whose time has come; how many. Safe to run often and
-    from several processes (rows are locked; an item already live is skipped)."""
-    now = now or timezone.now()
-    count = 0
-    for model in (Article, LegalDocument):
-        due = (
-            model.objects.select_for_update(skip_locked=True)
-            .select_related("unit")
-            .filter(
-                status__in=[Status.DRAFT, Status.REVIEW],
-                publish_at__lte=now,
-                deleted_at__isnull=True,
-            )
-        )
-        for item in due:
-            before = _snap(item)
-            _make_live(item, at=item.publish_at)
-            _audit(None, f"{_kind_of(item)}_publish", item, before)
-            if isinstance(item, LegalDocument):
-                _mark_targets(actor=None, document=item)
-            _announce(item)
-            count += 1
-    return count
+    """Make live the scheduled items whose time has come (every content type of the editorial
+    workflow, articles and documents among them)."""
+    return editorial.content_publish_due(now=now)
+
+
+def _editor_url(item: Content) -> str:
+    prefix = "bai-viet" if isinstance(item, Article) else "van-ban"
+    return f"/bien-tap/{prefix}/{item.uuid}/"
 
 
 # --- legal documents ----------------------------------------------------------------------
@@ -866,31 +650,31 @@ def legal_document_attachment_remove(*, actor, document: LegalDocument, attachme
 
 @transaction.atomic
 def legal_document_submit_for_review(*, actor, document: LegalDocument) -> LegalDocument:
-    return _submit(actor=actor, item=document)
+    return editorial.content_submit_for_review(actor=actor, item=document)
 
 
 @transaction.atomic
 def legal_document_return_to_draft(
     *, actor, document: LegalDocument, reason: str = ""
 ) -> LegalDocument:
-    return _return_to_draft(actor=actor, item=document, reason=reason)
+    return editorial.content_return_to_draft(actor=actor, item=document, reason=reason)
 
 
 @transaction.atomic
 def legal_document_publish(
     *, actor, document: LegalDocument, publish_at: datetime.datetime | None = None
 ) -> LegalDocument:
-    return _publish(actor=actor, item=document, publish_at=publish_at)
+    return editorial.content_publish(actor=actor, item=document, publish_at=publish_at)
 
 
 @transaction.atomic
 def legal_document_unpublish(*, actor, document: LegalDocument) -> LegalDocument:
-    return _unpublish(actor=actor, item=document)
+    return editorial.content_withdraw(actor=actor, item=document)
 
 
 @transaction.atomic
 def legal_document_delete(*, actor, document: LegalDocument) -> LegalDocument:
-    return _delete(actor=actor, item=document)
+    return editorial.content_delete(actor=actor, item=document)
 
 
 # --- agencies -----------------------------------------------------------------------------
@@ -980,7 +764,7 @@ def agency_delete(*, actor, agency: Agency) -> Agency:
 # --- revisions of published items ------------------------------------------------------------
 #
 # An editor's change to a published article or document (its fields, translations or
-# attachments) is kept as the item's open revision (``portal.revisions``) until a second editor
+# attachments) is kept as the item's open revision (``editorial.revisions``) until a second editor
 # approves it; the item's row, which everything public reads, keeps the published version and
 # its ``updated_at``. The functions below tell the generic revision code what the editable
 # state of an article or document is and how it is written back.
@@ -1016,7 +800,9 @@ def _article_state(article: Article) -> dict[str, Any]:
         "source": article.source,
         "translations": [
             {"language": t.language, "title": t.title, "summary": t.summary, "body": t.body}
-            for t in article.translations.order_by("language")
+            for t in article.translations.filter(status=TranslationStatus.PUBLISHED).order_by(
+                "language"
+            )
         ],
         "attachments": [_attachment_state(a) for a in article.attachments.order_by("id")],
     }
@@ -1132,7 +918,10 @@ def _article_apply(*, actor, item: Article, data: dict[str, Any]) -> None:
     article.save()
     article.areas.set(data["areas"])
     languages = [t["language"] for t in data["translations"]]
-    ArticleTranslation.objects.filter(article=article).exclude(language__in=languages).delete()
+    # Translations still in their own review (editorial.translation_*) are left alone.
+    ArticleTranslation.objects.filter(article=article, status=TranslationStatus.PUBLISHED).exclude(
+        language__in=languages
+    ).delete()
     for t in data["translations"]:
         ArticleTranslation.objects.update_or_create(
             article=article,
@@ -1142,6 +931,9 @@ def _article_apply(*, actor, item: Article, data: dict[str, Any]) -> None:
                 "summary": t["summary"],
                 "body": clean_html(t["body"]),
                 "updated_at": now,
+                "status": TranslationStatus.PUBLISHED,
+                "published_by": actor,
+                "published_at": now,
             },
         )
     _attachments_apply(article, data["attachments"])
@@ -1262,6 +1054,7 @@ def _can_edit_state(user, item: Content, data: dict[str, Any]) -> bool:
 revisions.register(
     revisions.RevisionHandler(
         model=Article,
+        app="portal",
         kind="article",
         state=_article_state,
         apply=_article_apply,
@@ -1281,14 +1074,15 @@ revisions.register(
         files=_state_files,
         delete_file=_delete_stored_file,
         can_edit=_can_edit_state,
-        reviewers=lambda item, actor: _reviewers(item, exclude=actor),
-        notify=_notify_after_commit,
+        reviewers=lambda item, actor: editorial.reviewers(item, exclude=actor),
+        notify=editorial.notify_after_commit,
         editor_url=lambda item: _editor_url(item),
     )
 )
 revisions.register(
     revisions.RevisionHandler(
         model=LegalDocument,
+        app="portal",
         kind="legal_document",
         state=_document_state,
         apply=_document_apply,
@@ -1314,8 +1108,50 @@ revisions.register(
         files=_state_files,
         delete_file=_delete_stored_file,
         can_edit=_can_edit_state,
-        reviewers=lambda item, actor: _reviewers(item, exclude=actor),
-        notify=_notify_after_commit,
+        reviewers=lambda item, actor: editorial.reviewers(item, exclude=actor),
+        notify=editorial.notify_after_commit,
         editor_url=lambda item: _editor_url(item),
+    )
+)
+
+
+# --- the editorial workflow of articles and documents --------------------------------------
+
+
+def _four_eyes() -> bool:
+    return bool(getattr(settings, "PORTAL_FOUR_EYES", True))
+
+
+def _document_published(actor, document: LegalDocument) -> None:
+    _mark_targets(actor=actor, document=document)
+
+
+workflows.register(
+    workflows.Workflow(
+        model=Article,
+        app="portal",
+        kind="article",
+        snapshot=_snap,
+        can_edit=permissions.can_edit,
+        reviewer_roles=(RoleCode.CONTENT_EDITOR,),
+        editor_url=_editor_url,
+        changed=_announce,
+        four_eyes=_four_eyes,
+        translations="translations",
+        translation_changed=_article_translation_changed,
+    )
+)
+workflows.register(
+    workflows.Workflow(
+        model=LegalDocument,
+        app="portal",
+        kind="legal_document",
+        snapshot=_snap,
+        can_edit=permissions.can_edit,
+        reviewer_roles=(RoleCode.CONTENT_EDITOR,),
+        editor_url=_editor_url,
+        changed=_announce,
+        published=_document_published,
+        four_eyes=_four_eyes,
     )
 )

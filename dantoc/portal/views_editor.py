@@ -14,7 +14,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dantoc.portal import permissions, revisions, selectors, services
+from dantoc.editorial import revisions
+from dantoc.portal import permissions, selectors, services
 from dantoc.portal.forms import (
     LANGUAGE_NAMES,
     AgencyForm,
@@ -422,7 +423,7 @@ def agency_delete(request, uuid):
     return redirect("portal:editor_agencies")
 
 
-# --- revisions of published items (any content type registered with portal.revisions) ------
+# --- revisions of published items (any content type registered with editorial.revisions) --
 
 
 def _revision_or_404(uuid) -> tuple[ContentRevision, object]:

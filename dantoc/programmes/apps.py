@@ -7,6 +7,7 @@ from dantoc.core.registry import Loader, MenuEntry
 class ProgrammesConfig(AppConfig):
     name = "dantoc.programmes"
     label = "programmes"
+    api_urls = "dantoc.programmes.api_urls"
     verbose_name = _("Danh mục chương trình")
 
     reference_loaders = (

@@ -1,13 +1,49 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from dantoc.core.registry import Loader, MenuEntry
+from dantoc.core.registry import Loader, MenuEntry, RoleDeclaration
 
 
 class ReportingConfig(AppConfig):
     name = "dantoc.reporting"
     label = "reporting"
+    api_urls = "dantoc.reporting.api_urls"
     verbose_name = _("Báo cáo")
+    # The reporting hierarchy: a role is held only at its level. Officers who approve reports
+    # sign in with a second factor.
+    roles = (
+        RoleDeclaration(
+            "commune_reporter",
+            "Cán bộ báo cáo cấp xã",
+            "Commune reporter",
+            levels=frozenset({"commune"}),
+            description="Nhập và nộp báo cáo của xã.",
+        ),
+        RoleDeclaration(
+            "district_officer",
+            "Cán bộ cấp huyện",
+            "District officer",
+            levels=frozenset({"district"}),
+            requires_2fa=True,
+            description="Duyệt báo cáo của các xã trực thuộc (các kỳ trước 01/07/2025).",
+        ),
+        RoleDeclaration(
+            "province_officer",
+            "Cán bộ cấp tỉnh",
+            "Province officer",
+            levels=frozenset({"province"}),
+            requires_2fa=True,
+            description="Duyệt báo cáo của các đơn vị trong tỉnh, theo dõi số liệu tổng hợp của tỉnh.",
+        ),
+        RoleDeclaration(
+            "ministry_officer",
+            "Cán bộ cấp bộ",
+            "Ministry officer",
+            levels=frozenset({"country"}),
+            requires_2fa=True,
+            description="Định nghĩa chỉ tiêu, biểu mẫu; duyệt báo cáo cấp tỉnh; xem số liệu toàn quốc.",
+        ),
+    )
     capabilities = (
         (
             "commune_reporter",

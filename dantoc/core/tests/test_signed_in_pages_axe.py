@@ -109,7 +109,7 @@ import json
 from dantoc.accounts.models import User
 from dantoc.reporting import services, selectors
 from dantoc.integration.services import client_create
-from dantoc.integration.webhooks import subscription_create
+from dantoc.integration.services.webhooks import subscription_create
 from dantoc.integration.models import IntegrationClient
 from dantoc.geo.selectors import unit_get
 from dantoc.portal.models import Article, LegalDocument, Agency, ContentRevision, LegalDocumentAttachment as Attachment

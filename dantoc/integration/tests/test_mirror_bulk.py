@@ -9,8 +9,8 @@ import uuid
 
 import pytest
 
-from dantoc.integration import sync_client
 from dantoc.integration.models import SyncCursor, SyncedItem
+from dantoc.integration.services import sync_client
 from dantoc.portal.models import LegalDocument
 from dantoc.portal.sanitize import clean_html
 

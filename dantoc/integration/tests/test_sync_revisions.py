@@ -12,11 +12,11 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 
+from dantoc.editorial import revisions
 from dantoc.integration.models import WebhookMessage
 from dantoc.integration.tests import portal_content
 from dantoc.integration.tests.conftest import bearer
 from dantoc.integration.tests.test_webhooks import subscribe
-from dantoc.portal import revisions
 from dantoc.portal import services as portal
 from dantoc.portal.models import Article
 

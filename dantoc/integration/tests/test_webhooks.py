@@ -13,7 +13,6 @@ from django.core.management import call_command
 from django.utils import timezone
 from standardwebhooks import Webhook
 
-from dantoc.integration import webhooks
 from dantoc.integration.models import (
     MessageStatus,
     WebhookAttempt,
@@ -21,6 +20,7 @@ from dantoc.integration.models import (
     WebhookSubscription,
 )
 from dantoc.integration.scopes import CONTENT_READ
+from dantoc.integration.services import webhooks
 from dantoc.integration.tests import portal_content
 from dantoc.integration.tests.conftest import bearer, fetch_token, make_client, start_receiver
 from dantoc.portal import services as portal
@@ -184,7 +184,7 @@ def test_the_same_announcement_twice_makes_one_event_and_drafts_make_none(
     assert WebhookMessage.objects.count() == 0
     with django_capture_on_commit_callbacks(execute=True):
         portal.article_publish(actor=None, article=draft)
-    webhooks.on_portal_content_changed(kind="article", uuid=str(draft.uuid))
+    webhooks.on_content_changed(kind="article", uuid=str(draft.uuid))
     assert WebhookMessage.objects.count() == 1
     assert len(receiver.received) == 1
 

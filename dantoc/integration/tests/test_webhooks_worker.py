@@ -23,7 +23,7 @@ def test_the_task_worker_sends_the_first_attempt_and_queues_the_retry_for_its_ti
     with django_capture_on_commit_callbacks(execute=True):
         portal_content.article()
     queued = DBTaskResult.objects.get()
-    assert queued.task_path.endswith("deliver_webhook") and receiver.received == []
+    assert queued.task_path.endswith("tasks.message_deliver_task") and receiver.received == []
     # What db_worker does with the row (its SQLite locking cannot run inside a test's
     # transaction): import the task and call it with the stored arguments.
     with django_capture_on_commit_callbacks(execute=True):

@@ -10,7 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from dantoc.audit.models import AuditEntry
-from dantoc.portal import revisions, selectors, services
+from dantoc.editorial import revisions
+from dantoc.portal import selectors, services
 from dantoc.portal.models import (
     Article,
     ArticleTranslation,

@@ -113,7 +113,7 @@ def test_scheduling_enqueues_a_task_for_the_scheduled_time(
     when = later(45)
     with django_capture_on_commit_callbacks(execute=True):
         services.article_publish(actor=second_editor, article=article, publish_at=when)
-    task = DBTaskResult.objects.get(task_path="dantoc.portal.tasks.content_publish_due_task")
+    task = DBTaskResult.objects.get(task_path="dantoc.editorial.tasks.content_publish_due_task")
     assert task.run_after == when
 
 
@@ -169,7 +169,7 @@ def test_deleting_a_never_published_draft_announces_nothing(
 def test_correcting_a_published_article_bumps_updated_at_and_keeps_its_address(
     people, second_editor, announced, django_capture_on_commit_callbacks
 ):
-    from dantoc.portal import revisions
+    from dantoc.editorial import revisions
 
     article = services.article_publish(
         actor=None, article=make_article(actor=people.editor, title="Tiêu đề cũ")
@@ -356,8 +356,8 @@ def test_two_documents_cannot_amend_each_other(people):
 def test_a_correction_to_a_live_item_is_shown_to_the_other_editors(
     people, second_editor, django_capture_on_commit_callbacks
 ):
+    from dantoc.editorial import revisions
     from dantoc.notifications.models import Notification
-    from dantoc.portal import revisions
 
     article = services.article_publish(actor=None, article=make_article(actor=people.editor))
     with django_capture_on_commit_callbacks(execute=True):

@@ -17,7 +17,7 @@ import os
 from django.core.management.base import BaseCommand, CommandError
 
 from dantoc.integration.feeds import FEED_NAMES
-from dantoc.integration.sync_client import SyncError, portal_sync
+from dantoc.integration.services.sync_client import SyncError, portal_sync
 
 
 class Command(BaseCommand):

@@ -10,7 +10,7 @@ import json
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from dantoc.integration.webhooks import webhooks_deliver_due, webhooks_reconcile
+from dantoc.integration.services.webhooks import webhooks_deliver_due, webhooks_reconcile
 
 
 class Command(BaseCommand):

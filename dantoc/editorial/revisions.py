@@ -12,7 +12,7 @@ This module knows nothing of an item's fields. A content type takes part by regi
 how to write such a state back onto the item, which files a state refers to, how to show its
 values, and who reviews it. The portal registers articles and legal documents in
 ``portal.services``; other content types (heritage, library, citizen information…) register
-their own.
+their own. Four eyes apply when the content type's ``Workflow`` says so (``four_eyes``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -34,7 +33,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from dantoc.audit.services import audit_record
-from dantoc.portal.models import OPEN_REVISION_STATUSES, ContentRevision, RevisionStatus
+from dantoc.editorial.models import OPEN_REVISION_STATUSES, ContentRevision, RevisionStatus
+from dantoc.editorial.workflows import four_eyes_on
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,9 @@ class RevisionHandler:
     """How revisions of one content type are read, shown and applied."""
 
     model: type[Model]
-    kind: str  # names the type in audit actions: "portal.<kind>_revision_approve"
+    # Name the type in audit actions ("<app>.<kind>_revision_approve") and notification kinds.
+    app: str
+    kind: str
     # The item's editable state now, JSON-ready (links as primary keys, dates as ISO text).
     state: Callable[[Model], dict[str, Any]]
     # Writes a state onto the (locked) item: fields, links, translations, attachments; moves
@@ -114,7 +116,7 @@ def approve_refusal(user, revision: ContentRevision, item: Model) -> str | None:
         return "Nội dung đã bị xoá."
     if revision.status != RevisionStatus.REVIEW:
         return "Cần gửi duyệt bản sửa trước khi duyệt."
-    if getattr(settings, "PORTAL_FOUR_EYES", True) and user.pk in revision.author_ids:
+    if four_eyes_on(type(item)) and user.pk in revision.author_ids:
         return "Người viết bản sửa không tự duyệt được: cần một biên tập viên khác duyệt."
     return None
 
@@ -172,7 +174,7 @@ def _audit(actor, action: str, revision: ContentRevision, item: Model, **extra) 
     handler = handler_for(type(item))
     audit_record(
         actor=actor,
-        action=f"portal.{handler.kind}_revision_{action}",
+        action=f"{handler.app}.{handler.kind}_revision_{action}",
         obj=item,
         unit=getattr(item, "unit", None),
         after={"revision": str(revision.uuid), "status": revision.status, **extra},
@@ -254,7 +256,7 @@ def revision_submit(*, actor, revision: ContentRevision) -> ContentRevision:
     if reviewers:
         handler.notify(
             recipients=reviewers,
-            kind="portal_review",
+            kind=f"{handler.app}_review",
             title=f"Bản sửa chờ duyệt: {item}"[:200],
             body="Một nội dung đang xuất bản có bản sửa chờ biên tập viên khác duyệt; bản đang "
             "xuất bản giữ nguyên cho tới khi được duyệt.",
@@ -278,7 +280,7 @@ def revision_return(*, actor, revision: ContentRevision, reason: str = "") -> Co
     if revision.submitted_by_id and (actor is None or revision.submitted_by_id != actor.pk):
         handler.notify(
             recipients=[revision.submitted_by_id],
-            kind="portal_returned",
+            kind=f"{handler.app}_returned",
             title=f"Trả lại bản sửa: {item}"[:200],
             body=revision.reason or "Bản sửa được trả lại để sửa tiếp.",
             item=item,
@@ -312,7 +314,7 @@ def revision_approve(*, actor, revision: ContentRevision) -> ContentRevision:
     _forget_files(handler, dropped=previous, kept=[revision.data])
     audit_record(
         actor=actor,
-        action=f"portal.{handler.kind}_revision_approve",
+        action=f"{handler.app}.{handler.kind}_revision_approve",
         obj=item,
         unit=getattr(item, "unit", None),
         before=previous,

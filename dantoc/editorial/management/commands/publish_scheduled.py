@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from dantoc.portal.services import content_publish_due
+from dantoc.editorial.services import content_publish_due
 
 
 class Command(BaseCommand):

@@ -1,15 +1,16 @@
-"""Signed webhooks: subscriptions, the outbox of events, deliveries with retries.
+"""Signed webhooks: subscriptions, the outbox of events, deliveries with retries (a service
+module of ``integration.services``; its background task is ``integration.tasks``).
 
 How an event travels:
 
 1. The portal commits a public change and announces ``portal.content_changed``;
-   ``on_portal_content_changed`` reads the item's *current* state and compares it with what
+   ``on_content_changed`` reads the item's *current* state and compares it with what
    subscribers were last told (``ContentState``): first public → ``content.published``, public
    and changed → ``content.updated``, public before and not now → ``content.deleted``. The same
    announcement twice makes one event.
 2. For each matching subscription one ``WebhookMessage`` row is written, with a stable
    ``webhook_id`` and a fixed JSON body, in the same transaction as the state; a delivery task
-   is enqueued after commit.
+   is queued after commit (``integration.webhook_delivery_due``, ``integration.tasks``).
 3. ``message_deliver`` claims the message (so two workers never send it at once), signs it
    (Standard Webhooks) with a fresh timestamp, POSTs it, and logs the attempt. A 2xx is
    delivered; anything else is retried with exponential back-off (30 s doubling to 6 h) until
@@ -37,9 +38,10 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django_tasks import default_task_backend, task
+from django_tasks import default_task_backend
 
 from dantoc.audit.services import audit_record
+from dantoc.core.events import announce
 from dantoc.geo.models import Unit, UnitLevel
 from dantoc.integration import feeds, outbound, signing
 from dantoc.integration.models import (
@@ -60,6 +62,9 @@ BACKOFF_MAX_SECONDS = 6 * 3600
 LOCK_SECONDS = 120
 MAX_SUBSCRIPTIONS_PER_CLIENT = 20
 USER_AGENT = "dantoc-webhooks/1.0"
+# Announced (after commit) with ``webhook_ids`` (and ``run_after`` for a deferred retry):
+# ``integration.tasks`` queues a delivery attempt of each.
+DELIVERY_DUE = "integration.webhook_delivery_due"
 
 
 def backoff_seconds(attempts: int) -> int:
@@ -197,7 +202,7 @@ def subscription_delete(*, actor, subscription: WebhookSubscription) -> WebhookS
 
 
 def _concerns(item, province: Unit) -> bool:
-    areas = [u.pk for u in item.areas.all()]
+    areas = [u.pk for u in item.areas.all()] if hasattr(item, "areas") else []
     if item.unit.path.startswith(province.path) or province.pk in areas:
         return True
     return item.unit.level == UnitLevel.COUNTRY and not areas
@@ -284,18 +289,14 @@ def _content_event_record(item, feed_name: str, now) -> list[WebhookMessage]:
     WebhookMessage.objects.bulk_create(messages)
     ids = [m.webhook_id for m in messages]
     if ids:
-        transaction.on_commit(lambda: _enqueue(ids), robust=True)
+        announce(DELIVERY_DUE, webhook_ids=ids)
     return messages
 
 
-def _enqueue(webhook_ids: list[str]) -> None:
-    for webhook_id in webhook_ids:
-        deliver_webhook.enqueue(webhook_id)
-
-
-def on_portal_content_changed(*, uuid=None, uuids=None, **payload: Any) -> None:
-    """Listener of ``portal.content_changed`` (after the portal's commit): one item
-    (``uuid``) or a batch of them (``uuids``, from the portal's bulk mirror import)."""
+def on_content_changed(*, uuid=None, uuids=None, **payload: Any) -> None:
+    """Listener of the changed events the sync feeds declare (``portal.content_changed``…),
+    after the owner's commit: one item (``uuid``) or a batch of them (``uuids``, from the
+    portal's bulk mirror import)."""
     wanted = [*([uuid] if uuid is not None else []), *(uuids or [])]
     if not wanted:
         return
@@ -424,11 +425,7 @@ def message_deliver(*, webhook_id: str, now: datetime.datetime | None = None) ->
         )
     if message.status == MessageStatus.PENDING and default_task_backend.supports_defer:
         # The task worker runs the retry when it is due; webhooks_deliver is the safety net.
-        run_after = message.next_attempt_at
-        transaction.on_commit(
-            lambda: deliver_webhook.using(run_after=run_after).enqueue(message.webhook_id),
-            robust=True,
-        )
+        announce(DELIVERY_DUE, webhook_ids=[message.webhook_id], run_after=message.next_attempt_at)
     return message.status
 
 
@@ -465,12 +462,5 @@ def message_retry(*, actor, message: WebhookMessage) -> WebhookMessage:
         unit=message.subscription.client.unit,
         after={"webhook_id": message.webhook_id},
     )
-    webhook_id = message.webhook_id
-    transaction.on_commit(lambda: deliver_webhook.enqueue(webhook_id), robust=True)
+    announce(DELIVERY_DUE, webhook_ids=[message.webhook_id])
     return message
-
-
-@task()
-def deliver_webhook(webhook_id: str) -> str:
-    """Background task (django-tasks): one delivery attempt of one message."""
-    return message_deliver(webhook_id=webhook_id)

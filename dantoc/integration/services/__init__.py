@@ -1,7 +1,7 @@
-"""Writes of the integration app: clients and their secrets, the rate limit counters.
-
-Webhook subscriptions and deliveries are in ``webhooks``, push-up submissions in ``pushup``,
-the reference sync client in ``sync_client``.
+"""Writes of the integration app. This package holds its service modules: clients and their
+secrets and the rate limit counters here; webhook subscriptions and deliveries in
+``services.webhooks``; the reference sync client in ``services.sync_client``. (Push-up
+submissions are in ``pushup``.)
 """
 
 from __future__ import annotations

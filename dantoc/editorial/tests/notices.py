@@ -1,0 +1,53 @@
+"""A second, minimal content type that follows the editorial workflow: a commune notice. It
+lives only in the tests (its tables are made by ``conftest.py``), to prove that nothing in
+``dantoc.editorial`` is written for the portal's articles alone."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from dantoc.accounts.models import RoleCode
+from dantoc.accounts.permissions import unit_in_scope
+from dantoc.editorial import workflows
+from dantoc.editorial.models import EditorialContent, EditorialTranslation
+
+
+class Notice(EditorialContent):
+    unit = models.ForeignKey("geo.Unit", on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(max_length=200)
+
+    class Meta:
+        app_label = "editorial"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NoticeTranslation(EditorialTranslation):
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="translations")
+    title = models.CharField(max_length=200)
+
+    class Meta:
+        app_label = "editorial"
+
+
+CHANGES: list[tuple[str, int]] = []  # what the public saw change: ("changed", pk)
+
+
+def can_edit(user, notice) -> bool:
+    return user.has_role(RoleCode.CONTENT_EDITOR) and unit_in_scope(user, notice.unit)
+
+
+workflows.register(
+    workflows.Workflow(
+        model=Notice,
+        app="notices",
+        kind="notice",
+        snapshot=lambda n: {"title": n.title, "status": n.status},
+        can_edit=can_edit,
+        reviewer_roles=(RoleCode.CONTENT_EDITOR,),
+        editor_url=lambda n: f"/thong-bao/{n.pk}/",
+        changed=lambda n: CHANGES.append(("changed", n.pk)),
+        translations="translations",
+    )
+)
