@@ -7,11 +7,16 @@ engine reads a commune's figures from."""
 from __future__ import annotations
 
 import datetime
+import json
+import os
 from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from django.utils import timezone
 
+from dantoc.accounts.models import RoleCode
+from dantoc.accounts.services import user_create
 from dantoc.analytics.query import AnalyticsRequest, analytics_run
 from dantoc.analytics.rollups import rollups_differences
 from dantoc.analytics.selectors import dashboard, pivot, pivot_lines
@@ -44,9 +49,6 @@ def _enter(user, von, period, values: dict[str, str], day) -> None:
 def world(people):
     """The property tests' form of every aggregation, reported by the three current
     communes of their world (see test_rollups)."""
-    from dantoc.accounts.models import RoleCode
-    from dantoc.accounts.services import user_create
-
     form = _define_test_form()
     layout = selectors.form_layout(form)
     units, reporters, approvers = [], [], []
@@ -75,8 +77,6 @@ def commune_world(people, world, monkeypatch):
     """Capital (BM01-VON): Lũng Cú Q2 approved, Q3 entered, corrected and approved; Ngọc
     Đường Q3 submitted, not approved. Test form (T-AGG, every aggregation): Lũng Cú Q3
     approved; Ngọc Đường Q3 imported and a draft; Hợp Thành approved, reopened and changed."""
-    from django.utils import timezone
-
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: TODAY)
     von = selectors.form_get(code="BM01-VON")
     q2 = services.period_resolve(period_type=von.period_type, code="2026Q2")
@@ -198,9 +198,6 @@ def _snapshot(login, people, world) -> dict:
 
 
 def test_a_communes_figures_are_the_same_through_every_reader(login, people, commune_world, world):
-    import json
-    import os
-
     snap = json.loads(json.dumps(_snapshot(login, people, world)))
     path = os.path.join(os.path.dirname(__file__), "commune_figures.json")
     if os.environ.get("DANTOC_WRITE_COMMUNE_FIGURES"):
