@@ -28,7 +28,10 @@ from dantoc.reporting.dhis2_metadata import IdSchemes
 
 CATEGORY = "DATAVALUE_IMPORT"
 KIND = "reporting.datavalueset_import"
-BLOCK = 10_000  # values between two progress figures
+# Values between two progress figures: bulk's block on PostgreSQL (``bulk._BLOCK_VALUES``),
+# where the COPY pauses anyway; a figure written inside a form's import transaction is seen
+# by the progress page when the form's values are committed.
+BLOCK = 50_000
 SUMMARY_NAME = "import-summary.json"
 
 
@@ -91,7 +94,10 @@ def job_import(job: BackgroundJob) -> JobOutcome:
                 payload = dhis2.read_csv_file(body, size=len(data), defaults=p["defaults"])
             else:
                 payload = dhis2.read_json_file(body, size=len(data), defaults=p["defaults"])
-            total = sum(1 for _row in payload.rows)
+            total = 0
+            for total, _row in enumerate(payload.rows, start=1):
+                if total % BLOCK == 0:  # read outside any transaction: seen at once
+                    job_progress(job, done=total, stage=_("Đang đọc dữ liệu"))
             job_progress(job, done=0, total=total, stage=_("Đang nhập số liệu"))
             payload.rows = _Counted(payload.rows, job, total)
             summary = datavalueset_import(

@@ -542,8 +542,19 @@ def run_queued_task():
 
 
 def test_an_async_import_answers_a_job_that_the_worker_runs_and_the_client_polls(
-    client, people, today, settings, django_capture_on_commit_callbacks
+    client, people, today, settings, django_capture_on_commit_callbacks, monkeypatch
 ):
+    from dantoc.reporting import dhis2_jobs
+
+    figures = []
+    real_progress = dhis2_jobs.job_progress
+
+    def progress(job, *, done, total=None, stage=""):
+        figures.append((done, total, stage))
+        real_progress(job, done=done, total=total, stage=stage)
+
+    monkeypatch.setattr(dhis2_jobs, "job_progress", progress)
+    monkeypatch.setattr(dhis2_jobs, "BLOCK", 2)
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     with django_capture_on_commit_callbacks(execute=True):
         started = post(client, people.commune, XML_BODY, url="/api/dataValueSets?async=true",
@@ -572,6 +583,14 @@ def test_an_async_import_answers_a_job_that_the_worker_runs_and_the_client_polls
     background = BackgroundJob.objects.get(pk=job["id"])
     assert background.payload is None and background.owner == people.commune
     assert (background.progress_done, background.progress_total) == (3, 3)
+    # Read, then imported, a figure every block (of 2 values here).
+    assert figures == [
+        (0, None, "Đang đọc dữ liệu"),
+        (2, None, "Đang đọc dữ liệu"),
+        (0, 3, "Đang nhập số liệu"),
+        (2, 3, "Đang nhập số liệu"),
+        (3, 3, "Đang nhập số liệu"),
+    ]
     client.force_login(people.commune)
     page = client.get(f"/jobs/{job['id']}/").content.decode()
     assert "Nhập xong: 2 giá trị mới" in page and "import-summary.json" in page
