@@ -1,6 +1,7 @@
 /* The progress page of a background job: ask its state every two seconds, show how far it
    is (the bar, the stage, the figure) and reload the page once it is finished (the page shows
-   the outcome). Without JavaScript a meta refresh does the same, every three seconds. */
+   the outcome). Without JavaScript a meta refresh (in <noscript>) does the same, every three
+   seconds. */
 (function () {
   "use strict";
   var box = document.getElementById("job");

@@ -606,3 +606,33 @@ def test_an_async_import_answers_a_job_that_the_worker_runs_and_the_client_polls
     assert audited[0].actor == people.commune and audited[0].after["params"]["media"] == (
         "application/xml"
     )
+
+
+def test_an_async_import_that_breaks_on_the_worker_is_reported_failed_and_audited(
+    client, people, today, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    from dantoc.reporting import dhis2_jobs
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        started = post(client, people.commune, XML_BODY, url="/api/dataValueSets?async=true",
+                       content_type="application/xml")  # fmt: skip
+    job_id = started.json()["response"]["id"]
+
+    def broken(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(dhis2_jobs, "datavalueset_import", broken)
+    with pytest.raises(RuntimeError):
+        datavalueset_import_task.call(job_id)
+    notes = get(client, people.commune, f"/api/system/tasks/DATAVALUE_IMPORT/{job_id}")
+    assert notes[0]["level"] == "ERROR" and notes[0]["completed"] is True
+    summary = get(client, people.commune, f"/api/system/taskSummaries/DATAVALUE_IMPORT/{job_id}")
+    assert summary["status"] == "ERROR" and summary["importOptions"]["async"] is True
+    job = BackgroundJob.objects.get(pk=job_id)
+    assert job.status == JobStatus.FAILED and job.payload is None
+    assert not DataValue.objects.exists()
+    # Retried after the failure: not run again.
+    assert datavalueset_import_task.call(job_id) == JobStatus.FAILED
+    finish = AuditEntry.objects.get(object_id=job_id, action="core.job_finish")
+    assert finish.after["status"] == JobStatus.FAILED
