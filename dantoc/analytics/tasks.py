@@ -7,7 +7,8 @@ from django_tasks import task
 
 from dantoc.analytics.documents import render_pdf, render_xlsx
 from dantoc.analytics.reports import ReportError, aggregate_report, report_filename
-from dantoc.core.jobs import JobOutcome, job_run
+from dantoc.audit.services import job_finish_audit
+from dantoc.core.jobs import JobOutcome, job_progress, job_run
 from dantoc.core.models import BackgroundJob
 from dantoc.geo.selectors import unit_get
 from dantoc.reporting.xlsx import XLSX_CONTENT_TYPE
@@ -21,7 +22,7 @@ FORMATS = {
 @task()
 def aggregate_report_task(job_id: str) -> str:
     """Build an aggregate report document (PDF or XLSX) in the background."""
-    return job_run(job_id, _aggregate_report)
+    return job_run(job_id, _aggregate_report, on_finish=job_finish_audit)
 
 
 def _aggregate_report(job: BackgroundJob) -> JobOutcome:
@@ -32,6 +33,7 @@ def _aggregate_report(job: BackgroundJob) -> JobOutcome:
         try:
             if unit is None:
                 raise ReportError(translation.gettext("Không có đơn vị này."))
+            job_progress(job, done=0, total=2, stage=translation.gettext("Đang tổng hợp số liệu"))
             doc = aggregate_report(
                 form_code=p["form"],
                 unit=unit,
@@ -41,6 +43,12 @@ def _aggregate_report(job: BackgroundJob) -> JobOutcome:
             )
         except ReportError as exc:
             return JobOutcome(messages=[("error", str(exc))], failed=True)
+        job_progress(
+            job,
+            done=1,
+            total=2,
+            stage=translation.gettext("Đang tạo tệp %(format)s") % {"format": p["format"].upper()},
+        )
         name = report_filename(p["form"], p["period"], unit.code, p["format"])
         return JobOutcome(
             messages=[("success", translation.gettext("Báo cáo đã sẵn sàng để tải về."))],

@@ -42,6 +42,7 @@ from dantoc.analytics.reports import (
     report_period,
 )
 from dantoc.analytics.tasks import aggregate_report_task
+from dantoc.audit.services import job_audit
 from dantoc.core.jobs import job_create
 from dantoc.geo.models import Unit
 from dantoc.geo.pickers import unit_param
@@ -260,6 +261,7 @@ def report_generate(request):
         back_url=f"{reverse('analytics:report')}?{asked.query()}",
         enqueue=aggregate_report_task.enqueue,
     )
+    job_audit(job_id=job.pk, action="core.job_start")
     return redirect("core:job", job_id=job.pk)
 
 

@@ -10,6 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from dantoc.audit.models import AuditEntry
+from dantoc.core.models import BackgroundJob
 
 
 def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
@@ -59,3 +60,28 @@ def audit_record(
         after=after,
         ip_address=ip_address,
     )
+
+
+def job_audit(*, job_id, action: str) -> AuditEntry | None:
+    """Audit a background job's start (``core.job_start``, by its owner) or end
+    (``core.job_finish``, by the worker): its kind, status and parameters, never the file."""
+    from_worker = action == "core.job_finish"
+    job = (
+        BackgroundJob.objects.only("pk", "kind", "title", "status", "params", "owner")
+        .filter(pk=job_id)
+        .first()
+    )
+    if job is None:
+        return None
+    return audit_record(
+        actor=None if from_worker else job.owner,
+        action=action,
+        obj=job,
+        object_repr=job.title,
+        after={"kind": job.kind, "status": job.status, "params": job.params},
+    )
+
+
+def job_finish_audit(job_id) -> None:
+    """``core.jobs.job_run``'s ``on_finish``: the worker's end of a job, audited."""
+    job_audit(job_id=job_id, action="core.job_finish")

@@ -41,6 +41,11 @@ class BackgroundJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # How far the worker is: ``progress_done`` of ``progress_total`` (unknown while None),
+    # in the stage it names (``progress_stage``, a translated sentence).
+    progress_done = models.PositiveBigIntegerField(default=0)
+    progress_total = models.PositiveBigIntegerField(null=True, blank=True)
+    progress_stage = models.CharField(max_length=200, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["owner", "-created_at"], name="job_owner_recent")]
@@ -51,3 +56,10 @@ class BackgroundJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+    @property
+    def percent(self) -> int | None:
+        """Progress in whole per cent, when the total is known."""
+        if not self.progress_total:
+            return None
+        return min(100, self.progress_done * 100 // self.progress_total)

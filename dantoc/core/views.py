@@ -16,6 +16,7 @@ from dantoc.core.apis import api_error
 from dantoc.core.jobs import job_for
 from dantoc.core.models import BackgroundJob, JobStatus
 from dantoc.core.registry import capability_links_of
+from dantoc.core.templatetags.vn import vnnumber
 
 FAVICON = settings.BASE_DIR / "static" / "favicon.ico"
 
@@ -105,9 +106,26 @@ def job_progress(request, job_id):
                 "status": job.status,
                 "label": str(job.get_status_display()),
                 "finished": job.finished,
+                "done": job.progress_done,
+                "total": job.progress_total,
+                "stage": job.progress_stage,
+                "figure": _progress_figure(job),
             }
         )
-    return render(request, "core/job.html", {"job": job})
+    return render(request, "core/job.html", {"job": job, "figure": _progress_figure(job)})
+
+
+def _progress_figure(job: BackgroundJob) -> str:
+    """The progress as the page writes it next to the bar (``core/job.html``)."""
+    if job.progress_total:
+        return _("%(done)s / %(total)s (%(pct)s%%)") % {
+            "done": vnnumber(job.progress_done),
+            "total": vnnumber(job.progress_total),
+            "pct": job.percent,
+        }
+    if job.progress_done:
+        return _("%(done)s đã xử lý") % {"done": vnnumber(job.progress_done)}
+    return ""
 
 
 @login_required

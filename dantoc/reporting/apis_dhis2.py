@@ -20,15 +20,12 @@ import dataclasses
 import datetime
 import re
 import tempfile
-import uuid
 from contextlib import contextmanager
 from dataclasses import asdict
 from http import HTTPStatus
 
 import orjson
 from django.conf import settings
-from django.core.files.base import File
-from django.core.files.storage import default_storage
 from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import path, re_path
 from django.utils import timezone
@@ -697,11 +694,11 @@ def _job_start(
     *, actor, body, media: str, schemes: IdSchemes, dry_run: bool, strategy: str,
     defaults: dict[str, str],
 ) -> dict:  # fmt: skip
-    """Keep ``body`` (a file) and queue its import; DHIS2's answer to an async import."""
-    name = default_storage.save(f"{dhis2_jobs.STORE}/{uuid.uuid4().hex}", File(body))
-    result = datavalueset_import_task.enqueue(
-        path=name, media=media, actor_id=actor.pk, schemes=asdict(schemes), dry_run=dry_run,
-        strategy=strategy, defaults=defaults,
+    """Keep ``body`` (a file) in a background job and queue its import; DHIS2's answer to an
+    async import."""
+    job = dhis2_jobs.job_start(
+        actor=actor, body=body, media=media, schemes=asdict(schemes), dry_run=dry_run,
+        strategy=strategy, defaults=defaults, enqueue=datavalueset_import_task.enqueue,
     )  # fmt: skip
     return {
         "httpStatus": "OK",
@@ -711,10 +708,10 @@ def _job_start(
         "response": {
             "responseType": "JobConfigurationWebMessageResponse",
             "name": dhis2_jobs.CATEGORY,
-            "id": result.id,
-            "created": timezone.localtime().strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3],
+            "id": str(job.pk),
+            "created": timezone.localtime(job.created_at).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3],
             "jobType": dhis2_jobs.CATEGORY,
-            "relativeNotifierEndpoint": f"/api/system/tasks/{dhis2_jobs.CATEGORY}/{result.id}",
+            "relativeNotifierEndpoint": f"/api/system/tasks/{dhis2_jobs.CATEGORY}/{job.pk}",
         },
     }
 
@@ -776,12 +773,12 @@ class JobApi(DHIS2Api):
     summary = False
 
     def get(self, request, category: str, job_id: str, *args, **kwargs):
-        result = dhis2_jobs.job_get(actor=request.user, job_id=job_id)
-        if category.upper() != dhis2_jobs.CATEGORY or result is None:
+        job = dhis2_jobs.job_get(actor=request.user, job_id=job_id)
+        if category.upper() != dhis2_jobs.CATEGORY or job is None:
             return _message(404, _("Không có tác vụ `%(id)s` của tài khoản này.") % {"id": job_id})
         if self.summary:
-            return _json(dhis2_jobs.job_summary(result))
-        return _json(dhis2_jobs.job_notifications(result))
+            return _json(dhis2_jobs.job_summary(job))
+        return _json(dhis2_jobs.job_notifications(job))
 
 
 class JobNotificationsApi(JobApi):

@@ -11,11 +11,12 @@ import datetime
 from django.utils import translation
 from django_tasks import task
 
-from dantoc.core.jobs import JobOutcome, job_run
+from dantoc.audit.services import job_finish_audit
+from dantoc.core.jobs import JobOutcome, job_progress, job_run
 from dantoc.core.models import BackgroundJob
 from dantoc.geo.selectors import unit_get
 from dantoc.reporting import selectors, services
-from dantoc.reporting.dhis2_jobs import job_run as dhis2_job_run
+from dantoc.reporting.dhis2_jobs import job_import as dhis2_job_import
 from dantoc.reporting.reminders import deadline_reminders_send
 from dantoc.reporting.xlsx_messages import import_messages
 
@@ -30,7 +31,7 @@ def deadline_reminders_send_task(today: str | None = None) -> dict[str, int]:
 @task()
 def xlsx_import_task(job_id: str) -> str:
     """Read an uploaded Excel form in the background (a large file)."""
-    return job_run(job_id, _xlsx_import)
+    return job_run(job_id, _xlsx_import, on_finish=job_finish_audit)
 
 
 def _xlsx_import(job: BackgroundJob) -> JobOutcome:
@@ -43,18 +44,19 @@ def _xlsx_import(job: BackgroundJob) -> JobOutcome:
         form = submission.form  # the version the report was filed on
     with translation.override(job.params.get("language") or translation.get_language()):
         said = import_messages(
-            actor=job.owner, form=form, unit=unit, period=period, data=bytes(job.payload or b"")
+            actor=job.owner,
+            form=form,
+            unit=unit,
+            period=period,
+            data=bytes(job.payload or b""),
+            progress=lambda done, total, stage: job_progress(
+                job, done=done, total=total, stage=stage
+            ),
         )
     return JobOutcome(messages=said, failed=all(level == "error" for level, _t in said))
 
 
 @task()
-def datavalueset_import_task(
-    *, path: str, media: str, actor_id: int, schemes: dict, dry_run: bool, strategy: str,
-    defaults: dict,
-) -> dict:  # fmt: skip
+def datavalueset_import_task(job_id: str) -> str:
     """A DHIS2 ``async=true`` import (``dhis2_jobs``)."""
-    return dhis2_job_run(
-        path=path, media=media, actor_id=actor_id, schemes=schemes, dry_run=dry_run,
-        strategy=strategy, defaults=defaults,
-    )  # fmt: skip
+    return job_run(job_id, dhis2_job_import, on_finish=job_finish_audit)

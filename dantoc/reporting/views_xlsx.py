@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from dantoc.audit.services import job_audit
 from dantoc.core.jobs import job_create
 from dantoc.geo.selectors import unit_get
 from dantoc.reporting import selectors, services
@@ -117,6 +118,7 @@ def report_xlsx_upload(request, form_code: str, period_code: str, unit_code: str
             payload=data,
             enqueue=xlsx_import_task.enqueue,
         )
+        job_audit(job_id=job.pk, action="core.job_start")
         return _see_other(reverse("core:job", args=[job.pk]))
     for level, text in import_messages(
         actor=request.user, form=form, unit=unit, period=period, data=data

@@ -20,6 +20,7 @@ import io
 import re
 import warnings
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -664,18 +665,24 @@ def report_xlsx_import(
     period: Period,
     data: bytes,
     today: datetime.date | None = None,
+    progress: Callable[[int, int, str], object] | None = None,
 ) -> SaveResult:
     """Save what an uploaded workbook changes, all or nothing.
 
     Raises ImportRejected (nothing written) naming the sheet, row and column of each bad
     cell, ReportClosed when the report cannot be changed now, PermissionDenied when
-    ``actor`` may not enter this unit's values.
+    ``actor`` may not enter this unit's values. ``progress(done, total, stage)`` is told
+    each step (open the file, read its sheets, save the values) as it starts.
     """
     if not can_enter(actor, unit):
         raise PermissionDenied(_("Bạn không được nhập số liệu cho đơn vị này."))
+    tell = progress or (lambda done, total, stage: None)
+    tell(0, 3, _("Đang mở tệp Excel"))
     opened = _open(data)
     form = _form_for_file(opened.identity, form=form, unit=unit, period=period)
+    tell(1, 3, _("Đang đọc các trang tính"))
     inputs, locate = _parse(opened, form=form, unit=unit, period=period)
+    tell(2, 3, _("Đang ghi số liệu"))
     return datavalues_save(
         actor=actor,
         form=form,

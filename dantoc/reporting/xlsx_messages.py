@@ -13,11 +13,16 @@ from dantoc.reporting.xlsx import report_xlsx_import
 MAX_ERROR_MESSAGES = 50
 
 
-def import_messages(*, actor, form, unit, period, data: bytes) -> list[tuple[str, str]]:
-    """Import a filled Excel form; what to tell the official, as (message level, text)."""
+def import_messages(
+    *, actor, form, unit, period, data: bytes, progress=None
+) -> list[tuple[str, str]]:
+    """Import a filled Excel form; what to tell the official, as (message level, text).
+    ``progress``: see ``report_xlsx_import``."""
     out: list[tuple[str, str]] = []
     try:
-        result = report_xlsx_import(actor=actor, form=form, unit=unit, period=period, data=data)
+        result = report_xlsx_import(
+            actor=actor, form=form, unit=unit, period=period, data=data, progress=progress
+        )
     except ImportRejected as exc:
         out.append(
             (

@@ -18,6 +18,8 @@ import pytest
 from django.conf import settings
 
 from conftest import PASSWORD
+from dantoc.audit.models import AuditEntry
+from dantoc.core.models import BackgroundJob, JobStatus
 from dantoc.reporting import services
 from dantoc.reporting.dhis2_ids import (
     CATEGORY_OPTION_COMBO,
@@ -27,6 +29,7 @@ from dantoc.reporting.dhis2_ids import (
     uid,
 )
 from dantoc.reporting.models import DataValue
+from dantoc.reporting.tasks import datavalueset_import_task
 
 pytestmark = pytest.mark.django_db
 
@@ -539,16 +542,23 @@ def run_queued_task():
 
 
 def test_an_async_import_answers_a_job_that_the_worker_runs_and_the_client_polls(
-    client, people, today, settings, tmp_path
+    client, people, today, settings, django_capture_on_commit_callbacks, monkeypatch
 ):
+    from dantoc.reporting import dhis2_jobs
+
+    figures = []
+    real_progress = dhis2_jobs.job_progress
+
+    def progress(job, *, done, total=None, stage=""):
+        figures.append((done, total, stage))
+        real_progress(job, done=done, total=total, stage=stage)
+
+    monkeypatch.setattr(dhis2_jobs, "job_progress", progress)
+    monkeypatch.setattr(dhis2_jobs, "BLOCK", 2)
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                    "OPTIONS": {"location": str(tmp_path)}},
-    }  # fmt: skip
-    started = post(client, people.commune, XML_BODY, url="/api/dataValueSets?async=true",
-                   content_type="application/xml")  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        started = post(client, people.commune, XML_BODY, url="/api/dataValueSets?async=true",
+                       content_type="application/xml")  # fmt: skip
     assert started.status_code == 200, started.content
     job = started.json()["response"]
     assert job["jobType"] == "DATAVALUE_IMPORT"
@@ -568,4 +578,61 @@ def test_an_async_import_answers_a_job_that_the_worker_runs_and_the_client_polls
     assert summary["importCount"]["imported"] == 2 and summary["importOptions"]["async"] is True
     assert summary["conflicts"][0]["errorCode"] == "E7610"
     assert DataValue.objects.count() == 2
-    assert not any(tmp_path.rglob("*.*")) and not list((tmp_path / "dhis2-imports").iterdir())
+    # The job is a core.BackgroundJob: the body is not kept once read, the progress is the
+    # figure of values read, and the officer sees it on the progress page too.
+    background = BackgroundJob.objects.get(pk=job["id"])
+    assert background.payload is None and background.owner == people.commune
+    assert (background.progress_done, background.progress_total) == (3, 3)
+    # Read, then imported, a figure every block (of 2 values here).
+    assert figures == [
+        (0, None, "Đang đọc dữ liệu"),
+        (2, None, "Đang đọc dữ liệu"),
+        (0, 3, "Đang nhập số liệu"),
+        (2, 3, "Đang nhập số liệu"),
+        (3, 3, "Đang nhập số liệu"),
+    ]
+    client.force_login(people.commune)
+    page = client.get(f"/jobs/{job['id']}/").content.decode()
+    assert "Nhập xong: 2 giá trị mới" in page and "import-summary.json" in page
+    assert client.get(f"/jobs/{job['id']}/download").json() == summary
+    client.force_login(people.other_commune)
+    assert client.get(f"/jobs/{job['id']}/").status_code == 404
+    client.force_login(people.commune)
+    # A retried task does not import again; the start and the end are audited once each.
+    assert datavalueset_import_task.call(job["id"]) == JobStatus.DONE
+    assert DataValue.objects.count() == 2
+    audited = AuditEntry.objects.filter(object_id=job["id"]).order_by("pk")
+    assert [a.action for a in audited] == ["core.job_start", "core.job_finish"]
+    assert audited[0].actor == people.commune and audited[0].after["params"]["media"] == (
+        "application/xml"
+    )
+
+
+def test_an_async_import_that_breaks_on_the_worker_is_reported_failed_and_audited(
+    client, people, today, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    from dantoc.reporting import dhis2_jobs
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        started = post(client, people.commune, XML_BODY, url="/api/dataValueSets?async=true",
+                       content_type="application/xml")  # fmt: skip
+    job_id = started.json()["response"]["id"]
+
+    def broken(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(dhis2_jobs, "datavalueset_import", broken)
+    with pytest.raises(RuntimeError):
+        datavalueset_import_task.call(job_id)
+    notes = get(client, people.commune, f"/api/system/tasks/DATAVALUE_IMPORT/{job_id}")
+    assert notes[0]["level"] == "ERROR" and notes[0]["completed"] is True
+    summary = get(client, people.commune, f"/api/system/taskSummaries/DATAVALUE_IMPORT/{job_id}")
+    assert summary["status"] == "ERROR" and summary["importOptions"]["async"] is True
+    job = BackgroundJob.objects.get(pk=job_id)
+    assert job.status == JobStatus.FAILED and job.payload is None
+    assert not DataValue.objects.exists()
+    # Retried after the failure: not run again.
+    assert datavalueset_import_task.call(job_id) == JobStatus.FAILED
+    finish = AuditEntry.objects.get(object_id=job_id, action="core.job_finish")
+    assert finish.after["status"] == JobStatus.FAILED
