@@ -305,11 +305,11 @@ def signed_in(base: str, username: str) -> HttpSession:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     with running_platform(workdir=tmp_path_factory.mktemp("axe")) as (db, served):
-        yield served.url, run_python_json(db, SAMPLES)
+        yield served.url, run_python_json(db, SAMPLES), served
 
 
 def test_every_signed_in_page_has_no_accessibility_violations(server, browser):
-    base, samples = server
+    base, samples, served = server
     kwargs = url_kwargs(samples)
     pages, not_pages, missing = [], {}, []
     for name, route, params in patterns():
@@ -335,7 +335,7 @@ def test_every_signed_in_page_has_no_accessibility_violations(server, browser):
             if public and persona != "editor":
                 continue
             answer = session.get(path)
-            assert answer.status < 500, (persona, path, answer.status)
+            assert answer.status < 500, (persona, path, answer.status, served.log_tail())
             kind = answer.headers.get("Content-Type", "")
             if answer.status == 405:
                 not_pages[name] = "POST only: the page it returns to is checked"
