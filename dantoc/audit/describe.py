@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.apps import apps
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -192,6 +192,16 @@ def _plain(value) -> str:
     return str(value)
 
 
+def _key_of(model, value):
+    """``value`` as a primary key of ``model``, or None when it cannot be one: some rows keep
+    the related row's name rather than its key (``{"client": "Cổng tỉnh"}``), which the
+    database would refuse as a key."""
+    try:
+        return model._meta.pk.to_python(value)
+    except (ValidationError, TypeError, ValueError):
+        return None
+
+
 class _Related:
     """Names of related rows, fetched once per model for every entry of the page."""
 
@@ -201,7 +211,7 @@ class _Related:
 
     def want(self, model, values) -> None:
         for v in values if isinstance(values, list) else [values]:
-            if v not in (None, ""):
+            if v not in (None, "") and _key_of(model, v) is not None:
                 self.wanted[model].add(v)
 
     def fetch(self) -> None:
@@ -214,6 +224,8 @@ class _Related:
             return "; ".join(self.name(model, v) for v in value) or EMPTY
         if value in (None, ""):
             return EMPTY
+        if _key_of(model, value) is None:
+            return _plain(value)  # a name kept in the row (a webhook's client), not a key
         return self.names.get((model, str(value)), f"#{value}")
 
 

@@ -299,7 +299,7 @@ def _decision(request, form_code, period_code, unit_code, action):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def report_submit(request, form_code, period_code, unit_code):
     """GET: the confirmation step (a page without JavaScript; the entry page opens the same
     question in a dialog); POST: submit."""
@@ -317,7 +317,7 @@ def report_submit(request, form_code, period_code, unit_code):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def approve_many(request):
     """Approve several reports with one confirmation. GET (the ticked reports of the list
     "Chờ duyệt"): each with its rule warnings and large changes; POST: approve them, each one

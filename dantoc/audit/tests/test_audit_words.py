@@ -12,7 +12,9 @@ from conftest import PASSWORD
 from dantoc.accounts import services
 from dantoc.accounts.models import RoleCode
 from dantoc.audit.describe import action_label
+from dantoc.audit.services import audit_record
 from dantoc.geo.selectors import unit_get
+from dantoc.integration.models import WebhookSubscription
 
 pytestmark = pytest.mark.django_db
 
@@ -105,3 +107,20 @@ def test_the_trail_page_reads_related_names_in_a_fixed_number_of_queries(login, 
     with CaptureQueriesContext(connection) as many:
         client.get("/audit/", {"object_type": "accounts.user"})
     assert len(many) == len(few)
+
+
+def test_the_trail_shows_a_related_rows_name_kept_in_place_of_its_key(login, people):
+    # A webhook subscription keeps its client's name under "client", a foreign key of the
+    # subscription: the page showed a server error (the name was looked up as an id).
+    audit_record(
+        actor=people.admin,
+        action="integration.webhook_subscribe",
+        obj=None,
+        object_type=WebhookSubscription._meta.label_lower,
+        object_id="1",
+        unit=unit_get(code="08"),
+        after={"client": "Cổng tỉnh thử nghiệm", "url": "https://tinh.example/hook"},
+    )
+    response = login(people.admin).get("/audit/")
+    assert response.status_code == 200
+    assert "Cổng tỉnh thử nghiệm" in response.content.decode()

@@ -153,6 +153,17 @@ article_save(actor=editor, article=article, unit=article.unit, kind=article.kind
     title=article.title + " (sửa)", summary=article.summary, body=article.body)
 document = LegalDocument.objects.filter(status="published").first()
 revision = ContentRevision.objects.first()
+# A design of a new version of the form (the ministry officer's own draft), a finished
+# background job with a file to download (the province officer's), and a data set's release.
+from dantoc.reporting.designer.services import form_draft_start
+from dantoc.core.jobs import JobOutcome, job_create, job_run
+from dantoc.opendata.models import Release
+draft = form_draft_start(actor=User.objects.get(username="bo.giamsat"), based_on=form)
+job = job_create(owner=User.objects.get(username="tinh.tuyenquang"), kind="axe",
+    title="Báo cáo tổng hợp thử nghiệm", params={{}}, enqueue=lambda job_id: None)
+job_run(str(job.pk), lambda job: JobOutcome(messages=[("success", "Đã xong.")],
+    output="so_ho\\r\\n12\\r\\n".encode(), output_name="tong-hop.csv", output_type="text/csv"))
+release = Release.objects.filter(dataset__state="published").order_by("dataset__name", "version").first()
 attachment = Attachment.objects.first()
 asset = MediaAsset.objects.first()
 print(json.dumps({{
@@ -167,6 +178,8 @@ print(json.dumps({{
     "dataset": Dataset.objects.filter(state="published").first().name,
     "indicator": Indicator.objects.order_by("code").first().code,
     "programme": Programme.objects.order_by("code").first().code,
+    "draft": draft.pk, "job": str(job.pk),
+    "release": [release.dataset.name, release.version],
     "notification": Notification.objects.filter(recipient__username="tinh.tuyenquang").first().pk,
 }}))
 """
@@ -181,11 +194,26 @@ def url_kwargs(s: dict) -> dict[str, dict | None]:
         "media:asset": {"uuid": s["asset"]} if s["asset"] else None,
         "media:asset_retry": {"uuid": s["asset"]} if s["asset"] else None,
         "accounts:user_detail": {"pk": s["user"]},
+        "accounts:user_edit": {"pk": s["user"]},
+        "accounts:user_set_active": {"pk": s["user"]},
+        "accounts:user_password_reset": {"pk": s["user"]},
         "accounts:user_totp_reset": {"pk": s["user"]},
+        "core:job": {"job_id": s["job"]},
+        "core:job_download": {"job_id": s["job"]},
         "reporting:form_detail": {"code": s["form"], "version": s["version"]},
         "reporting:form_publish": {"code": s["form"], "version": s["version"]},
+        "reporting:form_json": {"code": s["form"], "version": s["version"]},
+        "reporting:design_from_version": {"code": s["form"], "version": s["version"]},
+        "reporting:design_edit": {"pk": s["draft"]},
+        "reporting:design_step": {"pk": s["draft"], "step": "header"},
+        "reporting:design_item": {"pk": s["draft"]},
+        "reporting:design_preview": {"pk": s["draft"]},
+        "reporting:design_save": {"pk": s["draft"]},
+        "reporting:design_discard": {"pk": s["draft"]},
+        "reporting:design_json": {"pk": s["draft"]},
         "reporting:indicator_edit": {"code": s["indicator"]},
         "reporting:completeness": {"form_code": s["form"], "period_code": s["period"]},
+        "reporting:completeness_remind": {"form_code": s["form"], "period_code": s["period"]},
         "reporting:report": report,
         "reporting:report_xlsx_download": report,
         "reporting:report_xlsx_upload": report,
@@ -200,6 +228,7 @@ def url_kwargs(s: dict) -> dict[str, dict | None]:
         "opendata:refresh": {"name": s["dataset"]},
         "opendata:withdraw": {"name": s["dataset"]},
         "opendata:dataset": {"name": s["dataset"]},
+        "opendata:release": {"name": s["release"][0], "version": s["release"][1]},
         "portal:document_feed": {},
         "portal:document": {"slug": s["document_slug"]},
         "portal:areas_province": {"code": "08"},
@@ -276,11 +305,11 @@ def signed_in(base: str, username: str) -> HttpSession:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     with running_platform(workdir=tmp_path_factory.mktemp("axe")) as (db, served):
-        yield served.url, run_python_json(db, SAMPLES)
+        yield served.url, run_python_json(db, SAMPLES), served
 
 
 def test_every_signed_in_page_has_no_accessibility_violations(server, browser):
-    base, samples = server
+    base, samples, served = server
     kwargs = url_kwargs(samples)
     pages, not_pages, missing = [], {}, []
     for name, route, params in patterns():
@@ -306,7 +335,7 @@ def test_every_signed_in_page_has_no_accessibility_violations(server, browser):
             if public and persona != "editor":
                 continue
             answer = session.get(path)
-            assert answer.status < 500, (persona, path, answer.status)
+            assert answer.status < 500, (persona, path, answer.status, served.log_tail())
             kind = answer.headers.get("Content-Type", "")
             if answer.status == 405:
                 not_pages[name] = "POST only: the page it returns to is checked"
