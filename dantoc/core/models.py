@@ -48,6 +48,8 @@ class BackgroundJob(models.Model):
     progress_stage = models.CharField(max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("công việc chạy nền")
+        verbose_name_plural = _("các công việc chạy nền")
         indexes = [models.Index(fields=["owner", "-created_at"], name="job_owner_recent")]
 
     def __str__(self) -> str:

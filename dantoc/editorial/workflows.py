@@ -59,6 +59,10 @@ def register(workflow: Workflow) -> Workflow:
     return workflow
 
 
+def unregister(model: type[Model]) -> None:
+    _WORKFLOWS.pop(model, None)
+
+
 def workflow_for(model: type[Model]) -> Workflow:
     try:
         return _WORKFLOWS[model]

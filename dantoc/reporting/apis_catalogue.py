@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 
 from dantoc.indicators.models import Indicator
 from dantoc.reporting import selectors
@@ -146,9 +146,8 @@ class PeriodListApi(generics.ListAPIView):
         periods = Period.objects.select_related("period_type").order_by("-start_date", "code")
         if params.get("form"):
             form = selectors.form_get(code=params["form"])
-            if form is None:
-                raise ValidationError({"form": f"Không có biểu mẫu mã {params['form']!r}."})
-            periods = periods.filter(period_type=form.period_type)
+            # A filter: an unknown form has no periods (an empty list, not an error).
+            periods = periods.filter(period_type=form.period_type) if form else periods.none()
         if params.get("period_type"):
             periods = periods.filter(period_type__code=params["period_type"])
         return periods

@@ -252,13 +252,17 @@ def apply_order(objects: list[dict], order: str) -> list[dict]:
 
 def page_of(objects: list[dict], *, page: str | None, page_size: str | None, paging: bool):
     """(the page's objects, DHIS2's ``pager``; None when ``paging=false``)."""
-    if not paging:
-        return objects, None
+    # Checked even with paging=false: a malformed number is an error, not something to ignore.
     try:
         number = int(page or 1)
         size = int(page_size or DEFAULT_PAGE_SIZE)
     except ValueError:
         raise QueryError(_("page và pageSize phải là số nguyên dương.")) from None
+    if not (-(2**31) <= number < 2**31 and -(2**31) <= size < 2**31):
+        # A page number no JSON reader holds as an integer (DHIS2's are Java ints).
+        raise QueryError(_("page và pageSize phải là số nguyên dương.")) from None
+    if not paging:
+        return objects, None
     # As DHIS2: a page below the first is the first, a size below one the default.
     number = max(number, 1)
     size = min(size if size >= 1 else DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)

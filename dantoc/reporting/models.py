@@ -544,6 +544,8 @@ class UnitReminder(models.Model):
     )
 
     class Meta:
+        verbose_name = _("lần nhắc nộp báo cáo")
+        verbose_name_plural = _("các lần nhắc nộp báo cáo")
         indexes = [
             models.Index(
                 fields=["form_code", "period", "unit", "-sent_at"], name="unit_reminder_last"

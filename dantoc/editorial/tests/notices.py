@@ -38,16 +38,17 @@ def can_edit(user, notice) -> bool:
     return user.has_role(RoleCode.CONTENT_EDITOR) and unit_in_scope(user, notice.unit)
 
 
-workflows.register(
-    workflows.Workflow(
-        model=Notice,
-        app="notices",
-        kind="notice",
-        snapshot=lambda n: {"title": n.title, "status": n.status},
-        can_edit=can_edit,
-        reviewer_roles=(RoleCode.CONTENT_EDITOR,),
-        editor_url=lambda n: f"/thong-bao/{n.pk}/",
-        changed=lambda n: CHANGES.append(("changed", n.pk)),
-        translations="translations",
-    )
+# Registered only while an editorial test runs (the ``notice_workflow`` fixture of this folder's
+# conftest): registered at import, it would be in every pytest worker (each imports every test
+# module), and the scheduled-publishing run of another app's tests would look for its table.
+NOTICE_WORKFLOW = workflows.Workflow(
+    model=Notice,
+    app="notices",
+    kind="notice",
+    snapshot=lambda n: {"title": n.title, "status": n.status},
+    can_edit=can_edit,
+    reviewer_roles=(RoleCode.CONTENT_EDITOR,),
+    editor_url=lambda n: f"/thong-bao/{n.pk}/",
+    changed=lambda n: CHANGES.append(("changed", n.pk)),
+    translations="translations",
 )
