@@ -9,5 +9,10 @@ urlpatterns = [
         apis.ReportValuesApi.as_view(),
         name="report-values",
     ),
+    path(
+        "v1/reports/<str:form_code>/<str:period_code>/<str:unit_code>/outbox",
+        apis.ReportOutboxApi.as_view(),
+        name="report-outbox",
+    ),
     *apis_dhis2.urlpatterns,
 ]

@@ -18,7 +18,6 @@ from openpyxl import Workbook
 
 from dantoc.accounts.permissions import unit_in_scope
 from dantoc.core.csvfiles import csv_writer, xlsx_guard_workbook, xlsx_row
-from dantoc.core.templatetags.vn import format_number_vi
 from dantoc.geo.selectors import unit_ancestors, unit_get
 from dantoc.reporting import selectors, services
 from dantoc.reporting.models import LOCKED_STATUSES, SubmissionStatus, submission_status_label
@@ -245,13 +244,7 @@ def _render_entry(request, form, period, unit, *, posted=None, result=None):
     )
 
 
-def value_display(cell, value) -> str:
-    """A stored value as a Vietnamese official types it: 1.234.567,5."""
-    if value is None or value.deleted:
-        return ""
-    if value.numeric is None or not cell.indicator.is_numeric:
-        return value.value
-    return format_number_vi(value.numeric)
+value_display = selectors.value_display
 
 
 def _decision(request, form_code, period_code, unit_code, action):
