@@ -678,6 +678,20 @@ def _stored_cell(layout, unit: Unit, period: Period, key: str) -> dict:
     }
 
 
+def _same_as_stored(cell, value, base: str) -> bool:
+    """Whether the value a change was made on is the one stored: as the page shows it
+    (1.234,5) or as typed offline on top of an earlier queued change (1234,5)."""
+    if selectors.value_display(cell, value) == base:
+        return True
+    if value is None or value.deleted or not base.strip():
+        return False
+    try:
+        text, _number = normalise_value(cell.indicator.value_type, base, decimal_comma=True)
+    except ValueError_:
+        return False
+    return text == value.value
+
+
 def queued_change_apply(
     *,
     actor: User,
@@ -754,8 +768,9 @@ def _queued_value(actor, form, unit, period, change: QueuedInput, today) -> dict
         )
     _submission_locked(form, unit, period)  # every save of this report waits for this one
     stored = _stored_cell(layout, unit, period, change.cell)
+    current = selectors.values_for(layout=layout, unit=unit, period=period).get(change.cell)
     comment_moved = change.base_comment is not None and stored["comment"] != change.base_comment
-    if stored["display"] != change.base or comment_moved:
+    if not _same_as_stored(layout.cells[change.cell], current, change.base) or comment_moved:
         raise _Refused(
             QueuedOutcome(
                 key,

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -558,3 +562,29 @@ def completeness_remind(request, form_code: str, period_code: str):
 def _chain(unit):
 
     return unit_ancestors(unit)
+
+
+# The app shell the service worker keeps for opening the reports offline (hashed URLs).
+OFFLINE_SHELL = [
+    "css/site.css",
+    "css/approvals.css",
+    "js/form-entry.js",
+    "js/outbox.js",
+    "js/confirm-dialog.js",
+    "favicon.svg",
+    "manifest.webmanifest",
+]
+
+
+def service_worker(request):
+    """``/sw.js``: static/js/offline-sw.js served from the site's root, so that its scope
+    covers /reporting/, with the app shell's URLs (which change with each release) first."""
+    source = finders.find("js/offline-sw.js")
+    with open(source, encoding="utf-8") as handle:
+        code = handle.read()
+    shell = [static(name) for name in OFFLINE_SHELL]
+    version = hashlib.sha256((json.dumps(shell) + code).encode()).hexdigest()[:12]
+    body = f"self.SHELL={json.dumps(shell)};self.VERSION={json.dumps(version)};\n{code}"
+    response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    return response

@@ -237,3 +237,35 @@ def test_two_connections_sending_the_same_key_at_once_store_it_once(people, toda
         cleaner = threading.Thread(target=cleanup)
         cleaner.start()
         cleaner.join()
+
+
+def test_a_second_offline_change_made_on_the_first_as_typed_is_not_a_conflict(
+    people, login, today, von, q3
+):
+    client = login(people.commune)
+    cell = cell_keys(von, indicator="VON_KH", DU_AN="DA1", LOAI_VON="DTPT")[0]
+    first = value_change(cell, "1234,5")
+    second = value_change(cell, "1300", base="1234,5")  # the page shows what was typed
+    results = send(client, first, second).json()["results"]
+    assert [r["outcome"] for r in results] == ["saved", "saved"]
+    assert results[1]["stored"]["display"] == "1.300"
+
+
+def test_the_service_worker_is_served_from_the_root_with_the_app_shell(client, db):
+    response = client.get("/sw.js")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    assert response["Cache-Control"] == "no-cache"
+    body = response.content.decode()
+    shell = json.loads(body.split("self.SHELL=")[1].split(";self.VERSION")[0])
+    assert any("js/outbox" in u for u in shell) and any("js/form-entry" in u for u in shell)
+    assert any("manifest" in u for u in shell) and 'addEventListener("fetch"' in body
+
+
+def test_the_entry_page_names_its_outbox_and_loads_the_offline_script(
+    people, login, today, von, q3
+):
+    page = login(people.commune).get("/reporting/BM01-VON/2026Q3/00715/").content.decode()
+    assert 'data-outbox="/api/v1/reports/BM01-VON/2026Q3/00715/outbox"' in page
+    assert 'rel="manifest"' in page
+    assert "js/outbox" in page
