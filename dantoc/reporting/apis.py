@@ -167,7 +167,7 @@ class ReportValuesApi(APIView):
 class QueuedChangeSerializer(serializers.Serializer):
     key = serializers.UUIDField(help_text="Mã thay đổi do trình duyệt tạo (UUID) / Idempotency key")
     kind = serializers.ChoiceField(["value", "submit"])
-    cell = serializers.CharField(max_length=40, required=False, default="")
+    cell = serializers.CharField(max_length=40, required=False, default="", allow_blank=True)
     value = serializers.CharField(
         allow_blank=True, allow_null=True, required=False, max_length=2000
     )

@@ -72,7 +72,8 @@
   function sendBatches(api, changes) {
     var batch = changes.slice(0, 150), rest = changes.slice(150);
     if (!batch.length) return Promise.resolve();
-    var csrf = (document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1] || "";
+    var field = document.querySelector("input[name=csrfmiddlewaretoken]");
+    var csrf = (document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1] || (field ? field.value : "");
     return fetch(api, {
       method: "POST", credentials: "same-origin", redirect: "manual",
       headers: { "Content-Type": "application/json", "X-CSRFToken": decodeURIComponent(csrf) },
@@ -93,7 +94,7 @@
       if (res.status >= 500) throw new Error("server");
       return res.json().then(function (body) {
         var results = body.results || batch.map(function (c) {
-          return { key: c.key, status: "refused", reason: "invalid", message: body.detail || JSON.stringify(body) };
+          return { key: c.key, status: "refused", reason: "invalid", message: body.detail || "Máy chủ không nhận thay đổi này (" + res.status + ")." };
         });
         var byKey = {};
         batch.forEach(function (c) { byKey[c.key] = c; });

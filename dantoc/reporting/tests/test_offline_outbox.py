@@ -269,3 +269,14 @@ def test_the_entry_page_names_its_outbox_and_loads_the_offline_script(
     assert 'data-outbox="/api/v1/reports/BM01-VON/2026Q3/00715/outbox"' in page
     assert 'rel="manifest"' in page
     assert "js/outbox" in page
+
+
+def test_a_submit_sent_as_the_browser_sends_it_without_a_cell_is_accepted(
+    people, login, today, von, q3
+):
+    """The outbox sends every change with the same fields; a submit's cell is empty."""
+    client = login(people.commune)
+    submit = {"key": str(uuid.uuid4()), "kind": "submit", "cell": "", "base": "", "requires": []}
+    answer = send(client, submit)
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["results"][0]["outcome"] == "submitted"
