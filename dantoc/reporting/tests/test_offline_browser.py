@@ -283,3 +283,37 @@ def test_a_value_changed_meanwhile_shows_both_and_the_reporter_chooses(platform,
     counts = platform.counts("00700")
     assert "DU_AN=DA1:VON_GN=300" in counts["values"]
     assert "777>300" in counts["history"]
+
+
+def test_an_answer_lost_on_the_way_back_is_sent_again_and_stored_once(platform, phone):
+    """The connection drops after the server applied the changes and before the phone got
+    the answer (the server's answer is thrown away on its way to the page)."""
+    base, period = platform.url, platform.period
+    entry = f"{base}/reporting/BM-OFFLINE/{period}/00700/"
+    sign_in(phone, base, "xa.ngocduong")
+    open_for_offline(phone, entry)
+    platform.down()
+    cell(phone, "Dự án 2").fill("12")
+    cell(phone, "Dự án 2").press("Tab")
+    cell(phone, "Dự án 2", "Giải ngân").fill("7")
+    cell(phone, "Dự án 2", "Giải ngân").press("Tab")
+    expect(phone.locator(".cell.queued")).to_have_count(2)
+    platform.up()
+    reached = []
+
+    def lose_answer(route):
+        route.fetch()  # the server receives and applies the batch
+        reached.append(route.request.url)
+        route.abort("connectionreset")
+
+    phone.route("**/outbox", lose_answer)
+    phone.evaluate("() => window.dantocOutbox.flush()")
+    assert reached
+    assert phone.evaluate("window.dantocOutbox.all().then(l => l.length)") == 2
+    phone.unroute("**/outbox")
+    phone.evaluate("() => window.dantocOutbox.flush()")
+    expect(phone.locator("#outbox")).to_contain_text("Đã gửi 2 thay đổi ✓")
+    assert phone.evaluate("window.dantocOutbox.all().then(l => l.length)") == 0
+    counts = platform.counts("00700")
+    assert {"DU_AN=DA2:VON_KH=12", "DU_AN=DA2:VON_GN=7"} <= set(counts["values"])
+    assert not [h for h in counts["history"] if h.endswith(">12") or h.endswith(">7")]
