@@ -80,6 +80,16 @@ print(json.dumps({"values": values.count(), "history": DataValueChange.objects.f
 """
 
 
+def wait_outbox(page, done, timeout: float) -> None:
+    """Until the page's outbox holds a number of changes that ``done`` accepts (Playwright's
+    wait_for_function takes a returned promise for a truthy value and does not wait)."""
+    deadline = time.perf_counter() + timeout
+    while not done(page.evaluate("window.dantocOutbox.all().then(l => l.length)")):
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the outbox did not reach the expected size")
+        time.sleep(0.05)
+
+
 def main() -> dict:
     import django
     from playwright.sync_api import sync_playwright
@@ -134,9 +144,7 @@ def main() -> dict:
                         el.dispatchEvent(new Event("change", { bubbles: true }));
                     })"""
                 )
-                page.wait_for_function(
-                    f"window.dantocOutbox.all().then(l => l.length === {cells})", timeout=120_000
-                )
+                wait_outbox(page, lambda n: n == cells, 120)
                 stack = contextlib.ExitStack()
                 stack.enter_context(testing.serve(db, port=port))
                 cdp = context.new_cdp_session(page)
@@ -153,10 +161,7 @@ def main() -> dict:
                 )
                 started = time.perf_counter()
                 page.evaluate("() => { window.dantocOutbox.flush(); }")
-                page.wait_for_function(
-                    "window.dantocOutbox.all().then(l => l.length === 0)",
-                    timeout=300_000,
-                )  # polled on each animation frame (interval polling needs eval, which CSP refuses)
+                wait_outbox(page, lambda n: n == 0, 300)
                 sync_s = time.perf_counter() - started
                 browser.close()
             counts = testing.run_python_json(db, COUNT % {"unit": UNIT, "period": setup["period"]})

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -142,6 +143,15 @@ def open_for_offline(page, url: str) -> None:
     page.reload()
 
 
+def outbox_empties(page, timeout: float = 30) -> None:
+    """Until the page's outbox is empty (Playwright's wait_for_function would take the
+    promise IndexedDB answers with for a truthy value and not wait)."""
+    deadline = time.monotonic() + timeout
+    while page.evaluate("window.dantocOutbox.all().then(l => l.length)"):
+        assert time.monotonic() < deadline, "changes still wait in the outbox"
+        page.wait_for_timeout(50)
+
+
 def cell(page, row: str, column: str = "Kế hoạch"):
     return page.get_by_role("group", name=row).get_by_label(column, exact=True)
 
@@ -210,7 +220,7 @@ def test_two_tabs_sending_the_same_outbox_store_each_value_once(platform, browse
     one.evaluate("() => { window.dantocOutbox.flush(); }")
     two.evaluate("() => { window.dantocOutbox.flush(); }")
     for tab in (one, two):
-        tab.wait_for_function("window.dantocOutbox.all().then(l => l.length === 0)")
+        outbox_empties(tab)
     counts = platform.counts("00700")
     assert counts["values"] == ["DU_AN=DA3:VON_KH=40"]
     assert counts["history"] == [] and counts["keys"] == 1
