@@ -71,6 +71,12 @@ print(json.dumps({"period": selectors.open_periods(form)[0].code,
                   "cells": len(selectors.form_layout(form).cells)}))
 """
 
+# Resolves once the service worker controls the page.
+CONTROLLED = (
+    "navigator.serviceWorker.ready.then(() => navigator.serviceWorker.controller || new Promise("
+    "ok => navigator.serviceWorker.addEventListener('controllerchange', ok))).then(() => true)"
+)
+
 COUNT = """
 import json
 from dantoc.reporting.models import DataValue, DataValueChange, QueuedChange
@@ -84,9 +90,9 @@ def wait_outbox(page, done, timeout: float) -> None:
     """Until the page's outbox holds a number of changes that ``done`` accepts (Playwright's
     wait_for_function takes a returned promise for a truthy value and does not wait)."""
     deadline = time.perf_counter() + timeout
-    while not done(page.evaluate("window.dantocOutbox.all().then(l => l.length)")):
+    while not done(size := page.evaluate("window.dantocOutbox.all().then(l => l.length)")):
         if time.perf_counter() > deadline:
-            raise TimeoutError("the outbox did not reach the expected size")
+            raise TimeoutError(f"the outbox still holds {size} changes")
         time.sleep(0.05)
 
 
@@ -130,7 +136,7 @@ def main() -> dict:
                     ),
                 )
                 page.goto(entry)
-                page.wait_for_function("navigator.serviceWorker.controller !== null")
+                page.evaluate(CONTROLLED)
                 with urllib.request.urlopen(
                     urllib.request.Request(f"{base}/sw.js", headers={"Accept-Encoding": "gzip"})
                 ) as answer:

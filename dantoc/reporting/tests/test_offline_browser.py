@@ -59,6 +59,12 @@ FORM = {
     "rules": [],
 }
 
+# Resolves once the service worker controls the page.
+CONTROLLED = (
+    "navigator.serviceWorker.ready.then(() => navigator.serviceWorker.controller || new Promise("
+    "ok => navigator.serviceWorker.addEventListener('controllerchange', ok))).then(() => true)"
+)
+
 COUNTS = """
 import json
 from dantoc.reporting.models import DataValue, DataValueChange, QueuedChange, Submission
@@ -138,8 +144,7 @@ def open_for_offline(page, url: str) -> None:
     """Open the page, wait for the service worker to take control, and open it again so
     that the worker keeps a copy (the first visit happens before it is installed)."""
     page.goto(url)
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.evaluate(CONTROLLED)
     page.reload()
 
 
