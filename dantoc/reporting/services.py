@@ -770,7 +770,13 @@ def _queued_value(actor, form, unit, period, change: QueuedInput, today) -> dict
     stored = _stored_cell(layout, unit, period, change.cell)
     current = selectors.values_for(layout=layout, unit=unit, period=period).get(change.cell)
     comment_moved = change.base_comment is not None and stored["comment"] != change.base_comment
-    if not _same_as_stored(layout.cells[change.cell], current, change.base) or comment_moved:
+    cell = layout.cells[change.cell]
+    # Already stored as sent (the whole page was saved meanwhile): nothing to choose between.
+    arrived = _same_as_stored(cell, current, change.value or "") and change.comment in (
+        None,
+        stored["comment"],
+    )
+    if not arrived and (not _same_as_stored(cell, current, change.base) or comment_moved):
         raise _Refused(
             QueuedOutcome(
                 key,

@@ -209,7 +209,7 @@
 
   /* Offline: a change that cannot be sent now goes to the outbox (static/js/outbox.js) with
      the value it was made on; the next change of the same cell is made on the queued one. */
-  var outbox = window.dantocOutbox, queuedCells = {}, byKey = {}, page = location.pathname, dirty = false;
+  var outbox = window.dantocOutbox, queuedCells = {}, byKey = {}, chain = {}, page = location.pathname, dirty = false;
   if (!outbox) return;
   function queue(key) {
     var input = document.getElementById("v-" + key), note = document.getElementById("c-" + key);
@@ -218,11 +218,12 @@
     outbox.add({
       api: form.dataset.outbox, page: page, kind: "value", cell: key,
       label: (legend ? legend.textContent + " – " : "") + (label ? label.textContent : key),
-      value: input.value, comment: note ? note.value : null, base: base.value, base_comment: baseNote.value
+      value: input.value, comment: note ? note.value : null,
+      base: key in chain ? chain[key].value : base.value, base_comment: key in chain ? chain[key].comment : baseNote.value
     }).then(function (c) {
       byKey[c.key] = key; queuedCells[key] = (queuedCells[key] || 0) + 1;
-      base.value = input.value;
-      if (note) baseNote.value = note.value;
+      /* b-/bc- stay what the server stored (the whole-page "Lưu" compares with them). */
+      chain[key] = { value: c.value, comment: c.comment === null ? baseNote.value : c.comment };
       cellMessage(key, "Chờ gửi (chưa có mạng) ⏳", "queued");
       if (navigator.onLine) outbox.flush();
     });
@@ -235,8 +236,7 @@
       document.getElementById("v-" + c.cell).value = c.value;
       var note = document.getElementById("c-" + c.cell);
       if (note && c.comment !== null) note.value = c.comment;
-      form.elements["b-" + c.cell].value = c.value;
-      if (c.comment !== null) form.elements["bc-" + c.cell].value = c.comment;
+      chain[c.cell] = { value: c.value, comment: c.comment === null ? form.elements["bc-" + c.cell].value : c.comment };
       cellMessage(c.cell, c.state === "refused" ? (c.message || "Chưa được nhận") : "Chờ gửi ⏳", c.state === "refused" ? "error" : "queued");
     });
     checkRules();
@@ -251,6 +251,7 @@
         if (!queuedCells[key] && r.stored) {
           form.elements["b-" + key].value = r.stored.display;
           form.elements["bc-" + key].value = r.stored.comment;
+          delete chain[key];
         }
         cellMessage(key, r.warning || "Đã gửi ✓", r.warning ? "warning" : "saved");
         dirty = true;
