@@ -146,7 +146,7 @@ def main() -> dict:
                 stack.close()  # the network goes away
                 page.evaluate(
                     """() => Array.from(document.querySelectorAll("input[name^='v-']")).forEach((el, i) => {
-                        el.value = String(100 + i) + ",5";
+                        el.value = String(100 + i);  // integer cells refuse decimals
                         el.dispatchEvent(new Event("change", { bubbles: true }));
                     })"""
                 )
