@@ -275,15 +275,17 @@ def serve(
     log_path: Path | None = None,
     env: dict[str, str] | None = None,
     startup_timeout: float = 30,
+    port: int | None = None,
 ) -> Iterator[Server]:
     """gunicorn (config.wsgi) on a free local port against ``db``, stopped after the block.
 
     The server's output (Django's error log included) goes to ``log_path``, by default beside
     a SQLite database or in the system's temporary directory; ``Server.log_tail()`` reads it
     for an assertion message. Pages use the hashed static files: run ``collectstatic`` first
-    (the test suite's conftest does).
+    (the test suite's conftest does). ``port``: a given one, to restart a server on the same
+    origin (a browser's service worker and cookies belong to it).
     """
-    port = free_port()
+    port = port or free_port()
     if log_path is None:
         folder = Path(db.name).parent if db.vendor == "sqlite" else Path(tempfile.gettempdir())
         log_path = folder / f"gunicorn-{port}.log"

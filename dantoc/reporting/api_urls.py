@@ -9,6 +9,11 @@ urlpatterns = [
         apis.ReportValuesApi.as_view(),
         name="report-values",
     ),
+    path(
+        "api/v1/reports/<str:form_code>/<str:period_code>/<str:unit_code>/outbox",
+        apis.ReportOutboxApi.as_view(),
+        name="report-outbox",
+    ),
     path("api/v1/forms/", apis_catalogue.FormListApi.as_view(), name="form-list"),
     path("api/v1/forms/<str:code>/", apis_catalogue.FormDetailApi.as_view(), name="form-detail"),
     path("api/v1/indicators/", apis_catalogue.IndicatorListApi.as_view(), name="indicator-list"),

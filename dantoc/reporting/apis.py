@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied as DrfPermissionDenied
@@ -160,3 +162,109 @@ class ReportValuesApi(APIView):
             if c.status != "error" and c.key in layout.cells
         }
         return Response(_result_json(result, stored), status=code)
+
+
+class QueuedChangeSerializer(serializers.Serializer):
+    key = serializers.UUIDField(help_text="Mã thay đổi do trình duyệt tạo (UUID) / Idempotency key")
+    kind = serializers.ChoiceField(["value", "submit"])
+    cell = serializers.CharField(max_length=40, required=False, default="", allow_blank=True)
+    value = serializers.CharField(
+        allow_blank=True, allow_null=True, required=False, max_length=2000
+    )
+    comment = serializers.CharField(
+        allow_blank=True, allow_null=True, required=False, max_length=1000
+    )
+    base = serializers.CharField(
+        allow_blank=True,
+        required=False,
+        default="",
+        max_length=2000,
+        help_text="Giá trị đang lưu khi thay đổi được nhập / The stored value it was made on",
+    )
+    base_comment = serializers.CharField(
+        allow_blank=True, allow_null=True, required=False, max_length=1000
+    )
+    requires = serializers.ListField(
+        child=serializers.UUIDField(), required=False, default=list, max_length=5000
+    )
+
+    def validate(self, attrs):
+        if attrs["kind"] == "value" and not attrs.get("cell"):
+            raise serializers.ValidationError({"cell": "Thiếu ô cần lưu."})
+        return attrs
+
+
+class OutboxSerializer(serializers.Serializer):
+    changes = QueuedChangeSerializer(many=True, max_length=2000)
+
+
+OUTBOX_RESULT = inline_serializer(
+    "OutboxResult",
+    {
+        "results": inline_serializer(
+            "QueuedChangeResult",
+            {
+                "key": serializers.UUIDField(),
+                "status": serializers.ChoiceField(["applied", "refused"]),
+                "outcome": serializers.CharField(),
+                "reason": serializers.ChoiceField(
+                    [
+                        "",
+                        "conflict",
+                        "closed",
+                        "submitted",
+                        "invalid",
+                        "waiting",
+                        "blocked",
+                        "reused",
+                    ]
+                ),
+                "message": serializers.CharField(),
+                "warning": serializers.CharField(),
+                "stored": inline_serializer(
+                    "QueuedStoredCell",
+                    {"display": serializers.CharField(), "comment": serializers.CharField()},
+                    allow_null=True,
+                ),
+                "replayed": serializers.BooleanField(),
+            },
+            many=True,
+        )
+    },
+)
+
+
+class ReportOutboxApi(APIView):
+    """Thay đổi nhập khi mất mạng, gửi lại đúng một lần / Changes queued offline, applied once.
+
+    Each change carries an idempotency key: sending it again (a retry, a second tab) returns
+    the recorded outcome without writing anything. A value change made on a value that was
+    changed meanwhile is refused as a conflict with the stored value; a submit waits until
+    the changes it requires are applied. Changes are applied in the order sent."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=OutboxSerializer, responses={200: OUTBOX_RESULT})
+    def post(self, request, form_code: str, period_code: str, unit_code: str):
+        form, period, unit = resolve_report(request, form_code, period_code, unit_code)
+        if not can_enter(request.user, unit) or unit.level != form.reporting_level:
+            raise DrfPermissionDenied("Bạn không được nhập số liệu cho đơn vị này.")
+        payload = OutboxSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        results = []
+        for c in payload.validated_data["changes"]:
+            change = services.QueuedInput(
+                key=c["key"],
+                kind=c["kind"],
+                cell=c["cell"],
+                value=c.get("value"),
+                comment=c.get("comment"),
+                base=c["base"],
+                base_comment=c.get("base_comment"),
+                requires=tuple(c["requires"]),
+            )
+            outcome = services.queued_change_apply(
+                actor=request.user, form=form, unit=unit, period=period, change=change
+            )
+            results.append(dataclasses.asdict(outcome))
+        return Response({"results": results})

@@ -374,6 +374,7 @@ class ValueSource(models.TextChoices):
     WEB = "web", _("Nhập trên web")
     XLSX = "xlsx", _("Tệp Excel")
     API = "api", _("API")
+    OFFLINE = "offline", _("Nhập khi mất mạng, gửi sau")
 
 
 class DataValueChange(models.Model):
@@ -554,3 +555,44 @@ class UnitReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.form_code} {self.period_id} {self.unit_id} {self.sent_at:%d/%m/%Y %H:%M}"
+
+
+class QueuedChangeKind(models.TextChoices):
+    VALUE = "value", _("Giá trị một ô")
+    SUBMIT = "submit", _("Nộp báo cáo")
+
+
+class QueuedChange(models.Model):
+    """A change a reporter queued on the entry page (offline or after a failed send) and the
+    server applied, recorded under the browser's idempotency key with its outcome: the same
+    key sent again (a retry, a second tab, an answer lost on the way back) gets the recorded
+    outcome and writes nothing. The key is unique per user in the database itself, so two
+    requests racing with one key cannot both apply it. Refused changes (conflict, period
+    locked, invalid value) are not recorded: the reporter may fix and resend them."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    key = models.UUIDField()
+    kind = models.CharField(max_length=8, choices=QueuedChangeKind.choices)
+    form_code = models.CharField(max_length=32)
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        "geo.Unit", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    cell_key = models.CharField(max_length=40, blank=True)
+    # What was sent, so that a key reused for different content is refused, not acknowledged.
+    fingerprint = models.CharField(max_length=64)
+    outcome = models.CharField(max_length=16)
+    result = models.JSONField(default=dict)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("thay đổi gửi sau")
+        verbose_name_plural = _("thay đổi gửi sau")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="queued_change_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.kind} {self.outcome}"

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from dantoc.accounts.models import User
+from dantoc.core.templatetags.vn import format_number_vi
 from dantoc.geo.models import LEVEL_DEPTH, Unit, UnitLevel
 from dantoc.geo.selectors import valid_on_q
 from dantoc.indicators.models import Category, Indicator
@@ -186,6 +187,16 @@ def values_for(*, layout: FormLayout, unit: Unit, period: Period) -> dict[str, D
         if cell is not None:
             result[cell.key] = value
     return result
+
+
+def value_display(cell, value) -> str:
+    """A stored value as a Vietnamese official types it: 1.234.567,5 (the entry page's
+    inputs, and the base an offline change says it was made on)."""
+    if value is None or value.deleted:
+        return ""
+    if value.numeric is None or not cell.indicator.is_numeric:
+        return value.value
+    return format_number_vi(value.numeric)
 
 
 def rule_values(*, layout: FormLayout, values: dict[str, DataValue]):

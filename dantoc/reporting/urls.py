@@ -6,6 +6,7 @@ from dantoc.reporting.designer import views as designer
 app_name = "reporting"
 report = "reporting/<str:form_code>/<str:period_code>/<str:unit_code>/"
 urlpatterns = [
+    path("sw.js", views.service_worker, name="service_worker"),
     path("reporting/", views.report_index, name="index"),
     path("reporting/approve/", views.approve_many, name="approve_many"),
     path("reporting/forms/", views_define.form_list, name="form_list"),

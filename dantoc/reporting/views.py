@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +22,6 @@ from openpyxl import Workbook
 
 from dantoc.accounts.permissions import unit_in_scope
 from dantoc.core.csvfiles import csv_writer, xlsx_guard_workbook, xlsx_row
-from dantoc.core.templatetags.vn import format_number_vi
 from dantoc.geo.selectors import unit_ancestors, unit_get
 from dantoc.reporting import selectors, services
 from dantoc.reporting.models import LOCKED_STATUSES, SubmissionStatus, submission_status_label
@@ -245,13 +248,7 @@ def _render_entry(request, form, period, unit, *, posted=None, result=None):
     )
 
 
-def value_display(cell, value) -> str:
-    """A stored value as a Vietnamese official types it: 1.234.567,5."""
-    if value is None or value.deleted:
-        return ""
-    if value.numeric is None or not cell.indicator.is_numeric:
-        return value.value
-    return format_number_vi(value.numeric)
+value_display = selectors.value_display
 
 
 def _decision(request, form_code, period_code, unit_code, action):
@@ -565,3 +562,29 @@ def completeness_remind(request, form_code: str, period_code: str):
 def _chain(unit):
 
     return unit_ancestors(unit)
+
+
+# The app shell the service worker keeps for opening the reports offline (hashed URLs).
+OFFLINE_SHELL = [
+    "css/site.css",
+    "css/approvals.css",
+    "js/form-entry.js",
+    "js/outbox.js",
+    "js/confirm-dialog.js",
+    "favicon.svg",
+    "manifest.webmanifest",
+]
+
+
+def service_worker(request):
+    """``/sw.js``: static/js/offline-sw.js served from the site's root, so that its scope
+    covers /reporting/, with the app shell's URLs (which change with each release) first."""
+    source = finders.find("js/offline-sw.js")
+    with open(source, encoding="utf-8") as handle:
+        code = handle.read()
+    shell = [static(name) for name in OFFLINE_SHELL]
+    version = hashlib.sha256((json.dumps(shell) + code).encode()).hexdigest()[:12]
+    body = f"self.SHELL={json.dumps(shell)};self.VERSION={json.dumps(version)};\n{code}"
+    response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    return response

@@ -126,6 +126,7 @@
     msg.textContent = text || "";
     wrap.classList.toggle("has-error", kind === "error");
     wrap.classList.toggle("saved", kind === "saved");
+    wrap.classList.toggle("queued", kind === "queued");
     var input = document.getElementById("v-" + key);
     if (kind === "error") input.setAttribute("aria-invalid", "true"); else input.removeAttribute("aria-invalid");
   }
@@ -149,6 +150,7 @@
     var local = localCheck(key);
     checkRules();
     if (local && local.kind === "error") { cellMessage(key, local.text, "error"); return; }
+    if (outbox && (!navigator.onLine || queuedCells[key])) { queue(key); return; }
     pending[key] = true;
     cellMessage(key, "Đang lưu…", "");
     fetch(form.dataset.api, {
@@ -157,9 +159,11 @@
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
       body: JSON.stringify({ cells: [{ key: key, value: input.value, comment: note ? note.value : null }] })
     }).then(function (response) {
-      return response.json().then(function (body) { return { status: response.status, body: body }; });
+      return response.json().catch(function () { return {}; }).then(function (body) { return { status: response.status, body: body }; });
     }).then(function (res) {
       delete pending[key];
+      /* No session (it expired), or the server is down behind a proxy: keep it to send. */
+      if (outbox && (res.status === 403 || res.status === 401 || res.status >= 500)) { queue(key); settled(); return; }
       if (res.body.cells) {
         var out = res.body.cells[0];
         /* What is now stored becomes the page's base for this cell: the whole-page "Lưu"
@@ -177,7 +181,8 @@
       settled();
     }).catch(function () {
       delete pending[key];
-      cellMessage(key, "Mất kết nối: giá trị chưa được lưu, hãy bấm Lưu khi có mạng.", "error");
+      if (outbox) queue(key);
+      else cellMessage(key, "Mất kết nối: giá trị chưa được lưu, hãy bấm Lưu khi có mạng.", "error");
       settled();
     });
   }
@@ -200,5 +205,86 @@
   }
   window.addEventListener("beforeunload", function (event) {
     if (Object.keys(pending).length) { event.preventDefault(); event.returnValue = ""; }
+  });
+
+  /* Offline: a change that cannot be sent now goes to the outbox (static/js/outbox.js) with
+     the value it was made on; the next change of the same cell is made on the queued one. */
+  var outbox = window.dantocOutbox, queuedCells = {}, byKey = {}, chain = {}, page = location.pathname, dirty = false;
+  if (!outbox) return;
+  function queue(key) {
+    var input = document.getElementById("v-" + key), note = document.getElementById("c-" + key);
+    var base = form.elements["b-" + key], baseNote = form.elements["bc-" + key];
+    var label = document.querySelector("label[for='v-" + key + "']"), legend = input.closest("fieldset").querySelector("legend");
+    outbox.add({
+      api: form.dataset.outbox, page: page, kind: "value", cell: key,
+      label: (legend ? legend.textContent + " – " : "") + (label ? label.textContent : key),
+      value: input.value, comment: note ? note.value : null,
+      base: key in chain ? chain[key].value : base.value, base_comment: key in chain ? chain[key].comment : baseNote.value
+    }).then(function (c) {
+      byKey[c.key] = key; queuedCells[key] = (queuedCells[key] || 0) + 1;
+      /* b-/bc- stay what the server stored (the whole-page "Lưu" compares with them). */
+      chain[key] = { value: c.value, comment: c.comment === null ? baseNote.value : c.comment };
+      cellMessage(key, "Chờ gửi (chưa có mạng) ⏳", "queued");
+      if (navigator.onLine) outbox.flush();
+    });
+  }
+  /* Opening the page (offline too): what waits in the outbox is shown in its cells. */
+  outbox.all().then(function (list) {
+    list.forEach(function (c) {
+      if (c.page !== page || c.kind !== "value" || !document.getElementById("v-" + c.cell)) return;
+      byKey[c.key] = c.cell; queuedCells[c.cell] = (queuedCells[c.cell] || 0) + 1;
+      document.getElementById("v-" + c.cell).value = c.value;
+      var note = document.getElementById("c-" + c.cell);
+      if (note && c.comment !== null) note.value = c.comment;
+      chain[c.cell] = { value: c.value, comment: c.comment === null ? form.elements["bc-" + c.cell].value : c.comment };
+      cellMessage(c.cell, c.state === "refused" ? (c.message || "Chưa được nhận") : "Chờ gửi ⏳", c.state === "refused" ? "error" : "queued");
+    });
+    checkRules();
+  });
+  outbox.on(function (list, results) {
+    (results || []).forEach(function (r) {
+      var key = byKey[r.key];
+      if (!key) return;
+      delete byKey[r.key];
+      queuedCells[key] = Math.max(0, (queuedCells[key] || 1) - 1);
+      if (r.status === "applied") {
+        if (!queuedCells[key] && r.stored) {
+          form.elements["b-" + key].value = r.stored.display;
+          form.elements["bc-" + key].value = r.stored.comment;
+          delete chain[key];
+        }
+        cellMessage(key, r.warning || "Đã gửi ✓", r.warning ? "warning" : "saved");
+        dirty = true;
+      } else {
+        queuedCells[key] = (queuedCells[key] || 0) + 1; /* still in the outbox */
+        byKey[r.key] = key;
+        cellMessage(key, r.message || "Chưa được nhận", "error");
+      }
+    });
+    if (list && dirty && !list.some(function (c) { return c.page === page && c.state === "queued"; })) {
+      dirty = false;
+      outbox.keepPage(page);
+    }
+  });
+  /* Submitting while changes wait (or offline) is queued too, after all of them. */
+  var submitForm = document.querySelector("form[action$='/submit']");
+  if (submitForm) submitForm.addEventListener("submit", function (event) {
+    if (navigator.onLine && !Object.keys(queuedCells).some(function (k) { return queuedCells[k]; })) return;
+    event.preventDefault();
+    outbox.all().then(function (list) {
+      return outbox.add({
+        api: form.dataset.outbox, page: page, kind: "submit", label: "Nộp báo cáo",
+        requires: list.filter(function (c) { return c.page === page && c.kind === "value"; }).map(function (c) { return c.key; })
+      });
+    }).then(function () {
+      var dialog = submitForm.closest("dialog");
+      if (dialog && dialog.open) dialog.close();
+      var note = document.createElement("p");
+      note.className = "notice";
+      note.setAttribute("role", "status");
+      note.textContent = "Báo cáo sẽ được nộp khi các thay đổi đã gửi xong.";
+      box.parentNode.insertBefore(note, box);
+      if (navigator.onLine) outbox.flush();
+    });
   });
 })();

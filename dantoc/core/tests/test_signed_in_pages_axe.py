@@ -59,6 +59,9 @@ EXCLUDED = {
     "analytics:report-xlsx": "the aggregate report as a workbook, not a page",
     "opendata:latest": "a dataset's file, not a page",
     "opendata:release_download": "a dataset release's file, not a page",
+    "reporting:approve_many": "opened only with the reports chosen (?s=…); without them it "
+    "redirects: axe-checked with a choice in reporting/tests/test_approvals_browser.py",
+    "reporting:service_worker": "the offline entry's service worker script (/sw.js), not a page",
 }
 
 # Pages everyone sees alike apart from the header (which every other page checks for every

@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reporting", "0006_vietnamese_names"),
+        ("reporting", "0007_queued_changes_exactly_once"),
     ]
 
     operations = [
