@@ -111,6 +111,15 @@ class MetadataApi(DHIS2Api):
                     )
                 tree = dhis2_query.parse_fields((params.get("fields") or "").strip() or ":all")
                 return _json(dhis2_query.select(found[0], tree, self.resolve))
+            # One value each: a number or word given twice, or as a structure (page[x]=…), is
+            # not something to guess from.
+            for single in ("page", "pageSize", "paging", "rootJunction", "order", "fields"):
+                if len(params.getlist(single)) > 1 or any(
+                    key.startswith(f"{single}[") for key in params
+                ):
+                    raise dhis2_query.QueryError(
+                        _("Tham số %(name)s chỉ được có một giá trị.") % {"name": single}
+                    )
             junction = (params.get("rootJunction") or "AND").upper()
             paging_text = (params.get("paging") or "true").lower()
             if junction not in ("AND", "OR") or paging_text not in ("true", "false"):

@@ -12,6 +12,7 @@ The job id is the BackgroundJob's id; only the account that started a job may re
 from __future__ import annotations
 
 import io
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -135,6 +136,10 @@ def job_import(job: BackgroundJob) -> JobOutcome:
 
 def job_get(*, actor, job_id: str) -> BackgroundJob | None:
     """The import job ``job_id`` if ``actor`` started it, else None."""
+    try:
+        uuid.UUID(str(job_id))
+    except ValueError:
+        return None  # not a job's id: no such job (404), not a server error
     job = job_for(user=actor, job_id=job_id)
     return job if job is not None and job.kind == KIND else None
 

@@ -18,6 +18,8 @@ class Notice(EditorialContent):
 
     class Meta:
         app_label = "editorial"
+        verbose_name = "thông báo (mẫu thử)"
+        verbose_name_plural = "các thông báo (mẫu thử)"
 
     def __str__(self) -> str:
         return self.title
@@ -29,6 +31,8 @@ class NoticeTranslation(EditorialTranslation):
 
     class Meta:
         app_label = "editorial"
+        verbose_name = "bản dịch thông báo (mẫu thử)"
+        verbose_name_plural = "các bản dịch thông báo (mẫu thử)"
 
 
 CHANGES: list[tuple[str, int]] = []  # what the public saw change: ("changed", pk)
