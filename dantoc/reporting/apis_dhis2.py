@@ -178,32 +178,6 @@ def body_spool(request, limit: int):
         yield spool, size
 
 
-def _async_body_refusal(body, media: str) -> str | None:
-    """A body that cannot be an import in its declared format is refused before it is queued
-    (the client of ``async=true`` would otherwise learn it only by polling the job)."""
-    head = body.read(65536)
-    body.seek(0)
-    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
-    if not text:
-        ok = True  # an empty body imports nothing, as it would without async
-    elif media in JSON_TYPES:
-        ok = text.startswith(b"{")
-    elif media in dhis2_xml.XML_TYPES:
-        ok = text.startswith(b"<")
-    else:
-        first = text.splitlines()[0] if text else b""
-        ok = first.count(b",") >= 3  # dataelement,period,orgunit,…,value: at least four fields
-    if ok:
-        return None
-    return _("Nội dung gửi lên không phải là tệp %(format)s hợp lệ.") % {
-        "format": "JSON"
-        if media in JSON_TYPES
-        else "XML"
-        if media in dhis2_xml.XML_TYPES
-        else "CSV"
-    }
-
-
 def _json(data, status: int = 200) -> HttpResponse:
     return HttpResponse(orjson.dumps(data), status=status, content_type="application/json")
 
@@ -542,9 +516,6 @@ class DataValueSetsApi(DHIS2Api):
             if body is None:
                 return _message(413, too_big)
             if _flag(params.get("async")):
-                refused = _async_body_refusal(body, media)
-                if refused:
-                    return _message(400, refused)
                 return _json(
                     _job_start(
                         actor=request.user, body=body, media=media, schemes=schemes,

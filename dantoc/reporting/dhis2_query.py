@@ -254,8 +254,9 @@ def page_of(objects: list[dict], *, page: str | None, page_size: str | None, pag
     """(the page's objects, DHIS2's ``pager``; None when ``paging=false``)."""
     # Checked even with paging=false: a malformed number is an error, not something to ignore.
     try:
-        number = int(page or 1)
-        size = int(page_size or DEFAULT_PAGE_SIZE)
+        # Present but empty is not a number (absent is the default).
+        number = int(1 if page is None else page)
+        size = int(DEFAULT_PAGE_SIZE if page_size is None else page_size)
     except ValueError:
         raise QueryError(_("page và pageSize phải là số nguyên dương.")) from None
     if not (-(2**31) <= number < 2**31 and -(2**31) <= size < 2**31):
