@@ -154,7 +154,7 @@ def make_values(communes: list[str], rng: random.Random) -> list[dict]:
 
 def timed_import(*, actor, body: bytes, today, profile: bool = False) -> dict:
     from dantoc.reporting import dhis2
-    from dantoc.reporting.bulk import datavalues_import
+    from dantoc.reporting.services.bulk import datavalues_import
 
     profiler = cProfile.Profile() if profile else None
     client_before, server_before = cpu_seconds()

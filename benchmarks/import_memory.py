@@ -48,7 +48,7 @@ def child(args) -> int:
     from dantoc.accounts.models import User
     from dantoc.reporting import dhis2
     from dantoc.reporting.apis_dhis2 import body_spool, max_body_bytes
-    from dantoc.reporting.bulk import datavalues_import
+    from dantoc.reporting.services.bulk import datavalues_import
 
     actor = User.objects.get(username="bench.bo")
     before = current_rss_mb()

@@ -22,9 +22,10 @@ from dantoc.analytics.services import target_set
 from dantoc.core.loading import progress
 from dantoc.geo.models import Unit, UnitLevel
 from dantoc.geo.selectors import unit_get, valid_on_q
-from dantoc.reporting import bulk, dhis2, selectors, services
+from dantoc.reporting import dhis2, selectors, services
 from dantoc.reporting.models import Submission, SubmissionEvent, SubmissionStatus
 from dantoc.reporting.periods import period_containing, previous_period
+from dantoc.reporting.services import bulk
 
 # Whole provinces (the demo officers' Tuyên Quang and Lào Cai) and a few communes elsewhere.
 FULL_PROVINCES = ["08", "15"]

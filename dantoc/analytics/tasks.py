@@ -11,7 +11,7 @@ from dantoc.audit.services import job_finish_audit
 from dantoc.core.jobs import JobOutcome, job_progress, job_run
 from dantoc.core.models import BackgroundJob
 from dantoc.geo.selectors import unit_get
-from dantoc.reporting.xlsx import XLSX_CONTENT_TYPE
+from dantoc.reporting.services.xlsx import XLSX_CONTENT_TYPE
 
 FORMATS = {
     "pdf": (render_pdf, "application/pdf"),

@@ -29,7 +29,7 @@ from dantoc.geo.pickers import unit_param
 from dantoc.geo.selectors import unit_ancestors, unit_get
 from dantoc.indicators.models import Category, Indicator
 from dantoc.reporting.periods import PeriodKind, PeriodRule, recent_periods
-from dantoc.reporting.xlsx import XLSX_CONTENT_TYPE
+from dantoc.reporting.services.xlsx import XLSX_CONTENT_TYPE
 
 
 def _require_viewer(request) -> None:

@@ -49,7 +49,7 @@ from dantoc.geo.pickers import unit_param
 from dantoc.geo.selectors import unit_get
 from dantoc.reporting import selectors as reporting_selectors
 from dantoc.reporting.periods import period_containing, previous_period, recent_periods
-from dantoc.reporting.xlsx import XLSX_CONTENT_TYPE
+from dantoc.reporting.services.xlsx import XLSX_CONTENT_TYPE
 
 PDF_CONTENT_TYPE = "application/pdf"
 

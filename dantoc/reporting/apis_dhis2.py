@@ -49,13 +49,13 @@ from dantoc.core.apis import OwnErrorBody
 from dantoc.geo.models import Unit
 from dantoc.geo.selectors import unit_get, valid_on_q
 from dantoc.reporting import dhis2, dhis2_jobs, dhis2_xml, selectors
-from dantoc.reporting.bulk import datavalues_export
 from dantoc.reporting.dhis2_ids import CATEGORY_OPTION_COMBO, DATA_ELEMENT, DATA_SET, ORG_UNIT
 from dantoc.reporting.dhis2_import import datavalueset_import
 from dantoc.reporting.dhis2_metadata import IdMaps, IdSchemes
 from dantoc.reporting.models import Period
 from dantoc.reporting.periods import PeriodError, parse_period
 from dantoc.reporting.permissions import can_view_report
+from dantoc.reporting.services.bulk import datavalues_export
 from dantoc.reporting.tasks import datavalueset_import_task
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024

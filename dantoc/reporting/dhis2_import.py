@@ -39,7 +39,6 @@ from dantoc.geo.models import Unit
 from dantoc.geo.selectors import unit_get
 from dantoc.indicators.models import Indicator
 from dantoc.reporting import selectors
-from dantoc.reporting.bulk import datavalues_import
 from dantoc.reporting.dhis2 import ERROR, SUCCESS, WARNING, Conflicts, DataValueSet, ImportSummary
 from dantoc.reporting.dhis2_ids import DATA_SET, ORG_UNIT
 from dantoc.reporting.dhis2_metadata import CodedRows, IdMaps, IdSchemes
@@ -50,6 +49,7 @@ from dantoc.reporting.services import (
     period_resolve,
     submission_submit,
 )
+from dantoc.reporting.services.bulk import datavalues_import
 
 AUTO_SCHEMES = IdSchemes()
 

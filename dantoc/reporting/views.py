@@ -27,7 +27,7 @@ from dantoc.reporting import selectors, services
 from dantoc.reporting.models import LOCKED_STATUSES, SubmissionStatus, submission_status_label
 from dantoc.reporting.periods import PeriodError
 from dantoc.reporting.permissions import can_enter, can_review, can_view_report
-from dantoc.reporting.xlsx import XLSX_CONTENT_TYPE
+from dantoc.reporting.services.xlsx import XLSX_CONTENT_TYPE
 
 
 def resolve_report(request, form_code: str, period_code: str, unit_code: str | None = None):

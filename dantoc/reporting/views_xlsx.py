@@ -18,13 +18,13 @@ from dantoc.geo.selectors import unit_get
 from dantoc.reporting import selectors, services
 from dantoc.reporting.periods import PeriodError
 from dantoc.reporting.permissions import can_enter, can_view_report
-from dantoc.reporting.tasks import xlsx_import_task
-from dantoc.reporting.xlsx import (
+from dantoc.reporting.services.xlsx import (
     MAX_UPLOAD_BYTES,
     XLSX_CONTENT_TYPE,
     report_workbook,
     report_xlsx_filename,
 )
+from dantoc.reporting.tasks import xlsx_import_task
 from dantoc.reporting.xlsx_messages import import_messages
 
 MAX_ERROR_MESSAGES = 50

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from dantoc.core.errors import ImportRejected, RowError
 from dantoc.reporting import services
-from dantoc.reporting.xlsx import report_xlsx_import
+from dantoc.reporting.services.xlsx import report_xlsx_import
 
 MAX_ERROR_MESSAGES = 50
 

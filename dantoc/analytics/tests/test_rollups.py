@@ -22,9 +22,9 @@ from dantoc.analytics.rollups import rollups_differences, rollups_rebuild
 from dantoc.geo.models import Unit, UnitSuccession
 from dantoc.geo.selectors import unit_get
 from dantoc.indicators.models import Category, Indicator
-from dantoc.reporting import bulk, dhis2, selectors, services
+from dantoc.reporting import dhis2, selectors, services
 from dantoc.reporting.models import DataValue, Submission, SubmissionStatus
-from dantoc.reporting.services import CellInput, ReportClosed, SubmissionBlocked
+from dantoc.reporting.services import CellInput, ReportClosed, SubmissionBlocked, bulk
 
 pytestmark = pytest.mark.django_db
 

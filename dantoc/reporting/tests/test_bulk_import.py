@@ -25,7 +25,7 @@ from dantoc.audit.models import AuditEntry
 from dantoc.geo.models import Unit
 from dantoc.indicators.models import ValueType
 from dantoc.indicators.values import ValueError_, normalise_value
-from dantoc.reporting import bulk, dhis2
+from dantoc.reporting import dhis2
 from dantoc.reporting.models import (
     DataValue,
     DataValueChange,
@@ -33,6 +33,7 @@ from dantoc.reporting.models import (
     Submission,
     SubmissionStatus,
 )
+from dantoc.reporting.services import bulk
 from dantoc.reporting.tests.conftest import TODAY
 
 pytestmark = pytest.mark.django_db

@@ -25,7 +25,7 @@ from django.urls import include, path
 from dantoc.core.errors import ImportRejected
 from dantoc.reporting import selectors, services, views_xlsx
 from dantoc.reporting.models import DataValue, DataValueChange, Submission
-from dantoc.reporting.xlsx import (
+from dantoc.reporting.services.xlsx import (
     META_SHEET,
     XLSX_CONTENT_TYPE,
     report_workbook,
