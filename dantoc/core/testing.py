@@ -18,10 +18,12 @@ Django to be set up, so a benchmark can create its database before ``django.setu
 
 from __future__ import annotations
 
+import atexit
 import http.cookiejar
 import json as jsonlib
 import os
 import secrets
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -222,12 +224,70 @@ def manage(
     return done.stdout
 
 
-def prepare(db: ThrowawayDatabase, *, demo: bool = True) -> None:
+def prepare_fresh(db: ThrowawayDatabase, *, demo: bool = True) -> None:
     """Set ``db`` up as `make run` does: migrate, reference data, and (``demo``) demo users."""
     manage(db, "migrate", "--noinput")
     manage(db, "load_reference_data")
     if demo:
         manage(db, "load_demo_data")
+
+
+# One prepared database per process, vendor and demo flag, copied for every later ``prepare``:
+# setting a database up takes a minute or more, copying it a second or two. A test module that
+# starts a real server still gets a database of its own, so modules cannot disturb each other.
+_TEMPLATES: dict[tuple[str, str, bool], ThrowawayDatabase] = {}
+
+
+def _template_for(db: ThrowawayDatabase, demo: bool) -> ThrowawayDatabase:
+    server = "" if db.vendor == "sqlite" else f"{db.params.get('HOST')}:{db.params.get('PORT')}"
+    key = (db.vendor, server, demo)
+    if key not in _TEMPLATES:
+        workdir = Path(tempfile.mkdtemp(prefix="dantoc-template-"))
+        base_url = None if db.vendor == "sqlite" else db.url
+        template = create_database(
+            workdir=workdir,
+            vendor=db.vendor,
+            base_url=base_url,
+            name=f"dantoc_template_{os.getpid()}_{secrets.token_hex(4)}",
+        )
+        try:
+            prepare_fresh(template, demo=demo)
+        except BaseException:
+            drop_database(template)
+            shutil.rmtree(workdir, ignore_errors=True)
+            raise
+        atexit.register(shutil.rmtree, workdir, ignore_errors=True)
+        atexit.register(drop_database, template)  # runs first (last registered)
+        _TEMPLATES[key] = template
+    return _TEMPLATES[key]
+
+
+def _copy_database(template: ThrowawayDatabase, db: ThrowawayDatabase) -> None:
+    if db.vendor == "sqlite":
+        source, target = sqlite3.connect(template.name), sqlite3.connect(db.name)
+        try:
+            source.backup(target)
+        finally:
+            source.close()
+            target.close()
+        return
+    with _pg_connect(db.params, "postgres") as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {_pg_quote(db.name)} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {_pg_quote(db.name)} TEMPLATE {_pg_quote(template.name)}")
+
+
+def prepare(db: ThrowawayDatabase, *, demo: bool = True) -> None:
+    """``db`` as `make run` leaves it (migrated, reference data, ``demo`` users and data).
+
+    The first call in a process sets up a template database with ``prepare_fresh``; every
+    call copies it (PostgreSQL ``CREATE DATABASE … TEMPLATE``, SQLite's backup API), so the
+    result is the same and a test suite pays for the set-up once per process. Set
+    ``DANTOC_PREPARE_FRESH=1`` to run the commands on ``db`` itself every time.
+    """
+    if os.environ.get("DANTOC_PREPARE_FRESH") == "1":
+        prepare_fresh(db, demo=demo)
+        return
+    _copy_database(_template_for(db, demo), db)
 
 
 def run_python(db: ThrowawayDatabase, code: str, *, timeout: float = 300) -> str:
