@@ -41,8 +41,8 @@ lint: install
 
 # Two worker processes (both cores); a module's tests stay on one worker, so a module's
 # real server or browser is started once. When the PostgreSQL pass follows (CI), the page
-# tests in Chromium run only there.
-PYTEST_ARGS ?= -n 2 --dist loadfile
+# tests in Chromium run only there. The 30 slowest tests are listed at the end of each pass.
+PYTEST_ARGS ?= -n 2 --dist loadfile --durations=30
 
 test-sqlite: install
 	@if [ -n "$$CI" ] || [ -n "$$DANTOC_TEST_POSTGRES" ]; then \
