@@ -10,12 +10,17 @@ import importlib
 import io
 import os
 import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
 from django.core.management import call_command
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from dantoc.accounts.demo import DEMO_PASSWORD, DEMO_USERS
 
 PASSWORD = "mat-khau-thu-nghiem-2025"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -193,6 +198,72 @@ def login(client):
         return browser
 
     return _login
+
+
+@contextmanager
+def in_process_server() -> Iterator[str]:
+    """A real HTTP server on a free port, in this process, answering on the test's own database
+    connection, so it sees the test's rows inside the test's transaction (``live_server``
+    needs a transactional test and flushes the database after it). For real HTTP clients
+    (ckanapi, dhis2.py) against the platform; yields the base URL."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections, connections
+
+    class Handler(WSGIHandler):
+        def __call__(self, environ, start_response):
+            # Django closes "old" connections around each request; this one belongs to the
+            # test and is inside its transaction. (The test client does the same.)
+            request_started.disconnect(close_old_connections)
+            request_finished.disconnect(close_old_connections)
+            return super().__call__(environ, start_response)
+
+    class Server(ThreadedWSGIServer):
+        def _close_connections(self):
+            pass  # the connection is the test's: it stays open
+
+    class QuietRequestHandler(WSGIRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    shared = {alias: connections[alias] for alias in connections}
+    for conn in shared.values():
+        conn.inc_thread_sharing()
+    server = Server(
+        ("127.0.0.1", 0),
+        QuietRequestHandler,
+        allow_reuse_address=False,
+        connections_override=shared,
+    )
+    server.set_app(Handler())
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+        for conn in shared.values():
+            conn.dec_thread_sharing()
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+def page_sign_in(page, base: str, username: str, password: str | None = None) -> None:
+    """Sign a demo account in through the login page of a real server in a browser ``page``,
+    answering the 2FA page with the account's demo key when its role needs it."""
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(password or DEMO_PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    key_hex = next((u[-1] for u in DEMO_USERS if u[0] == username), None)
+    if key_hex:
+        page.wait_for_url("**/accounts/2fa/verify/**")
+        page.get_by_label("Mã xác thực 6 số").fill(f"{TOTP(bytes.fromhex(key_hex)).token():06d}")
+        page.get_by_role("button", name="Xác thực").click()
+    page.wait_for_url(f"{base}/")
 
 
 @pytest.fixture(scope="session")

@@ -10,10 +10,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django_otp.oath import TOTP
 
-from conftest import CHROMIUM, PHONE
-from dantoc.accounts.demo import DEMO_PASSWORD, DEMO_USERS
+from conftest import CHROMIUM, PHONE, page_sign_in
 from dantoc.core.testing import axe_violations, running_platform
 
 SCREENSHOTS = Path(settings.VAR_DIR) / "screenshots"
@@ -40,24 +38,11 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
-def _sign_in(page, server: str, username: str, password: str = DEMO_PASSWORD) -> None:
-    page.goto(f"{server}/accounts/login/")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(password)
-    page.get_by_role("button", name="Đăng nhập").click()
-    key_hex = next(u[5] for u in DEMO_USERS if u[0] == username) if username == "admin" else None
-    if key_hex:
-        page.wait_for_url("**/accounts/2fa/verify/**")
-        page.get_by_label("Mã xác thực 6 số").fill(f"{TOTP(bytes.fromhex(key_hex)).token():06d}")
-        page.get_by_role("button", name="Xác thực").click()
-    page.wait_for_url(f"{server}/")
-
-
 def test_an_administrator_manages_an_official_on_a_desktop(server, browser):
     context = browser.new_context(viewport=DESKTOP, locale="vi-VN")
     page = context.new_page()
     try:
-        _sign_in(page, server, "admin")
+        page_sign_in(page, server, "admin")
         page.goto(f"{server}/accounts/users/new/")
         _no_axe_violations(page)
         page.goto(f"{server}/accounts/users/")
@@ -99,7 +84,7 @@ def test_an_administrator_manages_an_official_on_a_desktop(server, browser):
             phone.locator("#id_new_password2").fill("mat-khau-moi-cua-cha-2026")
             phone.get_by_role("button", name="Đặt mật khẩu").click()
             phone.wait_for_url("**/accounts/login/**")
-            _sign_in(phone, server, "xa.lungcu", "mat-khau-moi-cua-cha-2026")
+            page_sign_in(phone, server, "xa.lungcu", "mat-khau-moi-cua-cha-2026")
         finally:
             official.close()
 

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from conftest import CHROMIUM, PHONE
-from dantoc.accounts.demo import DEMO_PASSWORD
+from conftest import CHROMIUM, PHONE, page_sign_in
 from dantoc.core.testing import axe_violations, run_python, run_python_json, running_platform
 
 SCREENSHOTS = Path(settings.VAR_DIR) / "screenshots"
@@ -50,14 +49,6 @@ def platform(tmp_path_factory):
         yield db, served.url
 
 
-def sign_in(page, url: str) -> None:
-    page.goto(f"{url}/accounts/login/")
-    page.get_by_label("Tên đăng nhập").fill("xa.lungcu")
-    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(f"{url}/")
-
-
 def test_the_progress_bar_follows_the_worker_on_a_phone_and_a_desktop(platform, browser):
     from playwright.sync_api import expect
 
@@ -67,7 +58,7 @@ def test_the_progress_bar_follows_the_worker_on_a_phone_and_a_desktop(platform, 
     for name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
         context = browser.new_context(viewport=viewport, locale="vi-VN")
         page = context.new_page()
-        sign_in(page, url)
+        page_sign_in(page, url, "xa.lungcu")
         page.goto(f"{url}/jobs/{job_id}/")
         bar = page.locator("progress#job-progress")
         assert bar.get_attribute("value") == "12000" and bar.get_attribute("max") == "48000"
@@ -82,7 +73,7 @@ def test_the_progress_bar_follows_the_worker_on_a_phone_and_a_desktop(platform, 
     # With JavaScript the page asks for the state and moves the bar, then shows the outcome.
     context = browser.new_context(viewport=PHONE, locale="vi-VN")
     page = context.new_page()
-    sign_in(page, url)
+    page_sign_in(page, url, "xa.lungcu")
     page.goto(f"{url}/jobs/{job_id}/")
     advance(db, job_id, "job_progress(job, done=36000, total=48000, stage='Đang nhập số liệu')")
     expect(page.locator("#job-figure")).to_have_text("36.000 / 48.000 (75%)")
@@ -103,7 +94,7 @@ def test_without_javascript_the_progress_page_refreshes_itself(platform, browser
     job_id = run_python_json(db, START)
     context = browser.new_context(viewport=PHONE, locale="vi-VN", java_script_enabled=False)
     page = context.new_page()
-    sign_in(page, url)
+    page_sign_in(page, url, "xa.lungcu")
     page.goto(f"{url}/jobs/{job_id}/")
     assert page.locator('meta[http-equiv="refresh"]').get_attribute("content") == "3"
     assert page.locator("#job-figure").inner_text() == "12.000 / 48.000 (25%)"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import threading
 from dataclasses import dataclass
 
 import ckanapi
@@ -21,6 +20,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from conftest import in_process_server
 from dantoc.opendata import services
 from dantoc.opendata.models import Dataset
 from dantoc.opendata.tests.conftest import definition
@@ -39,49 +39,8 @@ class Site:
 @pytest.fixture
 def site(db):
     """A real HTTP server on a free port, sharing the test's database connection."""
-    from django.core.handlers.wsgi import WSGIHandler
-    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections, connections
-
-    class Handler(WSGIHandler):
-        def __call__(self, environ, start_response):
-            # Django closes "old" connections around each request; this one belongs to the
-            # test and is inside its transaction. (The test client does the same.)
-            request_started.disconnect(close_old_connections)
-            request_finished.disconnect(close_old_connections)
-            return super().__call__(environ, start_response)
-
-    class Server(ThreadedWSGIServer):
-        def _close_connections(self):
-            pass  # the connection is the test's: it stays open
-
-    class QuietRequestHandler(WSGIRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    shared = {alias: connections[alias] for alias in connections}
-    for conn in shared.values():
-        conn.inc_thread_sharing()
-    server = Server(
-        ("127.0.0.1", 0),
-        QuietRequestHandler,
-        allow_reuse_address=False,
-        connections_override=shared,
-    )
-    server.set_app(Handler())
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Site(f"http://127.0.0.1:{server.server_port}")
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-        for conn in shared.values():
-            conn.dec_thread_sharing()
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
+    with in_process_server() as url:
+        yield Site(url)
 
 
 @pytest.fixture(params=["post", "get_only"])

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from conftest import CHROMIUM, PHONE
+from conftest import CHROMIUM, PHONE, page_sign_in
 from dantoc.accounts.demo import DEMO_PASSWORD
 from dantoc.core.testing import AXE, axe_violations, run_python, running_platform
 
@@ -132,11 +132,7 @@ def test_a_document_prints_without_navigation(server, browser):
 def _sign_in(browser, server, username):
     context = browser.new_context(viewport=PHONE, locale="vi-VN")
     page = context.new_page()
-    page.goto(f"{server}/accounts/login/")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(f"{server}/")
+    page_sign_in(page, server, username)
     return context, page
 
 

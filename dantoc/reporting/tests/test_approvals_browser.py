@@ -10,11 +10,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django_otp.oath import TOTP
 from playwright.sync_api import expect
 
-from conftest import CHROMIUM, PHONE
-from dantoc.accounts.demo import DEMO_PASSWORD, DEMO_USERS
+from conftest import CHROMIUM, PHONE, page_sign_in
 from dantoc.core.testing import axe_violations, run_python, running_platform
 from dantoc.reporting.tests.test_entry_browser import FORM
 
@@ -50,22 +48,9 @@ def server(tmp_path_factory):
         yield served.url, period
 
 
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    user = next(u for u in DEMO_USERS if u[0] == username)
-    if user[-1]:
-        page.wait_for_url("**/accounts/2fa/verify/**")
-        page.get_by_label("Mã xác thực 6 số").fill(f"{TOTP(bytes.fromhex(user[-1])).token():06d}")
-        page.get_by_role("button", name="Xác thực").click()
-    page.wait_for_url(f"{base}/")
-
-
 def test_reporter_confirms_the_submission_in_a_dialog_on_a_phone(server, phone):
     base, period = server
-    sign_in(phone, base, "xa.lungcu")
+    page_sign_in(phone, base, "xa.lungcu")
     url = f"{base}/reporting/BM-APR/{period}/00715/"
     phone.goto(url)
     planned = phone.get_by_label("Kế hoạch", exact=True)
@@ -94,7 +79,7 @@ def test_without_javascript_submitting_goes_through_a_confirmation_page(server, 
     context = browser.new_context(viewport=PHONE, java_script_enabled=False, locale="vi-VN")
     page = context.new_page()
     try:
-        sign_in(page, base, "xa.ngocduong")
+        page_sign_in(page, base, "xa.ngocduong")
         page.goto(f"{base}/reporting/BM-APR/{period}/00700/")
         # Already submitted in the fixture: the reporter sees no submit action any more.
         assert page.get_by_role("link", name="Nộp báo cáo").count() == 0
@@ -107,7 +92,7 @@ def test_without_javascript_submitting_goes_through_a_confirmation_page(server, 
     context = browser.new_context(viewport=PHONE, locale="vi-VN")
     page = context.new_page()
     try:
-        sign_in(page, base, "xa.ngocduong")
+        page_sign_in(page, base, "xa.ngocduong")
         page.goto(f"{base}/reporting/BM-APR/{period}/00700/submit")
         assert axe_violations(page) == []
     finally:
@@ -119,7 +104,7 @@ def test_officer_reviews_and_approves_several_reports_at_once(server, browser):
     context = browser.new_context(viewport=DESKTOP, locale="vi-VN")
     page = context.new_page()
     try:
-        sign_in(page, base, "tinh.tuyenquang")
+        page_sign_in(page, base, "tinh.tuyenquang")
         # The report page: the review before approving, two different-looking actions.
         page.goto(f"{base}/reporting/BM-APR/{period}/00700/")
         expect(page.get_by_role("heading", name="Trước khi duyệt")).to_be_visible()

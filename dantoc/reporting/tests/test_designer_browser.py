@@ -8,11 +8,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django_otp.oath import TOTP
 from playwright.sync_api import expect
 
-from conftest import CHROMIUM, PHONE
-from dantoc.accounts.demo import DEMO_PASSWORD, DEMO_USERS
+from conftest import CHROMIUM, PHONE, page_sign_in
 from dantoc.core.testing import AXE, axe_violations, running_platform
 
 pytestmark = pytest.mark.skipif(
@@ -34,22 +32,10 @@ def signed_in(server, browser):
     """The ministry officer's session, signed in once: a TOTP code is accepted only once."""
     context = browser.new_context(viewport=DESKTOP, locale="vi-VN")
     page = context.new_page()
-    sign_in_ministry(page, server)
+    page_sign_in(page, server, "bo.giamsat")
     state = context.storage_state()
     context.close()
     return state
-
-
-def sign_in_ministry(page, base: str) -> None:
-    _, _, _, _, _, key_hex = next(u for u in DEMO_USERS if u[0] == "bo.giamsat")
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Tên đăng nhập").fill("bo.giamsat")
-    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url("**/accounts/2fa/verify/**")
-    page.get_by_label("Mã xác thực 6 số").fill(f"{TOTP(bytes.fromhex(key_hex)).token():06d}")
-    page.get_by_role("button", name="Xác thực").click()
-    page.wait_for_url(f"{base}/")
 
 
 def test_ministry_officer_builds_a_form_and_sees_the_phone_preview(server, browser, signed_in):

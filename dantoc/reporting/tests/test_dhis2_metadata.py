@@ -10,14 +10,13 @@ from __future__ import annotations
 import base64
 import json
 import re
-import threading
 from pathlib import Path
 
 import orjson
 import pytest
 from django.conf import settings
 
-from conftest import PASSWORD
+from conftest import PASSWORD, in_process_server
 from dantoc.audit.models import AuditEntry
 from dantoc.core.models import BackgroundJob, JobStatus
 from dantoc.reporting import services
@@ -301,44 +300,9 @@ def test_an_unknown_org_unit_in_the_header_aborts_the_import_with_e7603(client, 
 
 @pytest.fixture
 def site(db):
-    """A real HTTP server on a free port answering on the test's own database connection
-    (as ``opendata/tests/test_ckan_api.py`` does, which explains why not ``live_server``)."""
-    from django.core.handlers.wsgi import WSGIHandler
-    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections, connections
-
-    class Handler(WSGIHandler):
-        def __call__(self, environ, start_response):
-            request_started.disconnect(close_old_connections)
-            request_finished.disconnect(close_old_connections)
-            return super().__call__(environ, start_response)
-
-    class Server(ThreadedWSGIServer):
-        def _close_connections(self):
-            pass
-
-    class Quiet(WSGIRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    shared = {alias: connections[alias] for alias in connections}
-    for conn in shared.values():
-        conn.inc_thread_sharing()
-    server = Server(("127.0.0.1", 0), Quiet, allow_reuse_address=False, connections_override=shared)
-    server.set_app(Handler())
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-        for conn in shared.values():
-            conn.dec_thread_sharing()
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
+    """A real HTTP server on a free port answering on the test's own database connection."""
+    with in_process_server() as url:
+        yield url
 
 
 def test_the_dhis2_py_client_discovers_the_metadata_and_posts_in_uids(site, people, today):
@@ -512,8 +476,9 @@ def test_values_are_read_by_date_range_last_update_and_limit(client, people, tod
     assert outside["dataValues"] == []
     recent = get(client, people.commune, f"{base}&lastUpdatedDuration=1d")
     assert len(recent["dataValues"]) == 2
-    # ``today`` pins the platform's date, not the clock that stamps lastUpdated.
-    tomorrow = (timezone.now() + datetime.timedelta(days=1)).date().isoformat()
+    # ``today`` pins the platform's date, not the clock that stamps lastUpdated; a date is
+    # read in the platform's time zone (UTC+7), so "tomorrow" is counted there too.
+    tomorrow = (timezone.localtime() + datetime.timedelta(days=1)).date().isoformat()
     later = get(client, people.commune, f"{base}&period=2026Q3&lastUpdated={tomorrow}")
     assert later["dataValues"] == []
     limited = get(client, people.commune, f"{base}&period=2026Q3&limit=1")

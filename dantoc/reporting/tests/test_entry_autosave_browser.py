@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from conftest import CHROMIUM, PHONE
+from conftest import CHROMIUM, PHONE, page_sign_in
 from dantoc.accounts.demo import DEMO_PASSWORD
 from dantoc.core.testing import HttpSession, run_python, running_platform
 
@@ -61,17 +61,9 @@ def server(tmp_path_factory):
         yield served.url, period
 
 
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(f"{base}/")
-
-
 def test_saving_the_page_after_autosave_flags_no_cell(server, phone):
     base, period = server
-    sign_in(phone, base, "xa.lungcu")
+    page_sign_in(phone, base, "xa.lungcu")
     phone.goto(f"{base}/reporting/BM-AUTOSAVE/{period}/00715/")
     planned = phone.get_by_label("Kế hoạch", exact=True)
     disbursed = phone.get_by_label("Giải ngân", exact=True)
@@ -100,7 +92,7 @@ def test_saving_the_page_after_autosave_flags_no_cell(server, phone):
 
 def test_a_value_changed_elsewhere_meanwhile_is_still_flagged(server, phone):
     base, period = server
-    sign_in(phone, base, "xa.ngocduong")
+    page_sign_in(phone, base, "xa.ngocduong")
     phone.goto(f"{base}/reporting/BM-AUTOSAVE/{period}/00700/")
     planned = phone.get_by_label("Kế hoạch", exact=True)
     key = planned.get_attribute("id").removeprefix("v-")

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from conftest import CHROMIUM, PHONE
-from dantoc.accounts.demo import DEMO_PASSWORD
+from conftest import CHROMIUM, PHONE, page_sign_in
 from dantoc.core.testing import run_python, running_platform
 
 pytestmark = pytest.mark.skipif(
@@ -69,17 +68,9 @@ def server(tmp_path_factory):
         yield served.url, period
 
 
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(f"{base}/")
-
-
 def test_reporter_types_sees_messages_at_once_and_values_are_autosaved(server, phone):
     base, period = server
-    sign_in(phone, base, "xa.lungcu")
+    page_sign_in(phone, base, "xa.lungcu")
     url = f"{base}/reporting/BM-E2E/{period}/00715/"
     phone.goto(url)
     planned = phone.get_by_label("Kế hoạch", exact=True)
@@ -121,7 +112,7 @@ def test_the_entry_page_works_without_javascript(server, browser):
     context = browser.new_context(viewport=PHONE, java_script_enabled=False, locale="vi-VN")
     page = context.new_page()
     try:
-        sign_in(page, base, "xa.ngocduong")
+        page_sign_in(page, base, "xa.ngocduong")
         page.goto(f"{base}/reporting/BM-E2E/{period}/00700/")
         page.get_by_label("Kế hoạch", exact=True).fill("250")
         page.get_by_label("Giải ngân", exact=True).fill("abc")

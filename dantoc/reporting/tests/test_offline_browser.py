@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from conftest import CHROMIUM, PHONE
+from conftest import CHROMIUM, PHONE, page_sign_in
 from dantoc.accounts.demo import DEMO_PASSWORD
 from dantoc.core.testing import (
     axe_violations,
@@ -132,14 +132,6 @@ def server_up_again(platform):
         platform.up()
 
 
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(f"{base}/")
-
-
 def open_for_offline(page, url: str) -> None:
     """Open the page, wait for the service worker to take control, and open it again so
     that the worker keeps a copy (the first visit happens before it is installed)."""
@@ -166,7 +158,7 @@ def test_a_report_entered_offline_and_reloaded_arrives_once_then_is_submitted(
 ):
     base, period = platform.url, platform.period
     entry = f"{base}/reporting/BM-OFFLINE/{period}/00715/"
-    sign_in(phone, base, "xa.lungcu")
+    page_sign_in(phone, base, "xa.lungcu")
     open_for_offline(phone, f"{base}/reporting/")
     open_for_offline(phone, entry)
 
@@ -211,7 +203,7 @@ def test_two_tabs_sending_the_same_outbox_store_each_value_once(platform, browse
     entry = f"{base}/reporting/BM-OFFLINE/{period}/00700/"
     context = browser.new_context(viewport=PHONE, is_mobile=True, locale="vi-VN")
     one = context.new_page()
-    sign_in(one, base, "xa.ngocduong")
+    page_sign_in(one, base, "xa.ngocduong")
     open_for_offline(one, entry)
     platform.down()
     cell(one, "Dự án 3").fill("40")
@@ -235,7 +227,7 @@ def test_two_tabs_sending_the_same_outbox_store_each_value_once(platform, browse
 def test_a_session_expired_while_offline_keeps_the_change_until_signed_in_again(platform, phone):
     base, period = platform.url, platform.period
     entry = f"{base}/reporting/BM-OFFLINE/{period}/00700/"
-    sign_in(phone, base, "xa.ngocduong")
+    page_sign_in(phone, base, "xa.ngocduong")
     open_for_offline(phone, entry)
     platform.down()
     cell(phone, "Dự án 4").fill("55")
@@ -262,7 +254,7 @@ def test_a_session_expired_while_offline_keeps_the_change_until_signed_in_again(
 def test_a_value_changed_meanwhile_shows_both_and_the_reporter_chooses(platform, phone, tmp_path):
     base, period = platform.url, platform.period
     entry = f"{base}/reporting/BM-OFFLINE/{period}/00700/"
-    sign_in(phone, base, "xa.ngocduong")
+    page_sign_in(phone, base, "xa.ngocduong")
     open_for_offline(phone, entry)
     platform.down()
     cell(phone, "Dự án 1", "Giải ngân").fill("300")
@@ -305,7 +297,7 @@ def test_an_answer_lost_on_the_way_back_is_sent_again_and_stored_once(platform, 
     the answer (the server's answer is thrown away on its way to the page)."""
     base, period = platform.url, platform.period
     entry = f"{base}/reporting/BM-OFFLINE/{period}/00700/"
-    sign_in(phone, base, "xa.ngocduong")
+    page_sign_in(phone, base, "xa.ngocduong")
     open_for_offline(phone, entry)
     platform.down()
     cell(phone, "Dự án 2").fill("12")
