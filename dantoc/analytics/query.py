@@ -48,6 +48,7 @@ from dantoc.indicators.models import AggregationType, Category, CategoryOption, 
 from dantoc.indicators.values import parse_options_key
 from dantoc.reporting import validation
 from dantoc.reporting.models import FormColumn, FormRow, Period
+from dantoc.reporting.periods import Period as NominalPeriod
 from dantoc.reporting.periods import PeriodError, PeriodKind, PeriodRule, kind_of, parse_period
 
 MAX_CELLS = 200_000
@@ -84,12 +85,18 @@ class Window:
     label: str
 
 
-def nominal_window(code: str) -> Window:
-    """The calendar window a period id names, whatever cut-off a report type uses."""
+def nominal_period(code: str) -> NominalPeriod:
+    """The calendar period a period id names, whatever cut-off a report type uses
+    (:class:`~dantoc.reporting.periods.PeriodError` if it names none)."""
     kind = kind_of(code)
     months = int(code[5:]) if kind is PeriodKind.CUMULATIVE else None
-    period = parse_period(code, PeriodRule(kind=kind, cumulative_months=months))
-    return Window(code, kind, period.start, period.end, period.label)
+    return parse_period(code, PeriodRule(kind=kind, cumulative_months=months))
+
+
+def nominal_window(code: str) -> Window:
+    """The calendar window a period id names, whatever cut-off a report type uses."""
+    period = nominal_period(code)
+    return Window(code, period.kind, period.start, period.end, period.label)
 
 
 @dataclass

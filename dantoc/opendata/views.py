@@ -294,8 +294,15 @@ def dataset_edit(request, name: str | None = None):
         if dataset is None or not can_publish_for(request.user, dataset.publisher):
             raise Http404(_("Không có bộ dữ liệu này."))
     if request.method == "POST":
-        form = DatasetForm(request.POST)
-        if form.is_valid():
+        form = DatasetForm(request.POST, dataset=dataset)
+        # Buttons other than "Lưu" show the form again, as filled in, without saving: add the
+        # unit found by the picker, or list the periods of a newly chosen frequency.
+        step = request.POST.get("step", "")
+        if step == "add_unit":
+            form.add_unit_step()
+        elif step == "show_periods":
+            form.redisplay()
+        elif form.is_valid():
             try:
                 saved = services.dataset_save(
                     actor=request.user, data=form.to_input(), dataset=dataset
@@ -306,7 +313,9 @@ def dataset_edit(request, name: str | None = None):
                 messages.success(request, _("Đã lưu bộ dữ liệu “%(t)s”.") % {"t": saved.title})
                 return redirect("opendata:dataset", name=saved.name)
     else:
-        form = DatasetForm(initial=DatasetForm.initial_from(dataset) if dataset else None)
+        form = DatasetForm(
+            initial=DatasetForm.initial_from(dataset) if dataset else None, dataset=dataset
+        )
     return render(request, "opendata/edit.html", {"form": form, "dataset": dataset})
 
 
