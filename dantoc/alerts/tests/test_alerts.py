@@ -357,3 +357,16 @@ def test_public_pages_show_the_warning(client, people):
     assert "Lũng Cú" in client.get("/canh-bao/").content.decode()
     detail = client.get(f"/canh-bao/{alert.uuid}/").content.decode()
     assert "Nguy cơ lũ quét" in detail and 'lang="hmn"' in detail
+
+
+def test_the_demo_loader_makes_a_drill_and_its_update_once(people):
+    from dantoc.alerts.demo import demo_alerts_load
+
+    assert demo_alerts_load() == "2"
+    assert demo_alerts_load() == "0"
+    first, second = Alert.objects.order_by("pk")
+    assert (first.msg_type, second.msg_type) == ("Alert", "Update")
+    assert {first.status, second.status} == {"Test"}
+    assert second.previous == first and (first.level, second.level) == (1, 2)
+    assert set(second.infos.values_list("language", flat=True)) == {"vi", "hmn"}
+    assert capvalidator.check_schema(document(second)).passed
