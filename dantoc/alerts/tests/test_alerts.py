@@ -370,3 +370,20 @@ def test_the_demo_loader_makes_a_drill_and_its_update_once(people):
     assert second.previous == first and (first.level, second.level) == (1, 2)
     assert set(second.infos.values_list("language", flat=True)) == {"vi", "hmn"}
     assert capvalidator.check_schema(document(second)).passed
+
+
+def test_an_officer_updates_through_the_page_with_the_warning_filled_in(login, people):
+    alert = services.alert_issue(actor=people.province, content=content(LUNG_CU, NGOC_DUONG))
+    browser = login(people.province)
+    url = f"/canh-bao/quan-ly/{alert.uuid}/cap-nhat/"
+    page = browser.get(url).content.decode()
+    assert "Nguy cơ lũ quét" in page and "Dej nyab" in page  # both languages kept
+    assert f'value="{NGOC_DUONG}"' in page
+    data = _form(communes=[LUNG_CU], level="5", lang_1="hmn")
+    assert browser.post(url, data).status_code == 302
+    update = Alert.objects.get(is_latest=True)
+    assert update.msg_type == MsgType.UPDATE and update.previous_id == alert.pk
+    assert update.level == 5 and list(update.communes.values_list("code", flat=True)) == [LUNG_CU]
+    # The old version's page is closed for changes: back to the list with a message.
+    assert browser.post(url, _form()).status_code == 302
+    assert Alert.objects.count() == 2
