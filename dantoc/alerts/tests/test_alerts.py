@@ -352,6 +352,22 @@ def test_the_portal_home_shows_the_banner_of_the_commune_in_the_cookie(client, p
     assert "Nguy cơ lũ quét" in client.get("/cong-thong-tin/").content.decode()
 
 
+def test_the_cached_portal_home_shows_a_new_warning_and_drops_a_cancelled_one_at_once(
+    client, people, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    cache.clear()
+    client.cookies["dantoc_commune"] = LUNG_CU
+    assert "Nguy cơ lũ quét" not in client.get("/cong-thong-tin/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        alert = services.alert_issue(actor=people.province, content=content(LUNG_CU))
+    assert "Nguy cơ lũ quét" in client.get("/cong-thong-tin/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.alert_cancel(actor=people.province, alert=alert, reason="Xong.")
+    assert "Nguy cơ lũ quét" not in client.get("/cong-thong-tin/").content.decode()
+
+
 def test_public_pages_show_the_warning(client, people):
     alert = services.alert_issue(actor=people.province, content=content(LUNG_CU))
     assert "Lũng Cú" in client.get("/canh-bao/").content.decode()
