@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "dantoc.reporting",
     "dantoc.notifications",
     "dantoc.editorial",
+    "dantoc.alerts",
     "dantoc.analytics",
     "dantoc.opendata",
     "dantoc.portal",

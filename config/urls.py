@@ -21,6 +21,7 @@ urlpatterns = [
     path("accounts/", include("dantoc.accounts.urls")),
     path("", include("dantoc.reporting.urls")),
     path("", include("dantoc.notifications.urls")),
+    path("", include("dantoc.alerts.urls")),
     path("", include("dantoc.analytics.urls")),
     path("", include("dantoc.opendata.urls")),
     path("", include("dantoc.portal.urls")),

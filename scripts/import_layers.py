@@ -25,6 +25,7 @@ LAYERS = {
     "indicators": 2,
     "media": 2,
     "editorial": 2,
+    "alerts": 2,
     "reporting": 3,
     "portal": 3,
     "analytics": 4,

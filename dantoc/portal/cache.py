@@ -27,6 +27,11 @@ def public_pages_changed() -> None:
         cache.set(GENERATION_KEY, 2, None)
 
 
+def alerts_changed(**_payload) -> None:
+    """Listener of ``alerts.alert_changed``: cached pages may show a warning's banner."""
+    public_pages_changed()
+
+
 def _generation() -> int:
     value = cache.get(GENERATION_KEY)
     if value is None:
@@ -48,7 +53,9 @@ def public_page(view):
             if not anonymous:
                 patch_cache_control(response, private=True, no_cache=True)
             return response
-        raw = f"{request.get_full_path()}|{get_language()}|{_generation()}"
+        # The commune a citizen chose (cookie of the citizen pages) changes the warnings shown.
+        commune = request.COOKIES.get("dantoc_commune", "")[:10]
+        raw = f"{request.get_full_path()}|{get_language()}|{commune}|{_generation()}"
         key = "portal:page:" + hashlib.sha256(raw.encode()).hexdigest()
         cached = cache.get(key)
         if cached is not None:

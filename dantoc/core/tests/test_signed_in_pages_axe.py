@@ -169,6 +169,14 @@ job_run(str(job.pk), lambda job: JobOutcome(messages=[("success", "Đã xong.")]
 release = Release.objects.filter(dataset__state="published").order_by("dataset__name", "version").first()
 attachment = Attachment.objects.first()
 asset = MediaAsset.objects.first()
+# A drill warning by the commune officer, which the commune and province officers may change.
+import datetime
+from django.utils import timezone
+from dantoc.alerts.services import AlertContent, InfoText, alert_issue
+now = timezone.now()
+alert = alert_issue(actor=commune, content=AlertContent(hazard="lu_quet", level=3, status="Test",
+    onset=now, expires=now + datetime.timedelta(days=2), communes=[unit],
+    infos=[InfoText("vi", "Diễn tập lũ quét", "Mưa lớn.", "Tránh xa suối.")]))
 print(json.dumps({{
     "form": form.code, "version": form.version, "period": period.code, "unit": unit.code,
     "key": key, "user": commune.pk, "client": client.pk, "hook": str(hook.uuid),
@@ -178,6 +186,7 @@ print(json.dumps({{
     "revision": str(revision.uuid) if revision else None,
     "attachment": str(attachment.uuid) if attachment else None,
     "asset": str(asset.uuid) if asset else None,
+    "alert": str(alert.uuid),
     "dataset": Dataset.objects.filter(state="published").first().name,
     "indicator": Indicator.objects.order_by("code").first().code,
     "programme": Programme.objects.order_by("code").first().code,
@@ -232,6 +241,10 @@ def url_kwargs(s: dict) -> dict[str, dict | None]:
         "opendata:withdraw": {"name": s["dataset"]},
         "opendata:dataset": {"name": s["dataset"]},
         "opendata:release": {"name": s["release"][0], "version": s["release"][1]},
+        "alerts:public_detail": {"uuid": s["alert"]},
+        "alerts:cap_document": {"uuid": s["alert"]},
+        "alerts:update": {"uuid": s["alert"]},
+        "alerts:cancel": {"uuid": s["alert"]},
         "portal:document_feed": {},
         "portal:document": {"slug": s["document_slug"]},
         "portal:areas_province": {"code": "08"},

@@ -1,0 +1,34 @@
+"""``{% alerts_banner commune_code %}``: the warnings in force for a commune, for the top of
+every citizen page (the citizens app and the portal's home call it).
+
+Shows nothing when the code is empty or unknown or no warning is in force there; otherwise
+one banner per warning with its risk level's colour (Decision 18/2021/QĐ-TTg), an icon and
+the level in words (never the colour alone), a drill mark for Test/Exercise messages, what to
+do, the expiry, and a link to the warning's page. Usage::
+
+    {% load alerts %}
+    {% alerts_banner request.COOKIES.dantoc_commune %}
+"""
+
+from __future__ import annotations
+
+from django import template
+
+from dantoc.alerts.selectors import alerts_active_for_commune
+
+register = template.Library()
+
+
+@register.inclusion_tag("alerts/banner.html", takes_context=True)
+def alerts_banner(context, commune_code):
+    request = context.get("request")
+    language = getattr(request, "LANGUAGE_CODE", "vi") if request else "vi"
+    alerts = alerts_active_for_commune(code=str(commune_code or "").strip())
+    shown = []
+    for alert in alerts:
+        infos = list(alert.infos.all())
+        info = next((i for i in infos if i.language == language), None) or next(
+            (i for i in infos if i.language == "vi"), infos[0] if infos else None
+        )
+        shown.append((alert, info))
+    return {"shown": shown}
