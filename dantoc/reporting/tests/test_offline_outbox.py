@@ -22,6 +22,7 @@ from dantoc.reporting.models import (
     Submission,
     SubmissionStatus,
 )
+from dantoc.reporting.services.outbox import QueuedInput, queued_change_apply
 from dantoc.reporting.tests.conftest import cell_keys
 
 pytestmark = pytest.mark.django_db
@@ -167,7 +168,7 @@ def test_two_connections_sending_the_same_key_at_once_store_it_once(people, toda
     commune = people.commune
     commune.role_codes()
     cell = cell_keys(von, indicator="VON_KH", DU_AN="DA1", LOAI_VON="DTPT")[0]
-    change = services.QueuedInput(key=uuid.uuid4(), kind="value", cell=cell, value="42")
+    change = QueuedInput(key=uuid.uuid4(), kind="value", cell=cell, value="42")
     period_existed = Period.objects.filter(code="2026Q3", period_type__code="quy").exists()
     barrier = threading.Barrier(2)
     outcomes, errors = [], []
@@ -178,7 +179,7 @@ def test_two_connections_sending_the_same_key_at_once_store_it_once(people, toda
             unit = unit_get(code="00715")
             barrier.wait(timeout=10)
             outcomes.append(
-                services.queued_change_apply(
+                queued_change_apply(
                     actor=commune, form=von, unit=unit, period=period, change=change
                 )
             )
