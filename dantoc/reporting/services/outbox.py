@@ -40,7 +40,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -270,20 +270,30 @@ class _Batch:
         return rows
 
     def _record(self, rows, first) -> None:
+        """Give the applied changes' rows their outcome (one statement, run for each row:
+        ``bulk_update``'s CASE over a batch is slower to build than to run) and delete the
+        refused changes' rows."""
         done, refused = [], []
+        result_field = QueuedChange._meta.get_field("result")
         for key, index in first.items():
             row, outcome = rows[key], self.outcomes[index]
             if row.outcome != PENDING:
                 continue
-            if outcome.status == "applied":
-                row.outcome = outcome.outcome
-                row.result = {"outcome": outcome.outcome}
-                if row.kind == QueuedChangeKind.VALUE:
-                    row.result.update(warning=outcome.warning, stored=outcome.stored)
-                done.append(row)
-            else:
+            if outcome.status != "applied":
                 refused.append(row.pk)
-        QueuedChange.objects.bulk_update(done, ["outcome", "result"], batch_size=500)
+                continue
+            result = {"outcome": outcome.outcome}
+            if row.kind == QueuedChangeKind.VALUE:
+                result.update(warning=outcome.warning, stored=outcome.stored)
+            done.append(
+                (outcome.outcome, result_field.get_db_prep_save(result, connection), row.pk)
+            )
+        if done:
+            table = connection.ops.quote_name(QueuedChange._meta.db_table)
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"UPDATE {table} SET outcome = %s, result = %s WHERE id = %s", done
+                )
         if refused:
             QueuedChange.objects.filter(pk__in=refused).delete()
 
