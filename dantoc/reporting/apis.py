@@ -241,7 +241,9 @@ class ReportOutboxApi(APIView):
     Each change carries an idempotency key: sending it again (a retry, a second tab) returns
     the recorded outcome without writing anything. A value change made on a value that was
     changed meanwhile is refused as a conflict with the stored value; a submit waits until
-    the changes it requires are applied. Changes are applied in the order sent."""
+    the changes it requires are applied. Changes are applied in the order sent, the whole
+    batch in one transaction: a refusal concerns its change only, and a failure of the
+    request keeps nothing of the batch (send it again: nothing is applied twice)."""
 
     permission_classes = [IsAuthenticated]
 
