@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from dantoc.reporting import selectors, services
 from dantoc.reporting.permissions import can_enter
+from dantoc.reporting.services.outbox import QueuedInput, queued_changes_apply
 from dantoc.reporting.views import resolve_report, value_display
 
 
@@ -240,7 +241,9 @@ class ReportOutboxApi(APIView):
     Each change carries an idempotency key: sending it again (a retry, a second tab) returns
     the recorded outcome without writing anything. A value change made on a value that was
     changed meanwhile is refused as a conflict with the stored value; a submit waits until
-    the changes it requires are applied. Changes are applied in the order sent."""
+    the changes it requires are applied. Changes are applied in the order sent, the whole
+    batch in one transaction: a refusal concerns its change only, and a failure of the
+    request keeps nothing of the batch (send it again: nothing is applied twice)."""
 
     permission_classes = [IsAuthenticated]
 
@@ -251,9 +254,8 @@ class ReportOutboxApi(APIView):
             raise DrfPermissionDenied("Bạn không được nhập số liệu cho đơn vị này.")
         payload = OutboxSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        results = []
-        for c in payload.validated_data["changes"]:
-            change = services.QueuedInput(
+        changes = [
+            QueuedInput(
                 key=c["key"],
                 kind=c["kind"],
                 cell=c["cell"],
@@ -263,8 +265,10 @@ class ReportOutboxApi(APIView):
                 base_comment=c.get("base_comment"),
                 requires=tuple(c["requires"]),
             )
-            outcome = services.queued_change_apply(
-                actor=request.user, form=form, unit=unit, period=period, change=change
-            )
-            results.append(dataclasses.asdict(outcome))
+            for c in payload.validated_data["changes"]
+        ]
+        outcomes = queued_changes_apply(
+            actor=request.user, form=form, unit=unit, period=period, changes=changes
+        )
+        results = [dataclasses.asdict(o) for o in outcomes]
         return Response({"results": results})

@@ -2,7 +2,7 @@
    IndexedDB — persistent storage asked for, no expiry — and are sent by the page itself: on
    `online`, when a page opens and every 30 s (Background Sync does not exist in Zalo's
    in-app browser nor on iOS). Each change carries an idempotency key and the value it was
-   made on; the server applies a key once (dantoc/reporting/services.py queued_change_apply).
+   made on; the server applies a key once (dantoc/reporting/services/outbox.py).
    A change leaves the outbox only when the server has applied it or the reporter discards it
    on purpose; a refusal stays, with its reason, until the reporter deals with it. */
 (function () {
@@ -69,26 +69,34 @@
     }).catch(function () { /* the network is still away: everything stays queued */ })
       .then(function () { sending = false; return changed(); });
   }
+  /* A batch of up to 100 changes a request (300 changes: 3 round trips, not 300); the
+     server applies a batch in one transaction and answers for each change. Only what
+     differs from the server's defaults is sent. */
+  var BATCH = 100;
+  function wire(c) {
+    var out = { key: c.key, kind: c.kind };
+    ["cell", "value", "base"].forEach(function (f) { if (c[f]) out[f] = c[f]; });
+    /* A comment: null (left as it is) is not "" (emptied). */
+    ["comment", "base_comment"].forEach(function (f) { if (c[f] !== null && c[f] !== undefined) out[f] = c[f]; });
+    if (c.requires && c.requires.length) out.requires = c.requires;
+    return out;
+  }
   function sendBatches(api, changes) {
-    var batch = changes.slice(0, 150), rest = changes.slice(150);
+    var batch = changes.slice(0, BATCH), rest = changes.slice(BATCH);
     if (!batch.length) return Promise.resolve();
     var field = document.querySelector("input[name=csrfmiddlewaretoken]");
     var csrf = (document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1] || (field ? field.value : "");
     return fetch(api, {
       method: "POST", credentials: "same-origin", redirect: "manual",
       headers: { "Content-Type": "application/json", "X-CSRFToken": decodeURIComponent(csrf) },
-      body: JSON.stringify({ changes: batch.map(function (c) {
-        return { key: c.key, kind: c.kind, cell: c.cell || "", value: c.value, comment: c.comment,
-                 base: c.base || "", base_comment: c.base_comment, requires: c.requires || [] };
-      }) })
+      body: JSON.stringify({ changes: batch.map(wire) })
     }).then(function (res) {
       if (res.status === 401 || res.status === 403 || res.type === "opaqueredirect") {
         return res.json().catch(function () { return {}; }).then(function (body) {
           var session = res.status !== 403 || /xác thực|authentication|CSRF/i.test(body.detail || "") || !body.detail;
-          return Promise.all(batch.map(function (c) {
-            c.state = "refused"; c.reason = session ? "session" : "forbidden"; c.message = session ? SESSION : body.detail;
-            return put(c);
-          })).then(function () { notify(batch.map(function (c) { return { key: c.key, status: "refused", reason: c.reason, message: c.message }; })); });
+          batch.forEach(function (c) { c.state = "refused"; c.reason = session ? "session" : "forbidden"; c.message = session ? SESSION : body.detail; });
+          return store("readwrite", function (s) { batch.forEach(function (c) { s.put(c); }); })
+            .then(function () { notify(batch.map(function (c) { return { key: c.key, status: "refused", reason: c.reason, message: c.message }; })); });
         });
       }
       if (res.status >= 500) throw new Error("server");
@@ -98,13 +106,16 @@
         });
         var byKey = {};
         batch.forEach(function (c) { byKey[c.key] = c; });
-        return Promise.all(results.map(function (r) {
-          var c = byKey[r.key];
-          if (!c) return null;
-          if (r.status === "applied") return store("readwrite", function (s) { s.delete(c.key); });
-          c.state = "refused"; c.reason = r.reason; c.message = r.message; c.stored = r.stored || null;
-          return store("readwrite", function (s) { s.put(c); });
-        })).then(function () { notify(results); return sendBatches(api, rest); });
+        /* One IndexedDB transaction for the whole answer. */
+        return store("readwrite", function (s) {
+          results.forEach(function (r) {
+            var c = byKey[r.key];
+            if (!c) return;
+            if (r.status === "applied") { s.delete(c.key); return; }
+            c.state = "refused"; c.reason = r.reason; c.message = r.message; c.stored = r.stored || null;
+            s.put(c);
+          });
+        }).then(function () { notify(results); return sendBatches(api, rest); });
       });
     });
   }

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -44,8 +43,6 @@ from dantoc.reporting.models import (
     FormStatus,
     Period,
     PeriodType,
-    QueuedChange,
-    QueuedChangeKind,
     ReportForm,
     RuleImportance,
     RuleOperator,
@@ -54,7 +51,6 @@ from dantoc.reporting.models import (
     SubmissionStatus,
     UnitReminder,
     ValidationRule,
-    ValueSource,
 )
 from dantoc.reporting.periods import PeriodError, parse_period, period_label
 from dantoc.reporting.permissions import (
@@ -465,6 +461,7 @@ def datavalues_save(
     all_or_nothing: bool = False,
     today: datetime.date | None = None,
     locate=None,
+    layout: selectors.FormLayout | None = None,
 ) -> SaveResult:
     """Save cells of one report (web autosave, the entry page, an Excel upload).
 
@@ -473,7 +470,8 @@ def datavalues_save(
     ``row``, ``column`` and ``sheet`` of a cell, so an Excel error names where it is),
     otherwise the good cells are saved and each bad one reported. A first entry records
     who made it on the value (``created_by``); each later change, deletion included, keeps
-    its history row. Saving the same values again changes nothing.
+    its history row. Saving the same values again changes nothing. ``layout``: the form's
+    grid when the caller has it already (it is built from five queries and many objects).
     """
     if not can_enter(actor, unit):
         raise PermissionDenied("Bạn không được nhập số liệu cho đơn vị này.")
@@ -485,7 +483,7 @@ def datavalues_save(
     )
     if reason:
         raise ReportClosed(reason)
-    layout = selectors.form_layout(form)
+    layout = layout or selectors.form_layout(form)
     inputs = list(inputs)
     existing = {
         (v.indicator_id, v.options_key): v
@@ -620,237 +618,6 @@ def _outlier_warning(cell, number: Decimal | None) -> str:
     if cell.max_value is not None and number > cell.max_value:
         return f"Giá trị lớn bất thường (thường không quá {cell.max_value.normalize():f})."
     return ""
-
-
-# --- changes queued offline, applied exactly once -------------------------------------------
-
-
-@dataclass(frozen=True)
-class QueuedInput:
-    """One change from the entry page's outbox. ``key`` is the browser's idempotency key;
-    a value change carries the cell's stored value it was made on (``base``, as the page
-    shows it, and ``base_comment``); a submit names the value changes it waits for."""
-
-    key: uuid.UUID
-    kind: str  # QueuedChangeKind
-    cell: str = ""
-    value: str | None = None
-    comment: str | None = None
-    base: str = ""
-    base_comment: str | None = None
-    requires: tuple[uuid.UUID, ...] = ()
-
-    def fingerprint(self) -> str:
-        if self.kind == QueuedChangeKind.SUBMIT:
-            content = ["submit"]
-        else:
-            content = [self.cell, self.value or "", self.comment, self.base, self.base_comment]
-        return hashlib.sha256(json.dumps(content).encode()).hexdigest()
-
-
-@dataclass
-class QueuedOutcome:
-    """``status``: applied (now or by an earlier send of the same key: ``replayed``) or
-    refused, with ``reason`` one of conflict, closed (period not open or locked), submitted
-    (the report is submitted, approved or waived), invalid, waiting, blocked, reused."""
-
-    key: str
-    status: str
-    outcome: str = ""  # saved | unchanged | deleted | submitted, when applied
-    reason: str = ""
-    message: str = ""
-    warning: str = ""
-    stored: dict | None = None  # {"display", "comment"}: the cell as stored now
-    replayed: bool = False
-
-
-class _Refused(Exception):
-    def __init__(self, outcome: QueuedOutcome):
-        self.outcome = outcome
-
-
-def _stored_cell(layout, unit: Unit, period: Period, key: str) -> dict:
-    value = selectors.values_for(layout=layout, unit=unit, period=period).get(key)
-    cell = layout.cells[key]
-    return {
-        "display": selectors.value_display(cell, value),
-        "comment": value.comment if value else "",
-    }
-
-
-def _same_as_stored(cell, value, base: str) -> bool:
-    """Whether the value a change was made on is the one stored: as the page shows it
-    (1.234,5) or as typed offline on top of an earlier queued change (1234,5)."""
-    if selectors.value_display(cell, value) == base:
-        return True
-    if value is None or value.deleted or not base.strip():
-        return False
-    try:
-        text, _number = normalise_value(cell.indicator.value_type, base, decimal_comma=True)
-    except ValueError_:
-        return False
-    return text == value.value
-
-
-def queued_change_apply(
-    *,
-    actor: User,
-    form: ReportForm,
-    unit: Unit,
-    period: Period,
-    change: QueuedInput,
-    today: datetime.date | None = None,
-) -> QueuedOutcome:
-    """Apply one queued change exactly once.
-
-    The key is inserted first, inside the change's transaction: the database's unique
-    constraint (user, key) makes a second request with the same key wait for the first and
-    then fail to insert, and it answers with the outcome the first recorded — no second
-    write, no second history row. A value change whose ``base`` is no longer what is stored
-    is refused as a conflict with both values; a submit is refused until every value change
-    it ``requires`` has been applied. A refusal rolls the key back so that the same change
-    can be sent again once the reporter has dealt with it. Values and the submission are
-    written by ``datavalues_save`` and ``submission_submit`` (audited there), with the source
-    ``offline``."""
-    key = str(change.key)
-    try:
-        with transaction.atomic():
-            return _queued_apply(actor, form, unit, period, change, today)
-    except _Refused as refused:
-        return refused.outcome
-    except IntegrityError:
-        # The key is already recorded (maybe a moment ago, by a concurrent request that this
-        # one waited for at the insert).
-        done = QueuedChange.objects.filter(user=actor, key=change.key).first()
-        if done is None:
-            raise  # an integrity error of something else than the key
-    if done.fingerprint != change.fingerprint():
-        return QueuedOutcome(
-            key,
-            "refused",
-            reason="reused",
-            message=_("Mã thay đổi này đã được dùng cho một thay đổi khác."),
-        )
-    return QueuedOutcome(key, "applied", replayed=True, **done.result)
-
-
-def _queued_apply(actor, form, unit, period, change: QueuedInput, today) -> QueuedOutcome:
-    key = str(change.key)
-    record = QueuedChange(
-        user=actor,
-        key=change.key,
-        kind=change.kind,
-        form_code=form.code,
-        period=period,
-        unit=unit,
-        cell_key=change.cell,
-        fingerprint=change.fingerprint(),
-        outcome="pending",
-    )
-    with transaction.atomic():
-        record.save(force_insert=True)  # IntegrityError: the key is known
-    if change.kind == QueuedChangeKind.SUBMIT:
-        result = _queued_submit(actor, form, unit, period, change, today)
-    else:
-        result = _queued_value(actor, form, unit, period, change, today)
-    record.outcome = result["outcome"]
-    record.result = result
-    record.save(update_fields=["outcome", "result"])
-    return QueuedOutcome(key, "applied", **result)
-
-
-def _queued_value(actor, form, unit, period, change: QueuedInput, today) -> dict:
-    key = str(change.key)
-    layout = selectors.form_layout(form)
-    if change.cell not in layout.cells:
-        raise _Refused(
-            QueuedOutcome(key, "refused", reason="invalid", message="Ô không có trong biểu mẫu.")
-        )
-    _submission_locked(form, unit, period)  # every save of this report waits for this one
-    stored = _stored_cell(layout, unit, period, change.cell)
-    current = selectors.values_for(layout=layout, unit=unit, period=period).get(change.cell)
-    comment_moved = change.base_comment is not None and stored["comment"] != change.base_comment
-    cell = layout.cells[change.cell]
-    # Already stored as sent (the whole page was saved meanwhile): nothing to choose between.
-    arrived = _same_as_stored(cell, current, change.value or "") and change.comment in (
-        None,
-        stored["comment"],
-    )
-    if not arrived and (not _same_as_stored(cell, current, change.base) or comment_moved):
-        raise _Refused(
-            QueuedOutcome(
-                key,
-                "refused",
-                reason="conflict",
-                message=_(
-                    "Trong lúc bạn không có mạng, giá trị đã được sửa thành “%(v)s”. "
-                    "Hãy chọn giữ giá trị nào."
-                )
-                % {"v": stored["display"] or "∅"},
-                stored=stored,
-            )
-        )
-    try:
-        saved = datavalues_save(
-            actor=actor,
-            form=form,
-            unit=unit,
-            period=period,
-            inputs=[CellInput(change.cell, change.value, change.comment)],
-            source=ValueSource.OFFLINE,
-            today=today,
-        )
-    except ReportClosed as exc:
-        submission = Submission.objects.get(form_code=form.code, unit=unit, period=period)
-        reason = "submitted" if submission.status in LOCKED_STATUSES else "closed"
-        raise _Refused(QueuedOutcome(key, "refused", reason=reason, message=str(exc))) from exc
-    cell = saved.cells[0]
-    if cell.status == "error":
-        raise _Refused(QueuedOutcome(key, "refused", reason="invalid", message=cell.message))
-    return {
-        "outcome": cell.status,
-        "warning": cell.warning,
-        "stored": _stored_cell(layout, unit, period, change.cell),
-    }
-
-
-def _queued_submit(actor, form, unit, period, change: QueuedInput, today) -> dict:
-    key = str(change.key)
-    applied = set(
-        QueuedChange.objects.filter(user=actor, key__in=list(change.requires)).values_list(
-            "key", flat=True
-        )
-    )
-    waiting = [k for k in change.requires if k not in applied]
-    if waiting:
-        raise _Refused(
-            QueuedOutcome(
-                key,
-                "refused",
-                reason="waiting",
-                message=_("Còn %(n)s thay đổi chưa gửi được: báo cáo sẽ được nộp sau chúng.")
-                % {"n": len(waiting)},
-            )
-        )
-    submission = _submission_locked(form, unit, period)
-    if submission.status in LOCKED_STATUSES:
-        raise _Refused(
-            QueuedOutcome(
-                key,
-                "refused",
-                reason="submitted",
-                message=f"Báo cáo đang ở trạng thái “{submission.get_status_display()}”: "
-                "không nộp lại được.",
-            )
-        )
-    try:
-        submission_submit(actor=actor, form=form, unit=unit, period=period, today=today)
-    except ReportClosed as exc:
-        raise _Refused(QueuedOutcome(key, "refused", reason="closed", message=str(exc))) from exc
-    except SubmissionBlocked as exc:
-        message = "; ".join([str(exc), *(v.message for v in exc.violations)])
-        raise _Refused(QueuedOutcome(key, "refused", reason="blocked", message=message)) from exc
-    return {"outcome": "submitted"}
 
 
 # --- workflow -------------------------------------------------------------------------------

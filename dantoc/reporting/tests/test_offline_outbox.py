@@ -22,6 +22,7 @@ from dantoc.reporting.models import (
     Submission,
     SubmissionStatus,
 )
+from dantoc.reporting.services.outbox import QueuedInput, queued_change_apply, queued_changes_apply
 from dantoc.reporting.tests.conftest import cell_keys
 
 pytestmark = pytest.mark.django_db
@@ -167,7 +168,7 @@ def test_two_connections_sending_the_same_key_at_once_store_it_once(people, toda
     commune = people.commune
     commune.role_codes()
     cell = cell_keys(von, indicator="VON_KH", DU_AN="DA1", LOAI_VON="DTPT")[0]
-    change = services.QueuedInput(key=uuid.uuid4(), kind="value", cell=cell, value="42")
+    change = QueuedInput(key=uuid.uuid4(), kind="value", cell=cell, value="42")
     period_existed = Period.objects.filter(code="2026Q3", period_type__code="quy").exists()
     barrier = threading.Barrier(2)
     outcomes, errors = [], []
@@ -178,7 +179,7 @@ def test_two_connections_sending_the_same_key_at_once_store_it_once(people, toda
             unit = unit_get(code="00715")
             barrier.wait(timeout=10)
             outcomes.append(
-                services.queued_change_apply(
+                queued_change_apply(
                     actor=commune, form=von, unit=unit, period=period, change=change
                 )
             )
@@ -239,6 +240,90 @@ def test_two_connections_sending_the_same_key_at_once_store_it_once(people, toda
         cleaner.join()
 
 
+def test_two_connections_sending_one_batch_in_opposite_orders_store_each_change_once(
+    people, today, von
+):
+    """Two tabs send the same three changes at once, in opposite orders: each key is
+    applied by one of them and answered as replayed to the other; no deadlock."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: set DATABASE_URL to a PostgreSQL database")
+    commune = people.commune
+    commune.role_codes()
+    cells = cell_keys(von, indicator="VON_KH", DU_AN="DA1")[:3]
+    batch = [
+        QueuedInput(key=uuid.uuid4(), kind="value", cell=cell, value=str(40 + i))
+        for i, cell in enumerate(cells)
+    ]
+    keys = [c.key for c in batch]
+    period_existed = Period.objects.filter(code="2026Q3", period_type__code="quy").exists()
+    barrier = threading.Barrier(2)
+    outcomes, errors = [], []
+
+    def post(changes):
+        try:
+            period = services.period_resolve(period_type=von.period_type, code="2026Q3")
+            unit = unit_get(code="00715")
+            barrier.wait(timeout=10)
+            outcomes.extend(
+                queued_changes_apply(
+                    actor=commune, form=von, unit=unit, period=period, changes=changes
+                )
+            )
+        except Exception as exc:  # reported in the test's thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    check = {}
+
+    def count():
+        try:
+            rows = DataValue.objects.filter(unit__code="00715", period__code="2026Q3")
+            check["values"] = sorted(rows.values_list("value", flat=True))
+            check["history"] = DataValueChange.objects.filter(data_value__in=rows).count()
+            check["keys"] = QueuedChange.objects.filter(key__in=keys).count()
+        finally:
+            connections.close_all()
+
+    def cleanup():
+        try:
+            QueuedChange.objects.filter(key__in=keys).delete()
+            rows = DataValue.objects.filter(unit__code="00715", period__code="2026Q3")
+            DataValueChange.objects.filter(data_value__in=rows).delete()
+            places = list(rows.values_list("unit_id", "period_id").distinct())
+            rows.delete()
+            rollups_refresh(
+                unit_ids=[u for u, _p in places],
+                period_ids=[p for _u, p in places],
+                indicator_ids=None,
+            )
+            Submission.objects.filter(form_code="BM01-VON", unit__code="00715").delete()
+            AuditEntry.objects.filter(action="reporting.values_save", actor=commune).delete()
+            if not period_existed:
+                Period.objects.filter(code="2026Q3", period_type__code="quy").delete()
+        finally:
+            connections.close_all()
+
+    try:
+        threads = [threading.Thread(target=post, args=(order,)) for order in (batch, batch[::-1])]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert not errors, errors
+        assert len(outcomes) == 6 and {o.status for o in outcomes} == {"applied"}
+        for key in keys:
+            assert sorted(o.replayed for o in outcomes if o.key == str(key)) == [False, True]
+        counter = threading.Thread(target=count)
+        counter.start()
+        counter.join()
+        assert check == {"values": ["40", "41", "42"], "history": 0, "keys": 3}
+    finally:
+        cleaner = threading.Thread(target=cleanup)
+        cleaner.start()
+        cleaner.join()
+
+
 def test_a_second_offline_change_made_on_the_first_as_typed_is_not_a_conflict(
     people, login, today, von, q3
 ):
@@ -280,3 +365,135 @@ def test_a_submit_sent_as_the_browser_sends_it_without_a_cell_is_accepted(
     answer = send(client, submit)
     assert answer.status_code == 200, answer.content
     assert answer.json()["results"][0]["outcome"] == "submitted"
+
+
+# --- batches: the browser sends up to 100 changes a request -----------------------------------
+
+
+def writes(queries) -> list[str]:
+    return [
+        q["sql"] for q in queries if q["sql"].lstrip().split()[0] in ("INSERT", "UPDATE", "DELETE")
+    ]
+
+
+def test_one_batch_applies_its_good_changes_in_order_and_refuses_the_others_one_by_one(
+    people, login, today, von, q3
+):
+    a, c, e = cell_keys(von, indicator="VON_KH", DU_AN="DA1")[:3]
+    services.datavalues_save(
+        actor=people.commune, form=von, unit=unit_get(code="00715"), period=q3,
+        inputs=[services.CellInput(c, "500")], source="web",
+    )  # fmt: skip
+    client = login(people.commune)
+    first = value_change(a, "100")
+    bad = value_change(e, "mười")
+    late = value_change(c, "700", base="")  # typed before the 500 arrived
+    on_first = value_change(a, "150", base="100")  # made offline on the first
+    submit = {"key": str(uuid.uuid4()), "kind": "submit", "requires": [first["key"]]}
+    after = value_change(e, "9")
+    audits = AuditEntry.objects.filter(action="reporting.values_save").count()
+    results = send(client, first, bad, late, on_first, submit, after).json()["results"]
+    assert [(r["status"], r["outcome"] or r["reason"]) for r in results] == [
+        ("applied", "saved"),
+        ("refused", "invalid"),
+        ("refused", "conflict"),
+        ("applied", "saved"),
+        ("applied", "submitted"),
+        ("refused", "submitted"),
+    ]
+    assert [r["key"] for r in results] == [
+        ch["key"] for ch in (first, bad, late, on_first, submit, after)
+    ]
+    # Each applied change says how it left the cell; the conflict carries the stored value.
+    assert results[0]["stored"]["display"] == "100" and results[3]["stored"]["display"] == "150"
+    assert results[2]["stored"] == {"display": "500", "comment": ""}
+    assert (stored(von, q3, a), stored(von, q3, c), stored(von, q3, e)) == ("150", "500", None)
+    history = DataValueChange.objects.filter(data_value__unit__code="00715", source="offline")
+    assert list(history.values_list("old_value", "new_value")) == [("100", "150")]
+    # The values before the submit were written once, audited once, before the submit.
+    assert AuditEntry.objects.filter(action="reporting.values_save").count() == audits + 1
+    submission = Submission.objects.get(form_code="BM01-VON", unit__code="00715", period=q3)
+    assert submission.status == SubmissionStatus.SUBMITTED
+    # Only the applied keys are recorded: each refusal can be dealt with and sent again.
+    recorded = set(QueuedChange.objects.values_list("key", flat=True))
+    assert {str(k) for k in recorded} == {first["key"], on_first["key"], submit["key"]}
+
+
+def test_a_batch_sent_again_is_answered_from_the_records_and_writes_nothing(
+    people, login, today, von, q3
+):
+    """The answer to a batch was lost: the browser sends it again, with the changes that
+    were waiting behind it."""
+    from django.db import connection as db_connection
+    from django.test.utils import CaptureQueriesContext
+
+    cells = cell_keys(von, indicator="VON_KH", DU_AN="DA1")[:4]
+    client = login(people.commune)
+    batch = [value_change(cell, str(10 + i)) for i, cell in enumerate(cells[:3])]
+    first = send(client, *batch).json()["results"]
+    assert [r["outcome"] for r in first] == ["saved"] * 3 and not any(r["replayed"] for r in first)
+    keys = QueuedChange.objects.count()
+    audits = AuditEntry.objects.count()
+    with CaptureQueriesContext(db_connection) as queries:
+        again = send(client, *batch).json()["results"]
+    assert writes(queries.captured_queries) == []
+    assert [r["replayed"] for r in again] == [True] * 3
+    assert [(r["outcome"], r["stored"]) for r in again] == [
+        (r["outcome"], r["stored"]) for r in first
+    ]
+    # The same batch followed by what waited behind it: the rest is applied, once.
+    rest = value_change(cells[3], "99")
+    answer = send(client, *batch, rest).json()["results"]
+    assert [r["replayed"] for r in answer] == [True, True, True, False]
+    assert answer[3]["outcome"] == "saved" and stored(von, q3, cells[3]) == "99"
+    assert QueuedChange.objects.count() == keys + 1
+    assert AuditEntry.objects.filter(action="reporting.values_save").count() == 2
+    assert AuditEntry.objects.count() == audits + 1
+    assert not DataValueChange.objects.filter(data_value__unit__code="00715").exists()
+
+
+def test_a_batch_interrupted_in_the_middle_keeps_nothing_and_is_applied_once_when_sent_again(
+    people, login, today, von, q3, monkeypatch
+):
+    """The server fails after the batch's values are written, before its submit (a stopped
+    server, a database error): nothing of the batch stays, and the browser — which keeps
+    every change until it has an answer — sends it again."""
+    from dantoc.reporting.services import outbox
+
+    cells = cell_keys(von, indicator="VON_KH", DU_AN="DA1")[:3]
+    batch = [value_change(cell, str(20 + i)) for i, cell in enumerate(cells)]
+    submit = {"key": str(uuid.uuid4()), "kind": "submit", "requires": [c["key"] for c in batch]}
+
+    def stopped(**kwargs):
+        raise ConnectionError("the server stopped in the middle of the batch")
+
+    client = login(people.commune)
+    client.raise_request_exception = False
+    with monkeypatch.context() as patch:
+        patch.setattr(outbox, "submission_submit", stopped)
+        assert send(client, *batch, submit).status_code == 500
+    assert not DataValue.objects.filter(unit__code="00715").exists()
+    assert not QueuedChange.objects.exists()
+    assert not AuditEntry.objects.filter(action="reporting.values_save").exists()
+    results = send(client, *batch, submit).json()["results"]
+    assert [(r["outcome"], r["replayed"]) for r in results] == [("saved", False)] * 3 + [
+        ("submitted", False)
+    ]
+    assert [stored(von, q3, cell) for cell in cells] == ["20", "21", "22"]
+    assert QueuedChange.objects.count() == 4
+    assert AuditEntry.objects.filter(action="reporting.values_save").count() == 1
+    assert AuditEntry.objects.filter(action="reporting.submit").count() == 1
+
+
+def test_a_key_sent_twice_in_one_batch_is_applied_once(people, login, today, von, q3):
+    cell = cell_keys(von, indicator="VON_KH", DU_AN="DA1")[0]
+    client = login(people.commune)
+    change = value_change(cell, "31")
+    other = {**change, "value": "32"}  # the same key for something else
+    results = send(client, change, change, other).json()["results"]
+    assert [(r["status"], r["replayed"], r["reason"]) for r in results] == [
+        ("applied", False, ""),
+        ("applied", True, ""),
+        ("refused", False, "reused"),
+    ]
+    assert stored(von, q3, cell) == "31" and QueuedChange.objects.count() == 1
