@@ -324,3 +324,55 @@ def test_the_dhis2_py_client_reads_raw_data_as_json_and_csv(site, people, figure
     rows = api.get("analytics/rawData", file_type="csv", params=params).text.splitlines()
     assert rows[0] == "dx,pe,ou,co,pestartdate,peenddate,value"
     assert len(rows) == 1 + len(body["rows"])
+
+
+def _openapi_schema(name: str) -> dict:
+    """A component of docs/openapi.yaml as a JSON Schema (OpenAPI 3.0's ``nullable`` as a
+    type that admits null)."""
+    from pathlib import Path
+
+    import yaml
+
+    document = yaml.safe_load((Path(__file__).parents[3] / "docs" / "openapi.yaml").read_text())
+
+    def convert(node):
+        if isinstance(node, dict):
+            node = {k: convert(v) for k, v in node.items()}
+            if node.pop("nullable", False) and "type" in node:
+                node["type"] = [node["type"], "null"]
+            return node
+        if isinstance(node, list):
+            return [convert(v) for v in node]
+        return node
+
+    return {"$ref": f"#/components/schemas/{name}", "components": convert(document["components"])}
+
+
+def test_answers_keep_the_documented_schema_even_with_empty_category_cells(
+    login,
+    people,
+    figures,  # noqa: F811
+):
+    import jsonschema
+
+    from dantoc.indicators.models import Category, Indicator
+
+    own = Indicator.objects.get(code="VON_KH").categories.values_list("code", flat=True)
+    other = Category.objects.exclude(code__in=list(own)).values_list("code", flat=True).first()
+    client = login(people.province)
+    body = body_of(
+        client.get(
+            RAW,
+            {
+                "dimension": ["dx:VON_KH", "pe:2026Q3", "ou:08", "co", other],
+                "includeUnapproved": "true",
+            },
+        )
+    )
+    # A value without an option in a category shown has an empty cell there (DHIS2: null).
+    assert body["rows"] and {r[4] for r in body["rows"]} == {None}
+    schema = _openapi_schema("RawDataResponseSchema")
+    jsonschema.validate(body, schema)
+    jsonschema.validate(body_of(client.get(RAW, {"dimension": ["dx:VON_KH", "ou:08"],
+                                                 "startDate": "2026-01-01", "endDate": "2026-12-31",
+                                                 "skipMeta": "true"})), schema)  # fmt: skip
