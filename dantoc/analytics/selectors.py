@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connections, transaction
 from django.db.models import BooleanField, Exists, OuterRef, Q, Value
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -386,12 +387,17 @@ def raw_values(
     values = values.annotate(approved=approved)
     if approved_only:
         if not form_ids:
-            return iter(())
+            return
         values = values.filter(approved=True)
-    return (
-        values.order_by("unit_id", "period_id", "options_key")
-        .values_list(
-            "unit__code", "period_id", "period__code", "options_key", "numeric", "approved"
-        )
-        .iterator(chunk_size=5000)
+    values = values.order_by("unit_id", "period_id", "options_key").values_list(
+        "unit__code", "period_id", "period__code", "options_key", "numeric", "approved"
     )
+    # Read in a transaction: PostgreSQL then streams through a plain server-side cursor.
+    # Outside one, Django declares it WITH HOLD, which computes the whole result before the
+    # first row, with a plan made for a fast first row (``cursor_tuple_fraction``): 7 to 20
+    # times slower than the plain query on the benchmark's national data set.
+    with transaction.atomic(using=values.db):
+        if connections[values.db].vendor == "postgresql":
+            with connections[values.db].cursor() as cursor:
+                cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
+        yield from values.iterator(chunk_size=5000)

@@ -293,9 +293,11 @@ def test_the_number_of_queries_does_not_grow_with_the_values(login, people, figu
             heights.append(body_of(client.get(RAW, query))["height"])
         counts.append(len(queries))
     assert heights == [4, 6]
-    # Session and account (4), the request's items, units and periods (8), the forms that
-    # hold the indicators (2), then one query a data element, however many values it has.
-    assert counts[0] == counts[1] <= 17, counts
+    # Session and account (4 or 5), the request's items, units and periods (8), the forms that
+    # hold the indicators (2), then per data element, however many values it has: its
+    # query in a transaction of its own (savepoint and release here; on PostgreSQL also the
+    # cursor setting): at most 4 each.
+    assert counts[0] == counts[1] <= 15 + 4 * 2, counts
 
 
 def test_the_dhis2_py_client_reads_raw_data_as_json_and_csv(site, people, figures):  # noqa: F811
