@@ -14,7 +14,7 @@ login and second-factor pages, without gzip (the streaming path itself), each re
 to its end as a client does:
 
 - ``one_indicator_quarter``: one data element, one quarter, the whole country, ``co``
-  (26,568 rows), best and median of ``--repeat`` runs;
+  (26,560 rows), best and median of ``--repeat`` runs;
 - ``province_all``: 20 data elements × the 4 measured quarters, the largest province;
 - ``national_all``: 20 data elements × the 4 measured quarters × the whole country, ``co``
   (about 2.1 million rows) once, with the process's peak memory (``ru_maxrss``) before and
