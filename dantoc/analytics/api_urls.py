@@ -1,7 +1,7 @@
 from django.urls import include, path
 
-from dantoc.analytics import apis
+from dantoc.analytics import apis, apis_raw
 
 app_name = "analytics_api"
 # DHIS2-style addresses under /api/ (/api/analytics…).
-urlpatterns = [path("api/", include(apis.urlpatterns))]
+urlpatterns = [path("api/", include(apis_raw.urlpatterns + apis.urlpatterns))]

@@ -29,6 +29,7 @@ from dantoc.analytics import dhis2_params
 from dantoc.analytics.coverage import Coverage, coverage_of_result
 from dantoc.analytics.permissions import can_include_unapproved, can_view_analytics
 from dantoc.analytics.query import (
+    AnalyticsRequest,
     AnalyticsResult,
     QueryError,
     analytics_run,
@@ -227,20 +228,18 @@ class AnalyticsApi(DHIS2Api):
     permission_classes = [IsAuthenticated]
     renderer_classes = [JSONRenderer, CSVRenderer]
     fmt = ""
+    # Whether ``dimension=co`` stays one dimension (raw data: each value's option
+    # combination) rather than becoming one dimension per category.
+    co_as_dimension = False
 
-    @extend_schema(
-        operation_id="analytics",
-        parameters=PARAMETERS,
-        responses={
-            (200, "application/json"): AnalyticsResponseSchema,
-            (200, "text/csv"): OpenApiTypes.STR,
-            403: ErrorMessageSchema,
-            409: ErrorMessageSchema,
-        },
-        tags=["analytics"],
-    )
-    def get(self, request, *args, **kwargs):
+    def parse(self, request, *, periods_required: bool = True):
+        """The analytics request the query string asks for, after the permission checks
+        every analytics answer shares (``can_view_analytics``; unapproved data only for
+        units in the caller's scope), or the DHIS2 web message refusing it. Sets ``self.co``
+        (the categories ``co`` stands for) and ``self.columns`` (the dimension names in the
+        order given)."""
         params = request.query_params
+        self.co, self.columns = [], []
         if not can_view_analytics(request.user):
             return _message(403, _("Tài khoản này không được xem số liệu tổng hợp."))
         hierarchy_date = None
@@ -259,7 +258,11 @@ class AnalyticsApi(DHIS2Api):
             dimensions = dhis2_params.expand(
                 params.getlist("dimension"), user=request.user, today=today, maps=maps
             )
-            dimensions, co = dhis2_params.co_categories(dimensions)
+            self.columns = [d.partition(":")[0].strip() for d in dimensions]
+            if self.co_as_dimension:
+                dimensions = [d for d in dimensions if d.partition(":")[0].strip() != "co"]
+            else:
+                dimensions, self.co = dhis2_params.co_categories(dimensions)
             query = parse_request(
                 dimensions=dimensions,
                 filters=dhis2_params.expand(
@@ -267,6 +270,7 @@ class AnalyticsApi(DHIS2Api):
                 ),
                 include_unapproved=include,
                 hierarchy_date=hierarchy_date,
+                periods_required=periods_required,
             )
             if include:
                 # The units named (LEVEL-n and CHILDREN lie under them; none named: the country).
@@ -280,6 +284,27 @@ class AnalyticsApi(DHIS2Api):
                         403,
                         _("Chỉ xem được số liệu chưa duyệt của các đơn vị trong phạm vi của bạn."),
                     )
+        except QueryError as exc:
+            return _message(409, str(exc), error_code="E7100")
+        return query
+
+    @extend_schema(
+        operation_id="analytics",
+        parameters=PARAMETERS,
+        responses={
+            (200, "application/json"): AnalyticsResponseSchema,
+            (200, "text/csv"): OpenApiTypes.STR,
+            403: ErrorMessageSchema,
+            409: ErrorMessageSchema,
+        },
+        tags=["analytics"],
+    )
+    def get(self, request, *args, **kwargs):
+        parsed = self.parse(request)
+        if not isinstance(parsed, AnalyticsRequest):
+            return parsed
+        query, co = parsed, self.co
+        try:
             result = analytics_run(query)
         except QueryError as exc:
             return _message(409, str(exc), error_code="E7100")

@@ -294,6 +294,23 @@ def _categories(cat_codes: set[str]) -> tuple[dict[str, Category], dict[str, dic
     return categories, options
 
 
+def category_items(
+    asked: dict[str, list[str]], options: dict[str, dict[str, str]]
+) -> dict[str, list[str]]:
+    """The options of each category asked for (none named: all of them); ``QueryError``
+    naming an option the category does not have."""
+    chosen_of: dict[str, list[str]] = {}
+    for code, wanted in asked.items():
+        chosen = list(wanted) or list(options[code])
+        bad = [o for o in chosen if o not in options[code]]
+        if bad:
+            raise QueryError(
+                _("Phân tổ %(cat)s không có mục %(opts)s.") % {"cat": code, "opts": ", ".join(bad)}
+            )
+        chosen_of[code] = chosen
+    return chosen_of
+
+
 def _references(codes: tuple[str, ...]) -> dict[int, Indicator]:
     """The indicators computed indicators refer to, by id."""
     found = {i.code: i for i in Indicator.objects.filter(code__in=codes)}
@@ -610,15 +627,7 @@ def _run(
     categories, options = memo.get(
         ("categories", tuple(sorted(cat_codes)), language), lambda: _categories(cat_codes)
     )
-    dims_cat: dict[str, list[str]] = {}
-    for code, wanted in request.categories.items():
-        chosen = list(wanted) or list(options[code])
-        bad = [o for o in chosen if o not in options[code]]
-        if bad:
-            raise QueryError(
-                _("Phân tổ %(cat)s không có mục %(opts)s.") % {"cat": code, "opts": ", ".join(bad)}
-            )
-        dims_cat[code] = chosen
+    dims_cat = category_items(request.categories, options)
     filter_cat = {k: set(v) for k, v in filters.items() if k in categories}
 
     base: dict[int, Indicator] = {}
@@ -1391,9 +1400,11 @@ def parse_request(
     filters: list[str] = (),
     include_unapproved: bool = False,
     hierarchy_date: datetime.date | None = None,
+    periods_required: bool = True,
 ) -> AnalyticsRequest:
     """An AnalyticsRequest from DHIS2-style parameters: ``dx:A;B``, ``pe:2025;2025Q1``,
-    ``ou:VN;LEVEL-2``, ``NGUON_VON:TW;DP`` or ``NGUON_VON`` (all options)."""
+    ``ou:VN;LEVEL-2``, ``NGUON_VON:TW;DP`` or ``NGUON_VON`` (all options).
+    ``periods_required=False``: ``pe`` may be left out (raw data read by a date range)."""
     request = AnalyticsRequest(
         dx=[], pe=[], ou=[], include_unapproved=include_unapproved, hierarchy_date=hierarchy_date
     )
@@ -1423,6 +1434,8 @@ def parse_request(
                 request.order.append(name)
     for name in ("dx", "pe", "ou"):
         if not getattr(request, name) and name not in request.filters:
+            if name == "pe" and not periods_required:
+                continue
             raise QueryError(
                 _("Thiếu chiều %(name)s (dimension=%(name)s:… hoặc filter=%(name)s:…).")
                 % {"name": name}
