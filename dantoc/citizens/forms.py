@@ -43,7 +43,7 @@ class ItemForm(forms.Form):
     )
     regions = forms.MultipleChoiceField(
         label=_("Áp dụng cho xã thuộc khu vực"),
-        choices=[(r, _("Khu vực %(r)s") % {"r": r}) for r in REGIONS],
+        choices=[(r, r) for r in REGIONS],
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Không chọn khu vực nào và không đánh dấu thôn ĐBKK: áp dụng ở mọi nơi."),

@@ -175,6 +175,10 @@ def translation_edit(request, uuid):
     if not permissions.can_edit(request.user, item):
         raise PermissionDenied(_("Bạn không có quyền biên tập nội dung của đơn vị này."))
     language = (request.POST.get("language") or request.GET.get("language") or "").lower()
+    if not language:
+        # The first language the item lacks (then the first of the list): what to do next.
+        coverage = selectors.coverage(item)
+        language = next((c.code for c in coverage if not c.status), coverage[0].code)
     if language not in BY_CODE or language == "vi":
         raise Http404
     existing = next((t for t in item.translations.all() if t.language == language), None)

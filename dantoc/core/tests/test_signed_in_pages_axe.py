@@ -66,7 +66,14 @@ EXCLUDED = {
 
 # Pages everyone sees alike apart from the header (which every other page checks for every
 # persona): checked once, as the editor who works on them.
-PUBLIC_PREFIXES = ("portal:", "opendata:catalogue", "opendata:dataset", "geo:", "programmes:")
+PUBLIC_PREFIXES = (
+    "portal:",
+    "opendata:catalogue",
+    "opendata:dataset",
+    "geo:",
+    "programmes:",
+    "citizens:",
+)
 
 FORM = {
     "code": "BM-AXE",
@@ -169,6 +176,8 @@ job_run(str(job.pk), lambda job: JobOutcome(messages=[("success", "Đã xong.")]
 release = Release.objects.filter(dataset__state="published").order_by("dataset__name", "version").first()
 attachment = Attachment.objects.first()
 asset = MediaAsset.objects.first()
+from dantoc.citizens.models import CitizenItem
+citizen = CitizenItem.objects.filter(status="published").order_by("id").first()
 print(json.dumps({{
     "form": form.code, "version": form.version, "period": period.code, "unit": unit.code,
     "key": key, "user": commune.pk, "client": client.pk, "hook": str(hook.uuid),
@@ -184,6 +193,7 @@ print(json.dumps({{
     "draft": draft.pk, "job": str(job.pk),
     "release": [release.dataset.name, release.version],
     "notification": Notification.objects.filter(recipient__username="tinh.tuyenquang").first().pk,
+    "citizen": str(citizen.uuid), "citizen_topic": citizen.topic, "citizen_slug": citizen.slug,
 }}))
 """
 
@@ -257,6 +267,12 @@ def url_kwargs(s: dict) -> dict[str, dict | None]:
         "integration:subscription_create": {"pk": s["client"]},
         "integration:subscription_delete": {"uuid": s["hook"]},
         "integration:message_retry": {"webhook_id": "msg_unknown"},
+        "citizens:topic": {"topic": s["citizen_topic"]},
+        "citizens:item": {"topic": s["citizen_topic"], "slug": s["citizen_slug"]},
+        "citizens:print": {"topic": s["citizen_topic"], "slug": s["citizen_slug"]},
+        "citizens:editor_item": {"uuid": s["citizen"]},
+        "citizens:editor_translation": {"uuid": s["citizen"]},
+        "citizens:editor_action": {"uuid": s["citizen"], "action": "gui-duyet"},
     }
 
 
