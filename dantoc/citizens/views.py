@@ -17,7 +17,7 @@ from dantoc.citizens import selectors, services
 from dantoc.citizens.models import TOPIC_HINTS, Topic
 from dantoc.core.languages import BY_CODE, SOURCE_LANGUAGE
 from dantoc.geo.models import UnitLevel
-from dantoc.geo.pickers import unit_param
+from dantoc.geo.pickers import unit_param, units_for_text
 
 COMMUNE_COOKIE = "dongbao_xa"
 COMMUNE_COOKIE_DAYS = 400
@@ -86,9 +86,11 @@ def commune_choose(request):
                 secure=settings.SESSION_COOKIE_SECURE,
             )
             return response
-        error = _("Chưa tìm được xã “%(q)s”. Gõ tên xã (có dấu hay không đều được) rồi chọn.") % {
-            "q": typed
-        }
+        # Several communes answer to the name: the picker lists them to choose from.
+        if not units_for_text(typed, levels=[UnitLevel.COMMUNE]):
+            error = _(
+                "Chưa tìm được xã “%(q)s”. Gõ tên xã (có dấu hay không đều được) rồi chọn."
+            ) % {"q": typed}
     return _page(
         request,
         "citizens/choose.html",

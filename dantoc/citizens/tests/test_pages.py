@@ -249,3 +249,11 @@ def test_a_declared_block_fills_the_warnings_slot(client, monkeypatch, lung_cu):
 def test_without_a_declared_block_the_slot_is_empty(client):
     page = client.get("/dong-bao/").content.decode()
     assert '<div class="cz-slot" id="canh-bao"></div>' in page
+
+
+def test_a_name_shared_by_several_communes_lists_them_to_choose_from(client):
+    response = client.get("/dong-bao/chon-xa/", {"xa": "lung"})
+    page = response.content.decode()
+    assert response.status_code == 200 and COMMUNE_COOKIE not in response.cookies
+    assert 'type="radio" name="xa__pick"' in page and "Xã Lũng Cú" in page
+    assert "Chưa tìm được xã" not in page
