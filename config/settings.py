@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "dantoc.analytics",
     "dantoc.opendata",
     "dantoc.portal",
+    "dantoc.citizens",
     "oauth2_provider",
     "dantoc.integration",
     "django_tasks",

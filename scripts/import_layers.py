@@ -29,6 +29,7 @@ LAYERS = {
     "reporting": 3,
     "portal": 3,
     "analytics": 4,
+    "citizens": 4,
     "opendata": 5,
     "integration": 5,
 }

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from dantoc.core.text import fold
+from dantoc.core.text import fold, phrase_q, search_words
 from dantoc.geo.models import (
     LEVEL_DEPTH,
     AreaClassification,
@@ -140,8 +140,38 @@ def unit_counts(*, as_of: datetime.date) -> list[LevelCount]:
 
 
 def ethnic_groups_search(*, q: str = "") -> QuerySet[EthnicGroup]:
+    """Groups by code or by any of their names, typed with or without diacritics or hyphens,
+    as whole words ("Ede", "Rade", "Ê Đê" find Ê-đê; "de" alone does not)."""
     groups = EthnicGroup.objects.all()
     q = q.strip()
     if q:
-        groups = groups.filter(Q(code=q) | Q(code_1979=q) | Q(search_name__contains=fold(q)))
+        words = search_words(q)
+        by_name = phrase_q(words, "search_name") if words else Q(pk__in=[])
+        groups = groups.filter(Q(code=q) | Q(code_1979=q) | by_name)
     return groups.order_by("code")
+
+
+def _group_spellings(group: EthnicGroup) -> list[list[str]]:
+    return [name.split() for name in group.search_name.split(";") if name.strip()]
+
+
+def ethnic_spellings(q: str) -> list[list[str]]:
+    """The query's folded words, and the same query with each ethnic group name it contains
+    written in the group's other spellings: "nguoi ede" also as "nguoi e de", "nguoi rade",
+    "nguoi rhade"… so a search of content finds an item whatever spelling its author chose.
+    One query (the 54 groups)."""
+    words = search_words(q)
+    if not words:
+        return []
+    variants = [words]
+    for group in EthnicGroup.objects.only("search_name"):
+        spellings = _group_spellings(group)
+        for spelling in spellings:
+            n = len(spelling)
+            starts = [i for i in range(len(words) - n + 1) if words[i : i + n] == spelling]
+            for i in starts:
+                for other in spellings:
+                    variant = words[:i] + other + words[i + n :]
+                    if variant not in variants:
+                        variants.append(variant)
+    return variants

@@ -212,6 +212,18 @@ def _load_successions(path: Path, units: dict[tuple[str, datetime.date | None], 
     return len(wanted)
 
 
+def ethnic_search_name(name: str, other_names: str) -> str:
+    """Every name of a group, folded, ``;``-separated; a hyphenated name also without its
+    hyphen as two words ("Ê-đê" is kept as "ede" and "e de"), so "Ê Đê" and "Êđê" both find it."""
+    names = [name, *(n.strip() for n in other_names.split(";") if n.strip())]
+    forms = []
+    for one in names:
+        for form in (fold(one), fold(one.replace("-", " "))):
+            if form not in forms:
+                forms.append(form)
+    return "; ".join(forms)
+
+
 @transaction.atomic
 def ethnic_groups_load(*, path: Path, actor=None) -> LoadResult:
     result = LoadResult()
@@ -229,7 +241,7 @@ def ethnic_groups_load(*, path: Path, actor=None) -> LoadResult:
             "code_1979": code_1979,
             "name": row["name"],
             "other_names": row["other_names"],
-            "search_name": fold(f"{row['name']} {row['other_names']}"),
+            "search_name": ethnic_search_name(row["name"], row["other_names"]),
         }
         if not errors:
             upsert(existing, code, EthnicGroup, {"code": code}, values, result)

@@ -12,7 +12,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import ExtractYear
 
 from dantoc.accounts.permissions import scope_q
-from dantoc.core.text import fold
+from dantoc.core.text import fold, words_q
 from dantoc.geo.models import (
     AreaClassification,
     ClassificationScheme,
@@ -30,17 +30,13 @@ from dantoc.portal.models import (
     publicly_visible_q,
 )
 
-SEARCH_TERMS_MAX = 8
-
 
 def search_q(q: str, field: str = "search_text") -> Q:
-    """Every word of ``q``, folded, must occur in the folded column: "quyet dinh 330" and
-    "Quyết định 330" find the same rows, on SQLite and PostgreSQL alike."""
-    terms = fold(q).split()[:SEARCH_TERMS_MAX]
-    condition = Q()
-    for term in terms:
-        condition &= Q(**{f"{field}__contains": term})
-    return condition
+    """Every word of ``q``, folded, must occur as a whole word of the folded column: "quyet
+    dinh 330" and "Quyết định 330" find the same rows, on SQLite and PostgreSQL alike, and
+    "y te" does not match inside "quy" (``dantoc.core.text.words_q``, shared with the citizen
+    pages' and the ethnic groups' search)."""
+    return words_q(q, field)
 
 
 # --- articles -----------------------------------------------------------------------------

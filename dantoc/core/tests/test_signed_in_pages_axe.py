@@ -66,7 +66,14 @@ EXCLUDED = {
 
 # Pages everyone sees alike apart from the header (which every other page checks for every
 # persona): checked once, as the editor who works on them.
-PUBLIC_PREFIXES = ("portal:", "opendata:catalogue", "opendata:dataset", "geo:", "programmes:")
+PUBLIC_PREFIXES = (
+    "portal:",
+    "opendata:catalogue",
+    "opendata:dataset",
+    "geo:",
+    "programmes:",
+    "citizens:",
+)
 
 FORM = {
     "code": "BM-AXE",
@@ -177,6 +184,8 @@ now = timezone.now()
 alert = alert_issue(actor=commune, content=AlertContent(hazard="lu_quet", level=3, status="Test",
     onset=now, expires=now + datetime.timedelta(days=2), communes=[unit],
     infos=[InfoText("vi", "Diễn tập lũ quét", "Mưa lớn.", "Tránh xa suối.")]))
+from dantoc.citizens.models import CitizenItem
+citizen = CitizenItem.objects.filter(status="published").order_by("id").first()
 print(json.dumps({{
     "form": form.code, "version": form.version, "period": period.code, "unit": unit.code,
     "key": key, "user": commune.pk, "client": client.pk, "hook": str(hook.uuid),
@@ -193,6 +202,7 @@ print(json.dumps({{
     "draft": draft.pk, "job": str(job.pk),
     "release": [release.dataset.name, release.version],
     "notification": Notification.objects.filter(recipient__username="tinh.tuyenquang").first().pk,
+    "citizen": str(citizen.uuid), "citizen_topic": citizen.topic, "citizen_slug": citizen.slug,
 }}))
 """
 
@@ -270,6 +280,12 @@ def url_kwargs(s: dict) -> dict[str, dict | None]:
         "integration:subscription_create": {"pk": s["client"]},
         "integration:subscription_delete": {"uuid": s["hook"]},
         "integration:message_retry": {"webhook_id": "msg_unknown"},
+        "citizens:topic": {"topic": s["citizen_topic"]},
+        "citizens:item": {"topic": s["citizen_topic"], "slug": s["citizen_slug"]},
+        "citizens:print": {"topic": s["citizen_topic"], "slug": s["citizen_slug"]},
+        "citizens:editor_item": {"uuid": s["citizen"]},
+        "citizens:editor_translation": {"uuid": s["citizen"]},
+        "citizens:editor_action": {"uuid": s["citizen"], "action": "gui-duyet"},
     }
 
 

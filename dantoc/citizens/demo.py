@@ -1,0 +1,228 @@
+"""Demo citizen information (loader ``citizens.demo``): policies explained, health, education,
+disaster and security items, with translations in H'Mông and Ê Đê, written by one demo editor
+and published by another (the editorial workflow's four eyes), so the citizen pages can be
+tried after ``make run``.
+
+The policy facts are simplified from the documents named on each item (Decision 1719/QĐ-TTg,
+Project 1: housing support; Decree 116/2016/NĐ-CP: boarding pupils' meals; Decree
+146/2018/NĐ-CP, art. 3: health insurance paid by the State); they illustrate the pages and are
+not legal advice. The ethnic-language texts are short samples marked as such: real
+translations come from community translators through the editor's page.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from dantoc.accounts.models import User
+from dantoc.citizens import services
+from dantoc.citizens.models import CitizenItem, Topic
+from dantoc.editorial import services as editorial
+from dantoc.geo.selectors import unit_get
+from dantoc.portal.models import LegalDocument
+
+SAMPLE = "(Bản dịch mẫu để thử trang — cần người bản ngữ viết lại.)"
+
+ITEMS = [
+    {
+        "topic": Topic.POLICY,
+        "title": "Hỗ trợ làm nhà, sửa nhà cho hộ nghèo",
+        "summary": "Hộ nghèo đồng bào dân tộc thiểu số chưa có nhà ở vững chắc được Nhà nước "
+        "hỗ trợ tiền để làm nhà mới hoặc sửa nhà.",
+        "for_whom": "Hộ nghèo, hộ cận nghèo đồng bào dân tộc thiểu số\n"
+        "Nhà đang ở tạm bợ, dột nát, hoặc chưa có nhà",
+        "benefits": "Làm nhà mới: khoảng 40 triệu đồng một hộ\n"
+        "Sửa nhà: khoảng 20 triệu đồng một hộ\n"
+        "Được vay thêm vốn ưu đãi ở Ngân hàng Chính sách xã hội",
+        "how_to_apply": "Báo với trưởng thôn để có tên trong danh sách\n"
+        "Thôn họp bình xét, xã kiểm tra và gửi lên huyện, tỉnh\n"
+        "Khi được duyệt, cán bộ xã hướng dẫn nhận tiền và làm nhà",
+        "where_to_apply": "Trưởng thôn, bản; Uỷ ban nhân dân xã",
+        "contact": "Cán bộ dân tộc hoặc cán bộ lao động - thương binh và xã hội của xã",
+        "document": "1719/QĐ-TTg",
+        "regions": [],
+        "dbkk": False,
+        "translations": {
+            "hmn": {
+                "title": "Kev pab ua tsev rau tsev neeg txom nyem",
+                "summary": f"Tsev neeg txom nyem tau nyiaj pab ua tsev tshiab los yog kho tsev. "
+                f"{SAMPLE}",
+                "for_whom": "Tsev neeg txom nyem",
+            },
+            "rad": {
+                "title": "Klei đru mdơ̆ng sang kơ sang ƀun ƀin",
+                "summary": f"{SAMPLE}",
+            },
+        },
+    },
+    {
+        "topic": Topic.POLICY,
+        "title": "Tiền ăn và gạo cho học sinh ở bán trú",
+        "summary": "Học sinh nhà xa trường ở xã khu vực III hoặc thôn đặc biệt khó khăn được "
+        "hỗ trợ tiền ăn hằng tháng và gạo để ở lại trường.",
+        "for_whom": "Học sinh tiểu học, trung học cơ sở nhà ở xã khu vực III, thôn đặc biệt khó "
+        "khăn\nNhà xa trường, phải ở lại trường hoặc gần trường để đi học",
+        "benefits": "Tiền ăn mỗi tháng (bằng 40% mức lương cơ sở)\n15 kg gạo mỗi tháng\n"
+        "Trường có thể được hỗ trợ thêm để nấu ăn cho học sinh",
+        "how_to_apply": "Đầu năm học, cha mẹ viết đơn theo mẫu của nhà trường\n"
+        "Nộp đơn cho giáo viên chủ nhiệm",
+        "where_to_apply": "Trường học nơi con đang học",
+        "contact": "Giáo viên chủ nhiệm, hiệu trưởng nhà trường",
+        "document": None,
+        "regions": ["III"],
+        "dbkk": True,
+        "translations": {
+            "hmn": {
+                "title": "Nyiaj noj mov thiab mov rau menyuam kawm ntawv nyob tsev kawm",
+                "summary": SAMPLE,
+            },
+        },
+    },
+    {
+        "topic": Topic.POLICY,
+        "title": "Thẻ bảo hiểm y tế không mất tiền",
+        "summary": "Người đang sống ở xã khu vực III hoặc thôn đặc biệt khó khăn được Nhà nước "
+        "đóng tiền thẻ bảo hiểm y tế.",
+        "for_whom": "Người dân tộc thiểu số đang sống ở vùng khó khăn\n"
+        "Mọi người đang sống ở xã khu vực III, thôn đặc biệt khó khăn",
+        "benefits": "Thẻ bảo hiểm y tế không phải đóng tiền\n"
+        "Khám, chữa bệnh đúng tuyến được quỹ bảo hiểm trả tiền",
+        "how_to_apply": "Xã lập danh sách, không cần làm đơn\n"
+        "Nếu chưa có thẻ, mang sổ hộ khẩu hoặc căn cước đến Uỷ ban nhân dân xã để hỏi",
+        "where_to_apply": "Uỷ ban nhân dân xã; trạm y tế xã",
+        "contact": "Trạm y tế xã; bảo hiểm xã hội huyện",
+        "document": None,
+        "regions": ["III"],
+        "dbkk": True,
+        "translations": {
+            "hmn": {
+                "title": "Daim npav pov hwm kev kho mob tsis them nyiaj",
+                "summary": SAMPLE,
+                "for_whom": "Neeg nyob hauv zos txom nyem",
+            },
+            "rad": {"title": "Hră pioh hgŭm klei ƀuh ruă amâo mă prăk", "summary": SAMPLE},
+        },
+    },
+    {
+        "topic": Topic.HEALTH,
+        "title": "Tiêm chủng đủ mũi cho trẻ nhỏ",
+        "summary": "Trẻ em được tiêm miễn phí các mũi vắc xin trong Chương trình tiêm chủng mở "
+        "rộng tại trạm y tế xã. Tiêm đủ mũi để con không mắc bệnh nặng.",
+        "for_whom": "Trẻ em dưới 5 tuổi\nPhụ nữ có thai (tiêm phòng uốn ván)",
+        "benefits": "Vắc xin không mất tiền\nCon được phòng lao, bạch hầu, ho gà, uốn ván, bại "
+        "liệt, sởi và các bệnh khác",
+        "how_to_apply": "Mang con và sổ tiêm chủng đến trạm y tế đúng ngày hẹn\n"
+        "Lỡ hẹn thì đến trạm y tế để tiêm bù",
+        "where_to_apply": "Trạm y tế xã",
+        "contact": "Cán bộ y tế thôn, bản; trạm y tế xã",
+        "document": None,
+        "regions": [],
+        "dbkk": False,
+        "translations": {
+            "hmn": {"title": "Txhaj tshuaj tiv thaiv kab mob rau menyuam yaus", "summary": SAMPLE},
+            "rad": {"title": "Čŭt êa jrao mgang klei ruă kơ hđeh", "summary": SAMPLE},
+        },
+    },
+    {
+        "topic": Topic.HEALTH,
+        "title": "Khám thai và sinh con ở trạm y tế",
+        "summary": "Khi có thai, hãy đến trạm y tế xã khám sớm và đều đặn; sinh con ở trạm y tế "
+        "hoặc bệnh viện để mẹ và con an toàn.",
+        "body": "Đi khám ngay khi biết có thai\nĐi khám lại đúng lịch cán bộ y tế hẹn\n"
+        "Đau bụng nhiều, ra máu, sốt, phù chân: đến trạm y tế ngay",
+        "contact": "Cô đỡ thôn bản, trạm y tế xã",
+        "document": None,
+        "regions": [],
+        "dbkk": False,
+        "translations": {},
+    },
+    {
+        "topic": Topic.EDUCATION,
+        "title": "Vào trường phổ thông dân tộc nội trú",
+        "summary": "Học sinh dân tộc thiểu số học giỏi có thể thi hoặc xét tuyển vào trường dân "
+        "tộc nội trú: ăn ở tại trường, được cấp học bổng và đồ dùng học tập.",
+        "for_whom": "Học sinh dân tộc thiểu số có nhà ở vùng khó khăn",
+        "benefits": "Ăn, ở tại trường\nHọc bổng hằng tháng\nĐược cấp sách vở, đồ dùng học tập",
+        "how_to_apply": "Hỏi thầy cô ở trường đang học về lịch tuyển sinh\n"
+        "Nộp hồ sơ theo hướng dẫn của Phòng Giáo dục",
+        "where_to_apply": "Trường đang học; Phòng Giáo dục và Đào tạo",
+        "contact": "Hiệu trưởng trường đang học",
+        "document": None,
+        "regions": [],
+        "dbkk": False,
+        "translations": {
+            "hmn": {"title": "Mus kawm ntawv nyob tsev kawm ntawv haiv neeg", "summary": SAMPLE},
+        },
+    },
+    {
+        "topic": Topic.DISASTER,
+        "title": "Khi có mưa to kéo dài: đề phòng lũ quét, sạt lở đất",
+        "summary": "Mưa to nhiều ngày có thể gây lũ quét và sạt lở. Biết dấu hiệu và đi đến nơi "
+        "an toàn sớm.",
+        "body": "Nghe loa xã, đài, điện thoại để biết tin mưa lũ\n"
+        "Thấy nước suối đục, có tiếng động lạ trên núi, đất nứt: rời nhà ngay\n"
+        "Không đi qua suối, ngầm, tràn khi nước đang lên\n"
+        "Đi đến nơi an toàn mà xã đã chỉ",
+        "contact": "Ban chỉ huy phòng chống thiên tai xã; trưởng thôn",
+        "document": None,
+        "regions": [],
+        "dbkk": False,
+        "translations": {},
+    },
+    {
+        "topic": Topic.SECURITY,
+        "title": "Cảnh giác với lừa đảo qua điện thoại, Zalo, Facebook",
+        "summary": "Không ai được phép đòi tiền qua điện thoại để nhận tiền hỗ trợ của Nhà nước. "
+        "Không đọc mã số gửi về máy cho người lạ.",
+        "body": "Cán bộ không gọi điện đòi tiền để làm hồ sơ hỗ trợ\n"
+        "Không bấm vào đường link lạ, không đọc mã OTP cho ai\n"
+        "Nghi bị lừa: báo ngay công an xã",
+        "contact": "Công an xã",
+        "document": None,
+        "regions": [],
+        "dbkk": False,
+        "translations": {},
+    },
+]
+
+
+def demo_load() -> dict[str, int]:
+    """Load the demo items once (by title); how many were added."""
+    writer = User.objects.filter(username="bientap").first()
+    reviewer = User.objects.filter(username="bientap.duyet").first()
+    country = unit_get(code="VN")
+    added = 0
+    for spec in ITEMS:
+        if CitizenItem.objects.filter(title=spec["title"], deleted_at=None).exists():
+            continue
+        document = (
+            LegalDocument.objects.filter(number_symbol=spec["document"], deleted_at=None).first()
+            if spec["document"]
+            else None
+        )
+        item = services.item_save(
+            actor=writer,
+            item=None,
+            unit=country,
+            topic=spec["topic"],
+            title=spec["title"],
+            summary=spec["summary"],
+            body=spec.get("body", ""),
+            for_whom=spec.get("for_whom", ""),
+            benefits=spec.get("benefits", ""),
+            how_to_apply=spec.get("how_to_apply", ""),
+            where_to_apply=spec.get("where_to_apply", ""),
+            contact=spec.get("contact", ""),
+            deadline=datetime.date(2026, 12, 31) if spec["topic"] == Topic.POLICY else None,
+            legal_document=document,
+            regions=spec["regions"],
+            dbkk_villages=spec["dbkk"],
+        )
+        for language, values in spec["translations"].items():
+            services.translation_save(
+                actor=writer, item=item, language=language, data=values, publish_with_item=True
+            )
+        editorial.content_submit_for_review(actor=writer, item=item)
+        editorial.content_publish(actor=reviewer, item=item)
+        added += 1
+    return {"items": added}

@@ -1,0 +1,79 @@
+"""Editor forms for citizen information. They parse and check input; the services write."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from dantoc.citizens.models import REGIONS, Topic
+from dantoc.core.languages import translation_choices
+from dantoc.portal import selectors as portal_selectors
+from dantoc.portal.models import LegalDocument, publicly_visible_q
+
+PLAIN = _("Viết câu ngắn, từ thường ngày; mỗi ý một dòng.")
+
+
+def _area(rows: int = 3, **kwargs) -> forms.CharField:
+    return forms.CharField(widget=forms.Textarea(attrs={"rows": rows}), required=False, **kwargs)
+
+
+class ItemForm(forms.Form):
+    topic = forms.ChoiceField(label=_("Chủ đề"), choices=Topic.choices)
+    unit = forms.ModelChoiceField(label=_("Đơn vị quản lý"), queryset=None)
+    title = forms.CharField(label=_("Tiêu đề"), max_length=200)
+    summary = forms.CharField(
+        label=_("Tóm tắt (một hai câu)"),
+        max_length=600,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    for_whom = _area(label=_("Ai được hưởng"), help_text=PLAIN)
+    benefits = _area(label=_("Được hưởng gì"), help_text=PLAIN)
+    how_to_apply = _area(label=_("Làm thế nào (các bước)"), help_text=PLAIN)
+    where_to_apply = _area(label=_("Nộp giấy ở đâu"))
+    deadline = forms.DateField(
+        label=_("Hạn cuối"),
+        required=False,
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    contact = _area(2, label=_("Hỏi ai, số điện thoại"))
+    body = _area(8, label=_("Nội dung thêm"), help_text=PLAIN)
+    legal_document = forms.ModelChoiceField(
+        label=_("Văn bản căn cứ"), queryset=None, required=False
+    )
+    regions = forms.MultipleChoiceField(
+        label=_("Áp dụng cho xã thuộc khu vực"),
+        choices=[(r, r) for r in REGIONS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Không chọn khu vực nào và không đánh dấu thôn ĐBKK: áp dụng ở mọi nơi."),
+    )
+    dbkk_villages = forms.BooleanField(
+        label=_("Áp dụng cho xã có thôn đặc biệt khó khăn"), required=False
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = portal_selectors.editor_units(user=user)
+        self.fields["legal_document"].queryset = LegalDocument.objects.filter(
+            publicly_visible_q()
+        ).order_by("-issued_on")
+
+
+class TranslationForm(forms.Form):
+    title = forms.CharField(label=_("Tiêu đề"), max_length=200)
+    summary = _area(2, label=_("Tóm tắt"))
+    for_whom = _area(label=_("Ai được hưởng"))
+    benefits = _area(label=_("Được hưởng gì"))
+    how_to_apply = _area(label=_("Làm thế nào"))
+    where_to_apply = _area(label=_("Nộp giấy ở đâu"))
+    contact = _area(2, label=_("Hỏi ai"))
+    body = _area(8, label=_("Nội dung thêm"))
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(label=_("Ngôn ngữ"), choices=translation_choices)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Lý do trả lại"), max_length=1000, required=False)

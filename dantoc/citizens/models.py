@@ -1,0 +1,172 @@
+"""Information for ethnic-minority citizens (Thông tin cho đồng bào): policies explained in
+plain words and practical items on health, education, farming, security and disasters.
+
+One content type, ``CitizenItem``, follows the editorial workflow (``dantoc.editorial``:
+draft → review → published by a second editor; translations with their own state). A policy
+item ("chính sách giải thích") fills the who / what / how / where / deadline / contact fields
+and names the legal document it comes from; a topic item (health, education…) uses the same
+fields it needs. ``ItemReach`` counts views without tracking anybody.
+"""
+
+from __future__ import annotations
+
+import uuid as uuid_lib
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dantoc.editorial.models import EditorialContent, EditorialTranslation
+
+
+class Topic(models.TextChoices):
+    POLICY = "chinh-sach", _("Chính sách")
+    HEALTH = "y-te", _("Y tế, sức khoẻ")
+    EDUCATION = "giao-duc", _("Học hành")
+    FARMING = "nong-nghiep", _("Nông nghiệp và thị trường")
+    SECURITY = "an-ninh", _("An ninh trật tự")
+    DISASTER = "thien-tai", _("Phòng chống thiên tai")
+    PRODUCTS = "san-pham", _("Sản phẩm địa phương")
+
+
+# What each topic is about, in the plain words a citizen uses (shown under the topic name).
+TOPIC_HINTS = {
+    Topic.POLICY: _("Nhà nước hỗ trợ gì, ai được nhận, nộp giấy ở đâu"),
+    Topic.HEALTH: _("Khám chữa bệnh, thẻ bảo hiểm y tế, mẹ và bé"),
+    Topic.EDUCATION: _("Đi học, học bổng, tiền ăn, nhà ở cho học sinh"),
+    Topic.FARMING: _("Trồng trọt, chăn nuôi, bán nông sản"),
+    Topic.SECURITY: _("Giữ bình yên thôn bản, tránh bị lừa"),
+    Topic.DISASTER: _("Mưa lũ, sạt lở, rét đậm: làm gì để an toàn"),
+    Topic.PRODUCTS: _("Sản phẩm của xã, cách bán, cách mua"),
+}
+
+REGIONS = ("I", "II", "III")
+
+
+class CitizenItem(EditorialContent):
+    """A policy explained, or a practical item of one topic, in Vietnamese (its translations
+    are ``CitizenItemTranslation`` rows)."""
+
+    uuid = models.UUIDField(default=uuid_lib.uuid4, unique=True, editable=False)
+    unit = models.ForeignKey(
+        "geo.Unit",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("đơn vị quản lý"),
+        help_text=_("Bộ (VN) hoặc tỉnh soạn và chịu trách nhiệm về nội dung"),
+    )
+    topic = models.CharField(_("chủ đề"), max_length=16, choices=Topic.choices)
+    slug = models.SlugField(_("đường dẫn"), max_length=120, unique=True)
+    title = models.CharField(_("tiêu đề"), max_length=200)
+    summary = models.TextField(_("tóm tắt"), max_length=600)
+    body = models.TextField(_("nội dung"), blank=True)
+    for_whom = models.TextField(_("ai được hưởng"), blank=True)
+    benefits = models.TextField(_("được hưởng gì"), blank=True)
+    how_to_apply = models.TextField(_("làm thế nào"), blank=True)
+    where_to_apply = models.TextField(_("nộp ở đâu"), blank=True)
+    deadline = models.DateField(_("hạn cuối"), null=True, blank=True)
+    contact = models.TextField(_("hỏi ai"), blank=True)
+    legal_document = models.ForeignKey(
+        "portal.LegalDocument",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("văn bản căn cứ"),
+    )
+    # Where the item applies: communes of these regions (khu vực, comma-separated "I,III"),
+    # and/or communes with especially disadvantaged villages; neither set = everywhere.
+    regions = models.CharField(_("áp dụng cho khu vực"), max_length=12, blank=True)
+    dbkk_villages = models.BooleanField(_("áp dụng cho thôn đặc biệt khó khăn"), default=False)
+    # Folded text of the item and its published translations (dantoc.core.text.fold).
+    search_text = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(_("tạo lúc"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("thông tin cho đồng bào")
+        verbose_name_plural = _("thông tin cho đồng bào")
+        ordering = ["-published_at", "-id"]
+        indexes = [
+            models.Index(fields=["topic", "status", "published_at"], name="citizen_item_public")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("citizens:item", args=[self.topic, self.slug])
+
+    @property
+    def region_list(self) -> list[str]:
+        return [r for r in self.regions.split(",") if r]
+
+    @property
+    def applies_everywhere(self) -> bool:
+        return not self.region_list and not self.dbkk_villages
+
+
+# The fields a translation carries (the same as the item's text fields).
+TEXT_FIELDS = (
+    "title",
+    "summary",
+    "body",
+    "for_whom",
+    "benefits",
+    "how_to_apply",
+    "where_to_apply",
+    "contact",
+)
+
+
+class CitizenItemTranslation(EditorialTranslation):
+    item = models.ForeignKey(CitizenItem, on_delete=models.CASCADE, related_name="translations")
+    title = models.CharField(_("tiêu đề"), max_length=200)
+    summary = models.TextField(_("tóm tắt"), blank=True)
+    body = models.TextField(_("nội dung"), blank=True)
+    for_whom = models.TextField(_("ai được hưởng"), blank=True)
+    benefits = models.TextField(_("được hưởng gì"), blank=True)
+    how_to_apply = models.TextField(_("làm thế nào"), blank=True)
+    where_to_apply = models.TextField(_("nộp ở đâu"), blank=True)
+    contact = models.TextField(_("hỏi ai"), blank=True)
+
+    class Meta:
+        verbose_name = _("bản dịch thông tin cho đồng bào")
+        verbose_name_plural = _("bản dịch thông tin cho đồng bào")
+        ordering = ["item_id", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "language"], name="citizen_translation_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.language}: {self.title}"
+
+
+class ItemReach(models.Model):
+    """How many times an item was read, per month, province and language: a proxy for reach.
+
+    The province comes from the commune the reader chose to keep on the phone (no IP
+    geolocation), empty when none was chosen; no visitor, address or cookie id is stored.
+    """
+
+    item = models.ForeignKey(CitizenItem, on_delete=models.CASCADE, related_name="reach")
+    month = models.DateField(_("tháng"))
+    province_code = models.CharField(_("mã tỉnh"), max_length=10, blank=True)
+    language = models.CharField(_("ngôn ngữ"), max_length=12)
+    views = models.PositiveIntegerField(_("lượt xem"), default=0)
+
+    class Meta:
+        verbose_name = _("lượt xem")
+        verbose_name_plural = _("lượt xem")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "month", "province_code", "language"],
+                name="citizen_reach_unique",
+            ),
+            models.CheckConstraint(condition=Q(views__gte=0), name="citizen_reach_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.month:%Y-%m} {self.province_code or '-'} {self.language}"

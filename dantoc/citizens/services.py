@@ -1,0 +1,231 @@
+"""Writes of citizen information: items (through the editorial workflow), their translations,
+and the reach counter."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.text import slugify
+
+from dantoc.accounts.models import RoleCode
+from dantoc.audit.services import audit_record, snapshot
+from dantoc.citizens import permissions
+from dantoc.citizens.models import (
+    REGIONS,
+    TEXT_FIELDS,
+    CitizenItem,
+    CitizenItemTranslation,
+    ItemReach,
+    Topic,
+)
+from dantoc.core.events import announce
+from dantoc.core.languages import BY_CODE
+from dantoc.core.text import fold, nfc
+from dantoc.editorial import services as editorial
+from dantoc.editorial import workflows
+from dantoc.editorial.models import Status, TranslationStatus
+
+CHANGED = "citizens.item_changed"
+SNAPSHOT_FIELDS = [
+    "topic",
+    "title",
+    "summary",
+    "for_whom",
+    "benefits",
+    "how_to_apply",
+    "where_to_apply",
+    "deadline",
+    "contact",
+    "legal_document",
+    "regions",
+    "dbkk_villages",
+    "unit",
+    "status",
+]
+LIMITS = {"title": 200, "summary": 600}
+
+
+def _item_snapshot(item: CitizenItem) -> dict[str, Any]:
+    return snapshot(item, SNAPSHOT_FIELDS)
+
+
+def item_search_text(item: CitizenItem) -> str:
+    """The folded words a search matches: the item and its published translations."""
+    parts = [getattr(item, name) for name in TEXT_FIELDS]
+    if item.pk:
+        for t in item.translations.filter(status=TranslationStatus.PUBLISHED):
+            parts += [getattr(t, name) for name in TEXT_FIELDS]
+    return fold(" ".join(p for p in parts if p))
+
+
+def _refresh_search_text(item: CitizenItem) -> None:
+    text = item_search_text(item)
+    CitizenItem.objects.filter(pk=item.pk).update(search_text=text, updated_at=timezone.now())
+
+
+def _changed(item: CitizenItem) -> None:
+    transaction.on_commit(lambda: announce(CHANGED, uuid=str(item.uuid)), robust=True)
+
+
+workflows.register(
+    workflows.Workflow(
+        model=CitizenItem,
+        app="citizens",
+        kind="item",
+        snapshot=_item_snapshot,
+        can_edit=permissions.can_edit,
+        reviewer_roles=(RoleCode.CONTENT_EDITOR,),
+        editor_url=lambda item: f"/dong-bao/bien-tap/{item.uuid}/",
+        changed=_changed,
+        translations="translations",
+        translation_changed=_refresh_search_text,
+    )
+)
+
+
+def _slug(title: str, *, exclude_pk: int | None) -> str:
+    base = (slugify(fold(title.replace("/", " "))) or "thong-tin")[:100].strip("-") or "thong-tin"
+    taken = CitizenItem.objects.exclude(pk=exclude_pk) if exclude_pk else CitizenItem.objects
+    candidate, n = base, 2
+    while taken.filter(slug=candidate).exists():
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def _regions(values) -> str:
+    chosen = [v for v in REGIONS if v in set(values or ())]
+    unknown = set(values or ()) - set(REGIONS)
+    if unknown:
+        raise ValidationError("Khu vực chỉ gồm I, II, III.", code="regions")
+    return ",".join(chosen)
+
+
+@transaction.atomic
+def item_save(
+    *,
+    actor,
+    item: CitizenItem | None,
+    unit,
+    topic: str,
+    title: str,
+    summary: str,
+    body: str = "",
+    for_whom: str = "",
+    benefits: str = "",
+    how_to_apply: str = "",
+    where_to_apply: str = "",
+    deadline: datetime.date | None = None,
+    contact: str = "",
+    legal_document=None,
+    regions=(),
+    dbkk_villages: bool = False,
+) -> CitizenItem:
+    """Create an item (a draft) or change a draft, returned or withdrawn one. An item in
+    review or on the public site is not changed here: it is returned or withdrawn first, so
+    what the public reads has always been read by a second editor."""
+    if topic not in Topic.values:
+        raise ValidationError("Chủ đề không hợp lệ.", code="topic")
+    values = {
+        "title": nfc(title or ""),
+        "summary": nfc(summary or ""),
+        "body": nfc(body or ""),
+        "for_whom": nfc(for_whom or ""),
+        "benefits": nfc(benefits or ""),
+        "how_to_apply": nfc(how_to_apply or ""),
+        "where_to_apply": nfc(where_to_apply or ""),
+        "contact": nfc(contact or ""),
+    }
+    for name, limit in LIMITS.items():
+        if not values[name]:
+            raise ValidationError(f"Cần nhập {CitizenItem._meta.get_field(name).verbose_name}.")
+        if len(values[name]) > limit:
+            raise ValidationError(f"{name} dài quá {limit} ký tự.", code="too_long")
+    if topic == Topic.POLICY and not (values["for_whom"] and values["benefits"]):
+        raise ValidationError(
+            "Chính sách giải thích cần nói rõ ai được hưởng và được hưởng gì.", code="policy"
+        )
+    if actor is not None and not permissions.can_edit_for_unit(actor, unit):
+        raise PermissionDenied("Bạn không có quyền biên tập nội dung của đơn vị này.")
+    if item is None:
+        item = CitizenItem(created_by=actor)
+        before = None
+    else:
+        item = CitizenItem.objects.select_for_update().get(pk=item.pk)
+        if actor is not None and not permissions.can_edit(actor, item):
+            raise PermissionDenied("Bạn không có quyền biên tập nội dung của đơn vị này.")
+        if item.deleted_at is not None:
+            raise ValidationError("Nội dung đã bị xoá, không sửa được nữa.", code="deleted")
+        if item.status in (Status.REVIEW, Status.PUBLISHED):
+            raise ValidationError(
+                "Nội dung đang chờ duyệt hoặc đang hiện: trả lại hoặc gỡ xuống rồi mới sửa.",
+                code="status",
+            )
+        before = _item_snapshot(item)
+    for name, value in values.items():
+        setattr(item, name, value)
+    item.unit = unit
+    item.topic = topic
+    item.deadline = deadline
+    item.legal_document = legal_document
+    item.regions = _regions(regions)
+    item.dbkk_villages = bool(dbkk_villages)
+    item.slug = item.slug or _slug(item.title, exclude_pk=item.pk)
+    item.updated_at = timezone.now()
+    item.search_text = item_search_text(item)
+    item.save()
+    audit_record(
+        actor=actor,
+        action="citizens.item_save",
+        obj=item,
+        unit=unit,
+        before=before,
+        after=_item_snapshot(item),
+    )
+    return item
+
+
+def translation_values(data: dict[str, Any]) -> dict[str, str]:
+    values = {name: nfc(data.get(name) or "") for name in TEXT_FIELDS}
+    if not values["title"]:
+        raise ValidationError("Bản dịch cần có tiêu đề.", code="title")
+    if len(values["title"]) > LIMITS["title"]:
+        raise ValidationError("Tiêu đề dài quá 200 ký tự.", code="too_long")
+    return values
+
+
+def translation_save(
+    *, actor, item: CitizenItem, language: str, data: dict[str, Any], publish_with_item=False
+) -> CitizenItemTranslation:
+    """Add or change the item in another language (``editorial.translation_save``): a draft
+    that a second person publishes, or, for an item not yet public, one that goes live with
+    the item when ``publish_with_item``."""
+    status = TranslationStatus.PUBLISHED if publish_with_item else TranslationStatus.DRAFT
+    return editorial.translation_save(
+        actor=actor, item=item, language=language, values=translation_values(data), status=status
+    )
+
+
+# --- reach ------------------------------------------------------------------------------------
+
+
+def reach_count(*, item: CitizenItem, province_code: str, language: str, on=None) -> None:
+    """One more view of ``item`` this month, from ``province_code`` (the reader's chosen
+    commune's province, "" when none) in ``language``. Not audited: it records no person
+    and no decision; one UPDATE (an INSERT the first time), safe when two readers race."""
+    if language not in BY_CODE:
+        language = "vi"
+    on = on or timezone.localdate()
+    month = on.replace(day=1)
+    key = {"item": item, "month": month, "province_code": province_code[:10], "language": language}
+    if ItemReach.objects.filter(**key).update(views=F("views") + 1):
+        return
+    try:
+        with transaction.atomic():
+            ItemReach.objects.create(**key, views=1)
+    except IntegrityError:
+        ItemReach.objects.filter(**key).update(views=F("views") + 1)

@@ -1,0 +1,28 @@
+from django.urls import path
+
+from dantoc.citizens import views, views_editor
+
+app_name = "citizens"
+
+urlpatterns = [
+    path("dong-bao/", views.home, name="home"),
+    path("dong-bao/chon-xa/", views.commune_choose, name="choose"),
+    path("dong-bao/tim/", views.search, name="search"),
+    path("dong-bao/bien-tap/", views_editor.item_list, name="editor_list"),
+    path("dong-bao/bien-tap/moi/", views_editor.item_edit, name="editor_new"),
+    path("dong-bao/bien-tap/luot-xem/", views_editor.reach, name="editor_reach"),
+    path("dong-bao/bien-tap/<uuid:uuid>/", views_editor.item_edit, name="editor_item"),
+    path(
+        "dong-bao/bien-tap/<uuid:uuid>/ban-dich/",
+        views_editor.translation_edit,
+        name="editor_translation",
+    ),
+    path(
+        "dong-bao/bien-tap/<uuid:uuid>/<slug:action>/",
+        views_editor.item_action,
+        name="editor_action",
+    ),
+    path("dong-bao/<slug:topic>/", views.topic, name="topic"),
+    path("dong-bao/<slug:topic>/<slug:slug>/", views.item_detail, name="item"),
+    path("dong-bao/<slug:topic>/<slug:slug>/in/", views.item_print, name="print"),
+]

@@ -1,0 +1,179 @@
+"""The citizen pages (Thông tin cho đồng bào): no account, light, readable without JavaScript
+on a 360 px phone. The commune the reader picks is kept on the phone in one cookie (its code,
+nothing else); views are counted per item, month, province and language, never per person."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from dantoc.citizens import selectors, services
+from dantoc.citizens.models import TOPIC_HINTS, Topic
+from dantoc.core.languages import BY_CODE, SOURCE_LANGUAGE
+from dantoc.geo.models import UnitLevel
+from dantoc.geo.pickers import unit_param, units_for_text
+
+COMMUNE_COOKIE = "dongbao_xa"
+COMMUNE_COOKIE_DAYS = 400
+LANGUAGE_PARAM = "ban-dich"
+
+
+def _commune(request):
+    return selectors.commune_for_code(request.COOKIES.get(COMMUNE_COOKIE))
+
+
+def _page(request, template: str, context: dict, *, status: int = 200):
+    context.setdefault("commune", _commune(request))
+    context.setdefault("topics", [(t, t.label, TOPIC_HINTS[t]) for t in Topic])
+    response = render(request, template, context, status=status)
+    # The page depends on the commune kept on the phone: a shared cache keys on the cookie.
+    patch_vary_headers(response, ["Cookie"])
+    patch_cache_control(response, private=True, max_age=0)
+    return response
+
+
+def _languages() -> list[tuple[str, str]]:
+    return [(code, lang.name_local) for code, lang in BY_CODE.items() if code != "en"]
+
+
+@require_safe
+def home(request):
+    asked = selectors.language_asked(request.GET.get(LANGUAGE_PARAM))
+    commune = _commune(request)
+    mine = selectors.my_commune(commune) if commune else None
+    latest = list(selectors.published_items()[:6])
+    return _page(
+        request,
+        "citizens/home.html",
+        {
+            "commune": commune,
+            "mine": mine,
+            "mine_texts": [(i, selectors.item_text(i, asked)) for i in mine.items] if mine else [],
+            "latest": [(i, selectors.item_text(i, asked)) for i in latest],
+            "asked": asked,
+            "languages": _languages(),
+        },
+    )
+
+
+@require_safe
+def commune_choose(request):
+    """Pick "my commune" with the unit picker (a plain GET form: without JavaScript a name
+    that matches several communes brings the candidates back as radio buttons). A commune
+    found is kept on the phone and the reader goes back to the home page."""
+    if request.GET.get("bo"):
+        response = HttpResponseRedirect(reverse("citizens:home"))
+        response.delete_cookie(COMMUNE_COOKIE, samesite="Lax")
+        return response
+    typed = unit_param(request.GET, "xa")
+    error = ""
+    if typed:
+        commune = selectors.commune_for_code(typed)
+        if commune is not None:
+            response = HttpResponseRedirect(reverse("citizens:home") + "#xa-cua-toi")
+            response.set_cookie(
+                COMMUNE_COOKIE,
+                commune.code,
+                max_age=COMMUNE_COOKIE_DAYS * 24 * 3600,
+                samesite="Lax",
+                httponly=True,
+                secure=settings.SESSION_COOKIE_SECURE,
+            )
+            return response
+        # Several communes answer to the name: the picker lists them to choose from.
+        if not units_for_text(typed, levels=[UnitLevel.COMMUNE]):
+            error = _(
+                "Chưa tìm được xã “%(q)s”. Gõ tên xã (có dấu hay không đều được) rồi chọn."
+            ) % {"q": typed}
+    return _page(
+        request,
+        "citizens/choose.html",
+        {"typed": typed, "error": error, "levels": UnitLevel.COMMUNE},
+        status=200,
+    )
+
+
+@require_safe
+def topic(request, topic: str):
+    if topic not in Topic.values:
+        raise Http404
+    asked = selectors.language_asked(request.GET.get(LANGUAGE_PARAM))
+    items = list(selectors.published_items(topic=topic)[:50])
+    return _page(
+        request,
+        "citizens/topic.html",
+        {
+            "topic": Topic(topic),
+            "hint": TOPIC_HINTS[Topic(topic)],
+            "items": [(i, selectors.item_text(i, asked)) for i in items],
+            "asked": asked,
+        },
+    )
+
+
+def _item_or_404(topic: str, slug: str):
+    if topic not in Topic.values:
+        raise Http404
+    item = selectors.item_by_slug(topic=topic, slug=slug)
+    if item is None:
+        raise Http404(_("Không có thông tin này, hoặc thông tin đã được gỡ."))
+    return item
+
+
+@require_safe
+def item_detail(request, topic: str, slug: str):
+    item = _item_or_404(topic, slug)
+    asked = selectors.language_asked(request.GET.get(LANGUAGE_PARAM))
+    text = selectors.item_text(item, asked)
+    commune = _commune(request)
+    if request.method == "GET":
+        province = commune.parent.code if commune and commune.parent_id else ""
+        services.reach_count(item=item, province_code=province, language=text.lang)
+    url = request.build_absolute_uri(item.get_absolute_url())
+    if text.lang != SOURCE_LANGUAGE:
+        url += f"?{LANGUAGE_PARAM}={text.lang}"
+    return _page(
+        request,
+        "citizens/item.html",
+        {
+            "item": item,
+            "text": text,
+            "asked_name": BY_CODE[asked].name if asked in BY_CODE else "",
+            "commune": commune,
+            "share_url": url,
+            "share_image": request.build_absolute_uri(static("citizens/share.png")),
+            "language_names": [(code, BY_CODE[code].name_local) for code in text.languages],
+            "doc_files": list(item.legal_document.attachments.all()) if item.legal_document else [],
+        },
+    )
+
+
+@require_safe
+def item_print(request, topic: str, slug: str):
+    """One A4 sheet of the item to post at the village hall (print CSS; no header, no menu)."""
+    item = _item_or_404(topic, slug)
+    asked = selectors.language_asked(request.GET.get(LANGUAGE_PARAM))
+    text = selectors.item_text(item, asked)
+    return render(
+        request,
+        "citizens/print.html",
+        {"item": item, "text": text, "url": request.build_absolute_uri(item.get_absolute_url())},
+    )
+
+
+@require_safe
+def search(request):
+    q = (request.GET.get("q") or "")[:200]
+    asked = selectors.language_asked(request.GET.get(LANGUAGE_PARAM))
+    items = selectors.items_search(q=q) if q.strip() else []
+    return _page(
+        request,
+        "citizens/search.html",
+        {"q": q, "items": [(i, selectors.item_text(i, asked)) for i in items], "asked": asked},
+    )

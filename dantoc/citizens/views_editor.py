@@ -1,0 +1,237 @@
+"""Editors' pages for citizen information: the list with each item's languages, the item's
+form and workflow buttons, its translations, and the views counted."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dantoc.citizens import permissions, selectors, services
+from dantoc.citizens.forms import ItemForm, LanguageForm, ReasonForm, TranslationForm
+from dantoc.citizens.models import TEXT_FIELDS, Topic
+from dantoc.core.languages import BY_CODE
+from dantoc.editorial import permissions as editorial_permissions
+from dantoc.editorial import services as editorial
+from dantoc.editorial.models import Status
+
+PAGE_SIZE = 30
+ITEM_FIELDS = (
+    "topic",
+    "title",
+    "summary",
+    "for_whom",
+    "benefits",
+    "how_to_apply",
+    "where_to_apply",
+    "deadline",
+    "contact",
+    "body",
+    "legal_document",
+    "dbkk_villages",
+)
+
+
+def editor_required(view):
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not permissions.is_editor(request.user):
+            raise PermissionDenied(_("Trang này dành cho biên tập viên."))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _item_or_404(uuid):
+    item = selectors.item_for_editing(uuid=uuid)
+    if item is None:
+        raise Http404
+    return item
+
+
+def _errors(form, exc: ValidationError) -> None:
+    for message in exc.messages:
+        form.add_error(None, message)
+
+
+@editor_required
+def item_list(request):
+    topic = request.GET.get("chu-de", "")
+    topic = topic if topic in Topic.values else ""
+    status = request.GET.get("trang-thai", "")
+    status = status if status in Status.values else ""
+    items = selectors.items_for_editor(user=request.user, topic=topic, status=status)
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "citizens/editor/list.html",
+        {
+            "page": page,
+            "rows": [(i, selectors.coverage(i)) for i in page],
+            "languages": [c for c in selectors.coverage(page[0])] if page else [],
+            "topic": topic,
+            "status": status,
+            "topics": Topic.choices,
+            "statuses": Status.choices,
+        },
+    )
+
+
+@editor_required
+def item_edit(request, uuid=None):
+    item = _item_or_404(uuid) if uuid else None
+    if item is not None and not permissions.can_edit(request.user, item):
+        raise PermissionDenied(_("Bạn không có quyền biên tập nội dung của đơn vị này."))
+    if request.method == "POST":
+        form = ItemForm(request.POST, user=request.user)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                item = services.item_save(
+                    actor=request.user,
+                    item=item,
+                    unit=data["unit"],
+                    regions=data["regions"],
+                    **{name: data[name] for name in ITEM_FIELDS},
+                )
+            except ValidationError as exc:
+                _errors(form, exc)
+            else:
+                messages.success(request, _("Đã lưu bản nháp."))
+                return redirect("citizens:editor_item", uuid=item.uuid)
+    elif item is not None:
+        initial = {name: getattr(item, name) for name in ITEM_FIELDS}
+        initial.update(unit=item.unit, regions=item.region_list)
+        form = ItemForm(initial=initial, user=request.user)
+    else:
+        form = ItemForm(initial={"unit": request.user.unit}, user=request.user)
+    context = {"form": form, "item": item}
+    if item is not None:
+        context.update(
+            coverage=selectors.coverage(item),
+            publish_refusal=editorial_permissions.publish_refusal(request.user, item),
+            language_form=LanguageForm(),
+            reason_form=ReasonForm(),
+        )
+    return render(request, "citizens/editor/edit.html", context)
+
+
+ACTIONS = {
+    "gui-duyet": lambda user, item, post: editorial.content_submit_for_review(
+        actor=user, item=item
+    ),
+    "xuat-ban": lambda user, item, post: editorial.content_publish(actor=user, item=item),
+    "tra-lai": lambda user, item, post: editorial.content_return_to_draft(
+        actor=user, item=item, reason=post.get("reason", "")[:1000]
+    ),
+    "go-xuong": lambda user, item, post: editorial.content_withdraw(actor=user, item=item),
+    "xoa": lambda user, item, post: editorial.content_delete(actor=user, item=item),
+}
+DONE = {
+    "gui-duyet": _("Đã gửi duyệt: một biên tập viên khác sẽ đọc và xuất bản."),
+    "xuat-ban": _("Đã xuất bản."),
+    "tra-lai": _("Đã trả lại bản nháp."),
+    "go-xuong": _("Đã gỡ khỏi trang đồng bào."),
+    "xoa": _("Đã xoá."),
+}
+
+
+@editor_required
+@require_POST
+def item_action(request, uuid, action: str):
+    if action not in ACTIONS:
+        raise Http404
+    item = _item_or_404(uuid)
+    try:
+        ACTIONS[action](request.user, item, request.POST)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
+    else:
+        messages.success(request, DONE[action])
+        if action == "xoa":
+            return redirect("citizens:editor_list")
+    return redirect("citizens:editor_item", uuid=item.uuid)
+
+
+TRANSLATION_ACTIONS = {
+    "gui-duyet": editorial.translation_submit_for_review,
+    "duyet": editorial.translation_publish,
+    "go": editorial.translation_withdraw,
+}
+
+
+@editor_required
+def translation_edit(request, uuid):
+    item = _item_or_404(uuid)
+    if not permissions.can_edit(request.user, item):
+        raise PermissionDenied(_("Bạn không có quyền biên tập nội dung của đơn vị này."))
+    language = (request.POST.get("language") or request.GET.get("language") or "").lower()
+    if not language:
+        # The first language the item lacks (then the first of the list): what to do next.
+        coverage = selectors.coverage(item)
+        language = next((c.code for c in coverage if not c.status), coverage[0].code)
+    if language not in BY_CODE or language == "vi":
+        raise Http404
+    existing = next((t for t in item.translations.all() if t.language == language), None)
+    if request.method == "POST" and request.POST.get("action") in TRANSLATION_ACTIONS:
+        try:
+            TRANSLATION_ACTIONS[request.POST["action"]](
+                actor=request.user, item=item, language=language
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
+        else:
+            messages.success(request, _("Đã cập nhật trạng thái bản dịch."))
+        return redirect(f"{request.path}?language={language}")
+    if request.method == "POST":
+        form = TranslationForm(request.POST)
+        if form.is_valid():
+            try:
+                services.translation_save(
+                    actor=request.user, item=item, language=language, data=form.cleaned_data
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                _errors(
+                    form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc))
+                )
+            else:
+                messages.success(request, _("Đã lưu bản dịch nháp: gửi duyệt để người khác đọc."))
+                return redirect(f"{request.path}?language={language}")
+    else:
+        initial = {name: getattr(existing, name) for name in TEXT_FIELDS} if existing else None
+        form = TranslationForm(initial=initial)
+    refusal = (
+        editorial_permissions.translation_publish_refusal(request.user, item, existing)
+        if existing
+        else None
+    )
+    return render(
+        request,
+        "citizens/editor/translation.html",
+        {
+            "item": item,
+            "form": form,
+            "language": BY_CODE[language],
+            "translation": existing,
+            "publish_refusal": refusal,
+            "source": [(name, getattr(item, name)) for name in TEXT_FIELDS],
+        },
+    )
+
+
+@editor_required
+def reach(request):
+    return render(
+        request,
+        "citizens/editor/reach.html",
+        {"reach": selectors.reach_summary(user=request.user)},
+    )
