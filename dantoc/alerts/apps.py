@@ -21,6 +21,9 @@ class AlertsConfig(AppConfig):
             "alerts.demo", "dantoc.alerts.demo.demo_alerts_load", after=("accounts.demo_users",)
         ),
     )
+    # The citizen pages' "warnings" slot (dantoc/citizens/slots.py): the banner for the
+    # reader's commune, first on every citizen page.
+    citizen_blocks = (("warnings", "alerts/banner.html", "dantoc.alerts.citizen.warnings_context"),)
     menu = (
         MenuEntry(
             _("Cảnh báo thiên tai"),

@@ -19,7 +19,7 @@ from dantoc.core.languages import BY_CODE, SOURCE_LANGUAGE
 from dantoc.geo.models import UnitLevel
 from dantoc.geo.pickers import unit_param, units_for_text
 
-COMMUNE_COOKIE = "dongbao_xa"
+COMMUNE_COOKIE = "dantoc_commune"  # also read by the portal home for its warnings banner
 COMMUNE_COOKIE_DAYS = 400
 LANGUAGE_PARAM = "ban-dich"
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from django import template
 
-from dantoc.alerts.selectors import alerts_active_for_commune
+from dantoc.alerts.citizen import banner_shown
 
 register = template.Library()
 
@@ -23,12 +23,4 @@ register = template.Library()
 def alerts_banner(context, commune_code):
     request = context.get("request")
     language = getattr(request, "LANGUAGE_CODE", "vi") if request else "vi"
-    alerts = alerts_active_for_commune(code=str(commune_code or "").strip())
-    shown = []
-    for alert in alerts:
-        infos = list(alert.infos.all())
-        info = next((i for i in infos if i.language == language), None) or next(
-            (i for i in infos if i.language == "vi"), infos[0] if infos else None
-        )
-        shown.append((alert, info))
-    return {"shown": shown}
+    return {"shown": banner_shown(commune_code=commune_code, language=language)}

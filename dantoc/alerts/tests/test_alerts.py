@@ -352,6 +352,20 @@ def test_the_portal_home_shows_the_banner_of_the_commune_in_the_cookie(client, p
     assert "Nguy cơ lũ quét" in client.get("/cong-thong-tin/").content.decode()
 
 
+def test_every_citizen_page_shows_the_warnings_of_the_commune_kept_on_the_phone(client, people):
+    # The citizens app's "warnings" slot is filled from this app's declaration; the commune is
+    # the one the citizen chose (the same cookie as the portal home's).
+    services.alert_issue(actor=people.province, content=content(LUNG_CU))
+    for path in ("/dong-bao/", "/dong-bao/tim/?q=y+te"):
+        assert "Nguy cơ lũ quét" not in client.get(path).content.decode()
+    client.cookies["dantoc_commune"] = NGOC_DUONG
+    assert "Nguy cơ lũ quét" not in client.get("/dong-bao/").content.decode()
+    client.cookies["dantoc_commune"] = LUNG_CU
+    for path in ("/dong-bao/", "/dong-bao/tim/?q=y+te"):
+        page = client.get(path).content.decode()
+        assert "Nguy cơ lũ quét" in page and 'role="alert"' in page, path
+
+
 def test_the_cached_portal_home_shows_a_new_warning_and_drops_a_cancelled_one_at_once(
     client, people, django_capture_on_commit_callbacks
 ):

@@ -52,7 +52,7 @@ def _first_load(browser, server: str, path: str, cookie: str | None = None) -> d
     images), without JavaScript, the cookie of "my commune" set when given."""
     context, page, sizes = _phone(browser, javascript=False)
     if cookie:
-        context.add_cookies([{"name": "dongbao_xa", "value": cookie, "url": server}])
+        context.add_cookies([{"name": "dantoc_commune", "value": cookie, "url": server}])
     try:
         page.goto(server + path)
         page.wait_for_load_state("load")
@@ -73,7 +73,7 @@ def _axe(browser, server: str, path: str, cookie: str | None = None) -> None:
     context = browser.new_context(viewport=PHONE, is_mobile=True, locale="vi-VN")
     context.add_init_script(LISTEN)
     if cookie:
-        context.add_cookies([{"name": "dongbao_xa", "value": cookie, "url": server}])
+        context.add_cookies([{"name": "dantoc_commune", "value": cookie, "url": server}])
     page = context.new_page()
     try:
         page.goto(server + path, wait_until="networkidle")
@@ -104,7 +104,7 @@ def test_a_citizen_on_a_cheap_phone(server, browser):
         mine = page.locator("#xa-cua-toi").inner_text()
         assert "Xã Lũng Cú" in mine and "khu vực III" in mine, mine
         assert "Thẻ bảo hiểm y tế không mất tiền" in mine
-        code = next(c["value"] for c in context.cookies() if c["name"] == "dongbao_xa")
+        code = next(c["value"] for c in context.cookies() if c["name"] == "dantoc_commune")
         _check(page, sizes, "home with my commune")
 
         # An item in H'Mông: the article says its language; the page loads no script font.
