@@ -41,7 +41,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from dantoc.analytics import metadata
-from dantoc.analytics.models import ComputedIndicator
+from dantoc.analytics.models import ComputedIndicator, RollupLatestPlan
 from dantoc.geo.models import Unit, UnitLevel, UnitSuccession
 from dantoc.geo.selectors import valid_on_q
 from dantoc.indicators.models import AggregationType, Category, CategoryOption, Indicator
@@ -484,29 +484,31 @@ def _sum_columns() -> tuple[str, str]:
 
 
 def _fetch(
-    unit_ids, period_ids, indicator_ids, *, by_options: bool, approved_only: bool
+    tables: dict[str, list[int]], period_ids, indicator_ids, *, by_options: bool,
+    approved_only: bool,
 ):  # fmt: skip
-    """(unit, period, indicator, options_key, a_sum, a_count, t_sum, t_count, as_of) rows
-    (t_sum and t_count None when only approved figures are wanted)."""
-    params: list = []
-    where = _where(unit_ids, period_ids, indicator_ids, approved_only=approved_only, params=params)
+    """(unit, period, indicator, options_key, a_sum, a_count, t_sum, t_count, as_of) rows of
+    the units of ``tables`` (table → unit ids, see ``_source_tables``), each unit's from its
+    table (t_sum and t_count None when only approved figures are wanted)."""
     stamp = _stamp_column()
     approved, total = _sum_columns()
     totals = "NULL, NULL" if approved_only else f"{total}, total_count"
-    if by_options:
-        sql = (
-            f"SELECT unit_id, period_id, indicator_id, options_key, {approved},"
-            f" approved_count, {totals}, {stamp} FROM analytics_rollup WHERE {where}"
+    # The totals over disaggregations are kept in a table of their own (one row a cell).
+    key = "options_key" if by_options else "''"
+    rows: list[tuple] = []
+    for table, unit_ids in tables.items():
+        params: list = []
+        where = _where(
+            unit_ids, period_ids, indicator_ids, approved_only=approved_only, params=params
         )
-    else:
-        # The totals over disaggregations are kept in their own table (one row a cell).
         sql = (
-            f"SELECT unit_id, period_id, indicator_id, '', {approved}, approved_count,"
-            f" {totals}, {stamp} FROM analytics_rolluptotal WHERE {where}"
+            f"SELECT unit_id, period_id, indicator_id, {key}, {approved}, approved_count,"
+            f" {totals}, {stamp} FROM {table} t WHERE {where}"
         )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows += cursor.fetchall()
+    return rows
 
 
 @dataclass(frozen=True)
@@ -525,11 +527,11 @@ class _Places:
 
 
 def _fetch_plain(
-    unit_ids, period_ids, indicator_ids, places: _Places, *, approved_only: bool,
+    table: str, unit_ids, period_ids, indicator_ids, places: _Places, *, approved_only: bool,
     with_count: bool,
 ) -> list[tuple]:  # fmt: skip
     """The rows of a plain table as (unit, pair, sum, [count], [unapproved], change time):
-    only what its answer needs of ``analytics_rolluptotal`` (``count`` when ``with_count``,
+    only what its answer needs of the totals ``table`` (``count`` when ``with_count``,
     ``unapproved`` unless ``approved_only``). ``pair`` is (indicator, period) as one
     number, its position in ``places.pairs``: each column read is a value to decode,
     13,000 times for a commune-level table."""
@@ -545,7 +547,7 @@ def _fetch_plain(
     sql = (
         f"SELECT unit_id, (indicator_id - {int(places.indicator_min)}) * {int(places.period_span)}"
         f" + period_id - {int(places.period_min)}, {', '.join(figures)}"
-        f" FROM analytics_rolluptotal WHERE {where}"
+        f" FROM {table} t WHERE {where}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -605,12 +607,81 @@ def gc_paused():
             gc.enable()
 
 
+# --- the engine, step by step ----------------------------------------------------------------
+#
+# ``_run`` lists the steps of an answer; each step below is a function of its own: what the
+# request names, the indicators and reported periods its figures are made of, the groups the
+# source units and periods fall in, which table answers for each level, the rows read, the
+# cells they add up to (which data count), and the rows of the answer.
+
+
 def _run(
     request: AnalyticsRequest, *, latest_table: bool = True, direct: bool = True
 ) -> AnalyticsResult:
-    as_of = request.hierarchy_date or timezone.localdate()
+    """The answer to ``request`` (see ``analytics_run``)."""
     # What units, indicators, forms and periods resolve to, kept while they do not change.
     memo = metadata.memo_current()
+    asked = _resolve_request(request, memo)
+    sources = _resolve_sources(asked, memo)
+    _check_size(asked)
+    unit_groups = _unit_groups(asked.ou_items, ou_as_filter=asked.ou_as_filter)
+    periods = _period_groups(sources.plans, sources.base, pe_as_filter=asked.pe_as_filter)
+    by_options = _needs_options(asked)
+    tables = _source_tables(asked.ou_items, by_options=by_options)
+    dims = _dimensions(request, asked.dims_cat)
+    if direct and _is_plain_table(asked, dims, periods, by_options=by_options):
+        answer = _plain_table_answer(asked, dims, tables, periods)
+        if answer is not None:
+            return answer
+    rows = _read_rows(
+        asked, memo, unit_groups, periods, tables, by_options=by_options,
+        latest_table=latest_table,
+    )  # fmt: skip
+    cells, newest_raw = _add_up_cells(rows, asked, unit_groups, periods.by_source)
+    shaped = _group_cells(cells, asked, by_options=by_options)
+    out = _answer_rows(asked, dims, shaped, sources)
+    return _result(
+        request, dims, out, _as_datetime(newest_raw), asked.items, asked.windows,
+        asked.ou_items, asked.dims_cat, asked.categories, asked.options,
+    )  # fmt: skip
+
+
+@dataclass
+class _Asked:
+    """What a request names, resolved. A dimension given as a filter (``dx``, ``pe`` or
+    ``ou`` not shown) is one group, ``*``, aggregated over."""
+
+    request: AnalyticsRequest
+    items: list[DataItem]
+    windows: list[Window]
+    ou_items: list[OuItem]
+    categories: dict[str, Category]
+    options: dict[str, dict[str, str]]  # category code → option code → name
+    dims_cat: dict[str, list[str]]  # categories shown: code → option codes, in order
+    filter_cat: dict[str, set[str]]  # category filters: code → the options kept
+
+    @property
+    def dx_as_filter(self) -> bool:
+        return not self.request.dx
+
+    @property
+    def pe_as_filter(self) -> bool:
+        return not self.request.pe
+
+    @property
+    def ou_as_filter(self) -> bool:
+        return not self.request.ou
+
+    @property
+    def approved_only(self) -> bool:
+        return not self.request.include_unapproved
+
+
+def _resolve_request(request: AnalyticsRequest, memo) -> _Asked:
+    """The request's data items, windows, units and categories (shown and filtering),
+    checked: a code that names nothing, or an option its category does not have, is a
+    ``QueryError``."""
+    as_of = request.hierarchy_date or timezone.localdate()
     language = get_language()
     filters = request.filters
     dx_codes = tuple(request.dx or filters.get("dx", []))
@@ -618,18 +689,37 @@ def _run(
     windows = _windows(request.pe or filters.get("pe", []))
     ou_codes = tuple(request.ou or filters.get("ou", []))
     ou_items = memo.get(("units", ou_codes, as_of), lambda: _units(list(ou_codes), as_of))
-    dx_as_filter = not request.dx
-    pe_as_filter = not request.pe
-    ou_as_filter = not request.ou
+    categories, options, dims_cat, filter_cat = _resolve_categories(request, memo, language)
+    return _Asked(request, items, windows, ou_items, categories, options, dims_cat, filter_cat)
 
-    # Categories: dimensions (shown) and filters (restricting).
+
+def _resolve_categories(request: AnalyticsRequest, memo, language) -> tuple:
+    """(categories, their options' names, the categories shown with their options, the
+    category filters) of a request: shown ones are columns of the answer (all options when
+    none is named), filters restrict the figures."""
+    filters = request.filters
     cat_codes = set(request.categories) | {k for k in filters if k not in ("dx", "pe", "ou")}
     categories, options = memo.get(
         ("categories", tuple(sorted(cat_codes)), language), lambda: _categories(cat_codes)
     )
     dims_cat = category_items(request.categories, options)
     filter_cat = {k: set(v) for k, v in filters.items() if k in categories}
+    return categories, options, dims_cat, filter_cat
 
+
+@dataclass
+class _Sources:
+    """The indicators an answer's figures are made of and the reported periods of each."""
+
+    base: dict[int, Indicator]  # the items' indicators and those computed ones refer to
+    ind_categories: dict[int, set[str]]  # their categories (only when a computed item is asked)
+    plans: dict[str, PeriodPlan]  # window id → each indicator's source periods
+
+
+def _resolve_sources(asked: _Asked, memo) -> _Sources:
+    """The indicators behind the data items (a computed indicator's terms included), their
+    categories, and the reported periods that make up each window asked."""
+    items = asked.items
     base: dict[int, Indicator] = {}
     for item in items:
         if item.indicator is not None:
@@ -644,25 +734,52 @@ def _run(
         ind_categories = memo.get(
             ("indicator categories", base_ids), lambda: _indicator_categories(base_ids)
         )
-
+    windows = asked.windows
     plans = memo.get(
         ("plans", tuple(w.code for w in windows), base_ids), lambda: plan_periods(windows, base)
     )
+    return _Sources(base, ind_categories, plans)
+
+
+def _check_size(asked: _Asked) -> None:
+    """Refuse an answer of more than ``MAX_CELLS`` cells (items × windows × units ×
+    combinations of the categories shown)."""
     combinations = 1
-    for wanted in dims_cat.values():
+    for wanted in asked.dims_cat.values():
         combinations *= len(wanted)
-    if len(items) * len(windows) * len(ou_items) * combinations > MAX_CELLS:
+    if len(asked.items) * len(asked.windows) * len(asked.ou_items) * combinations > MAX_CELLS:
         raise QueryError(_("Truy vấn quá lớn: hãy chọn ít chỉ tiêu, kỳ hoặc đơn vị hơn."))
 
-    # Map each source unit / source period back to the groups that want it.
+
+def _unit_groups(ou_items: list[OuItem], *, ou_as_filter: bool) -> dict[int, list[str]]:
+    """Source unit id → the unit groups of the answer it counts in: each unit asked is made
+    of itself and the old units merged whole into it (all in ``*`` when ``ou`` is a filter)."""
     unit_groups: dict[int, list[str]] = defaultdict(list)
     for ou in ou_items:
         group = "*" if ou_as_filter else ou.unit.code
         for src in ou.sources:
             unit_groups[src].append(group)
-    # Source periods of each indicator → the period groups made of them. For a "last"
-    # indicator a group of several source periods is answered per commune (each one's latest
-    # period with data, then added up); a group of one source period is its plain roll-up.
+    return unit_groups
+
+
+@dataclass
+class _PeriodGroups:
+    """How the reported (source) periods make up the period groups of the answer."""
+
+    # indicator id → source period id → the period groups made of it
+    by_source: dict[int, dict[int, list[str]]]
+    # "last" indicators over several source periods: indicator id → group → source periods
+    latest: dict[int, dict[str, list[int]]]
+    # source period id → its end date
+    end: dict[int, datetime.date]
+
+
+def _period_groups(
+    plans: dict[str, PeriodPlan], base: dict[int, Indicator], *, pe_as_filter: bool
+) -> _PeriodGroups:
+    """Source periods of each indicator → the period groups made of them. For a "last"
+    indicator a group of several source periods is answered per commune (each one's latest
+    period with data, then added up); a group of one source period is its plain roll-up."""
     period_groups: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
     latest_groups: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     period_end: dict[int, datetime.date] = {}
@@ -679,58 +796,128 @@ def _run(
         else:
             for pk in pks:
                 period_groups[ind_id][pk].append(group)
-    # Per-disaggregation rows only when something needs them (a category shown or
-    # filtered, a computed indicator restricted to some options); else the totals.
-    by_options = bool(dims_cat or filter_cat or any(r.options for i in items for r in i.refs))
-    direct_ids = sorted(period_groups)
-    direct_periods = sorted({pk for groups in period_groups.values() for pk in groups})
-    approved_only = not request.include_unapproved
+    return _PeriodGroups(period_groups, latest_groups, period_end)
 
+
+def _needs_options(asked: _Asked) -> bool:
+    """Whether the figures are read per disaggregation: only when something needs them (a
+    category shown or filtered, a computed indicator restricted to some options); else the
+    totals over disaggregations are read."""
+    return bool(
+        asked.dims_cat or asked.filter_cat or any(r.options for i in asked.items for r in i.refs)
+    )
+
+
+def source_table(level: str, *, by_options: bool) -> str:
+    """The table that answers for the units of ``level``: the figures per disaggregation
+    (``by_options``) or their totals (one row a cell). The one place where the engine
+    chooses where a level's figures are read from (the maintained "latest" rows of
+    ``analytics_rolluplatest`` are read when ``_latest_kept`` says they fit).
+
+    What it returns goes after ``FROM`` in ``_fetch``, ``_fetch_plain`` and ``_fetch_latest``
+    (which give it an alias): a table, or a derived table in parentheses, with the roll-up
+    tables' columns (unit_id, period_id, indicator_id, options_key, approved_sum,
+    approved_count, total_sum, total_count, updated_at)."""
+    del level  # every level is read from the same roll-up tables for now
+    return "analytics_rollup" if by_options else "analytics_rolluptotal"
+
+
+def _source_tables(ou_items: list[OuItem], *, by_options: bool) -> dict[str, list[int]]:
+    """The source units (each unit asked and the old units merged whole into it, taken at
+    its level) grouped by the table that answers for them (``source_table``), ids sorted."""
+    table_of: dict[int, str] = {}
+    for ou in ou_items:
+        table = source_table(ou.unit.level, by_options=by_options)
+        for src in ou.sources:
+            table_of.setdefault(src, table)
+    tables: dict[str, list[int]] = defaultdict(list)
+    for src in sorted(table_of):
+        tables[table_of[src]].append(src)
+    return dict(tables)
+
+
+def _dimensions(request: AnalyticsRequest, dims_cat: dict[str, list[str]]) -> list[str]:
+    """The dimension columns of the answer's rows: dx, pe, ou (unless given as filters),
+    then the categories shown; in the request's order where it gives one."""
     dims = ["dx", "pe", "ou", *dims_cat]
-    if dx_as_filter:
+    if not request.dx:
         dims.remove("dx")
-    if pe_as_filter:
+    if not request.pe:
         dims.remove("pe")
-    if ou_as_filter:
+    if not request.ou:
         dims.remove("ou")
     if request.order:
         dims = [d for d in request.order if d in dims] + [d for d in dims if d not in request.order]
+    return dims
 
-    # Each cell of a plain table (indicators × periods × units, no categories, no computed
-    # indicator, no period made of several reported ones) is one roll-up row, or a few for a
-    # unit with old units merged into it: answered straight from the rows, each put in its
-    # place of the answer (the commune-level table's 13,000 cells), without adding up cells.
-    if (
-        direct
-        and dims == ["dx", "pe", "ou"]
-        and not filter_cat
+
+def _is_plain_table(
+    asked: _Asked, dims: list[str], periods: _PeriodGroups, *, by_options: bool
+) -> bool:
+    """Whether each cell of the answer is one roll-up row (or a few, for a unit with old
+    units merged into it): indicators × periods × units, no categories, no computed
+    indicator, no period made of several reported ones."""
+    return (
+        dims == ["dx", "pe", "ou"]
+        and not asked.filter_cat
         and not by_options
-        and not latest_groups
-        and all(item.indicator is not None for item in items)
-    ):
-        places = _direct_places(items, ou_items, windows, period_groups)
-        if places is not None:
-            with_count = any(
-                item.indicator.aggregation == AggregationType.AVERAGE for item in items
-            )
-            rows = (
-                _fetch_plain(sorted(unit_groups), direct_periods, direct_ids, places,
-                             approved_only=approved_only, with_count=with_count)
-                if places.pairs and places.unit_offset
-                else []
-            )  # fmt: skip
-            out, newest_raw = _direct_answer(
-                rows, places, items, ou_items, windows,
+        and not periods.latest
+        and all(item.indicator is not None for item in asked.items)
+    )
+
+
+def _plain_table_answer(
+    asked: _Asked, dims: list[str], tables: dict[str, list[int]], periods: _PeriodGroups
+) -> AnalyticsResult | None:
+    """A plain table (``_is_plain_table``) answered straight from its roll-up rows, each put
+    in its place of the answer (the commune-level table's 13,000 cells), without adding up
+    cells. None when its rows cannot be placed that way (see ``_direct_places``)."""
+    items, ou_items, windows = asked.items, asked.ou_items, asked.windows
+    period_groups = periods.by_source
+    places = _direct_places(items, ou_items, windows, period_groups)
+    if places is None:
+        return None
+    approved_only = asked.approved_only
+    with_count = any(item.indicator.aggregation == AggregationType.AVERAGE for item in items)
+    rows: list[tuple] = []
+    if places.pairs and places.unit_offset:
+        direct_ids = sorted(period_groups)
+        direct_periods = sorted({pk for groups in period_groups.values() for pk in groups})
+        for table, unit_ids in tables.items():
+            rows += _fetch_plain(
+                table, unit_ids, direct_periods, direct_ids, places,
                 approved_only=approved_only, with_count=with_count,
             )  # fmt: skip
-            return _result(
-                request, dims, out, _as_datetime(newest_raw), items, windows, ou_items,
-                dims_cat, categories, options,
-            )  # fmt: skip
+    out, newest_raw = _direct_answer(
+        rows, places, items, ou_items, windows,
+        approved_only=approved_only, with_count=with_count,
+    )  # fmt: skip
+    return _result(
+        asked.request, dims, out, _as_datetime(newest_raw), items, windows, ou_items,
+        asked.dims_cat, asked.categories, asked.options,
+    )  # fmt: skip
 
+
+def _read_rows(
+    asked: _Asked,
+    memo,
+    unit_groups: dict[int, list[str]],
+    periods: _PeriodGroups,
+    tables: dict[str, list[int]],
+    *,
+    by_options: bool,
+    latest_table: bool,
+) -> list[tuple]:
+    """The rows the answer is made of: the roll-up rows of the source units and periods
+    (``_fetch``), and for "last" indicators over several reported periods the maintained
+    latest rows where they fit (``_latest_kept``), else each commune's latest figures."""
+    period_groups = periods.by_source
+    direct_ids = sorted(period_groups)
+    direct_periods = sorted({pk for groups in period_groups.values() for pk in groups})
+    approved_only = asked.approved_only
     rows = (
         _fetch(
-            sorted(unit_groups),
+            tables,
             direct_periods,
             direct_ids,
             by_options=by_options,
@@ -739,10 +926,11 @@ def _run(
         if direct_periods and unit_groups and direct_ids
         else []
     )
+    latest_groups = dict(periods.latest)
     if latest_groups and unit_groups and latest_table:
         # Where the maintained "latest" rows were made of exactly the periods chosen here,
         # read them (a row per unit) instead of every commune's every period.
-        kept = _latest_kept(latest_groups, windows, pe_as_filter, period_end)
+        kept = _latest_kept(latest_groups, asked.windows, asked.pe_as_filter, periods.end)
         if kept:
             rows = list(rows) + _fetch_latest_table(
                 unit_groups,
@@ -753,6 +941,7 @@ def _run(
             for ind_id in kept:
                 del latest_groups[ind_id]
     if latest_groups and unit_groups:
+        windows = asked.windows
         start, end = min(w.start for w in windows), max(w.end for w in windows)
         leaf_groups = memo.get(
             ("communes", tuple((u, tuple(g)) for u, g in sorted(unit_groups.items())), start, end),
@@ -760,48 +949,92 @@ def _run(
         )
         if leaf_groups:
             rows = list(rows) + _fetch_latest(
-                leaf_groups, latest_groups, period_end, request, by_options=by_options
+                leaf_groups, latest_groups, periods.end, asked.request, by_options=by_options
             )
+    return rows
 
-    # cells[(indicator, ou group, pe group, options key)] = [sum, count, any unapproved],
-    # over the group's source units and periods (sums, averages' sums and counts, and the
-    # communes' latest values of "last" indicators all add up the same way).
+
+def _add_up_cells(
+    rows: list[tuple],
+    asked: _Asked,
+    unit_groups: dict[int, list[str]],
+    period_groups: dict[int, dict[int, list[str]]],
+) -> tuple[dict[tuple, list], object]:
+    """The rows added up into cells[(indicator, ou group, pe group, options key)] = [sum,
+    count, any unapproved], over each group's source units and periods (sums, averages' sums
+    and counts, and the communes' latest values of "last" indicators all add up the same
+    way); and the newest change time of the rows counted, as read.
+
+    Which data count: approved figures only, unless the request includes unapproved ones
+    (then a cell says whether some are in it); with a category filter, only values of the
+    options it keeps."""
     cells: dict[tuple, list] = {}
     newest_raw = None
-    if approved_only and not filter_cat:
-        # The common case (approved figures, no category filter) in a loop of its own: the
-        # national and commune-level tables spend most of their Python time here.
-        rest = []
-        pe_of = {
-            (ind_id, pk): groups
-            for ind_id, by_period in period_groups.items()
-            for pk, groups in by_period.items()
-        }
-        cells_get = cells.get
-        for row in rows:
-            if len(row) != 9:
-                rest.append(row)  # a commune's latest row of a "last" indicator (below)
-                continue
-            unit_id, period_id, ind_id, key, a_sum, a_cnt, _t_sum, _t_cnt, stamp = row
-            if not a_cnt:
-                continue
-            pgroups = pe_of.get((ind_id, period_id))
-            if not pgroups:
-                continue
-            if stamp is not None and (newest_raw is None or stamp > newest_raw):
-                newest_raw = stamp
-            number = a_sum if isinstance(a_sum, Decimal) else _dec(a_sum)
-            count = int(a_cnt)
-            for og in unit_groups[unit_id]:
-                for pg in pgroups:
-                    cell_key = (ind_id, og, pg, key)
-                    slot = cells_get(cell_key)
-                    if slot is None:
-                        cells[cell_key] = [number, count, False]
-                    else:
-                        slot[0] += number
-                        slot[1] += count
-        rows = rest
+    if asked.approved_only and not asked.filter_cat:
+        rows, newest_raw = _add_up_approved(rows, cells, unit_groups, period_groups)
+    newest_raw = _add_up_any(
+        rows, cells, unit_groups, period_groups, approved_only=asked.approved_only,
+        filter_cat=asked.filter_cat, newest_raw=newest_raw,
+    )  # fmt: skip
+    return cells, newest_raw
+
+
+def _add_up_approved(
+    rows: list[tuple],
+    cells: dict[tuple, list],
+    unit_groups: dict[int, list[str]],
+    period_groups: dict[int, dict[int, list[str]]],
+) -> tuple[list[tuple], object]:
+    """The common case of ``_add_up_cells`` (approved figures, no category filter) in a loop
+    of its own: the national and commune-level tables spend most of their Python time here.
+    Adds the roll-up rows into ``cells``; returns the rows left for ``_add_up_any`` (the
+    communes' latest rows of "last" indicators) and the newest change time seen."""
+    newest_raw = None
+    rest = []
+    pe_of = {
+        (ind_id, pk): groups
+        for ind_id, by_period in period_groups.items()
+        for pk, groups in by_period.items()
+    }
+    cells_get = cells.get
+    for row in rows:
+        if len(row) != 9:
+            rest.append(row)  # a commune's latest row of a "last" indicator (below)
+            continue
+        unit_id, period_id, ind_id, key, a_sum, a_cnt, _t_sum, _t_cnt, stamp = row
+        if not a_cnt:
+            continue
+        pgroups = pe_of.get((ind_id, period_id))
+        if not pgroups:
+            continue
+        if stamp is not None and (newest_raw is None or stamp > newest_raw):
+            newest_raw = stamp
+        number = a_sum if isinstance(a_sum, Decimal) else _dec(a_sum)
+        count = int(a_cnt)
+        for og in unit_groups[unit_id]:
+            for pg in pgroups:
+                cell_key = (ind_id, og, pg, key)
+                slot = cells_get(cell_key)
+                if slot is None:
+                    cells[cell_key] = [number, count, False]
+                else:
+                    slot[0] += number
+                    slot[1] += count
+    return rest, newest_raw
+
+
+def _add_up_any(
+    rows: list[tuple],
+    cells: dict[tuple, list],
+    unit_groups: dict[int, list[str]],
+    period_groups: dict[int, dict[int, list[str]]],
+    *,
+    approved_only: bool,
+    filter_cat: dict[str, set[str]],
+    newest_raw,
+):
+    """Add ``rows`` into ``cells`` (see ``_add_up_cells``), whatever data count; returns the
+    newest change time among them and ``newest_raw``."""
     for unit_id, period_id, ind_id, key, a_sum, a_cnt, t_sum, t_cnt, stamp, *leaf in rows:
         # A commune's latest row of a "last" indicator counts for the one period group it
         # is the latest of, in the groups of the units above it.
@@ -843,35 +1076,52 @@ def _run(
                     slot[1] += count
                     if unapproved:
                         slot[2] = True
-    newest = _as_datetime(newest_raw)
+    return newest_raw
 
-    pe_keys = ["*"] if pe_as_filter else [w.code for w in windows]
-    ou_keys = ["*"] if ou_as_filter else [o.unit.code for o in ou_items]
 
-    def combo_of(key: str) -> tuple[str, ...] | None:
-        """The options of the categories shown, in order (None: not one of those asked)."""
-        if not dims_cat:
-            return ()
-        opts = parse_options_key(key)
-        combo = []
-        for cat, chosen in dims_cat.items():
-            value = opts.get(cat)
-            if value is None or value not in chosen:
-                return None
-            combo.append(value)
-        return tuple(combo)
+@dataclass
+class _Grouped:
+    """The cells of each indicator arranged for reading into rows."""
 
-    # The cells of each indicator by (ou, pe, combination of the categories shown), and
-    # (for computed indicators) by (ou, pe) with their disaggregations.
+    # (indicator, ou group, pe group, options key) → [sum, count, any unapproved]
+    cells: dict[tuple, list]
+    # (indicator, ou group, pe group, combination of the options shown) → the same
+    grouped: dict[tuple, list]
+    # (indicator, ou group, pe group) → the combinations shown that have data
+    present: dict[tuple, set]
+    # (indicator, ou group, pe group) → [(options key, cell)]: computed indicators' terms
+    per_key: dict[tuple, list]
+    # One row a cell already (the totals, key ""): rows are read from ``cells`` as they are.
+    totals_only: bool
+
+
+def _combination(key: str, dims_cat: dict[str, list[str]]) -> tuple[str, ...] | None:
+    """The options of the categories shown in an options key, in order (None: not one of
+    those asked)."""
+    if not dims_cat:
+        return ()
+    opts = parse_options_key(key)
+    combo = []
+    for cat, chosen in dims_cat.items():
+        value = opts.get(cat)
+        if value is None or value not in chosen:
+            return None
+        combo.append(value)
+    return tuple(combo)
+
+
+def _group_cells(cells: dict[tuple, list], asked: _Asked, *, by_options: bool) -> _Grouped:
+    """The cells of each indicator by (ou, pe, combination of the categories shown), and
+    (for computed indicators) by (ou, pe) with their disaggregations."""
+    dims_cat = asked.dims_cat
     per_key: dict[tuple, list] = defaultdict(list)
-    if computed_refs := any(item.indicator is None for item in items):
+    if computed_refs := any(item.indicator is None for item in asked.items):
         for (ind_id, og, pg, key), slot in cells.items():
             per_key[(ind_id, og, pg)].append((key, slot))
     present: dict[tuple, set] = defaultdict(set)
     grouped: dict[tuple, list] = {}
     totals_only = not dims_cat and not by_options
     if totals_only:
-        # One row a cell already (the totals table, key ""): read ``cells`` as it is.
         if computed_refs:
             for ind_id, og, pg, _key in cells:
                 present[(ind_id, og, pg)].add(())
@@ -879,7 +1129,7 @@ def _run(
         combos_of: dict[str, tuple | None] = {}
         for (ind_id, og, pg, key), (s, c, u) in cells.items():
             if key not in combos_of:
-                combos_of[key] = combo_of(key)
+                combos_of[key] = _combination(key, dims_cat)
             combo = combos_of[key]
             if combo is None:
                 continue
@@ -894,72 +1144,113 @@ def _run(
                 target[0] += s
                 target[1] += c
                 target[2] = target[2] or u
+    return _Grouped(cells, grouped, present, per_key, totals_only)
 
-    out: list[Row] = []
+
+def _answer_rows(asked: _Asked, dims: list[str], shaped: _Grouped, sources: _Sources) -> list[Row]:
+    """The rows of the answer, item by item, unit by unit, period by period, combination
+    by combination (in the order of the options asked); rows of several data items given as
+    a filter are added up."""
+    items, dims_cat = asked.items, asked.dims_cat
+    pe_keys = ["*"] if asked.pe_as_filter else [w.code for w in asked.windows]
+    ou_keys = ["*"] if asked.ou_as_filter else [o.unit.code for o in asked.ou_items]
     order = {c: i for i, c in enumerate(_product(list(dims_cat.values())))}
+    out: list[Row] = []
+    for item in items:
+        dx_key = "*" if asked.dx_as_filter else item.code
+        if item.indicator is not None:
+            out += _indicator_rows(item, dx_key, ou_keys, pe_keys, shaped, dims, dims_cat, order)
+        else:
+            out += _computed_rows(
+                item, dx_key, ou_keys, pe_keys, shaped, dims, dims_cat, order, sources
+            )
+    if asked.dx_as_filter and len(items) > 1:
+        out = _merge_rows(out, dims)
+    return out
+
+
+def _indicator_rows(
+    item: DataItem,
+    dx_key: str,
+    ou_keys: list[str],
+    pe_keys: list[str],
+    shaped: _Grouped,
+    dims: list[str],
+    dims_cat: dict[str, list[str]],
+    order: dict[tuple, int],
+) -> list[Row]:
+    """The rows of an indicator: its cells' sums (averages: sum / count), rounded."""
+    cells, grouped, present = shaped.cells, shaped.grouped, shaped.present
+    totals_only = shaped.totals_only
     cat_names = list(dims_cat)
     plain_dims = dims == ["dx", "pe", "ou"]
-    for item in items:
-        dx_key = "*" if dx_as_filter else item.code
-        indicator = item.indicator
-        if indicator is not None:
-            pk = indicator.pk
-            average = indicator.aggregation == AggregationType.AVERAGE
-            decimals = item.decimals
-            for og in ou_keys:
-                for pg in pe_keys:
-                    if totals_only:
-                        slots = [((), cells.get((pk, og, pg, "")))]
-                    else:
-                        combos = (
-                            sorted(present.get((pk, og, pg), ()), key=lambda c: order.get(c, 0))
-                            if dims_cat
-                            else ((),)
-                        )
-                        slots = [(combo, grouped.get((pk, og, pg, combo))) for combo in combos]
-                    for combo, slot in slots:
-                        if slot is None:
-                            continue
-                        s, c, u = slot
-                        value = _round(s / c if average else s, decimals)
-                        if plain_dims:
-                            out.append(
-                                _new_row(Row, ({"dx": dx_key, "pe": pg, "ou": og}, value, u))
-                            )
-                            continue
-                        keys = {"dx": dx_key, "pe": pg, "ou": og}
-                        keys.update(zip(cat_names, combo, strict=True))
-                        out.append(Row({d: keys[d] for d in dims}, value, u))
-            continue
-        wanted_ids = [
-            pk for pk, ind in base.items() if ind.code in {r.indicator for r in item.refs}
-        ]
-        for og in ou_keys:
-            for pg in pe_keys:
-                combos = set()
-                for pk in wanted_ids:
-                    combos |= present.get((pk, og, pg), set())
-                for combo in sorted(combos, key=lambda c: order.get(c, 0)):
-                    value, u = _computed_value(
-                        item,
-                        base,
-                        ind_categories,
-                        per_key,
-                        og,
-                        pg,
-                        dict(zip(dims_cat, combo, strict=True)),
-                    )
-                    if value is None:
-                        continue
-                    keys = {"dx": dx_key, "pe": pg, "ou": og}
-                    keys.update(zip(cat_names, combo, strict=True))
-                    out.append(Row({d: keys[d] for d in dims}, _round(value, item.decimals), u))
-    if dx_as_filter and len(items) > 1:
-        out = _merge_rows(out, dims)
+    out: list[Row] = []
+    pk = item.indicator.pk
+    average = item.indicator.aggregation == AggregationType.AVERAGE
+    decimals = item.decimals
+    for og in ou_keys:
+        for pg in pe_keys:
+            if totals_only:
+                slots = [((), cells.get((pk, og, pg, "")))]
+            else:
+                combos = (
+                    sorted(present.get((pk, og, pg), ()), key=lambda c: order.get(c, 0))
+                    if dims_cat
+                    else ((),)
+                )
+                slots = [(combo, grouped.get((pk, og, pg, combo))) for combo in combos]
+            for combo, slot in slots:
+                if slot is None:
+                    continue
+                s, c, u = slot
+                value = _round(s / c if average else s, decimals)
+                if plain_dims:
+                    out.append(_new_row(Row, ({"dx": dx_key, "pe": pg, "ou": og}, value, u)))
+                    continue
+                keys = {"dx": dx_key, "pe": pg, "ou": og}
+                keys.update(zip(cat_names, combo, strict=True))
+                out.append(Row({d: keys[d] for d in dims}, value, u))
+    return out
 
-    return _result(
-        request, dims, out, newest, items, windows, ou_items, dims_cat, categories, options
-    )
+
+def _computed_rows(
+    item: DataItem,
+    dx_key: str,
+    ou_keys: list[str],
+    pe_keys: list[str],
+    shaped: _Grouped,
+    dims: list[str],
+    dims_cat: dict[str, list[str]],
+    order: dict[tuple, int],
+    sources: _Sources,
+) -> list[Row]:
+    """The rows of a computed indicator: one for each combination shown that some of its
+    terms have data for, evaluated after aggregation (``_computed_value``)."""
+    base, present = sources.base, shaped.present
+    cat_names = list(dims_cat)
+    out: list[Row] = []
+    wanted_ids = [pk for pk, ind in base.items() if ind.code in {r.indicator for r in item.refs}]
+    for og in ou_keys:
+        for pg in pe_keys:
+            combos = set()
+            for pk in wanted_ids:
+                combos |= present.get((pk, og, pg), set())
+            for combo in sorted(combos, key=lambda c: order.get(c, 0)):
+                value, u = _computed_value(
+                    item,
+                    base,
+                    sources.ind_categories,
+                    shaped.per_key,
+                    og,
+                    pg,
+                    dict(zip(dims_cat, combo, strict=True)),
+                )
+                if value is None:
+                    continue
+                keys = {"dx": dx_key, "pe": pg, "ou": og}
+                keys.update(zip(cat_names, combo, strict=True))
+                out.append(Row({d: keys[d] for d in dims}, _round(value, item.decimals), u))
+    return out
 
 
 def _result(
@@ -1109,8 +1400,6 @@ def _latest_kept(
 ) -> dict[int, dict[str, str]]:
     """indicator → {period group: window id} for the "last" indicators whose maintained
     rows (``RollupLatest``) were made of exactly the source periods this answer needs."""
-    from dantoc.analytics.models import RollupLatestPlan
-
     if pe_as_filter:
         # Several windows as one filter group is not one window's figure.
         window_of = {"*": windows[0].code} if len(windows) == 1 else {}
@@ -1243,7 +1532,7 @@ def _fetch_latest(
     Rows as ``_fetch`` gives them, with the period group and unit group appended (and no
     unit or period of their own)."""
     count = "total_count" if request.include_unapproved else "approved_count"
-    table = "analytics_rollup" if by_options else "analytics_rolluptotal"
+    table = source_table(UnitLevel.COMMUNE, by_options=by_options)
     key = "r.options_key" if by_options else "''"
     # Each source period's rank in its group: latest end date first, then the highest id.
     # Groups travel as numbers (cheaper to sort and compare than text).
@@ -1271,14 +1560,14 @@ def _fetch_latest(
         if by_options:
             # One primary-key range per commune × source period × indicator (its options).
             source = (
-                "cg CROSS JOIN pm CROSS JOIN LATERAL (SELECT * FROM analytics_rollup r"
+                f"cg CROSS JOIN pm CROSS JOIN LATERAL (SELECT * FROM {table} r"
                 " WHERE r.unit_id = cg.u AND r.period_id = pm.p AND r.indicator_id = pm.i"
                 f" AND r.{count} > 0) r"
             )
         else:
             # The totals' (indicator, period, unit) index: a range per indicator × period.
             source = (
-                "analytics_rolluptotal r JOIN pm ON pm.p = r.period_id AND pm.i = r.indicator_id"
+                f"{table} r JOIN pm ON pm.p = r.period_id AND pm.i = r.indicator_id"
                 " JOIN cg ON cg.u = r.unit_id"
                 f" WHERE r.indicator_id = ANY(%s) AND r.period_id = ANY(%s) AND r.{count} > 0"
             )

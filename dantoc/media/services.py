@@ -1,5 +1,7 @@
 """Writes of the media pipeline: accept an upload (checked by content and size, stored with
-its checksum), and make its derivatives (in the task worker, ``media.tasks``).
+its checksum), and make its derivatives (in the task worker: services announce
+``media.asset_waiting`` after commit and ``MediaConfig.ready`` connects it to
+``media.tasks.on_asset_waiting``, which queues the work; services never import their tasks).
 
 Uploads are not de-duplicated by checksum. Each upload is its own asset because each has its
 own owner and life: an article's image removed by one editor must not vanish from another
@@ -23,14 +25,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dantoc.audit.services import audit_record
+from dantoc.core.events import announce
 from dantoc.media.models import MediaAsset, MediaKind, MediaState
 from dantoc.media.probe import BombError, ProbeError, detect
 from dantoc.media.processing import asset_process
-from dantoc.media.tasks import asset_process_task
 
 _CHUNK = 1024 * 1024
 
 __all__ = ["asset_delete", "asset_process", "asset_process_enqueue", "asset_retry", "asset_upload"]
+
+# Announced after commit with the id of an asset whose derivatives are to be made.
+ASSET_WAITING_EVENT = "media.asset_waiting"
 
 KIND_LABELS = {
     MediaKind.IMAGE: "JPEG, PNG, WebP, GIF",
@@ -164,7 +169,7 @@ def asset_upload(
 
 def asset_process_enqueue(*, asset_id: int) -> None:
     """Queue the derivatives of an asset once the current transaction commits."""
-    transaction.on_commit(lambda: asset_process_task.enqueue(asset_id), robust=True)
+    announce(ASSET_WAITING_EVENT, asset_id=asset_id)
 
 
 def asset_retry(*, actor, asset: MediaAsset) -> MediaAsset:

@@ -1,4 +1,9 @@
-"""Background work of the media pipeline (django-tasks; ``manage.py db_worker`` runs it)."""
+"""Background work of the media pipeline (django-tasks; ``manage.py db_worker`` runs it).
+
+Tasks are named after the service they run with ``_task``; services never import their
+tasks: ``services.asset_process_enqueue`` announces ``media.asset_waiting`` after commit and
+``MediaConfig.ready`` connects it to ``on_asset_waiting``.
+"""
 
 from __future__ import annotations
 
@@ -11,3 +16,8 @@ from dantoc.media.processing import asset_process
 def asset_process_task(asset_id: int) -> str:
     """Make an asset's derivatives; returns its state (ready or failed)."""
     return asset_process(asset_id=asset_id).state
+
+
+def on_asset_waiting(*, asset_id: int) -> None:
+    """Listener of ``media.asset_waiting`` (after commit): queue the asset's derivatives."""
+    asset_process_task.enqueue(asset_id)

@@ -27,7 +27,7 @@ class OpendataConfig(AppConfig):
 
     def ready(self) -> None:
         from dantoc.core.events import listen
-        from dantoc.opendata.tasks import datasets_refresh_on_approval
+        from dantoc.opendata.tasks import on_figures_changed
 
         # Newly approved (or reopened) figures refresh the published data sets they feed.
-        listen("reporting.figures_changed", datasets_refresh_on_approval)
+        listen("reporting.figures_changed", on_figures_changed)

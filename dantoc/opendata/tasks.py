@@ -11,10 +11,11 @@ from dantoc.opendata.services import datasets_refresh_affected
 
 @task()
 def datasets_refresh_affected_task(indicator_codes: list[str]) -> int:
+    """Rebuild the published data sets that use these indicators."""
     return datasets_refresh_affected(indicator_codes=indicator_codes)
 
 
-def datasets_refresh_on_approval(*, indicator_ids: list[int], period_id: int) -> None:
+def on_figures_changed(*, indicator_ids: list[int], period_id: int) -> None:
     """Listener of ``reporting.figures_changed`` (after commit): queue the refresh."""
     codes = list(Indicator.objects.filter(pk__in=indicator_ids).values_list("code", flat=True))
     if codes and Dataset.objects.filter(state=DatasetState.PUBLISHED).exists():
