@@ -35,7 +35,7 @@ ITEMS = [
         "Sửa nhà: khoảng 20 triệu đồng một hộ\n"
         "Được vay thêm vốn ưu đãi ở Ngân hàng Chính sách xã hội",
         "how_to_apply": "Báo với trưởng thôn để có tên trong danh sách\n"
-        "Thôn họp bình xét, xã kiểm tra và gửi lên huyện, tỉnh\n"
+        "Thôn họp bình xét, xã kiểm tra và gửi lên tỉnh\n"
         "Khi được duyệt, cán bộ xã hướng dẫn nhận tiền và làm nhà",
         "where_to_apply": "Trưởng thôn, bản; Uỷ ban nhân dân xã",
         "contact": "Cán bộ dân tộc hoặc cán bộ lao động - thương binh và xã hội của xã",
@@ -90,7 +90,7 @@ ITEMS = [
         "how_to_apply": "Xã lập danh sách, không cần làm đơn\n"
         "Nếu chưa có thẻ, mang sổ hộ khẩu hoặc căn cước đến Uỷ ban nhân dân xã để hỏi",
         "where_to_apply": "Uỷ ban nhân dân xã; trạm y tế xã",
-        "contact": "Trạm y tế xã; bảo hiểm xã hội huyện",
+        "contact": "Trạm y tế xã; bảo hiểm xã hội khu vực",
         "document": None,
         "regions": ["III"],
         "dbkk": True,
