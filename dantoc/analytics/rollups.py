@@ -98,37 +98,64 @@ def commune_rows(
     the period, on a form that holds the value's indicator, is approved. ``updated_at`` is
     the commune's ``RollupTotal`` row's (when the figures of that unit, period and indicator
     last changed), so a commune's change time is the same with or without disaggregations."""
-    # In the order they appear: the reports' decisions first, then the values.
-    if parents is not None:
+    postgres = connection.vendor == "postgresql"
+
+    def units_of(column: str) -> str:
+        if parents is None:
+            return _in(column, units, params)
         in_parents = _in("parent_id", parents, params)
-        sub_units = f"s.unit_id IN (SELECT id FROM geo_unit WHERE {in_parents})"
-    else:
-        sub_units = _in("s.unit_id", units, params)
+        return f"{column} IN (SELECT id FROM geo_unit WHERE {in_parents})"
+
+    # Parameters in the order they appear: the approved reports, the totals, the values.
+    sub_units = units_of("s.unit_id")
     sub_periods = _in("s.period_id", periods, params)
     sub_indicators = _in("fi.indicator_id", indicators, params)
+    total_units = units_of("t.unit_id")
+    total_periods = _in("t.period_id", periods, params)
+    total_indicators = _in("t.indicator_id", indicators, params)
     if parents is not None:
         unit_sql = _in("u.parent_id", parents, params)
     else:
         unit_sql = _in("v.unit_id", units, params)
     own_periods = _in("v.period_id", periods, params)
     own_indicators = _in("v.indicator_id", indicators, params)
-    false = "false" if connection.vendor == "postgresql" else "0"
+    approved_reports = (
+        "SELECT s.unit_id, s.period_id, {columns}"
+        f" FROM reporting_submission s JOIN ({_FORM_INDICATORS}) fi ON fi.form_id = s.form_id"
+        f" WHERE s.status = 'approved' AND {sub_units} AND {sub_periods} AND {sub_indicators}"
+    )
+    if postgres:
+        # One row per approved report with its indicators: joined on (unit, period) alone,
+        # which the values' (unit, period) order serves without multiplying rows.
+        approved = "v.indicator_id = ANY(a.indicators)"
+        reports = (
+            approved_reports.format(columns="array_agg(fi.indicator_id) AS indicators")
+            + " GROUP BY s.unit_id, s.period_id"
+        )
+        same_report = "a.unit_id = v.unit_id AND a.period_id = v.period_id"
+        false = "false"
+    else:
+        approved = "a.unit_id IS NOT NULL"
+        reports = approved_reports.format(columns="fi.indicator_id").replace(
+            "SELECT", "SELECT DISTINCT", 1
+        )
+        same_report = (
+            "a.unit_id = v.unit_id AND a.period_id = v.period_id"
+            " AND a.indicator_id = v.indicator_id"
+        )
+        false = "0"
     return f"""
         SELECT v.unit_id, v.period_id, v.indicator_id, v.options_key,
-               CASE WHEN a.approved = 1 THEN v.numeric ELSE 0 END AS approved_sum,
-               CASE WHEN a.approved = 1 THEN 1 ELSE 0 END AS approved_count,
+               CASE WHEN {approved} THEN v.numeric ELSE 0 END AS approved_sum,
+               CASE WHEN {approved} THEN 1 ELSE 0 END AS approved_count,
                v.numeric AS total_sum, 1 AS total_count,
                COALESCE(t.updated_at, v.updated_at) AS updated_at, u.parent_id
         FROM reporting_datavalue v
         JOIN geo_unit u ON u.id = v.unit_id
-        LEFT JOIN (
-            SELECT DISTINCT s.unit_id, s.period_id, fi.indicator_id, 1 AS approved
-            FROM reporting_submission s JOIN ({_FORM_INDICATORS}) fi ON fi.form_id = s.form_id
-            WHERE s.status = 'approved' AND {sub_units} AND {sub_periods} AND {sub_indicators}
-        ) a ON a.unit_id = v.unit_id AND a.period_id = v.period_id
-           AND a.indicator_id = v.indicator_id
+        LEFT JOIN ({reports}) a ON {same_report}
         LEFT JOIN analytics_rolluptotal t ON t.unit_id = v.unit_id
            AND t.period_id = v.period_id AND t.indicator_id = v.indicator_id
+           AND {total_units} AND {total_periods} AND {total_indicators}
         WHERE u.level = 'commune' AND v.deleted = {false} AND v.numeric IS NOT NULL
           AND {unit_sql} AND {own_periods} AND {own_indicators}
     """
