@@ -5,6 +5,9 @@ the numeric values of the unit and of everything under it in the hierarchy in fo
 period: once over approved values only, once over all entered values. It is maintained in
 the same transaction as the writes that change it (``rollups.rollups_refresh``), so a figure
 can never disagree with the data under it and is current the moment a report is approved.
+Communes' rows are not stored in ``Rollup`` (they would copy the values table, one row per
+value): readers compute them from the values (``rollups.commune_rows``). ``RollupTotal``
+keeps them.
 """
 
 from __future__ import annotations

@@ -483,13 +483,32 @@ def _sum_columns() -> tuple[str, str]:
     return "approved_sum", "total_sum"
 
 
+def _rollup_rows(by_options: bool, unit_ids, period_ids, indicator_ids, params: list) -> str:
+    """Where the roll-up rows of these units are read from, as a FROM item (its values are
+    appended to ``params``): the totals over the disaggregations, or the rows by
+    disaggregation: stored above the communes, computed from a commune's values (they are
+    not stored: ``rollups.commune_rows``)."""
+    if not by_options:
+        return "analytics_rolluptotal"
+    from dantoc.analytics.rollups import ROW_COLUMNS, commune_rows
+
+    communes = commune_rows(
+        params, units=list(unit_ids), periods=list(period_ids), indicators=list(indicator_ids)
+    )
+    return (
+        f"(SELECT {ROW_COLUMNS} FROM analytics_rollup"
+        f" UNION ALL SELECT {ROW_COLUMNS} FROM ({communes}) c)"
+    )
+
+
 def _fetch(
     tables: dict[str, list[int]], period_ids, indicator_ids, *, by_options: bool,
     approved_only: bool,
 ):  # fmt: skip
     """(unit, period, indicator, options_key, a_sum, a_count, t_sum, t_count, as_of) rows of
     the units of ``tables`` (table → unit ids, see ``_source_tables``), each unit's from its
-    table (t_sum and t_count None when only approved figures are wanted)."""
+    table (t_sum and t_count None when only approved figures are wanted). By disaggregation,
+    communes' rows are computed from their values (``_rollup_rows``): they are not stored."""
     stamp = _stamp_column()
     approved, total = _sum_columns()
     totals = "NULL, NULL" if approved_only else f"{total}, total_count"
@@ -498,16 +517,24 @@ def _fetch(
     rows: list[tuple] = []
     for table, unit_ids in tables.items():
         params: list = []
+        source = (
+            _rollup_rows(by_options, unit_ids, period_ids, indicator_ids, params)
+            if by_options
+            else table
+        )
         where = _where(
             unit_ids, period_ids, indicator_ids, approved_only=approved_only, params=params
         )
         sql = (
             f"SELECT unit_id, period_id, indicator_id, {key}, {approved}, approved_count,"
-            f" {totals}, {stamp} FROM {table} t WHERE {where}"
+            f" {totals}, {stamp} FROM {source} t WHERE {where}"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows += cursor.fetchall()
+    if by_options and connection.vendor != "postgresql":
+        # SQLite gives a computed commune row's change time as text.
+        return [(*row[:8], _as_datetime(row[8])) for row in rows]
     return rows
 
 
@@ -818,7 +845,10 @@ def source_table(level: str, *, by_options: bool) -> str:
     (which give it an alias): a table, or a derived table in parentheses, with the roll-up
     tables' columns (unit_id, period_id, indicator_id, options_key, approved_sum,
     approved_count, total_sum, total_count, updated_at)."""
-    del level  # every level is read from the same roll-up tables for now
+    del level  # every level is read from the same roll-up tables
+    # By disaggregation, ``analytics_rollup`` holds no commune rows: ``_fetch`` and
+    # ``_fetch_latest`` read it through ``_rollup_rows``, which adds the communes' rows
+    # computed from their values for the units, periods and indicators asked.
     return "analytics_rollup" if by_options else "analytics_rolluptotal"
 
 
@@ -1532,7 +1562,6 @@ def _fetch_latest(
     Rows as ``_fetch`` gives them, with the period group and unit group appended (and no
     unit or period of their own)."""
     count = "total_count" if request.include_unapproved else "approved_count"
-    table = source_table(UnitLevel.COMMUNE, by_options=by_options)
     key = "r.options_key" if by_options else "''"
     # Each source period's rank in its group: latest end date first, then the highest id.
     # Groups travel as numbers (cheaper to sort and compare than text).
@@ -1557,21 +1586,15 @@ def _fetch_latest(
         pm = "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::int[], %s::int[]) AS x(p, i, g, k)"
         params: list = [[u for u, _g in communes], [g for _u, g in communes]]
         params += [[row[n] for row in periods] for n in range(4)]
-        if by_options:
-            # One primary-key range per commune × source period × indicator (its options).
-            source = (
-                f"cg CROSS JOIN pm CROSS JOIN LATERAL (SELECT * FROM {table} r"
-                " WHERE r.unit_id = cg.u AND r.period_id = pm.p AND r.indicator_id = pm.i"
-                f" AND r.{count} > 0) r"
-            )
-        else:
-            # The totals' (indicator, period, unit) index: a range per indicator × period.
-            source = (
-                f"{table} r JOIN pm ON pm.p = r.period_id AND pm.i = r.indicator_id"
-                " JOIN cg ON cg.u = r.unit_id"
-                f" WHERE r.indicator_id = ANY(%s) AND r.period_id = ANY(%s) AND r.{count} > 0"
-            )
-            params += [sorted({row[1] for row in periods}), sorted({row[0] for row in periods})]
+        # The totals' (indicator, period, unit) index: a range per indicator × period (by
+        # disaggregation, the communes' values: their roll-up rows are not stored).
+        table = _rollup_rows(by_options, *_latest_keys(communes, periods), params)
+        source = (
+            f"{table} r JOIN pm ON pm.p = r.period_id AND pm.i = r.indicator_id"
+            " JOIN cg ON cg.u = r.unit_id"
+            f" WHERE r.indicator_id = ANY(%s) AND r.period_id = ANY(%s) AND r.{count} > 0"
+        )
+        params += [sorted({row[1] for row in periods}), sorted({row[0] for row in periods})]
     else:
         newest = "MAX(stamp)"
         cg = (
@@ -1584,6 +1607,7 @@ def _fetch_latest(
             " FROM json_each(%s)"
         )
         params = [json.dumps(communes), json.dumps(periods)]
+        table = _rollup_rows(by_options, *_latest_keys(communes, periods), params)
         source = (
             f"cg CROSS JOIN pm JOIN {table} r ON r.unit_id = cg.u AND r.period_id = pm.p"
             f" AND r.indicator_id = pm.i WHERE r.{count} > 0"
@@ -1614,6 +1638,15 @@ def _fetch_latest(
          group_names[row[7]], group_names[row[8]])
         for row in rows
     ]  # fmt: skip
+
+
+def _latest_keys(communes: list[list[int]], periods: list[list[int]]) -> tuple[list, ...]:
+    """The units, periods and indicators of ``_fetch_latest``'s communes and plan."""
+    return (
+        sorted({u for u, _g in communes}),
+        sorted({row[0] for row in periods}),
+        sorted({row[1] for row in periods}),
+    )
 
 
 def _english() -> bool:

@@ -27,6 +27,12 @@ old, +1/-1 for a value set or unset) in ``DELTA_TABLE``, and ``rollups_apply_del
 differences level by level at the end of the transaction. The locks make the old values it
 read final, so the sums stay exact; ``rollups check`` and the property tests compare them with
 a computation from scratch, and ``rollups rebuild`` repairs anything else.
+
+Commune rows are kept in ``RollupTotal`` only. A commune's ``Rollup`` rows (by
+disaggregation) would be its own values, one row each: a copy of the values table, and the
+most expensive statement of a national import to keep. They are computed from the values
+when read (``commune_rows``), with the same rules; the refresh reads a district's or
+province's communes the same way.
 """
 
 from __future__ import annotations
@@ -68,6 +74,92 @@ _FORM_INDICATORS = """
       JOIN reporting_formcolumn c ON c.section_id = sec.id WHERE c.indicator_id IS NOT NULL
 """
 
+# The columns of a roll-up row, as ``commune_rows`` gives them (after them: the parent).
+ROW_COLUMNS = (
+    "unit_id, period_id, indicator_id, options_key, approved_sum, approved_count,"
+    " total_sum, total_count, updated_at"
+)
+
+
+def commune_rows(
+    params: list,
+    *,
+    periods: list[int] | None,
+    indicators: list[int] | None,
+    units: list[int] | None = None,
+    parents: list[int] | None = None,
+) -> str:
+    """The ``Rollup`` rows of communes, which are not stored: a SELECT of ``ROW_COLUMNS``
+    and ``parent_id``, one row per numeric value, for the communes among ``units`` (or the
+    communes whose parent is among ``parents``; None for both: every commune), these periods
+    and indicators (None: all). Its parameters are appended to ``params``.
+
+    The same rules as the refresh: a value counts as approved when its unit's report for
+    the period, on a form that holds the value's indicator, is approved. ``updated_at`` is
+    the commune's ``RollupTotal`` row's (when the figures of that unit, period and indicator
+    last changed), so a commune's change time is the same with or without disaggregations."""
+    postgres = connection.vendor == "postgresql"
+
+    def units_of(column: str) -> str:
+        if parents is None:
+            return _in(column, units, params)
+        in_parents = _in("parent_id", parents, params)
+        return f"{column} IN (SELECT id FROM geo_unit WHERE {in_parents})"
+
+    # Parameters in the order they appear: the approved reports, the totals, the values.
+    sub_units = units_of("s.unit_id")
+    sub_periods = _in("s.period_id", periods, params)
+    sub_indicators = _in("fi.indicator_id", indicators, params)
+    total_units = units_of("t.unit_id")
+    total_periods = _in("t.period_id", periods, params)
+    total_indicators = _in("t.indicator_id", indicators, params)
+    if parents is not None:
+        unit_sql = _in("u.parent_id", parents, params)
+    else:
+        unit_sql = _in("v.unit_id", units, params)
+    own_periods = _in("v.period_id", periods, params)
+    own_indicators = _in("v.indicator_id", indicators, params)
+    approved_reports = (
+        "SELECT s.unit_id, s.period_id, {columns}"
+        f" FROM reporting_submission s JOIN ({_FORM_INDICATORS}) fi ON fi.form_id = s.form_id"
+        f" WHERE s.status = 'approved' AND {sub_units} AND {sub_periods} AND {sub_indicators}"
+    )
+    if postgres:
+        # One row per approved report with its indicators: joined on (unit, period) alone,
+        # which the values' (unit, period) order serves without multiplying rows.
+        approved = "v.indicator_id = ANY(a.indicators)"
+        reports = (
+            approved_reports.format(columns="array_agg(fi.indicator_id) AS indicators")
+            + " GROUP BY s.unit_id, s.period_id"
+        )
+        same_report = "a.unit_id = v.unit_id AND a.period_id = v.period_id"
+        false = "false"
+    else:
+        approved = "a.unit_id IS NOT NULL"
+        reports = approved_reports.format(columns="fi.indicator_id").replace(
+            "SELECT", "SELECT DISTINCT", 1
+        )
+        same_report = (
+            "a.unit_id = v.unit_id AND a.period_id = v.period_id"
+            " AND a.indicator_id = v.indicator_id"
+        )
+        false = "0"
+    return f"""
+        SELECT v.unit_id, v.period_id, v.indicator_id, v.options_key,
+               CASE WHEN {approved} THEN v.numeric ELSE 0 END AS approved_sum,
+               CASE WHEN {approved} THEN 1 ELSE 0 END AS approved_count,
+               v.numeric AS total_sum, 1 AS total_count,
+               COALESCE(t.updated_at, v.updated_at) AS updated_at, u.parent_id
+        FROM reporting_datavalue v
+        JOIN geo_unit u ON u.id = v.unit_id
+        LEFT JOIN ({reports}) a ON {same_report}
+        LEFT JOIN analytics_rolluptotal t ON t.unit_id = v.unit_id
+           AND t.period_id = v.period_id AND t.indicator_id = v.indicator_id
+           AND {total_units} AND {total_periods} AND {total_indicators}
+        WHERE u.level = 'commune' AND v.deleted = {false} AND v.numeric IS NOT NULL
+          AND {unit_sql} AND {own_periods} AND {own_indicators}
+    """
+
 
 def _ensure_new_table(cursor) -> None:
     cursor.execute(
@@ -104,6 +196,8 @@ def _compute_level(cursor, targets: list[int], periods, indicators) -> None:
     child_parents = _in("c.parent_id", targets, params)
     child_periods = _in("r.period_id", periods, params)
     child_indicators = _in("r.indicator_id", indicators, params)
+    # Communes' rows are not stored: their values, as they would be.
+    child_communes = commune_rows(params, periods=periods, indicators=indicators, parents=targets)
     false = "false" if connection.vendor == "postgresql" else "0"
     cursor.execute(
         f"""
@@ -132,8 +226,14 @@ def _compute_level(cursor, targets: list[int], periods, indicators) -> None:
             FROM analytics_rollup r
             JOIN geo_unit c ON c.id = r.unit_id
             JOIN indicators_indicator i ON i.id = r.indicator_id
-            WHERE i.aggregation <> 'none'
+            WHERE i.aggregation <> 'none' AND c.level <> 'commune'
               AND {child_parents} AND {child_periods} AND {child_indicators}
+            UNION ALL
+            SELECT cr.parent_id, cr.period_id, cr.indicator_id, cr.options_key,
+                   cr.approved_sum, cr.approved_count, cr.total_sum, cr.total_count
+            FROM ({child_communes}) cr
+            JOIN indicators_indicator i ON i.id = cr.indicator_id
+            WHERE i.aggregation <> 'none'
         ) figures
         GROUP BY unit_id, period_id, indicator_id, options_key
         """,
@@ -141,9 +241,15 @@ def _compute_level(cursor, targets: list[int], periods, indicators) -> None:
     )
 
 
-def _store(cursor, table: str, keys: list[str], targets: list[int], periods, indicators, now):
+def _store(
+    cursor, table: str, keys: list[str], targets: list[int], periods, indicators, now, *,
+    part: bool = False,
+):  # fmt: skip
     """Make the rows of ``table`` (keyed by ``keys``) for ``targets`` equal to the scratch
-    table, summed over the scratch table's other key columns."""
+    table's, summed over the scratch table's other key columns (``part``: the scratch table
+    holds other units too)."""
+    if not targets:
+        return
     params: list = []
     units = _in("unit_id", targets, params)
     period_q = _in("period_id", periods, params)
@@ -160,27 +266,46 @@ def _store(cursor, table: str, keys: list[str], targets: list[int], periods, ind
     figures = ["approved_sum", "approved_count", "total_sum", "total_count"]
     changed = " OR ".join(f"{table}.{f} <> excluded.{f}" for f in figures)
     key_list = ", ".join(keys)
+    params = [now]
+    new_units = _in("unit_id", targets if part else None, params)
     cursor.execute(
         f"""
         INSERT INTO {table} ({key_list}, {", ".join(figures)}, updated_at)
         SELECT {key_list}, {", ".join(f"SUM({f})" for f in figures)}, %s
-        FROM {_NEW_TABLE} GROUP BY {key_list}
+        FROM {_NEW_TABLE} WHERE {new_units} GROUP BY {key_list}
         -- In key order: a rebuild then lays the table out as its primary key reads it.
         ORDER BY {key_list}
         ON CONFLICT ({key_list}) DO UPDATE SET
             {", ".join(f"{f} = excluded.{f}" for f in [*figures, "updated_at"])}
         WHERE {changed}
         """,
-        [now],
+        params,
     )
 
 
-def _store_level(cursor, targets: list[int], periods, indicators, now) -> None:
+def _store_level(cursor, targets: list[int], communes: set[int], periods, indicators, now):
     """Make the stored rows of ``targets`` equal to the scratch table, and their totals over
-    the disaggregations."""
+    the disaggregations (communes: the totals only)."""
     keys = ["unit_id", "period_id", "indicator_id"]
-    _store(cursor, "analytics_rollup", [*keys, "options_key"], targets, periods, indicators, now)
+    above = [pk for pk in targets if pk not in communes]
+    _store(
+        cursor, "analytics_rollup", [*keys, "options_key"], above, periods, indicators, now,
+        part=len(above) < len(targets),
+    )  # fmt: skip
     _store(cursor, "analytics_rolluptotal", keys, targets, periods, indicators, now)
+
+
+def _communes(unit_ids: Iterable[int]) -> set[int]:
+    """The communes among these units (their ``Rollup`` rows are not stored)."""
+    ids = sorted(set(unit_ids))
+    found: set[int] = set()
+    for start in range(0, len(ids), 5000):
+        found.update(
+            Unit.objects.filter(
+                pk__in=ids[start : start + 5000], level=UnitLevel.COMMUNE
+            ).values_list("pk", flat=True)
+        )
+    return found
 
 
 # --- "last" over a window of several periods (RollupLatest) ---------------------------------
@@ -207,15 +332,15 @@ def _ensure_latest_table(cursor) -> None:
 
 def _latest_compute(cursor, targets: list[int], indicator_id: int, window: str, ranked: list[int]):
     """Fill the scratch table with the fresh "latest" figures of ``targets`` (one depth) for
-    one window and indicator: a commune's from its own roll-ups of its latest source period
-    with data (the whole of that period's figures), any other unit's as the sum of its
+    one window and indicator: a commune's from its values of its latest source period with
+    data (the whole of that period's figures), any other unit's as the sum of its
     children's."""
     params: list = []
     for rank, pk in enumerate(ranked):
         params += [pk, rank]
     plan = ", ".join("(%s, %s)" for _pk in ranked)
-    communes = _in("u.id", targets, params)
-    params += [indicator_id, indicator_id]
+    communes = commune_rows(params, periods=ranked, indicators=[indicator_id], units=targets)
+    params += [indicator_id]
     parents = _in("c.parent_id", targets, params)
     params += [window, indicator_id]
     cursor.execute(
@@ -225,10 +350,7 @@ def _latest_compute(cursor, targets: list[int], indicator_id: int, window: str, 
         src AS (
             SELECT r.unit_id, r.options_key, pm.k, r.approved_sum, r.approved_count,
                    r.total_sum, r.total_count, r.updated_at
-            FROM geo_unit u
-            JOIN analytics_rollup r ON r.unit_id = u.id
-            JOIN pm ON pm.p = r.period_id
-            WHERE u.level = 'commune' AND {communes} AND r.indicator_id = %s
+            FROM ({communes}) r JOIN pm ON pm.p = r.period_id
         ),
         tops AS (
             SELECT unit_id, MAX(CASE WHEN approved_count > 0 THEN k END) AS atop,
@@ -409,9 +531,10 @@ def rollups_refresh(
     with connection.cursor() as cursor:
         _lock(cursor, periods)
         _ensure_new_table(cursor)
+        communes = _communes(pk for targets in levels for pk in targets)
         for targets in levels:
             _compute_level(cursor, targets, periods, indicators)
-            _store_level(cursor, targets, periods, indicators, now)
+            _store_level(cursor, targets, communes, periods, indicators, now)
             _empty_new_table(cursor)
         _latest_refresh(cursor, levels, periods, indicators)
 
@@ -432,9 +555,10 @@ def rollups_lock(*, period_ids: Iterable[int]) -> None:
         _lock(cursor, sorted(set(period_ids)))
 
 
-def _delta_apply(cursor, rows: str, params: list, now) -> None:
+def _delta_apply(cursor, rows: str, params: list, now, *, above: list[int] | None) -> None:
     """Add the differences ``rows`` (unit, period, indicator, key, d_asum, d_acount, d_tsum,
-    d_tcount; one row per key) to ``Rollup`` and, summed over the keys, to ``RollupTotal``."""
+    d_tcount; one row per key) to ``Rollup`` (for the units ``above`` the communes among
+    them; None: all of them) and, summed over the keys, to ``RollupTotal``."""
     figures = ["approved_sum", "approved_count", "total_sum", "total_count"]
     deltas = ["d_asum", "d_acount", "d_tsum", "d_tcount"]
     for table, keys, grouped in (
@@ -442,12 +566,20 @@ def _delta_apply(cursor, rows: str, params: list, now) -> None:
         ("analytics_rolluptotal", ["unit_id", "period_id", "indicator_id"], True),
     ):
         key_list = ", ".join(keys)
+        changed = " OR ".join(f"{d} <> 0" for d in deltas)
+        extra: list = []
         if grouped:
             select = f"SELECT {key_list}, {', '.join(f'SUM({d})' for d in deltas)}"
             tail = f" GROUP BY {key_list} HAVING " + " OR ".join(f"SUM({d}) <> 0" for d in deltas)
+        elif above == []:
+            continue  # a level of communes: their rows are not stored
+        elif above is None:
+            select = f"SELECT {key_list}, {', '.join(deltas)}"
+            tail = f" WHERE {changed}"
         else:
             select = f"SELECT {key_list}, {', '.join(deltas)}"
-            tail = " WHERE " + " OR ".join(f"{d} <> 0" for d in deltas)
+            tail = f" WHERE ({changed}) AND unit_id = ANY(%s)"
+            extra = [above]
         cursor.execute(
             f"""
             INSERT INTO {table} AS r ({key_list}, {", ".join(figures)}, updated_at)
@@ -456,7 +588,7 @@ def _delta_apply(cursor, rows: str, params: list, now) -> None:
                 {", ".join(f"{f} = r.{f} + excluded.{f}" for f in figures)},
                 updated_at = excluded.updated_at
             """,
-            [now, *params],
+            [now, *params, *extra],
         )
 
 
@@ -482,6 +614,7 @@ def rollups_apply_delta(
     for pk, path in Unit.objects.filter(pk__in=units).values_list("pk", "path"):
         depth_of[pk] = len([p for p in path.strip("/").split("/") if p]) - 1
     levels = _levels(units)
+    communes = _communes(pk for targets in levels for pk in targets)
     now = timezone.now()
     with connection.cursor() as cursor:
         _lock(cursor, periods)
@@ -562,7 +695,10 @@ def rollups_apply_delta(
                     f" d_tsum, d_tcount FROM {_STEP_TABLE} WHERE depth = %s"
                 )
                 params = [depth]
-            _delta_apply(cursor, rows, params, now)
+            above = [pk for pk in targets if pk not in communes]
+            _delta_apply(
+                cursor, rows, params, now, above=None if len(above) == len(targets) else above
+            )
             below = (rows, params)
         if shrunk:
             # A figure made of no value any more is no row (as a recomputation leaves it).
@@ -643,14 +779,38 @@ def rollups_expected(*, period_ids: Iterable[int] | None = None) -> dict[RollupK
     return {key: tuple(row) for key, row in sums.items()}
 
 
+def _commune_rows_read(period_ids: list[int] | None):
+    """(key, figures) of every commune row as the readers compute it (``commune_rows``)."""
+    params: list = []
+    sql = commune_rows(params, periods=period_ids, indicators=None)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT unit_id, period_id, indicator_id, options_key, approved_sum,"
+            f" approved_count, total_sum, total_count FROM ({sql}) c",
+            params,
+        )
+        while batch := cursor.fetchmany(5000):
+            for r in batch:
+                yield (r[0], r[1], r[2], r[3]), (_decimal(r[4]), r[5], _decimal(r[6]), r[7])
+
+
+def _decimal(value) -> Decimal:
+    # SQLite gives a computed number as an int or a float.
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
 def rollups_differences(*, period_ids: Iterable[int] | None = None) -> list[str]:
-    """Where the stored roll-ups differ from a computation from scratch (empty: none)."""
+    """Where the roll-ups differ from a computation from scratch (empty: none): the stored
+    rows, and the commune rows the readers compute from the values (a commune row stored in
+    ``Rollup`` is a difference: they are not stored)."""
     from dantoc.analytics.models import Rollup, RollupTotal
 
+    if period_ids is not None:
+        period_ids = list(period_ids)
     expected = rollups_expected(period_ids=period_ids)
     stored_rows = Rollup.objects.all()
     if period_ids is not None:
-        stored_rows = stored_rows.filter(period_id__in=list(period_ids))
+        stored_rows = stored_rows.filter(period_id__in=period_ids)
     quantum = Decimal("0.000001")
     stored = {
         (r[0], r[1], r[2], r[3]): (r[4].quantize(quantum), r[5], r[6].quantize(quantum), r[7])
@@ -659,16 +819,24 @@ def rollups_differences(*, period_ids: Iterable[int] | None = None) -> list[str]
             "approved_sum", "approved_count", "total_sum", "total_count",
         ).iterator(chunk_size=5000)
     }  # fmt: skip
+    communes = set(Unit.objects.filter(level=UnitLevel.COMMUNE).values_list("pk", flat=True))
+    computed = {
+        key: (f[0].quantize(quantum), f[1], f[2].quantize(quantum), f[3])
+        for key, f in _commune_rows_read(period_ids)
+    }
     problems = []
-    for key in sorted(set(expected) | set(stored), key=str):
+    for key in sorted(set(expected) | set(stored) | set(computed), key=str):
         want = expected.get(key)
         if want is not None:
             want = (want[0].quantize(quantum), want[1], want[2].quantize(quantum), want[3])
-        have = stored.get(key)
-        if want != have:
-            problems.append(
-                f"unit={key[0]} period={key[1]} indicator={key[2]} options={key[3]!r}: stored {have}, expected {want}"
-            )
+        where = f"unit={key[0]} period={key[1]} indicator={key[2]} options={key[3]!r}"
+        if key[0] in communes:
+            if key in stored:
+                problems.append(f"{where}: stored {stored[key]}, expected none (a commune)")
+            if computed.get(key) != want:
+                problems.append(f"{where}: from the values {computed.get(key)}, expected {want}")
+        elif stored.get(key) != want:
+            problems.append(f"{where}: stored {stored.get(key)}, expected {want}")
     # The totals over disaggregations, against the same computation summed.
     expected_totals: dict[tuple, list] = {}
     for (unit_id, period_id, indicator_id, _key), figures in expected.items():
@@ -679,7 +847,7 @@ def rollups_differences(*, period_ids: Iterable[int] | None = None) -> list[str]
             row[n] += figure
     total_rows = RollupTotal.objects.all()
     if period_ids is not None:
-        total_rows = total_rows.filter(period_id__in=list(period_ids))
+        total_rows = total_rows.filter(period_id__in=period_ids)
     stored_totals = {
         (r[0], r[1], r[2]): (r[3].quantize(quantum), r[4], r[5].quantize(quantum), r[6])
         for r in total_rows.values_list(

@@ -302,6 +302,73 @@ def test_a_rebuild_gives_the_same_rollups_and_check_finds_a_tampered_row(world):
     assert rollups_differences() == []
 
 
+def test_commune_rows_by_disaggregation_are_read_from_the_values_not_stored(world):
+    """Issue 15: a commune's ``Rollup`` rows (a copy of its values) are not stored; its
+    totals are, and ``rollups check`` reports a commune row found stored."""
+    from dantoc.analytics.models import Rollup, RollupTotal
+
+    for op in [
+        ("save", 0, 1, "T_SUM", "NAM", 7), ("save", 0, 1, "T_SUM", "NU", 5),
+        ("approve", 0, 1), ("save", 1, 1, "T_LAST", "NU", 8),
+    ]:  # fmt: skip
+        _apply(world, op)
+    assert rollups_differences() == []
+    assert not Rollup.objects.filter(unit__level="commune").exists()
+    assert Rollup.objects.filter(unit__level="province").exists()
+    assert RollupTotal.objects.filter(unit__level="commune").count() == 2
+    total = RollupTotal.objects.get(unit=world["units"][0], indicator__code="T_SUM")
+    Rollup.objects.create(
+        unit=total.unit, period=total.period, indicator=total.indicator, options_key="x",
+        approved_sum=1, approved_count=1, total_sum=1, total_count=1, updated_at=total.updated_at,
+    )  # fmt: skip
+    [problem] = rollups_differences()
+    assert "options='x': stored" in problem and "expected none (a commune)" in problem
+    Rollup.objects.filter(options_key="x").delete()
+    assert rollups_differences() == []
+
+
+def test_the_migration_deletes_commune_rows_and_its_reverse_puts_them_back(world):
+    """0006 forwards deletes the communes' stored rows; backwards stores them again as the
+    values give them (what the code before issue 15 stored), and forwards once more leaves
+    the roll-ups exact."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    from dantoc.analytics.models import Rollup
+    from dantoc.analytics.rollups import _commune_rows_read
+
+    migration = importlib.import_module(
+        "dantoc.analytics.migrations.0006_commune_rollup_rows_not_stored"
+    )
+    for op in [
+        ("save", 0, 1, "T_SUM", "NAM", 7), ("approve", 0, 1), ("save", 1, 1, "T_AVG", "NU", 3),
+        ("save", 2, 0, "T_SUM", "NAM", 30), ("approve", 2, 0), ("reopen", 2, 0),
+    ]:  # fmt: skip
+        _apply(world, op)
+    editor = SimpleNamespace(connection=connection)
+    migration.restore_commune_rows(apps, editor)
+    quantum = Decimal("0.000001")
+    stored = {
+        (r.unit_id, r.period_id, r.indicator_id, r.options_key): (
+            r.approved_sum.quantize(quantum), r.approved_count, r.total_sum.quantize(quantum),
+            r.total_count,
+        )
+        for r in Rollup.objects.filter(unit__level="commune")
+    }  # fmt: skip
+    computed = {
+        key: (f[0].quantize(quantum), f[1], f[2].quantize(quantum), f[3])
+        for key, f in _commune_rows_read(None)
+    }
+    assert len(stored) == 3
+    assert stored == computed
+    assert any("expected none (a commune)" in p for p in rollups_differences())
+    migration.delete_commune_rows(apps, editor)
+    assert rollups_differences() == []
+
+
 def _held_for_the_others(compute, hold, *, saves: int):
     """``compute``, which after a call that ``hold`` picks waits until each of the ``saves``
     concurrent saves has either made that call too (without a lock, they then all store

@@ -341,7 +341,7 @@ def test_roll_ups_are_exact_after_imports_that_add_change_delete_and_restore_val
     """On PostgreSQL the import adds its differences to the roll-ups level by level; after
     every kind of write they equal a computation from scratch (and the province's figure is
     the sum of its communes' values)."""
-    from dantoc.analytics.models import Rollup, RollupTotal
+    from dantoc.analytics.models import RollupTotal
     from dantoc.analytics.rollups import rollups_differences
 
     province = Unit.objects.get(code="08", valid_to__isnull=True)
@@ -398,7 +398,7 @@ def test_roll_ups_are_exact_after_imports_that_add_change_delete_and_restore_val
     )
     assert rollups_differences() == []
     commune = Unit.objects.get(code="00715", valid_to__isnull=True)
-    assert not Rollup.objects.filter(unit=commune, indicator__code="VON_KH").exists()
+    assert not RollupTotal.objects.filter(unit=commune, indicator__code="VON_KH").exists()
 
 
 def test_create_only_adds_new_values_and_update_only_changes_existing_ones(people, today):
