@@ -21,6 +21,9 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from dantoc.accounts.demo import DEMO_PASSWORD, DEMO_USERS
+from dantoc.core import testing as platform_testing
+
+PLATFORM_HELPERS = ("running_platform", "serve", "throwaway_database", "prepare")
 
 PASSWORD = "mat-khau-thu-nghiem-2025"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -58,6 +61,10 @@ def pytest_configure(config):
     the controller builds them before its workers start (the workers only read them: two
     processes rewriting the manifest at once would leave a moment without one)."""
     config.addinivalue_line("markers", "browser: drives Debian's Chromium (page tests)")
+    config.addinivalue_line(
+        "markers",
+        "platform: starts the platform for real (its own database, gunicorn); slow, runs in CI",
+    )
     if os.environ.get("PYTEST_XDIST_WORKER"):
         return
     call_command("collectstatic", "--noinput", verbosity=0)
@@ -69,6 +76,19 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
+        if _starts_the_platform(getattr(item, "module", None)):
+            item.add_marker(pytest.mark.platform)
+
+
+def _starts_the_platform(module) -> bool:
+    """Whether a test module uses ``dantoc.core.testing``'s real databases or servers (slow
+    tests: ``pytest -m "not platform"`` leaves them out of a quick local run)."""
+    if module is None:
+        return False
+    names = vars(module)
+    return names.get("testing") is platform_testing or any(
+        names.get(name) is getattr(platform_testing, name) for name in PLATFORM_HELPERS
+    )
 
 
 def personas_create() -> None:
