@@ -38,10 +38,6 @@ class _TypedLinks:
         return getattr(self._handler, name)
 
 
-class CapRssFeed(Rss201rev2Feed):
-    pass
-
-
 def _vietnamese(alert: Alert):
     return next((i for i in alert.infos.all() if i.language == "vi"), None)
 
@@ -90,7 +86,7 @@ class AlertsAtomFeed(Feed):
 
 
 class AlertsRssFeed(AlertsAtomFeed):
-    feed_type = CapRssFeed
+    feed_type = Rss201rev2Feed
 
     def feed_url(self):
         return reverse("alerts:feed_rss")
