@@ -14,7 +14,9 @@ An app lists, as class attributes of its AppConfig (all optional):
   from the site root, ``"api/v1/units/"``, under its own namespace ``<label>_api``); the
   site's URLconf includes every declared module the same way (``api_urlpatterns``);
 - ``sync_feeds``: ``SyncFeed``s, the content the app offers to provincial sync feeds and
-  webhooks (read by the integration app, which names no content model).
+  webhooks (read by the integration app, which names no content model);
+- ``health_checks``: ``HealthCheck``s, the outside services the app depends on (a media
+  server, a broker, a channel adapter), reported by ``/healthz`` beside the database.
 
 The shared code (the two commands, the navigation) reads the declarations; it never names
 the apps. Adding an app is its folder, a line in ``INSTALLED_APPS`` and its URLs; see
@@ -116,6 +118,29 @@ class SyncFeed:
 
     def with_details(self, queryset):
         return import_string(self.details)(queryset) if self.details else queryset
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    """An outside service reported by ``/healthz`` under ``name``. ``check`` is the dotted
+    path of a function taking no argument and returning a dict with at least ``"status"``:
+    ``"ok"``, ``"error"`` (then ``"error"``: why) or ``"off"`` (not configured here); it
+    should answer within a second or two (a short timeout on its connection)."""
+
+    name: str
+    check: str
+
+    def run(self) -> dict[str, Any]:
+        try:
+            result = dict(import_string(self.check)())
+        except Exception as exc:  # a failing check is reported, never raised
+            return {"status": "error", "error": f"{type(exc).__name__}: {exc}"[:300]}
+        result.setdefault("status", "error")
+        return result
+
+
+def health_checks() -> list[HealthCheck]:
+    return list(_declared("health_checks"))
 
 
 def _declared(attribute: str) -> Iterator[Any]:

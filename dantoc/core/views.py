@@ -15,7 +15,7 @@ from django.views.decorators.http import require_safe
 from dantoc.core.apis import api_error
 from dantoc.core.jobs import job_for
 from dantoc.core.models import BackgroundJob, JobStatus
-from dantoc.core.registry import capability_links_of
+from dantoc.core.registry import capability_links_of, health_checks
 from dantoc.core.templatetags.vn import vnnumber
 
 FAVICON = settings.BASE_DIR / "static" / "favicon.ico"
@@ -75,6 +75,13 @@ def healthz(request):
             "error": type(exc).__name__,
         }
         status = 503
+    # The outside services the apps declared (a media server, a broker…): reported, and the
+    # overall status says "degraded" when one fails, but the answer stays 200 while the
+    # database answers (the platform still serves its pages; a load balancer keeps it).
+    for check in health_checks():
+        body[check.name] = report = check.run()
+        if report["status"] == "error" and body["status"] == "ok":
+            body["status"] = "degraded"
     return JsonResponse(body, status=status)
 
 

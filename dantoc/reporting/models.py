@@ -375,6 +375,12 @@ class ValueSource(models.TextChoices):
     XLSX = "xlsx", _("Tệp Excel")
     API = "api", _("API")
     OFFLINE = "offline", _("Nhập khi mất mạng, gửi sau")
+    SYSTEM = "system", _("Nền tảng tự tính")
+    DEVICE = "device", _("Thiết bị đo, cảm biến")
+
+
+# Values the platform computes itself (``datavalues_import(actor=None, source=…)``).
+MACHINE_SOURCES = frozenset({ValueSource.SYSTEM, ValueSource.DEVICE})
 
 
 class DataValueChange(models.Model):

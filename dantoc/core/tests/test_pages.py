@@ -149,3 +149,30 @@ def test_a_nul_character_in_a_bearer_token_is_refused_not_a_server_error(db, pat
     browser = Client(raise_request_exception=True)
     response = browser.get(path, HTTP_AUTHORIZATION="Bearer abc\x00def")
     assert response.status_code in (400, 401, 403)
+
+
+def test_healthz_reports_the_outside_services_apps_declare(client, monkeypatch):
+    from dantoc.core import registry, views
+
+    def declared():
+        return [
+            registry.HealthCheck("broker", "dantoc.core.tests.test_pages._broker_up"),
+            registry.HealthCheck("media_server", "dantoc.core.tests.test_pages._media_down"),
+        ]
+
+    monkeypatch.setattr(views, "health_checks", declared)
+    response = client.get("/healthz")
+    body = response.json()
+    # The platform still serves while the database answers: 200, said to be degraded.
+    assert response.status_code == 200 and body["status"] == "degraded"
+    assert body["broker"] == {"status": "ok", "version": "2.0"}
+    assert body["media_server"]["status"] == "error"
+    assert "ConnectionRefusedError" in body["media_server"]["error"]
+
+
+def _broker_up():
+    return {"status": "ok", "version": "2.0"}
+
+
+def _media_down():
+    raise ConnectionRefusedError("127.0.0.1:8088")

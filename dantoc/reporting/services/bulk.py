@@ -84,6 +84,7 @@ from dantoc.reporting.dhis2 import (
 )
 from dantoc.reporting.models import (
     LOCKED_STATUSES,
+    MACHINE_SOURCES,
     DataValue,
     DataValueChange,
     Period,
@@ -310,6 +311,9 @@ class _Validator:
         unit_id, _code, level, path = unit_row[:4]
         self.unit_codes[unit_id] = ou
         allowed = self.permitted.get(unit_id)
+        if allowed is None and self.actor is None:
+            # Values the platform computes itself (``datavalues_import`` checked the source).
+            allowed = self.permitted[unit_id] = True
         if allowed is None:
             allowed = self.permitted[unit_id] = can_import(
                 self.actor, Unit(pk=unit_id, code=ou, level=level, path=path)
@@ -399,6 +403,7 @@ def datavalues_import(
     dry_run: bool = False,
     strategy: str = "CREATE_AND_UPDATE",
     today: datetime.date | None = None,
+    source: str = ValueSource.API,
 ) -> ImportSummary:
     """Import raw DHIS2 data values (see ``dhis2.parse_json``/``parse_csv``) into the active
     version of the form ``dataset_code``; return DHIS2's ImportSummary. ``rows`` is read
@@ -408,9 +413,21 @@ def datavalues_import(
     ``dry_run`` runs everything, writes included, inside a savepoint that is rolled back:
     the summary is the one a real import would give and nothing stays. Retried up to three
     times on a deadlock or a busy database when not called inside a transaction.
+
+    ``source`` is recorded in each value's history (``ValueSource``): ``api`` for what people
+    send; a part of the platform that computes values itself (meetings held online, officials
+    trained, sensor readings) passes ``system`` or ``device`` with ``actor=None``: the values
+    are then written for any unit (the caller decided which), still checked against the form
+    and its periods like every other import.
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"importStrategy {strategy!r}")
+    if source not in ValueSource.values:
+        raise ValueError(f"source {source!r}")
+    if actor is None and source not in MACHINE_SOURCES:
+        raise ValueError(
+            "only values computed by the platform (system, device) come without an actor"
+        )
     summary = ImportSummary(dry_run=dry_run, strategy=strategy)
     form = selectors.form_get(code=dataset_code) if dataset_code else None
     if form is None:
@@ -432,8 +449,9 @@ def datavalues_import(
         try:
             with transaction.atomic(), gc_paused():
                 conflicts, counts, total = _import(
-                    actor=actor, form=form, rows=rows, strategy=strategy, today=today
-                )
+                    actor=actor, form=form, rows=rows, strategy=strategy, today=today,
+                    source=source,
+                )  # fmt: skip
                 if dry_run:
                     transaction.set_rollback(True)
                 elif counts.imported or counts.updated or counts.deleted:
@@ -442,7 +460,7 @@ def datavalues_import(
                         action="reporting.datavalues_import",
                         obj=form,
                         after={
-                            "source": ValueSource.API,
+                            "source": source,
                             "strategy": strategy,
                             "imported": counts.imported,
                             "updated": counts.updated,
@@ -564,9 +582,11 @@ def _checked(
     seen.total = total
 
 
-def _import(*, actor, form: ReportForm, rows: Iterable[RawRow], strategy: str, today):
+def _import(*, actor, form: ReportForm, rows: Iterable[RawRow], strategy: str, today, source: str):
     if _use_copy():
-        return _import_postgresql(actor=actor, form=form, rows=rows, strategy=strategy, today=today)
+        return _import_postgresql(
+            actor=actor, form=form, rows=rows, strategy=strategy, today=today, source=source
+        )
     layout = selectors.form_layout(form)
     check = _Validator(actor=actor, form=form, today=today, layout=layout)
     conflicts = Conflicts()
@@ -589,7 +609,7 @@ def _import(*, actor, form: ReportForm, rows: Iterable[RawRow], strategy: str, t
         final = ready
     del ready
     pairs = {(item[2], item[3]) for item in final}
-    counts = _write_portable(final, strategy=strategy, actor=actor)
+    counts = _write_portable(final, strategy=strategy, actor=actor, source=source)
     if counts.imported or counts.updated or counts.deleted:
         # The figures above these reports, recomputed in the same transaction.
         announce_now(
@@ -769,13 +789,13 @@ class _CopyStream:
         return execute(sql, params, many, context)
 
 
-def _import_postgresql(*, actor, form: ReportForm, rows, strategy: str, today):
+def _import_postgresql(*, actor, form: ReportForm, rows, strategy: str, today, source: str):
     if strategy in ("CREATE_AND_UPDATE", "CREATE"):
         try:
             with transaction.atomic():
                 return _stream(
                     actor=actor, form=form, rows=rows, strategy=strategy, today=today,
-                    direct=True,
+                    direct=True, source=source,
                 )  # fmt: skip
         except (
             _Restart,
@@ -788,10 +808,13 @@ def _import_postgresql(*, actor, form: ReportForm, rows, strategy: str, today):
             # attempt wrote is rolled back with its savepoint and the staged write, which
             # takes the rows in a fixed order, decides value by value.
             pass
-    return _stream(actor=actor, form=form, rows=rows, strategy=strategy, today=today, direct=False)
+    return _stream(
+        actor=actor, form=form, rows=rows, strategy=strategy, today=today, direct=False,
+        source=source,
+    )  # fmt: skip
 
 
-def _stream(*, actor, form: ReportForm, rows, strategy: str, today, direct: bool):
+def _stream(*, actor, form: ReportForm, rows, strategy: str, today, direct: bool, source: str):
     layout = selectors.form_layout(form)
     check = _Validator(actor=actor, form=form, today=today, layout=layout)
     conflicts = Conflicts()
@@ -916,7 +939,7 @@ def _stream(*, actor, form: ReportForm, rows, strategy: str, today, direct: bool
                 )
             _write_staged(
                 cursor, strategy=strategy, actor_id=actor_id, now=now, counts=counts,
-                periods=sorted(periods_locked),
+                periods=sorted(periods_locked), source=source,
             )  # fmt: skip
         cursor.execute(f"DROP TABLE {_STAGE}")
     if counts.imported or counts.updated or counts.deleted:
@@ -976,7 +999,9 @@ _OLD_COUNT = f"CASE WHEN {_WAS_NOTHING} THEN 0 ELSE 1 END"
 _NEW_COUNT = "CASE WHEN up.numeric IS NULL THEN 0 ELSE 1 END"
 
 
-def _write_staged(cursor, *, strategy: str, actor_id, now, counts: _Counts, periods) -> None:
+def _write_staged(
+    cursor, *, strategy: str, actor_id, now, counts: _Counts, periods, source: str
+) -> None:
     """The staged values written set-wise, one statement per kind of write: ``INSERT … ON
     CONFLICT (indicator_id, unit_id, period_id, options_key) DO UPDATE … WHERE`` the value,
     comment or deleted flag differ, whose ``RETURNING`` rows feed the history insert in the
@@ -989,7 +1014,7 @@ def _write_staged(cursor, *, strategy: str, actor_id, now, counts: _Counts, peri
     params = {
         "actor": actor_id,
         "now": now,
-        "source": ValueSource.API,
+        "source": source,
         "periods": list(periods),
     }
     if strategy in ("CREATE_AND_UPDATE", "CREATE"):
@@ -1126,7 +1151,7 @@ def _chunks(items: list, size: int) -> Iterable[list]:
         yield items[start : start + size]
 
 
-def _write_portable(final: list[Ready], *, strategy: str, actor) -> _Counts:
+def _write_portable(final: list[Ready], *, strategy: str, actor, source: str) -> _Counts:
     ops = connection.ops
     now = timezone.now()
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
@@ -1211,7 +1236,7 @@ def _write_portable(final: list[Ready], *, strategy: str, actor) -> _Counts:
                 f"INSERT INTO {ch} (data_value_id, old_value, new_value, old_comment, "
                 f"new_comment, deleted, actor_id, at, source) "
                 f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                [(*change, actor_id, stamp, ValueSource.API) for change in batch],
+                [(*change, actor_id, stamp, source) for change in batch],
             )
     return counts
 

@@ -867,3 +867,36 @@ def test_concurrent_identical_posts_create_each_value_once(people):
         cleaner = threading.Thread(target=cleanup)
         cleaner.start()
         cleaner.join()
+
+
+def test_values_the_platform_computes_come_without_an_actor_and_say_their_source(people, today):
+    lao_cai = Unit.objects.get(code="15", valid_to__isnull=True)
+    far = Unit.objects.filter(
+        level="commune", valid_to__isnull=True, path__startswith=lao_cai.path
+    ).first()
+    payload = {
+        "dataSet": "BM01-VON",
+        "period": "2026Q3",
+        "dataValues": [
+            one_value("VON_KH", KH_TW, "5", orgUnit="00715"),
+            one_value("VON_KH", KH_TW, "6", orgUnit=far.code),
+            one_value("VON_KH", KH_TW, "7", orgUnit="08"),  # still checked against the form
+        ],
+    }
+    # Only the platform's own sources may come without a person.
+    with pytest.raises(ValueError):
+        run(None, payload)
+    with pytest.raises(ValueError):
+        run(people.commune, payload, source="sms")
+    summary = run(None, payload, source="device")
+    assert counts(summary) == (2, 0, 1, 0)
+    assert conflicts(summary) == [("E7636", "orgUnit", [2])]
+    made = DataValue.objects.filter(unit__code__in=["00715", far.code], indicator__code="VON_KH")
+    assert sorted(made.values_list("value", flat=True)) == ["5", "6"]
+    assert set(made.values_list("created_by", flat=True)) == {None}
+    entry = AuditEntry.objects.get(action="reporting.datavalues_import")
+    assert entry.actor is None and entry.after["source"] == "device"
+    again = {**payload, "dataValues": [one_value("VON_KH", KH_TW, "9", orgUnit="00715")]}
+    changed = run(None, again, source="system")
+    change = DataValueChange.objects.get(data_value__unit__code="00715")
+    assert counts(changed)[1] == 1 and change.source == "system" and change.actor is None
