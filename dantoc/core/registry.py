@@ -16,7 +16,9 @@ An app lists, as class attributes of its AppConfig (all optional):
 - ``sync_feeds``: ``SyncFeed``s, the content the app offers to provincial sync feeds and
   webhooks (read by the integration app, which names no content model);
 - ``health_checks``: ``HealthCheck``s, the outside services the app depends on (a media
-  server, a broker, a channel adapter), reported by ``/healthz`` beside the database.
+  server, a broker, a channel adapter), reported by ``/healthz`` beside the database;
+- ``oai_sources``: ``OaiSource``s, the records the app offers to harvesters through the
+  platform's OAI-PMH provider (heritage items, library items).
 
 The shared code (the two commands, the navigation) reads the declarations; it never names
 the apps. Adding an app is its folder, a line in ``INSTALLED_APPS`` and its URLs; see
@@ -137,6 +139,28 @@ class HealthCheck:
             return {"status": "error", "error": f"{type(exc).__name__}: {exc}"[:300]}
         result.setdefault("status", "error")
         return result
+
+
+@dataclass(frozen=True)
+class OaiSource:
+    """Records an app offers through the OAI-PMH 2.0 provider.
+
+    ``records``: dotted path of ``f(*, since, until, set_spec) -> iterable of OaiRecord`` (a
+    datamodel the provider defines), ordered by (datestamp, identifier), deleted records
+    included as such; only what the public may see (the provider shows what it is given).
+    ``record``: dotted path of ``f(local_id) -> OaiRecord | None``.
+    ``sets``: dotted path of ``f() -> list[(set_spec, set_name)]``; every spec starts with
+    ``prefix`` (``"library"``, ``"library:sach"``), which also starts the local part of the
+    records' identifiers (``oai:<host>:<prefix>/<local id>``)."""
+
+    prefix: str
+    records: str
+    record: str
+    sets: str
+
+
+def oai_sources() -> list[OaiSource]:
+    return list(_declared("oai_sources"))
 
 
 def health_checks() -> list[HealthCheck]:
