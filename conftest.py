@@ -156,6 +156,18 @@ def pytest_runtest_teardown(item, nextitem):
 
 
 @pytest.fixture(autouse=True)
+def _empty_page_cache():
+    """The public page cache (dantoc.core.pagecache: portal, citizen pages) lives outside the
+    test database: start and end every test without cached pages, so no test reads a page
+    rendered in another."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _language_reset():
     """Each test starts in the platform's default language: the language middleware activates
     the visitor's language for the thread (as Django's own does), so a request made in English

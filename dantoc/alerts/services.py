@@ -22,6 +22,7 @@ from dantoc.alerts.models import Alert, AlertInfo, AlertStatus, Hazard, MsgType
 from dantoc.audit.services import audit_record
 from dantoc.core.events import announce
 from dantoc.core.languages import BY_CODE, SOURCE_LANGUAGE
+from dantoc.core.pagecache import public_pages_changed
 from dantoc.geo.models import Unit
 
 CHANGED = "alerts.alert_changed"
@@ -172,6 +173,8 @@ def _write(
         before=_snapshot(previous) if previous else None,
         after=_snapshot(alert),
     )
+    # Cached public pages show (or stop showing) the warning's banner at once.
+    transaction.on_commit(public_pages_changed)
     announce(CHANGED, thread=str(alert.thread), uuid=str(alert.uuid))
     return alert
 

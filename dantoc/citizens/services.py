@@ -25,6 +25,7 @@ from dantoc.citizens.models import (
 )
 from dantoc.core.events import announce
 from dantoc.core.languages import BY_CODE
+from dantoc.core.pagecache import public_pages_changed
 from dantoc.core.text import fold, nfc
 from dantoc.editorial import services as editorial
 from dantoc.editorial import workflows
@@ -66,9 +67,11 @@ def item_search_text(item: CitizenItem) -> str:
 def _refresh_search_text(item: CitizenItem) -> None:
     text = item_search_text(item)
     CitizenItem.objects.filter(pk=item.pk).update(search_text=text, updated_at=timezone.now())
+    transaction.on_commit(public_pages_changed)
 
 
 def _changed(item: CitizenItem) -> None:
+    transaction.on_commit(public_pages_changed)
     transaction.on_commit(lambda: announce(CHANGED, uuid=str(item.uuid)), robust=True)
 
 

@@ -15,11 +15,13 @@ from django.views.decorators.http import require_safe
 
 from dantoc.citizens import selectors, services
 from dantoc.citizens.models import TOPIC_HINTS, Topic
+from dantoc.core import pagecache
 from dantoc.core.languages import BY_CODE, SOURCE_LANGUAGE
+from dantoc.core.pagecache import public_page
 from dantoc.geo.models import UnitLevel
 from dantoc.geo.pickers import unit_param, units_for_text
 
-COMMUNE_COOKIE = "dantoc_commune"  # also read by the portal home for its warnings banner
+COMMUNE_COOKIE = pagecache.COMMUNE_COOKIE  # also read by the portal home for its warnings banner
 COMMUNE_COOKIE_DAYS = 400
 LANGUAGE_PARAM = "ban-dich"
 
@@ -43,6 +45,7 @@ def _languages() -> list[tuple[str, str]]:
 
 
 @require_safe
+@public_page
 def home(request):
     asked = selectors.language_asked(request.GET.get(LANGUAGE_PARAM))
     commune = _commune(request)
@@ -100,6 +103,7 @@ def commune_choose(request):
 
 
 @require_safe
+@public_page
 def topic(request, topic: str):
     if topic not in Topic.values:
         raise Http404
@@ -128,13 +132,20 @@ def _item_or_404(topic: str, slug: str):
 
 @require_safe
 def item_detail(request, topic: str, slug: str):
+    """Counted on every reading (not per person), then served from the public page cache."""
     item = _item_or_404(topic, slug)
     asked = selectors.language_asked(request.GET.get(LANGUAGE_PARAM))
     text = selectors.item_text(item, asked)
-    commune = _commune(request)
     if request.method == "GET":
+        commune = _commune(request)
         province = commune.parent.code if commune and commune.parent_id else ""
         services.reach_count(item=item, province_code=province, language=text.lang)
+    return _item_page(request, item, asked, text)
+
+
+@public_page
+def _item_page(request, item, asked, text):
+    commune = _commune(request)
     url = request.build_absolute_uri(item.get_absolute_url())
     if text.lang != SOURCE_LANGUAGE:
         url += f"?{LANGUAGE_PARAM}={text.lang}"
@@ -155,6 +166,7 @@ def item_detail(request, topic: str, slug: str):
 
 
 @require_safe
+@public_page
 def item_print(request, topic: str, slug: str):
     """One A4 sheet of the item to post at the village hall (print CSS; no header, no menu)."""
     item = _item_or_404(topic, slug)
@@ -168,6 +180,7 @@ def item_print(request, topic: str, slug: str):
 
 
 @require_safe
+@public_page
 def search(request):
     q = (request.GET.get("q") or "")[:200]
     asked = selectors.language_asked(request.GET.get(LANGUAGE_PARAM))

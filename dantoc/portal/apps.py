@@ -80,9 +80,6 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         # The services register articles and documents with the editorial workflow and its
         # revisions (dantoc.editorial).
-        from dantoc.alerts.services import CHANGED as ALERT_CHANGED
-        from dantoc.core.events import listen
-        from dantoc.portal import cache, services  # noqa: F401
-
-        # A warning issued, updated or cancelled shows on (or leaves) the cached home page.
-        listen(ALERT_CHANGED, cache.alerts_changed)
+        # (A warning issued, updated or cancelled moves the public page cache's generation
+        # itself: dantoc.alerts.services.)
+        from dantoc.portal import services  # noqa: F401

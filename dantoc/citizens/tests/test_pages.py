@@ -257,3 +257,30 @@ def test_a_name_shared_by_several_communes_lists_them_to_choose_from(client):
     assert response.status_code == 200 and COMMUNE_COOKIE not in response.cookies
     assert 'type="radio" name="xa__pick"' in page and "Xã Lũng Cú" in page
     assert "Chưa tìm được xã" not in page
+
+
+def test_citizen_pages_come_from_the_public_cache_and_a_change_is_seen_at_once(
+    client, lung_cu, make_item, people, django_capture_on_commit_callbacks
+):
+    """Anonymous readers get the cached page (each reading still counted); a warning issued
+    for the reader's commune shows on the next reading, not a minute later."""
+    from dantoc.alerts import services as alerts
+    from dantoc.alerts.tests.test_alerts import LUNG_CU, content
+
+    item = make_item(title="Rửa tay bằng xà phòng", topic="y-te")
+    client.cookies[COMMUNE_COOKIE] = LUNG_CU
+    first = client.get(item.get_absolute_url())
+    assert "public" in first["Cache-Control"] and "Cookie" in first["Vary"]
+    ItemReach.objects.all().delete()
+    with pytest.MonkeyPatch.context() as patch:
+        # Served from the cache: the page is not rendered again, the reading still counts.
+        patch.setattr("dantoc.citizens.views._page", lambda *a, **k: pytest.fail("rendered"))
+        again = client.get(item.get_absolute_url())
+    home = client.get("/dong-bao/")
+    assert again.content == first.content
+    assert sum(ItemReach.objects.values_list("views", flat=True)) == 1
+    assert "Nguy cơ lũ quét" not in home.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):  # the cache moves on commit
+        alerts.alert_issue(actor=people.province, content=content(LUNG_CU))
+    assert "Nguy cơ lũ quét" in client.get("/dong-bao/").content.decode()
+    assert "Nguy cơ lũ quét" in client.get(item.get_absolute_url()).content.decode()

@@ -57,17 +57,6 @@ def announced():
 
 
 @pytest.fixture(autouse=True)
-def _empty_page_cache():
-    """The public page cache lives outside the test database: start and end every test
-    without cached pages, so no test reads a page rendered in another."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Uploaded test files go to a temporary folder, not the installation's var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"
