@@ -190,3 +190,12 @@ def search(request):
         "citizens/search.html",
         {"q": q, "items": [(i, selectors.item_text(i, asked)) for i in items], "asked": asked},
     )
+
+
+@require_safe
+@public_page
+def saved(request):
+    """The items this phone keeps to read offline ("Lưu để đọc"): the list lives on the phone
+    (the service worker's storage), so the page is a frame that ``citizens/offline.js`` fills;
+    without it the page says how to keep a page."""
+    return _page(request, "citizens/saved.html", {})

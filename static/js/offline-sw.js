@@ -1,10 +1,20 @@
-/* dantoc service worker, served at /sw.js so that it controls /reporting/… (the server puts
-   self.SHELL, the hashed URLs of the app shell, before this file). It only keeps pages and
-   files to open offline; it never holds data to send: changes wait in the page's IndexedDB
-   outbox (static/js/outbox.js), which the page itself sends. */
+/* dantoc service worker, served at /sw.js so that it controls the whole site (the server puts
+   self.SHELL, the hashed URLs of the reporting app shell, before this file). It only keeps
+   pages and files to open offline; it never holds data to send: changes wait in the page's
+   IndexedDB outbox (static/js/outbox.js), which the page itself sends.
+   - /reporting/…: the reports a reporter opened, for entering values offline;
+   - the citizen pages (/dong-bao/…, the public warnings /canh-bao/…): the pages visited (the
+     latest 40) and the items kept with "Lưu để đọc" (citizens/offline.js), shown with a note
+     that the copy is older when the network is away; the warnings of the reader's commune in
+     every copy are the latest this phone saw (a cancelled warning leaves them on the next
+     contact). */
 "use strict";
 /* The pages cache is also written by the page (outbox.js) and emptied when signing out. */
 var PAGES = "dantoc-pages-v1", SHELL_CACHE = "dantoc-shell-" + self.VERSION;
+/* Citizen pages: visited (bounded) and kept on purpose (names shared with citizens/offline.js). */
+var CZ_PAGES = "dantoc-citizen-pages", CZ_SAVED = "dantoc-citizen-saved", CZ_MAX = 40;
+var STATIC = "dantoc-static", WARNINGS_KEY = "/__dantoc/canh-bao.html";
+var MARK_START = "<!--canh-bao-->", MARK_END = "<!--/canh-bao-->";
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(SHELL_CACHE).then(function (c) { return c.addAll(self.SHELL); }).then(function () { return self.skipWaiting(); }));
@@ -22,11 +32,94 @@ function offlinePage() {
     { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
 }
 
+function citizenPage(path) {
+  if (path.indexOf("/dong-bao/") === 0) return path.indexOf("/dong-bao/bien-tap/") !== 0;
+  return path === "/canh-bao/" || /^\/canh-bao\/[0-9a-f-]{36}\/$/.test(path);
+}
+
+function two(n) { return (n < 10 ? "0" : "") + n; }
+
+function citizenOfflinePage() {
+  return new Response('<!doctype html><html lang="vi"><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Không có mạng</title>' +
+    '<main><h1>Không có mạng</h1><p>Trang này chưa được mở trên điện thoại này khi có mạng nên chưa có bản lưu.</p><p><a href="/dong-bao/da-luu/">Tin đã lưu để đọc</a> · <a href="/dong-bao/">Trang đồng bào</a></p></main></html>',
+    { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
+}
+
+/* A copy shown offline: a note saying when it was kept, and the latest warnings seen. */
+function olderCopy(res) {
+  var saved = new Date(res.headers.get("X-Dantoc-Saved") || res.headers.get("Date") || Date.now());
+  return Promise.all([res.text(), caches.open(CZ_PAGES).then(function (c) { return c.match(WARNINGS_KEY); })]).then(function (got) {
+    var html = got[0], warnings = got[1];
+    var note = '<p class="cz-stale" role="status">Đang không có mạng: đây là bản lưu trên máy lúc ' +
+      two(saved.getHours()) + ":" + two(saved.getMinutes()) + " ngày " + two(saved.getDate()) + "/" + two(saved.getMonth() + 1) + "/" + saved.getFullYear() + ".</p>";
+    html = html.replace(/(<main[^>]*>)/, "$1" + note);
+    var done = warnings ? warnings.text() : Promise.resolve(null);
+    return done.then(function (latest) {
+      var a = html.indexOf(MARK_START), b = html.indexOf(MARK_END);
+      if (latest !== null && a >= 0 && b > a) html = html.slice(0, a + MARK_START.length) + latest + html.slice(b);
+      return new Response(html, { status: 200, headers: { "Content-Type": "text/html; charset=utf-8" } });
+    });
+  });
+}
+
+function keepCitizenPage(key, res) {
+  return res.text().then(function (html) {
+    var a = html.indexOf(MARK_START), b = html.indexOf(MARK_END);
+    var headers = { "Content-Type": "text/html; charset=utf-8", "X-Dantoc-Saved": new Date().toISOString() };
+    return caches.open(CZ_PAGES).then(function (c) {
+      var writes = [c.put(key, new Response(html, { headers: headers }))];
+      /* The warnings of the reader's commune, as this fresh page shows them. */
+      if (a >= 0 && b > a) writes.push(c.put(WARNINGS_KEY, new Response(html.slice(a + MARK_START.length, b), { headers: headers })));
+      return Promise.all(writes).then(function () { return c.keys(); }).then(function (keys) {
+        var pages = keys.filter(function (k) { return new URL(k.url).pathname !== WARNINGS_KEY; });
+        return Promise.all(pages.slice(0, Math.max(0, pages.length - CZ_MAX)).map(function (k) { return c.delete(k); }));
+      });
+    }).then(function () {
+      /* An item kept on purpose is refreshed too when it is read online. */
+      return caches.open(CZ_SAVED).then(function (c) {
+        return c.match(key).then(function (hit) { return hit ? c.put(key, new Response(html, { headers: headers })) : null; });
+      });
+    });
+  });
+}
+
+function citizenNavigation(event, url) {
+  var key = url.pathname + url.search;
+  event.respondWith(fetch(event.request).then(function (res) {
+    if (res.ok && !res.redirected && res.type === "basic") event.waitUntil(keepCitizenPage(key, res.clone()).catch(function () {}));
+    return res;
+  }).catch(function () {
+    return caches.match(key, { cacheName: CZ_SAVED }).then(function (hit) {
+      return hit || caches.match(key, { cacheName: CZ_PAGES });
+    }).then(function (hit) { return hit ? olderCopy(hit) : citizenOfflinePage(); });
+  }));
+}
+
 self.addEventListener("fetch", function (event) {
   var req = event.request, url = new URL(req.url);
   if (req.method !== "GET" || url.origin !== location.origin) return;
   if (url.pathname.indexOf("/static/") === 0) {
-    event.respondWith(caches.match(req).then(function (hit) { return hit || fetch(req); }));
+    /* Files with a content hash in their name never change: kept once; others (a
+       development server) from the network, the copy when it does not answer. */
+    var hashed = /\.[0-9a-f]{12}\.[a-z0-9]+$/.test(url.pathname);
+    event.respondWith(caches.match(req).then(function (hit) {
+      if (hit && hashed) return hit;
+      return fetch(req).then(function (res) {
+        if (res.ok && res.type === "basic") {
+          var copy = res.clone();
+          event.waitUntil(caches.open(STATIC).then(function (c) { return c.put(req, copy); }));
+        }
+        return res;
+      }).catch(function () { return hit || Response.error(); });
+    }));
+    return;
+  }
+  if (req.mode === "navigate" && citizenPage(url.pathname)) { citizenNavigation(event, url); return; }
+  if (url.pathname.indexOf("/tep-da-phuong-tien/") === 0) {
+    /* A recording kept with a saved item plays offline. */
+    event.respondWith(fetch(req).catch(function () {
+      return caches.match(req, { cacheName: CZ_SAVED }).then(function (hit) { return hit || Response.error(); });
+    }));
     return;
   }
   if (req.mode !== "navigate" || url.pathname.indexOf("/reporting/") !== 0) return;

@@ -139,3 +139,80 @@ def test_a_citizen_on_a_cheap_phone(server, browser):
     print(json.dumps({"first_load": weights}, ensure_ascii=False))
     for path, sizes in weights.items():
         assert sum(sizes.values()) <= BUDGET, (path, sizes)
+
+
+CONTROLLED = (
+    "navigator.serviceWorker.ready.then(() => navigator.serviceWorker.controller || new Promise("
+    "ok => navigator.serviceWorker.addEventListener('controllerchange', ok))).then(() => true)"
+)
+
+
+def test_a_citizen_reads_offline_and_a_cancelled_warning_leaves_the_offline_copies(server, browser):
+    """A reader of Y Tý (under the demo drill warning) opens pages and keeps one item; with no
+    network the pages visited and the kept item open, marked as older copies, with the
+    warning; a page never opened says so and points to the kept items. An officer cancels
+    the warning; the reader's phone touches the network once; offline again, no copy shows
+    the warning any more. The warnings' CSS, the citizen CSS and scripts come from the
+    worker's copies (the pages look the same offline)."""
+    from conftest import page_sign_in
+
+    context = browser.new_context(viewport=PHONE, is_mobile=True, locale="vi-VN")
+    context.add_cookies([{"name": "dantoc_commune", "value": "02701", "url": server}])
+    page = context.new_page()
+    officer = browser.new_context()
+    try:
+        page.goto(f"{server}/dong-bao/")
+        assert page.evaluate(CONTROLLED)
+        page.reload()  # now through the worker, which keeps the page
+        assert "DIỄN TẬP" in page.locator("#canh-bao").inner_text()
+        page.goto(f"{server}/dong-bao/y-te/")
+        page.get_by_role("link", name="Tiêm chủng đủ mũi cho trẻ nhỏ").click()
+        item = page.url
+        page.get_by_role("button", name="Lưu để đọc khi không có mạng").click()
+        page.get_by_role("button", name="Đã lưu trên máy: đọc được cả khi không có mạng").wait_for()
+        page.goto(f"{server}/dong-bao/chinh-sach/")
+
+        context.set_offline(True)
+        page.goto(item)
+        assert "Tiêm chủng đủ mũi cho trẻ nhỏ" in page.locator("h1").inner_text()
+        assert (
+            "Đang không có mạng: đây là bản lưu trên máy lúc"
+            in page.locator(".cz-stale").inner_text()
+        )
+        assert "DIỄN TẬP" in page.locator("#canh-bao").inner_text()
+        assert page.locator(".alert-b").evaluate("e => getComputedStyle(e).borderLeftStyle") != ""
+        page.goto(f"{server}/dong-bao/")
+        assert page.locator(".cz-stale").count() == 1
+        page.goto(f"{server}/dong-bao/da-luu/")
+        saved = page.locator("#cz-saved")
+        saved.get_by_role("link", name="Tiêm chủng đủ mũi cho trẻ nhỏ").wait_for()
+        page.goto(f"{server}/dong-bao/an-ninh/")
+        assert "chưa được mở trên điện thoại này" in page.locator("main").inner_text()
+
+        # The officer cancels the drill warning.
+        officer_page = officer.new_page()
+        page_sign_in(officer_page, server, "tinh.laocai")
+        officer_page.goto(f"{server}/canh-bao/quan-ly/")
+        officer_page.get_by_role("link", name="Hủy cảnh báo").first.click()
+        officer_page.get_by_label("Lý do hủy").fill("Diễn tập xong.")
+        officer_page.get_by_label("Tôi xác nhận hủy cảnh báo này", exact=False).check()
+        officer_page.get_by_role("button", name="Hủy cảnh báo").click()
+        officer_page.wait_for_url("**/canh-bao/quan-ly/")
+
+        # One contact with the network, then offline again: the copies lose the warning.
+        context.set_offline(False)
+        page.goto(f"{server}/dong-bao/chinh-sach/")
+        assert "DIỄN TẬP" not in page.locator("main").inner_text()
+        # The worker stores the page (and the warnings it shows) after answering.
+        page.wait_for_function(
+            "caches.open('dantoc-citizen-pages').then(c => c.match('/__dantoc/canh-bao.html'))"
+            ".then(r => r.text()).then(t => !t.includes('DIỄN TẬP'))"
+        )
+        context.set_offline(True)
+        for path in (item, f"{server}/dong-bao/"):
+            page.goto(path)
+            assert page.locator(".cz-stale").count() == 1, path
+            assert "DIỄN TẬP" not in page.locator("main").inner_text(), path
+    finally:
+        context.close()
+        officer.close()

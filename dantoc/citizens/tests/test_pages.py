@@ -242,13 +242,16 @@ def test_a_declared_block_fills_the_warnings_slot(client, monkeypatch, lung_cu):
     )
     client.cookies[COMMUNE_COOKIE] = "00715"
     page = client.get("/dong-bao/").content.decode()
-    assert '<div class="cz-slot" id="canh-bao"><p>Cảnh báo thử cho xã</p></div>' in page
+    assert (
+        '<div class="cz-slot" id="canh-bao"><!--canh-bao--><p>Cảnh báo thử cho xã</p>'
+        "<!--/canh-bao--></div>"
+    ) in page
     assert seen == ["00715"]
 
 
 def test_without_a_declared_block_the_slot_is_empty(client):
     page = client.get("/dong-bao/").content.decode()
-    assert '<div class="cz-slot" id="canh-bao"></div>' in page
+    assert '<div class="cz-slot" id="canh-bao"><!--canh-bao--><!--/canh-bao--></div>' in page
 
 
 def test_a_name_shared_by_several_communes_lists_them_to_choose_from(client):
