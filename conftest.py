@@ -162,9 +162,13 @@ def _empty_page_cache():
     rendered in another."""
     from django.core.cache import cache
 
+    from dantoc.core.pagecache import forget_generation
+
     cache.clear()
+    forget_generation()
     yield
     cache.clear()
+    forget_generation()
 
 
 @pytest.fixture(autouse=True)

@@ -49,10 +49,13 @@ def _ms(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def run_wrk(url: str, *, seconds: int, connections: int, threads: int) -> dict:
+def run_wrk(
+    url: str, *, seconds: int, connections: int, threads: int, headers: list[str] = ()
+) -> dict:
+    extra = [part for header in headers for part in ("-H", header)]
     done = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
-         "-H", "Accept-Encoding: gzip", url],
+         "-H", "Accept-Encoding: gzip", *extra, url],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     out = done.stdout

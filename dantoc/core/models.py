@@ -65,3 +65,19 @@ class BackgroundJob(models.Model):
         if not self.progress_total:
             return None
         return min(100, self.progress_done * 100 // self.progress_total)
+
+
+class PageGeneration(models.Model):
+    """One row: the generation of the public page cache (``dantoc.core.pagecache``). Kept in
+    the database, not in the cache, so that every server process (each has its own memory
+    cache on one machine) sees a change within a second."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    value = models.BigIntegerField(_("thế hệ"), default=1)
+
+    class Meta:
+        verbose_name = _("thế hệ bộ nhớ đệm trang công khai")
+        verbose_name_plural = _("thế hệ bộ nhớ đệm trang công khai")
+
+    def __str__(self) -> str:
+        return str(self.value)

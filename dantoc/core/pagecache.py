@@ -4,8 +4,10 @@ that shows the public what it publishes) are kept whole for a short while.
 Keys carry a generation number; any change the public can see moves it
 (``public_pages_changed``, called after commit by the services that publish, and on every
 warning issued, updated or cancelled), so a published correction, a deletion or a cancelled
-warning is never served stale from this cache (browsers and proxies may keep a page for
-``PORTAL_CACHE_SECONDS``). The key holds the address with its query, the language and the
+warning is not served from this cache (browsers and proxies may keep a page for
+``PORTAL_CACHE_SECONDS``). The generation lives in the database (``PageGeneration``), read
+at most once a second by each server process: a change made in one process (a worker, the
+task worker, a command) reaches the pages of every other within a second. The key holds the address with its query, the language and the
 commune the reader chose on the citizen pages (their warnings banner depends on it).
 The cache is Django's default cache: per process in memory on one machine, a shared cache
 (Redis, Memcached) when ``CACHES`` says so in production.
@@ -14,32 +16,44 @@ The cache is Django's default cache: per process in memory on one machine, a sha
 from __future__ import annotations
 
 import hashlib
+import time
 from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import F
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 
-GENERATION_KEY = "portal:generation"
+# How long a process trusts the generation it read (seconds).
+GENERATION_SECONDS = 1.0
+_seen: list = [0.0, None]  # [when read (monotonic), value]
 # The cookie of the citizen pages that keeps the reader's commune (its code, nothing else).
 COMMUNE_COOKIE = "dantoc_commune"
 
 
 def public_pages_changed(**_payload) -> None:
     """Every cached public page is stale from now on (also an event listener)."""
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        cache.set(GENERATION_KEY, 2, None)
+    from dantoc.core.models import PageGeneration
+
+    if not PageGeneration.objects.filter(pk=1).update(value=F("value") + 1):
+        PageGeneration.objects.get_or_create(pk=1, defaults={"value": 2})
+    forget_generation()
+
+
+def forget_generation() -> None:
+    """The next request reads the generation from the database (tests call it too)."""
+    _seen[0], _seen[1] = 0.0, None
 
 
 def generation() -> int:
-    value = cache.get(GENERATION_KEY)
-    if value is None:
-        cache.add(GENERATION_KEY, 1, None)
-        value = cache.get(GENERATION_KEY, 1)
-    return value
+    now = time.monotonic()
+    if _seen[1] is None or now - _seen[0] > GENERATION_SECONDS:
+        from dantoc.core.models import PageGeneration
+
+        value = PageGeneration.objects.filter(pk=1).values_list("value", flat=True).first()
+        _seen[0], _seen[1] = now, value or 1
+    return _seen[1]
 
 
 def public_page(view):

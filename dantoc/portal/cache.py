@@ -3,6 +3,6 @@ names stay here for the portal's modules and tests."""
 
 from __future__ import annotations
 
-from dantoc.core.pagecache import GENERATION_KEY, public_page, public_pages_changed
+from dantoc.core.pagecache import public_page, public_pages_changed
 
-__all__ = ["GENERATION_KEY", "public_page", "public_pages_changed"]
+__all__ = ["public_page", "public_pages_changed"]

@@ -16,8 +16,21 @@ var CZ_PAGES = "dantoc-citizen-pages", CZ_SAVED = "dantoc-citizen-saved", CZ_MAX
 var STATIC = "dantoc-static", WARNINGS_KEY = "/__dantoc/canh-bao.html";
 var MARK_START = "<!--canh-bao-->", MARK_END = "<!--/canh-bao-->";
 
-self.addEventListener("install", function (event) {
-  event.waitUntil(caches.open(SHELL_CACHE).then(function (c) { return c.addAll(self.SHELL); }).then(function () { return self.skipWaiting(); }));
+/* Nothing is fetched at install: a citizen's phone does not download the reporting app.
+   A page asks for what it needs kept (its own files) once the worker is ready. */
+self.addEventListener("install", function () { self.skipWaiting(); });
+
+self.addEventListener("message", function (event) {
+  var data = event.data || {};
+  if (data.keep === "reporting-shell") {
+    event.waitUntil(caches.open(SHELL_CACHE).then(function (c) { return c.addAll(self.SHELL); }));
+  } else if (Array.isArray(data.keep)) {
+    /* The citizen pages' own files (their CSS and scripts), so a copy looks the same offline. */
+    var urls = data.keep.filter(function (u) { return typeof u === "string" && u.indexOf("/static/") === 0; }).slice(0, 20);
+    event.waitUntil(caches.open(STATIC).then(function (c) {
+      return Promise.all(urls.map(function (u) { return c.match(u).then(function (hit) { return hit || c.add(u); }).catch(function () {}); }));
+    }));
+  }
 });
 
 self.addEventListener("activate", function (event) {

@@ -10,7 +10,13 @@
   if (!window.indexedDB || !window.fetch) return;
   var PAGES = "dantoc-pages-v1", dbp = null, listeners = [], sending = false;
 
-  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(function () {});
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js").catch(function () {});
+    /* The reports' app shell is kept once the worker runs (it fetches nothing by itself). */
+    navigator.serviceWorker.ready.then(function (reg) {
+      if (reg.active) reg.active.postMessage({ keep: "reporting-shell" });
+    }).catch(function () {});
+  }
   if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(function () {});
 
   function db() {

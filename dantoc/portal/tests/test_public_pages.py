@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from dantoc.core.pagecache import forget_generation
 from dantoc.portal import services
 from dantoc.portal.demo import demo_content_load
 from dantoc.portal.models import Article, LegalDocument, LegalStatus
@@ -138,6 +139,7 @@ def test_section_lists_are_paged_with_a_constant_number_of_queries(client, peopl
 
     def count(path) -> int:
         cache.clear()
+        forget_generation()  # the cache's generation read (once a second per process) counts
         with CaptureQueriesContext(connection) as ctx:
             page = html(client.get(path))
         return len(ctx.captured_queries), page
@@ -146,7 +148,7 @@ def test_section_lists_are_paged_with_a_constant_number_of_queries(client, peopl
     assert "Trang 1/2" in page and "Tin số 24" in page and "Tin số 0<" not in page
     second, page = count("/cong-thong-tin/tin-tuc/?page=2")
     assert "Tin số 0" in page
-    assert first == second and first <= 5
+    assert first == second and first <= 6
 
 
 def test_an_article_is_shown_in_english_when_the_visitor_chose_english(client, demo):
@@ -314,6 +316,7 @@ def test_attachments_of_public_items_are_served_and_files_of_withdrawn_ones_are_
 def test_the_home_page_takes_the_same_number_of_queries_with_more_content(client, people):
     def count() -> int:
         cache.clear()
+        forget_generation()
         with CaptureQueriesContext(connection) as ctx:
             html(client.get("/cong-thong-tin/"))
         return len(ctx.captured_queries)
@@ -324,4 +327,4 @@ def test_the_home_page_takes_the_same_number_of_queries_with_more_content(client
     for n in range(8):
         published_article(title=f"Tin thêm {n}")
         published_article(kind="activity", title=f"Hoạt động {n}")
-    assert count() == few and few <= 10
+    assert count() == few and few <= 11

@@ -95,7 +95,12 @@ from dantoc.reporting.models import (
 )
 from dantoc.reporting.periods import PeriodError, parse_period
 from dantoc.reporting.permissions import can_enter
-from dantoc.reporting.services import entry_closed_reason, period_resolve
+from dantoc.reporting.services import (
+    _event,
+    _refresh_figures,
+    entry_closed_reason,
+    period_resolve,
+)
 
 OFFICER_IMPORT_ROLES = (RoleCode.PROVINCE_OFFICER, RoleCode.MINISTRY_OFFICER)
 NONE_COMBOS = {"", "default"}
@@ -444,6 +449,7 @@ def datavalues_import(
         summary.conflicts = conflicts.as_list()
         return summary
     today = today or timezone.localdate()
+    started = timezone.now()
     attempts = 1 if connection.in_atomic_block else 3
     for attempt in range(attempts):
         try:
@@ -454,7 +460,9 @@ def datavalues_import(
                 )  # fmt: skip
                 if dry_run:
                     transaction.set_rollback(True)
-                elif counts.imported or counts.updated or counts.deleted:
+                elif source in MACHINE_SOURCES:
+                    _approve_computed(form, started)
+                if not dry_run and (counts.imported or counts.updated or counts.deleted):
                     audit_record(
                         actor=actor,
                         action="reporting.datavalues_import",
@@ -582,6 +590,38 @@ def _checked(
     seen.total = total
 
 
+def _approve_computed(form: ReportForm, since) -> None:
+    """Values the platform computes need no person's approval: the reports of a form that
+    receives them are approved as they are written (recorded as the platform's decision,
+    with no person), and the figures above the reports whose values changed since ``since``
+    recomputed as for an approval, so the dashboard's approved figures include them. A form
+    is either computed or entered by people, never both."""
+    layout = selectors.form_layout(form)
+    touched = set(
+        DataValue.objects.filter(indicator_id__in=list(layout.indicators), updated_at__gte=since)
+        .values_list("unit_id", "period_id")
+        .distinct()
+    )
+    now = timezone.now()
+    reports = Submission.objects.select_for_update().filter(form_code=form.code)
+    for submission in reports.select_related("form").order_by("pk"):
+        pair = (submission.unit_id, submission.period_id)
+        if submission.status != SubmissionStatus.APPROVED:
+            submission.status = SubmissionStatus.APPROVED
+            submission.decided_at = now
+            submission.decided_by = None
+            submission.last_approved_at = now
+            submission.save(
+                update_fields=[
+                    "status", "decided_at", "decided_by", "last_approved_at", "updated_at",
+                ]
+            )  # fmt: skip
+            _event(submission, "approve", None, reason="computed")
+        elif pair not in touched:
+            continue
+        _refresh_figures(submission)
+
+
 def _import(*, actor, form: ReportForm, rows: Iterable[RawRow], strategy: str, today, source: str):
     if _use_copy():
         return _import_postgresql(
@@ -596,7 +636,7 @@ def _import(*, actor, form: ReportForm, rows: Iterable[RawRow], strategy: str, t
         return conflicts, _Counts(), seen.total
     ready = _drop_locked(
         form=form, ready=ready, conflicts=conflicts, strategy=strategy, today=today,
-        unit_codes=check.unit_codes,
+        unit_codes=check.unit_codes, computed=actor is None,
     )  # fmt: skip
     if seen.duplicates:
         # The last of several values for the same cell wins; the earlier ones are ignored.
@@ -627,11 +667,20 @@ def _use_copy() -> bool:
 
 
 def _drop_locked(
-    *, form, ready: list[Ready], conflicts: Conflicts, strategy: str, today, unit_codes
+    *,
+    form,
+    ready: list[Ready],
+    conflicts: Conflicts,
+    strategy: str,
+    today,
+    unit_codes,
+    computed: bool = False,
 ):
     """Create the draft submission of every report that receives values (so completeness
     sees it exists), lock the submissions against a concurrent submit until commit, and
-    refuse values of reports that are submitted, approved or waived."""
+    refuse values of reports that are submitted, approved or waived — except values the
+    platform computes (``computed``), which replace its earlier computation in the report it
+    approved itself (``_approve_computed``)."""
     pairs = sorted({(item[2], item[3]) for item in ready})
     table = Submission._meta.db_table
     if strategy != "DELETE" and connection.vendor == "postgresql":
@@ -682,7 +731,7 @@ def _drop_locked(
             for unit_id, period_id, status in cursor.fetchall()
             if unit_id in unit_ids and status in LOCKED_STATUSES
         }
-    if not locked:
+    if not locked or computed:
         return ready
     periods = Period.objects.in_bulk(period_ids)
     messages: dict[tuple[int, int], tuple[str, str]] = {}
@@ -841,7 +890,7 @@ def _stream(*, actor, form: ReportForm, rows, strategy: str, today, direct: bool
             raise _Restart
         block = _drop_locked(
             form=form, ready=block, conflicts=conflicts, strategy=strategy, today=today,
-            unit_codes=check.unit_codes,
+            unit_codes=check.unit_codes, computed=actor is None,
         )  # fmt: skip
         new_pairs = {(item[2], item[3]) for item in block if (item[2], item[3]) not in occupied}
         new_periods = {period for _unit, period in new_pairs} - periods_locked

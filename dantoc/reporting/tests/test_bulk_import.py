@@ -896,7 +896,27 @@ def test_values_the_platform_computes_come_without_an_actor_and_say_their_source
     assert set(made.values_list("created_by", flat=True)) == {None}
     entry = AuditEntry.objects.get(action="reporting.datavalues_import")
     assert entry.actor is None and entry.after["source"] == "device"
+    # No person approves what the platform computes: its reports are approved as written,
+    # so the approved figures above include the values at once.
+    from dantoc.analytics.models import RollupTotal
+    from dantoc.analytics.rollups import rollups_differences
+
+    reports = Submission.objects.filter(form_code="BM01-VON", unit__code__in=["00715", far.code])
+    assert set(reports.values_list("status", flat=True)) == {SubmissionStatus.APPROVED}
+    assert all(e.actor is None for r in reports for e in r.events.all())
+
+    def approved(code) -> Decimal:
+        unit = Unit.objects.get(code=code, valid_to__isnull=True)
+        row = RollupTotal.objects.get(unit=unit, period__code="2026Q3", indicator__code="VON_KH")
+        return row.approved_sum.normalize()
+
+    assert approved("08") == Decimal("5") and rollups_differences() == []
+    # A new computation replaces the value in the report the platform approved.
     again = {**payload, "dataValues": [one_value("VON_KH", KH_TW, "9", orgUnit="00715")]}
     changed = run(None, again, source="system")
     change = DataValueChange.objects.get(data_value__unit__code="00715")
     assert counts(changed)[1] == 1 and change.source == "system" and change.actor is None
+    assert approved("08") == Decimal("9") and rollups_differences() == []
+    # People still cannot change an approved report.
+    assert counts(run(people.commune, {**again, "dataValues": [one_value(
+        "VON_KH", KH_TW, "1", orgUnit="00715")]}))[2] == 1  # fmt: skip

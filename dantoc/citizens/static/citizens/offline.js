@@ -12,6 +12,15 @@
   });
   if (!("serviceWorker" in navigator) || !window.caches || !window.fetch) return;
   navigator.serviceWorker.register("/sw.js").catch(function () {});
+  navigator.serviceWorker.ready.then(function (reg) {
+    /* This page's own files, kept by the worker so that copies look the same offline. */
+    var keep = [];
+    Array.prototype.forEach.call(document.querySelectorAll("link[rel=stylesheet][href], script[src]"), function (el) {
+      var u = new URL(el.getAttribute("href") || el.getAttribute("src"), location.href);
+      if (u.origin === location.origin) keep.push(u.pathname);
+    });
+    if (reg.active) reg.active.postMessage({ keep: keep });
+  }).catch(function () {});
 
   /* The same names as in offline-sw.js. */
   var SAVED = "dantoc-citizen-saved", INDEX = "/__dantoc/saved.json";
