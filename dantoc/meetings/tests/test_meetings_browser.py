@@ -92,7 +92,18 @@ def test_two_invitees_meet_in_janus_and_their_attendance_is_recorded(
             errors = []
             page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
             _sign_in(page, base, PERSONAS[persona].username)
+            label = "360" if size is PHONE else "desktop"
+            for name, url in (
+                ("list", "/hop/"),
+                ("schedule", "/hop/moi/"),
+                ("tasks", "/hop/nhiem-vu/"),
+            ):
+                page.goto(base + url)
+                # Nothing wider than the screen (the phone has no sideways scrolling).
+                assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+                page.screenshot(path=SHOTS / f"{name}-{label}.png", full_page=True)
             page.goto(f"{base}/hop/{meeting.uuid}/")
+            page.screenshot(path=SHOTS / f"detail-{label}.png", full_page=True)
             page.get_by_role("link", name="Vào phòng họp").click()
             contexts.append(context)
             pages.append((page, errors))
@@ -137,9 +148,13 @@ def test_two_invitees_meet_in_janus_and_their_attendance_is_recorded(
             what="attendance from Janus events",
         )
         assert {r.invitation.user_id for r in rows} == {people.commune.pk, people.other_commune.pk}
-        for context in contexts:
-            context.close()
+        # Leaving the room (the page's own link) ends each presence.
+        for page, _errors in pages:
+            page.get_by_role("link", name="Rời phòng").click()
+            page.wait_for_url(f"{base}/hop/{meeting.uuid}/")
         _wait_for(
             lambda: not Attendance.objects.filter(meeting=meeting, left_at__isnull=True).exists(),
             what="leaving events",
         )
+        for context in contexts:
+            context.close()

@@ -211,7 +211,8 @@
     say(cfg.display + ": " + text);
     input.value = "";
   });
-  window.addEventListener("beforeunload", function () { if (janus) janus.destroy({ unload: true }); });
+  // janus.js destroys the session when the page is left (its destroyOnUnload), so Janus
+  // announces "leaving" at once and the attendance row closes.
 
   Janus.init({
     debug: false,
