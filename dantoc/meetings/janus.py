@@ -257,7 +257,7 @@ class JanusClient:
         )
 
     def info(self) -> dict:
-        return _post(self.ep.url.rsplit("/janus", 1)[0] + "/janus/info", {"janus": "info"})
+        return _post(self.ep.url, {"janus": "info"})
 
     def token_add(self, token: str) -> None:
         self.admin("add_token", token=token, plugins=[PLUGIN])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -87,3 +88,38 @@ def tasks_for_user(user) -> QuerySet[FollowUpTask]:
 def tasks_overdue(user, *, today: datetime.date | None = None) -> QuerySet[FollowUpTask]:
     today = today or timezone.localdate()
     return tasks_for_user(user).filter(done_at__isnull=True, due_date__lt=today)
+
+
+def meetings_held(*, unit, year: int, quarter: int | None = None) -> QuerySet[Meeting]:
+    """The meetings behind the 30 % share: held (minutes recorded) by ``unit`` or a unit
+    below it, in the year (or quarter), local time."""
+    start_month = 3 * quarter - 2 if quarter else 1
+    start = timezone.make_aware(datetime.datetime(year, start_month, 1))
+    end = (
+        timezone.make_aware(
+            datetime.datetime(year + (start_month + 3 > 12), (start_month + 2) % 12 + 1, 1)
+        )
+        if quarter
+        else timezone.make_aware(datetime.datetime(year + 1, 1, 1))
+    )
+    return (
+        Meeting.objects.filter(
+            unit__path__startswith=unit.path, status="held", starts_at__gte=start, starts_at__lt=end
+        )
+        .select_related("unit")
+        .order_by("starts_at", "id")
+    )
+
+
+def online_share(meetings) -> dict:
+    """Counts by kind and level: held, online or hybrid, share (%)."""
+    held, online = Counter(), Counter()
+    for m in meetings:
+        for key in (("kind", m.kind), ("level", m.unit.level), ("all", "")):
+            held[key] += 1
+            online[key] += m.is_online
+    return {
+        key: {"held": held[key], "online": online[key],
+              "share": round(100 * online[key] / held[key], 1) if held[key] else None}
+        for key in held
+    }  # fmt: skip

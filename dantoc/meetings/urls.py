@@ -9,6 +9,7 @@ urlpatterns = [
     path("hop/nhiem-vu/", views.task_list, name="tasks"),
     path("hop/nhiem-vu/<int:pk>/xong/", views.task_done, name="task_done"),
     path("hop/lich/", views.calendar, name="calendar"),
+    path("hop/thong-ke/", views.online_share, name="online_share"),
     path("hop/lich/<str:token>.ics", views.feed, name="feed"),
     path("hop/janus/su-kien/", views.janus_events, name="janus_events"),
     path("hop/<uuid:uuid>/", views.meeting_detail, name="detail"),

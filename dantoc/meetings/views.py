@@ -26,9 +26,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from dantoc.accounts.permissions import unit_in_scope
+from dantoc.geo.models import Unit, UnitLevel
 from dantoc.meetings import ical, janus, permissions, selectors, services
 from dantoc.meetings.forms import CheckInForm, DocumentForm, MeetingForm, MinutesForm, TaskForm
-from dantoc.meetings.models import CalendarFeed, Meeting, MeetingStatus
+from dantoc.meetings.models import CalendarFeed, Meeting, MeetingKind, MeetingStatus
 
 logger = logging.getLogger(__name__)
 EVENTS_MAX_BYTES = 2 * 1024 * 1024
@@ -234,7 +236,11 @@ def meeting_room(request, uuid):
             request, "meetings/room_closed.html", {"meeting": meeting, "reason": text}, status=403
         )
         return response
-    response = render(request, "meetings/room.html", {"meeting": meeting, "ticket": ticket})
+    response = render(
+        request,
+        "meetings/room.html",
+        {"meeting": meeting, "ticket": ticket, "audio_only": request.GET.get("audio") == "1"},
+    )
     # The browser talks to Janus (its HTTP API, long polls) and to nothing else; the room
     # opens the camera, the microphone and (on a PC) screen sharing for this page only.
     parts = urlsplit(ticket.janus_url)
@@ -460,6 +466,41 @@ def feed(request, token):
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=300"
     return response
+
+
+@login_required
+@require_safe
+def online_share(request):
+    """The list behind the dashboard's "share of meetings held online": the meetings held by
+    a unit (and the units below it) in a year or quarter, with the share by kind and level."""
+    today = timezone.localdate()
+    code = (request.GET.get("unit") or "").strip()
+    unit = (
+        Unit.objects.filter(code=code, valid_to__isnull=True).first() if code else request.user.unit
+    )
+    if unit is None or not unit_in_scope(request.user, unit):
+        raise Http404
+    try:
+        year = int(request.GET.get("year") or today.year)
+        quarter = int(request.GET["quarter"]) if request.GET.get("quarter") else None
+    except ValueError:
+        year, quarter = today.year, None
+    if not (2000 <= year <= 2100) or quarter not in (None, 1, 2, 3, 4):
+        year, quarter = today.year, None
+    meetings = list(selectors.meetings_held(unit=unit, year=year, quarter=quarter)[:1000])
+    share = selectors.online_share(meetings)
+    return render(
+        request,
+        "meetings/online_share.html",
+        {
+            "unit": unit, "year": year, "quarter": quarter, "meetings": meetings,
+            "total": share.get(("all", "")),
+            "by_kind": [(label, share.get(("kind", k))) for k, label in MeetingKind.choices],
+            "by_level": [(label, share.get(("level", k))) for k, label in UnitLevel.choices
+                         if share.get(("level", k))],
+            "quarters": [1, 2, 3, 4],
+        },
+    )  # fmt: skip
 
 
 # --- Janus's event handler ------------------------------------------------------------------

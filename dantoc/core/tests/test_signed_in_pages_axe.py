@@ -297,9 +297,18 @@ def url_kwargs(s: dict) -> dict[str, dict | None]:
         "citizens:editor_action": {"uuid": s["citizen"], "action": "gui-duyet"},
         **{
             f"meetings:{name}": {"uuid": s["meeting"]}
-            for name in ("detail", "edit", "cancel", "invitation_ics", "room", "attendance",
-                         "checkin_code", "minutes", "document_upload")
-        },  # fmt: skip
+            for name in (
+                "detail",
+                "edit",
+                "cancel",
+                "invitation_ics",
+                "room",
+                "attendance",
+                "checkin_code",
+                "minutes",
+                "document_upload",
+            )
+        },
         "meetings:checkin": {"uuid": s["meeting"], "code": s["checkin"]},
         "meetings:task_done": {"pk": s["meeting_task"]},
         "meetings:feed": {"token": s["feed"]},

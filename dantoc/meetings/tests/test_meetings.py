@@ -363,6 +363,15 @@ def test_minutes_tasks_and_the_figures_of_the_30_percent_goal(people, login):
         unit=people.province.unit, period__code=period, indicator__code="HOP_SO_CUOC",
         options_key="LOAI_HOP=hop").value) == 1  # fmt: skip
 
+    # The list behind the share, and the share itself among the dashboard's key figures.
+    province = login(people.province)
+    local = timezone.localtime(start)
+    page = province.get(f"/hop/thong-ke/?unit=08&year={local.year}").content.decode()
+    assert "<strong>50,0 %</strong>" in page and online.title in page
+    assert province.get("/hop/thong-ke/?unit=15").status_code == 404  # another province
+    dashboard = province.get(f"/analytics/?unit=08&year={local.year}&all=1").content.decode()
+    assert "Tỷ lệ cuộc họp trực tuyến" in dashboard and "/hop/thong-ke/?unit=08" in dashboard
+
     due = timezone.localdate() - datetime.timedelta(days=1)
     task = services.task_assign(
         actor=people.province,

@@ -89,6 +89,11 @@ def test_two_invitees_meet_in_janus_and_their_attendance_is_recorded(
             context = media_browser.new_context(viewport=size, locale="vi-VN")
             context.grant_permissions(["camera", "microphone"], origin=base)
             page = context.new_page()
+            # The strict Content-Security-Policy holds in the room too (janus.js, adapter.js).
+            page.add_init_script(
+                "window.__csp = []; document.addEventListener('securitypolicyviolation',"
+                " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
+            )
             errors = []
             page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
             _sign_in(page, base, PERSONAS[persona].username)
@@ -113,6 +118,7 @@ def test_two_invitees_meet_in_janus_and_their_attendance_is_recorded(
             # Each sees the other's video (remote tracks flowing through Janus).
             page.wait_for_selector("#room[data-remotes='1']", timeout=30_000)
             assert errors == []
+            assert page.evaluate("window.__csp") == []
         pages[0][0].screenshot(path=SHOTS / "room-360.png", full_page=True)
         pages[1][0].screenshot(path=SHOTS / "room-desktop.png", full_page=True)
 

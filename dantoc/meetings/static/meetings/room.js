@@ -16,7 +16,8 @@
   var chatLog = document.getElementById("chat-log");
   var janus = null, pub = null, myId = null, privateId = null;
   var subscribers = {};  // feed id -> {handle, tile, stream, mids}
-  var audioOnly = false, hand = false;
+  // A weak connection can open the room in audio only (?audio=1 on the room's address).
+  var audioOnly = cfg.audioOnly === "1", hand = false;
 
   function setState(state, message) {
     root.dataset.state = state;
