@@ -1,4 +1,8 @@
-"""``/healthz``'s report of the media server (Janus): reachable, its version."""
+"""``/healthz``'s report of the media server (Janus): reachable, its version.
+
+"off" while meetings have no media server here (``DANTOC_JANUS_URL`` empty, or Janus never
+configured: no generated secrets in ``JANUS_DIR``); "error" when it is configured but does
+not answer."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from dantoc.meetings import janus
 
 
 def janus_health() -> dict:
-    if not settings.JANUS_URL:
+    if not settings.JANUS_URL or janus.endpoint() is None:
         return {"status": "off"}
     try:
         answer = requests.post(
@@ -23,8 +27,7 @@ def janus_health() -> dict:
     if info.get("janus") != "server_info":
         return {"status": "error", "error": "unexpected answer"}
     return {
-        "status": "ok" if janus.endpoint() is not None else "error",
+        "status": "ok",
         "version": info.get("version_string", ""),
         "videoroom": janus.PLUGIN in info.get("plugins", {}),
-        **({} if janus.endpoint() is not None else {"error": "no generated secrets"}),
     }
