@@ -402,3 +402,28 @@ def test_calendar_feed_is_private_and_renewable(people, client, login):
     services.calendar_feed_renew(user=people.commune)
     assert client.get(f"/hop/lich/{old}.ics").status_code == 404
     assert client.get("/hop/lich/guess.ics").status_code == 404
+
+
+def test_documents_are_checked_like_every_upload(people, login, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dantoc.meetings.models import MeetingDocument
+
+    settings.MEDIA_ROOT = tmp_path
+    meeting = _schedule(people)
+    province = login(people.province)
+    url = f"/hop/{meeting.uuid}/tai-lieu/"
+    fake = SimpleUploadedFile("bao-cao.pdf", b"MZ\x90\x00 not a pdf", "application/pdf")
+    answer = province.post(url, {"file": fake, "title": "Báo cáo"}, follow=True)
+    assert "Lỗi:" in answer.content.decode() and not MeetingDocument.objects.exists()
+    pdf = SimpleUploadedFile(
+        "bao-cao.pdf",
+        b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
+        "application/pdf",
+    )
+    province.post(url, {"file": pdf, "title": "Báo cáo tiến độ"})
+    assert MeetingDocument.objects.get().title == "Báo cáo tiến độ"
+    commune = login(people.commune)  # an invitee reads, does not attach
+    other = SimpleUploadedFile("x.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+    assert commune.post(url, {"file": other}).status_code == 403
+    assert "Báo cáo tiến độ" in commune.get(f"/hop/{meeting.uuid}/").content.decode()
