@@ -313,7 +313,8 @@ class JanusClient:
                     "request": "allowed",
                     "room": room,
                     "secret": secret,
-                    "action": "enable",
+                    # "add" (the list of tokens), not "enable" (which only turns the check on).
+                    "action": "add",
                     "allowed": allowed,
                 }
             )
