@@ -237,11 +237,12 @@ def login(client):
 
 
 @contextmanager
-def in_process_server() -> Iterator[str]:
+def in_process_server(port: int = 0) -> Iterator[str]:
     """A real HTTP server on a free port, in this process, answering on the test's own database
     connection, so it sees the test's rows inside the test's transaction (``live_server``
     needs a transactional test and flushes the database after it). For real HTTP clients
-    (ckanapi, dhis2.py) against the platform; yields the base URL."""
+    (ckanapi, dhis2.py) against the platform; yields the base URL. ``port``: a given one (a
+    peer that calls the platform back, such as Janus's event handler, was told it), else free."""
     from django.core.handlers.wsgi import WSGIHandler
     from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
     from django.core.signals import request_finished, request_started
@@ -267,7 +268,7 @@ def in_process_server() -> Iterator[str]:
     for conn in shared.values():
         conn.inc_thread_sharing()
     server = Server(
-        ("127.0.0.1", 0),
+        ("127.0.0.1", port),
         QuietRequestHandler,
         allow_reuse_address=False,
         connections_override=shared,

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "dantoc.opendata",
     "dantoc.portal",
     "dantoc.citizens",
+    "dantoc.meetings",
     "oauth2_provider",
     "dantoc.integration",
     "django_tasks",
@@ -235,6 +236,9 @@ STATICFILES_DIRS = [
     ("vendor/fonts/tai-viet", BASE_DIR / "node_modules" / "@fontsource" / "noto-sans-tai-viet"),
     ("vendor/fonts/cham", BASE_DIR / "node_modules" / "@fontsource" / "noto-sans-cham"),
     ("vendor/fonts/khmer", BASE_DIR / "node_modules" / "@fontsource" / "noto-sans-khmer"),
+    # The meetings room: Janus's browser library and the WebRTC adapter it needs.
+    ("vendor/janus-gateway", BASE_DIR / "node_modules" / "janus-gateway" / "npm" / "src"),
+    ("vendor/webrtc-adapter", BASE_DIR / "node_modules" / "webrtc-adapter" / "out"),
 ]
 STORAGES = {
     # Local disk under MEDIA_ROOT, or S3-compatible object storage (DANTOC_MEDIA_STORAGE=s3).
@@ -366,6 +370,16 @@ INTEGRATION_TOKEN_RATE_PER_CLIENT = env_int("DANTOC_INTEGRATION_TOKEN_RATE_PER_C
 
 # Absolute address of the platform, for links in e-mails.
 SITE_URL = env_str("DANTOC_SITE_URL", "")
+
+# Meetings: the Janus WebRTC Server on loopback (scripts/serve.sh starts it with the
+# configuration `manage.py janus_config` generates in JANUS_DIR, secrets included). Browsers
+# reach it at JANUS_PUBLIC_URL (a reverse-proxy path in production; the loopback URL when the
+# browser runs on this machine). An empty DANTOC_JANUS_URL turns online rooms off.
+JANUS_DIR = Path(env_str("DANTOC_JANUS_DIR", str(VAR_DIR / "janus")))
+JANUS_URL = env_str("DANTOC_JANUS_URL", "http://127.0.0.1:7288/janus")
+JANUS_ADMIN_URL = env_str("DANTOC_JANUS_ADMIN_URL", "http://127.0.0.1:7289/admin")
+JANUS_PUBLIC_URL = env_str("DANTOC_JANUS_PUBLIC_URL", "")
+JANUS_EVENTS_URL = env_str("DANTOC_JANUS_EVENTS_URL", "http://127.0.0.1:8000/hop/janus/su-kien/")
 
 # Mail: SMTP when a mail server is configured (or in production); otherwise (a fresh clone, a
 # demo) each message is written to a file under var/mail/, where a developer reads it and

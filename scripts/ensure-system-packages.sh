@@ -7,6 +7,8 @@
 # - ffmpeg (with ffprobe): the media pipeline (dantoc/media) probes uploaded audio and video
 #   and makes their phone-sized derivatives with it.
 # - wrk: the HTTP load generator of benchmarks/portal_load.py (and `make bench`).
+# - janus: the Janus WebRTC Server (VideoRoom) of the online meetings (dantoc/meetings),
+#   started by scripts/serve.sh and by the meetings tests on loopback.
 set -euo pipefail
 FONT_DIR=/usr/share/fonts/truetype/liberation2
 missing=""
@@ -17,11 +19,12 @@ if ! command -v ffmpeg >/dev/null 2>&1 || ! command -v ffprobe >/dev/null 2>&1; 
   missing="$missing ffmpeg"
 fi
 if ! command -v wrk >/dev/null 2>&1; then missing="$missing wrk"; fi
+if ! command -v janus >/dev/null 2>&1; then missing="$missing janus"; fi
 missing="${missing# }"
 if [ -z "$missing" ]; then
   exit 0
 fi
-echo "Installing Debian's $missing (PDF reports, media pipeline, benchmarks)..."
+echo "Installing Debian's $missing (PDF reports, media pipeline, meetings, benchmarks)..."
 SUDO=""
 if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 $SUDO apt-get update -qq
@@ -30,3 +33,4 @@ DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recomme
 ls "$FONT_DIR"/LiberationSerif-Regular.ttf
 ffmpeg -hide_banner -version | head -n 1
 command -v wrk
+command -v janus

@@ -35,8 +35,9 @@ from dantoc.reporting.models import (
 )
 
 # The figures a dashboard leads with: capital allocated and disbursed, the disbursement
-# rate, and the households Project 1 supported.
-KEY_FIGURES = ["VON_KH", "VON_GN", "TL_GN", "DA1_HO_DUOC_HT"]
+# rate, the households Project 1 supported, and the share of meetings held online (the
+# meetings app's computed indicator; left out where it is not loaded).
+KEY_FIGURES = ["VON_KH", "VON_GN", "TL_GN", "DA1_HO_DUOC_HT", "TL_HOP_TT"]
 RATE = "TL_GN"
 
 

@@ -62,6 +62,9 @@ EXCLUDED = {
     "reporting:approve_many": "opened only with the reports chosen (?s=…); without them it "
     "redirects: axe-checked with a choice in reporting/tests/test_approvals_browser.py",
     "reporting:service_worker": "the offline entry's service worker script (/sw.js), not a page",
+    "meetings:janus_events": "Janus's event handler posts here (loopback, its own password)",
+    "meetings:room": "the room needs the media server (Janus), which this platform runs "
+    "without: axe-checked with Janus in meetings/tests/test_meetings_browser.py",
 }
 
 # Pages everyone sees alike apart from the header (which every other page checks for every
@@ -186,7 +189,15 @@ alert = alert_issue(actor=commune, content=AlertContent(hazard="lu_quet", level=
     infos=[InfoText("vi", "Diễn tập lũ quét", "Mưa lớn.", "Tránh xa suối.")]))
 from dantoc.citizens.models import CitizenItem
 citizen = CitizenItem.objects.filter(status="published").order_by("id").first()
+# The demo's meeting now in progress (its invitation's check-in code, a follow-up task, the
+# commune officer's calendar feed).
+from dantoc.meetings.models import FollowUpTask, Invitation, Meeting
+from dantoc.meetings.services import calendar_feed_get_or_create
+meeting = Meeting.objects.filter(status="scheduled", mode="ket_hop").order_by("id").first()
 print(json.dumps({{
+    "meeting": str(meeting.uuid), "checkin": meeting.invitations.first().checkin_code,
+    "meeting_task": FollowUpTask.objects.order_by("id").first().pk,
+    "feed": calendar_feed_get_or_create(user=commune).token,
     "form": form.code, "version": form.version, "period": period.code, "unit": unit.code,
     "key": key, "user": commune.pk, "client": client.pk, "hook": str(hook.uuid),
     "article": str(article.uuid), "section": SECTION_OF_KIND[article.kind], "slug": article.slug,
@@ -286,6 +297,23 @@ def url_kwargs(s: dict) -> dict[str, dict | None]:
         "citizens:editor_item": {"uuid": s["citizen"]},
         "citizens:editor_translation": {"uuid": s["citizen"]},
         "citizens:editor_action": {"uuid": s["citizen"], "action": "gui-duyet"},
+        **{
+            f"meetings:{name}": {"uuid": s["meeting"]}
+            for name in (
+                "detail",
+                "edit",
+                "cancel",
+                "invitation_ics",
+                "room",
+                "attendance",
+                "checkin_code",
+                "minutes",
+                "document_upload",
+            )
+        },
+        "meetings:checkin": {"uuid": s["meeting"], "code": s["checkin"]},
+        "meetings:task_done": {"pk": s["meeting_task"]},
+        "meetings:feed": {"token": s["feed"]},
     }
 
 
