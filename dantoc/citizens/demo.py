@@ -1,27 +1,45 @@
 """Demo citizen information (loader ``citizens.demo``): policies explained, health, education,
-disaster and security items, with translations in H'Mông and Ê Đê, written by one demo editor
-and published by another (the editorial workflow's four eyes), so the citizen pages can be
-tried after ``make run``.
+disaster and security items, with translations in H'Mông and Ê Đê and recordings, written by
+one demo editor and published (translations and recordings approved) by another (the
+editorial workflow's four eyes), so the citizen pages can be tried after ``make run``.
 
 The policy facts are simplified from the documents named on each item (Decision 1719/QĐ-TTg,
 Project 1: housing support; Decree 116/2016/NĐ-CP: boarding pupils' meals; Decree
 146/2018/NĐ-CP, art. 3: health insurance paid by the State); they illustrate the pages and are
-not legal advice. The ethnic-language texts are short samples marked as such: real
-translations come from community translators through the editor's page.
+not legal advice.
+
+The ethnic-language texts are DEMO TRANSLATIONS AWAITING A NATIVE REVIEWER (``DEMO_REVIEW``):
+the H'Mông ones (White Hmong, RPA spelling) are short plain sentences saying no more than the
+Vietnamese; the Ê Đê ones are titles only, the rest of those items falls back to Vietnamese
+(the page says so). Real translations come from community translators through the editor's
+page. The demo recordings are tones made here with ffmpeg's sine generator (nothing is
+downloaded): they stand in for a reader's voice so the player, the transcoding and the
+listen counts can be tried; their transcripts are the texts a reader would record.
 """
 
 from __future__ import annotations
 
 import datetime
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from django.core.files import File
 
 from dantoc.accounts.models import User
 from dantoc.citizens import services
-from dantoc.citizens.models import CitizenItem, Topic
+from dantoc.citizens.models import CitizenItem, ItemAudio, Topic
 from dantoc.editorial import services as editorial
+from dantoc.editorial.models import TranslationStatus
 from dantoc.geo.selectors import unit_get
+from dantoc.media.processing import asset_process
 from dantoc.portal.models import LegalDocument
 
-SAMPLE = "(Bản dịch mẫu để thử trang — cần người bản ngữ viết lại.)"
+# What the demo data says of its ethnic-language texts: not yet read by a native speaker.
+DEMO_REVIEW = "demo translation awaiting a native reviewer"
+# The placeholder the first demo data put in the translations' summaries (replaced on load).
+OLD_PLACEHOLDER = "(Bản dịch mẫu để thử trang"
 
 ITEMS = [
     {
@@ -45,14 +63,12 @@ ITEMS = [
         "translations": {
             "hmn": {
                 "title": "Kev pab ua tsev rau tsev neeg txom nyem",
-                "summary": f"Tsev neeg txom nyem tau nyiaj pab ua tsev tshiab los yog kho tsev. "
-                f"{SAMPLE}",
-                "for_whom": "Tsev neeg txom nyem",
+                "summary": "Tsev neeg txom nyem uas tseem tsis tau muaj tsev ruaj khov yuav tau "
+                "nyiaj pab ua tsev tshiab los yog kho tsev.",
+                "for_whom": "Tsev neeg txom nyem thiab tsev neeg yuav luag txom nyem",
+                "how_to_apply": "Qhia rau tus thawj zos kom muaj koj lub npe hauv daim ntawv",
             },
-            "rad": {
-                "title": "Klei đru mdơ̆ng sang kơ sang ƀun ƀin",
-                "summary": f"{SAMPLE}",
-            },
+            "rad": {"title": "Klei đru mdơ̆ng sang kơ sang ƀun ƀin"},
         },
     },
     {
@@ -74,7 +90,9 @@ ITEMS = [
         "translations": {
             "hmn": {
                 "title": "Nyiaj noj mov thiab mov rau menyuam kawm ntawv nyob tsev kawm",
-                "summary": SAMPLE,
+                "summary": "Menyuam kawm ntawv uas lub tsev nyob deb tsev kawm ntawv yuav tau "
+                "nyiaj noj mov txhua lub hli thiab 15 kilos txhuv.",
+                "where_to_apply": "Lub tsev kawm ntawv uas menyuam kawm",
             },
         },
     },
@@ -97,10 +115,11 @@ ITEMS = [
         "translations": {
             "hmn": {
                 "title": "Daim npav pov hwm kev kho mob tsis them nyiaj",
-                "summary": SAMPLE,
+                "summary": "Neeg nyob hauv cov zos txom nyem heev tau daim npav pov hwm kev kho "
+                "mob dawb, tsis tas them nyiaj.",
                 "for_whom": "Neeg nyob hauv zos txom nyem",
             },
-            "rad": {"title": "Hră pioh hgŭm klei ƀuh ruă amâo mă prăk", "summary": SAMPLE},
+            "rad": {"title": "Hră pioh hgŭm klei ƀuh ruă amâo mă prăk"},
         },
     },
     {
@@ -119,8 +138,12 @@ ITEMS = [
         "regions": [],
         "dbkk": False,
         "translations": {
-            "hmn": {"title": "Txhaj tshuaj tiv thaiv kab mob rau menyuam yaus", "summary": SAMPLE},
-            "rad": {"title": "Čŭt êa jrao mgang klei ruă kơ hđeh", "summary": SAMPLE},
+            "hmn": {
+                "title": "Txhaj tshuaj tiv thaiv kab mob rau menyuam yaus",
+                "summary": "Coj menyuam mus txhaj tshuaj tiv thaiv kab mob dawb ntawm lub chaw "
+                "kho mob hauv koj lub zej zog. Txhaj kom txaus txhua koob.",
+            },
+            "rad": {"title": "Čŭt êa jrao mgang klei ruă kơ hđeh"},
         },
     },
     {
@@ -151,7 +174,11 @@ ITEMS = [
         "regions": [],
         "dbkk": False,
         "translations": {
-            "hmn": {"title": "Mus kawm ntawv nyob tsev kawm ntawv haiv neeg", "summary": SAMPLE},
+            "hmn": {
+                "title": "Mus kawm ntawv nyob tsev kawm ntawv haiv neeg",
+                "summary": "Menyuam haiv neeg uas kawm ntawv zoo tuaj yeem mus kawm thiab nyob "
+                "hauv tsev kawm ntawv haiv neeg.",
+            },
         },
     },
     {
@@ -184,6 +211,11 @@ ITEMS = [
         "translations": {},
     },
 ]
+
+# Every ethnic-language text above is marked as a demo translation awaiting a native reviewer.
+for _spec in ITEMS:
+    for _values in _spec["translations"].values():
+        _values["review"] = DEMO_REVIEW
 
 
 def demo_load() -> dict[str, int]:
@@ -225,4 +257,87 @@ def demo_load() -> dict[str, int]:
         editorial.content_submit_for_review(actor=writer, item=item)
         editorial.content_publish(actor=reviewer, item=item)
         added += 1
-    return {"items": added}
+    replaced = _replace_placeholders(writer, reviewer)
+    recordings = _recordings(writer, reviewer)
+    return {"items": added, "translations_replaced": replaced, "recordings": recordings}
+
+
+def _replace_placeholders(writer, reviewer) -> int:
+    """Demo items loaded before the placeholders were replaced get the new texts (a draft
+    published by the second demo editor, as any change to a live translation)."""
+    replaced = 0
+    for spec in ITEMS:
+        item = CitizenItem.objects.filter(title=spec["title"], deleted_at=None).first()
+        if item is None:
+            continue
+        for translation in item.translations.filter(summary__contains=OLD_PLACEHOLDER):
+            values = spec["translations"].get(translation.language)
+            if not values:
+                continue
+            data = {"summary": "", **values}
+            services.translation_save(
+                actor=writer, item=item, language=translation.language, data=data
+            )
+            editorial.translation_submit_for_review(
+                actor=writer, item=item, language=translation.language
+            )
+            editorial.translation_publish(actor=reviewer, item=item, language=translation.language)
+            replaced += 1
+    return replaced
+
+
+# (item title, language, tone frequency): the recordings the demo gives, in Vietnamese and
+# two ethnic languages.
+RECORDINGS = [
+    ("Hỗ trợ làm nhà, sửa nhà cho hộ nghèo", "vi", 440),
+    ("Hỗ trợ làm nhà, sửa nhà cho hộ nghèo", "hmn", 494),
+    ("Tiêm chủng đủ mũi cho trẻ nhỏ", "vi", 523),
+    ("Tiêm chủng đủ mũi cho trẻ nhỏ", "hmn", 587),
+    ("Tiêm chủng đủ mũi cho trẻ nhỏ", "rad", 659),
+]
+
+
+def _tone(folder: Path, frequency: int) -> Path:
+    target = folder / f"demo-{frequency}.wav"
+    subprocess.run(
+        [
+            "ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi",
+            "-i", f"sine=frequency={frequency}:duration=4:sample_rate=16000",
+            "-ac", "1", str(target),
+        ],
+        check=True,
+        timeout=60,
+    )  # fmt: skip
+    return target
+
+
+def _recordings(writer, reviewer) -> int:
+    """The demo recordings, once each; transcoded here (not by the task worker) so they play
+    right away; skipped, with nothing half-made, when ffmpeg is missing."""
+    if not (shutil.which("ffmpeg") and shutil.which("ffprobe")):
+        return 0
+    made = 0
+    with tempfile.TemporaryDirectory(prefix="dantoc-demo-audio-") as folder:
+        for title, language, frequency in RECORDINGS:
+            item = CitizenItem.objects.filter(title=title, deleted_at=None).first()
+            if item is None or ItemAudio.objects.filter(item=item, language=language).exists():
+                continue
+            if language == "vi":
+                transcript = "\n".join(p for p in (item.title, item.summary) if p)
+            else:
+                translation = item.translations.filter(
+                    language=language, status=TranslationStatus.PUBLISHED
+                ).first()
+                if translation is None:
+                    continue
+                transcript = "\n".join(p for p in (translation.title, translation.summary) if p)
+            path = _tone(Path(folder), frequency)
+            with path.open("rb") as handle:
+                upload = File(handle, name=f"demo-{language}.wav")
+                audio = services.audio_save(
+                    actor=writer, item=item, language=language, transcript=transcript, file=upload
+                )
+            asset_process(asset_id=audio.asset_id)
+            services.audio_approve(actor=reviewer, audio=audio)
+            made += 1
+    return made

@@ -77,3 +77,19 @@ class LanguageForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Lý do trả lại"), max_length=1000, required=False)
+
+
+class AudioForm(forms.Form):
+    file = forms.FileField(
+        label=_("Tệp ghi âm"),
+        required=False,
+        help_text=_(
+            "MP3, M4A, OGG/Opus, WAV hoặc FLAC; hệ thống tự nén nhỏ để nghe được trên 3G. "
+            "Để trống nếu chỉ sửa lời đọc."
+        ),
+    )
+    transcript = forms.CharField(
+        label=_("Lời đọc (chép đúng những gì nói trong bản ghi)"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=20000,
+    )

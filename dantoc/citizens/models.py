@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid as uuid_lib
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -156,6 +157,10 @@ class ItemReach(models.Model):
     province_code = models.CharField(_("mã tỉnh"), max_length=10, blank=True)
     language = models.CharField(_("ngôn ngữ"), max_length=12)
     views = models.PositiveIntegerField(_("lượt xem"), default=0)
+    # Plays of the item's recording (a request for the start of the file, not its later
+    # ranges) and presses of its share links: the same proxy, counted the same way.
+    listens = models.PositiveIntegerField(_("lượt nghe"), default=0)
+    shares = models.PositiveIntegerField(_("lượt chia sẻ"), default=0)
 
     class Meta:
         verbose_name = _("lượt xem")
@@ -170,3 +175,47 @@ class ItemReach(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id} {self.month:%Y-%m} {self.province_code or '-'} {self.language}"
+
+
+class ItemAudio(models.Model):
+    """A recording of the item read aloud in one language, with its transcript.
+
+    Speech synthesis does not exist for these languages: an editor uploads a recording (kept
+    by the media pipeline, checked by content, transcoded to Opus 24 kbit/s and AAC 32 kbit/s
+    for 3G) and writes what is said. The public hears it once a second editor has listened
+    to it (``approved_at``), and, for an ethnic language, while the item's translation in
+    that language is published; a new recording or transcript waits for approval again."""
+
+    uuid = models.UUIDField(default=uuid_lib.uuid4, unique=True, editable=False)
+    item = models.ForeignKey(CitizenItem, on_delete=models.CASCADE, related_name="audios")
+    language = models.CharField(_("ngôn ngữ"), max_length=12)
+    asset = models.ForeignKey(
+        "media.MediaAsset", on_delete=models.PROTECT, related_name="+", verbose_name=_("tệp")
+    )
+    transcript = models.TextField(_("lời đọc"))
+    author_ids = models.JSONField(_("người viết"), default=list, editable=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người duyệt"),
+    )
+    approved_at = models.DateTimeField(_("duyệt lúc"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("sửa lúc"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("bản ghi âm")
+        verbose_name_plural = _("bản ghi âm")
+        ordering = ["item_id", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "language"], name="citizen_audio_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.language}"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approved_at is not None

@@ -13,6 +13,7 @@ from dantoc.citizens.models import (
     TEXT_FIELDS,
     CitizenItem,
     CitizenItemTranslation,
+    ItemAudio,
     ItemReach,
 )
 from dantoc.core.languages import BY_CODE, CONTENT_LANGUAGES, SOURCE_LANGUAGE
@@ -212,6 +213,63 @@ class Coverage:
     code: str
     name: str
     status: str  # "" (missing), draft, review, published
+    audio: str = ""  # "" (no recording), "waiting" (for a second editor), "approved"
+
+
+def _audio_state(audio: ItemAudio | None) -> str:
+    if audio is None:
+        return ""
+    return "approved" if audio.is_approved else "waiting"
+
+
+def audio_states(item: CitizenItem) -> dict[str, str]:
+    """The state of the item's recording in each language it has one in (prefetched)."""
+    return {a.language: _audio_state(a) for a in item.audios.all()}
+
+
+def public_audio(item: CitizenItem, language: str) -> ItemAudio | None:
+    """The recording the public hears with the item in ``language`` (the language the page
+    is shown in, so a published translation's), once a second editor approved it."""
+    return (
+        ItemAudio.objects.select_related("asset")
+        .filter(item=item, language=language, approved_at__isnull=False)
+        .first()
+    )
+
+
+def audio_for_serving(*, uuid) -> ItemAudio | None:
+    """An approved recording of a public item, in Vietnamese or a published translation."""
+    audio = (
+        ItemAudio.objects.select_related("asset", "item")
+        .filter(
+            uuid=uuid,
+            approved_at__isnull=False,
+            item__in=CitizenItem.objects.filter(publicly_visible_q()),
+        )
+        .first()
+    )
+    if audio is None:
+        return None
+    if (
+        audio.language != SOURCE_LANGUAGE
+        and not audio.item.translations.filter(
+            language=audio.language, status=TranslationStatus.PUBLISHED
+        ).exists()
+    ):
+        return None
+    return audio
+
+
+def audio_by_uuid(*, uuid) -> ItemAudio | None:
+    return (
+        ItemAudio.objects.select_related("asset", "item__unit")
+        .filter(uuid=uuid, item__deleted_at__isnull=True)
+        .first()
+    )
+
+
+def audio_for_editing(*, item: CitizenItem, language: str) -> ItemAudio | None:
+    return ItemAudio.objects.select_related("asset").filter(item=item, language=language).first()
 
 
 def items_for_editor(*, user, topic: str = "", status: str = "") -> QuerySet[CitizenItem]:
@@ -219,7 +277,7 @@ def items_for_editor(*, user, topic: str = "", status: str = "") -> QuerySet[Cit
         CitizenItem.objects.filter(deleted_at__isnull=True)
         .filter(scope_q(user, "unit__path"))
         .select_related("unit")
-        .prefetch_related("translations")
+        .prefetch_related("translations", "audios")
         .annotate(views=Sum("reach__views"))
         .order_by("-updated_at", "-id")
     )
@@ -233,8 +291,9 @@ def items_for_editor(*, user, topic: str = "", status: str = "") -> QuerySet[Cit
 def coverage(item: CitizenItem) -> list[Coverage]:
     """Each ethnic and foreign language with the state of the item's translation in it."""
     held = {t.language: t.status for t in item.translations.all()}
+    audio = audio_states(item)
     return [
-        Coverage(lang.code, lang.name, held.get(lang.code, ""))
+        Coverage(lang.code, lang.name, held.get(lang.code, ""), audio.get(lang.code, ""))
         for lang in CONTENT_LANGUAGES
         if lang.code != SOURCE_LANGUAGE
     ]
@@ -243,7 +302,7 @@ def coverage(item: CitizenItem) -> list[Coverage]:
 def item_for_editing(*, uuid) -> CitizenItem | None:
     return (
         CitizenItem.objects.select_related("unit", "legal_document")
-        .prefetch_related("translations")
+        .prefetch_related("translations", "audios")
         .filter(uuid=uuid, deleted_at__isnull=True)
         .first()
     )

@@ -20,6 +20,7 @@ from dantoc.citizens.models import (
     TEXT_FIELDS,
     CitizenItem,
     CitizenItemTranslation,
+    ItemAudio,
     ItemReach,
     Topic,
 )
@@ -29,6 +30,8 @@ from dantoc.core.text import fold, nfc
 from dantoc.editorial import services as editorial
 from dantoc.editorial import workflows
 from dantoc.editorial.models import Status, TranslationStatus
+from dantoc.media.models import MediaKind
+from dantoc.media.services import asset_delete, asset_upload
 
 CHANGED = "citizens.item_changed"
 SNAPSHOT_FIELDS = [
@@ -213,19 +216,172 @@ def translation_save(
 # --- reach ------------------------------------------------------------------------------------
 
 
-def reach_count(*, item: CitizenItem, province_code: str, language: str, on=None) -> None:
-    """One more view of ``item`` this month, from ``province_code`` (the reader's chosen
-    commune's province, "" when none) in ``language``. Not audited: it records no person
-    and no decision; one UPDATE (an INSERT the first time), safe when two readers race."""
+REACH_COUNTERS = ("views", "listens", "shares")
+
+
+def reach_count(
+    *, item: CitizenItem, province_code: str, language: str, on=None, counter: str = "views"
+) -> None:
+    """One more view (or listen, or share: ``counter``) of ``item`` this month, from
+    ``province_code`` (the reader's chosen commune's province, "" when none) in ``language``.
+    Not audited: it records no person and no decision; one UPDATE (an INSERT the first time),
+    safe when two readers race."""
+    if counter not in REACH_COUNTERS:
+        raise ValueError(counter)
     if language not in BY_CODE:
         language = "vi"
     on = on or timezone.localdate()
     month = on.replace(day=1)
     key = {"item": item, "month": month, "province_code": province_code[:10], "language": language}
-    if ItemReach.objects.filter(**key).update(views=F("views") + 1):
+    if ItemReach.objects.filter(**key).update(**{counter: F(counter) + 1}):
         return
     try:
         with transaction.atomic():
-            ItemReach.objects.create(**key, views=1)
+            ItemReach.objects.create(**key, **{counter: 1})
     except IntegrityError:
-        ItemReach.objects.filter(**key).update(views=F("views") + 1)
+        ItemReach.objects.filter(**key).update(**{counter: F(counter) + 1})
+
+
+# --- recordings -------------------------------------------------------------------------------
+
+TRANSCRIPT_LIMIT = 20000
+
+
+def _audio_snapshot(audio: ItemAudio | None) -> dict[str, Any] | None:
+    if audio is None:
+        return None
+    return {
+        "item": str(audio.item.uuid),
+        "language": audio.language,
+        "asset": str(audio.asset.uuid),
+        "transcript": audio.transcript,
+        "approved": audio.is_approved,
+    }
+
+
+def _require_edit(actor, item: CitizenItem) -> None:
+    if actor is not None and not permissions.can_edit(actor, item):
+        raise PermissionDenied("Bạn không có quyền biên tập nội dung của đơn vị này.")
+    if item.deleted_at is not None:
+        raise ValidationError("Nội dung đã bị xoá, không sửa được nữa.", code="deleted")
+
+
+@transaction.atomic
+def audio_save(*, actor, item: CitizenItem, language: str, transcript: str, file=None) -> ItemAudio:
+    """Add or change the recording of ``item`` in ``language`` and its transcript. The file is
+    checked by content and transcoded small by the media pipeline (``asset_upload``); a new
+    file or transcript waits for a second editor's approval before the public hears it (the
+    former recording stops playing until then, so what is heard always matches what was
+    approved). Sending the same request twice leaves one recording."""
+    item = CitizenItem.objects.select_for_update().select_related("unit").get(pk=item.pk)
+    _require_edit(actor, item)
+    if language not in BY_CODE:
+        raise ValidationError("Ngôn ngữ không hợp lệ.", code="language")
+    transcript = nfc(transcript or "").strip()
+    if not transcript:
+        raise ValidationError(
+            "Cần viết lời đọc (bản chép lời) để người không nghe được vẫn đọc được.",
+            code="transcript",
+        )
+    if len(transcript) > TRANSCRIPT_LIMIT:
+        raise ValidationError(f"Lời đọc dài quá {TRANSCRIPT_LIMIT} ký tự.", code="too_long")
+    audio = ItemAudio.objects.select_related("asset").filter(item=item, language=language).first()
+    if audio is None and file is None:
+        raise ValidationError("Cần chọn tệp ghi âm.", code="file")
+    before = _audio_snapshot(audio)
+    old_asset = None
+    if file is not None:
+        asset = asset_upload(
+            actor=actor, file=file, allowed_kinds=[MediaKind.AUDIO], owner_unit=item.unit
+        )
+        if audio is not None:
+            old_asset = audio.asset
+    if audio is None:
+        audio = ItemAudio(item=item, language=language, asset=asset)
+    elif file is not None:
+        audio.asset = asset
+    changed = file is not None or audio.transcript != transcript
+    audio.transcript = transcript
+    if changed:
+        audio.approved_by = None
+        audio.approved_at = None
+        audio.updated_at = timezone.now()
+        if actor is not None and actor.pk not in audio.author_ids:
+            audio.author_ids = [*audio.author_ids, actor.pk]
+    audio.save()
+    if old_asset is not None:
+        asset_delete(actor=actor, asset=old_asset)
+    audit_record(
+        actor=actor,
+        action="citizens.audio_save",
+        obj=item,
+        unit=item.unit,
+        before=before,
+        after=_audio_snapshot(audio),
+    )
+    if changed and before and before["approved"] and item.is_public:
+        _changed(item)
+    return audio
+
+
+def audio_approve_refusal(actor, audio: ItemAudio) -> str | None:
+    """Why ``actor`` may not approve the recording now, or None."""
+    if not permissions.can_edit(actor, audio.item):
+        return "Bạn không có quyền biên tập nội dung của đơn vị này."
+    if audio.is_approved:
+        return "Bản ghi âm này đã được duyệt."
+    if actor.pk in audio.author_ids:
+        return "Người tải bản ghi âm lên không tự duyệt được: cần một biên tập viên khác nghe."
+    if not audio.asset.is_ready:
+        return "Tệp ghi âm đang được xử lý: chờ xử lý xong rồi nghe lại trước khi duyệt."
+    return None
+
+
+@transaction.atomic
+def audio_approve(*, actor, audio: ItemAudio) -> ItemAudio:
+    """A second editor has listened to the recording and read the transcript: the public
+    hears it (where the item, and its translation in that language, are published)."""
+    audio = (
+        ItemAudio.objects.select_for_update().select_related("item__unit", "asset").get(pk=audio.pk)
+    )
+    if actor is not None:
+        refusal = audio_approve_refusal(actor, audio)
+        if refusal:
+            raise PermissionDenied(refusal)
+    before = _audio_snapshot(audio)
+    audio.approved_by = actor
+    audio.approved_at = timezone.now()
+    audio.save(update_fields=["approved_by", "approved_at"])
+    audit_record(
+        actor=actor,
+        action="citizens.audio_approve",
+        obj=audio.item,
+        unit=audio.item.unit,
+        before=before,
+        after=_audio_snapshot(audio),
+    )
+    if audio.item.is_public:
+        _changed(audio.item)
+    return audio
+
+
+@transaction.atomic
+def audio_delete(*, actor, audio: ItemAudio) -> None:
+    audio = (
+        ItemAudio.objects.select_for_update().select_related("item__unit", "asset").get(pk=audio.pk)
+    )
+    _require_edit(actor, audio.item)
+    before = _audio_snapshot(audio)
+    asset = audio.asset
+    audio.delete()
+    asset_delete(actor=actor, asset=asset)
+    audit_record(
+        actor=actor,
+        action="citizens.audio_delete",
+        obj=audio.item,
+        unit=audio.item.unit,
+        before=before,
+        after=None,
+    )
+    if before["approved"] and audio.item.is_public:
+        _changed(audio.item)

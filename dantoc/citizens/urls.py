@@ -8,6 +8,7 @@ urlpatterns = [
     path("dong-bao/", views.home, name="home"),
     path("dong-bao/chon-xa/", views.commune_choose, name="choose"),
     path("dong-bao/tim/", views.search, name="search"),
+    path("dong-bao/nghe/<uuid:uuid>/", views.audio_file, name="audio"),
     path("dong-bao/bien-tap/", views_editor.item_list, name="editor_list"),
     path("dong-bao/bien-tap/moi/", views_editor.item_edit, name="editor_new"),
     path("dong-bao/bien-tap/luot-xem/", views_editor.reach, name="editor_reach"),
@@ -17,6 +18,7 @@ urlpatterns = [
         views_editor.translation_edit,
         name="editor_translation",
     ),
+    path("dong-bao/bien-tap/<uuid:uuid>/ghi-am/", views_editor.audio_edit, name="editor_audio"),
     path(
         "dong-bao/bien-tap/<uuid:uuid>/<slug:action>/",
         views_editor.item_action,

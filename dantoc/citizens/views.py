@@ -13,11 +13,12 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from dantoc.citizens import selectors, services
+from dantoc.citizens import permissions, selectors, services
 from dantoc.citizens.models import TOPIC_HINTS, Topic
 from dantoc.core.languages import BY_CODE, SOURCE_LANGUAGE
 from dantoc.geo.models import UnitLevel
 from dantoc.geo.pickers import unit_param, units_for_text
+from dantoc.media.responses import stored_file_response
 
 COMMUNE_COOKIE = "dantoc_commune"  # also read by the portal home for its warnings banner
 COMMUNE_COOKIE_DAYS = 400
@@ -150,8 +151,41 @@ def item_detail(request, topic: str, slug: str):
             "share_image": request.build_absolute_uri(static("citizens/share.png")),
             "language_names": [(code, BY_CODE[code].name_local) for code in text.languages],
             "doc_files": list(item.legal_document.attachments.all()) if item.legal_document else [],
+            "audio": selectors.public_audio(item, text.lang),
         },
     )
+
+
+@require_safe
+def audio_file(request, uuid):
+    """The recording's small derivative (``?v=audio-opus-24k`` / ``audio-aac-32k``, what
+    ``{% media_audio %}`` links to). A request for the start of the file counts as one listen
+    of the item (a player asks for later ranges as it plays; those are not counted)."""
+    audio = selectors.audio_for_serving(uuid=uuid)
+    public = audio is not None
+    if audio is None and request.user.is_authenticated:
+        # An editor of the item listens before approving (not counted, not cached publicly).
+        audio = selectors.audio_by_uuid(uuid=uuid)
+        if audio is not None and not permissions.can_edit(request.user, audio.item):
+            audio = None
+    if audio is None:
+        raise Http404
+    profile = request.GET.get("v", "")
+    derivative = audio.asset.derivatives.filter(profile=profile).first()
+    if derivative is None or not profile.startswith("audio-"):
+        raise Http404
+    byte_range = request.headers.get("Range", "")
+    if public and request.method == "GET" and byte_range in ("", "bytes=0-"):
+        commune = _commune(request)
+        province = commune.parent.code if commune and commune.parent_id else ""
+        services.reach_count(
+            item=audio.item, province_code=province, language=audio.language, counter="listens"
+        )
+    response = stored_file_response(derivative.file, mime_type=derivative.mime_type, public=public)
+    if public:
+        # Counted per request: a shared cache must not answer for us.
+        response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @require_safe

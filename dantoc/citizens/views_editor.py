@@ -15,7 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dantoc.citizens import permissions, selectors, services
-from dantoc.citizens.forms import ItemForm, LanguageForm, ReasonForm, TranslationForm
+from dantoc.citizens.forms import (
+    AudioForm,
+    ItemForm,
+    LanguageForm,
+    ReasonForm,
+    TranslationForm,
+)
 from dantoc.citizens.models import TEXT_FIELDS, Topic
 from dantoc.core.languages import BY_CODE
 from dantoc.editorial import permissions as editorial_permissions
@@ -76,7 +82,9 @@ def item_list(request):
         "citizens/editor/list.html",
         {
             "page": page,
-            "rows": [(i, selectors.coverage(i)) for i in page],
+            "rows": [
+                (i, selectors.coverage(i), selectors.audio_states(i).get("vi", "")) for i in page
+            ],
             "languages": [c for c in selectors.coverage(page[0])] if page else [],
             "topic": topic,
             "status": status,
@@ -118,6 +126,7 @@ def item_edit(request, uuid=None):
     if item is not None:
         context.update(
             coverage=selectors.coverage(item),
+            vi_audio=selectors.audio_states(item).get("vi", ""),
             publish_refusal=editorial_permissions.publish_refusal(request.user, item),
             language_form=LanguageForm(),
             reason_form=ReasonForm(),
@@ -234,4 +243,65 @@ def reach(request):
         request,
         "citizens/editor/reach.html",
         {"reach": selectors.reach_summary(user=request.user)},
+    )
+
+
+@editor_required
+def audio_edit(request, uuid):
+    """The item's recording in one language (``?language=``, Vietnamese by default): upload
+    or replace it, write its transcript; a second editor listens and approves it."""
+    item = _item_or_404(uuid)
+    if not permissions.can_edit(request.user, item):
+        raise PermissionDenied(_("Bạn không có quyền biên tập nội dung của đơn vị này."))
+    language = (request.POST.get("language") or request.GET.get("language") or "vi").lower()
+    if language not in BY_CODE:
+        raise Http404
+    audio = selectors.audio_for_editing(item=item, language=language)
+    here = f"{request.path}?language={language}"
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action in ("duyet", "xoa") and audio is not None:
+        try:
+            if action == "duyet":
+                services.audio_approve(actor=request.user, audio=audio)
+                messages.success(request, _("Đã duyệt bản ghi âm: người dân nghe được."))
+            else:
+                services.audio_delete(actor=request.user, audio=audio)
+                messages.success(request, _("Đã xoá bản ghi âm."))
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
+        return redirect(here)
+    if request.method == "POST":
+        form = AudioForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.audio_save(
+                    actor=request.user,
+                    item=item,
+                    language=language,
+                    transcript=form.cleaned_data["transcript"],
+                    file=form.cleaned_data["file"],
+                )
+            except ValidationError as exc:
+                _errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Đã lưu bản ghi âm: một biên tập viên khác nghe và duyệt thì mới phát."),
+                )
+                return redirect(here)
+    else:
+        form = AudioForm(initial={"transcript": audio.transcript} if audio else None)
+    return render(
+        request,
+        "citizens/editor/audio.html",
+        {
+            "item": item,
+            "form": form,
+            "audio": audio,
+            "language": BY_CODE[language],
+            "languages": [(c, lang.name) for c, lang in BY_CODE.items() if c != "en"],
+            "approve_refusal": (
+                services.audio_approve_refusal(request.user, audio) if audio else None
+            ),
+        },
     )

@@ -152,7 +152,9 @@ def test_views_are_counted_per_province_and_language_without_personal_data(
     rows = set(ItemReach.objects.values_list("province_code", "language", "views"))
     assert rows == {("08", "vi", 2), ("", "hmn", 1), ("", "vi", 1)}
     fields = {f.name for f in ItemReach._meta.get_fields()}
-    assert fields == {"id", "item", "month", "province_code", "language", "views"}
+    assert fields == {
+        "id", "item", "month", "province_code", "language", "views", "listens", "shares",
+    }  # fmt: skip
 
 
 def test_editors_see_the_counts_and_others_do_not(client, login, people, lung_cu, make_item):
@@ -172,7 +174,8 @@ def test_the_editor_list_shows_which_languages_each_item_lacks(login, people, ma
     row = page[page.index("Tin có bản Mông") :]
     row = row[: row.index("</tr>")]
     assert row.count("✓") == 1  # hmn
-    assert row.count("—") == 11  # every other language of the platform but Vietnamese
+    # Every other language of the platform but Vietnamese, and no Vietnamese recording.
+    assert row.count("—") == 12
 
 
 def test_an_editor_writes_submits_and_another_publishes_from_the_pages(
