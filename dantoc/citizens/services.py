@@ -27,11 +27,13 @@ from dantoc.citizens.models import (
 from dantoc.core.events import announce
 from dantoc.core.languages import BY_CODE
 from dantoc.core.text import fold, nfc
+from dantoc.editorial import revisions, workflows
 from dantoc.editorial import services as editorial
-from dantoc.editorial import workflows
 from dantoc.editorial.models import Status, TranslationStatus
+from dantoc.geo.models import Unit
 from dantoc.media.models import MediaKind
 from dantoc.media.services import asset_delete, asset_upload
+from dantoc.portal.models import LegalDocument
 
 CHANGED = "citizens.item_changed"
 SNAPSHOT_FIELDS = [
@@ -91,6 +93,108 @@ workflows.register(
 )
 
 
+# --- revisions of published items ---------------------------------------------------------
+
+REVISION_FIELDS = (
+    "unit",
+    "topic",
+    "title",
+    "summary",
+    "for_whom",
+    "benefits",
+    "how_to_apply",
+    "where_to_apply",
+    "deadline",
+    "contact",
+    "body",
+    "legal_document",
+    "regions",
+    "dbkk_villages",
+)
+
+
+def _revising(actor, item: CitizenItem) -> bool:
+    """Does a change by ``actor`` go to the item's revision rather than to the item?"""
+    if actor is None or item.deleted_at is not None:
+        return False
+    return item.status == Status.PUBLISHED or revisions.revision_open(item) is not None
+
+
+def _item_state(item: CitizenItem) -> dict[str, Any]:
+    state = {name: getattr(item, name) for name in TEXT_FIELDS}
+    state.update(
+        unit=item.unit_id,
+        topic=item.topic,
+        deadline=item.deadline.isoformat() if item.deadline else None,
+        legal_document=item.legal_document_id,
+        regions=item.regions,
+        dbkk_villages=item.dbkk_villages,
+    )
+    return state
+
+
+def _item_apply(*, actor, item: CitizenItem, data: dict[str, Any]) -> None:
+    """Write an approved revision onto the (locked) item."""
+    for name in TEXT_FIELDS:
+        setattr(item, name, data[name])
+    item.unit = Unit.objects.get(pk=data["unit"])
+    item.topic = data["topic"]
+    item.deadline = datetime.date.fromisoformat(data["deadline"]) if data["deadline"] else None
+    item.legal_document_id = data["legal_document"]
+    item.regions = data["regions"]
+    item.dbkk_villages = data["dbkk_villages"]
+    item.updated_at = timezone.now()
+    item.search_text = item_search_text(item)
+    item.save()
+    if item.is_public:
+        _changed(item)
+
+
+def _display(key: str, value: Any) -> str:
+    if value in (None, "", []):
+        return ""
+    if key == "unit":
+        return Unit.objects.filter(pk=value).values_list("name", flat=True).first() or str(value)
+    if key == "topic":
+        return str(Topic(value).label) if value in Topic.values else value
+    if key == "deadline":
+        return datetime.date.fromisoformat(value).strftime("%d/%m/%Y")
+    if key == "legal_document":
+        return str(LegalDocument.objects.filter(pk=value).first() or value)
+    if key == "dbkk_villages":
+        return "có" if value else "không"
+    return str(value)
+
+
+def _can_edit_state(user, item: CitizenItem, data: dict[str, Any]) -> bool:
+    if not permissions.can_edit(user, item):
+        return False
+    unit_pk = data.get("unit")
+    if unit_pk is None or unit_pk == item.unit_id:
+        return True
+    unit = Unit.objects.filter(pk=unit_pk).first()
+    return unit is not None and permissions.can_edit_for_unit(user, unit)
+
+
+revisions.register(
+    revisions.RevisionHandler(
+        model=CitizenItem,
+        app="citizens",
+        kind="item",
+        state=_item_state,
+        apply=_item_apply,
+        fields=[(name, CitizenItem._meta.get_field(name).verbose_name) for name in REVISION_FIELDS],
+        display=_display,
+        files=lambda state: set(),
+        delete_file=lambda name: None,
+        can_edit=_can_edit_state,
+        reviewers=lambda item, actor: editorial.reviewers(item, exclude=actor),
+        notify=editorial.notify_after_commit,
+        editor_url=lambda item: f"/dong-bao/bien-tap/{item.uuid}/",
+    )
+)
+
+
 def _slug(title: str, *, exclude_pk: int | None) -> str:
     base = (slugify(fold(title.replace("/", " "))) or "thong-tin")[:100].strip("-") or "thong-tin"
     taken = CitizenItem.objects.exclude(pk=exclude_pk) if exclude_pk else CitizenItem.objects
@@ -128,9 +232,10 @@ def item_save(
     regions=(),
     dbkk_villages: bool = False,
 ) -> CitizenItem:
-    """Create an item (a draft) or change a draft, returned or withdrawn one. An item in
-    review or on the public site is not changed here: it is returned or withdrawn first, so
-    what the public reads has always been read by a second editor."""
+    """Create an item (a draft) or change a draft, returned or withdrawn one. A change to an
+    item on the public site waits as a revision (``editorial.revisions``) that a second
+    editor approves, the public reading the published version meanwhile; an item in review
+    is returned to draft first. Either way what the public reads has been read by two."""
     if topic not in Topic.values:
         raise ValidationError("Chủ đề không hợp lệ.", code="topic")
     values = {
@@ -163,11 +268,25 @@ def item_save(
             raise PermissionDenied("Bạn không có quyền biên tập nội dung của đơn vị này.")
         if item.deleted_at is not None:
             raise ValidationError("Nội dung đã bị xoá, không sửa được nữa.", code="deleted")
-        if item.status in (Status.REVIEW, Status.PUBLISHED):
+        if item.status == Status.REVIEW:
             raise ValidationError(
-                "Nội dung đang chờ duyệt hoặc đang hiện: trả lại hoặc gỡ xuống rồi mới sửa.",
-                code="status",
+                "Nội dung đang chờ duyệt: trả lại bản nháp rồi mới sửa.", code="status"
             )
+        if _revising(actor, item):
+            # What the public reads stays as it is until a second editor approves the change.
+            if legal_document is not None and not legal_document.is_public:
+                raise ValidationError("Văn bản căn cứ chưa được công bố.", code="document")
+            state = {
+                **values,
+                "unit": unit.pk,
+                "topic": topic,
+                "deadline": deadline.isoformat() if deadline else None,
+                "legal_document": legal_document.pk if legal_document else None,
+                "regions": _regions(regions),
+                "dbkk_villages": bool(dbkk_villages),
+            }
+            revisions.revision_write(actor=actor, item=item, data=state)
+            return item
         before = _item_snapshot(item)
     for name, value in values.items():
         setattr(item, name, value)

@@ -25,8 +25,11 @@ from dantoc.citizens.forms import (
 from dantoc.citizens.models import TEXT_FIELDS, Topic
 from dantoc.core.languages import BY_CODE
 from dantoc.editorial import permissions as editorial_permissions
+from dantoc.editorial import revisions
 from dantoc.editorial import services as editorial
-from dantoc.editorial.models import Status
+from dantoc.editorial.models import RevisionStatus, Status
+from dantoc.geo.models import Unit
+from dantoc.portal.models import LegalDocument
 
 PAGE_SIZE = 30
 ITEM_FIELDS = (
@@ -114,12 +117,19 @@ def item_edit(request, uuid=None):
             except ValidationError as exc:
                 _errors(form, exc)
             else:
-                messages.success(request, _("Đã lưu bản nháp."))
+                if item.status == Status.PUBLISHED:
+                    messages.success(
+                        request,
+                        _(
+                            "Đã lưu bản sửa: bản đang hiện giữ nguyên cho tới khi một biên tập "
+                            "viên khác duyệt bản sửa."
+                        ),
+                    )
+                else:
+                    messages.success(request, _("Đã lưu bản nháp."))
                 return redirect("citizens:editor_item", uuid=item.uuid)
     elif item is not None:
-        initial = {name: getattr(item, name) for name in ITEM_FIELDS}
-        initial.update(unit=item.unit, regions=item.region_list)
-        form = ItemForm(initial=initial, user=request.user)
+        form = ItemForm(initial=_initial(item), user=request.user)
     else:
         form = ItemForm(initial={"unit": request.user.unit}, user=request.user)
     context = {"form": form, "item": item}
@@ -130,8 +140,43 @@ def item_edit(request, uuid=None):
             publish_refusal=editorial_permissions.publish_refusal(request.user, item),
             language_form=LanguageForm(),
             reason_form=ReasonForm(),
+            **_revision_context(request.user, item),
         )
     return render(request, "citizens/editor/edit.html", context)
+
+
+def _initial(item) -> dict:
+    """The form's values: the open revision's when there is one (what the editor goes on
+    editing), else the item's."""
+    state = revisions.pending_state(item)
+    initial = {name: state[name] for name in ITEM_FIELDS if name in state}
+    initial["deadline"] = state["deadline"]
+    initial["unit"] = Unit.objects.filter(pk=state["unit"]).first()
+    initial["legal_document"] = (
+        LegalDocument.objects.filter(pk=state["legal_document"]).first()
+        if state["legal_document"]
+        else None
+    )
+    initial["regions"] = [r for r in state["regions"].split(",") if r]
+    return initial
+
+
+def _revision_context(user, item) -> dict:
+    """The item's open revision beside the published version, and the versions before."""
+    revision = revisions.revision_open(item)
+    history = list(
+        revisions.revisions_of(item).filter(status=RevisionStatus.APPROVED).order_by("-number")
+    )
+    context = {
+        "revision": revision,
+        "history": history,
+        "live_version": history[0].number if history else 1,
+    }
+    if revision is not None:
+        live = revisions.handler_for(type(item)).state(item)
+        context["comparison"] = revisions.compare(item, live, revision.data)
+        context["approve_refusal"] = revisions.approve_refusal(user, revision, item)
+    return context
 
 
 ACTIONS = {
