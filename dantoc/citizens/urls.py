@@ -27,4 +27,9 @@ urlpatterns = [
     path("dong-bao/<slug:topic>/", views.topic, name="topic"),
     path("dong-bao/<slug:topic>/<slug:slug>/", views.item_detail, name="item"),
     path("dong-bao/<slug:topic>/<slug:slug>/in/", views.item_print, name="print"),
+    path(
+        "dong-bao/<slug:topic>/<slug:slug>/chia-se/<slug:channel>/",
+        views.item_share,
+        name="share",
+    ),
 ]

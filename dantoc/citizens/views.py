@@ -4,14 +4,17 @@ nothing else); views are counted per item, month, province and language, never p
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.conf import settings
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_safe
 
 from dantoc.citizens import permissions, selectors, services
 from dantoc.citizens.models import TOPIC_HINTS, Topic
@@ -185,6 +188,35 @@ def audio_file(request, uuid):
     if public:
         # Counted per request: a shared cache must not answer for us.
         response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+FACEBOOK_SHARER = "https://www.facebook.com/sharer/sharer.php?u="
+SHARE_CHANNELS = ("facebook", "ung-dung", "chep")
+
+
+@csrf_exempt  # It changes nobody's data: one more share in a monthly count, like a page view.
+@require_http_methods(["GET", "POST"])
+def item_share(request, topic: str, slug: str, channel: str):
+    """Count one share of the item, then: for Facebook (a GET, works without JavaScript) go
+    to its sharer with the item's own address (never one from the request); for the phone's
+    share sheet or a copied link (a POST beacon from share.js) answer 204."""
+    if channel not in SHARE_CHANNELS:
+        raise Http404
+    if (channel == "facebook") != (request.method == "GET"):
+        return HttpResponseNotAllowed(["GET"] if channel == "facebook" else ["POST"])
+    item = _item_or_404(topic, slug)
+    text = selectors.item_text(item, selectors.language_asked(request.GET.get(LANGUAGE_PARAM)))
+    commune = _commune(request)
+    province = commune.parent.code if commune and commune.parent_id else ""
+    services.reach_count(item=item, province_code=province, language=text.lang, counter="shares")
+    if channel != "facebook":
+        return HttpResponse(status=204)
+    url = request.build_absolute_uri(item.get_absolute_url())
+    if text.lang != SOURCE_LANGUAGE:
+        url += f"?{LANGUAGE_PARAM}={text.lang}"
+    response = HttpResponseRedirect(FACEBOOK_SHARER + quote(url, safe=""))
+    response["Cache-Control"] = "no-store"
     return response
 
 

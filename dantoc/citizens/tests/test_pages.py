@@ -119,9 +119,17 @@ def test_an_item_page_has_open_graph_tags_share_links_and_a_printable_sheet(clie
     image = image[: image.index(">")]
     assert 'content="http://testserver/static/citizens/share' in image, image
     assert f'<meta property="og:url" content="{url}">' in page
+    # No Zalo plugin link (none documented for web pages could be confirmed): the phone's
+    # share sheet and a link to copy, counted; Facebook through the counting redirect.
+    assert "sp.zalo.me" not in page
+    assert f'id="share-link" class="cz-link" type="url" readonly value="{url}"' in page
+    facebook = client.get(item.get_absolute_url() + "chia-se/facebook/")
     quoted = url.replace(":", "%3A").replace("/", "%2F")
-    assert f"https://sp.zalo.me/plugins/share?url={quoted}" in page
-    assert f"https://www.facebook.com/sharer/sharer.php?u={quoted}" in page
+    assert facebook["Location"] == f"https://www.facebook.com/sharer/sharer.php?u={quoted}"
+    assert client.post(item.get_absolute_url() + "chia-se/chep/").status_code == 204
+    assert client.get(item.get_absolute_url() + "chia-se/chep/").status_code == 405
+    assert client.get(item.get_absolute_url() + "chia-se/khac/").status_code == 404
+    assert ItemReach.objects.get(item=item).shares == 2
     sheet = client.get(item.get_absolute_url() + "in/")
     assert sheet.status_code == 200
     text = sheet.content.decode()
