@@ -9,11 +9,19 @@ class CitizensConfig(AppConfig):
     label = "citizens"
     verbose_name = _("Thông tin cho đồng bào")
 
+    reference_loaders = (
+        Loader("citizens.market_products", "dantoc.citizens.market.products_reference_load"),
+    )
     demo_loaders = (
         Loader(
             "citizens.demo",
             "dantoc.citizens.demo.demo_load",
             after=("accounts.demo_users", "portal.demo"),
+        ),
+        Loader(
+            "citizens.demo_prices",
+            "dantoc.citizens.demo.demo_prices_load",
+            after=("accounts.demo_users",),
         ),
     )
     menu = (
@@ -24,12 +32,23 @@ class CitizensConfig(AppConfig):
             allowed="dantoc.portal.permissions.is_editor",
             order=111,
         ),
+        MenuEntry(
+            _("Nhập giá nông sản"),
+            "citizens:prices_enter",
+            allowed="dantoc.citizens.permissions.is_price_officer",
+            order=112,
+        ),
     )
     capabilities = (
         (
             "content_editor",
             _("Soạn chính sách giải thích và tin thiết thực cho đồng bào, bản dịch tiếng dân tộc"),
             "citizens:editor_list",
+        ),
+        (
+            "province_officer",
+            _("Nhập giá nông sản của tỉnh cho trang đồng bào (từng giá hoặc từ tệp)"),
+            "citizens:prices_enter",
         ),
     )
 

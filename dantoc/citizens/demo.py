@@ -28,11 +28,11 @@ from pathlib import Path
 from django.core.files import File
 
 from dantoc.accounts.models import User
-from dantoc.citizens import services
-from dantoc.citizens.models import CitizenItem, ItemAudio, Topic
+from dantoc.citizens import market, services
+from dantoc.citizens.models import CitizenItem, ItemAudio, MarketPrice, MarketProduct, Topic
 from dantoc.editorial import services as editorial
 from dantoc.editorial.models import TranslationStatus
-from dantoc.geo.selectors import unit_get
+from dantoc.geo.selectors import today, unit_get
 from dantoc.media.processing import asset_process
 from dantoc.portal.models import LegalDocument
 
@@ -341,3 +341,62 @@ def _recordings(writer, reviewer) -> int:
             services.audio_approve(actor=reviewer, audio=audio)
             made += 1
     return made
+
+
+# --- market prices ----------------------------------------------------------------------------
+
+# (province code, market, product code, base price in đồng): DEMO FIGURES of the right order
+# of magnitude for 2025-2026, not survey data; every row is a weekly price over 26 weeks that
+# moves along a fixed seasonal curve (no randomness, so a reload changes nothing).
+DEMO_MARKETS = [
+    ("08", "Chợ trung tâm Hà Giang", "gao-te", 16000),
+    ("08", "Chợ trung tâm Hà Giang", "ngo-hat", 7500),
+    ("08", "Chợ trung tâm Hà Giang", "lon-hoi", 62000),
+    ("08", "Chợ Đồng Văn", "ngo-hat", 8000),
+    ("08", "Chợ Đồng Văn", "bo-hoi", 95000),
+    ("08", "Chợ Đồng Văn", "lon-hoi", 60000),
+    ("08", "Chợ Tân Trào", "che-bup", 9000),
+    ("08", "Chợ Tân Trào", "gao-te", 15500),
+    ("15", "Chợ Bắc Hà", "thao-qua", 180000),
+    ("15", "Chợ Bắc Hà", "lon-hoi", 61000),
+    ("15", "Chợ Văn Bàn", "que-vo", 42000),
+    ("15", "Chợ Văn Bàn", "ngo-hat", 7200),
+]
+# Weekly factors (per mille) of a price's seasonal curve.
+DEMO_CURVE = [1000, 1008, 1015, 1021, 1030, 1026, 1018, 1012, 1004, 995, 990, 986, 992,
+              1001, 1010, 1024, 1040, 1052, 1047, 1036, 1025, 1014, 1007, 1003, 1011, 1020]  # fmt: skip
+
+
+def demo_prices_load() -> dict[str, int]:
+    """Weekly prices for 26 weeks up to today at a few markets of Tuyên Quang (08) and Lào
+    Cai (15), entered as their province officers (through ``market.price_save``)."""
+    market.products_reference_load()
+    officers = {
+        code: User.objects.filter(unit__code=code, roles__code="province_officer").first()
+        for code in ("08", "15")
+    }
+    products = {p.code: p for p in MarketProduct.objects.all()}
+    end = today()
+    added = 0
+    for code, place, product_code, base in DEMO_MARKETS:
+        province = unit_get(code=code)
+        officer = officers.get(code)
+        if province is None or product_code not in products:
+            continue
+        for week, factor in enumerate(DEMO_CURVE):
+            on = end - datetime.timedelta(days=7 * (len(DEMO_CURVE) - 1 - week))
+            if MarketPrice.objects.filter(
+                province=province, market=place, product=products[product_code], on=on
+            ).exists():
+                continue
+            price = round(base * factor / 1000 / 100) * 100
+            market.price_save(
+                actor=officer,
+                province=province,
+                market=place,
+                product=products[product_code],
+                on=on,
+                price=price,
+            )
+            added += 1
+    return {"prices": added}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dantoc.citizens.models import REGIONS, Topic
+from dantoc.citizens.models import REGIONS, MarketProduct, Topic
 from dantoc.core.languages import translation_choices
 from dantoc.portal import selectors as portal_selectors
 from dantoc.portal.models import LegalDocument, publicly_visible_q
@@ -93,3 +93,41 @@ class AudioForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}),
         max_length=20000,
     )
+
+
+class PriceForm(forms.Form):
+    province = forms.ModelChoiceField(label=_("Tỉnh"), queryset=None)
+    market = forms.CharField(label=_("Chợ, nơi thu mua"), max_length=120)
+    product = forms.ModelChoiceField(label=_("Nông sản"), queryset=None)
+    on = forms.DateField(
+        label=_("Ngày"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    price = forms.IntegerField(
+        label=_("Giá (đồng một đơn vị tính)"), min_value=1, max_value=1_000_000_000
+    )
+
+    def __init__(self, *args, provinces, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["province"].queryset = provinces
+        self.fields["product"].queryset = MarketProduct.objects.all()
+        if provinces.count() == 1:
+            self.fields["province"].initial = provinces.first()
+
+
+class PriceImportForm(forms.Form):
+    province = forms.ModelChoiceField(label=_("Tỉnh"), queryset=None)
+    file = forms.FileField(
+        label=_("Tệp CSV hoặc Excel .xlsx"),
+        help_text=_(
+            "Dòng đầu là tên cột: ngày, chợ, mã sản phẩm, giá. Có một dòng sai thì không dòng "
+            "nào được ghi."
+        ),
+    )
+
+    def __init__(self, *args, provinces, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["province"].queryset = provinces
+        if provinces.count() == 1:
+            self.fields["province"].initial = provinces.first()

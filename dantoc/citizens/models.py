@@ -219,3 +219,63 @@ class ItemAudio(models.Model):
     @property
     def is_approved(self) -> bool:
         return self.approved_at is not None
+
+
+# --- market prices --------------------------------------------------------------------------
+
+
+class MarketProduct(models.Model):
+    """A main farm product whose price is followed (reference data:
+    data/citizens/market_products.csv, loader ``citizens.market_products``)."""
+
+    code = models.SlugField(_("mã"), max_length=40, unique=True)
+    name = models.CharField(_("tên"), max_length=120)
+    unit = models.CharField(_("đơn vị tính"), max_length=20, help_text=_("kg, lít, con…"))
+    order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+
+    class Meta:
+        verbose_name = _("nông sản theo dõi giá")
+        verbose_name_plural = _("nông sản theo dõi giá")
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MarketPrice(models.Model):
+    """The price of one product at one market of a province on one day (đồng per the
+    product's unit), entered by the province's officers or imported from their file."""
+
+    province = models.ForeignKey(
+        "geo.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("tỉnh")
+    )
+    market = models.CharField(_("chợ, nơi thu mua"), max_length=120)
+    product = models.ForeignKey(
+        MarketProduct, on_delete=models.PROTECT, related_name="prices", verbose_name=_("nông sản")
+    )
+    on = models.DateField(_("ngày"))
+    price = models.PositiveIntegerField(_("giá (đồng)"))
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người nhập"),
+    )
+    updated_at = models.DateTimeField(_("cập nhật lúc"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("giá nông sản")
+        verbose_name_plural = _("giá nông sản")
+        ordering = ["-on", "product__order", "market"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province", "market", "product", "on"], name="citizen_price_unique"
+            ),
+            models.CheckConstraint(condition=Q(price__gt=0), name="citizen_price_positive"),
+        ]
+        indexes = [models.Index(fields=["province", "product", "on"], name="citizen_price_series")]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} {self.market} {self.on}: {self.price}"

@@ -15,12 +15,13 @@ from dantoc.citizens.models import (
     CitizenItemTranslation,
     ItemAudio,
     ItemReach,
+    MarketPrice,
 )
 from dantoc.core.languages import BY_CODE, CONTENT_LANGUAGES, SOURCE_LANGUAGE
 from dantoc.core.text import phrase_q, search_words
 from dantoc.editorial.models import TranslationStatus, publicly_visible_q
 from dantoc.geo.models import Unit, UnitLevel
-from dantoc.geo.selectors import ethnic_spellings, today, unit_get
+from dantoc.geo.selectors import ethnic_spellings, today, unit_get, valid_on_q
 from dantoc.portal.selectors import CommuneArea, province_communes_areas
 
 SEARCH_LIMIT = 30
@@ -342,3 +343,79 @@ def reach_summary(*, user, since: datetime.date | None = None) -> Reach:
     items = CitizenItem.objects.filter(pk__in=per_item).only("title", "uuid", "topic", "slug")
     reach.by_item = sorted(((i, per_item[i.pk]) for i in items), key=lambda p: -p[1])
     return reach
+
+
+# --- market prices ----------------------------------------------------------------------------
+
+
+def price_provinces() -> QuerySet[Unit]:
+    """Provinces with at least one price, by name."""
+    codes = MarketPrice.objects.values("province_id").distinct()
+    return Unit.objects.filter(pk__in=codes).order_by("name")
+
+
+@dataclass(frozen=True)
+class LatestPrice:
+    product: object
+    market: str
+    on: datetime.date
+    price: int
+    change: int | None  # against the market's previous price of the product
+
+    @property
+    def magnitude(self) -> int:
+        return abs(self.change or 0)
+
+
+def latest_prices(*, province: Unit) -> list[LatestPrice]:
+    """Each product's latest price at each market of the province, with the change since the
+    price before it. One query over the last four months."""
+    since = today() - datetime.timedelta(days=120)
+    rows = (
+        MarketPrice.objects.filter(province=province, on__gte=since)
+        .select_related("product")
+        .order_by("product__order", "product_id", "market", "-on")
+    )
+    found: dict[tuple[int, str], list] = {}
+    for row in rows:
+        found.setdefault((row.product_id, row.market), []).append(row)
+    latest = []
+    for series in found.values():
+        last = series[0]
+        change = last.price - series[1].price if len(series) > 1 else None
+        latest.append(LatestPrice(last.product, last.market, last.on, last.price, change))
+    return latest
+
+
+@dataclass
+class PriceSeries:
+    market: str
+    points: list[tuple[datetime.date, int]]
+
+
+def price_series(*, province: Unit, product, months: int = 6) -> list[PriceSeries]:
+    """The product's prices at each market of the province over the last ``months``."""
+    since = today() - datetime.timedelta(days=31 * months)
+    series: dict[str, PriceSeries] = {}
+    for market, on, price in (
+        MarketPrice.objects.filter(province=province, product=product, on__gte=since)
+        .order_by("market", "on")
+        .values_list("market", "on", "price")
+    ):
+        series.setdefault(market, PriceSeries(market, [])).points.append((on, price))
+    return list(series.values())
+
+
+def prices_for_officer(*, user, province: Unit | None = None) -> QuerySet:
+    rows = MarketPrice.objects.filter(scope_q(user, "province__path")).select_related(
+        "product", "province", "entered_by"
+    )
+    if province is not None:
+        rows = rows.filter(province=province)
+    return rows.order_by("-on", "product__order", "market")
+
+
+def officer_provinces(*, user) -> QuerySet[Unit]:
+    return Unit.objects.filter(
+        scope_q(user), valid_on_q(today()), level=UnitLevel.PROVINCE
+    ).order_by("name")

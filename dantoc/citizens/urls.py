@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dantoc.citizens import views, views_editor
+from dantoc.citizens import views, views_editor, views_market
 
 app_name = "citizens"
 
@@ -23,6 +23,14 @@ urlpatterns = [
         "dong-bao/bien-tap/<uuid:uuid>/<slug:action>/",
         views_editor.item_action,
         name="editor_action",
+    ),
+    path("dong-bao/gia-ca/", views_market.prices_home, name="prices"),
+    path("dong-bao/gia-ca/nhap/", views_market.prices_enter, name="prices_enter"),
+    path("dong-bao/gia-ca/<str:code>/", views_market.prices_province, name="prices_province"),
+    path(
+        "dong-bao/gia-ca/<str:code>/<slug:product>/",
+        views_market.prices_product,
+        name="prices_product",
     ),
     path("dong-bao/<slug:topic>/", views.topic, name="topic"),
     path("dong-bao/<slug:topic>/<slug:slug>/", views.item_detail, name="item"),
