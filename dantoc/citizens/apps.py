@@ -19,6 +19,11 @@ class CitizensConfig(AppConfig):
             after=("accounts.demo_users", "portal.demo"),
         ),
         Loader(
+            "citizens.demo_ocop",
+            "dantoc.citizens.demo.demo_ocop_load",
+            after=("accounts.demo_users",),
+        ),
+        Loader(
             "citizens.demo_prices",
             "dantoc.citizens.demo.demo_prices_load",
             after=("accounts.demo_users",),
@@ -38,6 +43,12 @@ class CitizensConfig(AppConfig):
             allowed="dantoc.citizens.permissions.is_price_officer",
             order=112,
         ),
+        MenuEntry(
+            _("Sản phẩm OCOP của tỉnh"),
+            "citizens:ocop_editor_list",
+            allowed="dantoc.citizens.permissions.is_price_officer",
+            order=113,
+        ),
     )
     capabilities = (
         (
@@ -50,8 +61,13 @@ class CitizensConfig(AppConfig):
             _("Nhập giá nông sản của tỉnh cho trang đồng bào (từng giá hoặc từ tệp)"),
             "citizens:prices_enter",
         ),
+        (
+            "province_officer",
+            _("Nhập sản phẩm OCOP của tỉnh; cán bộ khác của tỉnh duyệt và xuất bản"),
+            "citizens:ocop_editor_list",
+        ),
     )
 
     def ready(self) -> None:
-        # The services register citizen items with the editorial workflow.
-        from dantoc.citizens import services  # noqa: F401
+        # The services register citizen items and OCOP products with the editorial workflow.
+        from dantoc.citizens import ocop, services  # noqa: F401

@@ -20,16 +20,26 @@ listen counts can be tried; their transcripts are the texts a reader would recor
 from __future__ import annotations
 
 import datetime
+import io
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
 from django.core.files import File
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image, ImageDraw
 
 from dantoc.accounts.models import User
-from dantoc.citizens import market, services
-from dantoc.citizens.models import CitizenItem, ItemAudio, MarketPrice, MarketProduct, Topic
+from dantoc.citizens import market, ocop, services
+from dantoc.citizens.models import (
+    CitizenItem,
+    ItemAudio,
+    MarketPrice,
+    MarketProduct,
+    OcopProduct,
+    Topic,
+)
 from dantoc.editorial import services as editorial
 from dantoc.editorial.models import TranslationStatus
 from dantoc.geo.selectors import today, unit_get
@@ -400,3 +410,117 @@ def demo_prices_load() -> dict[str, int]:
             )
             added += 1
     return {"prices": added}
+
+
+# --- OCOP products ----------------------------------------------------------------------------
+
+# DEMO PRODUCTS: names, producers and decision numbers are made up for trying the pages (the
+# kinds of product are typical of the provinces named); the photos are drawn here with Pillow
+# (a plain coloured card with the product's initials), nothing is downloaded.
+DEMO_OCOP = [
+    {
+        "unit": "08",
+        "commune": "00715",
+        "name": "Chè Shan tuyết cổ thụ (mẫu thử)",
+        "group": "do-uong",
+        "producer": "Hợp tác xã chè mẫu Lũng Cú",
+        "description": "Chè búp từ cây Shan tuyết lâu năm trên núi cao, hái tay, sao bằng chảo "
+        "gang. Nước vàng sáng, vị chát dịu, hậu ngọt.",
+        "stars": 4,
+        "certificate_number": "0000/QĐ-UBND (mẫu)",
+        "price": 350000,
+        "price_unit": "hộp 200 g",
+        "how_to_buy": "Gọi hợp tác xã (số điện thoại mẫu) 0200 000 000\n"
+        "Mua tại cửa hàng OCOP của tỉnh",
+        "colour": (46, 110, 60),
+    },
+    {
+        "unit": "08",
+        "commune": None,
+        "name": "Mật ong bạc hà (mẫu thử)",
+        "group": "thuc-pham",
+        "producer": "Hộ nuôi ong mẫu",
+        "description": "Mật ong từ hoa bạc hà dại nở vào mùa đông trên cao nguyên đá.",
+        "stars": 3,
+        "certificate_number": "0001/QĐ-UBND (mẫu)",
+        "price": 400000,
+        "price_unit": "chai 500 ml",
+        "how_to_buy": "Đặt qua Zalo của hộ (số mẫu) 0200 000 001",
+        "colour": (200, 150, 30),
+    },
+    {
+        "unit": "15",
+        "commune": None,
+        "name": "Khăn thổ cẩm dệt tay (mẫu thử)",
+        "group": "thu-cong",
+        "producer": "Tổ hợp tác dệt mẫu",
+        "description": "Khăn dệt tay trên khung cửi, hoa văn truyền thống, nhuộm chàm.",
+        "stars": 4,
+        "certificate_number": "0002/QĐ-UBND (mẫu)",
+        "price": 250000,
+        "price_unit": "chiếc",
+        "how_to_buy": "Mua tại chợ phiên hoặc gọi tổ hợp tác (số mẫu) 0200 000 002",
+        "colour": (40, 60, 140),
+    },
+]
+
+
+def _demo_photo(name: str, colour: tuple[int, int, int]):
+    image = Image.new("RGB", (1200, 900), colour)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((80, 80, 1120, 820), outline=(255, 255, 255), width=12)
+    initials = "".join(w[0] for w in name.split()[:3]).upper()
+    draw.text((520, 420), initials, fill=(255, 255, 255))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return SimpleUploadedFile("anh-mau.jpg", out.getvalue())
+
+
+def demo_ocop_load() -> dict[str, int]:
+    """Demo OCOP products written by a province officer and published by another (the
+    workflow's four eyes), with a photo each, once (by name)."""
+    added = 0
+    for spec in DEMO_OCOP:
+        if OcopProduct.objects.filter(name=spec["name"], deleted_at=None).exists():
+            continue
+        province = unit_get(code=spec["unit"])
+        officers = list(
+            User.objects.filter(
+                unit__code=spec["unit"], roles__code="province_officer", is_active=True
+            ).order_by("pk")[:2]
+        )
+        if province is None or not officers:
+            continue
+        writer = officers[0]
+        reviewer = officers[1] if len(officers) > 1 else None
+        certified = today() - datetime.timedelta(days=200)
+        product = ocop.product_save(
+            actor=writer,
+            product=None,
+            unit=province,
+            commune=unit_get(code=spec["commune"]) if spec["commune"] else None,
+            name=spec["name"],
+            group=spec["group"],
+            producer=spec["producer"],
+            description=spec["description"],
+            stars=spec["stars"],
+            certificate_number=spec["certificate_number"],
+            certified_on=certified,
+            expires_on=certified + datetime.timedelta(days=3 * 365),
+            price=spec["price"],
+            price_unit=spec["price_unit"],
+            how_to_buy=spec["how_to_buy"],
+        )
+        photo = ocop.photo_add(
+            actor=writer,
+            product=product,
+            file=_demo_photo(spec["name"], spec["colour"]),
+            alt=f"Ảnh mẫu: {spec['name']}",
+            process=False,
+        )
+        asset_process(asset_id=photo.asset_id)
+        editorial.content_submit_for_review(actor=writer, item=product)
+        # A second officer of the province publishes; with one only, the system does (demo).
+        editorial.content_publish(actor=reviewer, item=product)
+        added += 1
+    return {"ocop_products": added}

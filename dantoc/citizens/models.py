@@ -279,3 +279,91 @@ class MarketPrice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id} {self.market} {self.on}: {self.price}"
+
+
+# --- OCOP products ----------------------------------------------------------------------------
+
+
+class OcopGroup(models.TextChoices):
+    """The six product groups of the OCOP programme (Decision 148/QĐ-TTg of 24 Feb 2023,
+    the OCOP product evaluation and classification set)."""
+
+    FOOD = "thuc-pham", _("Thực phẩm")
+    DRINKS = "do-uong", _("Đồ uống")
+    HERBS = "duoc-lieu", _("Dược liệu và sản phẩm từ dược liệu")
+    HANDICRAFTS = "thu-cong", _("Thủ công mỹ nghệ")
+    ORNAMENTAL = "sinh-vat-canh", _("Sinh vật cảnh")
+    TOURISM = "du-lich", _("Dịch vụ du lịch cộng đồng, du lịch nông thôn")
+
+
+class OcopProduct(EditorialContent):
+    """A product of the OCOP programme ("Mỗi xã một sản phẩm") certified with a star rating
+    by the province, written by the province's officers and published by a second one."""
+
+    uuid = models.UUIDField(default=uuid_lib.uuid4, unique=True, editable=False)
+    unit = models.ForeignKey(
+        "geo.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("tỉnh")
+    )
+    slug = models.SlugField(_("đường dẫn"), max_length=120, unique=True)
+    name = models.CharField(_("tên sản phẩm"), max_length=200)
+    group = models.CharField(_("nhóm sản phẩm"), max_length=16, choices=OcopGroup.choices)
+    producer = models.CharField(_("chủ thể sản xuất"), max_length=200)
+    commune = models.ForeignKey(
+        "geo.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("xã"),
+    )
+    description = models.TextField(_("giới thiệu"), max_length=3000)
+    stars = models.PositiveSmallIntegerField(_("số sao OCOP"))
+    certificate_number = models.CharField(_("số quyết định công nhận"), max_length=80)
+    certified_on = models.DateField(_("ngày công nhận"))
+    expires_on = models.DateField(_("hết hạn"))
+    price = models.PositiveIntegerField(_("giá bán (đồng)"), null=True, blank=True)
+    price_unit = models.CharField(_("đơn vị bán"), max_length=60, blank=True)
+    how_to_buy = models.TextField(_("cách mua"), max_length=2000)
+    created_at = models.DateTimeField(_("tạo lúc"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("sản phẩm OCOP")
+        verbose_name_plural = _("sản phẩm OCOP")
+        ordering = ["-stars", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stars__gte=3) & Q(stars__lte=5), name="citizen_ocop_stars"
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_on__gt=models.F("certified_on")), name="citizen_ocop_dates"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("citizens:ocop_product", args=[self.slug])
+
+    @property
+    def certificate_valid(self) -> bool:
+        return self.expires_on >= timezone.localdate()
+
+
+class OcopPhoto(models.Model):
+    """A photo of an OCOP product (kept by the media pipeline), first one = the share image."""
+
+    product = models.ForeignKey(OcopProduct, on_delete=models.CASCADE, related_name="photo_set")
+    asset = models.ForeignKey("media.MediaAsset", on_delete=models.PROTECT, related_name="+")
+    alt = models.CharField(_("mô tả ảnh"), max_length=200)
+    order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+
+    class Meta:
+        verbose_name = _("ảnh sản phẩm OCOP")
+        verbose_name_plural = _("ảnh sản phẩm OCOP")
+        ordering = ["product_id", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.alt

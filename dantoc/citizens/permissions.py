@@ -29,10 +29,21 @@ def can_enter_prices(user, province) -> bool:
     )
 
 
+def can_write_ocop_for(user, unit) -> bool:
+    """OCOP products are entered by the province's officers (the province certifies them)."""
+    return is_price_officer(user) and unit is not None and unit_in_scope(user, unit)
+
+
+def can_edit_ocop(user, product) -> bool:
+    return can_write_ocop_for(user, product.unit)
+
+
 __all__ = [
     "can_edit",
     "can_edit_for_unit",
+    "can_edit_ocop",
     "can_enter_prices",
+    "can_write_ocop_for",
     "is_editor",
     "is_price_officer",
 ]

@@ -16,7 +16,10 @@ from dantoc.citizens.models import (
     ItemAudio,
     ItemReach,
     MarketPrice,
+    OcopPhoto,
+    OcopProduct,
 )
+from dantoc.citizens.permissions import can_edit_ocop
 from dantoc.core.languages import BY_CODE, CONTENT_LANGUAGES, SOURCE_LANGUAGE
 from dantoc.core.text import phrase_q, search_words
 from dantoc.editorial.models import TranslationStatus, publicly_visible_q
@@ -419,3 +422,61 @@ def officer_provinces(*, user) -> QuerySet[Unit]:
     return Unit.objects.filter(
         scope_q(user), valid_on_q(today()), level=UnitLevel.PROVINCE
     ).order_by("name")
+
+
+# --- OCOP products ----------------------------------------------------------------------------
+
+
+def ocop_published(*, group: str = "", province: Unit | None = None) -> QuerySet[OcopProduct]:
+    products = (
+        OcopProduct.objects.filter(publicly_visible_q())
+        .select_related("unit", "commune")
+        .prefetch_related("photo_set__asset__derivatives")
+    )
+    if group:
+        products = products.filter(group=group)
+    if province is not None:
+        products = products.filter(unit=province)
+    return products.order_by("-stars", "name")
+
+
+def ocop_by_slug(*, slug: str) -> OcopProduct | None:
+    return ocop_published().filter(slug=slug).first()
+
+
+def ocop_provinces() -> QuerySet[Unit]:
+    return Unit.objects.filter(
+        pk__in=OcopProduct.objects.filter(publicly_visible_q()).values("unit_id")
+    ).order_by("name")
+
+
+def ocop_for_officer(*, user) -> QuerySet[OcopProduct]:
+    return (
+        OcopProduct.objects.filter(deleted_at__isnull=True)
+        .filter(scope_q(user, "unit__path"))
+        .select_related("unit")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def ocop_for_editing(*, uuid) -> OcopProduct | None:
+    return (
+        OcopProduct.objects.select_related("unit", "commune")
+        .prefetch_related("photo_set__asset")
+        .filter(uuid=uuid, deleted_at__isnull=True)
+        .first()
+    )
+
+
+def ocop_photo_for_serving(*, pk: int, user) -> OcopPhoto | None:
+    """A photo of a public product, or of one the signed-in officer may edit."""
+    photo = (
+        OcopPhoto.objects.select_related("product__unit", "asset")
+        .filter(pk=pk, product__deleted_at__isnull=True)
+        .first()
+    )
+    if photo is None:
+        return None
+    if photo.product.is_public or can_edit_ocop(user, photo.product):
+        return photo
+    return None

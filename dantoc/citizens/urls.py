@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dantoc.citizens import views, views_editor, views_market
+from dantoc.citizens import views, views_editor, views_market, views_ocop
 
 app_name = "citizens"
 
@@ -24,6 +24,17 @@ urlpatterns = [
         views_editor.item_action,
         name="editor_action",
     ),
+    path("dong-bao/ocop/", views_ocop.ocop_list, name="ocop"),
+    path("dong-bao/ocop/bien-tap/", views_ocop.ocop_editor_list, name="ocop_editor_list"),
+    path("dong-bao/ocop/bien-tap/moi/", views_ocop.ocop_edit, name="ocop_new"),
+    path("dong-bao/ocop/bien-tap/<uuid:uuid>/", views_ocop.ocop_edit, name="ocop_edit"),
+    path(
+        "dong-bao/ocop/bien-tap/<uuid:uuid>/<slug:action>/",
+        views_ocop.ocop_action,
+        name="ocop_action",
+    ),
+    path("dong-bao/ocop/anh/<int:pk>/", views_ocop.ocop_photo, name="ocop_photo"),
+    path("dong-bao/ocop/<slug:slug>/", views_ocop.ocop_product, name="ocop_product"),
     path("dong-bao/gia-ca/", views_market.prices_home, name="prices"),
     path("dong-bao/gia-ca/nhap/", views_market.prices_enter, name="prices_enter"),
     path("dong-bao/gia-ca/<str:code>/", views_market.prices_province, name="prices_province"),
