@@ -480,3 +480,69 @@ def ocop_photo_for_serving(*, pk: int, user) -> OcopPhoto | None:
     if photo.product.is_public or can_edit_ocop(user, photo.product):
         return photo
     return None
+
+
+# --- reach on the programme dashboard --------------------------------------------------------
+
+
+@dataclass
+class ReachPanel:
+    """Views, listens and shares of citizen information in a year, for the programme
+    dashboard: a proxy (counts of requests, not of people reached)."""
+
+    year: int
+    scope: str  # "country", "province" or "below" (the counts are kept per province only)
+    totals: dict[str, int] = field(default_factory=dict)
+    by_province: list[tuple[str, dict[str, int]]] = field(default_factory=list)
+    by_language: list[tuple[str, dict[str, int]]] = field(default_factory=list)
+
+
+def _sums(rows) -> dict[str, int]:
+    return rows.aggregate(views=Sum("views"), listens=Sum("listens"), shares=Sum("shares"))
+
+
+def reach_panel(*, unit: Unit, year: int) -> ReachPanel:
+    """The counts of ``year`` for the whole country or one province (from the commune the
+    reader chose; readers who chose none are counted for the country only). Four queries."""
+    rows = ItemReach.objects.filter(month__year=year, item__deleted_at=None)
+    if unit.level == UnitLevel.PROVINCE:
+        rows = rows.filter(province_code=unit.code)
+        scope = "province"
+    elif unit.level == UnitLevel.COUNTRY:
+        scope = "country"
+    else:
+        return ReachPanel(year=year, scope="below")
+    panel = ReachPanel(year=year, scope=scope)
+    panel.totals = {k: v or 0 for k, v in _sums(rows).items()}
+    if scope == "country":
+        per = {
+            r["province_code"]: r
+            for r in rows.values("province_code").annotate(
+                v=Sum("views"), li=Sum("listens"), sh=Sum("shares")
+            )
+        }
+        names = dict(
+            Unit.objects.filter(
+                code__in=[c for c in per if c], level=UnitLevel.PROVINCE
+            ).values_list("code", "name")
+        )
+        panel.by_province = sorted(
+            (
+                (
+                    names.get(code, code) if code else "",
+                    {"views": r["v"] or 0, "listens": r["li"] or 0, "shares": r["sh"] or 0},
+                )
+                for code, r in per.items()
+            ),
+            key=lambda p: (-p[1]["views"], p[0]),
+        )
+    panel.by_language = [
+        (
+            BY_CODE[r["language"]].name if r["language"] in BY_CODE else r["language"],
+            {"views": r["v"] or 0, "listens": r["li"] or 0, "shares": r["sh"] or 0},
+        )
+        for r in rows.values("language")
+        .annotate(v=Sum("views"), li=Sum("listens"), sh=Sum("shares"))
+        .order_by("-v", "language")
+    ]
+    return panel
