@@ -196,20 +196,23 @@ SHARE_CHANNELS = ("facebook", "ung-dung", "chep")
 
 
 @csrf_exempt  # It changes nobody's data: one more share in a monthly count, like a page view.
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def item_share(request, topic: str, slug: str, channel: str):
     """Count one share of the item, then: for Facebook (a GET, works without JavaScript) go
     to its sharer with the item's own address (never one from the request); for the phone's
     share sheet or a copied link (a POST beacon from share.js) answer 204."""
     if channel not in SHARE_CHANNELS:
         raise Http404
-    if (channel == "facebook") != (request.method == "GET"):
+    if (channel == "facebook") != (request.method in ("GET", "HEAD")):
         return HttpResponseNotAllowed(["GET"] if channel == "facebook" else ["POST"])
     item = _item_or_404(topic, slug)
     text = selectors.item_text(item, selectors.language_asked(request.GET.get(LANGUAGE_PARAM)))
     commune = _commune(request)
     province = commune.parent.code if commune and commune.parent_id else ""
-    services.reach_count(item=item, province_code=province, language=text.lang, counter="shares")
+    if request.method != "HEAD":  # a HEAD is nobody pressing the button
+        services.reach_count(
+            item=item, province_code=province, language=text.lang, counter="shares"
+        )
     if channel != "facebook":
         return HttpResponse(status=204)
     url = request.build_absolute_uri(item.get_absolute_url())
