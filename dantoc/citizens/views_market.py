@@ -84,11 +84,13 @@ def price_chart(series: list[selectors.PriceSeries]) -> dict | None:
     inner_w = CHART_W - PAD_LEFT - PAD_RIGHT
     inner_h = CHART_H - PAD_TOP - PAD_BOTTOM
 
-    def x(day: datetime.date) -> float:
-        return round(PAD_LEFT + inner_w * (day - first).days / days, 1)
+    # Coordinates as text made here: a template would write a float with the locale's
+    # decimal comma, which SVG does not read.
+    def x(day: datetime.date) -> str:
+        return f"{PAD_LEFT + inner_w * (day - first).days / days:.1f}"
 
-    def y(value: int) -> float:
-        return round(PAD_TOP + inner_h * (1 - (value - low) / (high - low)), 1)
+    def y(value: int) -> str:
+        return f"{PAD_TOP + inner_h * (1 - (value - low) / (high - low)):.1f}"
 
     lines = []
     for index, s in enumerate(series):
@@ -111,6 +113,7 @@ def price_chart(series: list[selectors.PriceSeries]) -> dict | None:
         "width": CHART_W,
         "height": CHART_H,
         "left": PAD_LEFT,
+        "label_x": PAD_LEFT - 4,
         "right": CHART_W - PAD_RIGHT,
         "bottom": CHART_H - PAD_BOTTOM,
         "label_y": CHART_H - 6,

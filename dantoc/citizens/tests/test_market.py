@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -149,6 +150,9 @@ def test_the_citizen_pages_show_latest_prices_and_a_chart(client, people, produc
     chart = client.get("/dong-bao/gia-ca/08/lon-hoi/")
     text = chart.content.decode()
     assert chart.status_code == 200 and "<svg" in text and "<polyline" in text
+    # Coordinates never carry the locale's decimal comma (SVG would misplace them).
+    svg = text[text.index("<svg") : text.index("</svg>")]
+    assert re.search(r'\b(x|y|x1|x2|y1|y2)="[^"]*,', svg) is None, svg
     assert client.get("/dong-bao/gia-ca/08/khong-co/").status_code == 404
     assert client.get("/dong-bao/gia-ca/00715/").status_code == 404  # a commune
 
