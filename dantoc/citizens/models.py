@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid as uuid_lib
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -156,6 +157,10 @@ class ItemReach(models.Model):
     province_code = models.CharField(_("mã tỉnh"), max_length=10, blank=True)
     language = models.CharField(_("ngôn ngữ"), max_length=12)
     views = models.PositiveIntegerField(_("lượt xem"), default=0)
+    # Plays of the item's recording (a request for the start of the file, not its later
+    # ranges) and presses of its share links: the same proxy, counted the same way.
+    listens = models.PositiveIntegerField(_("lượt nghe"), default=0)
+    shares = models.PositiveIntegerField(_("lượt chia sẻ"), default=0)
 
     class Meta:
         verbose_name = _("lượt xem")
@@ -170,3 +175,195 @@ class ItemReach(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id} {self.month:%Y-%m} {self.province_code or '-'} {self.language}"
+
+
+class ItemAudio(models.Model):
+    """A recording of the item read aloud in one language, with its transcript.
+
+    Speech synthesis does not exist for these languages: an editor uploads a recording (kept
+    by the media pipeline, checked by content, transcoded to Opus 24 kbit/s and AAC 32 kbit/s
+    for 3G) and writes what is said. The public hears it once a second editor has listened
+    to it (``approved_at``), and, for an ethnic language, while the item's translation in
+    that language is published; a new recording or transcript waits for approval again."""
+
+    uuid = models.UUIDField(default=uuid_lib.uuid4, unique=True, editable=False)
+    item = models.ForeignKey(CitizenItem, on_delete=models.CASCADE, related_name="audios")
+    language = models.CharField(_("ngôn ngữ"), max_length=12)
+    asset = models.ForeignKey(
+        "media.MediaAsset", on_delete=models.PROTECT, related_name="+", verbose_name=_("tệp")
+    )
+    transcript = models.TextField(_("lời đọc"))
+    author_ids = models.JSONField(_("người viết"), default=list, editable=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người duyệt"),
+    )
+    approved_at = models.DateTimeField(_("duyệt lúc"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("sửa lúc"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("bản ghi âm")
+        verbose_name_plural = _("bản ghi âm")
+        ordering = ["item_id", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "language"], name="citizen_audio_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.language}"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approved_at is not None
+
+
+# --- market prices --------------------------------------------------------------------------
+
+
+class MarketProduct(models.Model):
+    """A main farm product whose price is followed (reference data:
+    data/citizens/market_products.csv, loader ``citizens.market_products``)."""
+
+    code = models.SlugField(_("mã"), max_length=40, unique=True)
+    name = models.CharField(_("tên"), max_length=120)
+    unit = models.CharField(_("đơn vị tính"), max_length=20, help_text=_("kg, lít, con…"))
+    order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+
+    class Meta:
+        verbose_name = _("nông sản theo dõi giá")
+        verbose_name_plural = _("nông sản theo dõi giá")
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MarketPrice(models.Model):
+    """The price of one product at one market of a province on one day (đồng per the
+    product's unit), entered by the province's officers or imported from their file."""
+
+    province = models.ForeignKey(
+        "geo.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("tỉnh")
+    )
+    market = models.CharField(_("chợ, nơi thu mua"), max_length=120)
+    product = models.ForeignKey(
+        MarketProduct, on_delete=models.PROTECT, related_name="prices", verbose_name=_("nông sản")
+    )
+    on = models.DateField(_("ngày"))
+    price = models.PositiveIntegerField(_("giá (đồng)"))
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người nhập"),
+    )
+    updated_at = models.DateTimeField(_("cập nhật lúc"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("giá nông sản")
+        verbose_name_plural = _("giá nông sản")
+        ordering = ["-on", "product__order", "market"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province", "market", "product", "on"], name="citizen_price_unique"
+            ),
+            models.CheckConstraint(condition=Q(price__gt=0), name="citizen_price_positive"),
+        ]
+        indexes = [models.Index(fields=["province", "product", "on"], name="citizen_price_series")]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} {self.market} {self.on}: {self.price}"
+
+
+# --- OCOP products ----------------------------------------------------------------------------
+
+
+class OcopGroup(models.TextChoices):
+    """The six product groups of the OCOP programme (Decision 148/QĐ-TTg of 24 Feb 2023,
+    the OCOP product evaluation and classification set)."""
+
+    FOOD = "thuc-pham", _("Thực phẩm")
+    DRINKS = "do-uong", _("Đồ uống")
+    HERBS = "duoc-lieu", _("Dược liệu và sản phẩm từ dược liệu")
+    HANDICRAFTS = "thu-cong", _("Thủ công mỹ nghệ")
+    ORNAMENTAL = "sinh-vat-canh", _("Sinh vật cảnh")
+    TOURISM = "du-lich", _("Dịch vụ du lịch cộng đồng, du lịch nông thôn")
+
+
+class OcopProduct(EditorialContent):
+    """A product of the OCOP programme ("Mỗi xã một sản phẩm") certified with a star rating
+    by the province, written by the province's officers and published by a second one."""
+
+    uuid = models.UUIDField(default=uuid_lib.uuid4, unique=True, editable=False)
+    unit = models.ForeignKey(
+        "geo.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("tỉnh")
+    )
+    slug = models.SlugField(_("đường dẫn"), max_length=120, unique=True)
+    name = models.CharField(_("tên sản phẩm"), max_length=200)
+    group = models.CharField(_("nhóm sản phẩm"), max_length=16, choices=OcopGroup.choices)
+    producer = models.CharField(_("chủ thể sản xuất"), max_length=200)
+    commune = models.ForeignKey(
+        "geo.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("xã"),
+    )
+    description = models.TextField(_("giới thiệu"), max_length=3000)
+    stars = models.PositiveSmallIntegerField(_("số sao OCOP"))
+    certificate_number = models.CharField(_("số quyết định công nhận"), max_length=80)
+    certified_on = models.DateField(_("ngày công nhận"))
+    expires_on = models.DateField(_("hết hạn"))
+    price = models.PositiveIntegerField(_("giá bán (đồng)"), null=True, blank=True)
+    price_unit = models.CharField(_("đơn vị bán"), max_length=60, blank=True)
+    how_to_buy = models.TextField(_("cách mua"), max_length=2000)
+    created_at = models.DateTimeField(_("tạo lúc"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("sản phẩm OCOP")
+        verbose_name_plural = _("sản phẩm OCOP")
+        ordering = ["-stars", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stars__gte=3) & Q(stars__lte=5), name="citizen_ocop_stars"
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_on__gt=models.F("certified_on")), name="citizen_ocop_dates"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("citizens:ocop_product", args=[self.slug])
+
+    @property
+    def certificate_valid(self) -> bool:
+        return self.expires_on >= timezone.localdate()
+
+
+class OcopPhoto(models.Model):
+    """A photo of an OCOP product (kept by the media pipeline), first one = the share image."""
+
+    product = models.ForeignKey(OcopProduct, on_delete=models.CASCADE, related_name="photo_set")
+    asset = models.ForeignKey("media.MediaAsset", on_delete=models.PROTECT, related_name="+")
+    alt = models.CharField(_("mô tả ảnh"), max_length=200)
+    order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+
+    class Meta:
+        verbose_name = _("ảnh sản phẩm OCOP")
+        verbose_name_plural = _("ảnh sản phẩm OCOP")
+        ordering = ["product_id", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.alt

@@ -20,6 +20,7 @@ from dantoc.citizens.models import (
     TEXT_FIELDS,
     CitizenItem,
     CitizenItemTranslation,
+    ItemAudio,
     ItemReach,
     Topic,
 )
@@ -27,9 +28,13 @@ from dantoc.core.events import announce
 from dantoc.core.languages import BY_CODE
 from dantoc.core.pagecache import public_pages_changed
 from dantoc.core.text import fold, nfc
+from dantoc.editorial import revisions, workflows
 from dantoc.editorial import services as editorial
-from dantoc.editorial import workflows
 from dantoc.editorial.models import Status, TranslationStatus
+from dantoc.geo.models import Unit
+from dantoc.media.models import MediaKind
+from dantoc.media.services import asset_delete, asset_upload
+from dantoc.portal.models import LegalDocument
 
 CHANGED = "citizens.item_changed"
 SNAPSHOT_FIELDS = [
@@ -91,6 +96,108 @@ workflows.register(
 )
 
 
+# --- revisions of published items ---------------------------------------------------------
+
+REVISION_FIELDS = (
+    "unit",
+    "topic",
+    "title",
+    "summary",
+    "for_whom",
+    "benefits",
+    "how_to_apply",
+    "where_to_apply",
+    "deadline",
+    "contact",
+    "body",
+    "legal_document",
+    "regions",
+    "dbkk_villages",
+)
+
+
+def _revising(actor, item: CitizenItem) -> bool:
+    """Does a change by ``actor`` go to the item's revision rather than to the item?"""
+    if actor is None or item.deleted_at is not None:
+        return False
+    return item.status == Status.PUBLISHED or revisions.revision_open(item) is not None
+
+
+def _item_state(item: CitizenItem) -> dict[str, Any]:
+    state = {name: getattr(item, name) for name in TEXT_FIELDS}
+    state.update(
+        unit=item.unit_id,
+        topic=item.topic,
+        deadline=item.deadline.isoformat() if item.deadline else None,
+        legal_document=item.legal_document_id,
+        regions=item.regions,
+        dbkk_villages=item.dbkk_villages,
+    )
+    return state
+
+
+def _item_apply(*, actor, item: CitizenItem, data: dict[str, Any]) -> None:
+    """Write an approved revision onto the (locked) item."""
+    for name in TEXT_FIELDS:
+        setattr(item, name, data[name])
+    item.unit = Unit.objects.get(pk=data["unit"])
+    item.topic = data["topic"]
+    item.deadline = datetime.date.fromisoformat(data["deadline"]) if data["deadline"] else None
+    item.legal_document_id = data["legal_document"]
+    item.regions = data["regions"]
+    item.dbkk_villages = data["dbkk_villages"]
+    item.updated_at = timezone.now()
+    item.search_text = item_search_text(item)
+    item.save()
+    if item.is_public:
+        _changed(item)
+
+
+def _display(key: str, value: Any) -> str:
+    if value in (None, "", []):
+        return ""
+    if key == "unit":
+        return Unit.objects.filter(pk=value).values_list("name", flat=True).first() or str(value)
+    if key == "topic":
+        return str(Topic(value).label) if value in Topic.values else value
+    if key == "deadline":
+        return datetime.date.fromisoformat(value).strftime("%d/%m/%Y")
+    if key == "legal_document":
+        return str(LegalDocument.objects.filter(pk=value).first() or value)
+    if key == "dbkk_villages":
+        return "có" if value else "không"
+    return str(value)
+
+
+def _can_edit_state(user, item: CitizenItem, data: dict[str, Any]) -> bool:
+    if not permissions.can_edit(user, item):
+        return False
+    unit_pk = data.get("unit")
+    if unit_pk is None or unit_pk == item.unit_id:
+        return True
+    unit = Unit.objects.filter(pk=unit_pk).first()
+    return unit is not None and permissions.can_edit_for_unit(user, unit)
+
+
+revisions.register(
+    revisions.RevisionHandler(
+        model=CitizenItem,
+        app="citizens",
+        kind="item",
+        state=_item_state,
+        apply=_item_apply,
+        fields=[(name, CitizenItem._meta.get_field(name).verbose_name) for name in REVISION_FIELDS],
+        display=_display,
+        files=lambda state: set(),
+        delete_file=lambda name: None,
+        can_edit=_can_edit_state,
+        reviewers=lambda item, actor: editorial.reviewers(item, exclude=actor),
+        notify=editorial.notify_after_commit,
+        editor_url=lambda item: f"/dong-bao/bien-tap/{item.uuid}/",
+    )
+)
+
+
 def _slug(title: str, *, exclude_pk: int | None) -> str:
     base = (slugify(fold(title.replace("/", " "))) or "thong-tin")[:100].strip("-") or "thong-tin"
     taken = CitizenItem.objects.exclude(pk=exclude_pk) if exclude_pk else CitizenItem.objects
@@ -128,9 +235,10 @@ def item_save(
     regions=(),
     dbkk_villages: bool = False,
 ) -> CitizenItem:
-    """Create an item (a draft) or change a draft, returned or withdrawn one. An item in
-    review or on the public site is not changed here: it is returned or withdrawn first, so
-    what the public reads has always been read by a second editor."""
+    """Create an item (a draft) or change a draft, returned or withdrawn one. A change to an
+    item on the public site waits as a revision (``editorial.revisions``) that a second
+    editor approves, the public reading the published version meanwhile; an item in review
+    is returned to draft first. Either way what the public reads has been read by two."""
     if topic not in Topic.values:
         raise ValidationError("Chủ đề không hợp lệ.", code="topic")
     values = {
@@ -163,11 +271,25 @@ def item_save(
             raise PermissionDenied("Bạn không có quyền biên tập nội dung của đơn vị này.")
         if item.deleted_at is not None:
             raise ValidationError("Nội dung đã bị xoá, không sửa được nữa.", code="deleted")
-        if item.status in (Status.REVIEW, Status.PUBLISHED):
+        if item.status == Status.REVIEW:
             raise ValidationError(
-                "Nội dung đang chờ duyệt hoặc đang hiện: trả lại hoặc gỡ xuống rồi mới sửa.",
-                code="status",
+                "Nội dung đang chờ duyệt: trả lại bản nháp rồi mới sửa.", code="status"
             )
+        if _revising(actor, item):
+            # What the public reads stays as it is until a second editor approves the change.
+            if legal_document is not None and not legal_document.is_public:
+                raise ValidationError("Văn bản căn cứ chưa được công bố.", code="document")
+            state = {
+                **values,
+                "unit": unit.pk,
+                "topic": topic,
+                "deadline": deadline.isoformat() if deadline else None,
+                "legal_document": legal_document.pk if legal_document else None,
+                "regions": _regions(regions),
+                "dbkk_villages": bool(dbkk_villages),
+            }
+            revisions.revision_write(actor=actor, item=item, data=state)
+            return item
         before = _item_snapshot(item)
     for name, value in values.items():
         setattr(item, name, value)
@@ -216,19 +338,172 @@ def translation_save(
 # --- reach ------------------------------------------------------------------------------------
 
 
-def reach_count(*, item: CitizenItem, province_code: str, language: str, on=None) -> None:
-    """One more view of ``item`` this month, from ``province_code`` (the reader's chosen
-    commune's province, "" when none) in ``language``. Not audited: it records no person
-    and no decision; one UPDATE (an INSERT the first time), safe when two readers race."""
+REACH_COUNTERS = ("views", "listens", "shares")
+
+
+def reach_count(
+    *, item: CitizenItem, province_code: str, language: str, on=None, counter: str = "views"
+) -> None:
+    """One more view (or listen, or share: ``counter``) of ``item`` this month, from
+    ``province_code`` (the reader's chosen commune's province, "" when none) in ``language``.
+    Not audited: it records no person and no decision; one UPDATE (an INSERT the first time),
+    safe when two readers race."""
+    if counter not in REACH_COUNTERS:
+        raise ValueError(counter)
     if language not in BY_CODE:
         language = "vi"
     on = on or timezone.localdate()
     month = on.replace(day=1)
     key = {"item": item, "month": month, "province_code": province_code[:10], "language": language}
-    if ItemReach.objects.filter(**key).update(views=F("views") + 1):
+    if ItemReach.objects.filter(**key).update(**{counter: F(counter) + 1}):
         return
     try:
         with transaction.atomic():
-            ItemReach.objects.create(**key, views=1)
+            ItemReach.objects.create(**key, **{counter: 1})
     except IntegrityError:
-        ItemReach.objects.filter(**key).update(views=F("views") + 1)
+        ItemReach.objects.filter(**key).update(**{counter: F(counter) + 1})
+
+
+# --- recordings -------------------------------------------------------------------------------
+
+TRANSCRIPT_LIMIT = 20000
+
+
+def _audio_snapshot(audio: ItemAudio | None) -> dict[str, Any] | None:
+    if audio is None:
+        return None
+    return {
+        "item": str(audio.item.uuid),
+        "language": audio.language,
+        "asset": str(audio.asset.uuid),
+        "transcript": audio.transcript,
+        "approved": audio.is_approved,
+    }
+
+
+def _require_edit(actor, item: CitizenItem) -> None:
+    if actor is not None and not permissions.can_edit(actor, item):
+        raise PermissionDenied("Bạn không có quyền biên tập nội dung của đơn vị này.")
+    if item.deleted_at is not None:
+        raise ValidationError("Nội dung đã bị xoá, không sửa được nữa.", code="deleted")
+
+
+@transaction.atomic
+def audio_save(*, actor, item: CitizenItem, language: str, transcript: str, file=None) -> ItemAudio:
+    """Add or change the recording of ``item`` in ``language`` and its transcript. The file is
+    checked by content and transcoded small by the media pipeline (``asset_upload``); a new
+    file or transcript waits for a second editor's approval before the public hears it (the
+    former recording stops playing until then, so what is heard always matches what was
+    approved). Sending the same request twice leaves one recording."""
+    item = CitizenItem.objects.select_for_update().select_related("unit").get(pk=item.pk)
+    _require_edit(actor, item)
+    if language not in BY_CODE:
+        raise ValidationError("Ngôn ngữ không hợp lệ.", code="language")
+    transcript = nfc(transcript or "").strip()
+    if not transcript:
+        raise ValidationError(
+            "Cần viết lời đọc (bản chép lời) để người không nghe được vẫn đọc được.",
+            code="transcript",
+        )
+    if len(transcript) > TRANSCRIPT_LIMIT:
+        raise ValidationError(f"Lời đọc dài quá {TRANSCRIPT_LIMIT} ký tự.", code="too_long")
+    audio = ItemAudio.objects.select_related("asset").filter(item=item, language=language).first()
+    if audio is None and file is None:
+        raise ValidationError("Cần chọn tệp ghi âm.", code="file")
+    before = _audio_snapshot(audio)
+    old_asset = None
+    if file is not None:
+        asset = asset_upload(
+            actor=actor, file=file, allowed_kinds=[MediaKind.AUDIO], owner_unit=item.unit
+        )
+        if audio is not None:
+            old_asset = audio.asset
+    if audio is None:
+        audio = ItemAudio(item=item, language=language, asset=asset)
+    elif file is not None:
+        audio.asset = asset
+    changed = file is not None or audio.transcript != transcript
+    audio.transcript = transcript
+    if changed:
+        audio.approved_by = None
+        audio.approved_at = None
+        audio.updated_at = timezone.now()
+        if actor is not None and actor.pk not in audio.author_ids:
+            audio.author_ids = [*audio.author_ids, actor.pk]
+    audio.save()
+    if old_asset is not None:
+        asset_delete(actor=actor, asset=old_asset)
+    audit_record(
+        actor=actor,
+        action="citizens.audio_save",
+        obj=item,
+        unit=item.unit,
+        before=before,
+        after=_audio_snapshot(audio),
+    )
+    if changed and before and before["approved"] and item.is_public:
+        _changed(item)
+    return audio
+
+
+def audio_approve_refusal(actor, audio: ItemAudio) -> str | None:
+    """Why ``actor`` may not approve the recording now, or None."""
+    if not permissions.can_edit(actor, audio.item):
+        return "Bạn không có quyền biên tập nội dung của đơn vị này."
+    if audio.is_approved:
+        return "Bản ghi âm này đã được duyệt."
+    if actor.pk in audio.author_ids:
+        return "Người tải bản ghi âm lên không tự duyệt được: cần một biên tập viên khác nghe."
+    if not audio.asset.is_ready:
+        return "Tệp ghi âm đang được xử lý: chờ xử lý xong rồi nghe lại trước khi duyệt."
+    return None
+
+
+@transaction.atomic
+def audio_approve(*, actor, audio: ItemAudio) -> ItemAudio:
+    """A second editor has listened to the recording and read the transcript: the public
+    hears it (where the item, and its translation in that language, are published)."""
+    audio = (
+        ItemAudio.objects.select_for_update().select_related("item__unit", "asset").get(pk=audio.pk)
+    )
+    if actor is not None:
+        refusal = audio_approve_refusal(actor, audio)
+        if refusal:
+            raise PermissionDenied(refusal)
+    before = _audio_snapshot(audio)
+    audio.approved_by = actor
+    audio.approved_at = timezone.now()
+    audio.save(update_fields=["approved_by", "approved_at"])
+    audit_record(
+        actor=actor,
+        action="citizens.audio_approve",
+        obj=audio.item,
+        unit=audio.item.unit,
+        before=before,
+        after=_audio_snapshot(audio),
+    )
+    if audio.item.is_public:
+        _changed(audio.item)
+    return audio
+
+
+@transaction.atomic
+def audio_delete(*, actor, audio: ItemAudio) -> None:
+    audio = (
+        ItemAudio.objects.select_for_update().select_related("item__unit", "asset").get(pk=audio.pk)
+    )
+    _require_edit(actor, audio.item)
+    before = _audio_snapshot(audio)
+    asset = audio.asset
+    audio.delete()
+    asset_delete(actor=actor, asset=asset)
+    audit_record(
+        actor=actor,
+        action="citizens.audio_delete",
+        obj=audio.item,
+        unit=audio.item.unit,
+        before=before,
+        after=None,
+    )
+    if before["approved"] and audio.item.is_public:
+        _changed(audio.item)

@@ -4,22 +4,26 @@ nothing else); views are counted per item, month, province and language, never p
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.conf import settings
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_safe
 
-from dantoc.citizens import selectors, services
+from dantoc.citizens import permissions, selectors, services
 from dantoc.citizens.models import TOPIC_HINTS, Topic
 from dantoc.core import pagecache
 from dantoc.core.languages import BY_CODE, SOURCE_LANGUAGE
 from dantoc.core.pagecache import public_page
 from dantoc.geo.models import UnitLevel
 from dantoc.geo.pickers import unit_param, units_for_text
+from dantoc.media.responses import stored_file_response
 
 COMMUNE_COOKIE = pagecache.COMMUNE_COOKIE  # also read by the portal home for its warnings banner
 COMMUNE_COOKIE_DAYS = 400
@@ -161,8 +165,73 @@ def _item_page(request, item, asked, text):
             "share_image": request.build_absolute_uri(static("citizens/share.png")),
             "language_names": [(code, BY_CODE[code].name_local) for code in text.languages],
             "doc_files": list(item.legal_document.attachments.all()) if item.legal_document else [],
+            "audio": selectors.public_audio(item, text.lang),
         },
     )
+
+
+@require_safe
+def audio_file(request, uuid):
+    """The recording's small derivative (``?v=audio-opus-24k`` / ``audio-aac-32k``, what
+    ``{% media_audio %}`` links to). A request for the start of the file counts as one listen
+    of the item (a player asks for later ranges as it plays; those are not counted)."""
+    audio = selectors.audio_for_serving(uuid=uuid)
+    public = audio is not None
+    if audio is None and request.user.is_authenticated:
+        # An editor of the item listens before approving (not counted, not cached publicly).
+        audio = selectors.audio_by_uuid(uuid=uuid)
+        if audio is not None and not permissions.can_edit(request.user, audio.item):
+            audio = None
+    if audio is None:
+        raise Http404
+    profile = request.GET.get("v", "")
+    derivative = audio.asset.derivatives.filter(profile=profile).first()
+    if derivative is None or not profile.startswith("audio-"):
+        raise Http404
+    byte_range = request.headers.get("Range", "")
+    if public and request.method == "GET" and byte_range in ("", "bytes=0-"):
+        commune = _commune(request)
+        province = commune.parent.code if commune and commune.parent_id else ""
+        services.reach_count(
+            item=audio.item, province_code=province, language=audio.language, counter="listens"
+        )
+    response = stored_file_response(derivative.file, mime_type=derivative.mime_type, public=public)
+    if public:
+        # Counted per request: a shared cache must not answer for us.
+        response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+FACEBOOK_SHARER = "https://www.facebook.com/sharer/sharer.php?u="
+SHARE_CHANNELS = ("facebook", "ung-dung", "chep")
+
+
+@csrf_exempt  # It changes nobody's data: one more share in a monthly count, like a page view.
+@require_http_methods(["GET", "HEAD", "POST"])
+def item_share(request, topic: str, slug: str, channel: str):
+    """Count one share of the item, then: for Facebook (a GET, works without JavaScript) go
+    to its sharer with the item's own address (never one from the request); for the phone's
+    share sheet or a copied link (a POST beacon from share.js) answer 204."""
+    if channel not in SHARE_CHANNELS:
+        raise Http404
+    if (channel == "facebook") != (request.method in ("GET", "HEAD")):
+        return HttpResponseNotAllowed(["GET"] if channel == "facebook" else ["POST"])
+    item = _item_or_404(topic, slug)
+    text = selectors.item_text(item, selectors.language_asked(request.GET.get(LANGUAGE_PARAM)))
+    commune = _commune(request)
+    province = commune.parent.code if commune and commune.parent_id else ""
+    if request.method != "HEAD":  # a HEAD is nobody pressing the button
+        services.reach_count(
+            item=item, province_code=province, language=text.lang, counter="shares"
+        )
+    if channel != "facebook":
+        return HttpResponse(status=204)
+    url = request.build_absolute_uri(item.get_absolute_url())
+    if text.lang != SOURCE_LANGUAGE:
+        url += f"?{LANGUAGE_PARAM}={text.lang}"
+    response = HttpResponseRedirect(FACEBOOK_SHARER + quote(url, safe=""))
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_safe

@@ -15,12 +15,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dantoc.citizens import permissions, selectors, services
-from dantoc.citizens.forms import ItemForm, LanguageForm, ReasonForm, TranslationForm
+from dantoc.citizens.forms import (
+    AudioForm,
+    ItemForm,
+    LanguageForm,
+    ReasonForm,
+    TranslationForm,
+)
 from dantoc.citizens.models import TEXT_FIELDS, Topic
 from dantoc.core.languages import BY_CODE
 from dantoc.editorial import permissions as editorial_permissions
+from dantoc.editorial import revisions
 from dantoc.editorial import services as editorial
-from dantoc.editorial.models import Status
+from dantoc.editorial.models import RevisionStatus, Status
+from dantoc.geo.models import Unit
+from dantoc.portal.models import LegalDocument
 
 PAGE_SIZE = 30
 ITEM_FIELDS = (
@@ -76,7 +85,9 @@ def item_list(request):
         "citizens/editor/list.html",
         {
             "page": page,
-            "rows": [(i, selectors.coverage(i)) for i in page],
+            "rows": [
+                (i, selectors.coverage(i), selectors.audio_states(i).get("vi", "")) for i in page
+            ],
             "languages": [c for c in selectors.coverage(page[0])] if page else [],
             "topic": topic,
             "status": status,
@@ -106,23 +117,66 @@ def item_edit(request, uuid=None):
             except ValidationError as exc:
                 _errors(form, exc)
             else:
-                messages.success(request, _("Đã lưu bản nháp."))
+                if item.status == Status.PUBLISHED:
+                    messages.success(
+                        request,
+                        _(
+                            "Đã lưu bản sửa: bản đang hiện giữ nguyên cho tới khi một biên tập "
+                            "viên khác duyệt bản sửa."
+                        ),
+                    )
+                else:
+                    messages.success(request, _("Đã lưu bản nháp."))
                 return redirect("citizens:editor_item", uuid=item.uuid)
     elif item is not None:
-        initial = {name: getattr(item, name) for name in ITEM_FIELDS}
-        initial.update(unit=item.unit, regions=item.region_list)
-        form = ItemForm(initial=initial, user=request.user)
+        form = ItemForm(initial=_initial(item), user=request.user)
     else:
         form = ItemForm(initial={"unit": request.user.unit}, user=request.user)
     context = {"form": form, "item": item}
     if item is not None:
         context.update(
             coverage=selectors.coverage(item),
+            vi_audio=selectors.audio_states(item).get("vi", ""),
             publish_refusal=editorial_permissions.publish_refusal(request.user, item),
             language_form=LanguageForm(),
             reason_form=ReasonForm(),
+            **_revision_context(request.user, item),
         )
     return render(request, "citizens/editor/edit.html", context)
+
+
+def _initial(item) -> dict:
+    """The form's values: the open revision's when there is one (what the editor goes on
+    editing), else the item's."""
+    state = revisions.pending_state(item)
+    initial = {name: state[name] for name in ITEM_FIELDS if name in state}
+    initial["deadline"] = state["deadline"]
+    initial["unit"] = Unit.objects.filter(pk=state["unit"]).first()
+    initial["legal_document"] = (
+        LegalDocument.objects.filter(pk=state["legal_document"]).first()
+        if state["legal_document"]
+        else None
+    )
+    initial["regions"] = [r for r in state["regions"].split(",") if r]
+    return initial
+
+
+def _revision_context(user, item) -> dict:
+    """The item's open revision beside the published version, and the versions before."""
+    revision = revisions.revision_open(item)
+    history = list(
+        revisions.revisions_of(item).filter(status=RevisionStatus.APPROVED).order_by("-number")
+    )
+    context = {
+        "revision": revision,
+        "history": history,
+        "live_version": history[0].number if history else 1,
+    }
+    if revision is not None:
+        live = revisions.handler_for(type(item)).state(item)
+        context["comparison"] = revisions.compare(item, live, revision.data)
+        context["approve_refusal"] = revisions.approve_refusal(user, revision, item)
+    return context
 
 
 ACTIONS = {
@@ -234,4 +288,65 @@ def reach(request):
         request,
         "citizens/editor/reach.html",
         {"reach": selectors.reach_summary(user=request.user)},
+    )
+
+
+@editor_required
+def audio_edit(request, uuid):
+    """The item's recording in one language (``?language=``, Vietnamese by default): upload
+    or replace it, write its transcript; a second editor listens and approves it."""
+    item = _item_or_404(uuid)
+    if not permissions.can_edit(request.user, item):
+        raise PermissionDenied(_("Bạn không có quyền biên tập nội dung của đơn vị này."))
+    language = (request.POST.get("language") or request.GET.get("language") or "vi").lower()
+    if language not in BY_CODE:
+        raise Http404
+    audio = selectors.audio_for_editing(item=item, language=language)
+    here = f"{request.path}?language={language}"
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action in ("duyet", "xoa") and audio is not None:
+        try:
+            if action == "duyet":
+                services.audio_approve(actor=request.user, audio=audio)
+                messages.success(request, _("Đã duyệt bản ghi âm: người dân nghe được."))
+            else:
+                services.audio_delete(actor=request.user, audio=audio)
+                messages.success(request, _("Đã xoá bản ghi âm."))
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
+        return redirect(here)
+    if request.method == "POST":
+        form = AudioForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.audio_save(
+                    actor=request.user,
+                    item=item,
+                    language=language,
+                    transcript=form.cleaned_data["transcript"],
+                    file=form.cleaned_data["file"],
+                )
+            except ValidationError as exc:
+                _errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Đã lưu bản ghi âm: một biên tập viên khác nghe và duyệt thì mới phát."),
+                )
+                return redirect(here)
+    else:
+        form = AudioForm(initial={"transcript": audio.transcript} if audio else None)
+    return render(
+        request,
+        "citizens/editor/audio.html",
+        {
+            "item": item,
+            "form": form,
+            "audio": audio,
+            "language": BY_CODE[language],
+            "languages": [(c, lang.name) for c, lang in BY_CODE.items() if c != "en"],
+            "approve_refusal": (
+                services.audio_approve_refusal(request.user, audio) if audio else None
+            ),
+        },
     )

@@ -5,6 +5,7 @@ from django import template
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
+from dantoc.citizens.selectors import reach_panel
 from dantoc.citizens.slots import render_slot
 
 register = template.Library()
@@ -28,3 +29,10 @@ def as_list(text: str):
     if len(items) <= 1:
         return format_html_join("", "<p>{}</p>", ((i,) for i in items))
     return mark_safe("<ul>" + format_html_join("", "<li>{}</li>", ((i,) for i in items)) + "</ul>")
+
+
+@register.inclusion_tag("citizens/_reach_panel.html")
+def citizens_reach_panel(unit, year):
+    """The reach of citizen information on the programme dashboard (``/analytics/``), shown
+    as the proxy it is. Used by the analytics dashboard template."""
+    return {"panel": reach_panel(unit=unit, year=int(year))}

@@ -119,9 +119,17 @@ def test_an_item_page_has_open_graph_tags_share_links_and_a_printable_sheet(clie
     image = image[: image.index(">")]
     assert 'content="http://testserver/static/citizens/share' in image, image
     assert f'<meta property="og:url" content="{url}">' in page
+    # No Zalo plugin link (none documented for web pages could be confirmed): the phone's
+    # share sheet and a link to copy, counted; Facebook through the counting redirect.
+    assert "sp.zalo.me" not in page
+    assert f'id="share-link" class="cz-link" type="url" readonly value="{url}"' in page
+    facebook = client.get(item.get_absolute_url() + "chia-se/facebook/")
     quoted = url.replace(":", "%3A").replace("/", "%2F")
-    assert f"https://sp.zalo.me/plugins/share?url={quoted}" in page
-    assert f"https://www.facebook.com/sharer/sharer.php?u={quoted}" in page
+    assert facebook["Location"] == f"https://www.facebook.com/sharer/sharer.php?u={quoted}"
+    assert client.post(item.get_absolute_url() + "chia-se/chep/").status_code == 204
+    assert client.get(item.get_absolute_url() + "chia-se/chep/").status_code == 405
+    assert client.get(item.get_absolute_url() + "chia-se/khac/").status_code == 404
+    assert ItemReach.objects.get(item=item).shares == 2
     sheet = client.get(item.get_absolute_url() + "in/")
     assert sheet.status_code == 200
     text = sheet.content.decode()
@@ -152,7 +160,9 @@ def test_views_are_counted_per_province_and_language_without_personal_data(
     rows = set(ItemReach.objects.values_list("province_code", "language", "views"))
     assert rows == {("08", "vi", 2), ("", "hmn", 1), ("", "vi", 1)}
     fields = {f.name for f in ItemReach._meta.get_fields()}
-    assert fields == {"id", "item", "month", "province_code", "language", "views"}
+    assert fields == {
+        "id", "item", "month", "province_code", "language", "views", "listens", "shares",
+    }  # fmt: skip
 
 
 def test_editors_see_the_counts_and_others_do_not(client, login, people, lung_cu, make_item):
@@ -172,7 +182,8 @@ def test_the_editor_list_shows_which_languages_each_item_lacks(login, people, ma
     row = page[page.index("Tin có bản Mông") :]
     row = row[: row.index("</tr>")]
     assert row.count("✓") == 1  # hmn
-    assert row.count("—") == 11  # every other language of the platform but Vietnamese
+    # Every other language of the platform but Vietnamese, and no Vietnamese recording.
+    assert row.count("—") == 12
 
 
 def test_an_editor_writes_submits_and_another_publishes_from_the_pages(
