@@ -22,7 +22,7 @@ from dantoc.alerts.models import Alert, AlertInfo, AlertStatus, Hazard, MsgType
 from dantoc.audit.services import audit_record
 from dantoc.core.events import announce
 from dantoc.core.languages import BY_CODE, SOURCE_LANGUAGE
-from dantoc.core.pagecache import public_pages_changed
+from dantoc.core.pagecache import public_pages_changed_on_commit
 from dantoc.geo.models import Unit
 
 CHANGED = "alerts.alert_changed"
@@ -174,7 +174,7 @@ def _write(
         after=_snapshot(alert),
     )
     # Cached public pages show (or stop showing) the warning's banner at once.
-    transaction.on_commit(public_pages_changed)
+    public_pages_changed_on_commit()
     announce(CHANGED, thread=str(alert.thread), uuid=str(alert.uuid))
     return alert
 

@@ -26,6 +26,7 @@ from dantoc.citizens.models import MarketPrice, MarketProduct
 from dantoc.core.csvfiles import cell_restore, read_csv
 from dantoc.core.errors import ImportRejected, RowError
 from dantoc.core.loading import DATA_DIR, LoadResult, upsert
+from dantoc.core.pagecache import public_pages_changed_on_commit
 from dantoc.core.text import fold, nfc
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
@@ -132,6 +133,7 @@ def price_save(*, actor, province, market: str, product: MarketProduct, on, pric
         .first()
     )
     row, _created = _upsert(actor, province, market, product, on, price)
+    public_pages_changed_on_commit()
     audit_record(
         actor=actor,
         action="citizens.price_save",
@@ -152,6 +154,7 @@ def price_delete(*, actor, price: MarketPrice) -> None:
         "on": price.on.isoformat(),
         "price": price.price,
     }
+    public_pages_changed_on_commit()
     audit_record(
         actor=actor, action="citizens.price_delete", obj=price, unit=price.province, before=before
     )
@@ -276,6 +279,7 @@ def prices_import(*, actor, province, data: bytes) -> ImportResult:
             result.created += 1
         else:
             result.updated += 1
+    public_pages_changed_on_commit()
     audit_record(
         actor=actor,
         action="citizens.prices_import",

@@ -19,6 +19,7 @@ from dantoc.audit.services import audit_record, snapshot
 from dantoc.citizens import permissions
 from dantoc.citizens.models import OcopGroup, OcopPhoto, OcopProduct
 from dantoc.core.events import announce
+from dantoc.core.pagecache import public_pages_changed_on_commit
 from dantoc.core.text import fold, nfc
 from dantoc.editorial import workflows
 from dantoc.editorial.models import Status
@@ -38,6 +39,11 @@ def _snapshot(product: OcopProduct) -> dict[str, Any]:
     return snapshot(product, FIELDS)
 
 
+def _changed(product: OcopProduct) -> None:
+    public_pages_changed_on_commit()
+    transaction.on_commit(lambda: announce(CHANGED, uuid=str(product.uuid)), robust=True)
+
+
 workflows.register(
     workflows.Workflow(
         model=OcopProduct,
@@ -47,9 +53,7 @@ workflows.register(
         can_edit=permissions.can_edit_ocop,
         reviewer_roles=(RoleCode.PROVINCE_OFFICER,),
         editor_url=lambda product: f"/dong-bao/ocop/bien-tap/{product.uuid}/",
-        changed=lambda product: transaction.on_commit(
-            lambda: announce(CHANGED, uuid=str(product.uuid)), robust=True
-        ),
+        changed=_changed,
     )
 )
 
@@ -137,6 +141,7 @@ def product_save(
     product.slug = product.slug or _slug(product.name, exclude_pk=product.pk)
     product.updated_at = timezone.now()
     product.save()
+    public_pages_changed_on_commit()
     audit_record(
         actor=actor,
         action="citizens.ocop_save",
@@ -180,6 +185,7 @@ def photo_add(*, actor, product: OcopProduct, file, alt: str, process: bool = Tr
     photo = OcopPhoto.objects.create(
         product=product, asset=asset, alt=alt[:200], order=product.photo_set.count()
     )
+    public_pages_changed_on_commit()
     audit_record(
         actor=actor,
         action="citizens.ocop_photo_add",
@@ -199,6 +205,7 @@ def photo_delete(*, actor, photo: OcopPhoto) -> None:
             "Sản phẩm đang chờ duyệt hoặc đang hiện: trả lại hoặc gỡ xuống rồi mới bỏ ảnh.",
             code="status",
         )
+    public_pages_changed_on_commit()
     audit_record(
         actor=actor,
         action="citizens.ocop_photo_delete",

@@ -26,7 +26,7 @@ from dantoc.citizens.models import (
 )
 from dantoc.core.events import announce
 from dantoc.core.languages import BY_CODE
-from dantoc.core.pagecache import public_pages_changed
+from dantoc.core.pagecache import public_pages_changed_on_commit
 from dantoc.core.text import fold, nfc
 from dantoc.editorial import revisions, workflows
 from dantoc.editorial import services as editorial
@@ -72,11 +72,11 @@ def item_search_text(item: CitizenItem) -> str:
 def _refresh_search_text(item: CitizenItem) -> None:
     text = item_search_text(item)
     CitizenItem.objects.filter(pk=item.pk).update(search_text=text, updated_at=timezone.now())
-    transaction.on_commit(public_pages_changed)
+    public_pages_changed_on_commit()
 
 
 def _changed(item: CitizenItem) -> None:
-    transaction.on_commit(public_pages_changed)
+    public_pages_changed_on_commit()
     transaction.on_commit(lambda: announce(CHANGED, uuid=str(item.uuid)), robust=True)
 
 
@@ -433,6 +433,7 @@ def audio_save(*, actor, item: CitizenItem, language: str, transcript: str, file
     audio.save()
     if old_asset is not None:
         asset_delete(actor=actor, asset=old_asset)
+    public_pages_changed_on_commit()
     audit_record(
         actor=actor,
         action="citizens.audio_save",
@@ -474,6 +475,7 @@ def audio_approve(*, actor, audio: ItemAudio) -> ItemAudio:
     audio.approved_by = actor
     audio.approved_at = timezone.now()
     audio.save(update_fields=["approved_by", "approved_at"])
+    public_pages_changed_on_commit()
     audit_record(
         actor=actor,
         action="citizens.audio_approve",
@@ -497,6 +499,7 @@ def audio_delete(*, actor, audio: ItemAudio) -> None:
     asset = audio.asset
     audio.delete()
     asset_delete(actor=actor, asset=asset)
+    public_pages_changed_on_commit()
     audit_record(
         actor=actor,
         action="citizens.audio_delete",

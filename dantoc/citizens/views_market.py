@@ -20,6 +20,7 @@ from dantoc.citizens.forms import PriceForm, PriceImportForm
 from dantoc.citizens.models import MarketProduct
 from dantoc.citizens.views import _page
 from dantoc.core.errors import ImportRejected
+from dantoc.core.pagecache import public_page
 from dantoc.geo.models import UnitLevel
 from dantoc.geo.selectors import unit_get
 
@@ -37,6 +38,7 @@ def _province_or_404(code: str):
 
 
 @require_safe
+@public_page
 def prices_home(request):
     commune = selectors.commune_for_code(request.COOKIES.get("dantoc_commune"))
     mine = commune.parent if commune and commune.parent_id else None
@@ -48,6 +50,7 @@ def prices_home(request):
 
 
 @require_safe
+@public_page
 def prices_province(request, code: str):
     province = _province_or_404(code)
     return _page(
@@ -126,6 +129,7 @@ def price_chart(series: list[selectors.PriceSeries]) -> dict | None:
 
 
 @require_safe
+@public_page
 def prices_product(request, code: str, product: str):
     province = _province_or_404(code)
     found = MarketProduct.objects.filter(code=product).first()

@@ -17,6 +17,7 @@ from dantoc.citizens.forms import OcopForm, PhotoForm, ReasonForm
 from dantoc.citizens.models import OcopGroup, OcopPhoto
 from dantoc.citizens.views import _page
 from dantoc.citizens.views_market import officer_required
+from dantoc.core.pagecache import public_page
 from dantoc.editorial import permissions as editorial_permissions
 from dantoc.editorial import services as editorial
 from dantoc.geo.models import UnitLevel
@@ -26,6 +27,7 @@ from dantoc.media.selectors import picture_sources
 
 
 @require_safe
+@public_page
 def ocop_list(request):
     group = request.GET.get("nhom", "")
     group = group if group in OcopGroup.values else ""
@@ -56,6 +58,7 @@ def _largest_jpeg(photo: OcopPhoto):
 
 
 @require_safe
+@public_page
 def ocop_product(request, slug: str):
     product = selectors.ocop_by_slug(slug=slug)
     if product is None:

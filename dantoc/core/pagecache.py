@@ -21,6 +21,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import F
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
@@ -39,6 +40,14 @@ def public_pages_changed(**_payload) -> None:
     if not PageGeneration.objects.filter(pk=1).update(value=F("value") + 1):
         PageGeneration.objects.get_or_create(pk=1, defaults={"value": 2})
     forget_generation()
+
+
+def public_pages_changed_on_commit() -> None:
+    """For a write service: the cached pages go stale when the transaction commits (pages
+    rendered meanwhile by other processes show the old content), and at once for this
+    transaction's own later reads (a rollback undoes that first move)."""
+    public_pages_changed()
+    transaction.on_commit(public_pages_changed)
 
 
 def forget_generation() -> None:

@@ -21,10 +21,10 @@ from django.utils.translation import gettext as _
 
 from dantoc.audit.services import audit_record
 from dantoc.core.events import announce
+from dantoc.core.pagecache import public_pages_changed_on_commit
 from dantoc.core.text import fold
 from dantoc.editorial.services import LANGUAGE_CODE_MAX
 from dantoc.geo.models import Unit
-from dantoc.portal.cache import public_pages_changed
 from dantoc.portal.models import (
     Article,
     ArticleAttachment,
@@ -570,7 +570,7 @@ def content_mirror_apply(
             kind="article" if is_article else "legal_document",
             uuids=[str(u) for u in [*result.created, *result.updated, *result.deleted]],
         )
-        transaction.on_commit(public_pages_changed)
+        public_pages_changed_on_commit()
     return result
 
 

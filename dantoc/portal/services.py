@@ -29,12 +29,12 @@ from django.utils.translation import gettext_lazy as _lazy
 from dantoc.accounts.models import RoleCode
 from dantoc.audit.services import audit_record, snapshot
 from dantoc.core.events import announce
+from dantoc.core.pagecache import public_pages_changed_on_commit
 from dantoc.core.text import fold, nfc
 from dantoc.editorial import revisions, workflows
 from dantoc.editorial import services as editorial
 from dantoc.geo.models import Unit
 from dantoc.portal import permissions
-from dantoc.portal.cache import public_pages_changed
 from dantoc.portal.models import (
     Agency,
     AgencyRole,
@@ -87,7 +87,7 @@ def _fields_of(obj: Model) -> list[str]:
 def _announce(obj: Model) -> None:
     """Tell the readers above (integration) and clear the public page cache, after commit."""
     announce(EVENT, kind=_kind_of(obj), uuid=str(obj.uuid))
-    transaction.on_commit(public_pages_changed)
+    public_pages_changed_on_commit()
 
 
 def _snap(obj: Model) -> dict[str, Any]:
