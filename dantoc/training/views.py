@@ -140,6 +140,8 @@ def event_detail(request, uuid):
         participants = list(selectors.participants_of(event=event))
         for p in participants:
             p.present = {a.session_id for a in p.attendances.all() if a.present}
+            if p.status == ParticipantStatus.CONFIRMED:
+                p.checkin_url = reverse("training:checkin", args=[services.checkin_token(p)])
         context.update(
             {
                 "participants": participants,
@@ -449,9 +451,13 @@ def quiz(request, uuid):
             value = request.POST.get(f"q{question.pk}", "")
             if value.isdigit():
                 answers[question.pk] = int(value)
-        score, passed, right = services.quiz_submit(
-            actor=request.user, course=course, answers=answers
-        )
+        try:
+            score, passed, right = services.quiz_submit(
+                actor=request.user, course=course, answers=answers
+            )
+        except ValidationError as error:
+            _errors(request, error)
+            return redirect("training:course_detail", course.uuid)
         for question in questions:
             question.was_right = right[question.pk]
             question.chosen = answers.get(question.pk)
