@@ -91,3 +91,65 @@ def trainer_results(*, user) -> list[dict]:
         )
         results.append({"trainer": name, "events": len(event_ids), **agg})
     return results
+
+
+# --- the 100 % goal --------------------------------------------------------------------------
+
+
+def _year_bounds(year: int):
+    import datetime
+
+    start = timezone.make_aware(datetime.datetime(year, 1, 1))
+    return start, timezone.make_aware(datetime.datetime(year + 1, 1, 1))
+
+
+def officials_to_train(*, unit) -> QuerySet[User]:
+    """Officials who must be trained: active accounts of officials of ``unit``'s subtree
+    (rosters of officials without an account are not in yet: see docs/training.md)."""
+    return User.objects.filter(
+        is_active=True, unit__path__startswith=unit.path, roles__isnull=False
+    ).distinct()
+
+
+def trained_ids(*, unit, year: int) -> set[int]:
+    """Officials of the subtree who completed a training event or passed a course in
+    ``year``."""
+    start, end = _year_bounds(year)
+    from_events = Participant.objects.filter(
+        completed=True,
+        unit__path__startswith=unit.path,
+        event__ends_at__gte=start,
+        event__ends_at__lt=end,
+    ).values_list("user_id", flat=True)
+    from_courses = CourseProgress.objects.filter(
+        user__unit__path__startswith=unit.path, passed_at__gte=start, passed_at__lt=end
+    ).values_list("user_id", flat=True)
+    return set(from_events) | set(from_courses)
+
+
+def trained_share(*, unit, children, year: int) -> list[dict]:
+    """Per child unit (and the unit itself first): officials to train, trained, share %."""
+    everyone = list(officials_to_train(unit=unit).values_list("pk", "unit__path"))
+    done = trained_ids(unit=unit, year=year)
+    rows = []
+    for u in [unit, *children]:
+        ids = [pk for pk, path in everyone if path.startswith(u.path)]
+        trained = sum(1 for pk in ids if pk in done)
+        rows.append(
+            {
+                "unit": u,
+                "total": len(ids),
+                "trained": trained,
+                "share": round(100 * trained / len(ids), 1) if ids else None,
+            }
+        )
+    return rows
+
+
+def officials_not_trained(*, unit, year: int) -> QuerySet[User]:
+    return (
+        officials_to_train(unit=unit)
+        .exclude(pk__in=trained_ids(unit=unit, year=year))
+        .select_related("unit")
+        .order_by("unit__path", "full_name")
+    )

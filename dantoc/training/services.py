@@ -33,6 +33,7 @@ from dantoc.training.models import (
     Quota,
     Session,
 )
+from dantoc.training.selectors import officials_not_trained
 
 logger = logging.getLogger(__name__)
 CHECKIN_SALT = "dantoc.training.checkin"
@@ -670,3 +671,38 @@ def certificate_revoke(*, actor, certificate: Certificate, reason: str) -> Certi
             after={"reason": certificate.revocation_reason},
         )
     return certificate
+
+
+def untrained_remind(*, actor, unit, year: int) -> int:
+    """ "Nhắc": tell the officers of each unit that has officials not yet trained this year
+    (the officials themselves too), once per unit and day."""
+    if not permissions.can_organise(actor) or not permissions.unit_in_scope(actor, unit):
+        raise PermissionDenied("Anh/chị không nhắc được đơn vị này.")
+    missing = list(officials_not_trained(unit=unit, year=year))
+    by_unit: dict[int, list] = {}
+    for official in missing:
+        by_unit.setdefault(official.unit_id, []).append(official)
+    today = timezone.localdate().isoformat()
+    sent = 0
+    with transaction.atomic():
+        for unit_id, officials in by_unit.items():
+            sent += len(
+                notify(
+                    recipients=officials,
+                    kind="training.untrained",
+                    title=f"Chưa tham gia tập huấn năm {year}",
+                    body=f"{len(officials)} cán bộ của đơn vị chưa hoàn thành tập huấn năm {year}. "
+                    "Hãy đăng ký một lớp tập huấn hoặc học khóa trực tuyến.",
+                    url=reverse("training:event_list"),
+                    unit=officials[0].unit,
+                    dedupe_key=f"training.untrained.{year}.{unit_id}.{today}",
+                )
+            )
+        audit_record(
+            actor=actor,
+            action="training.untrained_remind",
+            obj=unit,
+            unit=unit,
+            after={"year": year, "units": len(by_unit), "notices": sent},
+        )
+    return sent

@@ -6,6 +6,7 @@ app_name = "training"
 urlpatterns = [
     path("tap-huan/", views.event_list, name="event_list"),
     path("tap-huan/tao/", views.event_create, name="event_create"),
+    path("tap-huan/muc-tieu/", views.goal, name="goal"),
     path("tap-huan/su-kien/<uuid:uuid>/", views.event_detail, name="event_detail"),
     path("tap-huan/su-kien/<uuid:uuid>/dang-ky/", views.event_register, name="event_register"),
     path("tap-huan/su-kien/<uuid:uuid>/cu/", views.event_nominate, name="event_nominate"),

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from dantoc.accounts.models import User
 from dantoc.geo.models import EthnicGroup
+from dantoc.geo.selectors import unit_children, unit_get
 from dantoc.training import calendar, credentials, documents, permissions, selectors, services
 from dantoc.training.forms import EventForm, FeedbackForm, SessionForm, VerifyForm
 from dantoc.training.models import (
@@ -579,4 +580,38 @@ def issuer_profile(request):
 def issuer_jwks(request):
     return HttpResponse(
         json.dumps({"keys": [credentials.public_jwk()]}), content_type="application/jwk-set+json"
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def goal(request):
+    """The 100 % goal: share of officials trained this year per unit under the officer's unit,
+    drillable to the officials not yet trained; "Nhắc" notifies them."""
+    if not permissions.can_organise(request.user):
+        raise Http404
+    code = request.GET.get("unit") or request.POST.get("unit") or request.user.unit.code
+    unit = unit_get(code=code)
+    if unit is None or not permissions.unit_in_scope(request.user, unit):
+        raise Http404
+    year = timezone.localdate().year
+    if request.method == "POST":
+        try:
+            n = services.untrained_remind(actor=request.user, unit=unit, year=year)
+        except PermissionDenied:
+            raise Http404 from None
+        messages.success(request, _("Đã gửi %(n)d lời nhắc.") % {"n": n})
+        return redirect(f"{reverse('training:goal')}?unit={unit.code}")
+    children = list(unit_children(unit=unit))
+    rows = selectors.trained_share(unit=unit, children=children, year=year)
+    missing = list(selectors.officials_not_trained(unit=unit, year=year)[:200])
+    return render(
+        request,
+        "training/goal.html",
+        {
+            "unit": unit,
+            "year": year,
+            "rows": rows,
+            "missing": missing,
+        },
     )

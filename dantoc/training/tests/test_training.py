@@ -455,3 +455,40 @@ def test_demo_data_loads_twice_without_duplicates():
     assert first["certificates"] == second["certificates"] == 3
     assert Certificate.objects.filter(revoked_at__isnull=False).count() == 1
     assert Event.objects.count() == 3
+
+
+def test_the_trained_share_drills_to_officials_not_trained_and_reminds_them(login, people, course):
+    services.quiz_submit(
+        actor=people.commune,
+        course=course,
+        answers={q.pk: q.choices.get(is_correct=True).pk for q in course.questions.all()},
+    )
+    client = login(people.province)
+    page = client.get(reverse("training:goal")).content.decode()
+    assert "Xã Lũng Cú" in page or people.commune.unit.name in page
+    commune_page = client.get(
+        reverse("training:goal") + f"?unit={people.other_commune.unit.code}"
+    ).content.decode()
+    assert str(people.other_commune) in commune_page  # not trained yet
+    assert str(people.commune) not in commune_page
+    client.post(reverse("training:goal"), {"unit": people.other_commune.unit.code})
+    from dantoc.notifications.models import Notification
+
+    assert (
+        Notification.objects.filter(
+            recipient=people.other_commune, kind="training.untrained"
+        ).count()
+        == 1
+    )
+    assert not Notification.objects.filter(
+        recipient=people.commune, kind="training.untrained"
+    ).exists()
+    # Another province's officer cannot look at this province's officials.
+    other = login(people.other_province)
+    assert (
+        other.get(reverse("training:goal") + f"?unit={people.commune.unit.code}").status_code == 404
+    )
+    from dantoc.training.selectors import trained_share
+
+    row = trained_share(unit=people.commune.unit, children=[], year=timezone.localdate().year)[0]
+    assert row["trained"] == 1 and row["total"] >= 1

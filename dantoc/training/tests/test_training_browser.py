@@ -50,6 +50,10 @@ def test_an_organiser_confirms_and_checks_in_on_a_desktop(server, browser):
         page.get_by_role("button", name="Ghi có mặt").click()
         assert page.get_by_role("status").inner_text().startswith("Đã ghi")
         _shot(page, "checkin-desktop")
+        page.goto(f"{server}/tap-huan/muc-tieu/")
+        page.get_by_role("button", name="Nhắc").click()
+        assert page.get_by_text("lời nhắc").count() == 1
+        _shot(page, "goal-desktop")
     finally:
         context.close()
 
