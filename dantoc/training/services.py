@@ -485,7 +485,7 @@ def event_complete(*, actor, event: Event) -> int:
             action="training.event_complete",
             obj=event,
             unit=event.unit,
-            after={"certificates": issued},
+            after={"certificates_issued": issued},
         )
     return issued
 

@@ -73,7 +73,9 @@ def test_a_commune_official_learns_on_a_phone_without_javascript(server, browser
         page.goto(f"{server}/tap-huan/")
         _shot(page, "list-phone", axe=False)
         seen = [page.url]
-        page.get_by_role("link", name="Báo cáo Chương trình MTQG 1719 trên điện thoại").click()
+        page.get_by_role(
+            "link", name="Báo cáo Chương trình MTQG 1719 trên điện thoại", exact=True
+        ).click()
         page.get_by_role("link", name="Nhập số liệu biểu mẫu").click()
         assert page.get_by_role("heading", name="Nhập số liệu biểu mẫu").is_visible()
         _shot(page, "lesson-phone", axe=False)
