@@ -604,6 +604,9 @@ def goal(request):
         return redirect(f"{reverse('training:goal')}?unit={unit.code}")
     children = list(unit_children(unit=unit))
     rows = selectors.trained_share(unit=unit, children=children, year=year)
+    # Units with nobody on the list yet are counted, not listed (a long table of zeros).
+    empty = sum(1 for r in rows[1:] if not r["total"])
+    rows = rows[:1] + [r for r in rows[1:] if r["total"]]
     missing = list(selectors.officials_not_trained(unit=unit, year=year)[:200])
     return render(
         request,
@@ -613,5 +616,6 @@ def goal(request):
             "year": year,
             "rows": rows,
             "missing": missing,
+            "empty": empty,
         },
     )
