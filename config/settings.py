@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "dantoc.portal",
     "dantoc.citizens",
     "dantoc.meetings",
+    "dantoc.training",
     "oauth2_provider",
     "dantoc.integration",
     "django_tasks",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("dantoc.reporting.urls")),
     path("", include("dantoc.notifications.urls")),
     path("", include("dantoc.alerts.urls")),
+    path("", include("dantoc.training.urls")),
     path("", include("dantoc.analytics.urls")),
     path("", include("dantoc.opendata.urls")),
     path("", include("dantoc.portal.urls")),

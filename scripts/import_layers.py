@@ -31,6 +31,7 @@ LAYERS = {
     "analytics": 4,
     "citizens": 4,
     "meetings": 4,
+    "training": 4,
     "opendata": 5,
     "integration": 5,
 }

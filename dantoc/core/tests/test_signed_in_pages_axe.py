@@ -207,6 +207,10 @@ from dantoc.meetings.services import calendar_feed_get_or_create
 meeting = Meeting.objects.filter(status="scheduled", mode="ket_hop").order_by("id").first()
 from dantoc.citizens.models import OcopProduct
 ocop = OcopProduct.objects.filter(status="published").order_by("id").first()
+from dantoc.training.models import Certificate as TrCertificate, Course as TrCourse
+from dantoc.training.models import Event as TrEvent, Participant as TrParticipant
+from dantoc.training.services import checkin_token
+tr_participant = TrParticipant.objects.filter(status="confirmed").order_by("pk").first()
 print(json.dumps({{
     "meeting": str(meeting.uuid), "checkin": meeting.invitations.first().checkin_code,
     "meeting_task": FollowUpTask.objects.order_by("id").first().pk,
@@ -228,6 +232,11 @@ print(json.dumps({{
     "notification": Notification.objects.filter(recipient__username="tinh.tuyenquang").first().pk,
     "citizen": str(citizen.uuid), "citizen_topic": citizen.topic, "citizen_slug": citizen.slug,
     "ocop": str(ocop.uuid) if ocop else None, "ocop_slug": ocop.slug if ocop else None,
+    "tr_event": str(TrEvent.objects.order_by("starts_at").first().uuid),
+    "tr_course": str(TrCourse.objects.first().uuid),
+    "tr_certificate": str(TrCertificate.objects.order_by("pk").first().uuid),
+    "tr_participant": tr_participant.pk, "tr_participant_event": str(tr_participant.event.uuid),
+    "tr_token": checkin_token(tr_participant),
 }}))
 """
 
@@ -337,6 +346,30 @@ def url_kwargs(s: dict) -> dict[str, dict | None]:
         "citizens:audio": None,
         "citizens:ocop_photo": None,
         "citizens:share": None,
+        "training:event_detail": {"uuid": s["tr_event"]},
+        "training:event_register": {"uuid": s["tr_event"]},
+        "training:event_nominate": {"uuid": s["tr_event"]},
+        "training:session_create": {"uuid": s["tr_event"]},
+        "training:attendance_manual": {"uuid": s["tr_event"]},
+        "training:headcount_save": {"uuid": s["tr_event"]},
+        "training:event_finish": {"uuid": s["tr_event"]},
+        "training:event_cancel": {"uuid": s["tr_event"]},
+        "training:feedback": {"uuid": s["tr_event"]},
+        "training:event_ics": {"uuid": s["tr_event"]},
+        "training:checkin_qr": {"uuid": s["tr_event"]},
+        "training:participant_action": {
+            "uuid": s["tr_participant_event"],
+            "pk": s["tr_participant"],
+            "verb": "xac-nhan",
+        },
+        "training:checkin": {"token": s["tr_token"]},
+        "training:course_detail": {"uuid": s["tr_course"]},
+        "training:lesson_detail": {"uuid": s["tr_course"], "position": 1},
+        "training:quiz": {"uuid": s["tr_course"]},
+        "training:certificate_verify": {"uuid": s["tr_certificate"]},
+        "training:certificate_pdf": {"uuid": s["tr_certificate"]},
+        "training:certificate_credential": {"uuid": s["tr_certificate"]},
+        "training:certificate_revoke": {"uuid": s["tr_certificate"]},
     }
 
 

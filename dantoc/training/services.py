@@ -1,0 +1,708 @@
+"""Writes of the training part: events, sessions, nominations and registration, check-in,
+head counts, feedback, e-learning progress and quizzes, certificates. Every write is atomic
+and audited; mail and notices go out after commit."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from dantoc.audit.services import audit_record
+from dantoc.notifications.services import notify
+from dantoc.training import calendar, credentials, permissions
+from dantoc.training.models import (
+    Attendance,
+    Certificate,
+    CheckinMethod,
+    CitizenHeadcount,
+    Course,
+    CourseProgress,
+    Event,
+    EventStatus,
+    Feedback,
+    Participant,
+    ParticipantStatus,
+    Quota,
+    Session,
+)
+from dantoc.training.selectors import officials_not_trained
+
+logger = logging.getLogger(__name__)
+CHECKIN_SALT = "dantoc.training.checkin"
+LIVE = (ParticipantStatus.NOMINATED, ParticipantStatus.REGISTERED, ParticipantStatus.CONFIRMED)
+
+
+def _site() -> str:
+    return (settings.SITE_URL or "http://localhost:8000").rstrip("/")
+
+
+# --- events and sessions ---------------------------------------------------------------------
+
+
+def event_create(
+    *,
+    actor,
+    unit,
+    kind: str,
+    title: str,
+    starts_at,
+    ends_at,
+    audience="officials",
+    venue: str = "",
+    description: str = "",
+) -> Event:
+    if not permissions.can_organise(actor) or not permissions.unit_in_scope(actor, unit):
+        raise PermissionDenied("Anh/chị không tổ chức sự kiện cho đơn vị này.")
+    if ends_at < starts_at:
+        raise ValidationError({"ends_at": "Thời gian kết thúc phải sau thời gian bắt đầu."})
+    with transaction.atomic():
+        event = Event.objects.create(
+            unit=unit,
+            kind=kind,
+            title=title.strip(),
+            starts_at=starts_at,
+            ends_at=ends_at,
+            audience=audience,
+            venue=venue.strip(),
+            description=description.strip(),
+            created_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="training.event_create",
+            obj=event,
+            unit=unit,
+            after={"title": event.title, "kind": kind},
+        )
+    return event
+
+
+def session_add(
+    *,
+    actor,
+    event: Event,
+    title: str,
+    starts_at,
+    ends_at,
+    mode: str,
+    venue: str = "",
+    trainers: str = "",
+    online_url: str = "",
+) -> Session:
+    if not permissions.can_manage_event(actor, event):
+        raise PermissionDenied("Anh/chị không quản lý sự kiện này.")
+    if ends_at < starts_at:
+        raise ValidationError({"ends_at": "Thời gian kết thúc phải sau thời gian bắt đầu."})
+    if mode == "in_person" and online_url:
+        raise ValidationError({"online_url": "Phiên trực tiếp không có phòng họp trực tuyến."})
+    with transaction.atomic():
+        session = Session.objects.create(
+            event=event,
+            title=title.strip(),
+            starts_at=starts_at,
+            ends_at=ends_at,
+            mode=mode,
+            venue=venue.strip(),
+            trainers=trainers.strip(),
+            online_url=online_url.strip(),
+        )
+        Event.objects.filter(pk=event.pk).update(sequence=event.sequence + 1)
+        event.sequence += 1
+        audit_record(
+            actor=actor,
+            action="training.session_add",
+            obj=session,
+            unit=event.unit,
+            after={"title": session.title, "mode": mode},
+        )
+    return session
+
+
+def quota_set(*, actor, event: Event, unit, places: int) -> Quota:
+    if not permissions.can_manage_event(actor, event) or not unit.path.startswith(event.unit.path):
+        raise PermissionDenied("Anh/chị không đặt chỉ tiêu cho đơn vị này.")
+    with transaction.atomic():
+        quota, _created = Quota.objects.update_or_create(
+            event=event, unit=unit, defaults={"places": places}
+        )
+        audit_record(
+            actor=actor,
+            action="training.quota_set",
+            obj=event,
+            unit=event.unit,
+            after={"unit": unit.code, "places": places},
+        )
+    return quota
+
+
+def _quota_check(event: Event, unit) -> None:
+    for quota in Quota.objects.filter(event=event).select_related("unit"):
+        if unit.path.startswith(quota.unit.path):
+            taken = Participant.objects.filter(
+                event=event, status__in=LIVE, unit__path__startswith=quota.unit.path
+            ).count()
+            if taken >= quota.places:
+                raise ValidationError(
+                    f"{quota.unit.name} đã dùng hết {quota.places} chỗ được phân bổ."
+                )
+
+
+def _participant_add(*, actor, event: Event, user, status: str) -> Participant:
+    with transaction.atomic():
+        Event.objects.select_for_update().filter(pk=event.pk).first()  # quotas in order
+        existing = Participant.objects.filter(event=event, user=user).first()
+        if existing is not None and existing.status != ParticipantStatus.CANCELLED:
+            return existing  # a retried nomination changes nothing
+        _quota_check(event, user.unit)
+        if existing is not None:
+            existing.status = status
+            existing.nominated_by = actor if status == ParticipantStatus.NOMINATED else None
+            existing.save(update_fields=["status", "nominated_by"])
+            participant = existing
+        else:
+            participant = Participant.objects.create(
+                event=event,
+                user=user,
+                unit=user.unit,
+                status=status,
+                nominated_by=actor if status == ParticipantStatus.NOMINATED else None,
+            )
+        audit_record(
+            actor=actor,
+            action=f"training.participant_{status}",
+            obj=participant,
+            unit=user.unit,
+            after={"event": str(event.uuid), "user": user.username},
+        )
+    return participant
+
+
+def participant_nominate(*, actor, event: Event, nominee) -> Participant:
+    if not permissions.can_nominate(actor, event, nominee):
+        raise PermissionDenied("Chỉ cử được cán bộ thuộc đơn vị mình, cho sự kiện đang mở.")
+    participant = _participant_add(
+        actor=actor, event=event, user=nominee, status=ParticipantStatus.NOMINATED
+    )
+    url = reverse("training:event_detail", args=[event.uuid])
+    notify(
+        recipients=[nominee],
+        kind="training.nominated",
+        title=f"Được cử tham dự: {event.title}",
+        body="Đơn vị đã cử anh/chị tham dự. Ban tổ chức sẽ xác nhận và gửi giấy mời.",
+        url=url,
+        unit=nominee.unit,
+        dedupe_key=f"training.nominated.{participant.pk}",
+    )
+    return participant
+
+
+def participant_register(*, actor, event: Event) -> Participant:
+    if not permissions.can_register(actor, event):
+        raise PermissionDenied("Sự kiện này không nhận đăng ký của anh/chị.")
+    return _participant_add(
+        actor=actor, event=event, user=actor, status=ParticipantStatus.REGISTERED
+    )
+
+
+def participant_confirm(*, actor, participant: Participant) -> Participant:
+    event = participant.event
+    if not permissions.can_manage_event(actor, event):
+        raise PermissionDenied("Anh/chị không quản lý sự kiện này.")
+    if participant.status == ParticipantStatus.CONFIRMED:
+        return participant
+    if participant.status == ParticipantStatus.CANCELLED:
+        raise ValidationError("Người này đã hủy tham dự.")
+    with transaction.atomic():
+        before = participant.status
+        participant.status = ParticipantStatus.CONFIRMED
+        participant.save(update_fields=["status"])
+        audit_record(
+            actor=actor,
+            action="training.participant_confirm",
+            obj=participant,
+            unit=participant.unit,
+            before={"status": before},
+            after={"status": participant.status},
+        )
+        url = reverse("training:event_detail", args=[event.uuid])
+        notify(
+            recipients=[participant.user],
+            kind="training.invitation",
+            title=f"Giấy mời: {event.title}",
+            body="Anh/chị được xác nhận tham dự. Mã QR điểm danh có trên trang sự kiện.",
+            url=url,
+            unit=participant.unit,
+            dedupe_key=f"training.invited.{participant.pk}",
+        )
+        transaction.on_commit(lambda: invitation_send(participant=participant, method="REQUEST"))
+    return participant
+
+
+def participant_cancel(*, actor, participant: Participant) -> Participant:
+    event = participant.event
+    own = actor.pk == participant.user_id
+    if (
+        not own
+        and not permissions.can_manage_event(actor, event)
+        and not (
+            permissions.can_organise(actor) and permissions.unit_in_scope(actor, participant.unit)
+        )
+    ):
+        raise PermissionDenied("Anh/chị không hủy được người tham dự này.")
+    if participant.status == ParticipantStatus.CANCELLED:
+        return participant
+    with transaction.atomic():
+        was_confirmed = participant.status == ParticipantStatus.CONFIRMED
+        before = participant.status
+        participant.status = ParticipantStatus.CANCELLED
+        participant.save(update_fields=["status"])
+        audit_record(
+            actor=actor,
+            action="training.participant_cancel",
+            obj=participant,
+            unit=participant.unit,
+            before={"status": before},
+            after={"status": participant.status},
+        )
+        if was_confirmed:
+            transaction.on_commit(lambda: invitation_send(participant=participant, method="CANCEL"))
+    return participant
+
+
+def event_cancel(*, actor, event: Event) -> Event:
+    if not permissions.can_manage_event(actor, event):
+        raise PermissionDenied("Anh/chị không quản lý sự kiện này.")
+    if event.status == EventStatus.CANCELLED:
+        return event
+    with transaction.atomic():
+        event.status = EventStatus.CANCELLED
+        event.sequence += 1
+        event.save(update_fields=["status", "sequence", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="training.event_cancel",
+            obj=event,
+            unit=event.unit,
+            after={"status": event.status},
+        )
+        confirmed = list(
+            event.participants.filter(status=ParticipantStatus.CONFIRMED).select_related("user")
+        )
+        notify(
+            recipients=[p.user for p in confirmed],
+            kind="training.cancelled",
+            title=f"Hủy sự kiện: {event.title}",
+            body="Ban tổ chức đã hủy sự kiện.",
+            url=reverse("training:event_detail", args=[event.uuid]),
+            unit=event.unit,
+            dedupe_key=f"training.cancelled.{event.pk}",
+        )
+        for participant in confirmed:
+            transaction.on_commit(
+                lambda p=participant: invitation_send(participant=p, method="CANCEL")
+            )
+    return event
+
+
+def invitation_send(*, participant: Participant, method: str) -> bool:
+    """E-mail the invitation (or its cancellation) with the calendar entry attached."""
+    address = (participant.user.email or "").strip()
+    if not address:
+        return False
+    event = Event.objects.select_related("unit").get(pk=participant.event_id)
+    ics = calendar.invitation_ics(event=event, participant=participant, method=method)
+    subject = ("Giấy mời: " if method == "REQUEST" else "Hủy: ") + event.title
+    message = EmailMessage(
+        subject=subject[:200],
+        body=f"{event.title}\n{event.venue}\n{_site()}"
+        + reverse("training:event_detail", args=[event.uuid]),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[address],
+    )
+    message.attach("invite.ics", ics, f"text/calendar; method={method}; charset=UTF-8")
+    try:
+        message.send()
+    except Exception as exc:  # the participant's row is kept; the organiser can resend
+        logger.warning("training invitation to %s failed: %s", address, exc)
+        return False
+    return True
+
+
+def reminders_send(*, now: datetime.datetime | None = None, within_hours: int = 24) -> int:
+    """Remind confirmed participants of sessions starting within ``within_hours``; once per
+    session and participant (the notice's dedupe key), so the task may run as often as liked."""
+    now = now or timezone.now()
+    sessions = Session.objects.filter(
+        starts_at__gt=now,
+        starts_at__lte=now + datetime.timedelta(hours=within_hours),
+        event__status=EventStatus.OPEN,
+    ).select_related("event")
+    sent = 0
+    for session in sessions:
+        participants = session.event.participants.filter(
+            status=ParticipantStatus.CONFIRMED
+        ).select_related("user")
+        for participant in participants:
+            sent += len(
+                notify(
+                    recipients=[participant.user],
+                    kind="training.reminder",
+                    title=f"Nhắc lịch: {session.event.title}",
+                    body=f"{session.title}: {timezone.localtime(session.starts_at):%H:%M %d/%m/%Y}",
+                    url=reverse("training:event_detail", args=[session.event.uuid]),
+                    dedupe_key=f"training.reminder.{session.pk}.{participant.pk}",
+                )
+            )
+    return sent
+
+
+# --- attendance ------------------------------------------------------------------------------
+
+
+def checkin_token(participant: Participant) -> str:
+    """The participant's check-in code: signed, so a phone can print it offline and the venue
+    can trust it; it names only the participant row."""
+    return signing.dumps(
+        {"p": participant.pk, "e": participant.event_id}, salt=CHECKIN_SALT, compress=True
+    )
+
+
+def checkin_token_read(token: str) -> Participant:
+    try:
+        data = signing.loads(token, salt=CHECKIN_SALT, max_age=60 * 60 * 24 * 400)
+    except signing.BadSignature as error:
+        raise ValidationError("Mã điểm danh không hợp lệ.") from error
+    participant = (
+        Participant.objects.select_related("user", "unit", "event", "event__unit")
+        .filter(pk=data.get("p"), event_id=data.get("e"))
+        .first()
+    )
+    if participant is None:
+        raise ValidationError("Không tìm thấy người tham dự của mã này.")
+    return participant
+
+
+def attendance_record(
+    *, actor, session: Session, participant: Participant, method: str, present: bool = True
+) -> Attendance:
+    """Record (or correct) one participant's presence at one session; repeating it is
+    harmless (one row per session and participant)."""
+    if session.event_id != participant.event_id:
+        raise ValidationError("Người này không tham dự sự kiện của phiên.")
+    if not permissions.can_manage_event(actor, session.event):
+        raise PermissionDenied("Anh/chị không điểm danh cho sự kiện này.")
+    if participant.status == ParticipantStatus.CANCELLED:
+        raise ValidationError("Người này đã hủy tham dự.")
+    if method not in CheckinMethod.values:
+        raise ValidationError("Cách điểm danh không hợp lệ.")
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                row = Attendance.objects.filter(session=session, participant=participant).first()
+                before = None if row is None else {"present": row.present, "method": row.method}
+                if row is None:
+                    row = Attendance.objects.create(
+                        session=session,
+                        participant=participant,
+                        method=method,
+                        present=present,
+                        recorded_by=actor,
+                    )
+                elif row.present != present or row.method != method:
+                    row.present, row.method, row.recorded_by = present, method, actor
+                    row.save(update_fields=["present", "method", "recorded_by", "recorded_at"])
+                else:
+                    return row
+                audit_record(
+                    actor=actor,
+                    action="training.attendance_record",
+                    obj=participant,
+                    unit=participant.unit,
+                    before=before,
+                    after={"session": session.pk, "present": present, "method": method},
+                )
+                return row
+        except IntegrityError:
+            if attempt:  # two scans of one code at once: the other one recorded it
+                raise
+    raise AssertionError("unreachable")
+
+
+def headcount_record(
+    *, actor, session: Session, ethnic_group, counts: list[tuple[str, str, int]]
+) -> int:
+    """Replace one ethnic group's head counts at a citizen session: (sex, age band, count)."""
+    if not permissions.can_manage_event(actor, session.event):
+        raise PermissionDenied("Anh/chị không ghi số liệu cho sự kiện này.")
+    with transaction.atomic():
+        session.headcounts.filter(ethnic_group=ethnic_group).delete()
+        rows = [
+            CitizenHeadcount(
+                session=session, sex=sex, ethnic_group=ethnic_group, age_band=band, count=count
+            )
+            for sex, band, count in counts
+            if count
+        ]
+        CitizenHeadcount.objects.bulk_create(rows)
+        total = sum(r.count for r in rows)
+        audit_record(
+            actor=actor,
+            action="training.headcount_record",
+            obj=session,
+            unit=session.event.unit,
+            after={"ethnic_group": ethnic_group.code, "rows": len(rows), "total": total},
+        )
+    return total
+
+
+def event_complete(*, actor, event: Event) -> int:
+    """Mark participants present at every session as having completed the training and issue
+    their certificates; returns the number of certificates issued now."""
+    if not permissions.can_manage_event(actor, event):
+        raise PermissionDenied("Anh/chị không quản lý sự kiện này.")
+    sessions = event.sessions.count()
+    issued = 0
+    with transaction.atomic():
+        for participant in event.participants.filter(status=ParticipantStatus.CONFIRMED):
+            present = participant.attendances.filter(present=True).count()
+            if sessions and present >= sessions:
+                if not participant.completed:
+                    participant.completed = True
+                    participant.save(update_fields=["completed"])
+                if not Certificate.objects.filter(user=participant.user, event=event).exists():
+                    certificate_issue(actor=actor, user=participant.user, event=event)
+                    issued += 1
+        audit_record(
+            actor=actor,
+            action="training.event_complete",
+            obj=event,
+            unit=event.unit,
+            after={"certificates_issued": issued},
+        )
+    return issued
+
+
+# --- feedback --------------------------------------------------------------------------------
+
+
+def feedback_submit(
+    *, actor, event: Event, content_rating: int, trainer_rating: int, comment: str = ""
+) -> Feedback:
+    participant = Participant.objects.filter(
+        event=event, user=actor, status=ParticipantStatus.CONFIRMED
+    ).first()
+    if participant is None:
+        raise PermissionDenied("Chỉ người tham dự mới đánh giá được.")
+    for value in (content_rating, trainer_rating):
+        if value not in range(1, 6):
+            raise ValidationError("Điểm đánh giá từ 1 đến 5.")
+    with transaction.atomic():
+        feedback, _created = Feedback.objects.update_or_create(
+            participant=participant,
+            defaults={
+                "event": event,
+                "content_rating": content_rating,
+                "trainer_rating": trainer_rating,
+                "comment": comment.strip()[:2000],
+            },
+        )
+        audit_record(
+            actor=actor,
+            action="training.feedback_submit",
+            obj=event,
+            unit=event.unit,
+            after={"content": content_rating, "trainer": trainer_rating},
+        )
+    return feedback
+
+
+# --- e-learning ------------------------------------------------------------------------------
+
+
+def lesson_open(*, actor, course: Course, position: int) -> CourseProgress:
+    if not permissions.can_view_training(actor) or not course.is_published:
+        raise PermissionDenied("Khóa học chưa mở.")
+    with transaction.atomic():
+        progress, _created = CourseProgress.objects.select_for_update().get_or_create(
+            course=course, user=actor
+        )
+        if position not in progress.lessons_done:
+            progress.lessons_done = sorted({*progress.lessons_done, position})
+        progress.last_lesson = position
+        progress.save(update_fields=["lessons_done", "last_lesson", "updated_at"])
+    return progress
+
+
+def quiz_submit(*, actor, course: Course, answers: dict[int, int]) -> tuple[int, bool, dict]:
+    """Score the answers (question id → choice id); returns (score %, passed, per question
+    whether it was right). Passing the first time issues the certificate."""
+    if not permissions.can_view_training(actor) or not course.is_published:
+        raise PermissionDenied("Khóa học chưa mở.")
+    questions = list(course.questions.prefetch_related("choices"))
+    if not questions:
+        raise ValidationError("Khóa học chưa có câu hỏi.")
+    right = {}
+    for question in questions:
+        chosen = answers.get(question.pk)
+        right[question.pk] = any(c.pk == chosen and c.is_correct for c in question.choices.all())
+    score = round(100 * sum(right.values()) / len(questions))
+    passed = score >= course.pass_score
+    with transaction.atomic():
+        progress, _created = CourseProgress.objects.select_for_update().get_or_create(
+            course=course, user=actor
+        )
+        progress.attempts += 1
+        progress.best_score = max(progress.best_score or 0, score)
+        fields = ["attempts", "best_score", "updated_at"]
+        if passed and progress.passed_at is None:
+            progress.passed_at = timezone.now()
+            fields.append("passed_at")
+        progress.save(update_fields=fields)
+        audit_record(
+            actor=actor,
+            action="training.quiz_submit",
+            obj=course,
+            unit=actor.unit,
+            after={"score": score, "passed": passed},
+        )
+        if passed and not Certificate.objects.filter(user=actor, course=course).exists():
+            certificate_issue(actor=None, user=actor, course=course)
+    return score, passed, right
+
+
+# --- certificates ----------------------------------------------------------------------------
+
+
+def certificate_issue(
+    *, actor, user, event: Event | None = None, course: Course | None = None
+) -> Certificate:
+    if (event is None) == (course is None):
+        raise ValueError("a certificate is for one event or one course")
+    subject = event or course
+    issuer_unit = subject.unit
+    kind = "Hoàn thành khóa tập huấn" if event is not None else "Hoàn thành khóa học trực tuyến"
+    with transaction.atomic():
+        certificate = Certificate(
+            user=user,
+            holder_name=str(user),
+            achievement=f"{kind}: {subject.title}",
+            event=event,
+            course=course,
+            issuer_unit=issuer_unit,
+            issued_at=timezone.now(),
+        )
+        base = _site()
+        page = base + reverse("training:certificate_verify", args=[certificate.uuid])
+        achievement_path = (
+            reverse("training:event_detail", args=[event.uuid])
+            if event is not None
+            else reverse("training:course_detail", args=[course.uuid])
+        )
+        certificate.credential = credentials.sign(
+            credentials.credential_build(
+                certificate_url=page,
+                issuer_url=base + reverse("training:issuer_profile"),
+                issuer_name=issuer_unit.name,
+                holder_name=certificate.holder_name,
+                holder_ref=f"urn:uuid:{user_subject_ref(user)}",
+                achievement_url=base + achievement_path,
+                achievement_name=subject.title,
+                achievement_description=kind,
+                criteria=(
+                    "Tham dự đủ các phiên của khóa tập huấn."
+                    if event is not None
+                    else f"Đạt từ {course.pass_score}% số câu hỏi của bài kiểm tra."
+                ),
+                issued_at=certificate.issued_at.replace(microsecond=0).isoformat(),
+                status_url=page,
+            )
+        )
+        certificate.save()
+        audit_record(
+            actor=actor,
+            action="training.certificate_issue",
+            obj=certificate,
+            unit=issuer_unit,
+            after={"achievement": certificate.achievement},
+        )
+        notify(
+            recipients=[user],
+            kind="training.certificate",
+            title=f"Chứng nhận: {subject.title}",
+            body="Chứng nhận (PDF và Open Badges 3.0) đã sẵn sàng để tải về.",
+            url=reverse("training:certificate_verify", args=[certificate.uuid]),
+            dedupe_key=f"training.certificate.{certificate.uuid}",
+        )
+    return certificate
+
+
+def user_subject_ref(user) -> str:
+    """A stable, non-personal identifier of the holder (a name-based UUID of the account)."""
+    import uuid
+
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{_site()}/users/{user.pk}"))
+
+
+def certificate_revoke(*, actor, certificate: Certificate, reason: str) -> Certificate:
+    if not permissions.can_manage_certificates(actor, certificate):
+        raise PermissionDenied("Anh/chị không thu hồi được chứng nhận này.")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Cần ghi lý do thu hồi."})
+    if certificate.revoked_at is not None:
+        return certificate
+    with transaction.atomic():
+        certificate.revoked_at = timezone.now()
+        certificate.revocation_reason = reason[:300]
+        certificate.save(update_fields=["revoked_at", "revocation_reason"])
+        audit_record(
+            actor=actor,
+            action="training.certificate_revoke",
+            obj=certificate,
+            unit=certificate.issuer_unit,
+            after={"reason": certificate.revocation_reason},
+        )
+    return certificate
+
+
+def untrained_remind(*, actor, unit, year: int) -> int:
+    """ "Nhắc": tell the officers of each unit that has officials not yet trained this year
+    (the officials themselves too), once per unit and day."""
+    if not permissions.can_organise(actor) or not permissions.unit_in_scope(actor, unit):
+        raise PermissionDenied("Anh/chị không nhắc được đơn vị này.")
+    missing = list(officials_not_trained(unit=unit, year=year))
+    by_unit: dict[int, list] = {}
+    for official in missing:
+        by_unit.setdefault(official.unit_id, []).append(official)
+    today = timezone.localdate().isoformat()
+    sent = 0
+    with transaction.atomic():
+        for unit_id, officials in by_unit.items():
+            sent += len(
+                notify(
+                    recipients=officials,
+                    kind="training.untrained",
+                    title=f"Chưa tham gia tập huấn năm {year}",
+                    body=f"{len(officials)} cán bộ của đơn vị chưa hoàn thành tập huấn năm {year}. "
+                    "Hãy đăng ký một lớp tập huấn hoặc học khóa trực tuyến.",
+                    url=reverse("training:event_list"),
+                    unit=officials[0].unit,
+                    dedupe_key=f"training.untrained.{year}.{unit_id}.{today}",
+                )
+            )
+        audit_record(
+            actor=actor,
+            action="training.untrained_remind",
+            obj=unit,
+            unit=unit,
+            after={"year": year, "units": len(by_unit), "notices": sent},
+        )
+    return sent

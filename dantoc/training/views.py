@@ -1,0 +1,621 @@
+"""Pages of the training part. Thin: parse, check permission, call a service or selector."""
+
+from __future__ import annotations
+
+import json
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from dantoc.accounts.models import User
+from dantoc.geo.models import EthnicGroup
+from dantoc.geo.selectors import unit_children, unit_get
+from dantoc.training import calendar, credentials, documents, permissions, selectors, services
+from dantoc.training.forms import EventForm, FeedbackForm, SessionForm, VerifyForm
+from dantoc.training.models import (
+    AgeBand,
+    Certificate,
+    CheckinMethod,
+    Course,
+    Event,
+    Participant,
+    ParticipantStatus,
+    Sex,
+)
+
+
+def _base_url(request) -> str:
+    return (settings.SITE_URL or request.build_absolute_uri("/")).rstrip("/")
+
+
+def _errors(request, error: ValidationError) -> None:
+    for problem in error.messages:
+        messages.error(request, problem)
+
+
+def _event(request, uuid) -> Event:
+    event = get_object_or_404(Event.objects.select_related("unit"), uuid=uuid)
+    if not permissions.can_view_event(request.user, event):
+        raise Http404
+    return event
+
+
+@login_required
+@require_safe
+def event_list(request):
+    if not permissions.can_view_training(request.user):
+        raise Http404
+    coming, past = selectors.upcoming_and_past(
+        list(selectors.events_for_user(user=request.user)[:200])
+    )
+    mine = {
+        p.event_id: p
+        for p in Participant.objects.filter(user=request.user).exclude(
+            status=ParticipantStatus.CANCELLED
+        )
+    }
+    for e in coming + past:
+        e.my = mine.get(e.pk)
+    return render(
+        request,
+        "training/event_list.html",
+        {
+            "coming": coming,
+            "past": past,
+            "can_organise": permissions.can_organise(request.user),
+            "courses": selectors.courses_published(),
+            "certificates": selectors.certificates_of(user=request.user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def event_create(request):
+    if not permissions.can_organise(request.user):
+        raise PermissionDenied
+    form = EventForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            event = services.event_create(
+                actor=request.user,
+                unit=request.user.unit,
+                kind=data["kind"],
+                title=data["title"],
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                audience=data["audience"],
+                venue=data["venue"],
+                description=data["description"],
+            )
+            services.session_add(
+                actor=request.user,
+                event=event,
+                title=_("Phiên 1"),
+                mode=data["mode"],
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                venue=data["venue"],
+                trainers=data["trainers"],
+            )
+        except ValidationError as error:
+            _errors(request, error)
+        else:
+            messages.success(request, _("Đã tạo sự kiện."))
+            return redirect("training:event_detail", event.uuid)
+    return render(request, "training/event_form.html", {"form": form})
+
+
+@login_required
+@require_safe
+def event_detail(request, uuid):
+    event = _event(request, uuid)
+    manage = permissions.can_manage_event(request.user, event)
+    mine = Participant.objects.filter(event=event, user=request.user).first()
+    sessions = list(event.sessions.all())
+    context = {
+        "event": event,
+        "sessions": sessions,
+        "mine": mine,
+        "manage": manage,
+        "can_register": permissions.can_register(request.user, event)
+        and (mine is None or mine.status == ParticipantStatus.CANCELLED),
+        "feedback_form": FeedbackForm(),
+        "started": event.starts_at <= timezone.now(),
+    }
+    if mine is not None and mine.status == ParticipantStatus.CONFIRMED:
+        context["checkin_url"] = _base_url(request) + reverse(
+            "training:checkin", args=[services.checkin_token(mine)]
+        )
+    if manage:
+        participants = list(selectors.participants_of(event=event))
+        for p in participants:
+            p.present = {a.session_id for a in p.attendances.all() if a.present}
+            if p.status == ParticipantStatus.CONFIRMED:
+                p.checkin_url = reverse("training:checkin", args=[services.checkin_token(p)])
+        context.update(
+            {
+                "participants": participants,
+                "nominees": list(selectors.nominees_for(user=request.user, event=event)),
+                "session_form": SessionForm(),
+                "feedback": selectors.feedback_summary(event=event),
+                "ethnic_groups": EthnicGroup.objects.order_by("name"),
+                "sexes": Sex.choices,
+                "age_bands": AgeBand.choices,
+            }
+        )
+    elif permissions.can_organise(request.user):
+        context["nominees"] = list(selectors.nominees_for(user=request.user, event=event))
+    return render(request, "training/event_detail.html", context)
+
+
+def _post_action(request, uuid, action):
+    event = _event(request, uuid)
+    try:
+        action(event)
+    except ValidationError as error:
+        _errors(request, error)
+    except PermissionDenied:
+        messages.error(request, _("Anh/chị không có quyền làm việc này."))
+    return redirect("training:event_detail", event.uuid)
+
+
+@login_required
+@require_POST
+def event_register(request, uuid):
+    def act(event):
+        services.participant_register(actor=request.user, event=event)
+        messages.success(request, _("Đã đăng ký; chờ ban tổ chức xác nhận."))
+
+    return _post_action(request, uuid, act)
+
+
+@login_required
+@require_POST
+def event_nominate(request, uuid):
+    def act(event):
+        ids = [int(i) for i in request.POST.getlist("user") if i.isdigit()]
+        if not ids:
+            raise ValidationError(_("Chọn người được cử."))
+        for nominee in User.objects.filter(pk__in=ids).select_related("unit"):
+            services.participant_nominate(actor=request.user, event=event, nominee=nominee)
+        messages.success(request, _("Đã cử %(n)d người.") % {"n": len(ids)})
+
+    return _post_action(request, uuid, act)
+
+
+@login_required
+@require_POST
+def participant_action(request, uuid, pk, verb):
+    def act(event):
+        participant = get_object_or_404(Participant, pk=pk, event=event)
+        if verb == "xac-nhan":
+            services.participant_confirm(actor=request.user, participant=participant)
+        elif verb == "huy":
+            services.participant_cancel(actor=request.user, participant=participant)
+        else:
+            raise Http404
+
+    return _post_action(request, uuid, act)
+
+
+@login_required
+@require_POST
+def session_create(request, uuid):
+    def act(event):
+        form = SessionForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(
+                [
+                    f"{form.fields[k].label}: {' '.join(v)}" if k in form.fields else " ".join(v)
+                    for k, v in form.errors.items()
+                ]
+            )
+        services.session_add(actor=request.user, event=event, **form.cleaned_data)
+        messages.success(request, _("Đã thêm phiên."))
+
+    return _post_action(request, uuid, act)
+
+
+@login_required
+@require_POST
+def attendance_manual(request, uuid):
+    """The organiser's attendance grid: one checkbox per participant and session."""
+
+    def act(event):
+        if not permissions.can_manage_event(request.user, event):
+            raise PermissionDenied
+        ticked = set(request.POST.getlist("present"))
+        for session in event.sessions.all():
+            for participant in event.participants.filter(status=ParticipantStatus.CONFIRMED):
+                present = f"{participant.pk}:{session.pk}" in ticked
+                known = participant.attendances.filter(session=session).first()
+                if known is None and not present:
+                    continue
+                services.attendance_record(
+                    actor=request.user,
+                    session=session,
+                    participant=participant,
+                    method=known.method if known and present else CheckinMethod.MANUAL,
+                    present=present,
+                )
+        messages.success(request, _("Đã lưu điểm danh."))
+
+    return _post_action(request, uuid, act)
+
+
+@login_required
+@require_POST
+def headcount_save(request, uuid):
+    def act(event):
+        session = get_object_or_404(event.sessions, pk=request.POST.get("session") or 0)
+        group = get_object_or_404(EthnicGroup, pk=request.POST.get("group") or 0)
+        counts = []
+        for key, value in request.POST.items():
+            if key.startswith("n:") and value.strip():
+                try:
+                    _n, sex, band = key.split(":")
+                    count = int(value)
+                except ValueError as error:
+                    raise ValidationError(_("Số người phải là số nguyên.")) from error
+                if count < 0 or sex not in Sex.values or band not in AgeBand.values:
+                    raise ValidationError(_("Số liệu không hợp lệ."))
+                counts.append((sex, band, count))
+        total = services.headcount_record(
+            actor=request.user, session=session, ethnic_group=group, counts=counts
+        )
+        messages.success(request, _("Đã ghi %(n)d người dân tham dự.") % {"n": total})
+
+    return _post_action(request, uuid, act)
+
+
+@login_required
+@require_POST
+def event_finish(request, uuid):
+    def act(event):
+        n = services.event_complete(actor=request.user, event=event)
+        messages.success(request, _("Đã cấp %(n)d chứng nhận.") % {"n": n})
+
+    return _post_action(request, uuid, act)
+
+
+@login_required
+@require_POST
+def event_cancel(request, uuid):
+    def act(event):
+        services.event_cancel(actor=request.user, event=event)
+        messages.success(request, _("Đã hủy sự kiện và gửi thông báo hủy lịch."))
+
+    return _post_action(request, uuid, act)
+
+
+@login_required
+@require_POST
+def feedback(request, uuid):
+    def act(event):
+        form = FeedbackForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(_("Chọn điểm từ 1 đến 5 cho cả hai mục."))
+        services.feedback_submit(actor=request.user, event=event, **form.cleaned_data)
+        messages.success(request, _("Cảm ơn anh/chị đã đánh giá."))
+
+    return _post_action(request, uuid, act)
+
+
+@login_required
+@require_safe
+def event_ics(request, uuid):
+    event = _event(request, uuid)
+    mine = Participant.objects.filter(event=event, user=request.user).first()
+    body = calendar.invitation_ics(event=event, participant=mine, method="PUBLISH")
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{event.uuid}.ics"'
+    return response
+
+
+@login_required
+@require_safe
+def checkin_qr(request, uuid):
+    """The signed-in participant's own check-in code, as an SVG (a few hundred bytes)."""
+    event = _event(request, uuid)
+    mine = get_object_or_404(
+        Participant, event=event, user=request.user, status=ParticipantStatus.CONFIRMED
+    )
+    url = _base_url(request) + reverse("training:checkin", args=[services.checkin_token(mine)])
+    response = HttpResponse(
+        segno.make(url, error="m").svg_inline(scale=4), content_type="image/svg+xml"
+    )
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def checkin(request, token):
+    """The organiser's phone opens the participant's QR (the phone's own camera app is enough)
+    and records the presence with one small POST; a repeated POST changes nothing."""
+    try:
+        participant = services.checkin_token_read(token)
+    except ValidationError as error:
+        return render(request, "training/checkin.html", {"problem": error.messages[0]}, status=400)
+    event = participant.event
+    if not permissions.can_manage_event(request.user, event):
+        raise PermissionDenied
+    sessions = list(event.sessions.all())
+    now = timezone.now()
+    current = next((s for s in sessions if s.starts_at <= now <= s.ends_at), None) or (
+        min(sessions, key=lambda s: abs((s.starts_at - now).total_seconds())) if sessions else None
+    )
+    done = None
+    if request.method == "POST":
+        session = next((s for s in sessions if str(s.pk) == request.POST.get("session")), None)
+        if session is None:
+            return render(
+                request, "training/checkin.html", {"problem": _("Chọn phiên.")}, status=400
+            )
+        try:
+            services.attendance_record(
+                actor=request.user,
+                session=session,
+                participant=participant,
+                method=CheckinMethod.QR,
+            )
+        except ValidationError as error:
+            return render(
+                request, "training/checkin.html", {"problem": error.messages[0]}, status=400
+            )
+        done, current = session, session
+    present = set(participant.attendances.filter(present=True).values_list("session_id", flat=True))
+    return render(
+        request,
+        "training/checkin.html",
+        {
+            "participant": participant,
+            "event": event,
+            "sessions": sessions,
+            "current": current,
+            "done": done,
+            "present": present,
+        },
+    )
+
+
+# --- e-learning ------------------------------------------------------------------------------
+
+
+def _course(request, uuid) -> Course:
+    course = get_object_or_404(Course, uuid=uuid, is_published=True)
+    if not permissions.can_view_training(request.user):
+        raise Http404
+    return course
+
+
+@login_required
+@require_safe
+def course_detail(request, uuid):
+    course = _course(request, uuid)
+    progress = selectors.progress_of(user=request.user, course=course)
+    return render(
+        request,
+        "training/course_detail.html",
+        {
+            "course": course,
+            "lessons": list(course.lessons.all()),
+            "progress": progress,
+            "done": set(progress.lessons_done) if progress else set(),
+        },
+    )
+
+
+@login_required
+@require_safe
+def lesson_detail(request, uuid, position):
+    course = _course(request, uuid)
+    lessons = list(course.lessons.all())
+    lesson = next((x for x in lessons if x.position == position), None)
+    if lesson is None:
+        raise Http404
+    services.lesson_open(actor=request.user, course=course, position=position)
+    later = [x for x in lessons if x.position > position]
+    return render(
+        request,
+        "training/lesson.html",
+        {
+            "course": course,
+            "lesson": lesson,
+            "next": later[0] if later else None,
+            "paragraphs": [p for p in lesson.body.split("\n\n") if p.strip()],
+            "count": len(lessons),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def quiz(request, uuid):
+    course = _course(request, uuid)
+    questions = list(course.questions.prefetch_related("choices"))
+    result = None
+    if request.method == "POST":
+        answers = {}
+        for question in questions:
+            value = request.POST.get(f"q{question.pk}", "")
+            if value.isdigit():
+                answers[question.pk] = int(value)
+        try:
+            score, passed, right = services.quiz_submit(
+                actor=request.user, course=course, answers=answers
+            )
+        except ValidationError as error:
+            _errors(request, error)
+            return redirect("training:course_detail", course.uuid)
+        for question in questions:
+            question.was_right = right[question.pk]
+            question.chosen = answers.get(question.pk)
+        result = {"score": score, "passed": passed}
+    certificate = Certificate.objects.filter(user=request.user, course=course).first()
+    return render(
+        request,
+        "training/quiz.html",
+        {
+            "course": course,
+            "questions": questions,
+            "result": result,
+            "certificate": certificate,
+        },
+    )
+
+
+# --- certificates ----------------------------------------------------------------------------
+
+
+@require_safe
+def certificate_verify(request, uuid):
+    """Public: anyone holding the paper or the file checks it here."""
+    certificate = get_object_or_404(Certificate.objects.select_related("issuer_unit"), uuid=uuid)
+    checked = credentials.verify(certificate.credential)
+    is_holder = request.user.is_authenticated and request.user.pk == certificate.user_id
+    return render(
+        request,
+        "training/certificate_verify.html",
+        {
+            "certificate": certificate,
+            "checked": checked,
+            "is_holder": is_holder,
+            "can_revoke": request.user.is_authenticated
+            and permissions.can_manage_certificates(request.user, certificate),
+        },
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def credential_check(request):
+    """Public: paste a downloaded credential; the signature and the revocation are checked."""
+    form = VerifyForm(request.POST or None)
+    checked = certificate = None
+    if request.method == "POST" and form.is_valid():
+        checked = credentials.verify(form.cleaned_data["credential"])
+        if checked.valid:
+            url = checked.credential.get("id", "")
+            uuid = url.rstrip("/").rsplit("/", 1)[-1]
+            certificate = Certificate.objects.filter(uuid=uuid).first() if len(uuid) == 36 else None
+    return render(
+        request,
+        "training/credential_check.html",
+        {"form": form, "checked": checked, "certificate": certificate},
+        status=200 if checked is None or checked.valid else 422,
+    )
+
+
+def _holder_certificate(request, uuid) -> Certificate:
+    certificate = get_object_or_404(Certificate.objects.select_related("issuer_unit"), uuid=uuid)
+    if certificate.user_id != request.user.pk and not permissions.can_manage_certificates(
+        request.user, certificate
+    ):
+        raise Http404
+    return certificate
+
+
+@login_required
+@require_safe
+def certificate_pdf(request, uuid):
+    certificate = _holder_certificate(request, uuid)
+    url = _base_url(request) + reverse("training:certificate_verify", args=[certificate.uuid])
+    response = HttpResponse(
+        documents.certificate_pdf(certificate=certificate, verify_url=url),
+        content_type="application/pdf",
+    )
+    response["Content-Disposition"] = f'attachment; filename="chung-nhan-{certificate.uuid}.pdf"'
+    return response
+
+
+@login_required
+@require_safe
+def certificate_credential(request, uuid):
+    certificate = _holder_certificate(request, uuid)
+    response = HttpResponse(certificate.credential, content_type="application/vc+jwt")
+    response["Content-Disposition"] = f'attachment; filename="open-badge-{certificate.uuid}.jwt"'
+    return response
+
+
+@login_required
+@require_POST
+def certificate_revoke(request, uuid):
+    certificate = get_object_or_404(Certificate, uuid=uuid)
+    try:
+        services.certificate_revoke(
+            actor=request.user, certificate=certificate, reason=request.POST.get("reason", "")
+        )
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as error:
+        _errors(request, error)
+    return redirect("training:certificate_verify", certificate.uuid)
+
+
+@require_safe
+def issuer_profile(request):
+    """The issuer's OB 3.0 ``Profile`` with the public key that verifies its credentials."""
+    body = {
+        "@context": credentials.CONTEXTS,
+        "id": _base_url(request) + reverse("training:issuer_profile"),
+        "type": ["Profile"],
+        "name": "Nền tảng thông tin Chương trình MTQG vùng đồng bào DTTS&MN",
+        "publicKey": credentials.public_jwk(),
+    }
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+
+
+@require_safe
+def issuer_jwks(request):
+    return HttpResponse(
+        json.dumps({"keys": [credentials.public_jwk()]}), content_type="application/jwk-set+json"
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def goal(request):
+    """The 100 % goal: share of officials trained this year per unit under the officer's unit,
+    drillable to the officials not yet trained; "Nhắc" notifies them."""
+    if not permissions.can_organise(request.user):
+        raise Http404
+    code = request.GET.get("unit") or request.POST.get("unit") or request.user.unit.code
+    unit = unit_get(code=code)
+    if unit is None or not permissions.unit_in_scope(request.user, unit):
+        raise Http404
+    year = timezone.localdate().year
+    if request.method == "POST":
+        try:
+            n = services.untrained_remind(actor=request.user, unit=unit, year=year)
+        except PermissionDenied:
+            raise Http404 from None
+        messages.success(request, _("Đã gửi %(n)d lời nhắc.") % {"n": n})
+        return redirect(f"{reverse('training:goal')}?unit={unit.code}")
+    children = list(unit_children(unit=unit))
+    rows = selectors.trained_share(unit=unit, children=children, year=year)
+    # Units with nobody on the list yet are counted, not listed (a long table of zeros).
+    empty = sum(1 for r in rows[1:] if not r["total"])
+    rows = rows[:1] + [r for r in rows[1:] if r["total"]]
+    missing = list(selectors.officials_not_trained(unit=unit, year=year)[:200])
+    return render(
+        request,
+        "training/goal.html",
+        {
+            "unit": unit,
+            "year": year,
+            "rows": rows,
+            "missing": missing,
+            "empty": empty,
+        },
+    )
