@@ -10,8 +10,8 @@ The outbox path: ``outbox_enqueue_many`` (one audited batch, deduplicated by key
 session per batch, a window of outstanding ``submit_sm``, delivery receipts matched in the
 same session. The baseline is the naive sender: for each message, connect, bind, submit,
 wait for the answer, unbind (one connection per message), on a sample of ``--baseline``
-messages. The text is a real two-part Vietnamese warning (UCS-2 with UDH), so 10,000 messages
-are 20,000 ``submit_sm``.
+messages (queued in the outbox too, marked sent one by one). The text is a real three-part Vietnamese warning (UCS-2 with UDH), so 10,000 messages
+are 30,000 ``submit_sm``.
 
 Prints JSON: counts (queued, acknowledged by the SMSC, distinct, duplicates, in the outbox as
 sent/delivered) and messages per second for both, in the same run (figures taken on a shared
@@ -67,14 +67,18 @@ def start_smsc(port: int, log: Path) -> subprocess.Popen:
     raise RuntimeError("SMSC simulator did not start")
 
 
-def naive(port: int, numbers: list[str]) -> float:
-    """One connection per message: connect, bind, submit every part, wait, unbind."""
+def naive(port: int, source: str) -> float:
+    """One connection per message: for each queued row, connect, bind, submit every part,
+    wait for each answer, disconnect, mark the row sent (its own commit)."""
     import smpplib.client
     import smpplib.consts
     import smpplib.gsm
+    from django.utils import timezone
+
+    from dantoc.channels.models import OutboxMessage, State
 
     started = time.perf_counter()
-    for number in numbers:
+    for pk, number in OutboxMessage.objects.filter(source=source).values_list("pk", "address"):
         client = smpplib.client.Client("127.0.0.1", port, allow_unknown_opt_params=True)
         client.connect()
         client.bind_transceiver(system_id="naive", password="")
@@ -92,6 +96,7 @@ def naive(port: int, numbers: list[str]) -> float:
             )
             client.read_once()
         client.disconnect()
+        OutboxMessage.objects.filter(pk=pk).update(state=State.SENT, sent_at=timezone.now())
     return time.perf_counter() - started
 
 
@@ -145,8 +150,19 @@ def main() -> dict:
         outbox = {
             state: OutboxMessage.objects.filter(state=state).count() for state in State.values
         }
-        baseline_numbers = [f"8487{i:07d}" for i in range(args.baseline)]
-        naive_s = naive(port, baseline_numbers)
+        services.outbox_enqueue_many(
+            rows=[
+                {
+                    "channel": "sms",
+                    "address": f"8487{i:07d}",
+                    "body": TEXT,
+                    "idempotency_key": f"alert:naive:sms:{i}",
+                }
+                for i in range(args.baseline)
+            ],
+            source="alert:naive",
+        )
+        naive_s = naive(port, "alert:naive")
         return {
             "vendor": db.vendor,
             "messages": args.messages,

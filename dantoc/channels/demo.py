@@ -29,7 +29,7 @@ def demo_channels_load() -> dict:
     now = timezone.now()
     subs = []
     for channel, address, code, language in PEOPLE:
-        commune = Unit.objects.filter(code=code).first()
+        commune = Unit.objects.filter(code=code, valid_to__isnull=True).first()
         if commune is None:
             continue
         sub, _created = Subscription.objects.get_or_create(

@@ -57,6 +57,7 @@ LEASE = datetime.timedelta(minutes=15)
 BATCH = 500
 CONFIRM_ATTEMPTS = 5
 CONFIRM_SENDS = 3
+CONFIRM_SENDS_PER_DAY = 5
 UNSUBSCRIBE_WORDS = {"HUY", "HỦY", "TC", "STOP", "TUCHOI"}
 # Receipt states of SMPP 3.4 Appendix B that end a message without delivery.
 FAILED_STATS = {"UNDELIV", "REJECTD", "EXPIRED", "DELETED", "UNKNOWN"}
@@ -237,6 +238,33 @@ def _sent(message: OutboxMessage, provider_ids: list[str], now) -> None:
         )
 
 
+def _sent_many(sent: list[tuple[OutboxMessage, list[str]]], now) -> None:
+    """Mark a batch sent: one UPDATE per (attempts, parts) group, one INSERT of the ids."""
+    groups: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for m, provider_ids in sent:
+        groups[(m.attempts + 1, len(provider_ids))].append(m.pk)
+    for (attempts, parts), pks in groups.items():
+        for start in range(0, len(pks), 500):
+            OutboxMessage.objects.filter(pk__in=pks[start : start + 500]).update(
+                state=State.SENT,
+                sent_at=now,
+                attempts=attempts,
+                parts=parts,
+                last_error="",
+                claimed_at=None,
+            )
+    ProviderReceipt.objects.bulk_create(
+        [
+            ProviderReceipt(message=m, provider_id=pid, channel=m.channel)
+            for m, provider_ids in sent
+            for pid in provider_ids
+            if pid
+        ],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
+
+
 def _not_sent(message: OutboxMessage, error: str, *, permanent: bool, now) -> str:
     attempts = message.attempts + 1
     if permanent or attempts >= MAX_ATTEMPTS:
@@ -273,13 +301,16 @@ def _send_sms(messages, counts, now, gateway=None) -> None:
         for m in messages:
             counts[_not_sent(m, str(exc), permanent=False, now=now)] += 1
         return
-    for key, outcome in result.outcomes.items():
-        m = by_key[key]
-        if outcome.ok:
-            _sent(m, outcome.provider_ids, now)
-            counts["sent"] += 1
-        else:
-            counts[_not_sent(m, outcome.error, permanent=outcome.permanent, now=now)] += 1
+    with transaction.atomic():  # one commit for the batch, not one per message
+        sent = []
+        for key, outcome in result.outcomes.items():
+            m = by_key[key]
+            if outcome.ok:
+                sent.append((m, outcome.provider_ids))
+            else:
+                counts[_not_sent(m, outcome.error, permanent=outcome.permanent, now=now)] += 1
+        _sent_many(sent, now)
+        counts["sent"] += len(sent)
     if result.receipts:
         receipts_record(channel=Channel.SMS, receipts=result.receipts)
     for phone, text in result.replies:
@@ -369,35 +400,47 @@ def outbox_send_due(
 
 def receipts_record(*, channel: str, receipts: Iterable[tuple[str, str]]) -> int:
     """Match delivery reports to messages: delivered once every part is; failed (with the
-    reported state) when any part is not. Unknown ids are ignored (logged). Returns matches."""
+    reported state) when any part is not. Unknown ids are ignored (logged). Returns how many
+    messages the reports named. One transaction, a few queries per thousand reports."""
     now = timezone.now()
-    touched = set()
+    by_stat: dict[str, list[str]] = defaultdict(list)
     for provider_id, stat in receipts:
-        stat = (stat or "").upper()
-        updated = ProviderReceipt.objects.filter(channel=channel, provider_id=provider_id).update(
-            status=stat[:20], reported_at=now
-        )
-        if not updated:
-            logger.info("receipt for unknown %s message %s", channel, provider_id)
-            continue
-        touched.update(
-            ProviderReceipt.objects.filter(channel=channel, provider_id=provider_id).values_list(
-                "message_id", flat=True
-            )
-        )
-    for message_id in touched:
-        statuses = list(
-            ProviderReceipt.objects.filter(message_id=message_id).values_list("status", flat=True)
-        )
-        failed = [s for s in statuses if s in FAILED_STATS]
-        if failed:
-            OutboxMessage.objects.filter(pk=message_id).exclude(state=State.FAILED).update(
-                state=State.FAILED, failed_at=now, last_error=f"delivery receipt stat:{failed[0]}"
-            )
-        elif statuses and all(s in {"DELIVRD", "DELIVERED", "RECEIVED"} for s in statuses):
-            OutboxMessage.objects.filter(pk=message_id, state=State.SENT).update(
-                state=State.DELIVERED, delivered_at=now
-            )
+        by_stat[(stat or "").upper()[:20]].append(provider_id)
+    touched: set[int] = set()
+    with transaction.atomic():
+        for stat, ids in by_stat.items():
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                rows = ProviderReceipt.objects.filter(channel=channel, provider_id__in=chunk)
+                found = set(rows.values_list("message_id", flat=True))
+                if not found:
+                    logger.info("receipts for unknown %s messages: %s", channel, chunk[:5])
+                    continue
+                rows.update(status=stat, reported_at=now)
+                touched |= found
+        touched_list = sorted(touched)
+        for start in range(0, len(touched_list), 500):
+            chunk = touched_list[start : start + 500]
+            statuses: dict[int, list[str]] = defaultdict(list)
+            for message_id, status in ProviderReceipt.objects.filter(
+                message_id__in=chunk
+            ).values_list("message_id", "status"):
+                statuses[message_id].append(status)
+            delivered, failed = [], defaultdict(list)
+            for message_id, states in statuses.items():
+                bad = [s for s in states if s in FAILED_STATS]
+                if bad:
+                    failed[bad[0]].append(message_id)
+                elif all(s in {"DELIVRD", "DELIVERED", "RECEIVED"} for s in states):
+                    delivered.append(message_id)
+            if delivered:
+                OutboxMessage.objects.filter(pk__in=delivered, state=State.SENT).update(
+                    state=State.DELIVERED, delivered_at=now
+                )
+            for stat, ids in failed.items():
+                OutboxMessage.objects.filter(pk__in=ids).exclude(state=State.FAILED).update(
+                    state=State.FAILED, failed_at=now, last_error=f"delivery receipt stat:{stat}"
+                )
     return len(touched)
 
 
@@ -462,7 +505,14 @@ def subscription_sms_start(
                     phone=phone, commune=commune, language=language, consent=consent
                 )
         sends = OutboxMessage.objects.filter(source=f"subscription:{sub.uuid}").count()
-        if sends >= CONFIRM_SENDS:
+        # A form that anyone may fill must not become a way to flood a number with codes:
+        # a few per subscription, and a few per number and day whatever the commune.
+        today = OutboxMessage.objects.filter(
+            address=address,
+            source__startswith="subscription:",
+            created_at__gte=timezone.now() - datetime.timedelta(days=1),
+        ).count()
+        if sends >= CONFIRM_SENDS or today >= CONFIRM_SENDS_PER_DAY:
             return sub, False
         code = f"{secrets.randbelow(1_000_000):06d}"
         sub.confirm_code_hash = _code_hash(sub.uuid, code)
@@ -604,7 +654,9 @@ def zalo_event_handle(*, event: dict) -> str:
             )
             return "unsubscribed"
         if len(words) == 2 and words[0] == "XA" and user_id:
-            commune = Unit.objects.filter(code=words[1], level=UnitLevel.COMMUNE).first()
+            commune = Unit.objects.filter(
+                code=words[1], level=UnitLevel.COMMUNE, valid_to__isnull=True
+            ).first()
             try:
                 sub = subscription_zalo(user_id=user_id, commune=commune)
             except ValidationError:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from dantoc.channels import services
-from dantoc.channels.models import OutboxMessage, State
+from dantoc.channels.models import ChannelPreference, OutboxMessage, State, Subscription
 
 
 @task()
@@ -52,9 +52,16 @@ def on_outbox_queued(*, source: str = "") -> None:
 
 
 def on_alert_changed(*, thread: str, uuid: str) -> None:
-    """Listener of ``alerts.alert_changed`` (issued, updated, cancelled)."""
-    alert_messages_queue_task.enqueue(uuid)
+    """Listener of ``alerts.alert_changed`` (issued, updated, cancelled): a task, when anyone
+    subscribes at all."""
+    if Subscription.objects.filter(
+        confirmed_at__isnull=False, unsubscribed_at__isnull=True
+    ).exists():
+        alert_messages_queue_task.enqueue(uuid)
 
 
 def on_notifications_created(*, notification_ids: list[int]) -> None:
-    notices_forward_task.enqueue(notification_ids)
+    """Listener of ``notifications.created``: a task only when some official chose SMS or
+    Zalo (most notices need none)."""
+    if ChannelPreference.objects.exclude(urgent_channel="email").exists():
+        notices_forward_task.enqueue(notification_ids)

@@ -62,7 +62,9 @@ def subscribe(request):
                 return redirect("channels:confirm", uuid=sub.uuid)
     else:
         commune = Unit.objects.filter(
-            code=request.COOKIES.get(COMMUNE_COOKIE, ""), level=UnitLevel.COMMUNE
+            code=request.COOKIES.get(COMMUNE_COOKIE, ""),
+            level=UnitLevel.COMMUNE,
+            valid_to__isnull=True,
         ).first()
         form = SubscribeForm(initial={"commune": commune.code if commune else ""})
     return render(

@@ -13,9 +13,10 @@ from dantoc.alerts.tests.test_alerts import content
 from dantoc.audit.models import AuditEntry
 from dantoc.channels import services
 from dantoc.channels.models import Channel, ChannelPreference, OutboxMessage, State, Subscription
-from dantoc.geo.models import Unit
+from dantoc.geo.selectors import unit_get
 
 Y_TY = "02701"
+pytestmark = pytest.mark.django_db
 
 
 def code_sent_to(address: str) -> str:
@@ -72,7 +73,7 @@ def test_bad_subscription_input_gets_clear_errors_and_stores_nothing(client, tas
 def test_an_issued_updated_and_cancelled_warning_reaches_active_subscribers_only(
     people, tasks_held, django_capture_on_commit_callbacks
 ):
-    commune = Unit.objects.get(code=Y_TY)
+    commune = unit_get(code=Y_TY)
     now = timezone.now()
 
     def sub(address, confirmed=True, ended=False, language="vi"):
@@ -212,3 +213,17 @@ def test_healthz_reports_the_channels(client, settings, smsc, zalo_fake):
     settings.CHANNELS_ZALO = {}
     body = client.get("/healthz").json()
     assert body["sms"] == {"status": "off"} and body["zalo"] == {"status": "off"}
+
+
+def test_the_form_cannot_flood_a_number_with_codes(tasks_held):
+    from dantoc.geo.models import Unit, UnitLevel
+
+    communes = Unit.objects.filter(level=UnitLevel.COMMUNE, valid_to__isnull=True).order_by("code")
+    sent = [
+        services.subscription_sms_start(phone="0862000950", commune=c, consent=True)[1]
+        for c in communes[: services.CONFIRM_SENDS_PER_DAY + 2]
+    ]
+    assert sent.count(True) == services.CONFIRM_SENDS_PER_DAY
+    assert OutboxMessage.objects.filter(address="84862000950").count() == (
+        services.CONFIRM_SENDS_PER_DAY
+    )

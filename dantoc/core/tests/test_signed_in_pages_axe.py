@@ -62,6 +62,8 @@ EXCLUDED = {
     "reporting:approve_many": "opened only with the reports chosen (?s=…); without them it "
     "redirects: axe-checked with a choice in reporting/tests/test_approvals_browser.py",
     "reporting:service_worker": "the offline entry's service worker script (/sw.js), not a page",
+    "channels:requeue": "POST only: queues a failed message again and redirects to the outbox",
+    "channels:zalo_webhook": "Zalo's signed event callback (POST only), not a page",
 }
 
 # Pages everyone sees alike apart from the header (which every other page checks for every
@@ -73,6 +75,10 @@ PUBLIC_PREFIXES = (
     "geo:",
     "programmes:",
     "citizens:",
+    "channels:subscribe",
+    "channels:confirm",
+    "channels:subscribed",
+    "channels:unsubscribe",
 )
 
 FORM = {
@@ -186,6 +192,11 @@ alert = alert_issue(actor=commune, content=AlertContent(hazard="lu_quet", level=
     infos=[InfoText("vi", "Diễn tập lũ quét", "Mưa lớn.", "Tránh xa suối.")]))
 from dantoc.citizens.models import CitizenItem
 citizen = CitizenItem.objects.filter(status="published").order_by("id").first()
+# A citizen's SMS subscription waiting for its code, and a confirmed one of the demo data.
+from dantoc.channels.models import Subscription
+from dantoc.channels.services import subscription_sms_start
+pending, _sent = subscription_sms_start(phone="0862000999", commune=unit, consent=True)
+subscribed = Subscription.objects.filter(confirmed_at__isnull=False).first()
 print(json.dumps({{
     "form": form.code, "version": form.version, "period": period.code, "unit": unit.code,
     "key": key, "user": commune.pk, "client": client.pk, "hook": str(hook.uuid),
@@ -203,6 +214,8 @@ print(json.dumps({{
     "release": [release.dataset.name, release.version],
     "notification": Notification.objects.filter(recipient__username="tinh.tuyenquang").first().pk,
     "citizen": str(citizen.uuid), "citizen_topic": citizen.topic, "citizen_slug": citizen.slug,
+    "sub_pending": str(pending.uuid), "sub": str(subscribed.uuid),
+    "sub_token": subscribed.unsubscribe_token,
 }}))
 """
 
@@ -255,6 +268,9 @@ def url_kwargs(s: dict) -> dict[str, dict | None]:
         "alerts:cap_document": {"uuid": s["alert"]},
         "alerts:update": {"uuid": s["alert"]},
         "alerts:cancel": {"uuid": s["alert"]},
+        "channels:confirm": {"uuid": s["sub_pending"]},
+        "channels:subscribed": {"uuid": s["sub"]},
+        "channels:unsubscribe": {"token": s["sub_token"]},
         "portal:document_feed": {},
         "portal:document": {"slug": s["document_slug"]},
         "portal:areas_province": {"code": "08"},
