@@ -35,13 +35,8 @@ class ChannelsConfig(AppConfig):
             order=95,
         ),
     )
-    capabilities = (
-        (
-            "system_admin",
-            _("Theo dõi tin nhắn gửi qua thư, Zalo và SMS; gửi lại tin thất bại"),
-            "channels:outbox",
-        ),
-    )
+    # No ``capabilities``: the outbox is for national administrators only, and a capability
+    # names a role wherever it is held (a province's administrator would get a dead link).
 
     def ready(self) -> None:
         from dantoc.alerts.services import CHANGED as ALERT_CHANGED
