@@ -537,7 +537,7 @@ def subscription_sms_start(
             source=f"subscription:{sub.uuid}",
             subscription_id=sub.pk,
             body=_(
-                "Ma xac nhan nhan canh bao thien tai xa %(commune)s: %(code)s. "
+                "Ma xac nhan nhan canh bao thien tai %(commune)s: %(code)s. "
                 "Soan HUY gui dau so nay de ngung nhan."
             )
             % {"commune": commune.name, "code": code},

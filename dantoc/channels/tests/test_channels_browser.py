@@ -81,6 +81,7 @@ def test_a_citizen_subscribes_on_a_phone_and_an_administrator_reads_the_outbox(
         page.goto(f"{base}/kenh/hop-thu-di/")
         assert "stat:UNDELIV" in page.content()
         assert "8488••••001" in page.content()
+        assert code not in page.content()  # the citizen's confirmation code is not shown
         page.screenshot(path=str(SCREENSHOTS / "channels-outbox-desktop.png"), full_page=True)
         _no_axe_violations(page)
         page.set_viewport_size(PHONE)
