@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "dantoc.citizens",
     "dantoc.meetings",
     "dantoc.training",
+    "dantoc.channels",
     "oauth2_provider",
     "dantoc.integration",
     "django_tasks",
@@ -397,6 +398,33 @@ EMAIL_FILE_PATH = env_str("DANTOC_EMAIL_FILE_PATH", "") or str(VAR_DIR / "mail")
 EMAIL_HOST = env_str("DANTOC_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("DANTOC_EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("DANTOC_DEFAULT_FROM_EMAIL", "dantoc@localhost")
+
+# Outside channels (dantoc/channels, docs/channels.md). SMS over SMPP 3.4: off unless a host
+# is configured (scripts/serve.sh starts the local SMSC simulator with DANTOC_SMPP_SIMULATOR=1).
+CHANNELS_SMPP = {
+    "HOST": env_str("DANTOC_SMPP_HOST", ""),
+    "PORT": env_int("DANTOC_SMPP_PORT", 2775),
+    "SYSTEM_ID": env_str("DANTOC_SMPP_SYSTEM_ID", "dantoc"),
+    "PASSWORD": env_str("DANTOC_SMPP_PASSWORD", ""),
+    # The registered brandname (≤ 11 characters, Decree 91/2020/NĐ-CP).
+    "SOURCE_ADDR": env_str("DANTOC_SMPP_BRANDNAME", "UBND-TINH"),
+    # Number prefixes (84…) of operators that take brandname text only without diacritics.
+    "UNACCENTED_PREFIXES": [
+        p for p in env_str("DANTOC_SMPP_UNACCENTED_PREFIXES", "").split(",") if p.strip()
+    ],
+    "WINDOW": env_int("DANTOC_SMPP_WINDOW", 50),
+}
+# Zalo Official Account + ZNS: off unless the app and the OA are configured.
+CHANNELS_ZALO = {
+    "APP_ID": env_str("DANTOC_ZALO_APP_ID", ""),
+    "APP_SECRET": env_str("DANTOC_ZALO_APP_SECRET", ""),
+    "OA_ID": env_str("DANTOC_ZALO_OA_ID", ""),
+    "OA_SECRET": env_str("DANTOC_ZALO_OA_SECRET", ""),
+    "OAUTH_URL": env_str("DANTOC_ZALO_OAUTH_URL", "https://oauth.zaloapp.com"),
+    "OPENAPI_URL": env_str("DANTOC_ZALO_OPENAPI_URL", "https://openapi.zalo.me"),
+    "BUSINESS_URL": env_str("DANTOC_ZALO_BUSINESS_URL", "https://business.openapi.zalo.me"),
+    "ZNS_TEMPLATE_ALERT": env_str("DANTOC_ZALO_ZNS_TEMPLATE_ALERT", ""),
+}
 
 LOGGING = {
     "version": 1,

@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("dantoc.portal.urls")),
     path("", include("dantoc.citizens.urls")),
     path("", include("dantoc.meetings.urls")),
+    path("", include("dantoc.channels.urls")),
     path("", include("dantoc.integration.urls")),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),

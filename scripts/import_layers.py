@@ -32,6 +32,7 @@ LAYERS = {
     "citizens": 4,
     "meetings": 4,
     "training": 4,
+    "channels": 3,
     "opendata": 5,
     "integration": 5,
 }

@@ -94,6 +94,7 @@ def test_public_pages_and_the_api_docs_load_without_a_csp_violation(server, brow
             "/dong-bao/gia-ca/08/",
             "/dong-bao/gia-ca/08/lon-hoi/",
             "/dong-bao/ocop/",
+            "/kenh/dang-ky/",
         ):
             assert watched.visit(base + path) == [], path
         # Swagger UI renders the schema with its scripts, under the policy of its page.
@@ -136,6 +137,7 @@ def test_signed_in_pages_load_without_a_csp_violation(server, browser):
             "/tap-huan/tao/",
             "/tap-huan/muc-tieu/",
             "/chung-nhan/kiem-tra/",
+            "/kenh/cua-toi/",
         ):
             assert officer.visit(base + path) == [], path
     finally:

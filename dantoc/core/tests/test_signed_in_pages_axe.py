@@ -68,6 +68,8 @@ EXCLUDED = {
     "citizens:audio": "a recording's audio file, not a page",
     "citizens:ocop_photo": "an OCOP product's photo, not a page",
     "citizens:share": "counts a share, then redirects to Facebook or answers a beacon",
+    "channels:requeue": "POST only: queues a failed message again and redirects to the outbox",
+    "channels:zalo_webhook": "Zalo's signed event callback (POST only), not a page",
 }
 
 # Pages everyone sees alike apart from the header (which every other page checks for every
@@ -79,6 +81,10 @@ PUBLIC_PREFIXES = (
     "geo:",
     "programmes:",
     "citizens:",
+    "channels:subscribe",
+    "channels:confirm",
+    "channels:subscribed",
+    "channels:unsubscribe",
 )
 # Pages under those prefixes that are for officers, not for everyone.
 OFFICER_PAGES = (
@@ -211,6 +217,11 @@ from dantoc.training.models import Certificate as TrCertificate, Course as TrCou
 from dantoc.training.models import Event as TrEvent, Participant as TrParticipant
 from dantoc.training.services import checkin_token
 tr_participant = TrParticipant.objects.filter(status="confirmed").order_by("pk").first()
+# A citizen's SMS subscription waiting for its code, and a confirmed one of the demo data.
+from dantoc.channels.models import Subscription
+from dantoc.channels.services import subscription_sms_start
+pending, _sent = subscription_sms_start(phone="0862000999", commune=unit, consent=True)
+subscribed = Subscription.objects.filter(confirmed_at__isnull=False).first()
 print(json.dumps({{
     "meeting": str(meeting.uuid), "checkin": meeting.invitations.first().checkin_code,
     "meeting_task": FollowUpTask.objects.order_by("id").first().pk,
@@ -237,6 +248,8 @@ print(json.dumps({{
     "tr_certificate": str(TrCertificate.objects.order_by("pk").first().uuid),
     "tr_participant": tr_participant.pk, "tr_participant_event": str(tr_participant.event.uuid),
     "tr_token": checkin_token(tr_participant),
+    "sub_pending": str(pending.uuid), "sub": str(subscribed.uuid),
+    "sub_token": subscribed.unsubscribe_token,
 }}))
 """
 
@@ -289,6 +302,9 @@ def url_kwargs(s: dict) -> dict[str, dict | None]:
         "alerts:cap_document": {"uuid": s["alert"]},
         "alerts:update": {"uuid": s["alert"]},
         "alerts:cancel": {"uuid": s["alert"]},
+        "channels:confirm": {"uuid": s["sub_pending"]},
+        "channels:subscribed": {"uuid": s["sub"]},
+        "channels:unsubscribe": {"token": s["sub_token"]},
         "portal:document_feed": {},
         "portal:document": {"slug": s["document_slug"]},
         "portal:areas_province": {"code": "08"},
