@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "dantoc.opendata",
     "dantoc.portal",
     "dantoc.citizens",
+    "dantoc.experts",
     "oauth2_provider",
     "dantoc.integration",
     "django_tasks",
