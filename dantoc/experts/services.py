@@ -227,18 +227,36 @@ def _apply(expert: Expert, data: ProfileData) -> None:
 
 def expert_reindex(*, expert: Expert) -> None:
     """Recompute the folded search text and the facet codes from the profile's rows."""
-    fields = list(expert.fields.select_related("parent"))
+    values = index_values(
+        expert,
+        fields=list(expert.fields.select_related("parent")),
+        provinces=list(expert.provinces.all()),
+        communes=list(expert.communes.all()),
+        groups=list(expert.ethnic_groups.all()),
+        languages=[x.code for x in expert.languages.all()],
+        activities=[a.title for a in expert.activities.all()],
+    )
+    for name, value in values.items():
+        setattr(expert, name, value)
+    expert.save(update_fields=list(values))
+
+
+def index_values(
+    expert: Expert,
+    *,
+    fields: list[ExpertiseField],
+    provinces: list[Unit],
+    communes: list[Unit],
+    groups: list[EthnicGroup],
+    languages: list[str],
+    activities: list[str],
+) -> dict[str, str]:
+    """The search text and facet codes of a profile (``parent`` of each field loaded)."""
     codes = set()
     for f in fields:
         codes.add(f.code)
         if f.parent_id:
             codes.add(f.parent.code)
-    provinces = list(expert.provinces.all())
-    communes = list(expert.communes.select_related("parent"))
-    groups = list(expert.ethnic_groups.all())
-    languages = list(expert.languages.all())
-    activities = list(expert.activities.all())
-    province_codes = {u.code for u in provinces}
     words = [
         expert.full_name,
         expert.organisation,
@@ -248,27 +266,21 @@ def expert_reindex(*, expert: Expert) -> None:
         *(f.code for f in fields),
         *(u.name for u in provinces + communes),
         *(g.name + " " + g.other_names.replace(";", " ") for g in groups),
-        *(BY_CODE[x.code].name + " " + BY_CODE[x.code].name_local for x in languages),
-        *(a.title for a in activities),
+        *(BY_CODE[code].name + " " + BY_CODE[code].name_local for code in languages),
+        *activities,
     ]
-    expert.search_text = " " + fold(" ; ".join(w for w in words if w)) + " "
-    expert.field_codes = _codes(codes)
-    expert.province_codes = _codes(province_codes)
-    expert.ethnic_codes = _codes(g.code for g in groups)
-    expert.language_codes = _codes(x.code for x in languages)
-    expert.save(
-        update_fields=[
-            "search_text",
-            "field_codes",
-            "province_codes",
-            "ethnic_codes",
-            "language_codes",
-        ]
-    )
+    return {
+        "search_text": " " + fold(" ; ".join(w for w in words if w)) + " ",
+        "field_codes": _codes(codes),
+        "province_codes": _codes(u.code for u in provinces),
+        "ethnic_codes": _codes(g.code for g in groups),
+        "language_codes": _codes(languages),
+    }
 
 
 def _codes(values: Iterable[str]) -> str:
-    return " " + " ".join(sorted(set(values))) + " " if values else ""
+    found = sorted(set(values))
+    return " " + " ".join(found) + " " if found else ""
 
 
 def _record_consent(

@@ -62,6 +62,13 @@ EXCLUDED = {
     "reporting:approve_many": "opened only with the reports chosen (?s=…); without them it "
     "redirects: axe-checked with a choice in reporting/tests/test_approvals_browser.py",
     "reporting:service_worker": "the offline entry's service worker script (/sw.js), not a page",
+    "experts:register": "for people without an official role (checked in experts/tests)",
+    "experts:invitation": "signed-out page; needs an invitation's one-time token",
+    "experts:my_profile": "the expert's own page: experts hold no official role "
+    "(axe-checked in experts/tests/test_browser.py)",
+    "experts:my_data": "the expert's own data as a JSON file, not a page",
+    "experts:photo": "serves an expert's photo, not a page",
+    "experts:document": "serves an expert's document (restricted, logged), not a page",
 }
 
 # Pages everyone sees alike apart from the header (which every other page checks for every
@@ -186,6 +193,12 @@ alert = alert_issue(actor=commune, content=AlertContent(hazard="lu_quet", level=
     infos=[InfoText("vi", "Diễn tập lũ quét", "Mưa lớn.", "Tránh xa suối.")]))
 from dantoc.citizens.models import CitizenItem
 citizen = CitizenItem.objects.filter(status="published").order_by("id").first()
+# A demo expert who lets officials see their contact, and one who asked for deletion.
+from dantoc.experts.models import Expert
+expert = Expert.objects.filter(consent_officials=True, consent_public=True).order_by("pk").first()
+leaving = Expert.objects.exclude(pk=expert.pk).order_by("pk").last()
+leaving.deletion_requested_at = now
+leaving.save(update_fields=["deletion_requested_at"])
 print(json.dumps({{
     "form": form.code, "version": form.version, "period": period.code, "unit": unit.code,
     "key": key, "user": commune.pk, "client": client.pk, "hook": str(hook.uuid),
@@ -203,6 +216,7 @@ print(json.dumps({{
     "release": [release.dataset.name, release.version],
     "notification": Notification.objects.filter(recipient__username="tinh.tuyenquang").first().pk,
     "citizen": str(citizen.uuid), "citizen_topic": citizen.topic, "citizen_slug": citizen.slug,
+    "expert": str(expert.uuid), "leaving_expert": str(leaving.uuid),
 }}))
 """
 
@@ -286,6 +300,13 @@ def url_kwargs(s: dict) -> dict[str, dict | None]:
         "citizens:editor_item": {"uuid": s["citizen"]},
         "citizens:editor_translation": {"uuid": s["citizen"]},
         "citizens:editor_action": {"uuid": s["citizen"], "action": "gui-duyet"},
+        "experts:export": {"fmt": "xlsx"},
+        "experts:profile": {"uuid": s["expert"]},
+        "experts:profile_jsonld": {"uuid": s["expert"]},
+        "experts:contact": {"uuid": s["expert"]},
+        "experts:verify": {"uuid": s["expert"]},
+        "experts:engagement": {"uuid": s["expert"]},
+        "experts:erase": {"uuid": s["leaving_expert"]},
     }
 
 
