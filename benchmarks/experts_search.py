@@ -249,7 +249,7 @@ def measure(args) -> dict:
     from dantoc.programmes.models import Component
 
     rng = random.Random(7)
-    client = Client()
+    client = Client(HTTP_HOST="localhost")
     provinces = [u.code for u in provinces_current()]
     params_pool = []
     for q in QUERIES:

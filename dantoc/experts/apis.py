@@ -56,6 +56,7 @@ class ExpertListApi(APIView):
             OpenApiParameter("page", OpenApiTypes.INT),
         ],
         responses=ExpertPageSerializer,
+        operation_id="experts_list",
     )
     def get(self, request):
         g = request.query_params
@@ -104,7 +105,7 @@ class ExpertDetailApi(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=ExpertDetailSerializer)
+    @extend_schema(responses=ExpertDetailSerializer, operation_id="experts_retrieve")
     def get(self, request, uuid):
         expert = selectors.experts_public().filter(uuid=uuid).first()
         if expert is None:

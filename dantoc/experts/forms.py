@@ -17,6 +17,7 @@ from dantoc.experts.models import (
 )
 from dantoc.experts.services import Activity, EngagementData, LanguageSkill, ProfileData
 from dantoc.geo.models import EthnicGroup
+from dantoc.geo.selectors import units_valid_on
 from dantoc.programmes.models import Component
 
 ACTIVITY_FIELDS = {
@@ -101,6 +102,12 @@ class ProfileForm(forms.Form):
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
+    communes = forms.CharField(
+        label=_("Xã đã làm việc (mã xã)"),
+        required=False,
+        max_length=600,
+        help_text=_("Mã 5 chữ số của từng xã, cách nhau bởi dấu phẩy, ví dụ 00715, 00700."),
+    )
     orcid = forms.CharField(
         label=_("ORCID iD"),
         required=False,
@@ -143,6 +150,19 @@ class ProfileForm(forms.Form):
                 choices=[("", "—"), *LanguageLevel.choices],
             )
 
+    def clean_communes(self):
+        codes = [
+            c.strip() for c in self.cleaned_data.get("communes", "").replace(";", ",").split(",")
+        ]
+        codes = [c for c in codes if c]
+        found = {u.code: u for u in units_valid_on().filter(level="commune", code__in=codes)}
+        unknown = [c for c in codes if c not in found]
+        if unknown:
+            raise forms.ValidationError(
+                _("Không có xã mã %(codes)s.") % {"codes": ", ".join(unknown)}
+            )
+        return [found[c] for c in dict.fromkeys(codes)]
+
     def language_fields(self):
         return [self[f"lang_{lang.code}"] for lang in CONTENT_LANGUAGES]
 
@@ -166,6 +186,7 @@ class ProfileForm(forms.Form):
             address=d.get("address", ""),
             fields=list(ExpertiseField.objects.filter(code__in=d.get("fields_", []))),
             provinces=[provinces[c] for c in d.get("provinces", []) if c in provinces],
+            communes=d.get("communes") or [],
             ethnic_groups=list(EthnicGroup.objects.filter(code__in=d.get("ethnic_groups", []))),
             languages=[
                 LanguageSkill(lang.code, d[f"lang_{lang.code}"])
@@ -189,6 +210,7 @@ class ProfileForm(forms.Form):
             "address": expert.address,
             "fields_": list(expert.fields.values_list("code", flat=True)),
             "provinces": list(expert.provinces.values_list("code", flat=True)),
+            "communes": ", ".join(expert.communes.values_list("code", flat=True)),
             "ethnic_groups": list(expert.ethnic_groups.values_list("code", flat=True)),
         }
         for x in expert.languages.all():

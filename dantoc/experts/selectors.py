@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from dantoc.core.languages import BY_CODE
@@ -127,7 +127,8 @@ def experts_search(queryset: QuerySet[Expert], params: SearchParams) -> QuerySet
         qs = qs.filter(availability=params.availability)
     if params.verified:
         qs = qs.filter(verified_at__isnull=False)
-    return qs.order_by("-verified_at", "full_name", "pk")
+    # Verified first on both databases (PostgreSQL puts NULLs first in a descending order).
+    return qs.order_by(F("verified_at").desc(nulls_last=True), "full_name", "pk")
 
 
 def expert_detail_parts(expert: Expert) -> dict:

@@ -71,7 +71,9 @@ def directory(request):
     form = SearchForm(request.GET or None)
     params = form.params() if request.GET else selectors.SearchParams()
     queryset = selectors.experts_search(selectors.experts_visible_to(request.user), params)
-    page = Paginator(queryset.only(*selectors.LIST_FIELDS).select_related("photo"), PAGE_SIZE)
+    page = Paginator(
+        queryset.only(*selectors.LIST_FIELDS).prefetch_related("photo__derivatives"), PAGE_SIZE
+    )
     page_obj = page.get_page(request.GET.get("trang"))
     query = request.GET.copy()
     query.pop("trang", None)

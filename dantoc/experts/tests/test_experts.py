@@ -528,3 +528,30 @@ def test_an_official_downloads_a_shared_document_and_the_download_is_logged(
     assert b"".join(response.streaming_content).startswith(b"%PDF")
     entry = AuditEntry.objects.filter(action="experts.restricted_view").latest("pk")
     assert entry.after == {"what": f"document:{document.pk}"} and entry.actor == people.commune
+
+
+def test_the_expert_edits_the_profile_page_with_communes_and_a_bad_code_loses_nothing(login, world):
+    own = login(world["ykhoa_user"])
+    form = {
+        "full_name": "Y Khoa Niê",
+        "availability": "limited",
+        "fields_": ["DA1"],
+        "provinces": ["66"],
+        "communes": "00715, 99999",
+        "lang_rad": "native",
+        "summary": "Bản mới",
+    }
+    page = own.post("/chuyen-gia/ho-so-cua-toi/", form)
+    assert page.status_code == 200 and "99999" in page.content.decode()
+    world["ykhoa"].refresh_from_db()
+    assert world["ykhoa"].summary == "Chuyên gia đất ở, nhà ở vùng buôn làng."
+    form["communes"] = "00715"
+    assert own.post("/chuyen-gia/ho-so-cua-toi/", form).status_code == 302
+    expert = world["ykhoa"]
+    expert.refresh_from_db()
+    assert [u.code for u in expert.communes.all()] == ["00715"]
+    assert expert.summary == "Bản mới" and expert.availability == "limited"
+    assert "lung cu" in expert.search_text
+    assert AuditEntry.objects.filter(
+        action="experts.expert_update", object_id=str(expert.pk)
+    ).exists()
