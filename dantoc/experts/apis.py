@@ -24,6 +24,14 @@ def _codes(value: str) -> list[str]:
     return value.split()
 
 
+def _flag(value: str) -> bool:
+    if value.lower() in ("", "0", "false"):
+        return False
+    if value.lower() in ("1", "true"):
+        return True
+    raise ValidationError({"verified": "true or false"})
+
+
 def _list_item(request, row) -> dict:
     return {
         "uuid": row.uuid,
@@ -43,6 +51,7 @@ class ExpertListApi(APIView):
     """Danh bạ chuyên gia công khai / Public expert directory (search and filters)."""
 
     permission_classes = [AllowAny]
+    error_codes = ("404",)  # a page past the last
 
     @extend_schema(
         parameters=[
@@ -70,7 +79,7 @@ class ExpertListApi(APIView):
             ethnic_group=g.get("ethnic_group", "")[:2],
             language=g.get("language", "")[:8],
             availability=availability,
-            verified=g.get("verified", "").lower() in ("1", "true"),
+            verified=_flag(g.get("verified", "")),
         )
         queryset = selectors.experts_search(selectors.experts_public(), params).only(
             *selectors.LIST_FIELDS

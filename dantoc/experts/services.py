@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dantoc.accounts.services import user_set_active
 from dantoc.audit.services import audit_record, snapshot
 from dantoc.core.csvfiles import read_csv
 from dantoc.core.languages import BY_CODE
@@ -543,7 +544,11 @@ def expert_erase(*, actor, expert: Expert) -> None:
     pk = expert.pk
     assets = [d.asset for d in expert.documents.select_related("asset")]
     photo = expert.photo
+    account = expert.user
     expert.delete()
+    if account is not None and not account.role_codes():
+        # The expert's own sign-in (no name or e-mail is kept on it) is closed.
+        user_set_active(actor=None, user=account, is_active=False)
     for asset in [*assets, *([photo] if photo else [])]:
         asset_delete(actor=actor, asset=asset)
     audit_record(

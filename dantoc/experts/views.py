@@ -355,6 +355,8 @@ def register(request):
 
 
 def _register(request, form) -> Expert:
+    # The account keeps only the sign-in (no name, no e-mail): the personal data live in the
+    # profile, under the expert's consent, and go when the profile is erased.
     d = form.cleaned_data
     done = Expert.objects.filter(request_token=d["token"]).first()
     if done is not None:  # the same form sent twice
@@ -368,8 +370,6 @@ def _register(request, form) -> Expert:
                 password=d["password"],
                 unit=None,
                 roles=(),
-                full_name=d["full_name"],
-                email=d.get("email", ""),
             )
         expert = services.expert_register(
             user=user,
@@ -401,8 +401,6 @@ def invitation(request, token):
                         password=d["password"],
                         unit=None,
                         roles=(),
-                        full_name=expert.full_name,
-                        email=expert.email,
                     )
                     services.expert_invitation_accept(
                         user=user,

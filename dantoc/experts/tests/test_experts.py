@@ -90,6 +90,7 @@ def test_a_person_registers_with_consent_recorded_and_a_resent_form_makes_one_pr
     expert = Expert.objects.get(full_name="H'Hen Niê")
     assert expert.user.username == "cg.moi"
     assert expert.user.unit_id is None and not expert.user.roles.exists()
+    assert expert.user.email == "" and expert.user.full_name == ""  # kept in the profile only
     consent = ConsentRecord.objects.get(expert=expert)
     assert consent.action == "given" and consent.public and not consent.officials
     assert consent.purpose and consent.at is not None
@@ -190,6 +191,8 @@ def test_a_deletion_request_hides_the_profile_and_a_ministry_officer_erases_it(
     ministry = login(people.ministry)
     assert ministry.post(f"/chuyen-gia/{ykhoa.uuid}/xoa/").status_code == 302
     assert not Expert.objects.filter(pk=ykhoa.pk).exists()
+    world["ykhoa_user"].refresh_from_db()
+    assert not world["ykhoa_user"].is_active  # the expert's own sign-in is closed
     entry = AuditEntry.objects.get(action="experts.expert_erase")
     assert "ykhoa@example.vn" not in json.dumps([entry.before, entry.after, entry.object_repr])
 
