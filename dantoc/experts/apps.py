@@ -22,7 +22,7 @@ class ExpertsConfig(AppConfig):
         Loader(
             "experts.demo",
             "dantoc.experts.demo.demo_load",
-            after=("accounts.demo_users", "experts.fields"),
+            after=("accounts.demo_users",),
         ),
     )
     menu = (MenuEntry(_("Chuyên gia"), "experts:directory", order=55),)

@@ -558,3 +558,20 @@ def test_the_expert_edits_the_profile_page_with_communes_and_a_bad_code_loses_no
     assert AuditEntry.objects.filter(
         action="experts.expert_update", object_id=str(expert.pk)
     ).exists()
+
+
+def test_demo_data_load_twice_to_the_same_experts(db, people):
+    from dantoc.core.registry import loaders
+    from dantoc.experts.demo import EXPERTS, demo_load
+
+    assert "experts.demo" in [step.name for step in loaders("demo")]
+    first = demo_load()
+    again = demo_load()
+    assert first["chuyên gia mới"] == len(EXPERTS) and again == {
+        "chuyên gia mới": 0,
+        "lần tham gia mới": 0,
+    }
+    languages = {x for e in Expert.objects.all() for x in e.language_codes.split()}
+    assert {"rad", "hmn", "km", "blt"} <= languages
+    assert Expert.objects.filter(verified_at__isnull=False).count() >= 10
+    assert Engagement.objects.count() == first["lần tham gia mới"] > 0
