@@ -286,7 +286,7 @@ def measure(args) -> dict:
     ]
 
     def series(fn, inputs, repeat):
-        for item in inputs[:WARMUP]:
+        for item in inputs[: min(WARMUP, repeat)]:
             fn(item)
         samples = []
         for i in range(repeat):
@@ -307,13 +307,17 @@ def measure(args) -> dict:
 
     shuffled = params_pool[:]
     rng.shuffle(shuffled)
-    results = {
-        "search_api": summary(series(api, shuffled, args.repeat)),
-        "search_page": summary(series(page, shuffled, args.repeat)),
-        "match": summary(series(match, requests, args.repeat)),
-        "naive_search": summary(series(naive_search, shuffled, args.baseline_repeat)),
-        "naive_match": summary(series(naive_match, requests, args.baseline_repeat)),
-    }
+    plan = [
+        ("search_api", api, shuffled, args.repeat),
+        ("search_page", page, shuffled, args.repeat),
+        ("match", match, requests, args.repeat),
+        ("naive_search", naive_search, shuffled, args.baseline_repeat),
+        ("naive_match", naive_match, requests, args.baseline_repeat),
+    ]
+    results = {}
+    for name, fn, inputs, repeat in plan:
+        results[name] = summary(series(fn, inputs, repeat))
+        progress(f"{name}: {results[name]}")
     return results
 
 

@@ -10,7 +10,7 @@ from django.db.models import Avg, Count, F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from dantoc.core.languages import BY_CODE
-from dantoc.core.text import words_q
+from dantoc.core.text import search_words
 from dantoc.experts import permissions
 from dantoc.experts.models import (
     LEVEL_WEIGHT,
@@ -113,8 +113,12 @@ def experts_search(queryset: QuerySet[Expert], params: SearchParams) -> QuerySet
     """Words (folded, whole syllables: "ede" finds "Ê Đê", "y te" does not find "quy") and
     filters, over the facet codes kept on each row (one table, no joins)."""
     qs = queryset
-    if params.q.strip():
-        qs = qs.filter(words_q(params.q, "search_text"))
+    for word in search_words(params.q):
+        # search_text is " word word … " (services.search_text_of), so a whole folded word is
+        # " word ": one LIKE per word, the same on SQLite and PostgreSQL. Letters of scripts
+        # without spaces between words (Khmer, Tai Viet) are matched as a substring.
+        plain = word.isascii()
+        qs = qs.filter(search_text__contains=f" {word} " if plain else word)
     if params.field:
         qs = qs.filter(field_codes__contains=_token(params.field))
     if params.province:

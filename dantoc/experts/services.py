@@ -271,12 +271,21 @@ def index_values(
         *activities,
     ]
     return {
-        "search_text": " " + fold(" ; ".join(w for w in words if w)) + " ",
+        "search_text": search_text_of(words),
         "field_codes": _codes(codes),
         "province_codes": _codes(u.code for u in provinces),
         "ethnic_codes": _codes(g.code for g in groups),
         "language_codes": _codes(languages),
     }
+
+
+def search_text_of(texts: Iterable[str]) -> str:
+    """Folded words separated by single spaces, with a space at each end (" y khoa nie … "):
+    a whole word is then `` word `` inside it, a plain LIKE on both databases (no regular
+    expression run over every row; see selectors.experts_search)."""
+    folded = fold(" ".join(t for t in texts if t))
+    spaced = "".join(ch if ch.isalnum() else " " for ch in folded)
+    return " " + " ".join(spaced.split()) + " "
 
 
 def _codes(values: Iterable[str]) -> str:
