@@ -575,3 +575,11 @@ def test_demo_data_load_twice_to_the_same_experts(db, people):
     assert {"rad", "hmn", "km", "blt"} <= languages
     assert Expert.objects.filter(verified_at__isnull=False).count() >= 10
     assert Engagement.objects.count() == first["lần tham gia mới"] > 0
+
+
+def test_an_expert_account_sees_no_official_and_no_report(login, world):
+    own = login(world["ykhoa_user"])
+    officials = own.get("/accounts/users/")
+    assert officials.status_code in (200, 403, 404)
+    assert "tinh.tuyenquang" not in officials.content.decode()
+    assert "bo.giamsat" not in officials.content.decode()
