@@ -149,7 +149,10 @@ def build(count: int) -> dict:
         f = rng.sample(fields, rng.randint(1, 3))
         p = rng.sample(provinces, rng.randint(1, 3))
         g = rng.sample(groups, rng.randint(0, 2))
-        lang = ["vi", *rng.sample(languages[2:], rng.randint(0, 2))]
+        lang = [
+            (code, rng.choice(LanguageLevel.values))
+            for code in ["vi", *rng.sample(languages[2:], rng.randint(0, 2))]
+        ]
         for name, value in index_values(
             e, fields=f, provinces=p, communes=[], groups=g, languages=lang, activities=[]
         ).items():
@@ -165,10 +168,7 @@ def build(count: int) -> dict:
             rows_f += [F(expert_id=e.pk, expertisefield_id=x.pk) for x in f]
             rows_p += [P(expert_id=e.pk, unit_id=x.pk) for x in p]
             rows_g += [G(expert_id=e.pk, ethnicgroup_id=x.pk) for x in g]
-            rows_l += [
-                ExpertLanguage(expert_id=e.pk, code=c, level=rng.choice(LanguageLevel.values))
-                for c in lang
-            ]
+            rows_l += [ExpertLanguage(expert_id=e.pk, code=c, level=lv) for c, lv in lang]
         for model, rows in ((F, rows_f), (P, rows_p), (G, rows_g), (ExpertLanguage, rows_l)):
             model.objects.bulk_create(rows, batch_size=2000)
     return {"experts": count, "languages": len(rows_l), "field_links": len(rows_f)}

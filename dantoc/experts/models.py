@@ -138,7 +138,9 @@ class Expert(models.Model):
     field_codes = models.CharField(max_length=500, editable=False, default="")
     province_codes = models.CharField(max_length=500, editable=False, default="")
     ethnic_codes = models.CharField(max_length=300, editable=False, default="")
-    language_codes = models.CharField(max_length=200, editable=False, default="")
+    language_codes = models.CharField(max_length=300, editable=False, default="")
+    # The average evaluation of the expert's engagements (kept by services.engagement_record).
+    rating_avg = models.FloatField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("chuyên gia")

@@ -6,7 +6,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils.translation import gettext as _
 
 from dantoc.core.languages import BY_CODE
@@ -15,7 +26,6 @@ from dantoc.experts import permissions
 from dantoc.experts.models import (
     LEVEL_WEIGHT,
     Availability,
-    Engagement,
     Expert,
     ExpertiseField,
 )
@@ -197,23 +207,63 @@ def experts_match(*, user, request: MatchRequest, limit: int = 20) -> list[Match
 
     Points: field of the sub-project 4 (of its project 2); a language of the ethnic groups
     there, by level (native 4 … basic 1); worked with one of those groups 2; worked in the
-    province 3; verified 1; available 1, limited 0, unavailable −3; past engagements with a
-    good evaluation (average ≥ 4) 1. Candidates are found in the database on the facet codes;
-    the score reads only the candidates' rows (plus one query for their languages' levels and
-    one for their evaluations)."""
+    province 3; verified 1; available 1, limited 0, unavailable −3; engagements evaluated 4
+    or more on average 1. The score is computed by the database from the facet columns of
+    each row (one query, ordered and cut to ``limit``); the reasons are written for those
+    rows only."""
     exact, broader = _field_codes_for(request.component)
     groups = request.ethnic_groups
-    languages = {LANGUAGE_OF_GROUP[g.code] for g in groups if g.code in LANGUAGE_OF_GROUP}
-    condition = Q(province_codes__contains=_token(request.province.code))
+    languages = sorted({LANGUAGE_OF_GROUP[g.code] for g in groups if g.code in LANGUAGE_OF_GROUP})
+    province = _token(request.province.code)
+    condition = Q(province_codes__contains=province)
     for code in exact | broader:
         condition |= Q(field_codes__contains=_token(code))
     for g in groups:
         condition |= Q(ethnic_codes__contains=_token(g.code))
     for lang in languages:
         condition |= Q(language_codes__contains=_token(lang))
+
+    def any_of(column: str, codes) -> Q:
+        found = Q(pk__in=[])
+        for code in codes:
+            found |= Q(**{f"{column}__contains": _token(code)})
+        return found
+
+    zero = Value(0)
+    parts = [
+        Case(When(province_codes__contains=province, then=Value(3)), default=zero),
+        Case(When(any_of("ethnic_codes", [g.code for g in groups]), then=Value(2)), default=zero),
+        Case(
+            When(any_of("field_codes", exact), then=Value(4)),
+            When(any_of("field_codes", broader), then=Value(2)),
+            default=zero,
+        ),
+        Case(When(verified_at__isnull=False, then=Value(1)), default=zero),
+        Case(
+            When(availability=Availability.AVAILABLE, then=Value(1)),
+            When(availability=Availability.UNAVAILABLE, then=Value(-3)),
+            default=zero,
+        ),
+        Case(When(rating_avg__gte=4, then=Value(1)), default=zero),
+    ]
+    for lang in languages:
+        parts.append(
+            Case(
+                *(
+                    When(language_codes__contains=_token(f"{lang}:{level}"), then=Value(weight))
+                    for level, weight in LEVEL_WEIGHT.items()
+                ),
+                default=zero,
+            )
+        )
+    score = parts[0]
+    for part in parts[1:]:
+        score = score + part
     rows = list(
         experts_visible_to(user)
         .filter(condition)
+        .annotate(score=ExpressionWrapper(score, output_field=IntegerField()))
+        .order_by("-score", "full_name", "pk")
         .values(
             "id",
             "uuid",
@@ -225,68 +275,42 @@ def experts_match(*, user, request: MatchRequest, limit: int = 20) -> list[Match
             "province_codes",
             "ethnic_codes",
             "language_codes",
-        )
-    )
-    if not rows:
-        return []
-    ids = [r["id"] for r in rows]
-    levels: dict[int, dict[str, str]] = {}
-    if languages:
-        from dantoc.experts.models import ExpertLanguage
-
-        for expert_id, code, level in ExpertLanguage.objects.filter(
-            expert_id__in=ids, code__in=languages
-        ).values_list("expert_id", "code", "level"):
-            levels.setdefault(expert_id, {})[code] = level
-    ratings = dict(
-        Engagement.objects.filter(expert_id__in=ids, rating__isnull=False)
-        .values("expert_id")
-        .annotate(avg=Avg("rating"))
-        .values_list("expert_id", "avg")
+            "rating_avg",
+            "score",
+        )[:limit]
     )
     group_names = {g.code: g.name for g in groups}
     province_name = request.province.short_name or request.province.name
     matches = []
     for r in rows:
-        score, reasons = 0, []
-        for lang, level in sorted(levels.get(r["id"], {}).items()):
-            score += LEVEL_WEIGHT[level]
-            reasons.append(
-                _("nói tiếng %(language)s (%(level)s)")
-                % {
-                    "language": BY_CODE[lang].name.removeprefix("Tiếng ").strip(),
-                    "level": _level_word(level),
-                }
-            )
-        if _token(request.province.code) in r["province_codes"]:
-            score += 3
+        reasons = []
+        for lang in languages:
+            for level in LEVEL_WEIGHT:
+                if _token(f"{lang}:{level}") in r["language_codes"]:
+                    reasons.append(
+                        _("nói tiếng %(language)s (%(level)s)")
+                        % {
+                            "language": BY_CODE[lang].name.removeprefix("Tiếng ").strip(),
+                            "level": _level_word(level),
+                        }
+                    )
+        if province in r["province_codes"]:
             reasons.append(_("đã làm ở %(province)s") % {"province": province_name})
         hit_groups = [n for c, n in group_names.items() if _token(c) in r["ethnic_codes"]]
         if hit_groups:
-            score += 2
             reasons.append(_("đã làm với đồng bào %(groups)s") % {"groups": ", ".join(hit_groups)})
-        exact_hit = sorted(c for c in exact if _token(c) in r["field_codes"])
-        if exact_hit:
-            score += 4
-            reasons.append(_("lĩnh vực %(code)s") % {"code": ", ".join(exact_hit)})
-        else:
-            broad_hit = sorted(c for c in broader if _token(c) in r["field_codes"])
-            if broad_hit:
-                score += 2
-                reasons.append(_("lĩnh vực %(code)s") % {"code": ", ".join(broad_hit)})
+        hits = sorted(c for c in exact if _token(c) in r["field_codes"]) or sorted(
+            c for c in broader if _token(c) in r["field_codes"]
+        )
+        if hits:
+            reasons.append(_("lĩnh vực %(code)s") % {"code": ", ".join(hits)})
         if r["verified_at"] is not None:
-            score += 1
             reasons.append(_("đã xác minh"))
-        if r["availability"] == Availability.AVAILABLE:
-            score += 1
-        elif r["availability"] == Availability.UNAVAILABLE:
-            score -= 3
+        if r["availability"] == Availability.UNAVAILABLE:
             reasons.append(_("hiện không nhận việc"))
-        rating = ratings.get(r["id"])
-        if rating is not None and rating >= 4:
-            score += 1
+        if r["rating_avg"] is not None and r["rating_avg"] >= 4:
             reasons.append(
-                _("được đánh giá tốt (%(r)s/5)") % {"r": f"{rating:.1f}".replace(".", ",")}
+                _("được đánh giá tốt (%(r)s/5)") % {"r": f"{r['rating_avg']:.1f}".replace(".", ",")}
             )
         matches.append(
             Match(
@@ -294,14 +318,13 @@ def experts_match(*, user, request: MatchRequest, limit: int = 20) -> list[Match
                 uuid=str(r["uuid"]),
                 full_name=r["full_name"],
                 organisation=r["organisation"],
-                score=score,
+                score=r["score"],
                 reasons=reasons,
                 verified=r["verified_at"] is not None,
                 availability=r["availability"],
             )
         )
-    matches.sort(key=lambda m: (-m.score, m.full_name, m.expert_id))
-    return matches[:limit]
+    return matches
 
 
 def _level_word(level: str) -> str:

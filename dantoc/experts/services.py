@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Avg
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -234,7 +235,7 @@ def expert_reindex(*, expert: Expert) -> None:
         provinces=list(expert.provinces.all()),
         communes=list(expert.communes.all()),
         groups=list(expert.ethnic_groups.all()),
-        languages=[x.code for x in expert.languages.all()],
+        languages=[(x.code, x.level) for x in expert.languages.all()],
         activities=[a.title for a in expert.activities.all()],
     )
     for name, value in values.items():
@@ -249,7 +250,7 @@ def index_values(
     provinces: list[Unit],
     communes: list[Unit],
     groups: list[EthnicGroup],
-    languages: list[str],
+    languages: list[tuple[str, str]],
     activities: list[str],
 ) -> dict[str, str]:
     """The search text and facet codes of a profile (``parent`` of each field loaded)."""
@@ -267,7 +268,7 @@ def index_values(
         *(f.code for f in fields),
         *(u.name for u in provinces + communes),
         *(g.name + " " + g.other_names.replace(";", " ") for g in groups),
-        *(BY_CODE[code].name + " " + BY_CODE[code].name_local for code in languages),
+        *(BY_CODE[code].name + " " + BY_CODE[code].name_local for code, _level in languages),
         *activities,
     ]
     return {
@@ -275,7 +276,10 @@ def index_values(
         "field_codes": _codes(codes),
         "province_codes": _codes(u.code for u in provinces),
         "ethnic_codes": _codes(g.code for g in groups),
-        "language_codes": _codes(languages),
+        # " rad rad:native vi vi:fluent ": the filter reads " rad ", matching the level.
+        "language_codes": _codes(
+            [code for code, _level in languages] + [f"{code}:{level}" for code, level in languages]
+        ),
     }
 
 
@@ -661,6 +665,8 @@ def engagement_record(
             engagement.save()
     except IntegrityError:
         return Engagement.objects.get(request_token=request_token)
+    average = expert.engagements.filter(rating__isnull=False).aggregate(avg=Avg("rating"))["avg"]
+    Expert.objects.filter(pk=expert.pk).update(rating_avg=average)
     audit_record(
         actor=actor,
         action="experts.engagement_record",
