@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "dantoc.meetings",
     "dantoc.training",
     "dantoc.channels",
+    "dantoc.experts",
     "oauth2_provider",
     "dantoc.integration",
     "django_tasks",

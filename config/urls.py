@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("dantoc.citizens.urls")),
     path("", include("dantoc.meetings.urls")),
     path("", include("dantoc.channels.urls")),
+    path("", include("dantoc.experts.urls")),
     path("", include("dantoc.integration.urls")),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),

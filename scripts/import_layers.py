@@ -33,6 +33,7 @@ LAYERS = {
     "meetings": 4,
     "training": 4,
     "channels": 3,
+    "experts": 3,
     "opendata": 5,
     "integration": 5,
 }

@@ -95,6 +95,7 @@ def test_public_pages_and_the_api_docs_load_without_a_csp_violation(server, brow
             "/dong-bao/gia-ca/08/lon-hoi/",
             "/dong-bao/ocop/",
             "/kenh/dang-ky/",
+            "/chuyen-gia/?q=ede",
         ):
             assert watched.visit(base + path) == [], path
         # Swagger UI renders the schema with its scripts, under the policy of its page.
@@ -138,6 +139,7 @@ def test_signed_in_pages_load_without_a_csp_violation(server, browser):
             "/tap-huan/muc-tieu/",
             "/chung-nhan/kiem-tra/",
             "/kenh/cua-toi/",
+            "/chuyen-gia/tim-theo-du-an/?component=DA1&province=66&ethnic_groups=11",
         ):
             assert officer.visit(base + path) == [], path
     finally:

@@ -96,6 +96,7 @@ def page_weight(client, path: str) -> int:
         "/dong-bao/gia-ca/",
         "/dong-bao/gia-ca/08/",
         "/dong-bao/ocop/",
+        "/chuyen-gia/",
     ],
 )
 def test_public_pages_stay_under_the_60_kb_budget(client, path):

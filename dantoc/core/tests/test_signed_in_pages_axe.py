@@ -70,6 +70,13 @@ EXCLUDED = {
     "citizens:share": "counts a share, then redirects to Facebook or answers a beacon",
     "channels:requeue": "POST only: queues a failed message again and redirects to the outbox",
     "channels:zalo_webhook": "Zalo's signed event callback (POST only), not a page",
+    "experts:register": "for people without an official role (checked in experts/tests)",
+    "experts:invitation": "signed-out page; needs an invitation's one-time token",
+    "experts:my_profile": "the expert's own page: experts hold no official role "
+    "(axe-checked in experts/tests/test_browser.py)",
+    "experts:my_data": "the expert's own data as a JSON file, not a page",
+    "experts:photo": "serves an expert's photo, not a page",
+    "experts:document": "serves an expert's document (restricted, logged), not a page",
 }
 
 # Pages everyone sees alike apart from the header (which every other page checks for every
@@ -222,6 +229,12 @@ from dantoc.channels.models import Subscription
 from dantoc.channels.services import subscription_sms_start
 pending, _sent = subscription_sms_start(phone="0862000999", commune=unit, consent=True)
 subscribed = Subscription.objects.filter(confirmed_at__isnull=False).first()
+# A demo expert who lets officials see their contact, and one who asked for deletion.
+from dantoc.experts.models import Expert
+expert = Expert.objects.filter(consent_officials=True, consent_public=True).order_by("pk").first()
+leaving = Expert.objects.exclude(pk=expert.pk).order_by("pk").last()
+leaving.deletion_requested_at = now
+leaving.save(update_fields=["deletion_requested_at"])
 print(json.dumps({{
     "meeting": str(meeting.uuid), "checkin": meeting.invitations.first().checkin_code,
     "meeting_task": FollowUpTask.objects.order_by("id").first().pk,
@@ -250,6 +263,7 @@ print(json.dumps({{
     "tr_token": checkin_token(tr_participant),
     "sub_pending": str(pending.uuid), "sub": str(subscribed.uuid),
     "sub_token": subscribed.unsubscribe_token,
+    "expert": str(expert.uuid), "leaving_expert": str(leaving.uuid),
 }}))
 """
 
@@ -386,6 +400,13 @@ def url_kwargs(s: dict) -> dict[str, dict | None]:
         "training:certificate_pdf": {"uuid": s["tr_certificate"]},
         "training:certificate_credential": {"uuid": s["tr_certificate"]},
         "training:certificate_revoke": {"uuid": s["tr_certificate"]},
+        "experts:export": {"fmt": "xlsx"},
+        "experts:profile": {"uuid": s["expert"]},
+        "experts:profile_jsonld": {"uuid": s["expert"]},
+        "experts:contact": {"uuid": s["expert"]},
+        "experts:verify": {"uuid": s["expert"]},
+        "experts:engagement": {"uuid": s["expert"]},
+        "experts:erase": {"uuid": s["leaving_expert"]},
     }
 
 

@@ -1,0 +1,643 @@
+"""Demo experts (load_demo_data; never in production): a few dozen across fields, provinces
+and languages, Ê Đê, H'Mông, Khmer and Thái speakers among them, some verified, some with
+engagements, three with sign-ins of their own (password: the demo password). Idempotent: each
+demo expert has a fixed request token, so a second run finds it and changes nothing."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+from django.db import transaction
+
+from dantoc.accounts.demo import DEMO_PASSWORD
+from dantoc.accounts.models import User
+from dantoc.accounts.services import user_create
+from dantoc.experts import services
+from dantoc.experts.models import Engagement, Expert, ExpertiseField
+from dantoc.geo.models import EthnicGroup
+from dantoc.geo.selectors import units_valid_on
+from dantoc.programmes.models import Component
+
+NAMESPACE = uuid.UUID("6f0c7a52-5a0e-4d7b-9a3e-23e0e4d1c001")
+
+# (login or "", name, organisation, position, fields, provinces, ethnic groups,
+#  languages "code:level", verified, public, officials)
+EXPERTS = [
+    (
+        "cg.ykhoa",
+        "Y Khoa Niê",
+        "Trường Đại học Tây Nguyên",
+        "Giảng viên chính",
+        "DA1 DA1.NHA",
+        "66",
+        "11",
+        "rad:native vi:fluent",
+        True,
+        True,
+        True,
+    ),
+    (
+        "",
+        "H'Hen Niê",
+        "Hội Liên hiệp Phụ nữ tỉnh Đắk Lắk",
+        "Cán bộ dự án",
+        "DA8 DA9.2",
+        "66 52",
+        "11 10",
+        "rad:native jra:working vi:fluent",
+        True,
+        True,
+        True,
+    ),
+    (
+        "",
+        "Y Moan Ênuôl",
+        "Bảo tàng Đắk Lắk",
+        "Nghiên cứu viên",
+        "DA6",
+        "66",
+        "11",
+        "rad:native vi:fluent",
+        False,
+        True,
+        True,
+    ),
+    (
+        "",
+        "H'Xíu Byă",
+        "Sở Giáo dục và Đào tạo Đắk Lắk",
+        "Chuyên viên",
+        "DA5 DA5.1",
+        "66",
+        "11",
+        "rad:fluent vi:native",
+        True,
+        True,
+        False,
+    ),
+    (
+        "",
+        "Y Thông Knul",
+        "Trung tâm Khuyến nông Đắk Lắk",
+        "Kỹ sư nông nghiệp",
+        "DA3 DA3.2",
+        "66 68",
+        "11",
+        "rad:native vi:fluent",
+        False,
+        True,
+        True,
+    ),
+    (
+        "cg.giangseopu",
+        "Giàng Seo Phử",
+        "Viện Dân tộc học",
+        "Nghiên cứu viên chính",
+        "DA9 DA6",
+        "15 08",
+        "08",
+        "hmn:native vi:fluent",
+        True,
+        True,
+        True,
+    ),
+    (
+        "",
+        "Sùng Thị Mai",
+        "Trung tâm Y tế huyện Mèo Vạc (cũ)",
+        "Bác sĩ",
+        "DA7",
+        "08",
+        "08",
+        "hmn:native vi:fluent",
+        True,
+        True,
+        True,
+    ),
+    (
+        "",
+        "Vàng A Dình",
+        "Hợp tác xã Dược liệu Sa Pa",
+        "Giám đốc",
+        "DA3 DA3.2",
+        "15",
+        "08 09",
+        "hmn:native ium:working vi:fluent",
+        False,
+        True,
+        True,
+    ),
+    (
+        "",
+        "Thào Thị Xí",
+        "Hội Liên hiệp Phụ nữ tỉnh Lào Cai",
+        "Phó Chủ tịch",
+        "DA8 DA9.2",
+        "15 12",
+        "08",
+        "hmn:native vi:fluent",
+        True,
+        True,
+        True,
+    ),
+    (
+        "",
+        "Lý Seo Chơ",
+        "Trường Phổ thông DTNT tỉnh Lai Châu",
+        "Giáo viên",
+        "DA5 DA5.1",
+        "12",
+        "08",
+        "hmn:native vi:fluent",
+        False,
+        True,
+        False,
+    ),
+    (
+        "",
+        "Ly A Sử",
+        "Ban Quản lý rừng phòng hộ Điện Biên",
+        "Kỹ sư lâm nghiệp",
+        "DA3 DA3.1",
+        "11",
+        "08 03",
+        "hmn:native blt:working vi:fluent",
+        False,
+        True,
+        True,
+    ),
+    (
+        "cg.thachsophen",
+        "Thạch Sô Phên",
+        "Trường Đại học Trà Vinh",
+        "Giảng viên",
+        "DA5 DA5.3",
+        "86 92",
+        "05",
+        "km:native vi:fluent",
+        True,
+        True,
+        True,
+    ),
+    (
+        "",
+        "Kim Thị Sa Rinh",
+        "Sở Văn hóa, Thể thao và Du lịch Cần Thơ",
+        "Chuyên viên di sản",
+        "DA6",
+        "92",
+        "05",
+        "km:native vi:fluent",
+        True,
+        True,
+        True,
+    ),
+    (
+        "",
+        "Sơn Ngọc Thành",
+        "Trung tâm Khuyến nông An Giang",
+        "Kỹ sư",
+        "DA3",
+        "91",
+        "05",
+        "km:fluent vi:native",
+        False,
+        True,
+        True,
+    ),
+    (
+        "",
+        "Danh Út",
+        "Phòng Tư pháp (cũ) Kiên Giang",
+        "Luật gia",
+        "DA10 DA10.1",
+        "91",
+        "05",
+        "km:native vi:fluent",
+        False,
+        True,
+        False,
+    ),
+    (
+        "",
+        "Lâm Thị Sa Ra",
+        "Bệnh viện Đa khoa Sóc Trăng (cũ)",
+        "Điều dưỡng trưởng",
+        "DA7",
+        "92",
+        "05",
+        "km:native vi:fluent",
+        True,
+        True,
+        True,
+    ),
+    (
+        "",
+        "Lò Văn Puấn",
+        "Hội Di sản văn hóa Sơn La",
+        "Nghệ nhân",
+        "DA6",
+        "14",
+        "03",
+        "blt:native vi:fluent",
+        True,
+        True,
+        True,
+    ),
+    (
+        "",
+        "Lường Thị Hoa",
+        "Trường Cao đẳng Sơn La",
+        "Giảng viên",
+        "DA5 DA5.4",
+        "14 11",
+        "03",
+        "blt:native vi:fluent",
+        False,
+        True,
+        True,
+    ),
+    (
+        "",
+        "Cầm Bá Lai",
+        "Ban Dân tộc tỉnh Nghệ An (cũ)",
+        "Chuyên viên",
+        "DA2 DA9",
+        "40",
+        "03",
+        "blt:fluent vi:native",
+        True,
+        True,
+        True,
+    ),
+    (
+        "",
+        "Quàng Văn Hải",
+        "Công ty Cấp nước Điện Biên",
+        "Kỹ sư",
+        "DA1 DA1.NUOC DA4",
+        "11",
+        "03",
+        "blt:working vi:native",
+        False,
+        True,
+        True,
+    ),
+    (
+        "",
+        "Lò Thị Mai",
+        "Trung tâm Y tế Sơn La",
+        "Bác sĩ dinh dưỡng",
+        "DA7",
+        "14",
+        "03",
+        "blt:native vi:fluent",
+        False,
+        True,
+        True,
+    ),
+    (
+        "",
+        "Nông Văn Dũng",
+        "Sở Nông nghiệp và Môi trường Cao Bằng",
+        "Kỹ sư",
+        "DA1 DA4",
+        "04",
+        "02 07",
+        "tyz:native nut:working vi:fluent",
+        True,
+        True,
+        True,
+    ),
+    (
+        "",
+        "Ma Thị Hường",
+        "Trường Đại học Tân Trào",
+        "Giảng viên",
+        "DA5 DA10.2",
+        "08",
+        "02",
+        "tyz:native vi:fluent",
+        False,
+        True,
+        True,
+    ),
+    (
+        "",
+        "Triệu Tài Vinh",
+        "Hội Nông dân tỉnh Tuyên Quang",
+        "Cán bộ",
+        "DA3 DA3.1",
+        "08 15",
+        "09",
+        "ium:native vi:fluent",
+        False,
+        True,
+        True,
+    ),
+    (
+        "",
+        "Bàn Thị Mẩy",
+        "Trạm Y tế xã (Tuyên Quang)",
+        "Y sĩ",
+        "DA7 DA8",
+        "08",
+        "09",
+        "ium:native vi:fluent",
+        False,
+        True,
+        True,
+    ),
+    (
+        "",
+        "Rơ Mah Hlim",
+        "Trường Phổ thông DTNT tỉnh Gia Lai",
+        "Hiệu trưởng",
+        "DA5 DA5.1",
+        "52",
+        "10",
+        "jra:native vi:fluent",
+        True,
+        True,
+        True,
+    ),
+    (
+        "",
+        "Đinh Văn Ơn",
+        "Bảo tàng tỉnh Gia Lai",
+        "Nghiên cứu viên",
+        "DA6",
+        "52",
+        "12",
+        "bdq:native vi:fluent",
+        False,
+        True,
+        True,
+    ),
+    (
+        "",
+        "Đàng Năng Thọ",
+        "Trung tâm Nghiên cứu Văn hóa Chăm",
+        "Nghiên cứu viên",
+        "DA6 DA10.1",
+        "56",
+        "14",
+        "cjm:native vi:fluent",
+        False,
+        True,
+        True,
+    ),
+    (
+        "",
+        "Bùi Thị Thu",
+        "Sở Giáo dục Phú Thọ",
+        "Chuyên viên",
+        "DA5",
+        "25",
+        "04",
+        "mtq:native vi:fluent",
+        False,
+        True,
+        True,
+    ),
+    (
+        "",
+        "Nguyễn Thị Lan",
+        "Viện Chiến lược Chuyển đổi số",
+        "Chuyên gia",
+        "DA10 DA10.2",
+        "08 66 15",
+        "",
+        "vi:native en:fluent",
+        True,
+        True,
+        True,
+    ),
+    (
+        "",
+        "Trần Văn Hùng",
+        "Viện Quy hoạch Xây dựng",
+        "Kiến trúc sư",
+        "DA2 DA4",
+        "11 14 12",
+        "",
+        "vi:native en:working",
+        True,
+        True,
+        True,
+    ),
+    (
+        "",
+        "Phạm Minh Đức",
+        "Trường Đại học Kinh tế Quốc dân",
+        "Giảng viên",
+        "DA10 DA10.3",
+        "66 92 15",
+        "",
+        "vi:native en:fluent",
+        True,
+        True,
+        True,
+    ),
+    (
+        "",
+        "Hoàng Thị Hạnh",
+        "Tổ chức phi chính phủ CARE (dự án)",
+        "Điều phối viên giới",
+        "DA8",
+        "15 11 12",
+        "08 03",
+        "vi:native en:fluent hmn:basic",
+        False,
+        True,
+        True,
+    ),
+    (
+        "",
+        "Vũ Quang Minh",
+        "Công ty Công nghệ nông nghiệp",
+        "Chuyên gia dữ liệu",
+        "DA10.2 DA3.2",
+        "01",
+        "",
+        "vi:native en:fluent",
+        False,
+        False,
+        True,
+    ),
+    (
+        "",
+        "Đỗ Thị Thanh",
+        "Viện Vệ sinh Dịch tễ Tây Nguyên",
+        "Nghiên cứu viên",
+        "DA7 DA8",
+        "66 52",
+        "11 10 12",
+        "vi:native rad:basic",
+        False,
+        True,
+        True,
+    ),
+]
+
+ENGAGEMENTS = [
+    # (expert index, kind, component, province, title, start, rating, evaluation)
+    (
+        0,
+        "subproject",
+        "DA1",
+        "66",
+        "Tư vấn hỗ trợ nhà ở cho hộ nghèo Ê Đê",
+        "2025-03-10",
+        5,
+        "Am hiểu phong tục, làm việc trực tiếp với buôn làng.",
+    ),
+    (
+        1,
+        "event",
+        "DA8",
+        "66",
+        "Tập huấn bình đẳng giới cho cán bộ xã",
+        "2025-06-02",
+        4,
+        "Bài giảng song ngữ Ê Đê – Việt, học viên đánh giá cao.",
+    ),
+    (5, "meeting", "DA9", "15", "Họp tham vấn dân tộc rất ít người", "2025-09-15", 4, ""),
+    (
+        6,
+        "subproject",
+        "DA7",
+        "08",
+        "Khám dinh dưỡng trẻ em vùng cao",
+        "2025-04-20",
+        5,
+        "Nói tiếng Mông với các bà mẹ.",
+    ),
+    (
+        11,
+        "event",
+        "DA5.3",
+        "86",
+        "Hội thảo giáo dục nghề nghiệp cho người Khmer",
+        "2025-11-05",
+        4,
+        "",
+    ),
+    (
+        12,
+        "subproject",
+        "DA6",
+        "92",
+        "Tư liệu hoá lễ hội Ok Om Bok",
+        "2024-11-12",
+        5,
+        "Hồ sơ tư liệu đầy đủ, có phụ đề tiếng Khmer.",
+    ),
+    (16, "event", "DA6", "14", "Lớp truyền dạy chữ Thái cổ", "2025-07-01", 5, ""),
+    (29, "subproject", "DA10.2", "08", "Khảo sát chuyển đổi số cấp xã", "2026-02-01", 4, ""),
+    (
+        31,
+        "meeting",
+        "DA10.3",
+        "66",
+        "Đánh giá giữa kỳ Chương trình",
+        "2025-12-01",
+        3,
+        "Báo cáo đúng hạn, cần thêm số liệu xã.",
+    ),
+]
+
+
+def demo_load() -> dict:
+    ministry = User.objects.get(username="bo.giamsat")
+    fields = {f.code: f for f in ExpertiseField.objects.all()}
+    provinces = {u.code: u for u in units_valid_on().filter(level="province")}
+    groups = {g.code: g for g in EthnicGroup.objects.all()}
+    created = 0
+    experts = []
+    for i, row in enumerate(EXPERTS):
+        login, name, org, pos, fcodes, pcodes, gcodes, langs, verified, public, officials = row
+        token = uuid.uuid5(NAMESPACE, f"expert-{i}")
+        existing = Expert.objects.filter(request_token=token).first()
+        if existing is not None:
+            experts.append(existing)
+            continue
+        data = services.ProfileData(
+            full_name=name,
+            organisation=org,
+            position=pos,
+            summary=f"{pos} — {org}.",
+            availability=("available", "available", "limited", "unavailable")[i % 4],
+            email=f"chuyengia{i + 1}@example.vn",
+            phone=f"09{i + 1:08d}",
+            fields=[fields[c] for c in fcodes.split()],
+            provinces=[provinces[c] for c in pcodes.split()],
+            ethnic_groups=[groups[c] for c in gcodes.split()],
+            languages=[services.LanguageSkill(*x.split(":")) for x in langs.split()],
+            activities=[
+                services.Activity(kind="qualifications", title="Thạc sĩ" if i % 2 else "Tiến sĩ"),
+                services.Activity(
+                    kind="services", title=f"Dự án tại {provinces[pcodes.split()[0]].name}"
+                ),
+            ],
+            orcid="0000-0002-1825-0097" if i == 0 else "",
+        )
+        with transaction.atomic():
+            if login:
+                user = User.objects.filter(username=login).first() or user_create(
+                    actor=None,
+                    username=login,
+                    password=DEMO_PASSWORD,
+                    unit=None,
+                    full_name=name,
+                    check_password=False,
+                )
+                expert = services.expert_register(
+                    user=user,
+                    data=data,
+                    consent_public=public,
+                    consent_officials=officials,
+                    purpose_accepted=True,
+                    request_token=token,
+                )
+            else:
+                expert, _invite = services.expert_create(
+                    actor=ministry, data=data, request_token=token
+                )
+                expert.consent_public = public
+                expert.consent_officials = officials
+                expert.consent_purpose = services.DEFAULT_PURPOSE
+                expert.consent_at = datetime.datetime(2026, 1, 15, 9, 0, tzinfo=datetime.UTC)
+                expert.invite_token = ""
+                expert.save()
+                services._record_consent(
+                    expert=expert, action="imported", actor=ministry, at=expert.consent_at
+                )
+            if verified:
+                services.expert_verify(
+                    actor=ministry, expert=expert, note="Đã đối chiếu bằng cấp bản gốc."
+                )
+        created += 1
+        experts.append(expert)
+    engagements = 0
+    for index, kind, component_code, pcode, title, start, rating, evaluation in ENGAGEMENTS:
+        token = uuid.uuid5(NAMESPACE, f"engagement-{index}-{title}")
+        if Engagement.objects.filter(request_token=token).exists():
+            continue
+        services.engagement_record(
+            actor=ministry,
+            expert=experts[index],
+            data=services.EngagementData(
+                kind=kind,
+                unit=provinces[pcode],
+                title=title,
+                started_on=datetime.date.fromisoformat(start),
+                component=Component.objects.get(programme__code="CTMTQG-1719", code=component_code),
+                rating=rating,
+                evaluation=evaluation,
+            ),
+            request_token=token,
+        )
+        engagements += 1
+    return {"chuyên gia mới": created, "lần tham gia mới": engagements}
