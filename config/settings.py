@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "dantoc.opendata",
     "dantoc.portal",
     "dantoc.citizens",
+    "dantoc.heritage",
     "oauth2_provider",
     "dantoc.integration",
     "django_tasks",
@@ -235,6 +236,11 @@ STATICFILES_DIRS = [
     ("vendor/fonts/tai-viet", BASE_DIR / "node_modules" / "@fontsource" / "noto-sans-tai-viet"),
     ("vendor/fonts/cham", BASE_DIR / "node_modules" / "@fontsource" / "noto-sans-cham"),
     ("vendor/fonts/khmer", BASE_DIR / "node_modules" / "@fontsource" / "noto-sans-khmer"),
+    # The heritage archive's IIIF viewer, loaded only when a reader opens it.
+    (
+        "vendor/openseadragon",
+        BASE_DIR / "node_modules" / "openseadragon" / "build" / "openseadragon",
+    ),
 ]
 STORAGES = {
     # Local disk under MEDIA_ROOT, or S3-compatible object storage (DANTOC_MEDIA_STORAGE=s3).
