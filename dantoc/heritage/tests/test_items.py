@@ -201,3 +201,16 @@ def test_services_refuse_an_item_without_an_ethnic_group(archive, people):
         services.item_create(
             actor=people.commune, unit=people.commune.unit, data=item_data(ethnic_groups=[])
         )
+
+
+def test_the_fixity_check_reports_a_changed_original_to_the_administrators(archive, people):
+    from dantoc.media.fixity import assets_fixity_check
+    from dantoc.notifications.models import Notification
+
+    assert assets_fixity_check().ok
+    with archive.open_picture.asset.file.open("ab") as handle:
+        handle.write(b"!")
+    report = assets_fixity_check()
+    assert report.changed == [str(archive.open_picture.asset.uuid)]
+    assert AuditEntry.objects.filter(action="media.fixity_failed").count() == 1
+    assert Notification.objects.filter(recipient=people.admin, kind="media_fixity").exists()
