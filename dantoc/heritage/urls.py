@@ -11,6 +11,11 @@ urlpatterns = [
     path("di-san/quan-ly/moi/", views.item_create, name="item_create"),
     path("di-san/quan-ly/<uuid:uuid>/", views.manage_item, name="manage_item"),
     path("di-san/quan-ly/<uuid:uuid>/tep/", views.media_upload, name="media_upload"),
+    path(
+        "di-san/quan-ly/<uuid:uuid>/tep/phan/",
+        views.media_upload_piece,
+        name="media_upload_piece",
+    ),
     path("di-san/quan-ly/<uuid:uuid>/buoc/", views.item_step, name="item_step"),
     path("di-san/giao-thuc/<uuid:uuid>/", views.protocol_members, name="protocol_members"),
     path("di-san/tep/<uuid:uuid>", views.media_file, name="media_file"),

@@ -9,6 +9,7 @@ import contextlib
 import json
 import tempfile
 from pathlib import Path
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib import messages
@@ -29,7 +30,7 @@ from dantoc.editorial import services as editorial
 from dantoc.editorial.models import TranslationStatus
 from dantoc.editorial.permissions import publish_refusal
 from dantoc.geo.models import EthnicGroup, Unit
-from dantoc.heritage import iiif, permissions, selectors, services
+from dantoc.heritage import chunks, iiif, permissions, selectors, services
 from dantoc.heritage.forms import ItemForm, MediaForm, MemberForm, initial_from
 from dantoc.heritage.models import HeritageItem, ItemKind, Protocol, Season
 from dantoc.media.models import MediaState
@@ -355,6 +356,7 @@ def manage_item(request, uuid):
             "busy": busy,
             "media_form": MediaForm(),
             "publish_refusal": publish_refusal(request.user, item),
+            "chunk_max": chunks.CHUNK_MAX,
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -385,6 +387,44 @@ def media_upload(request, uuid):
             for problem in problems:
                 messages.error(request, problem)
     return redirect("heritage:manage_item", uuid=item.uuid)
+
+
+@login_required
+@require_POST
+def media_upload_piece(request, uuid):
+    """One piece of a large file (``chunks``); JSON answers for the page's script."""
+    item = _editable(request, uuid)
+    upload_id = request.headers.get("X-Upload-Id", "")
+    body = request.body
+    try:
+        piece = chunks.parse(request.headers.get("Content-Range", ""), upload_id, len(body))
+        path = chunks.staging_path(
+            user_id=request.user.pk, item_uuid=item.uuid, upload_id=upload_id
+        )
+        complete = chunks.receive(path, piece, body)
+    except chunks.ChunkError as error:
+        return JsonResponse(
+            {"error": error.message, "received": error.received}, status=error.status
+        )
+    if not complete:
+        return JsonResponse({"received": piece.last + 1})
+    name = unquote(request.headers.get("X-File-Name", "")) or "video"
+    upload = chunks.as_upload(path, name)
+    try:
+        media = services.media_add(
+            actor=request.user,
+            item=item,
+            file=upload,
+            caption=unquote(request.headers.get("X-Caption", ""))[:300],
+        )
+    except ValidationError as error:
+        return JsonResponse({"error": " ".join(error.messages)}, status=400)
+    finally:
+        upload.close()
+        path.unlink(missing_ok=True)
+    return JsonResponse(
+        {"received": piece.total, "media": str(media.uuid), "state": media.asset.state}, status=201
+    )
 
 
 STEPS = {

@@ -214,3 +214,57 @@ def test_the_fixity_check_reports_a_changed_original_to_the_administrators(archi
     assert report.changed == [str(archive.open_picture.asset.uuid)]
     assert AuditEntry.objects.filter(action="media.fixity_failed").count() == 1
     assert Notification.objects.filter(recipient=people.admin, kind="media_fixity").exists()
+
+
+def test_a_large_video_arrives_in_pieces_retries_are_harmless_and_the_worker_makes_it(
+    archive, people, login, tmp_path, settings
+):
+    import subprocess
+
+    from dantoc.heritage import chunks
+
+    settings.HERITAGE_UPLOAD_DIR = tmp_path / "uploads"
+    video = tmp_path / "le-hoi.mp4"
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
+         "testsrc2=size=320x180:rate=10:duration=3", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+         str(video)],
+        check=True,
+    )  # fmt: skip
+    data = video.read_bytes()
+    writer = login(people.commune)
+    url = f"/di-san/quan-ly/{archive.draft_item.uuid}/tep/phan/"
+    size = max(1, len(data) // 3 + 1)
+
+    def send(first, last, total=None):
+        total = total or len(data)
+        return writer.post(
+            url,
+            data=data[first : last + 1],
+            content_type="application/octet-stream",
+            HTTP_CONTENT_RANGE=f"bytes {first}-{last}/{total}",
+            HTTP_X_UPLOAD_ID="abcdef0123456789",
+            HTTP_X_FILE_NAME="le-hoi.mp4",
+        )
+
+    assert send(0, size - 1).json() == {"received": size}
+    assert send(0, size - 1).status_code == 200  # the same piece again: written once
+    skipped = send(2 * size, len(data) - 1)
+    assert skipped.status_code == 409 and skipped.json()["received"] == size
+    assert send(size, 2 * size - 1).status_code == 200
+    done = send(2 * size, len(data) - 1)
+    assert done.status_code == 201
+    media = HeritageMedia.objects.get(uuid=done.json()["media"])
+    assert media.asset.bytes == len(data) and media.asset.kind == "video"
+    assert not list((tmp_path / "uploads").iterdir())  # the staging file is gone
+    asset = asset_process(asset_id=media.asset_id)
+    assert asset.state == MediaState.READY and asset.progress == 100
+    huge = writer.post(
+        url,
+        data=b"x" * 10,
+        content_type="application/octet-stream",
+        HTTP_CONTENT_RANGE=f"bytes 0-9/{settings.MEDIA_MAX_VIDEO_BYTES + 1}",
+        HTTP_X_UPLOAD_ID="abcdef0123456789",
+    )
+    assert huge.status_code == 413
+    assert chunks.CHUNK_MAX <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE
