@@ -12,6 +12,7 @@ class HeritageConfig(AppConfig):
     name = "dantoc.heritage"
     label = "heritage"
     verbose_name = _("Di sản văn hoá")
+    api_urls = "dantoc.heritage.api_urls"
 
     demo_loaders = (
         Loader("heritage.demo", "dantoc.heritage.demo.demo_load", after=("accounts.demo_users",)),

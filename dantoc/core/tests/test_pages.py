@@ -85,7 +85,17 @@ def page_weight(client, path: str) -> int:
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/units/", "/units/08/", "/units/02/", "/units/01/", "/ethnic-groups/"]
+    "path",
+    [
+        "/",
+        "/units/",
+        "/units/08/",
+        "/units/02/",
+        "/units/01/",
+        "/ethnic-groups/",
+        "/di-san/",
+        "/di-san/ke-hoach-so-hoa/",
+    ],
 )
 def test_public_pages_stay_under_the_60_kb_budget(client, path):
     assert page_weight(client, path) < PAGE_BUDGET

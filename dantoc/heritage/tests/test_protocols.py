@@ -116,6 +116,19 @@ def test_restricted_files_are_not_cached_by_shared_caches_and_open_ones_are_cors
     assert thumb["Cache-Control"].startswith("private")
 
 
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_api_lists_and_shows_only_what_the_persona_may_see(
+    persona, archive, client, login, people
+):
+    browser = _client(persona, client, login, people)
+    listed = {row["uuid"] for row in browser.get("/api/v1/heritage/items/").json()["results"]}
+    assert listed == {str(getattr(archive, name).uuid) for name in SEES[persona]}
+    for name in ITEMS:
+        item = getattr(archive, name)
+        status = browser.get(f"/api/v1/heritage/items/{item.uuid}/").status_code
+        assert status == (200 if name in SEES[persona] else 404)
+
+
 @pytest.mark.parametrize("persona", [None, "commune", "province"])
 def test_the_feed_carries_only_open_items_whoever_asks(persona, archive, client, login, people):
     browser = _client(persona, client, login, people)
