@@ -9,7 +9,7 @@ import contextlib
 import json
 import tempfile
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -71,7 +71,7 @@ def item_list(request):
     groups = EthnicGroup.objects.filter(
         pk__in=selectors.items_visible(request.user).values("ethnic_groups")
     ).order_by("name")
-    query = "&".join(f"{k}={v}" for k, v in params.items() if v)
+    query = urlencode({k: v for k, v in params.items() if v})
     return render(
         request,
         "heritage/item_list.html",
