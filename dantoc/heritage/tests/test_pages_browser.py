@@ -94,9 +94,13 @@ def test_a_community_member_sees_the_community_item_on_a_desktop(archive, browse
         assert page.get_by_text("Chỉ dùng trong cộng đồng").is_visible()
         _no_axe(page)
         page.screenshot(path=str(SHOTS / "community-item-desktop.png"), full_page=True)
-        page.goto(f"{base}/di-san/quan-ly/{archive.draft_item.uuid}/")
+        answer = page.goto(f"{base}/di-san/quan-ly/{archive.draft_item.uuid}/")
+        assert answer.status == 200
+        assert page.get_by_role("heading", name="Bản nháp khèn").is_visible()
+        assert page.get_by_role("button", name="Gửi duyệt").is_visible()
         _no_axe(page)
         page.screenshot(path=str(SHOTS / "manage-desktop.png"), full_page=True)
-        page.goto(f"{base}/di-san/ke-hoach-so-hoa/")
+        answer = page.goto(f"{base}/di-san/ke-hoach-so-hoa/")
+        assert answer.status == 200
         _no_axe(page)
         context.close()
