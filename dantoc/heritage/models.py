@@ -79,6 +79,9 @@ class Protocol(models.Model):
         blank=True,
         help_text=_("Ví dụ: “Chỉ dùng trong cộng đồng”, “Ghi công cộng đồng người Dao”."),
     )
+    # A seasonal protocol ("seen only in the months of the festival"): the months (1-12) in
+    # which it can be passed, stored as ",1,2,"; empty: all year.
+    months = models.CharField(_("chỉ trong các tháng"), max_length=40, blank=True, default="")
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="heritage_protocols"
     )

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from dantoc.core.text import words_q
 from dantoc.editorial.models import publicly_visible_q
@@ -34,11 +35,14 @@ from dantoc.heritage.models import (
 
 
 def protocols_passed(user) -> QuerySet[Protocol]:
-    """The protocols ``user`` passes: the open ones, and those they are a member of."""
+    """The protocols ``user`` passes: the open ones, and those they are a member of; a
+    seasonal protocol only in its months (local time)."""
     condition = Q(kind=ProtocolKind.OPEN)
     if getattr(user, "is_authenticated", False):
         condition |= Q(Exists(Membership.objects.filter(protocol=OuterRef("pk"), user=user)))
-    return Protocol.objects.filter(condition)
+    month = timezone.localdate().month
+    in_season = Q(months="") | Q(months__contains=f",{month},")
+    return Protocol.objects.filter(condition & in_season)
 
 
 def _protocol_rule(through, owner_field: str, user) -> Q:

@@ -255,9 +255,13 @@ def protocol_create(
     notice: str = "",
     ethnic_group=None,
     stewards=(),
+    months=(),
 ) -> Protocol:
     if actor is not None and not permissions.can_create_protocol(actor):
         raise PermissionDenied
+    chosen = sorted({int(m) for m in months})
+    if any(not 1 <= m <= 12 for m in chosen):
+        raise ValidationError({"months": _("Tháng phải từ 1 đến 12.")})
     with transaction.atomic():
         protocol = Protocol(
             slug=slug,
@@ -266,6 +270,7 @@ def protocol_create(
             community=community,
             notice=notice,
             ethnic_group=ethnic_group,
+            months="," + ",".join(str(m) for m in chosen) + "," if chosen else "",
         )
         protocol.full_clean()
         protocol.save()

@@ -202,3 +202,36 @@ def test_an_item_withdrawn_or_moved_under_a_community_protocol_disappears_for_th
     assert client.get(f"/iiif/3/{archive.open_picture.uuid}/info.json").status_code == 404
     editorial.content_withdraw(actor=people.province, item=archive.open_item)
     assert not selectors.items_visible(people.commune).filter(pk=archive.open_item.pk).exists()
+
+
+def test_a_seasonal_protocol_shows_its_items_only_in_its_months(archive, people, client):
+    from django.utils import timezone
+
+    from .conftest import item_data, publish
+
+    month = timezone.localdate().month
+    other = month % 12 + 1
+    out_of_season = services.protocol_create(
+        actor=None, slug="mua-le", name="Mùa lễ", kind="open", months=[other]
+    )
+    in_season = services.protocol_create(
+        actor=None, slug="mua-nay", name="Mùa này", kind="open", months=[month, other]
+    )
+    hidden = publish(
+        services.item_create(
+            actor=people.commune,
+            unit=people.commune.unit,
+            data=item_data(title="Bài cúng mùa lễ", protocols=[out_of_season]),
+        ),
+        people,
+    )
+    shown = publish(
+        services.item_create(
+            actor=people.commune,
+            unit=people.commune.unit,
+            data=item_data(title="Bài hát mùa này", protocols=[in_season]),
+        ),
+        people,
+    )
+    assert client.get(f"/di-san/{hidden.uuid}/").status_code == 404
+    assert client.get(f"/di-san/{shown.uuid}/").status_code == 200
