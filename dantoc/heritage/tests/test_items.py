@@ -130,11 +130,11 @@ def test_an_upload_through_the_page_is_processed_and_shows_its_progress(archive,
     media = HeritageMedia.objects.get(item=archive.draft_item)
     assert media.asset.state == MediaState.WAITING
     page = writer.get(f"/di-san/quan-ly/{archive.draft_item.uuid}/").content.decode()
-    assert "<progress" in page and 'http-equiv="refresh"' in page
+    assert f'<progress id="p-{media.pk}"' in page and 'http-equiv="refresh"' in page
     assert list(media.protocols.all()) == list(archive.draft_item.protocols.all())
     asset_process(asset_id=media.asset_id)
     page = writer.get(f"/di-san/quan-ly/{archive.draft_item.uuid}/").content.decode()
-    assert "<progress" not in page
+    assert f'<progress id="p-{media.pk}"' not in page and 'http-equiv="refresh"' not in page
 
 
 def test_a_failed_media_job_leaves_the_item_visible_with_its_original_and_the_reason(
