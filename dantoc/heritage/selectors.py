@@ -79,10 +79,18 @@ def item_visible_get(*, user, uuid) -> HeritageItem | None:
     )
 
 
+def _files_of_visible_item(user, item: HeritageItem) -> QuerySet[HeritageMedia]:
+    """The files of ``item`` under protocols ``user`` passes. Only for an item taken from
+    ``items_visible(user)`` (the callers below): it spares re-deciding the item's visibility
+    per file, which over 50,000 items made each list page re-evaluate the whole archive."""
+    return HeritageMedia.objects.filter(item=item).filter(
+        _protocol_rule(HeritageMedia.protocols.through, "heritagemedia", user)
+    )
+
+
 def item_media_visible(*, user, item: HeritageItem) -> list[HeritageMedia]:
     return list(
-        media_visible(user)
-        .filter(item=item)
+        _files_of_visible_item(user, item)
         .select_related("asset")
         .prefetch_related("asset__derivatives", "protocols")
     )
@@ -130,8 +138,8 @@ def items_search(
 def item_cover(*, user, item: HeritageItem) -> HeritageMedia | None:
     """The first image of the item the user may see (the list's thumbnail)."""
     return (
-        media_visible(user)
-        .filter(item=item, asset__kind="image")
+        _files_of_visible_item(user, item)
+        .filter(asset__kind="image")
         .select_related("asset")
         .prefetch_related("asset__derivatives")
         .first()
