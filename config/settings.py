@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "dantoc.training",
     "dantoc.channels",
     "dantoc.experts",
+    "dantoc.heritage",
     "oauth2_provider",
     "dantoc.integration",
     "django_tasks",
@@ -242,6 +243,11 @@ STATICFILES_DIRS = [
     # The meetings room: Janus's browser library and the WebRTC adapter it needs.
     ("vendor/janus-gateway", BASE_DIR / "node_modules" / "janus-gateway" / "npm" / "src"),
     ("vendor/webrtc-adapter", BASE_DIR / "node_modules" / "webrtc-adapter" / "out"),
+    # The heritage archive's IIIF viewer, loaded only when a reader opens it.
+    (
+        "vendor/openseadragon",
+        BASE_DIR / "node_modules" / "openseadragon" / "build" / "openseadragon",
+    ),
 ]
 STORAGES = {
     # Local disk under MEDIA_ROOT, or S3-compatible object storage (DANTOC_MEDIA_STORAGE=s3).

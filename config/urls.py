@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from dantoc.core.middleware import content_security_policy
+from dantoc.core.oai import endpoint as oai_endpoint
 from dantoc.core.registry import api_urlpatterns
 from dantoc.core.views import healthz
 
@@ -30,8 +31,11 @@ urlpatterns = [
     path("", include("dantoc.meetings.urls")),
     path("", include("dantoc.channels.urls")),
     path("", include("dantoc.experts.urls")),
+    path("", include("dantoc.heritage.urls")),
     path("", include("dantoc.integration.urls")),
     path("healthz", healthz, name="healthz"),
+    # The OAI-PMH 2.0 provider of the whole platform, over the apps' declared OaiSources.
+    path("oai", oai_endpoint, name="oai"),
     path("i18n/", include("django.conf.urls.i18n")),
     # Every app's API URLs, declared on its AppConfig (api_urls) and included the same way.
     *api_urlpatterns(),

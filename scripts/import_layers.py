@@ -34,6 +34,7 @@ LAYERS = {
     "training": 4,
     "channels": 3,
     "experts": 3,
+    "heritage": 3,
     "opendata": 5,
     "integration": 5,
 }

@@ -90,6 +90,7 @@ def test_public_pages_and_the_api_docs_load_without_a_csp_violation(server, brow
             "/du-lieu-mo/",
             "/du-lieu-mo/ho-duoc-ho-tro-nha-o-lao-cai/",
             "/units/08/",
+            "/di-san/",
             "/accounts/login/",
             "/dong-bao/gia-ca/08/",
             "/dong-bao/gia-ca/08/lon-hoi/",

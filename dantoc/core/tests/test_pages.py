@@ -97,6 +97,8 @@ def page_weight(client, path: str) -> int:
         "/dong-bao/gia-ca/08/",
         "/dong-bao/ocop/",
         "/chuyen-gia/",
+        "/di-san/",
+        "/di-san/ke-hoach-so-hoa/",
     ],
 )
 def test_public_pages_stay_under_the_60_kb_budget(client, path):

@@ -77,6 +77,15 @@ EXCLUDED = {
     "experts:my_data": "the expert's own data as a JSON file, not a page",
     "experts:photo": "serves an expert's photo, not a page",
     "experts:document": "serves an expert's document (restricted, logged), not a page",
+    "oai": "the OAI-PMH provider: XML for harvesters (heritage/tests/test_oai.py)",
+    "heritage:feed": "an RSS feed, not a page",
+    "heritage:media_file": "serves a heritage file, not a page",
+    "heritage:manifest": "a IIIF manifest (JSON), not a page",
+    "heritage:iiif_base": "redirects to the IIIF image's info.json",
+    "heritage:iiif_info": "IIIF image information (JSON), not a page",
+    "heritage:iiif_image": "an image made by the IIIF service, not a page",
+    "heritage:media_upload": "POST only: adds a file and redirects",
+    "heritage:item_step": "POST only: moves the item through the workflow and redirects",
 }
 
 # Pages everyone sees alike apart from the header (which every other page checks for every
@@ -239,6 +248,11 @@ print(json.dumps({{
     "meeting": str(meeting.uuid), "checkin": meeting.invitations.first().checkin_code,
     "meeting_task": FollowUpTask.objects.order_by("id").first().pk,
     "feed": calendar_feed_get_or_create(user=commune).token,
+from dantoc.heritage.models import HeritageItem, Protocol
+heritage = HeritageItem.objects.filter(status="published", unit__code="00715").order_by("id").first()
+protocol = Protocol.objects.filter(memberships__user=commune, memberships__is_steward=True).first()
+print(json.dumps({{
+    "heritage": str(heritage.uuid), "protocol": str(protocol.uuid),
     "form": form.code, "version": form.version, "period": period.code, "unit": unit.code,
     "key": key, "user": commune.pk, "client": client.pk, "hook": str(hook.uuid),
     "article": str(article.uuid), "section": SECTION_OF_KIND[article.kind], "slug": article.slug,
@@ -313,6 +327,9 @@ def url_kwargs(s: dict) -> dict[str, dict | None]:
         "opendata:dataset": {"name": s["dataset"]},
         "opendata:release": {"name": s["release"][0], "version": s["release"][1]},
         "alerts:public_detail": {"uuid": s["alert"]},
+        "heritage:item_detail": {"uuid": s["heritage"]},
+        "heritage:manage_item": {"uuid": s["heritage"]},
+        "heritage:protocol_members": {"uuid": s["protocol"]},
         "alerts:cap_document": {"uuid": s["alert"]},
         "alerts:update": {"uuid": s["alert"]},
         "alerts:cancel": {"uuid": s["alert"]},

@@ -1,0 +1,54 @@
+"""The heritage archive (ARCHITECTURE.md: "Heritage archive (Di sản)"): festivals and customs
+of the ethnic minorities as multimedia items under community protocols, with IIIF and a
+source for the platform's OAI-PMH provider (``core.oai``)."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from dantoc.core.registry import Loader, MenuEntry, OaiSource
+
+
+class HeritageConfig(AppConfig):
+    name = "dantoc.heritage"
+    label = "heritage"
+    verbose_name = _("Di sản văn hoá")
+    api_urls = "dantoc.heritage.api_urls"
+
+    demo_loaders = (
+        Loader("heritage.demo", "dantoc.heritage.demo.demo_load", after=("accounts.demo_users",)),
+    )
+    menu = (MenuEntry(_("Di sản"), "heritage:item_list", order=75),)
+    capabilities = (
+        (
+            "commune_reporter",
+            _("Số hoá lễ hội, phong tục của xã: ảnh, âm thanh, video"),
+            "heritage:manage_list",
+        ),
+        (
+            "province_officer",
+            _("Số hoá và duyệt tư liệu di sản văn hoá của tỉnh"),
+            "heritage:manage_list",
+        ),
+        (
+            "content_editor",
+            _("Duyệt và công bố tư liệu di sản văn hoá"),
+            "heritage:manage_list",
+        ),
+    )
+    oai_sources = (
+        OaiSource(
+            prefix="heritage",
+            records="dantoc.heritage.oai_source.records",
+            record="dantoc.heritage.oai_source.record",
+            sets="dantoc.heritage.oai_source.sets",
+        ),
+    )
+
+    def ready(self) -> None:
+        from dantoc.heritage import services  # noqa: F401  (registers the workflow)
+        from dantoc.heritage.permissions import media_page_guard
+        from dantoc.media.permissions import ASSET_GUARDS
+
+        # The media pipeline's own pages follow the protocols too (administrators included).
+        if media_page_guard not in ASSET_GUARDS:
+            ASSET_GUARDS.append(media_page_guard)
