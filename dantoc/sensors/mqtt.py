@@ -25,6 +25,7 @@ log = logging.getLogger("dantoc.sensors")
 
 TOPIC_PREFIX = "dantoc/v1/devices/"
 SUBSCRIPTION = TOPIC_PREFIX + "+/readings"
+SHARE_GROUP = "dantoc-sensors"
 
 
 def broker_address() -> tuple[str, int] | None:
@@ -70,13 +71,19 @@ def device_of(topic: str) -> str | None:
 
 
 class Subscriber:
-    """Receives messages on the network thread, stores them in batches on the caller's
-    thread (``run``), and acknowledges each batch's messages once stored."""
+    """Receives messages on the network threads of ``connections`` clients sharing one
+    subscription (``$share/…``: the broker spreads the messages over them), stores them in
+    batches on the caller's thread (``run``), and acknowledges each batch's messages once
+    stored. A broker lets each client hold only so many unacknowledged messages (Mosquitto:
+    ``max_inflight_messages``, 20 by default), so several connections keep more messages
+    moving while a batch is written."""
 
     def __init__(
         self,
         *,
         client_id: str = "dantoc-sensors",
+        group: str = SHARE_GROUP,
+        connections: int = 8,
         batch_size: int = 5000,
         batch_wait: float = 0.2,
         announce_every: float = 30.0,
@@ -87,81 +94,115 @@ class Subscriber:
         if address is None:
             raise RuntimeError("no MQTT broker configured (DANTOC_MQTT_URL is empty)")
         self.host, self.port = address
+        self.group = group
+        self.client_id = client_id
         self.batch_size = batch_size
         self.batch_wait = batch_wait
         self.announce_every = announce_every
         self.inbox: queue.Queue = queue.Queue()
         self.stored_messages = 0
-        self.connected = threading.Event()
+        self.pending_touched: set = set()
+        self._connected = 0
+        self._lock = threading.Lock()
+        self.connected = threading.Event()  # every client has its subscription
         self.stopping = threading.Event()
-        self.client = mqtt.Client(
-            mqtt.CallbackAPIVersion.VERSION2,
-            client_id=client_id,
-            clean_session=False,
-            manual_ack=True,
-        )
-        self.client.max_inflight_messages_set(1000)
-        self.client.max_queued_messages_set(0)
-        self.client.on_connect = self._on_connect
-        self.client.on_message = self._on_message
+        self.clients = []
+        for number in range(connections):
+            client = mqtt.Client(
+                mqtt.CallbackAPIVersion.VERSION2,
+                client_id=f"{client_id}-{number}",
+                clean_session=False,
+                manual_ack=True,
+                userdata=number,
+            )
+            client.max_inflight_messages_set(1000)
+            client.max_queued_messages_set(0)
+            client.on_connect = self._on_connect
+            client.on_message = self._on_message
+            client.on_subscribe = self._on_subscribe
+            self.clients.append(client)
 
     def _on_connect(self, client, _userdata, _flags, reason_code, _properties) -> None:
         if reason_code.is_failure:
             log.error("sensors: broker refused the connection: %s", reason_code)
             return
-        client.subscribe(SUBSCRIPTION, qos=1)
-        self.connected.set()
+        client.subscribe(f"$share/{self.group}/{SUBSCRIPTION}", qos=1)
 
-    def _on_message(self, _client, _userdata, message) -> None:
-        self.inbox.put((message.topic, message.payload, message.mid, message.qos))
+    def _on_subscribe(self, _client, _number, _mid, _reason_codes, _properties) -> None:
+        with self._lock:
+            self._connected += 1
+            if self._connected >= len(self.clients):
+                self.connected.set()
+
+    def _on_message(self, _client, number, message) -> None:
+        self.inbox.put((number, message.topic, message.payload, message.mid, message.qos))
 
     def start(self) -> None:
-        self.client.connect(self.host, self.port, keepalive=30)
-        self.client.loop_start()
+        for client in self.clients:
+            client.connect(self.host, self.port, keepalive=30)
+            client.loop_start()
 
     def stop(self) -> None:
         self.stopping.set()
-        self.client.loop_stop()
-        self.client.disconnect()
+        for client in self.clients:
+            client.loop_stop()
+            client.disconnect()
+
+    def forget(self) -> None:
+        """End the clients' sessions at the broker (their subscriptions and anything queued
+        for them): for a subscriber that will not come back, such as a test's."""
+        import paho.mqtt.client as mqtt
+
+        for number in range(len(self.clients)):
+            client = mqtt.Client(
+                mqtt.CallbackAPIVersion.VERSION2,
+                client_id=f"{self.client_id}-{number}",
+                clean_session=True,
+            )
+            client.connect(self.host, self.port)
+            client.loop_start()
+            client.disconnect()
+            client.loop_stop()
+
+    def _batch(self) -> list:
+        try:
+            batch = [self.inbox.get(timeout=self.batch_wait)]
+        except queue.Empty:
+            return []
+        # Whatever else has arrived, without waiting: the sooner a batch is stored and
+        # acknowledged, the sooner the broker sends the next messages.
+        while len(batch) < self.batch_size:
+            try:
+                batch.append(self.inbox.get_nowait())
+            except queue.Empty:
+                break
+        return batch
 
     def drain(self) -> int:
         """Store what has arrived (one batch at most); the number of messages handled."""
         from dantoc.sensors import services
 
-        batch = []
-        deadline = time.monotonic() + self.batch_wait
-        while len(batch) < self.batch_size:
-            timeout = deadline - time.monotonic()
-            if timeout <= 0:
-                break
-            try:
-                batch.append(self.inbox.get(timeout=timeout))
-            except queue.Empty:
-                break
+        batch = self._batch()
         if not batch:
             return 0
         messages = []
-        malformed = 0
-        for topic, payload, _mid, _qos in batch:
+        for _number, topic, payload, _mid, _qos in batch:
             device = device_of(topic)
             try:
                 body = orjson.loads(payload)
             except orjson.JSONDecodeError:
                 body = None
             if device is None or body is None:
-                malformed += 1
                 log.warning("sensors: unreadable message on %s", topic)
                 continue
             messages.append(services.parse_payload(device_id=device, payload=body))
         result = services.readings_ingest(messages=messages, announce_after=False)
         self.pending_touched |= result.touched
-        for _topic, _payload, mid, qos in batch:
+        for number, _topic, _payload, mid, qos in batch:
             if qos:
-                self.client.ack(mid, qos)
+                self.clients[number].ack(mid, qos)
         self.stored_messages += len(batch)
         return len(batch)
-
-    pending_touched: set = set()
 
     def run(self, *, until=None) -> None:
         """Store batches until stopped (or ``until()`` is true); announce the touched streams
@@ -170,7 +211,6 @@ class Subscriber:
 
         from dantoc.sensors import services
 
-        self.pending_touched = set()
         last_announce = time.monotonic()
         while not self.stopping.is_set() and not (until and until()):
             close_old_connections()

@@ -366,7 +366,9 @@ def readings_ingest(*, messages: Iterable[Message], announce_after: bool = True)
             Device.objects.filter(pk=device_id).update(malformed_count=F("malformed_count") + count)
         if seen_devices:
             Device.objects.filter(pk__in=seen_devices).update(last_seen_at=now)
-        if rows or outcome.malformed or outcome.refused_messages:
+        # Stored readings are their own record (with resultTime, the time they arrived);
+        # what was refused is audited, once per batch.
+        if outcome.malformed or outcome.refused_messages:
             audit_record(
                 actor=None,
                 action="sensors.readings_ingest",

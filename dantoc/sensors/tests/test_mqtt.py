@@ -40,7 +40,7 @@ def _drain_until(subscriber, count, seconds=15.0) -> None:
 def test_readings_published_over_mqtt_are_stored_once(people):
     device, secret, stream = river_device(people, threshold=None)
     client_id = f"test-sensors-{uuid.uuid4()}"
-    subscriber = sensors_mqtt.Subscriber(client_id=client_id, batch_wait=0.05)
+    subscriber = sensors_mqtt.Subscriber(client_id=client_id, group=client_id, batch_wait=0.05)
     subscriber.start()
     assert subscriber.connected.wait(5)
     try:
@@ -60,6 +60,7 @@ def test_readings_published_over_mqtt_are_stored_once(people):
         _drain_until(subscriber, len(bodies) + 1)
     finally:
         subscriber.stop()
+        subscriber.forget()
     assert subscriber.stored_messages == len(bodies) + 1
     assert sorted(
         Observation.objects.filter(datastream=stream).values_list("result", flat=True)
@@ -69,7 +70,7 @@ def test_readings_published_over_mqtt_are_stored_once(people):
 def test_messages_not_yet_stored_are_delivered_again_after_a_stop(people):
     device, secret, stream = river_device(people, threshold=None)
     client_id = f"test-sensors-{uuid.uuid4()}"
-    first = sensors_mqtt.Subscriber(client_id=client_id)
+    first = sensors_mqtt.Subscriber(client_id=client_id, group=client_id, connections=2)
     first.start()
     assert first.connected.wait(5)
     _publish(
@@ -82,7 +83,9 @@ def test_messages_not_yet_stored_are_delivered_again_after_a_stop(people):
     first.stop()  # received, never stored nor acknowledged
     assert not Observation.objects.filter(datastream=stream).exists()
 
-    second = sensors_mqtt.Subscriber(client_id=client_id, batch_wait=0.05)
+    second = sensors_mqtt.Subscriber(
+        client_id=client_id, group=client_id, connections=2, batch_wait=0.05
+    )
     second.start()
     try:
         deadline = time.monotonic() + 15
@@ -93,4 +96,5 @@ def test_messages_not_yet_stored_are_delivered_again_after_a_stop(people):
             second.drain()
     finally:
         second.stop()
+        second.forget()
     assert Observation.objects.filter(datastream=stream).count() == 10
