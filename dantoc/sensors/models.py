@@ -42,7 +42,7 @@ class Device(models.Model):
     )
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    # The device's secret, kept only as a hash (Django's password hashers): shown once.
+    # The device's secret (random, made by the platform), kept only as its SHA-256: shown once.
     secret_hash = models.CharField(max_length=256)
     revoked_at = models.DateTimeField(null=True, blank=True)
     registered_by = models.ForeignKey(

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Avg, Count, F, Max, Sum
@@ -105,7 +104,7 @@ def device_register(
         description=description.strip(),
         latitude=latitude,
         longitude=longitude,
-        secret_hash=make_password(secret),
+        secret_hash=_secret_hash(secret),
         registered_by=actor,
     )
     device.full_clean()
@@ -126,10 +125,9 @@ def device_secret_renew(*, actor, device: Device) -> str:
     if not permissions.can_manage_device(actor, device):
         raise PermissionDenied
     secret = _new_secret()
-    device.secret_hash = make_password(secret)
+    device.secret_hash = _secret_hash(secret)
     device.save(update_fields=["secret_hash"])
     audit_record(actor=actor, action="sensors.device_secret_renew", obj=device, unit=device.unit)
-    _forget(device.pk)
     return secret
 
 
@@ -150,7 +148,6 @@ def device_revoke(*, actor, device: Device) -> Device:
             before=before,
             after=snapshot(device, DEVICE_FIELDS),
         )
-    _forget(device.pk)
     return device
 
 
@@ -213,27 +210,21 @@ def datastream_create(
 
 # --- authentication ---------------------------------------------------------------------
 
-# Checking a password hash takes tens of milliseconds on purpose; a device sends many
-# readings, so a secret once checked is remembered (by its SHA-256, with the stored hash it
-# matched) for as long as that hash stays the device's hash.
-_checked: dict[int, tuple[str, bytes]] = {}
+# A device secret is 24 random bytes (192 bits) made by the platform, not a password a person
+# chose: a slow password hash adds nothing against guessing it and would cost tens of
+# milliseconds per message, so its SHA-256 is kept (as for API tokens) and compared in
+# constant time.
+SECRET_SCHEME = "sha256$"
 
 
-def _forget(device_id: int) -> None:
-    _checked.pop(device_id, None)
+def _secret_hash(secret: str) -> str:
+    return SECRET_SCHEME + hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _secret_ok(device: Device, secret: str) -> bool:
+def _secret_ok(device: Device, secret: Any) -> bool:
     if not isinstance(secret, str) or not secret:
         return False
-    digest = hashlib.sha256(secret.encode()).digest()
-    known = _checked.get(device.pk)
-    if known is not None and known[0] == device.secret_hash:
-        return hmac.compare_digest(known[1], digest)
-    if check_password(secret, device.secret_hash):
-        _checked[device.pk] = (device.secret_hash, digest)
-        return True
-    return False
+    return hmac.compare_digest(device.secret_hash, _secret_hash(secret))
 
 
 def device_authenticate(*, device_id: str, secret: str) -> Device | None:
