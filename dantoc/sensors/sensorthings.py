@@ -127,7 +127,7 @@ class Writer:
 
     def Things(self, d: Device) -> dict:
         return {
-            **self._common("Things", d.pk, ["Locations", "HistoricalLocations", "Datastreams"]),
+            **self._common("Things", d.pk, ["Locations", "Datastreams"]),
             "name": d.name,
             "description": d.description or d.get_kind_display(),
             "properties": {
@@ -144,7 +144,7 @@ class Writer:
         else:
             point = None
         return {
-            **self._common("Locations", d.pk, ["Things", "HistoricalLocations"]),
+            **self._common("Locations", d.pk, ["Things"]),
             "name": f"{d.name} — {d.unit.name}",
             "description": d.unit.name,
             "encodingType": "application/geo+json",
@@ -192,7 +192,7 @@ class Writer:
 
     def Observations(self, o: Observation) -> dict:
         return {
-            **self._common("Observations", o.pk, ["Datastream", "FeatureOfInterest"]),
+            **self._common("Observations", o.pk, ["Datastream"]),
             "phenomenonTime": _time(o.phenomenon_time),
             "resultTime": _time(o.result_time),
             "result": o.result,

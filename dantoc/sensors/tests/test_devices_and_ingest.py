@@ -213,3 +213,15 @@ def test_the_broker_state_is_reported_and_off_when_none_is_configured(settings):
     assert mqtt.broker_health()["status"] == "error"
     settings.DANTOC_MQTT_URL = ""
     assert mqtt.broker_health()["status"] == "off"
+
+
+def test_healthz_reports_the_broker_and_the_subscriber_says_when_there_is_none(client, settings):
+    import io
+
+    from django.core.management import call_command
+
+    assert client.get("/healthz").json()["mqtt"]["status"] == "ok"
+    settings.DANTOC_MQTT_URL = ""
+    out = io.StringIO()
+    call_command("sensors_mqtt", stdout=out)
+    assert "no MQTT broker configured" in out.getvalue()
