@@ -112,7 +112,7 @@ def _run(name, host, port, messages, rate, subscriber_loop, stall: float) -> dic
     )
     progress = {"count": 0, "at": time.monotonic()}
 
-    def finished() -> bool:
+    def is_done() -> bool:
         count = _stored() - before
         if count != progress["count"]:
             progress.update(count=count, at=time.monotonic())
@@ -121,7 +121,7 @@ def _run(name, host, port, messages, rate, subscriber_loop, stall: float) -> dic
             not publisher.is_alive() and time.monotonic() - progress["at"] > stall
         )
 
-    subscriber_loop(finished, publisher.start)
+    subscriber_loop(is_done, publisher.start)
     done = time.time()
     publisher.join(60)
     stored = _stored() - before

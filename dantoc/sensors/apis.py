@@ -68,6 +68,7 @@ class ReadingsIngestApi(APIView):
             ),
             400: OpenApiTypes.OBJECT,
             401: OpenApiTypes.OBJECT,
+            415: OpenApiTypes.OBJECT,
         },
     )
     def post(self, request):
@@ -107,9 +108,9 @@ _ENTITY_SCHEMA = inline_serializer(
 _OPTIONS = [
     OpenApiParameter("$filter", OpenApiTypes.STR, description="e.g. result gt 100 and phenomenonTime ge 2026-12-01T00:00:00Z"),
     OpenApiParameter("$orderby", OpenApiTypes.STR, description="e.g. phenomenonTime desc"),
-    OpenApiParameter("$top", OpenApiTypes.INT),
-    OpenApiParameter("$skip", OpenApiTypes.INT),
-    OpenApiParameter("$count", OpenApiTypes.BOOL),
+    OpenApiParameter("$top", {"type": "integer", "minimum": 0, "maximum": 999999999}, description="at most 1000 are given"),
+    OpenApiParameter("$skip", {"type": "integer", "minimum": 0, "maximum": 999999999}),
+    OpenApiParameter("$count", {"type": "string", "enum": ["true", "false"]}),
 ]  # fmt: skip
 
 
