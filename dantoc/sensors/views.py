@@ -45,10 +45,14 @@ def device_register(request):
             form.add_error(None, exc)
         else:
             # The secret is shown once, on this answer; only its hash is kept.
-            return render(
-                request, "sensors/device_secret.html", {"device": device, "secret": secret}
-            )
+            return _secret_page(request, device, secret)
     return render(request, "sensors/device_form.html", {"form": form})
+
+
+def _secret_page(request, device, secret):
+    response = render(request, "sensors/device_secret.html", {"device": device, "secret": secret})
+    response["Cache-Control"] = "no-store"  # the secret is in this answer only
+    return response
 
 
 def _device(request, uuid):
@@ -103,7 +107,7 @@ def device_secret_renew(request, uuid):
         secret = services.device_secret_renew(actor=request.user, device=device)
     except PermissionDenied:
         raise Http404 from None
-    return render(request, "sensors/device_secret.html", {"device": device, "secret": secret})
+    return _secret_page(request, device, secret)
 
 
 def crossing_list(request):
