@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "dantoc.channels",
     "dantoc.experts",
     "dantoc.heritage",
+    "dantoc.sensors",
     "oauth2_provider",
     "dantoc.integration",
     "django_tasks",
@@ -312,6 +313,10 @@ TASKS = {
         "BACKEND": env_str("DANTOC_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+
+# The MQTT broker devices publish their readings to (dantoc/sensors/mqtt.py); empty: none
+# (devices then send over HTTP only, and /healthz reports the broker "off").
+DANTOC_MQTT_URL = env_str("DANTOC_MQTT_URL", "mqtt://127.0.0.1:1883")
 
 # Excel uploads at least this large are read by the task worker, the official following a
 # progress page, instead of waiting on a silent request (bytes; 0: every upload).

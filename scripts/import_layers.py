@@ -35,6 +35,7 @@ LAYERS = {
     "channels": 3,
     "experts": 3,
     "heritage": 3,
+    "sensors": 4,
     "opendata": 5,
     "integration": 5,
 }

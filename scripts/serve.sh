@@ -3,7 +3,8 @@
 # outbox), the Janus WebRTC Server of the meetings (loopback; its configuration and secrets
 # generated in var/janus/ by `manage.py janus_config`) and, where no real SMSC or Zalo Official
 # Account is configured, the local SMSC simulator and fake Zalo API (docs/channels.md), so
-# every part can be tried after `make run`. Without Janus the platform still runs: online
+# every part can be tried after `make run`; and the MQTT subscriber of the devices'
+# readings (DANTOC_MQTT_URL; it says so and stops when none is configured). Without Janus the platform still runs: online
 # rooms say the media server is down and /healthz reports it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +37,9 @@ elif [ -z "${DANTOC_ZALO_APP_ID:-}" ]; then
   echo "Zalo: no Official Account configured (DANTOC_ZALO_*): Zalo is off." >&2
 fi
 .venv/bin/python manage.py db_worker --interval 2 &
+children+=($!)
+# Devices' readings over MQTT.
+.venv/bin/python manage.py sensors_mqtt &
 children+=($!)
 if command -v janus >/dev/null 2>&1; then
   JANUS_DIR="$(.venv/bin/python manage.py janus_config \

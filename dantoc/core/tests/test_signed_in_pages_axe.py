@@ -220,6 +220,16 @@ now = timezone.now()
 alert = alert_issue(actor=commune, content=AlertContent(hazard="lu_quet", level=3, status="Test",
     onset=now, expires=now + datetime.timedelta(days=2), communes=[unit],
     infos=[InfoText("vi", "Diễn tập lũ quét", "Mưa lớn.", "Tránh xa suối.")]))
+# A river-level device of Lũng Cú (the province officer's) whose reading crossed its threshold.
+from dantoc.sensors import services as sensors
+device, secret = sensors.device_register(actor=User.objects.get(username="tinh.tuyenquang"),
+    name="Trạm mực nước Lũng Cú", kind="river_level", unit=unit)
+sensors.datastream_create(actor=User.objects.get(username="tinh.tuyenquang"), device=device,
+    code="muc_nuoc", name="Mực nước", observed_property="Mực nước", unit_of_measurement="cm",
+    threshold=250, hazard="lu_quet")
+sensors.readings_ingest(messages=[sensors.Message(str(device.uuid), secret, [{{"stream": "muc_nuoc",
+    "phenomenonTime": now.isoformat(), "result": 260}}])])
+from dantoc.sensors.models import ThresholdCrossing
 from dantoc.citizens.models import CitizenItem
 citizen = CitizenItem.objects.filter(status="published").order_by("id").first()
 # The demo's meeting now in progress (its invitation's check-in code, a follow-up task, the
@@ -268,6 +278,7 @@ print(json.dumps({{
     "draft": draft.pk, "job": str(job.pk),
     "release": [release.dataset.name, release.version],
     "notification": Notification.objects.filter(recipient__username="tinh.tuyenquang").first().pk,
+    "device": str(device.uuid), "crossing": ThresholdCrossing.objects.get(datastream__device=device).pk,
     "citizen": str(citizen.uuid), "citizen_topic": citizen.topic, "citizen_slug": citizen.slug,
     "ocop": str(ocop.uuid) if ocop else None, "ocop_slug": ocop.slug if ocop else None,
     "tr_event": str(TrEvent.objects.order_by("starts_at").first().uuid),
@@ -361,6 +372,10 @@ def url_kwargs(s: dict) -> dict[str, dict | None]:
         "integration:subscription_create": {"pk": s["client"]},
         "integration:subscription_delete": {"uuid": s["hook"]},
         "integration:message_retry": {"webhook_id": "msg_unknown"},
+        "sensors:device_detail": {"uuid": s["device"]},
+        "sensors:device_revoke": {"uuid": s["device"]},
+        "sensors:device_secret_renew": {"uuid": s["device"]},
+        "sensors:crossing_decide": {"pk": s["crossing"]},
         "citizens:topic": {"topic": s["citizen_topic"]},
         "citizens:item": {"topic": s["citizen_topic"], "slug": s["citizen_slug"]},
         "citizens:print": {"topic": s["citizen_topic"], "slug": s["citizen_slug"]},
