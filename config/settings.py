@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "dantoc.opendata",
     "dantoc.portal",
     "dantoc.citizens",
+    "dantoc.library",
     "oauth2_provider",
     "dantoc.integration",
     "django_tasks",
@@ -90,7 +91,7 @@ MIDDLEWARE = [
     "dantoc.core.middleware.SecurityHeadersMiddleware",
     "dantoc.core.middleware.RejectNullCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.middleware.gzip.GZipMiddleware",
+    "dantoc.core.middleware.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "dantoc.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -235,6 +236,8 @@ STATICFILES_DIRS = [
     ("vendor/fonts/tai-viet", BASE_DIR / "node_modules" / "@fontsource" / "noto-sans-tai-viet"),
     ("vendor/fonts/cham", BASE_DIR / "node_modules" / "@fontsource" / "noto-sans-cham"),
     ("vendor/fonts/khmer", BASE_DIR / "node_modules" / "@fontsource" / "noto-sans-khmer"),
+    # The PDF reader of the e-library (pdf.js; the legacy build runs on older phone browsers).
+    ("vendor/pdfjs", BASE_DIR / "node_modules" / "pdfjs-dist" / "legacy" / "build"),
 ]
 STORAGES = {
     # Local disk under MEDIA_ROOT, or S3-compatible object storage (DANTOC_MEDIA_STORAGE=s3).

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("dantoc.opendata.urls")),
     path("", include("dantoc.portal.urls")),
     path("", include("dantoc.citizens.urls")),
+    path("", include("dantoc.library.urls")),
     path("", include("dantoc.integration.urls")),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),

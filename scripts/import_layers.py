@@ -30,6 +30,7 @@ LAYERS = {
     "portal": 3,
     "analytics": 4,
     "citizens": 4,
+    "library": 3,
     "opendata": 5,
     "integration": 5,
 }
