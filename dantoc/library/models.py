@@ -151,7 +151,11 @@ class LibraryWord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["word", "item"], name="library_word_item_unique")
         ]
-        indexes = [models.Index(fields=["item"], name="library_word_item")]
+        indexes = [
+            models.Index(fields=["item"], name="library_word_item"),
+            # A word's items by weight: the search walks it and stops at a full page.
+            models.Index(fields=["word", "weight", "item"], name="library_word_rank"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.word} → {self.item_id}"

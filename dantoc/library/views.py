@@ -86,6 +86,7 @@ def home(request):
             "languages": [(lang.code, lang.name) for lang in CONTENT_LANGUAGES],
             "groups": EthnicGroup.objects.only("code", "name").order_by("code"),
             "searched": bool(q or doc_type or language or group),
+            "more_than": selectors.COUNT_CAP if found.total > selectors.COUNT_CAP else None,
         },
     )
 

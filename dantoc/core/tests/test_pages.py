@@ -85,7 +85,8 @@ def page_weight(client, path: str) -> int:
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/units/", "/units/08/", "/units/02/", "/units/01/", "/ethnic-groups/"]
+    "path",
+    ["/", "/units/", "/units/08/", "/units/02/", "/units/01/", "/ethnic-groups/", "/thu-vien/"],
 )
 def test_public_pages_stay_under_the_60_kb_budget(client, path):
     assert page_weight(client, path) < PAGE_BUDGET

@@ -58,6 +58,8 @@ EXCLUDED = {
     "analytics:report-pdf": "the aggregate report as a PDF document, not a page",
     "analytics:report-xlsx": "the aggregate report as a workbook, not a page",
     "opendata:latest": "a dataset's file, not a page",
+    "library:file": "serves a library item's PDF, not a page",
+    "library:audio": "serves a library item's recording, not a page",
     "opendata:release_download": "a dataset release's file, not a page",
     "reporting:approve_many": "opened only with the reports chosen (?s=…); without them it "
     "redirects: axe-checked with a choice in reporting/tests/test_approvals_browser.py",
@@ -73,6 +75,7 @@ PUBLIC_PREFIXES = (
     "geo:",
     "programmes:",
     "citizens:",
+    "library:",
 )
 
 FORM = {
@@ -186,6 +189,8 @@ alert = alert_issue(actor=commune, content=AlertContent(hazard="lu_quet", level=
     infos=[InfoText("vi", "Diễn tập lũ quét", "Mưa lớn.", "Tránh xa suối.")]))
 from dantoc.citizens.models import CitizenItem
 citizen = CitizenItem.objects.filter(status="published").order_by("id").first()
+from dantoc.library.models import LibraryItem
+book = LibraryItem.objects.filter(status="published", text_state="ready").order_by("id").first()
 print(json.dumps({{
     "form": form.code, "version": form.version, "period": period.code, "unit": unit.code,
     "key": key, "user": commune.pk, "client": client.pk, "hook": str(hook.uuid),
@@ -203,6 +208,7 @@ print(json.dumps({{
     "release": [release.dataset.name, release.version],
     "notification": Notification.objects.filter(recipient__username="tinh.tuyenquang").first().pk,
     "citizen": str(citizen.uuid), "citizen_topic": citizen.topic, "citizen_slug": citizen.slug,
+    "book": str(book.uuid),
 }}))
 """
 
@@ -286,6 +292,12 @@ def url_kwargs(s: dict) -> dict[str, dict | None]:
         "citizens:editor_item": {"uuid": s["citizen"]},
         "citizens:editor_translation": {"uuid": s["citizen"]},
         "citizens:editor_action": {"uuid": s["citizen"], "action": "gui-duyet"},
+        "library:opds_type": {"doc_type": "sach"},
+        "library:item": {"uuid": s["book"]},
+        "library:reader": {"uuid": s["book"]},
+        "library:text": {"uuid": s["book"]},
+        "library:editor_item": {"uuid": s["book"]},
+        "library:editor_action": {"uuid": s["book"], "action": "gui-duyet"},
     }
 
 
