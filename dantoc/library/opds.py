@@ -92,7 +92,8 @@ def item_entry(root, item, *, absolute) -> None:
     if item.description:
         _sub(entry, "summary", item.description, type="text")
     page = absolute(item.get_absolute_url())
-    _link(entry, "alternate", page, "text/html", "Trang tài liệu")
+    if item.document_id and item.downloadable:
+        _link(entry, "alternate", page, "text/html", "Trang tài liệu")
     if item.document_id and item.downloadable:
         _link(
             entry,
@@ -100,6 +101,10 @@ def item_entry(root, item, *, absolute) -> None:
             absolute(f"{item.get_absolute_url()}tep/?tai=1"),
             item.document.mime_type,
         )
+    else:
+        # Every acquisition entry carries an acquisition link (OPDS 1.2 §5.2): an item that
+        # may only be read online (or is a recording) is acquired as its page in a browser.
+        _link(entry, REL_ACQUIRE_OPEN, page, "text/html", "Đọc trực tuyến")
 
 
 def to_bytes(root: ET.Element) -> bytes:

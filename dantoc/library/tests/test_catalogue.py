@@ -65,6 +65,16 @@ def test_acquisition_entries_carry_dublin_core_and_the_pdf(client, make_item):
     assert int(feed.feed.opensearch_totalresults) == 1
 
 
+def test_every_acquisition_entry_has_an_acquisition_link(client, make_item):
+    make_item(title="Tải được")
+    make_item(title="Chỉ đọc", access="read")
+    _, feed = _feed(client, "/thu-vien/opds/moi/")
+    assert len(feed.entries) == 2
+    for entry in feed.entries:
+        rels = [link["rel"] for link in entry.links]
+        assert any(rel.startswith("http://opds-spec.org/acquisition") for rel in rels), rels
+
+
 def test_acquisition_feeds_are_paginated(client, make_item, settings):
     from dantoc.library import views_opds
 

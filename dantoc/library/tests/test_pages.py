@@ -106,7 +106,11 @@ def test_a_read_only_item_offers_no_download(client, make_item):
     inline = client.get(f"/thu-vien/{item.uuid}/tep/?tai=1")
     assert "attachment" not in inline.get("Content-Disposition", "")
     feed = client.get("/thu-vien/opds/moi/").content.decode()
-    assert "opds-spec.org/acquisition" not in feed
+    assert "application/pdf" not in feed  # acquired as its page, read online
+    assert (
+        'rel="http://opds-spec.org/acquisition/open-access" href="http://testserver/thu-vien/'
+        in feed
+    )
 
 
 def test_a_librarian_adds_an_item_through_the_form_and_a_retry_adds_nothing(login, librarian):
