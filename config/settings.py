@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "dantoc.experts",
     "dantoc.heritage",
     "dantoc.sensors",
+    "dantoc.library",
     "oauth2_provider",
     "dantoc.integration",
     "django_tasks",
@@ -96,7 +97,7 @@ MIDDLEWARE = [
     "dantoc.core.middleware.SecurityHeadersMiddleware",
     "dantoc.core.middleware.RejectNullCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.middleware.gzip.GZipMiddleware",
+    "dantoc.core.middleware.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "dantoc.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -249,6 +250,8 @@ STATICFILES_DIRS = [
         "vendor/openseadragon",
         BASE_DIR / "node_modules" / "openseadragon" / "build" / "openseadragon",
     ),
+    # The PDF reader of the e-library (pdf.js; the legacy build runs on older phone browsers).
+    ("vendor/pdfjs", BASE_DIR / "node_modules" / "pdfjs-dist" / "legacy" / "build"),
 ]
 STORAGES = {
     # Local disk under MEDIA_ROOT, or S3-compatible object storage (DANTOC_MEDIA_STORAGE=s3).

@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("dantoc.experts.urls")),
     path("", include("dantoc.heritage.urls")),
     path("", include("dantoc.sensors.urls")),
+    path("", include("dantoc.library.urls")),
     path("", include("dantoc.integration.urls")),
     path("healthz", healthz, name="healthz"),
     # The OAI-PMH 2.0 provider of the whole platform, over the apps' declared OaiSources.

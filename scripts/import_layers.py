@@ -36,6 +36,7 @@ LAYERS = {
     "experts": 3,
     "heritage": 3,
     "sensors": 4,
+    "library": 3,
     "opendata": 5,
     "integration": 5,
 }

@@ -1,4 +1,5 @@
 from django.http import HttpResponseBadRequest, QueryDict
+from django.middleware.gzip import GZipMiddleware as _DjangoGZipMiddleware
 
 
 class RejectNullCharactersMiddleware:
@@ -172,3 +173,18 @@ class SecurityHeadersMiddleware:
                 else self.csp_header
             )
         return response
+
+
+# --- compression ----------------------------------------------------------------------------
+
+
+class GZipMiddleware(_DjangoGZipMiddleware):
+    """Django's gzip, except for stored files served by byte range (``media.responses``
+    marks them ``Accept-Ranges: bytes``): they are already compressed (PDF, audio, video),
+    gzip would drop their Content-Length, and a PDF viewer then refuses to read by ranges
+    (pdf.js needs the length and no Content-Encoding), downloading the whole file."""
+
+    def process_response(self, request, response):
+        if response.get("Accept-Ranges") == "bytes":
+            return response
+        return super().process_response(request, response)

@@ -56,8 +56,12 @@ def asset_retry(request, uuid):
 def asset_file(request, uuid, profile):
     asset = _visible_asset(request, uuid)
     if profile == ORIGINAL:
-        return stored_file_response(asset.file, mime_type=asset.mime_type, public=False)
+        return stored_file_response(
+            asset.file, mime_type=asset.mime_type, public=False, request=request
+        )
     derivative = selectors.derivatives_by_profile(asset).get(profile)
     if derivative is None:
         raise Http404
-    return stored_file_response(derivative.file, mime_type=derivative.mime_type, public=False)
+    return stored_file_response(
+        derivative.file, mime_type=derivative.mime_type, public=False, request=request
+    )

@@ -4,6 +4,7 @@ real Chromium, against the platform served by gunicorn, without a single CSP vio
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from playwright.sync_api import expect
 from conftest import CHROMIUM, PHONE
 from dantoc.accounts.demo import DEMO_PASSWORD, DEMO_USERS
 from dantoc.core.testing import run_python, running_platform
+from dantoc.library.demo import NAMESPACE as LIBRARY_DEMO
 from dantoc.reporting.tests.test_entry_browser import FORM
 
 pytestmark = pytest.mark.skipif(
@@ -97,8 +99,12 @@ def test_public_pages_and_the_api_docs_load_without_a_csp_violation(server, brow
             "/dong-bao/ocop/",
             "/kenh/dang-ky/",
             "/chuyen-gia/?q=ede",
+            "/thu-vien/",
         ):
             assert watched.visit(base + path) == [], path
+        # The e-library's PDF reader (pdf.js and its worker from the static files) paints a page.
+        reader = f"/thu-vien/{uuid.uuid5(LIBRARY_DEMO, 'so-tay')}/doc/"
+        assert watched.visit(base + reader, ready="#lib-reader[data-ready]") == [], reader
         # Swagger UI renders the schema with its scripts, under the policy of its page.
         assert watched.visit(f"{base}/api/docs/", ready=".swagger-ui .opblock") == []
         assert "dantoc API" in watched.page.locator(".swagger-ui .info").inner_text()

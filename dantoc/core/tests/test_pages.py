@@ -99,6 +99,7 @@ def page_weight(client, path: str) -> int:
         "/chuyen-gia/",
         "/di-san/",
         "/di-san/ke-hoach-so-hoa/",
+        "/thu-vien/",
     ],
 )
 def test_public_pages_stay_under_the_60_kb_budget(client, path):

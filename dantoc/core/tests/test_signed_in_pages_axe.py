@@ -58,6 +58,8 @@ EXCLUDED = {
     "analytics:report-pdf": "the aggregate report as a PDF document, not a page",
     "analytics:report-xlsx": "the aggregate report as a workbook, not a page",
     "opendata:latest": "a dataset's file, not a page",
+    "library:file": "serves a library item's PDF, not a page",
+    "library:audio": "serves a library item's recording, not a page",
     "opendata:release_download": "a dataset release's file, not a page",
     "reporting:approve_many": "opened only with the reports chosen (?s=…); without them it "
     "redirects: axe-checked with a choice in reporting/tests/test_approvals_browser.py",
@@ -109,6 +111,7 @@ OFFICER_PAGES = (
     "citizens:ocop_new",
     "citizens:ocop_edit",
     "citizens:ocop_action",
+    "library:",
 )
 
 FORM = {
@@ -254,6 +257,8 @@ expert = Expert.objects.filter(consent_officials=True, consent_public=True).orde
 leaving = Expert.objects.exclude(pk=expert.pk).order_by("pk").last()
 leaving.deletion_requested_at = now
 leaving.save(update_fields=["deletion_requested_at"])
+from dantoc.library.models import LibraryItem
+book = LibraryItem.objects.filter(status="published", text_state="ready").order_by("id").first()
 print(json.dumps({{
     "meeting": str(meeting.uuid), "checkin": meeting.invitations.first().checkin_code,
     "meeting_task": FollowUpTask.objects.order_by("id").first().pk,
@@ -289,6 +294,7 @@ print(json.dumps({{
     "sub_pending": str(pending.uuid), "sub": str(subscribed.uuid),
     "sub_token": subscribed.unsubscribe_token,
     "expert": str(expert.uuid), "leaving_expert": str(leaving.uuid),
+    "book": str(book.uuid),
 }}))
 """
 
@@ -439,6 +445,12 @@ def url_kwargs(s: dict) -> dict[str, dict | None]:
         "experts:verify": {"uuid": s["expert"]},
         "experts:engagement": {"uuid": s["expert"]},
         "experts:erase": {"uuid": s["leaving_expert"]},
+        "library:opds_type": {"doc_type": "sach"},
+        "library:item": {"uuid": s["book"]},
+        "library:reader": {"uuid": s["book"]},
+        "library:text": {"uuid": s["book"]},
+        "library:editor_item": {"uuid": s["book"]},
+        "library:editor_action": {"uuid": s["book"], "action": "gui-duyet"},
     }
 
 
