@@ -2,23 +2,22 @@
 ``LibraryConfig``): Dublin Core of every public item, and the items the public once saw and
 no longer does (withdrawn or deleted) reported as deleted, so harvesters remove them.
 
-Each record is a plain dict (the provider, built beside this app, turns it into its own
-``OaiRecord``): ``identifier`` (the local id: the item's uuid), ``datestamp`` (aware
-datetime), ``set_specs``, ``deleted``, ``dc`` (element → list of strings). Sets: ``library``
-(everything) and ``library:<type>`` (``library:sach``, ``library:bao-cao``…).
+Each record is the provider's ``OaiRecord`` (``dantoc.core.oai``): the local id is the
+item's uuid. Sets: ``library`` (everything) and ``library:<type>`` (``library:sach``,
+``library:bao-cao``…).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import override
 
 from dantoc.core.languages import BY_CODE
+from dantoc.core.oai import OaiRecord
 from dantoc.editorial.models import publicly_visible_q
 from dantoc.library.models import DocumentType, LibraryItem
 
@@ -69,16 +68,16 @@ def _dc(item: LibraryItem) -> dict[str, list[str]]:
     return {k: v for k, v in dc.items() if v}
 
 
-def _record(item: LibraryItem) -> dict[str, Any]:
+def _record(item: LibraryItem) -> OaiRecord:
     deleted = not item.is_public
     with override("vi"):
-        return {
-            "identifier": str(item.uuid),
-            "datestamp": item.updated_at,
-            "set_specs": [PREFIX, f"{PREFIX}:{item.doc_type}"],
-            "deleted": deleted,
-            "dc": {} if deleted else _dc(item),
-        }
+        return OaiRecord(
+            local_id=str(item.uuid),
+            datestamp=item.updated_at,
+            sets=(PREFIX, f"{PREFIX}:{item.doc_type}"),
+            deleted=deleted,
+            dc={} if deleted else _dc(item),
+        )
 
 
 def _items():
@@ -89,7 +88,7 @@ def _items():
     )
 
 
-def records(*, since=None, until=None, set_spec: str | None = None) -> Iterator[dict[str, Any]]:
+def records(*, since=None, until=None, set_spec: str | None = None) -> Iterator[OaiRecord]:
     """Records changed in [since, until], of ``set_spec`` when given, by (datestamp, id)."""
     items = _items()
     if since is not None:
@@ -105,7 +104,7 @@ def records(*, since=None, until=None, set_spec: str | None = None) -> Iterator[
         yield _record(item)
 
 
-def record(local_id: str) -> dict[str, Any] | None:
+def record(local_id: str) -> OaiRecord | None:
     try:
         key = uuid.UUID(str(local_id))
     except ValueError:  # not a uuid: no such record

@@ -129,12 +129,12 @@ def test_oai_records_give_dublin_core_of_public_items(make_item):
     )
     make_item(title="Nháp", publish=False)
     records = list(oai.records())
-    assert [r["identifier"] for r in records] == [str(item.uuid)]
+    assert [r.local_id for r in records] == [str(item.uuid)]
     record = records[0]
-    assert record["deleted"] is False
-    assert record["datestamp"].tzinfo is not None
-    assert record["set_specs"] == ["library", "library:van-ban-phap-luat"]
-    dc = record["dc"]
+    assert record.deleted is False
+    assert record.datestamp.tzinfo is not None
+    assert record.sets == ("library", "library:van-ban-phap-luat")
+    dc = record.dc
     assert dc["title"] == ["Luật mẫu"] and dc["creator"] == ["Quốc hội"]
     assert "Thái" in dc["subject"] and dc["type"][0] == "Text"
     assert "urn:isbn:9786040000002" in dc["identifier"]
@@ -147,8 +147,8 @@ def test_oai_reports_a_withdrawn_item_as_deleted(make_item, librarian):
     item = make_item(title="Sẽ gỡ")
     editorial.content_withdraw(actor=librarian, item=item)
     record = oai.record(str(item.uuid))
-    assert record["deleted"] is True and record["dc"] == {}
-    assert [r["deleted"] for r in oai.records()] == [True]
+    assert record.deleted is True and record.dc == {}
+    assert [r.deleted for r in oai.records()] == [True]
 
 
 def test_oai_sets_and_date_ranges(make_item):
@@ -157,13 +157,13 @@ def test_oai_sets_and_date_ranges(make_item):
     specs = dict(oai.sets())
     assert "library" in specs and "library:bao-cao" in specs
     assert all(spec.startswith("library") for spec in specs)
-    assert [r["identifier"] for r in oai.records(set_spec="library:bao-cao")] == [str(report.uuid)]
+    assert [r.local_id for r in oai.records(set_spec="library:bao-cao")] == [str(report.uuid)]
     assert list(oai.records(set_spec="library:khong-co")) == []
     later = timezone.now() + datetime.timedelta(days=1)
     assert list(oai.records(since=later)) == []
-    both = [r["identifier"] for r in oai.records(until=later)]
+    both = [r.local_id for r in oai.records(until=later)]
     assert set(both) == {str(book.uuid), str(report.uuid)}
-    stamps = [r["datestamp"] for r in oai.records()]
+    stamps = [r.datestamp for r in oai.records()]
     assert stamps == sorted(stamps)
 
 
@@ -174,3 +174,23 @@ def test_the_app_declares_its_oai_source():
 
     source = next(s for s in oai_sources() if s.prefix == "library")
     assert import_string(source.sets)() == oai.sets()
+
+
+def test_the_platform_oai_provider_serves_the_library_set(client, make_item):
+    """The records reach harvesters through the platform's provider (/oai), in their set."""
+    from xml.etree import ElementTree
+
+    ns = {"o": "http://www.openarchives.org/OAI/2.0/"}
+    item = make_item(title="Sách mẫu về dân tộc Thái", doc_type="sach")
+    make_item(title="Nháp không công bố", publish=False)
+    sets = ElementTree.fromstring(client.get("/oai", {"verb": "ListSets"}).content)
+    specs = {e.text for e in sets.iterfind(".//o:setSpec", ns)}
+    assert {"library", "library:sach"} <= specs
+    listed = client.get(
+        "/oai", {"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "library:sach"}
+    )
+    root = ElementTree.fromstring(listed.content)
+    identifiers = [e.text for e in root.iterfind(".//o:header/o:identifier", ns)]
+    assert [i.rsplit(":", 1)[-1] for i in identifiers] == [f"library/{item.uuid}"]
+    text = listed.content.decode()
+    assert "Sách mẫu về dân tộc Thái" in text and "Nháp không công bố" not in text
