@@ -60,7 +60,7 @@ def on_alert_changed(*, thread: str, uuid: str) -> None:
         alert_messages_queue_task.enqueue(uuid)
 
 
-def on_notifications_created(*, notification_ids: list[int]) -> None:
+def on_notifications_created(*, notification_ids: list[int], email: bool = True) -> None:
     """Listener of ``notifications.created``: a task only when some official chose SMS or
     Zalo (most notices need none)."""
     if ChannelPreference.objects.exclude(urgent_channel="email").exists():

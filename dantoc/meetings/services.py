@@ -199,6 +199,7 @@ def _tell_invitees(meeting: Meeting, user_ids: list[int], *, method: str) -> Non
         url=f"/hop/{meeting.uuid}/",
         unit=meeting.unit,
         dedupe_key=f"meeting:{meeting.uuid}:{meeting.sequence}:{method}",
+        email=False,  # the iMIP e-mail with the invitation is this app's own (below)
     )
     announce(
         INVITATIONS_EVENT,

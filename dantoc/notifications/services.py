@@ -64,8 +64,11 @@ def notify(
     url: str = "",
     unit: Unit | None = None,
     dedupe_key: str = "",
+    email: bool = True,
 ) -> list[Notification]:
-    """Tell each active recipient, once per ``dedupe_key``; e-mail them after commit.
+    """Tell each active recipient, once per ``dedupe_key``; e-mail them after commit, unless
+    ``email`` is False (the caller sends its own, richer e-mail: a meeting's iCalendar
+    invitation).
 
     Returns the notices created by this call (none for a recipient who already has a notice
     with the same non-blank ``dedupe_key``, or whose account is inactive).
@@ -123,7 +126,7 @@ def notify(
             # After commit, notifications.tasks queues their e-mails. A queue that is down
             # must not undo or break the caller's committed work: the notices are in the inbox
             # anyway and the failure is logged (core.events).
-            announce(CREATED_EVENT, notification_ids=new_ids)
+            announce(CREATED_EVENT, notification_ids=new_ids, email=email)
     return created
 
 

@@ -49,6 +49,8 @@ def notification_emails_send_task(notification_ids: list[int], attempt: int = 1)
     )
 
 
-def on_notifications_created(*, notification_ids: list[int]) -> None:
-    """Listener of ``notifications.created`` (after commit): queue their e-mails."""
-    notification_emails_send_task.enqueue(notification_ids)
+def on_notifications_created(*, notification_ids: list[int], email: bool = True) -> None:
+    """Listener of ``notifications.created`` (after commit): queue their e-mails (none when
+    the caller sends its own)."""
+    if email:
+        notification_emails_send_task.enqueue(notification_ids)

@@ -427,3 +427,29 @@ def test_documents_are_checked_like_every_upload(people, login, settings, tmp_pa
     other = SimpleUploadedFile("x.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
     assert commune.post(url, {"file": other}).status_code == 403
     assert "Báo cáo tiến độ" in commune.get(f"/hop/{meeting.uuid}/").content.decode()
+
+
+def test_an_invitation_is_one_e_mail_the_icalendar_one_not_also_the_plain_notice(
+    people, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The notice stays in the inbox; its plain e-mail is not sent beside the invitation."""
+    from dantoc.notifications import tasks as notification_tasks
+
+    plain: list = []
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(
+        notification_tasks,
+        "notification_emails_send_task",
+        SimpleNamespace(enqueue=lambda ids: plain.append(ids)),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = _schedule(people)
+    assert Notification.objects.filter(kind="meeting_invitation").count() == 2
+    assert plain == []
+    # Other notices still send their e-mail.
+    from dantoc.notifications.services import notify
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(recipients=[people.commune], kind="test", title="Nhắc", body="", unit=meeting.unit)
+    assert len(plain) == 1
