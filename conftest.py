@@ -16,6 +16,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
+
+# Tests read the citizen reach counts right after a reading (servers they start inherit it).
+os.environ.setdefault("DANTOC_CITIZEN_REACH_BUFFER_SECONDS", "0")
+
 from django.core.management import call_command
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -169,6 +173,13 @@ def _empty_page_cache():
     yield
     cache.clear()
     forget_generation()
+
+
+@pytest.fixture(autouse=True)
+def _reach_counted_at_once(settings):
+    """Citizen reach counts are written at each reading in tests (pytest-django loads the
+    settings before this file sets the environment that the servers tests start inherit)."""
+    settings.CITIZEN_REACH_BUFFER_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)

@@ -345,6 +345,10 @@ MEDIA_FFMPEG_TIMEOUT = env_int("DANTOC_MEDIA_FFMPEG_TIMEOUT", 900)
 PORTAL_FOUR_EYES = env_bool("DANTOC_PORTAL_FOUR_EYES", True)
 # Seconds a public portal page may be kept by browsers, proxies and the page cache.
 PORTAL_CACHE_SECONDS = env_int("DANTOC_PORTAL_CACHE_SECONDS", 60)
+# Readings, listens and shares of citizen items are added up in each server process and
+# written at most this often (seconds; 0: at each reading). A proxy figure: a process that
+# dies loses at most this many seconds of counts.
+CITIZEN_REACH_BUFFER_SECONDS = env_int("DANTOC_CITIZEN_REACH_BUFFER_SECONDS", 5)
 
 # Open data: counts disaggregated by these categories (ethnic group: sensitive personal data,
 # Personal Data Protection Law 2025) are not published when above zero and below the minimum.

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from dantoc.alerts import cap, permissions, selectors, services
 from dantoc.alerts.forms import AlertForm, CancelForm, initial_from
+from dantoc.core.pagecache import public_page
 
 
 def _base_url(request) -> str:
@@ -160,6 +161,7 @@ def cancel(request, uuid):
 
 
 @require_safe
+@public_page
 def public_list(request):
     return render(
         request, "alerts/public_list.html", {"alerts": list(selectors.alerts_active()[:100])}
@@ -167,6 +169,7 @@ def public_list(request):
 
 
 @require_safe
+@public_page
 def public_detail(request, uuid):
     alert = selectors.alert_get(uuid=uuid)
     if alert is None:

@@ -3,9 +3,14 @@ and the reach counter."""
 
 from __future__ import annotations
 
+import atexit
 import datetime
+import threading
+import time
+from collections import Counter
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -341,27 +346,59 @@ def translation_save(
 REACH_COUNTERS = ("views", "listens", "shares")
 
 
+_pending: Counter = Counter()  # (item id, month, province, language, counter) -> count
+_pending_lock = threading.Lock()
+_last_flush = [time.monotonic()]
+
+
 def reach_count(
     *, item: CitizenItem, province_code: str, language: str, on=None, counter: str = "views"
 ) -> None:
     """One more view (or listen, or share: ``counter``) of ``item`` this month, from
     ``province_code`` (the reader's chosen commune's province, "" when none) in ``language``.
-    Not audited: it records no person and no decision; one UPDATE (an INSERT the first time),
-    safe when two readers race."""
+    Not audited: it records no person and no decision. Added up in this process and written
+    every ``CITIZEN_REACH_BUFFER_SECONDS`` (one UPDATE per item, place and language, an
+    INSERT the first time, safe when two processes race), so a reading costs no write."""
     if counter not in REACH_COUNTERS:
         raise ValueError(counter)
     if language not in BY_CODE:
         language = "vi"
     on = on or timezone.localdate()
-    month = on.replace(day=1)
-    key = {"item": item, "month": month, "province_code": province_code[:10], "language": language}
-    if ItemReach.objects.filter(**key).update(**{counter: F(counter) + 1}):
+    key = (item.pk, on.replace(day=1), province_code[:10], language, counter)
+    wait = settings.CITIZEN_REACH_BUFFER_SECONDS
+    if wait <= 0:
+        _reach_write([(key, 1)])
         return
-    try:
-        with transaction.atomic():
-            ItemReach.objects.create(**key, **{counter: 1})
-    except IntegrityError:
-        ItemReach.objects.filter(**key).update(**{counter: F(counter) + 1})
+    with _pending_lock:
+        _pending[key] += 1
+        due = time.monotonic() - _last_flush[0] >= wait
+    if due:
+        reach_flush()
+
+
+def reach_flush() -> None:
+    """Write the counts this process has added up (also when the process exits)."""
+    with _pending_lock:
+        counted = list(_pending.items())
+        _pending.clear()
+        _last_flush[0] = time.monotonic()
+    if counted:
+        _reach_write(counted)
+
+
+atexit.register(reach_flush)
+
+
+def _reach_write(counted) -> None:
+    for (item_id, month, province, language, counter), n in counted:
+        key = {"item_id": item_id, "month": month, "province_code": province, "language": language}
+        if ItemReach.objects.filter(**key).update(**{counter: F(counter) + n}):
+            continue
+        try:
+            with transaction.atomic():
+                ItemReach.objects.create(**key, **{counter: n})
+        except IntegrityError:
+            ItemReach.objects.filter(**key).update(**{counter: F(counter) + n})
 
 
 # --- recordings -------------------------------------------------------------------------------

@@ -4,9 +4,11 @@ nothing else); views are counted per item, month, province and language, never p
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -17,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from dantoc.citizens import permissions, selectors, services
-from dantoc.citizens.models import TOPIC_HINTS, Topic
+from dantoc.citizens.models import TOPIC_HINTS, CitizenItem, Topic
 from dantoc.core import pagecache
 from dantoc.core.languages import BY_CODE, SOURCE_LANGUAGE
 from dantoc.core.pagecache import public_page
@@ -70,6 +72,7 @@ def home(request):
 
 
 @require_safe
+@public_page
 def commune_choose(request):
     """Pick "my commune" with the unit picker (a plain GET form: without JavaScript a name
     that matches several communes brings the candidates back as radio buttons). A commune
@@ -137,18 +140,37 @@ def _item_or_404(topic: str, slug: str):
 @require_safe
 def item_detail(request, topic: str, slug: str):
     """Counted on every reading (not per person), then served from the public page cache."""
-    item = _item_or_404(topic, slug)
-    asked = selectors.language_asked(request.GET.get(LANGUAGE_PARAM))
-    text = selectors.item_text(item, asked)
     if request.method == "GET":
+        _count_reading(request, topic, slug)
+    return _item_page(request, topic, slug)
+
+
+def _count_reading(request, topic: str, slug: str) -> None:
+    """One more reading of the item, in the language shown and from the province of the
+    reader's commune; what that is, is kept beside the cached page (same address, commune
+    and generation), so a reading of a cached page costs no database query."""
+    raw = (
+        f"{request.get_full_path()}|{request.COOKIES.get(COMMUNE_COOKIE, '')[:10]}"
+        f"|{pagecache.generation()}"
+    )
+    key = "citizens:reading:" + hashlib.sha256(raw.encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        item = _item_or_404(topic, slug)
+        text = selectors.item_text(item, selectors.language_asked(request.GET.get(LANGUAGE_PARAM)))
         commune = _commune(request)
         province = commune.parent.code if commune and commune.parent_id else ""
-        services.reach_count(item=item, province_code=province, language=text.lang)
-    return _item_page(request, item, asked, text)
+        found = (item.pk, province, text.lang)
+        cache.set(key, found, settings.PORTAL_CACHE_SECONDS)
+    item_id, province, language = found
+    services.reach_count(item=CitizenItem(pk=item_id), province_code=province, language=language)
 
 
 @public_page
-def _item_page(request, item, asked, text):
+def _item_page(request, topic: str, slug: str):
+    item = _item_or_404(topic, slug)
+    asked = selectors.language_asked(request.GET.get(LANGUAGE_PARAM))
+    text = selectors.item_text(item, asked)
     commune = _commune(request)
     url = request.build_absolute_uri(item.get_absolute_url())
     if text.lang != SOURCE_LANGUAGE:
