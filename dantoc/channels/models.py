@@ -191,5 +191,9 @@ class ChannelPreference(models.Model):
     phone = models.CharField(_("số điện thoại"), max_length=16, blank=True)
     zalo_user_id = models.CharField(_("mã người dùng Zalo"), max_length=64, blank=True)
 
+    class Meta:
+        verbose_name = _("kênh nhận thông báo")
+        verbose_name_plural = _("kênh nhận thông báo")
+
     def __str__(self) -> str:
         return f"{self.user_id}: {self.urgent_channel}"

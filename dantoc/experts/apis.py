@@ -70,7 +70,7 @@ class ExpertListApi(APIView):
     def get(self, request):
         g = request.query_params
         availability = g.get("availability", "")
-        if availability and availability not in Availability.values:
+        if "availability" in g and availability not in Availability.values:
             raise ValidationError({"availability": f"one of {', '.join(Availability.values)}"})
         params = selectors.SearchParams(
             q=g.get("q", "")[:200],

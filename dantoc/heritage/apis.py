@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -69,6 +69,9 @@ class ItemListApi(generics.ListAPIView):
 
     def get_queryset(self):
         p = self.request.query_params
+        for name, allowed in (("kind", ItemKind.values), ("season", Season.values)):
+            if name in p and p[name] not in allowed:
+                raise ValidationError({name: f"one of {', '.join(allowed)}"})
         return selectors.items_search(
             user=self.request.user,
             q=p.get("q", "")[:200],

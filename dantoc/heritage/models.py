@@ -107,6 +107,8 @@ class Membership(models.Model):
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("thành viên cộng đồng")
+        verbose_name_plural = _("thành viên cộng đồng")
         constraints = [
             models.UniqueConstraint(fields=["protocol", "user"], name="heritage_one_membership")
         ]
@@ -186,6 +188,10 @@ class HeritageItem(EditorialContent):
 
 
 class HeritageItemTranslation(EditorialTranslation):
+    class Meta:
+        verbose_name = _("bản dịch mục di sản")
+        verbose_name_plural = _("bản dịch mục di sản")
+
     item = models.ForeignKey(HeritageItem, on_delete=models.CASCADE, related_name="translations")
     title = models.CharField(max_length=250)
     description = models.TextField(blank=True)

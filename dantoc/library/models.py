@@ -148,6 +148,8 @@ class LibraryWord(models.Model):
     weight = models.PositiveIntegerField()
 
     class Meta:
+        verbose_name = _("từ chỉ mục thư viện")
+        verbose_name_plural = _("từ chỉ mục thư viện")
         constraints = [
             models.UniqueConstraint(fields=["word", "item"], name="library_word_item_unique")
         ]

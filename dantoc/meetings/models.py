@@ -115,6 +115,8 @@ class Invitation(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("giấy mời họp")
+        verbose_name_plural = _("giấy mời họp")
         constraints = [
             models.UniqueConstraint(fields=["meeting", "user"], name="invitation_once_per_person")
         ]
@@ -143,6 +145,8 @@ class Attendance(models.Model):
     janus_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
+        verbose_name = _("lượt dự họp")
+        verbose_name_plural = _("lượt dự họp")
         ordering = ["joined_at", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -172,6 +176,8 @@ class MeetingDocument(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("tài liệu cuộc họp")
+        verbose_name_plural = _("tài liệu cuộc họp")
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -192,6 +198,8 @@ class FollowUpTask(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("nhiệm vụ sau cuộc họp")
+        verbose_name_plural = _("nhiệm vụ sau cuộc họp")
         ordering = ["due_date", "id"]
 
     def __str__(self) -> str:
@@ -205,6 +213,10 @@ class CalendarFeed(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="meeting_calendar"
     )
     token = models.CharField(max_length=64, unique=True, default=_token)
+
+    class Meta:
+        verbose_name = _("lịch cá nhân (iCalendar)")
+        verbose_name_plural = _("lịch cá nhân (iCalendar)")
 
     def __str__(self) -> str:
         return f"lịch của {self.user}"

@@ -54,6 +54,7 @@ class Device(models.Model):
     last_seen_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = _("thiết bị đo")
         ordering = ["name", "pk"]
         verbose_name = _("thiết bị đo")
 
@@ -89,6 +90,8 @@ class Datastream(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("luồng số đo")
+        verbose_name_plural = _("luồng số đo")
         ordering = ["device_id", "code"]
         constraints = [
             models.UniqueConstraint(fields=["device", "code"], name="sensors_stream_code_once")
@@ -109,6 +112,8 @@ class Observation(models.Model):
     result_time = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("số đo")
+        verbose_name_plural = _("số đo")
         ordering = ["datastream_id", "phenomenon_time"]
         constraints = [
             models.UniqueConstraint(
@@ -147,6 +152,8 @@ class ThresholdCrossing(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("lần vượt ngưỡng")
+        verbose_name_plural = _("lần vượt ngưỡng")
         ordering = ["-started_at"]
         constraints = [
             models.UniqueConstraint(

@@ -117,6 +117,8 @@ class Quota(models.Model):
     places = models.PositiveIntegerField(_("số chỗ"))
 
     class Meta:
+        verbose_name = _("chỉ tiêu cử người")
+        verbose_name_plural = _("chỉ tiêu cử người")
         constraints = [
             models.UniqueConstraint(fields=["event", "unit"], name="training_quota_once")
         ]
@@ -146,6 +148,8 @@ class Participant(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("người tham dự")
+        verbose_name_plural = _("người tham dự")
         ordering = ["unit__path", "user__full_name", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["event", "user"], name="training_participant_once")
@@ -174,6 +178,8 @@ class Attendance(models.Model):
     )
 
     class Meta:
+        verbose_name = _("điểm danh")
+        verbose_name_plural = _("điểm danh")
         constraints = [
             models.UniqueConstraint(
                 fields=["session", "participant"], name="training_attendance_once"
@@ -207,6 +213,8 @@ class CitizenHeadcount(models.Model):
     count = models.PositiveIntegerField()
 
     class Meta:
+        verbose_name = _("số người dân tham dự")
+        verbose_name_plural = _("số người dân tham dự")
         constraints = [
             models.UniqueConstraint(
                 fields=["session", "sex", "ethnic_group", "age_band"],
@@ -228,6 +236,10 @@ class Feedback(models.Model):
     comment = models.TextField(_("góp ý"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        verbose_name = _("đánh giá sau sự kiện")
+        verbose_name_plural = _("đánh giá sau sự kiện")
+
     def __str__(self) -> str:
         return f"{self.event_id}: {self.content_rating}/{self.trainer_rating}"
 
@@ -241,6 +253,8 @@ class Course(models.Model):
     is_published = models.BooleanField(default=False)
 
     class Meta:
+        verbose_name = _("khoá học trực tuyến")
+        verbose_name_plural = _("khoá học trực tuyến")
         ordering = ["title"]
 
     def __str__(self) -> str:
@@ -257,6 +271,8 @@ class Lesson(models.Model):
     )
 
     class Meta:
+        verbose_name = _("bài học")
+        verbose_name_plural = _("bài học")
         ordering = ["course", "position"]
         constraints = [
             models.UniqueConstraint(fields=["course", "position"], name="training_lesson_order")
@@ -273,6 +289,8 @@ class Question(models.Model):
     explanation = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("câu hỏi kiểm tra")
+        verbose_name_plural = _("câu hỏi kiểm tra")
         ordering = ["course", "position"]
 
     def __str__(self) -> str:
@@ -285,6 +303,8 @@ class Choice(models.Model):
     is_correct = models.BooleanField(default=False)
 
     class Meta:
+        verbose_name = _("phương án trả lời")
+        verbose_name_plural = _("phương án trả lời")
         ordering = ["question", "pk"]
 
     def __str__(self) -> str:
@@ -302,6 +322,8 @@ class CourseProgress(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("tiến độ học")
+        verbose_name_plural = _("tiến độ học")
         constraints = [
             models.UniqueConstraint(fields=["course", "user"], name="training_progress_once")
         ]
@@ -331,6 +353,8 @@ class Certificate(models.Model):
     revocation_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
+        verbose_name = _("chứng nhận")
+        verbose_name_plural = _("chứng nhận")
         ordering = ["-issued_at"]
         constraints = [
             models.UniqueConstraint(

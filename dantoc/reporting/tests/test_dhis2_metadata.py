@@ -73,11 +73,13 @@ def test_every_uid_is_eleven_characters_letter_first_and_the_same_each_time():
 
 
 def test_data_sets_are_listed_as_dhis2_pages_them_with_id_and_display_name(client, people):
+    from dantoc.reporting.models import ReportForm
+
     body = get(client, people.commune, "/api/dataSets")
-    assert body["pager"] == {"page": 1, "pageCount": 1, "total": 2, "pageSize": 50}
-    assert {"id": uid(DATA_SET, "BM01-VON")} | {
-        "displayName": body["dataSets"][0]["displayName"]
-    } in body["dataSets"]
+    active = ReportForm.objects.filter(status="active").count()  # the platform's computed forms too
+    assert active >= 2
+    assert body["pager"] == {"page": 1, "pageCount": 1, "total": active, "pageSize": 50}
+    assert uid(DATA_SET, "BM01-VON") in {d["id"] for d in body["dataSets"]}
     assert all(set(item) == {"id", "displayName"} for item in body["dataSets"])
 
 
