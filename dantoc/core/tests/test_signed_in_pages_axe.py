@@ -259,14 +259,13 @@ leaving.deletion_requested_at = now
 leaving.save(update_fields=["deletion_requested_at"])
 from dantoc.library.models import LibraryItem
 book = LibraryItem.objects.filter(status="published", text_state="ready").order_by("id").first()
-print(json.dumps({{
-    "meeting": str(meeting.uuid), "checkin": meeting.invitations.first().checkin_code,
-    "meeting_task": FollowUpTask.objects.order_by("id").first().pk,
-    "feed": calendar_feed_get_or_create(user=commune).token,
 from dantoc.heritage.models import HeritageItem, Protocol
 heritage = HeritageItem.objects.filter(status="published", unit__code="00715").order_by("id").first()
 protocol = Protocol.objects.filter(memberships__user=commune, memberships__is_steward=True).first()
 print(json.dumps({{
+    "meeting": str(meeting.uuid), "checkin": meeting.invitations.first().checkin_code,
+    "meeting_task": FollowUpTask.objects.order_by("id").first().pk,
+    "feed": calendar_feed_get_or_create(user=commune).token,
     "heritage": str(heritage.uuid), "protocol": str(protocol.uuid),
     "form": form.code, "version": form.version, "period": period.code, "unit": unit.code,
     "key": key, "user": commune.pk, "client": client.pk, "hook": str(hook.uuid),
