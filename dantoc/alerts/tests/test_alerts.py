@@ -417,3 +417,12 @@ def test_an_officer_updates_through_the_page_with_the_warning_filled_in(login, p
     # The old version's page is closed for changes: back to the list with a message.
     assert browser.post(url, _form()).status_code == 302
     assert Alert.objects.count() == 2
+
+
+def test_the_public_warnings_pages_are_served_from_the_public_cache(client, people):
+    """No CSRF form on them (the language switch is links), so anonymous readers get the
+    cached page, and a new warning shows at once (the cache's generation moves)."""
+    first = client.get("/canh-bao/")
+    assert "public" in first["Cache-Control"] and "csrftoken" not in first.cookies
+    alert = services.alert_issue(actor=people.province, content=content(LUNG_CU))
+    assert alert.uuid.hex[:8] in client.get("/canh-bao/").content.decode().replace("-", "")
