@@ -87,6 +87,7 @@ EXCLUDED = {
     "heritage:iiif_info": "IIIF image information (JSON), not a page",
     "heritage:iiif_image": "an image made by the IIIF service, not a page",
     "heritage:media_upload": "POST only: adds a file and redirects",
+    "heritage:media_upload_piece": "POST only: one piece of a large upload (JSON), not a page",
     "heritage:item_step": "POST only: moves the item through the workflow and redirects",
 }
 
