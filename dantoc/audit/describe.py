@@ -245,8 +245,11 @@ def _value(field, value, related: _Related) -> str:
 def _field_label(name: str, field) -> str:
     if name in FIELD_LABELS:
         return str(FIELD_LABELS[name])
-    if field is not None:
-        return capfirst(str(field.verbose_name))
+    verbose = getattr(field, "verbose_name", None)  # a reverse relation has none
+    if verbose:
+        return capfirst(str(verbose))
+    if field is not None and getattr(field, "related_model", None) is not None:
+        return capfirst(str(field.related_model._meta.verbose_name_plural))
     return str(EXTRA_FIELDS.get(name, name))
 
 

@@ -124,3 +124,13 @@ def test_the_trail_shows_a_related_rows_name_kept_in_place_of_its_key(login, peo
     response = login(people.admin).get("/audit/")
     assert response.status_code == 200
     assert "Cổng tỉnh thử nghiệm" in response.content.decode()
+
+
+def test_a_change_named_after_a_reverse_relation_is_labelled_not_a_server_error():
+    """An audit row whose key is a reverse relation's name (a unit's "users") is labelled by
+    the related model's name; it used to be a 500 on /audit/."""
+    from dantoc.audit.describe import _field_label
+    from dantoc.geo.models import Unit
+
+    relation = Unit._meta.get_field("users")
+    assert _field_label("users", relation) != "" and _field_label("users", relation) != "users"
