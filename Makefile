@@ -41,13 +41,14 @@ lint: install
 
 # Two worker processes (both cores); a module's tests stay on one worker, so a module's
 # real server or browser is started once. When the PostgreSQL pass follows (CI), the page
-# tests in Chromium run only there. The 30 slowest tests are listed at the end of each pass.
+# tests in Chromium and the tests that serve the platform for real run only there (the
+# production database), except the ones marked both_databases (SQLite's own locking). The 30 slowest tests are listed at the end of each pass.
 PYTEST_ARGS ?= -n 2 --dist loadfile --durations=30
 
 test-sqlite: install
 	@if [ -n "$$CI" ] || [ -n "$$DANTOC_TEST_POSTGRES" ]; then \
-	  echo "SQLite pass: page tests (marker 'browser') run in the PostgreSQL pass"; \
-	  DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest $(PYTEST_ARGS) -m "not browser"; \
+	  echo "SQLite pass: page tests ('browser') and tests of the platform served for real ('platform') run in the PostgreSQL pass, except those marked 'both_databases'"; \
+	  DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest $(PYTEST_ARGS) -m "not browser and (not platform or both_databases)"; \
 	else DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest $(PYTEST_ARGS); fi
 
 test-postgres: install

@@ -69,6 +69,16 @@ def pytest_configure(config):
         "markers",
         "platform: starts the platform for real (its own database, gunicorn); slow, runs in CI",
     )
+    config.addinivalue_line(
+        "markers",
+        "both_databases: a platform test CI runs on SQLite too (the SQLite pass skips the others)",
+    )
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = [
+        "dantoc.core.quick_hashers.QuickArgon2PasswordHasher",
+        *settings.PASSWORD_HASHERS,
+    ]
     if os.environ.get("PYTEST_XDIST_WORKER"):
         return
     call_command("collectstatic", "--noinput", verbosity=0)
@@ -315,8 +325,11 @@ def page_sign_in(page, base: str, username: str, password: str | None = None) ->
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """Debian's Chromium driven by Playwright (browser downloads are impossible here)."""
+def playwright_driver():
+    """Playwright, started once per test process: its sync API runs an asyncio loop in this
+    thread for as long as it lives, and refuses to start a second time inside that loop, so
+    every browser of the session (``browser``, the meetings' Chromium with a fake camera) is
+    launched from this one."""
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an asyncio loop running in this thread while the browser
@@ -326,21 +339,28 @@ def browser():
     # database tests can follow a page test on the same worker.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield chromium
-        chromium.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver):
+    """Debian's Chromium driven by Playwright (browser downloads are impossible here)."""
+    p = playwright_driver
+    chromium = p.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    )
+    yield chromium
+    chromium.close()
 
 
 @pytest.fixture

@@ -85,3 +85,28 @@ def job_audit(*, job_id, action: str) -> AuditEntry | None:
 def job_finish_audit(job_id) -> None:
     """``core.jobs.job_run``'s ``on_finish``: the worker's end of a job, audited."""
     job_audit(job_id=job_id, action="core.job_finish")
+
+
+REDACTED = "[đã xoá]"
+
+
+def audit_redact(*, object_type: str, object_id: str) -> int:
+    """Remove the personal data an object's audit rows hold, when the law requires the data
+    itself erased (a data subject's deletion request, Personal Data Protection Law 2025): the
+    rows stay (who did what, when, to object #id) and say which fields changed, but every
+    value, and the object's name, is replaced by "[đã xoá]". Returns the rows changed."""
+    changed = 0
+    rows = AuditEntry.objects.filter(object_type=object_type, object_id=object_id)
+    for entry in rows.only("pk", "before", "after", "object_repr"):
+        entry.before = _redacted(entry.before)
+        entry.after = _redacted(entry.after)
+        entry.object_repr = f"#{object_id}"
+        entry.save(update_fields=["before", "after", "object_repr"])
+        changed += 1
+    return changed
+
+
+def _redacted(values):
+    if isinstance(values, dict):
+        return {key: REDACTED for key in values}
+    return None if values is None else REDACTED

@@ -340,11 +340,15 @@ class MatchForm(forms.Form):
         self.fields["ethnic_groups"].choices = _group_choices()
 
     def request_obj(self) -> selectors.MatchRequest:
+        """The officer's groups, or (none chosen) the groups of the province's figures."""
         d = self.cleaned_data
+        province = selectors.provinces_current().get(code=d["province"])
+        chosen = list(EthnicGroup.objects.filter(code__in=d.get("ethnic_groups", [])))
         return selectors.MatchRequest(
             component=Component.objects.get(programme__code="CTMTQG-1719", code=d["component"]),
-            province=selectors.provinces_current().get(code=d["province"]),
-            ethnic_groups=list(EthnicGroup.objects.filter(code__in=d.get("ethnic_groups", []))),
+            province=province,
+            ethnic_groups=chosen or selectors.ethnic_groups_of_province(province),
+            groups_source="chosen" if chosen else "figures",
         )
 
 

@@ -32,6 +32,7 @@ from dantoc.experts.models import (
 from dantoc.geo.models import EthnicGroup, Unit
 from dantoc.geo.selectors import units_valid_on
 from dantoc.programmes.models import Component
+from dantoc.reporting.models import DataValue
 
 # The content language spoken by each ethnic group (codes of QĐ 1019/QĐ-TCTK), so that a
 # sub-project among Ê Đê people finds Ê Đê speakers. Source: dantoc/core/languages.py (the
@@ -190,6 +191,37 @@ class MatchRequest:
     component: object  # programmes.Component (a project or sub-project)
     province: Unit
     ethnic_groups: list[EthnicGroup] = field(default_factory=list)
+    # "chosen" by the officer, or taken from the province's "figures" (ethnic_groups_of_province)
+    groups_source: str = "chosen"
+
+
+# Project 1's household figures are broken down by ethnic group (category DAN_TOC in
+# data/indicators/ntp1719.json): the groups whose households the communes of a province
+# reported support for are the groups living there, as far as the programme's figures know.
+GROUP_FIGURES = ("DA1_HO_DAT_O", "DA1_HO_NHA_O", "DA1_HO_DAT_SX", "DA1_HO_NUOC")
+KINH = "01"  # the majority group: not one the programme's ethnic-minority matching is about
+
+
+def ethnic_groups_of_province(province: Unit) -> list[EthnicGroup]:
+    """The ethnic minority groups with households in the province's reported figures (any
+    period, values not deleted and above zero), by name; [] when nothing was reported."""
+    keys = (
+        DataValue.objects.filter(
+            indicator__code__in=GROUP_FIGURES,
+            unit__path__startswith=province.path,
+            deleted=False,
+            numeric__gt=0,
+        )
+        .values_list("options_key", flat=True)
+        .distinct()
+    )
+    codes = set()
+    for key in keys:
+        for part in key.split(";"):
+            category, _sep, option = part.partition("=")
+            if category == "DAN_TOC" and option != KINH:
+                codes.add(option)
+    return list(EthnicGroup.objects.filter(code__in=codes).order_by("name"))
 
 
 def _field_codes_for(component) -> tuple[set[str], set[str]]:

@@ -9,14 +9,17 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Avg
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dantoc.accounts.services import user_set_active
-from dantoc.audit.services import audit_record, snapshot
+from dantoc.audit.models import AuditEntry
+from dantoc.audit.services import audit_record, audit_redact, snapshot
 from dantoc.core.csvfiles import read_csv
 from dantoc.core.languages import BY_CODE
 from dantoc.core.loading import DATA_DIR, LoadResult, upsert
@@ -381,6 +384,55 @@ def expert_create(
 
 
 @transaction.atomic
+def invitation_email_send(*, expert_id: int, link: str) -> bool:
+    """E-mail the invitation link to an expert an official entered, at the address the
+    official gave (task worker; ``tasks.invitation_email_send_task``). Sent once: not again
+    for a replayed form or a second task (the profile row is locked and the audit row of the
+    sending is looked for), nor once the invitation is accepted or the profile is gone;
+    False then. An SMTP error is raised (the worker records the task as failed; the official
+    also has the link on screen)."""
+    expert = Expert.objects.select_for_update().filter(pk=expert_id).first()
+    if expert is None or not expert.invite_token or not expert.email or expert.user_id:
+        return False
+    if AuditEntry.objects.filter(
+        action="experts.invitation_email", object_type="experts.expert", object_id=str(expert_id)
+    ).exists():
+        return False
+    with translation.override(settings.LANGUAGE_CODE):
+        body = "\n\n".join(
+            [
+                _("Kính gửi %(name)s,") % {"name": expert.full_name},
+                _(
+                    "Cơ quan quản lý Chương trình mục tiêu quốc gia phát triển kinh tế - xã hội "
+                    "vùng đồng bào dân tộc thiểu số và miền núi mời ông/bà tham gia Cơ sở dữ "
+                    "liệu chuyên gia của Chương trình. Hồ sơ do cán bộ nhập chỉ cán bộ xem được, "
+                    "không có thông tin liên hệ, cho đến khi ông/bà nhận lời mời và chọn những "
+                    "gì được công khai."
+                ),
+                _("Nhận lời mời: %(link)s") % {"link": link},
+                _(
+                    "Nếu không muốn tham gia, ông/bà có thể bỏ qua thư này hoặc yêu cầu xoá hồ sơ "
+                    "sau khi nhận lời mời."
+                ),
+                _("Thư này do nền tảng dantoc gửi tự động; vui lòng không trả lời thư này."),
+            ]
+        )
+        EmailMessage(
+            subject=_("[dantoc] Lời mời tham gia Cơ sở dữ liệu chuyên gia"),
+            body=body + "\n",
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[expert.email],
+        ).send()
+    audit_record(
+        actor=None,
+        action="experts.invitation_email",
+        obj=expert,
+        after={"sent": True},
+    )
+    return True
+
+
+@transaction.atomic
 def expert_invitation_accept(
     *, user, token: str, consent_public: bool, consent_officials: bool, purpose_accepted: bool
 ) -> Expert:
@@ -550,8 +602,9 @@ def deletion_request(*, actor, expert: Expert) -> Expert:
 
 @transaction.atomic
 def expert_erase(*, actor, expert: Expert) -> None:
-    """Delete an expert's personal data (the profile and everything under it). The audit row
-    keeps only the id and the fact of deletion, not the data."""
+    """Delete an expert's personal data (the profile and everything under it). The audit rows
+    keep only the id, the fact of deletion and the names of the fields changed before, not the
+    data (``audit_redact``)."""
     if not permissions.can_erase(actor):
         raise PermissionDenied(_("Chỉ cán bộ cấp bộ mới xoá được hồ sơ chuyên gia."))
     pk = expert.pk
@@ -564,6 +617,9 @@ def expert_erase(*, actor, expert: Expert) -> None:
         user_set_active(actor=None, user=account, is_active=False)
     for asset in [*assets, *([photo] if photo else [])]:
         asset_delete(actor=actor, asset=asset)
+    # The profile's earlier audit rows (registration, edits, consent, views) held its name and
+    # contact: they keep what happened and when, not the data.
+    audit_redact(object_type="experts.expert", object_id=str(pk))
     audit_record(
         actor=actor,
         action="experts.expert_erase",

@@ -5,6 +5,7 @@ invitations, and the officials' pages (matching, verification, engagements, impo
 from __future__ import annotations
 
 import json
+from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from dantoc.accounts.services import user_create
 from dantoc.core.errors import ImportRejected
-from dantoc.experts import exchange, permissions, selectors, services
+from dantoc.experts import exchange, permissions, selectors, services, tasks
 from dantoc.experts.forms import (
     ConsentForm,
     DocumentForm,
@@ -487,6 +488,12 @@ def create(request):
                 _errors_to_form(form, error)
             else:
                 invite_url = _base_url(request) + reverse("experts:invitation", args=[token])
+                if expert.email and expert.invite_token:
+                    # The expert gets the link by e-mail too (once: a replayed form queues
+                    # the task again, which finds the first sending and sends nothing).
+                    transaction.on_commit(
+                        partial(tasks.invitation_email_send_task.enqueue, expert.pk, invite_url)
+                    )
                 return render(
                     request,
                     "experts/created.html",

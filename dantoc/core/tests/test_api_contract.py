@@ -93,7 +93,11 @@ def assert_conforms(run: subprocess.CompletedProcess, server) -> None:
 
 def test_every_operation_keeps_the_contract_for_a_visitor(server):
     # Schemathesis makes up credentials for each security scheme (Basic, Bearer, session).
-    assert_conforms(run_schemathesis(server), server)
+    # The coverage phase (every boundary and every wrong value of every parameter, about
+    # 4,000 requests, four minutes on two cores) runs for the signed-in reporter below, who
+    # gets past authentication; for a visitor 42 of the 74 operations answer only 401/403,
+    # which the examples, fuzzing and stateful phases check as well.
+    assert_conforms(run_schemathesis(server, "--phases", "examples,fuzzing,stateful"), server)
 
 
 def test_every_operation_keeps_the_contract_for_a_signed_in_reporter(server):

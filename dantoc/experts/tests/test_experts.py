@@ -132,6 +132,40 @@ def test_an_invited_expert_claims_the_profile_and_gives_consent(client, world):
     assert client.get(f"/chuyen-gia/loi-moi/{world['invite_token']}/").status_code == 404
 
 
+def test_an_official_invites_an_expert_by_e_mail_once_even_when_the_form_is_sent_twice(
+    login, people, settings, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    official = login(people.ministry)
+    form = {
+        "full_name": "Hà Thị Mời",
+        "email": "ha.moi@example.vn",
+        "availability": "available",
+        "token": str(uuid.uuid4()),
+    }
+    for _attempt in range(2):  # the second is a retried request
+        with django_capture_on_commit_callbacks(execute=True):
+            page = official.post("/chuyen-gia/quan-ly/them/", form)
+        assert page.status_code == 200, page.content[:800]
+    expert = Expert.objects.get(full_name="Hà Thị Mời")
+    assert len(mail.outbox) == 1
+    [message] = mail.outbox
+    assert message.to == ["ha.moi@example.vn"]
+    assert f"/chuyen-gia/loi-moi/{expert.invite_token}/" in message.body
+    assert (
+        AuditEntry.objects.filter(
+            action="experts.invitation_email", object_id=str(expert.pk)
+        ).count()
+        == 1
+    )
+    # Nothing once the invitation is accepted.
+    expert.invite_token = ""
+    expert.save(update_fields=["invite_token"])
+    assert not services.invitation_email_send(expert_id=expert.pk, link="x")
+
+
 def test_withdrawn_consent_hides_the_profile_everywhere_at_once(client, login, world, people):
     ykhoa = world["ykhoa"]
     services.consent_withdraw(actor=world["ykhoa_user"], expert=ykhoa)
@@ -195,6 +229,13 @@ def test_a_deletion_request_hides_the_profile_and_a_ministry_officer_erases_it(
     assert not world["ykhoa_user"].is_active  # the expert's own sign-in is closed
     entry = AuditEntry.objects.get(action="experts.expert_erase")
     assert "ykhoa@example.vn" not in json.dumps([entry.before, entry.after, entry.object_repr])
+    # The rows written before (registration, the deletion request) keep what happened and
+    # which fields, not the name or the contact.
+    earlier = AuditEntry.objects.filter(object_type="experts.expert", object_id=str(ykhoa.pk))
+    assert earlier.filter(action="experts.expert_register").exists()
+    held = json.dumps([[e.before, e.after, e.object_repr] for e in earlier], ensure_ascii=False)
+    assert "ykhoa@example.vn" not in held and "Y Khoa Niê" not in held, held
+    assert "[đã xoá]" in held
 
 
 # --- who sees what ------------------------------------------------------------------------------
@@ -371,6 +412,50 @@ def test_match_page_lists_reasons_for_officials_and_is_hidden_from_others(login,
     assert "nói tiếng Ê Đê" in page.content.decode()
     citizen = login(world["citizen"])
     assert citizen.get("/chuyen-gia/tim-theo-du-an/").status_code == 404
+
+
+def _households_in_tuyen_quang(people, monkeypatch) -> None:
+    """Housing support (DA1_HO_NHA_O) by ethnic group in S1 2026, entered by Lũng Cú through
+    the reporting services: Mông (08) 40, Dao (09) 3, Kinh (01) 5, and Tày (02) 0."""
+    import datetime
+
+    from dantoc.reporting import selectors as forms
+    from dantoc.reporting import services as reporting
+    from dantoc.reporting.tests.conftest import cell_keys
+
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: datetime.date(2026, 7, 5))
+    form = forms.form_get(code="BM02-DA1")
+    period = reporting.period_resolve(period_type=form.period_type, code="2026S1")
+    cells = [
+        reporting.CellInput(cell_keys(form, indicator="DA1_HO_NHA_O", DAN_TOC=g)[0], v)
+        for g, v in (("08", "40"), ("09", "3"), ("01", "5"), ("02", "0"))
+    ]
+    reporting.datavalues_save(
+        actor=people.commune, form=form, unit=people.commune.unit, period=period, inputs=cells,
+        source="web",
+    )  # fmt: skip
+
+
+def test_matching_takes_the_ethnic_groups_of_the_province_from_its_figures(
+    login, world, people, monkeypatch
+):
+    tuyen_quang = unit_get(code="08")
+    assert selectors.ethnic_groups_of_province(tuyen_quang) == []
+    _households_in_tuyen_quang(people, monkeypatch)
+    # Groups with households above zero; the Kinh majority is not one of them.
+    groups = selectors.ethnic_groups_of_province(tuyen_quang)
+    assert sorted(g.code for g in groups) == ["08", "09"]
+    assert selectors.ethnic_groups_of_province(unit_get(code="66")) == []
+    official = login(people.province)
+    page = official.get("/chuyen-gia/tim-theo-du-an/?component=DA3&province=08").content.decode()
+    assert "theo số liệu các xã đã báo cáo" in page and "Mông" in page and "Dao" in page
+    assert "nói tiếng Mông" in page  # Sùng Thị Mai, who speaks it
+    # Groups the officer chooses win over the figures.
+    chosen = official.get("/chuyen-gia/tim-theo-du-an/?component=DA3&province=08&ethnic_groups=11")
+    assert "theo số liệu các xã đã báo cáo" not in chosen.content.decode()
+    # A province without figures says so instead of guessing.
+    empty = official.get("/chuyen-gia/tim-theo-du-an/?component=DA1&province=66").content.decode()
+    assert "chưa báo cáo số hộ được hỗ trợ theo dân tộc" in empty
 
 
 def test_directory_and_api_list_use_a_fixed_number_of_queries(client, world):

@@ -24,26 +24,22 @@ SHOTS = Path(os.environ.get("DANTOC_SCREENSHOTS", "var/screenshots/meetings"))
 
 
 @pytest.fixture(scope="module")
-def media_browser():
+def media_browser(playwright_driver):
     """Chromium with fake media devices (the `browser` fixture has no camera)."""
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--use-fake-device-for-media-stream",
-                "--use-fake-ui-for-media-stream",
-                "--no-first-run",
-                "--disable-background-networking",
-            ],
-        )
-        yield chromium
-        chromium.close()
+    chromium = playwright_driver.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            "--no-first-run",
+            "--disable-background-networking",
+        ],
+    )
+    yield chromium
+    chromium.close()
 
 
 def _sign_in(page, base, username):

@@ -20,6 +20,10 @@ import pytest
 
 from dantoc.core import testing
 
+# `make run` serves SQLite: its write lock is what this test is about as much as PostgreSQL's
+# row locks, so CI runs it on both databases.
+pytestmark = pytest.mark.both_databases
+
 PASSWORD = "bao-cao-dong-thoi-2026"
 FORM = "BM01-VON"
 REPORTERS = 12  # communes, one reporter each
