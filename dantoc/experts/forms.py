@@ -3,10 +3,12 @@ from __future__ import annotations
 import uuid
 
 from django import forms
+from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 from dantoc.accounts.permissions import unit_in_scope
 from dantoc.core.languages import CONTENT_LANGUAGES
+from dantoc.core.widgets import QuickSelect
 from dantoc.experts import selectors
 from dantoc.experts.models import (
     ActivityKind,
@@ -27,12 +29,32 @@ ACTIVITY_FIELDS = {
 }
 
 
+# Reference data, read by every directory page: kept in the cache for five minutes.
+CHOICES_SECONDS = 300
+
+
 def _province_choices():
-    return [(u.code, u.name) for u in selectors.provinces_current()]
+    return cache.get_or_set(
+        "experts:province-choices",
+        lambda: [(u.code, u.name) for u in selectors.provinces_current()],
+        CHOICES_SECONDS,
+    )
 
 
 def _group_choices():
-    return [(g.code, g.name) for g in EthnicGroup.objects.order_by("code")]
+    return cache.get_or_set(
+        "experts:group-choices",
+        lambda: [(g.code, g.name) for g in EthnicGroup.objects.order_by("code")],
+        CHOICES_SECONDS,
+    )
+
+
+def _field_choices():
+    return cache.get_or_set(
+        "experts:field-choices",
+        lambda: [(f.code, f"{f.code} — {f.name}") for f in _sorted_fields()],
+        CHOICES_SECONDS,
+    )
 
 
 def _sorted_fields():
@@ -47,19 +69,19 @@ def _sorted_fields():
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Từ khoá"), required=False, max_length=200)
-    field = forms.ChoiceField(label=_("Lĩnh vực"), required=False)
-    province = forms.ChoiceField(label=_("Tỉnh, thành phố"), required=False)
-    ethnic_group = forms.ChoiceField(label=_("Dân tộc"), required=False)
-    language = forms.ChoiceField(label=_("Ngôn ngữ"), required=False)
-    availability = forms.ChoiceField(label=_("Khả năng nhận việc"), required=False)
+    field = forms.ChoiceField(label=_("Lĩnh vực"), required=False, widget=QuickSelect)
+    province = forms.ChoiceField(label=_("Tỉnh, thành phố"), required=False, widget=QuickSelect)
+    ethnic_group = forms.ChoiceField(label=_("Dân tộc"), required=False, widget=QuickSelect)
+    language = forms.ChoiceField(label=_("Ngôn ngữ"), required=False, widget=QuickSelect)
+    availability = forms.ChoiceField(
+        label=_("Khả năng nhận việc"), required=False, widget=QuickSelect
+    )
     verified = forms.BooleanField(label=_("Chỉ chuyên gia đã xác minh"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         everything = [("", _("Tất cả"))]
-        self.fields["field"].choices = everything + [
-            (f.code, f"{f.code} — {f.name}") for f in _sorted_fields()
-        ]
+        self.fields["field"].choices = everything + _field_choices()
         self.fields["province"].choices = everything + _province_choices()
         self.fields["ethnic_group"].choices = everything + _group_choices()
         self.fields["language"].choices = everything + [

@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from dantoc.accounts.services import user_create
 from dantoc.core.errors import ImportRejected
+from dantoc.core.paging import page_of
 from dantoc.experts import exchange, permissions, selectors, services, tasks
 from dantoc.experts.forms import (
     ConsentForm,
@@ -72,10 +72,11 @@ def directory(request):
     form = SearchForm(request.GET or None)
     params = form.params() if request.GET else selectors.SearchParams()
     queryset = selectors.experts_search(selectors.experts_visible_to(request.user), params)
-    page = Paginator(
-        queryset.only(*selectors.LIST_FIELDS).prefetch_related("photo__derivatives"), PAGE_SIZE
+    page_obj = page_of(
+        queryset.only(*selectors.LIST_FIELDS).prefetch_related("photo__derivatives"),
+        request.GET.get("trang"),
+        PAGE_SIZE,
     )
-    page_obj = page.get_page(request.GET.get("trang"))
     query = request.GET.copy()
     query.pop("trang", None)
     return render(
