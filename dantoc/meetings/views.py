@@ -4,7 +4,6 @@ tasks, the calendar feed; and the loopback endpoint Janus's event handler posts 
 from __future__ import annotations
 
 import base64
-import csv
 import hmac
 import io
 import ipaddress
@@ -22,11 +21,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from openpyxl import Workbook
 
 from dantoc.accounts.permissions import unit_in_scope
+from dantoc.core.csvfiles import csv_writer, xlsx_row
 from dantoc.geo.models import Unit, UnitLevel
 from dantoc.meetings import ical, janus, permissions, selectors, services
 from dantoc.meetings.forms import CheckInForm, DocumentForm, MeetingForm, MinutesForm, TaskForm
@@ -281,6 +283,62 @@ def checkin(request, uuid, code):
     return render(request, "meetings/checkin.html", {"meeting": meeting, "invitation": invitation})
 
 
+ATTENDANCE_COLUMNS = (
+    gettext_noop("Họ và tên"),
+    gettext_noop("Đơn vị"),
+    gettext_noop("Vào lúc"),
+    gettext_noop("Rời lúc"),
+    gettext_noop("Số phút trực tuyến"),
+    gettext_noop("Điểm danh tại hội trường"),
+    gettext_noop("Có mặt"),
+)
+
+
+def _when(moment) -> str:
+    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M") if moment else ""
+
+
+def _attendance_file(meeting, rows, fmt: str) -> HttpResponse:
+    """The attendance list as CSV (UTF-8 with a BOM, which Excel reads) or as an Excel
+    workbook; a name or unit that begins like a formula stays text (core.csvfiles)."""
+    header = [_(c) for c in ATTENDANCE_COLUMNS]
+    body = [
+        [
+            r["person"].full_name or r["person"].username,
+            r["unit"].name if r["unit"] else "",
+            _when(r["first_join"]),
+            _when(r["last_leave"]),
+            r["online_minutes"] if r["online_minutes"] is not None else "",
+            _when(r["checked_in"]),
+            _("có") if r["present"] else _("vắng"),
+        ]
+        for r in rows
+    ]
+    name = f"diem-danh-{meeting.uuid}"
+    if fmt == "csv":
+        out = io.StringIO()
+        out.write("\ufeff")  # Excel reads UTF-8 CSV with a BOM
+        writer = csv_writer(out)
+        writer.writerow(header)
+        writer.writerows(body)
+        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    else:
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(_("Điểm danh"))
+        sheet.append(xlsx_row(sheet, [meeting.title]))
+        sheet.append(xlsx_row(sheet, header))
+        for values in body:
+            sheet.append(xlsx_row(sheet, values))
+        out = io.BytesIO()
+        book.save(out)
+        response = HttpResponse(
+            out.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
 @login_required
 @require_safe
 def attendance(request, uuid):
@@ -288,42 +346,9 @@ def attendance(request, uuid):
     if not permissions.can_manage_meeting(request.user, meeting):
         raise PermissionDenied
     rows = selectors.attendance_rows(meeting)
-    if request.GET.get("format") == "csv":
-        out = io.StringIO()
-        out.write("\ufeff")  # Excel reads UTF-8 CSV with a BOM
-        writer = csv.writer(out)
-        writer.writerow(
-            [
-                _("Họ và tên"),
-                _("Đơn vị"),
-                _("Vào lúc"),
-                _("Rời lúc"),
-                _("Số phút trực tuyến"),
-                _("Điểm danh tại hội trường"),
-                _("Có mặt"),
-            ]
-        )
-        for r in rows:
-            writer.writerow(
-                [
-                    r["person"].full_name or r["person"].username,
-                    r["unit"].name if r["unit"] else "",
-                    timezone.localtime(r["first_join"]).strftime("%d/%m/%Y %H:%M")
-                    if r["first_join"]
-                    else "",
-                    timezone.localtime(r["last_leave"]).strftime("%d/%m/%Y %H:%M")
-                    if r["last_leave"]
-                    else "",
-                    r["online_minutes"] if r["online_minutes"] is not None else "",
-                    timezone.localtime(r["checked_in"]).strftime("%d/%m/%Y %H:%M")
-                    if r["checked_in"]
-                    else "",
-                    _("có") if r["present"] else _("vắng"),
-                ]
-            )
-        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="diem-danh-{meeting.uuid}.csv"'
-        return response
+    fmt = request.GET.get("format")
+    if fmt in ("csv", "xlsx"):
+        return _attendance_file(meeting, rows, fmt)
     return render(
         request,
         "meetings/attendance.html",

@@ -186,6 +186,34 @@ def test_organiser_and_invitee_pages_work(people, login):
     assert Calendar.from_ical(ics.content)["METHOD"] == "REQUEST"
 
 
+def test_the_attendance_list_downloads_for_excel_and_a_formula_in_a_name_stays_text(people, login):
+    import io
+
+    from openpyxl import load_workbook
+
+    reporter = people.commune
+    reporter.full_name = '=HYPERLINK("http://x.example","Bấm")'
+    reporter.save(update_fields=["full_name"])
+    meeting = _schedule(people, mode=MeetingMode.HYBRID)
+    province = login(people.province)
+    csv = province.get(f"/hop/{meeting.uuid}/diem-danh/?format=csv").content.decode("utf-8-sig")
+    # Written with a leading quote, which a spreadsheet shows as text (core.csvfiles).
+    assert '"\'=HYPERLINK(""http://x.example"",""Bấm"")"' in csv
+    xlsx = province.get(f"/hop/{meeting.uuid}/diem-danh/?format=xlsx")
+    assert xlsx["Content-Disposition"].endswith('.xlsx"')
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0][0] == meeting.title and rows[1][0] == "Họ và tên"
+    names = {r[0] for r in rows[2:]}
+    assert '=HYPERLINK("http://x.example","Bấm")' in names  # a string, not a formula
+    cell = next(c for row in sheet.iter_rows() for c in row if c.value == reporter.full_name)
+    assert cell.data_type == "s"
+    assert province.get(f"/hop/{meeting.uuid}/diem-danh/").status_code == 200
+    assert (
+        login(people.commune).get(f"/hop/{meeting.uuid}/diem-danh/?format=xlsx").status_code == 403
+    )
+
+
 def test_scheduling_through_the_page_with_a_group_of_units(people, login):
     province = login(people.province)
     start = timezone.localtime() + datetime.timedelta(days=2)
