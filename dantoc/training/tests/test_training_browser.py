@@ -49,7 +49,8 @@ def test_an_organiser_confirms_and_checks_in_on_a_desktop(server, browser):
         _shot(page, "list-desktop")
         page.get_by_role("link", name="Hội thảo chuyển đổi số").first.click()
         page.get_by_role("button", name="Xác nhận").first.click()
-        assert page.get_by_text("Đã xác nhận").count() >= 1
+        # count() does not wait: wait for the answer to the form first.
+        page.get_by_text("Đã xác nhận").first.wait_for()
         _shot(page, "event-organiser-desktop")
         page.locator("th a").first.click()  # the participant's check-in page
         page.get_by_role("button", name="Ghi có mặt").click()
@@ -57,6 +58,7 @@ def test_an_organiser_confirms_and_checks_in_on_a_desktop(server, browser):
         _shot(page, "checkin-desktop")
         page.goto(f"{server}/tap-huan/muc-tieu/")
         page.get_by_role("button", name="Nhắc").click()
+        page.get_by_text("lời nhắc").first.wait_for()  # the answer to the form, not the page before
         assert page.get_by_text("lời nhắc").count() == 1
         _shot(page, "goal-desktop")
     finally:
