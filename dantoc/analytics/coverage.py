@@ -103,6 +103,7 @@ def level_noun(level: str) -> str:
         UnitLevel.COMMUNE: pgettext("coverage", "xã"),
         UnitLevel.DISTRICT: pgettext("coverage", "huyện"),
         UnitLevel.PROVINCE: pgettext("coverage", "tỉnh"),
+        UnitLevel.COUNTRY: pgettext("coverage", "cơ quan trung ương"),
     }
     return nouns.get(level, pgettext("coverage", "đơn vị"))
 

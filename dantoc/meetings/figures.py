@@ -1,14 +1,15 @@
 """The 30 % goal: meetings held and meetings held online or hybrid, per host unit and
 quarter, written into the indicators by the platform itself.
 
-The figures travel like reported data: two forms of their own (``BM-HOP-XA`` for communes,
-``BM-HOP-TINH`` for provinces; data/meetings/forms.json) and
+The figures travel like reported data: three forms of their own, computed by the platform
+(``BM-HOP-XA`` for communes, ``BM-HOP-TINH`` for provinces, ``BM-HOP-TW`` for the meetings the
+ministry hosts, kept at the country unit; data/meetings/forms.json) and
 ``reporting.services.bulk.datavalues_import(actor=None, source="system")``, so they are
 checked, kept with their history and rolled up by analytics; the computed indicator
 ``TL_HOP_TT`` (data/meetings/computed_indicators.json) is the share shown on /analytics/.
 Each write recomputes the unit's quarter from the meetings table (totals, never increments),
-so running it again changes nothing. Meetings hosted by the ministry are not counted here:
-the reporting forms stop at the province level.
+so running it again changes nothing. The country's figure is its own meetings plus every
+province's and commune's (analytics adds a unit's own values to its children's).
 """
 
 from __future__ import annotations
@@ -31,12 +32,16 @@ from dantoc.reporting.services import form_define
 from dantoc.reporting.services.bulk import datavalues_import
 
 logger = logging.getLogger(__name__)
-FORMS = {UnitLevel.COMMUNE: "BM-HOP-XA", UnitLevel.PROVINCE: "BM-HOP-TINH"}
+FORMS = {
+    UnitLevel.COMMUNE: "BM-HOP-XA",
+    UnitLevel.PROVINCE: "BM-HOP-TINH",
+    UnitLevel.COUNTRY: "BM-HOP-TW",
+}
 FOLDER = DATA_DIR / "meetings"
 
 
 def form_reference_load() -> LoadResult:
-    """Loader ``meetings.forms``: the indicators, the two automatic forms and the share."""
+    """Loader ``meetings.forms``: the indicators, the three automatic forms and the share."""
     result = indicator_catalogue_load(path=FOLDER / "indicators.json")
     for definition in json.loads((FOLDER / "forms.json").read_text(encoding="utf-8"))["forms"]:
         _form, _created = form_define(definition=definition)

@@ -117,6 +117,10 @@ class ReportForm(LocalizedNameMixin, models.Model):
     programme = models.ForeignKey(
         "programmes.Programme", null=True, blank=True, on_delete=models.PROTECT
     )
+    # Values written by the platform itself (meetings held online, officials trained, device
+    # readings), never typed: no one is asked for the report, every entry path refuses it, and
+    # it may be kept at the country level (what the ministry itself held or did).
+    computed = models.BooleanField(_("nền tảng tự tính"), default=False)
     legal_basis = models.CharField(_("căn cứ"), max_length=300, blank=True)
     # For whoever maintains the definition (where it came from, what to check): never shown
     # to reporters nor printed in official documents, which carry the legal basis only.

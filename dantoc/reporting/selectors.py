@@ -499,6 +499,7 @@ def form_definition(form: ReportForm) -> dict:
             "description": form.description,
             "opens_days_before_end": form.opens_days_before_end,
             "locks_days_after_end": form.locks_days_after_end,
+            "computed": form.computed,
             "deadlines": {d.level: d.days_after_end for d in form.deadlines.order_by("level")},
             "sections": [
                 {

@@ -62,6 +62,8 @@ def report_index(request):
     user = request.user
     rows = []
     for form in selectors.active_forms():
+        if form.computed:
+            continue  # nothing to do: the platform writes these itself
         for window in selectors.open_periods(form):
             period = services.period_resolve(period_type=form.period_type, code=window.code)
             row = {"form": form, "period": period, "deadline": None, "submission": None}
@@ -150,7 +152,7 @@ def _render_entry(request, form, period, unit, *, posted=None, result=None):
     layout = selectors.form_layout(form)
     values = selectors.values_for(layout=layout, unit=unit, period=period)
     submission = selectors.submission_for(form=form, unit=unit, period=period)
-    closed = services.entry_closed_reason(
+    closed = services.computed_form_reason(form) or services.entry_closed_reason(
         form=form, period=period, submission=submission, today=timezone.localdate()
     )
     may_enter = can_enter(user, unit) and closed is None and unit.level == form.reporting_level

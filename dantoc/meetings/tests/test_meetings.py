@@ -481,3 +481,86 @@ def test_an_invitation_is_one_e_mail_the_icalendar_one_not_also_the_plain_notice
     with django_capture_on_commit_callbacks(execute=True):
         notify(recipients=[people.commune], kind="test", title="Nhắc", body="", unit=meeting.unit)
     assert len(plain) == 1
+
+
+def test_meetings_the_ministry_hosts_count_in_the_national_share(people, login):
+    """The ministry's own meetings are kept at the country unit on the computed form
+    ``BM-HOP-TW`` and the national figure adds them to the provinces' (analytics rolls a
+    unit's own values up with its children's)."""
+    from dantoc.analytics.models import RollupTotal
+    from dantoc.geo.models import Unit, UnitLevel
+
+    country = Unit.objects.get(level=UnitLevel.COUNTRY)
+    start = timezone.now() - datetime.timedelta(hours=3)
+    central = _schedule(
+        people, start=start, actor=people.ministry, unit=country, invitees=[people.province],
+        title="Hội nghị trực tuyến toàn quốc sơ kết Chương trình",
+    )  # fmt: skip
+    provincial = _schedule(people, start=start, mode=MeetingMode.IN_PERSON)
+    services.minutes_record(actor=people.ministry, meeting=central, minutes="Biên bản")
+    services.minutes_record(actor=people.province, meeting=provincial, minutes="Biên bản")
+    for meeting in (central, provincial):
+        figures.on_meetings_meeting_held(meeting_id=meeting.pk)
+    period, _s, _e = figures.quarter_of(start)
+    own = DataValue.objects.get(
+        unit=country, period__code=period, indicator__code="HOP_TRUC_TUYEN",
+        options_key="LOAI_HOP=hop",
+    )  # fmt: skip
+    assert float(own.value) == 1
+    national = {
+        r.indicator.code: r.approved_sum
+        for r in RollupTotal.objects.filter(unit=country, period__code=period).select_related(
+            "indicator"
+        )
+    }
+    # Two meetings held in the country, one of them (the ministry's) online: 50 %.
+    assert national["HOP_SO_CUOC"] == 2 and national["HOP_TRUC_TUYEN"] == 1
+    ministry = login(people.ministry)
+    local = timezone.localtime(start)
+    listing = ministry.get(f"/hop/thong-ke/?unit=VN&year={local.year}").content.decode()
+    assert "<strong>50,0 %</strong>" in listing and central.title in listing
+
+
+def test_no_one_types_into_a_form_the_platform_computes(people, login):
+    """Computed forms (meetings held, device readings) take values from the platform only:
+    not from the entry page, not from a person's import, and they are on no one's to-do
+    list; only they may be kept at the country level."""
+    from dantoc.geo.models import Unit, UnitLevel
+    from dantoc.reporting import dhis2
+    from dantoc.reporting import selectors as reporting_selectors
+    from dantoc.reporting.services import (
+        ReportClosed,
+        datavalues_save,
+        form_check_definition,
+        period_resolve,
+    )
+    from dantoc.reporting.services.bulk import datavalues_import
+
+    form = reporting_selectors.form_get(code="BM-HOP-XA")
+    assert form.computed
+    period = period_resolve(
+        period_type=form.period_type, code=figures.quarter_of(timezone.now())[0]
+    )
+    with pytest.raises(ReportClosed, match="nền tảng tự tính"):
+        datavalues_save(
+            actor=people.commune, form=form, unit=people.commune.unit, period=period,
+            inputs=[], source="web",
+        )  # fmt: skip
+    payload = dhis2.parse_json(
+        b'{"dataSet": "BM-HOP-XA", "period": "%s", "orgUnit": "%s", "dataValues": '
+        b'[{"dataElement": "HOP_SO_CUOC", "categoryOptionCombo": "LOAI_HOP=hop", "value": "9"}]}'
+        % (period.code.encode(), people.commune.unit.code.encode())
+    )
+    summary = datavalues_import(actor=people.province, rows=payload.rows, dataset_code="BM-HOP-XA")
+    assert summary.status == "ERROR" and "nền tảng tự tính" in summary.conflicts[0].value
+    assert not DataValue.objects.filter(indicator__code="HOP_SO_CUOC").exists()
+    commune = login(people.commune)
+    todo = commune.get("/reporting/").content.decode()
+    assert "BM-HOP-XA" not in todo
+    page = commune.get(f"/reporting/BM-HOP-XA/{period.code}/{people.commune.unit.code}/")
+    assert page.status_code == 200 and "nền tảng tự tính" in page.content.decode()
+    definition = reporting_selectors.form_definition(reporting_selectors.form_get(code="BM-HOP-TW"))
+    assert definition["reporting_level"] == "country" and not form_check_definition(definition)
+    definition["computed"] = False
+    assert [e.column for e in form_check_definition(definition)] == ["reporting_level"]
+    assert Unit.objects.filter(level=UnitLevel.COUNTRY).exists()

@@ -23,6 +23,8 @@ HEADER_DEFAULTS = {
     "description": "",
     "opens_days_before_end": 15,
     "locks_days_after_end": 60,
+    # Written by the platform only (see ReportForm.computed); the designer never sets it.
+    "computed": False,
 }
 # Codes of sections, rows, columns and rules: they name cells in Excel files and the API.
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")

@@ -131,10 +131,22 @@ def form_check_definition(definition: dict) -> list[RowError]:
         errors.append(
             RowError(0, "period_type", f"không có loại kỳ {definition.get('period_type')!r}")
         )
-    if definition.get("reporting_level") not in (
+    level = definition.get("reporting_level")
+    if definition.get("computed") not in (None, True, False):
+        errors.append(RowError(0, "computed", "computed phải là true hoặc false"))
+    if level == UnitLevel.COUNTRY and definition.get("computed") is not True:
+        # The ministry reports to no one: only figures the platform computes are kept there.
+        errors.append(
+            RowError(
+                0, "reporting_level",
+                "cấp country chỉ dành cho biểu do nền tảng tự tính (computed: true)",
+            )
+        )  # fmt: skip
+    elif level not in (
         UnitLevel.COMMUNE,
         UnitLevel.DISTRICT,
         UnitLevel.PROVINCE,
+        UnitLevel.COUNTRY,
     ):
         errors.append(
             RowError(0, "reporting_level", "cấp báo cáo phải là commune, district hoặc province")
@@ -254,6 +266,7 @@ def form_define(*, definition: dict, actor=None, publish: bool = True) -> tuple[
         period_type=PeriodType.objects.get(code=definition["period_type"]),
         reporting_level=definition["reporting_level"],
         programme=programme,
+        computed=bool(definition.get("computed", False)),
         legal_basis=definition.get("legal_basis", ""),
         maintainer_note=definition.get("maintainer_note", ""),
         description=definition.get("description", ""),
@@ -417,6 +430,16 @@ class SaveResult:
         return [c for c in self.cells if c.status == "error"]
 
 
+def computed_form_reason(form: ReportForm) -> str | None:
+    """Why no one types into ``form``: the platform writes its values itself."""
+    if form.computed:
+        return _(
+            "Biểu %(code)s do nền tảng tự tính từ dữ liệu của hệ thống: không nhập hay gửi số "
+            "liệu vào biểu này."
+        ) % {"code": form.code}
+    return None
+
+
 def entry_closed_reason(
     *, form: ReportForm, period: Period, submission: Submission | None, today: datetime.date
 ) -> str | None:
@@ -477,6 +500,8 @@ def datavalues_save(
         raise PermissionDenied("Bạn không được nhập số liệu cho đơn vị này.")
     if form.reporting_level != unit.level or not unit.is_valid_on(period.end_date):
         raise ValidationError("Đơn vị này không báo cáo biểu này trong kỳ này.")
+    if reason := computed_form_reason(form):
+        raise ReportClosed(reason)
     submission = _submission_locked(form, unit, period)
     reason = entry_closed_reason(
         form=form, period=period, submission=submission, today=today or timezone.localdate()

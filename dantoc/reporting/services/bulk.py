@@ -98,6 +98,7 @@ from dantoc.reporting.permissions import can_enter
 from dantoc.reporting.services import (
     _event,
     _refresh_figures,
+    computed_form_reason,
     entry_closed_reason,
     period_resolve,
 )
@@ -446,6 +447,13 @@ def datavalues_import(
             )  # fmt: skip
         else:
             conflicts.add(None, "E7602", "dataSet", "", _("Cần cho biết biểu mẫu (dataSet)."))
+        summary.conflicts = conflicts.as_list()
+        return summary
+    if form.computed and source not in MACHINE_SOURCES:
+        summary.status = ERROR
+        summary.description = _("Quá trình nhập bị huỷ.")
+        conflicts = Conflicts()
+        conflicts.add(None, "E7600", "dataSet", dataset_code, computed_form_reason(form))
         summary.conflicts = conflicts.as_list()
         return summary
     today = today or timezone.localdate()
