@@ -34,7 +34,8 @@ LAYERS = {
     "training": 4,
     "channels": 3,
     "experts": 3,
-    "heritage": 3,
+    # Above analytics since its digitisation figures load a computed indicator (as meetings).
+    "heritage": 4,
     "sensors": 4,
     "library": 3,
     "opendata": 5,

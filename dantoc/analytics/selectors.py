@@ -23,6 +23,7 @@ from dantoc.analytics.coverage import (
 )
 from dantoc.analytics.models import ComputedIndicator, Target
 from dantoc.analytics.query import AnalyticsRequest, AnalyticsResult, analytics_run
+from dantoc.core import registry
 from dantoc.geo.models import Unit, UnitLevel
 from dantoc.geo.selectors import valid_on_q
 from dantoc.indicators.models import Indicator
@@ -35,9 +36,16 @@ from dantoc.reporting.models import (
 )
 
 # The figures a dashboard leads with: capital allocated and disbursed, the disbursement
-# rate, the households Project 1 supported, and the share of meetings held online (the
-# meetings app's computed indicator; left out where it is not loaded).
-KEY_FIGURES = ["VON_KH", "VON_GN", "TL_GN", "DA1_HO_DUOC_HT", "TL_HOP_TT"]
+# rate, the households Project 1 supported; then those other apps declare (``key_figures``
+# on their AppConfig: the share of meetings held online, of festivals digitised), left out
+# where they are not loaded.
+PROGRAMME_KEY_FIGURES = ["VON_KH", "VON_GN", "TL_GN", "DA1_HO_DUOC_HT"]
+
+
+def key_figure_codes() -> list[str]:
+    return list(dict.fromkeys([*PROGRAMME_KEY_FIGURES, *registry.key_figures()]))
+
+
 RATE = "TL_GN"
 
 
@@ -90,7 +98,7 @@ def dashboard(
     *, unit: Unit, year: int, include_unapproved: bool, today: datetime.date
 ) -> Dashboard:
     as_of = min(today, datetime.date(year, 12, 31)) if unit.valid_to is None else unit.valid_to
-    codes = [c for c in KEY_FIGURES]
+    codes = key_figure_codes()
     names = item_names([*codes, "VON_KH", "VON_GN"])
     codes = [c for c in codes if c in names]
     year_id = str(year)

@@ -317,7 +317,7 @@ def targets(request):
             messages.success(request, _("Đã lưu mục tiêu."))
             return redirect(f"{request.path}?unit={chosen.code}&year={year}")
     names = selectors.item_names(
-        selectors.KEY_FIGURES + list(Indicator.objects.values_list("code", flat=True))
+        selectors.key_figure_codes() + list(Indicator.objects.values_list("code", flat=True))
     )
     rows = [
         (t, names.get(t.code, (t.code, "", 0)))

@@ -18,7 +18,10 @@ An app lists, as class attributes of its AppConfig (all optional):
 - ``health_checks``: ``HealthCheck``s, the outside services the app depends on (a media
   server, a broker, a channel adapter), reported by ``/healthz`` beside the database;
 - ``oai_sources``: ``OaiSource``s, the records the app offers to harvesters through the
-  platform's OAI-PMH provider (heritage items, library items).
+  platform's OAI-PMH provider (heritage items, library items);
+- ``key_figures``: codes of (computed) indicators the app writes that the programme
+  dashboard leads with, after the programme's own (the share of meetings held online, of
+  festivals digitised); a code that is not loaded is left out.
 
 The shared code (the two commands, the navigation) reads the declarations; it never names
 the apps. Adding an app is its folder, a line in ``INSTALLED_APPS`` and its URLs; see
@@ -161,6 +164,10 @@ class OaiSource:
 
 def oai_sources() -> list[OaiSource]:
     return list(_declared("oai_sources"))
+
+
+def key_figures() -> list[str]:
+    return list(dict.fromkeys(_declared("key_figures")))
 
 
 def health_checks() -> list[HealthCheck]:

@@ -45,6 +45,17 @@ def search_words(value: str) -> list[str]:
     return spaced.split()[:SEARCH_TERMS_MAX]
 
 
+INDEX_WORD_MAX_LENGTH = 40
+
+
+def index_words(value: str) -> list[str]:
+    """Folded syllables of ``value`` for a word index, as ``search_words`` makes them but
+    without its limit on the number of terms (the index and the query split text the same
+    way); a syllable longer than a word-index column is cut to it."""
+    spaced = "".join(ch if ch.isalnum() else " " for ch in fold(value))
+    return [w[:INDEX_WORD_MAX_LENGTH] for w in spaced.split()]
+
+
 def _plain(term: str) -> bool:
     return term.isascii() and term.isalnum()
 

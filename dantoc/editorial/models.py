@@ -37,10 +37,17 @@ class Status(models.TextChoices):
     ARCHIVED = "archived", _("Đã gỡ")
 
 
-def publicly_visible_q(now=None) -> Q:
-    """The one definition of "the public sees it", shared by selectors and the sync feeds."""
+def publicly_visible_q(now=None, prefix: str = "") -> Q:
+    """The one definition of "the public sees it", shared by selectors and the sync feeds;
+    ``prefix`` ("item__") states it for the rows of another table that point at the content."""
     now = now or timezone.now()
-    return Q(status=Status.PUBLISHED, published_at__lte=now, deleted_at__isnull=True)
+    return Q(
+        **{
+            f"{prefix}status": Status.PUBLISHED,
+            f"{prefix}published_at__lte": now,
+            f"{prefix}deleted_at__isnull": True,
+        }
+    )
 
 
 class EditorialContent(models.Model):

@@ -14,6 +14,13 @@ class HeritageConfig(AppConfig):
     verbose_name = _("Di sản văn hoá")
     api_urls = "dantoc.heritage.api_urls"
 
+    reference_loaders = (
+        Loader(
+            "heritage.forms",
+            "dantoc.heritage.figures.form_reference_load",
+            after=("reporting.forms",),
+        ),
+    )
     demo_loaders = (
         Loader("heritage.demo", "dantoc.heritage.demo.demo_load", after=("accounts.demo_users",)),
     )
@@ -35,6 +42,7 @@ class HeritageConfig(AppConfig):
             "heritage:manage_list",
         ),
     )
+    key_figures = ("TL_SO_HOA_DS",)
     oai_sources = (
         OaiSource(
             prefix="heritage",
@@ -45,7 +53,11 @@ class HeritageConfig(AppConfig):
     )
 
     def ready(self) -> None:
-        from dantoc.heritage import services  # noqa: F401  (registers the workflow)
+        from dantoc.core.events import listen
+        from dantoc.heritage import figures, services  # services registers the workflow
+
+        listen(services.INVENTORY_CHANGED, figures.on_inventory_changed)
+        listen(services.CHANGED, figures.on_item_changed)
         from dantoc.heritage.permissions import media_page_guard
         from dantoc.media.permissions import ASSET_GUARDS
 

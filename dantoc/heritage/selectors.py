@@ -18,14 +18,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from dantoc.core.text import words_q
+from dantoc.core.text import index_words
 from dantoc.editorial.models import publicly_visible_q
+from dantoc.geo.models import EthnicGroup, Unit
 from dantoc.heritage.models import (
     HeritageItem,
     HeritageMedia,
+    HeritageWord,
     InventoryEntry,
     Membership,
     Protocol,
@@ -45,21 +48,28 @@ def protocols_passed(user) -> QuerySet[Protocol]:
     return Protocol.objects.filter(condition & in_season)
 
 
-def _protocol_rule(through, owner_field: str, user) -> Q:
+def _protocol_rule(through, owner_field: str, user, prefix: str = "") -> Q:
+    """The protocol half of the rules, on the owner itself or (``prefix`` "item__") on rows
+    pointing at an item."""
     passed = protocols_passed(user).values("pk")
-    mine = through.objects.filter(**{owner_field: OuterRef("pk")})
+    mine = through.objects.filter(**{owner_field: OuterRef(f"{prefix}pk" if prefix else "pk")})
     any_passed = Exists(mine.filter(protocol__in=passed))
     one_failed = Exists(mine.exclude(protocol__in=passed))
-    return (Q(sharing=Sharing.ANY) & Q(any_passed)) | (
-        Q(sharing=Sharing.ALL) & Q(Exists(mine)) & ~Q(one_failed)
+    sharing = f"{prefix}sharing"
+    return (Q(**{sharing: Sharing.ANY}) & Q(any_passed)) | (
+        Q(**{sharing: Sharing.ALL}) & Q(Exists(mine)) & ~Q(one_failed)
+    )
+
+
+def _item_visible_q(user, prefix: str = "") -> Q:
+    return publicly_visible_q(prefix=prefix) & _protocol_rule(
+        HeritageItem.protocols.through, "heritageitem", user, prefix
     )
 
 
 def items_visible(user) -> QuerySet[HeritageItem]:
     """The items ``user`` may see (anonymous visitors included), through any channel."""
-    return HeritageItem.objects.filter(publicly_visible_q()).filter(
-        _protocol_rule(HeritageItem.protocols.through, "heritageitem", user)
-    )
+    return HeritageItem.objects.filter(_item_visible_q(user))
 
 
 def media_visible(user) -> QuerySet[HeritageMedia]:
@@ -106,6 +116,75 @@ def media_visible_get(*, user, uuid) -> HeritageMedia | None:
     )
 
 
+# Matches counted at most: a list page then says "more than 1,000" (nobody pages further).
+COUNT_CAP = 1000
+SEARCH_TERMS_MAX = 8
+
+
+class CappedResult:
+    """Items in the two shapes a list page and the API's pagination ask for: slices and a
+    count, the count made up to ``COUNT_CAP`` (``capped`` says it was cut): counting every
+    visible item of 50,000 (a protocol check each) cost more than the page itself."""
+
+    def __init__(self, queryset):
+        self.queryset = queryset
+        self.capped = False
+
+    def count(self) -> int:
+        found = self.queryset.order_by()[: COUNT_CAP + 1].count()
+        self.capped = found > COUNT_CAP
+        return found
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self):
+        return iter(self.queryset)
+
+    def __getitem__(self, key):
+        if isinstance(key, int):
+            return self[key : key + 1][0]
+        return list(self.queryset[key])
+
+
+class WordSearch(CappedResult):
+    """The visible items holding every query word, best first: a slice walks one page of the
+    word index in its order, then reads those items."""
+
+    def __getitem__(self, key):
+        if isinstance(key, int):
+            return self[key : key + 1][0]
+        ids = list(
+            self.queryset.order_by("-weight", "-item_id").values_list("item_id", flat=True)[key]
+        )
+        found = HeritageItem.objects.select_related("province", "commune").prefetch_related(
+            "ethnic_groups"
+        )
+        items = {item.pk: item for item in found.filter(pk__in=ids)}
+        return [items[pk] for pk in ids if pk in items]
+
+
+def _postings(*, user, q: str, filters: Q):
+    """The word index rows of the least common query word whose items hold the other words,
+    pass ``filters`` and are visible to ``user``: walked by weight (index
+    ``heritage_word_rank``), each row's item checked by index probes, so a page costs about
+    its own size whatever the archive's. None when a word is in no item."""
+    terms = list(dict.fromkeys(index_words(q)))[:SEARCH_TERMS_MAX]
+    if not terms:
+        return None
+    counts = {t: HeritageWord.objects.filter(word=t)[: COUNT_CAP + 1].count() for t in terms}
+    if not all(counts.values()):
+        return HeritageWord.objects.none()
+    rarest = min(terms, key=lambda t: (counts[t], -len(t)))
+    postings = HeritageWord.objects.filter(word=rarest)
+    for other in terms:
+        if other != rarest:
+            postings = postings.filter(
+                Exists(HeritageWord.objects.filter(word=other, item_id=OuterRef("item_id")))
+            )
+    return postings.filter(filters & _item_visible_q(user, "item__"))
+
+
 def items_search(
     *,
     user,
@@ -114,36 +193,71 @@ def items_search(
     ethnic_group: str = "",
     province: str = "",
     season: str = "",
-) -> QuerySet[HeritageItem]:
-    """Visible items matching the filters; ``q`` is searched word by word, diacritics folded
-    (``core.text``), over the title, description, subjects, community and places."""
-    items = items_visible(user)
-    if q:
-        items = items.filter(words_q(q))
-    if kind:
-        items = items.filter(kind=kind)
-    if ethnic_group:
-        items = items.filter(ethnic_groups__code=ethnic_group)
-    if province:
-        items = items.filter(province__code=province)
-    if season:
-        items = items.filter(season=season)
-    return (
-        items.select_related("province", "commune")
+):
+    """Visible items matching the filters. Without words, newest first (``CappedResult``); with
+    words (each a whole syllable, diacritics folded: ``core.text``) over the title,
+    description, subjects, community, places and ethnic groups, a ``WordSearch`` through the
+    word index, ranked by the rarest word's weight (title first), then the newest item."""
+
+    def on(prefix: str) -> Q:
+        condition = Q()
+        for name, value in (
+            ("kind", kind), ("ethnic_groups__code", ethnic_group),
+            ("province__code", province), ("season", season),
+        ):  # fmt: skip
+            if value:
+                condition &= Q(**{f"{prefix}{name}": value})
+        return condition
+
+    postings = _postings(user=user, q=q, filters=on("item__")) if q else None
+    if postings is not None:
+        return WordSearch(postings)
+    return CappedResult(
+        items_visible(user)
+        .filter(on(""))
+        .select_related("province", "commune")
         .prefetch_related("ethnic_groups")
         .order_by("-published_at", "-id")
     )
 
 
-def item_cover(*, user, item: HeritageItem) -> HeritageMedia | None:
-    """The first image of the item the user may see (the list's thumbnail)."""
-    return (
-        _files_of_visible_item(user, item)
-        .filter(asset__kind="image")
-        .select_related("asset")
-        .prefetch_related("asset__derivatives")
-        .first()
+FACETS_SECONDS = 300
+
+
+def browse_facets(user) -> tuple[list, list]:
+    """The provinces and ethnic groups the items ``user`` may see belong to: the list page's
+    filters. Reading them means going over every visible item, so they are kept five minutes
+    per set of protocols passed (what visibility depends on): a new province shows in the
+    filter within five minutes, and no one sees a place only a protocol they lack leads to."""
+    passed = sorted(protocols_passed(user).values_list("pk", flat=True))
+    key = "heritage:facets:" + ",".join(map(str, passed))
+
+    def compute():
+        visible = items_visible(user)
+        provinces = Unit.objects.filter(pk__in=visible.values("province")).order_by("name")
+        groups = EthnicGroup.objects.filter(pk__in=visible.values("ethnic_groups"))
+        return (
+            [(u.code, u.name) for u in provinces],
+            [(g.code, g.name) for g in groups.order_by("name")],
+        )
+
+    return cache.get_or_set(key, compute, FACETS_SECONDS)
+
+
+def item_covers(*, user, items) -> dict[int, HeritageMedia]:
+    """For items taken from ``items_visible(user)`` (a list page), the first image of each
+    that ``user`` may see, by item id: two queries for the page (the images' ids in order,
+    then the chosen ones with their derivatives) instead of a protocol check per card."""
+    firsts: dict[int, int] = {}
+    images = (
+        HeritageMedia.objects.filter(item_id__in=[item.pk for item in items], asset__kind="image")
+        .filter(_protocol_rule(HeritageMedia.protocols.through, "heritagemedia", user))
+        .order_by("item_id", "position", "pk")
     )
+    for pk, item_id in images.values_list("pk", "item_id"):
+        firsts.setdefault(item_id, pk)
+    chosen = HeritageMedia.objects.filter(pk__in=firsts.values()).select_related("asset")
+    return {media.item_id: media for media in chosen.prefetch_related("asset__derivatives")}
 
 
 def items_editable(*, user) -> QuerySet[HeritageItem]:

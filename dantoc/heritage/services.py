@@ -5,6 +5,7 @@ Every write is audited; the public view of an item changes only through
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from dantoc.audit.services import audit_record, snapshot
 from dantoc.core.events import announce
-from dantoc.core.text import fold
+from dantoc.core.text import fold, index_words
 from dantoc.editorial import workflows
 from dantoc.geo.models import Unit, UnitLevel
 from dantoc.geo.selectors import unit_successors
@@ -23,6 +24,7 @@ from dantoc.heritage import permissions
 from dantoc.heritage.models import (
     HeritageItem,
     HeritageMedia,
+    HeritageWord,
     InventoryEntry,
     Membership,
     Protocol,
@@ -32,6 +34,7 @@ from dantoc.media.models import MediaKind
 from dantoc.media.services import asset_upload
 
 CHANGED = "heritage.item_changed"
+INVENTORY_CHANGED = "heritage.inventory_changed"
 MEDIA_KINDS = (MediaKind.IMAGE, MediaKind.AUDIO, MediaKind.VIDEO, MediaKind.DOCUMENT)
 
 ITEM_FIELDS = [
@@ -88,6 +91,30 @@ def _search_text(item: HeritageItem, groups) -> str:
         *(g.other_names for g in groups),
     ]
     return fold(" ".join(p for p in parts if p))
+
+
+TITLE_WEIGHT = 10
+
+
+def item_word_weights(title: str, search_text: str) -> Counter:
+    """The item's words and weights for ``HeritageWord``: each occurrence in the searchable
+    text counts one, each in the title ``TITLE_WEIGHT`` more."""
+    weights = Counter(index_words(search_text))
+    for word in index_words(title):
+        weights[word] += TITLE_WEIGHT
+    return weights
+
+
+def item_words_write(item: HeritageItem) -> int:
+    """Rewrite the item's rows of the word index (in the caller's transaction). Not
+    audited: it derives from the audited write that called it. Returns the rows written."""
+    HeritageWord.objects.filter(item_id=item.pk).delete()
+    rows = [
+        HeritageWord(word=word, item_id=item.pk, weight=weight)
+        for word, weight in item_word_weights(item.title, item.search_text).items()
+    ]
+    HeritageWord.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
 
 
 @dataclass
@@ -150,6 +177,7 @@ def item_create(*, actor, unit: Unit, data: ItemData) -> HeritageItem:
         item.save()
         item.ethnic_groups.set(data.ethnic_groups)
         item.protocols.set(data.protocols)
+        item_words_write(item)
         audit_record(
             actor=actor,
             action="heritage.item_create",
@@ -174,6 +202,7 @@ def item_update(*, actor, item: HeritageItem, data: ItemData) -> HeritageItem:
         item.save()
         item.ethnic_groups.set(data.ethnic_groups)
         item.protocols.set(data.protocols)
+        item_words_write(item)
         audit_record(
             actor=actor,
             action="heritage.item_update",
@@ -341,6 +370,7 @@ def inventory_entry_upsert(
             unit=province,
             after={"name": name, "item": str(item.uuid) if item else None, "new": created},
         )
+        announce(INVENTORY_CHANGED, province_id=province.pk)
     return entry
 
 

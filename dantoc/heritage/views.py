@@ -29,7 +29,6 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from dantoc.editorial import services as editorial
 from dantoc.editorial.models import TranslationStatus
 from dantoc.editorial.permissions import publish_refusal
-from dantoc.geo.models import EthnicGroup, Unit
 from dantoc.heritage import chunks, iiif, permissions, selectors, services
 from dantoc.heritage.forms import ItemForm, MediaForm, MemberForm, initial_from
 from dantoc.heritage.models import HeritageItem, ItemKind, Protocol, Season
@@ -64,19 +63,16 @@ def item_list(request):
         season=params["mua"],
     )
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("trang"))
-    cards = [(item, selectors.item_cover(user=request.user, item=item)) for item in page]
-    provinces = Unit.objects.filter(
-        pk__in=selectors.items_visible(request.user).values("province")
-    ).order_by("name")
-    groups = EthnicGroup.objects.filter(
-        pk__in=selectors.items_visible(request.user).values("ethnic_groups")
-    ).order_by("name")
+    covers = selectors.item_covers(user=request.user, items=page.object_list)
+    cards = [(item, covers.get(item.pk)) for item in page]
+    provinces, groups = selectors.browse_facets(request.user)
     query = urlencode({k: v for k, v in params.items() if v})
     return render(
         request,
         "heritage/item_list.html",
         {
             "page": page,
+            "more_than": selectors.COUNT_CAP if getattr(items, "capped", False) else None,
             "cards": cards,
             "params": params,
             "kinds": ItemKind.choices,

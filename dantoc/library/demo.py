@@ -1,6 +1,7 @@
 """Demo data of the e-library (loader ``library.demo``; ``make run``): two librarians, three
 PDF documents with Vietnamese text made here with fpdf2 (the PDF library the platform's
-reports already use) and a recording made with ffmpeg, all published through the editorial
+reports already use), an EPUB written here with the standard library's zipfile, and a recording
+made with ffmpeg, all published through the editorial
 workflow (one librarian catalogues, the other publishes), their text extracted. Idempotent:
 items have fixed uuids and are made once. The texts are written for the demo; they describe
 real policies (Decision 1719/QĐ-TTg of 14/10/2021) in general terms only."""
@@ -11,6 +12,8 @@ import io
 import subprocess
 import tempfile
 import uuid
+import zipfile
+from html import escape
 from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -74,6 +77,20 @@ WEAVING_PAGES = [
     ),
 ]
 
+RICE_CHAPTERS = [
+    (
+        "Chương 1. Chọn nương và phát rẫy",
+        "Người Dao chọn nương theo độ dốc, màu đất và nguồn nước. Tháng hai, tháng ba âm lịch "
+        "cả bản cùng phát rẫy, để lại gốc cây lớn giữ đất.",
+    ),
+    (
+        "Chương 2. Tra hạt và lễ cơm mới",
+        "Khi mưa đầu mùa đến, đàn ông chọc lỗ, phụ nữ tra hạt giống lúa nếp nương. Lúa chín "
+        "vào tháng chín, tháng mười; lễ cơm mới mời tổ tiên trước khi cả nhà ăn bữa đầu.\n"
+        "Giống lúa địa phương được giữ lại từ vụ trước, treo trên gác bếp cho khỏi mối mọt.",
+    ),
+]
+
 REPORT_PAGES = [
     (
         "Tình hình thực hiện năm 2025 (số liệu minh họa)",
@@ -83,6 +100,64 @@ REPORT_PAGES = [
         "đường giao thông, trường học, trạm y tế ở xã, thôn đặc biệt khó khăn.",
     ),
 ]
+
+
+def epub(title: str, chapters: list[tuple[str, str]], *, language: str = "vi") -> bytes:
+    """A minimal valid EPUB 3 (W3C EPUB 3.3: the ``mimetype`` entry first and stored, the
+    container, a package document with its navigation document, one XHTML per chapter)."""
+    identifier = f"urn:uuid:{uuid.uuid5(NAMESPACE, title)}"
+    items = "".join(
+        f'<item id="c{n}" href="c{n}.xhtml" media-type="application/xhtml+xml"/>'
+        for n in range(1, len(chapters) + 1)
+    )
+    spine = "".join(f'<itemref idref="c{n}"/>' for n in range(1, len(chapters) + 1))
+    opf = (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="id">'
+        '<metadata xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        f'<dc:identifier id="id">{identifier}</dc:identifier><dc:title>{escape(title)}</dc:title>'
+        f"<dc:language>{language}</dc:language>"
+        '<meta property="dcterms:modified">2026-01-01T00:00:00Z</meta></metadata>'
+        '<manifest><item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" '
+        f'properties="nav"/>{items}</manifest><spine>{spine}</spine></package>'
+    )
+
+    def page(heading: str, body: str) -> str:
+        return (
+            '<?xml version="1.0" encoding="utf-8"?><!DOCTYPE html>'
+            f'<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="{language}" lang="{language}">'
+            f"<head><title>{escape(heading)}</title></head><body>{body}</body></html>"
+        )
+
+    toc = "".join(
+        f'<li><a href="c{n}.xhtml">{escape(h)}</a></li>' for n, (h, _b) in enumerate(chapters, 1)
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as package:
+        package.writestr("mimetype", "application/epub+zip", compress_type=zipfile.ZIP_STORED)
+        package.writestr(
+            "META-INF/container.xml",
+            '<?xml version="1.0"?><container version="1.0" '
+            'xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>'
+            '<rootfile full-path="OEBPS/content.opf" '
+            'media-type="application/oebps-package+xml"/></rootfiles></container>',
+            compress_type=zipfile.ZIP_DEFLATED,
+        )
+        package.writestr("OEBPS/content.opf", opf, compress_type=zipfile.ZIP_DEFLATED)
+        package.writestr(
+            "OEBPS/nav.xhtml",
+            page(title, f'<nav xmlns:epub="http://www.idpf.org/2007/ops" epub:type="toc">'
+                 f"<ol>{toc}</ol></nav>"),
+            compress_type=zipfile.ZIP_DEFLATED,
+        )  # fmt: skip
+        for n, (heading, body) in enumerate(chapters, 1):
+            paragraphs = "".join(f"<p>{escape(p)}</p>" for p in body.split("\n") if p)
+            package.writestr(
+                f"OEBPS/c{n}.xhtml",
+                page(heading, f"<h1>{escape(heading)}</h1>{paragraphs}"),
+                compress_type=zipfile.ZIP_DEFLATED,
+            )
+    return out.getvalue()
 
 
 def _pattern(seed: int) -> bytes:
@@ -234,6 +309,20 @@ def demo_load() -> dict[str, int]:
             "pdf": lambda: _pdf("Báo cáo năm 2025", REPORT_PAGES),
         },
         {
+            "key": "lua-nuong",
+            "doc_type": DocumentType.STUDY,
+            "title": "Lúa nương và lịch mùa vụ của người Dao (sách điện tử EPUB)",
+            "creators": "Nhóm nghiên cứu văn hóa (tài liệu trình diễn)",
+            "issued": "2026",
+            "description": "Sách điện tử EPUB: đọc bằng ứng dụng đọc sách qua danh mục OPDS "
+            "hoặc đọc bản chữ ngay trên trình duyệt.",
+            "subjects": "Nông nghiệp\nLịch mùa vụ",
+            "licence": "CC BY 4.0",
+            "access": Access.DOWNLOAD,
+            "groups": ("Dao",),
+            "epub": lambda: epub("Lúa nương của người Dao", RICE_CHAPTERS),
+        },
+        {
             "key": "truyen-thai",
             "doc_type": DocumentType.AUDIO,
             "title": "Làn điệu dân ca Thái (bản ghi âm mẫu)",
@@ -252,6 +341,7 @@ def demo_load() -> dict[str, int]:
         if LibraryItem.objects.filter(uuid=key).exists():
             continue
         pdf = spec.get("pdf")
+        book = spec.get("epub")
         audio = spec.get("audio")
         item = services.item_save(
             actor=writer,
@@ -270,7 +360,13 @@ def demo_load() -> dict[str, int]:
             licence=spec.get("licence", ""),
             access=spec["access"],
             ethnic_groups=_groups(*spec["groups"]),
-            document_file=SimpleUploadedFile("tai-lieu.pdf", pdf()) if pdf else None,
+            document_file=(
+                SimpleUploadedFile("tai-lieu.pdf", pdf())
+                if pdf
+                else SimpleUploadedFile("sach.epub", book())
+                if book
+                else None
+            ),
             audio_file=SimpleUploadedFile("ghi-am.wav", audio()) if audio else None,
         )
         # The demo does now what the task worker does later: derivatives and text, so the

@@ -21,10 +21,12 @@ from django.utils.translation import gettext as _
 from dantoc.audit.services import audit_record, snapshot
 from dantoc.core.events import announce
 from dantoc.core.languages import BY_CODE
-from dantoc.core.text import fold, nfc
+from dantoc.core.text import INDEX_WORD_MAX_LENGTH, fold, index_words, nfc
 from dantoc.editorial import workflows
 from dantoc.editorial.models import Status
 from dantoc.library import permissions
+from dantoc.library.epub import MIME_TYPE as EPUB_MIME_TYPE
+from dantoc.library.epub import epub_text, looks_like_epub
 from dantoc.library.models import (
     Access,
     DocumentType,
@@ -64,7 +66,7 @@ LIMITS = {"title": 300, "publisher": 200, "licence": 100, "rights": 300, "identi
 # Text kept from one PDF: a 2,000-page book is about 4 million characters; beyond that the
 # index gains little and the row grows large.
 FULL_TEXT_MAX_CHARS = 4_000_000
-WORD_MAX_LENGTH = 40
+WORD_MAX_LENGTH = INDEX_WORD_MAX_LENGTH
 # Weights of a word's occurrences in the index: a title word counts for more than a word of
 # the body, so "dân tộc Mông" ranks the book titled so before one mentioning it once.
 WEIGHTS = {"title": 20, "creators": 10, "subjects": 10, "ethnic": 10, "description": 3, "text": 1}
@@ -78,10 +80,8 @@ def _snapshot(item: LibraryItem) -> dict[str, Any]:
 
 
 def words(value: str) -> list[str]:
-    """Folded syllables of ``value``, as ``core.text.search_words`` makes them (without its
-    limit on the number of terms): the index and the query split text the same way."""
-    spaced = "".join(ch if ch.isalnum() else " " for ch in fold(value))
-    return [w[:WORD_MAX_LENGTH] for w in spaced.split()]
+    """Folded syllables of ``value`` (``core.text.index_words``)."""
+    return index_words(value)
 
 
 def _metadata_parts(item: LibraryItem) -> dict[str, str]:
@@ -175,17 +175,20 @@ def _isbn(value: str) -> str:
     )
 
 
-def _is_pdf(file) -> bool:
+def _is_pdf_or_epub(file) -> bool:
     file.seek(0)
     head = file.read(1024)
     file.seek(0)
-    return b"%PDF-" in head
+    return b"%PDF-" in head or looks_like_epub(head)
 
 
 def _upload_document(actor, file, unit):
-    if not _is_pdf(file):
+    if not _is_pdf_or_epub(file):
         raise ValidationError(
-            _("Tệp tài liệu phải là PDF (nội dung tệp được kiểm tra, không dựa vào tên tệp)."),
+            _(
+                "Tệp tài liệu phải là PDF hoặc EPUB (nội dung tệp được kiểm tra, không dựa vào "
+                "tên tệp)."
+            ),
             code="bad_type",
         )
     return asset_upload(actor=actor, file=file, allowed_kinds=[MediaKind.DOCUMENT], owner_unit=unit)
@@ -340,10 +343,17 @@ def pdf_text(data: bytes) -> tuple[str, int]:
     return "\f".join(nfc(p) for p in parts)[:FULL_TEXT_MAX_CHARS], len(reader.pages)
 
 
+def document_text(data: bytes, mime_type: str) -> tuple[str, int]:
+    """The text of a PDF (its pages) or an EPUB (its content documents in reading order)."""
+    if mime_type == EPUB_MIME_TYPE:
+        return epub_text(data, max_chars=FULL_TEXT_MAX_CHARS)
+    return pdf_text(data)
+
+
 def item_text_extract(*, item_id: int) -> LibraryItem | None:
-    """Extract the text of the item's PDF (in the task worker), keep it for search and
-    re-index the item. A PDF without a text layer (a scan) or a damaged one leaves the item
-    as it was, readable, with the reason shown to the librarian."""
+    """Extract the text of the item's PDF or EPUB (in the task worker), keep it for search
+    and re-index the item. A PDF without a text layer (a scan) or a damaged file leaves the
+    item as it was, readable, with the reason shown to the librarian."""
     item = LibraryItem.objects.filter(pk=item_id).select_related("document").first()
     if item is None or item.document is None:
         return item
@@ -351,7 +361,7 @@ def item_text_extract(*, item_id: int) -> LibraryItem | None:
     try:
         with item.document.file.open("rb") as handle:
             data = handle.read()
-        text, pages = pdf_text(data)
+        text, pages = document_text(data, item.document.mime_type)
     except Exception as exc:  # pypdf raises many kinds of error on damaged files
         state, failure, text, pages = (
             TextState.FAILED,

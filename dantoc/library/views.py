@@ -7,12 +7,13 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
 from dantoc.core.languages import BY_CODE, CONTENT_LANGUAGES
 from dantoc.geo.models import EthnicGroup
 from dantoc.library import selectors
+from dantoc.library.epub import MIME_TYPE as EPUB_MIME_TYPE
 from dantoc.library.models import DocumentType, TextState
 from dantoc.media.responses import stored_file_response
 from dantoc.media.selectors import derivatives_by_profile
@@ -111,6 +112,11 @@ def item_reader(request, uuid):
     item = _item_or_404(request, uuid)
     if item.document_id is None:
         raise Http404
+    if item.document.mime_type == EPUB_MIME_TYPE:
+        # An EPUB is read as its text, page by page (pdf.js reads PDFs only).
+        if item.text_state != TextState.READY:
+            raise Http404
+        return redirect("library:text", uuid=item.uuid)
     return render(request, "library/reader.html", {"item": item})
 
 
@@ -150,7 +156,7 @@ def item_file(request, uuid):
         public=item.is_public,
         max_age=600,
         request=request,
-        filename=f"{item.uuid}.pdf",
+        filename=f"{item.uuid}.{'epub' if item.document.mime_type == EPUB_MIME_TYPE else 'pdf'}",
         as_attachment=download,
     )
 

@@ -114,6 +114,17 @@ def _duration_ms(info: dict) -> int | None:
 def _document(path: Path, head: bytes) -> Detected | None:
     if head.startswith(b"%PDF-"):
         return Detected(MediaKind.DOCUMENT, "application/pdf", "pdf")
+    if head.startswith(b"PK\x03\x04") and head[30:38] == b"mimetype":
+        # EPUB (OCF): an uncompressed "mimetype" entry first, holding the media type.
+        if b"application/epub+zip" in head[38:80]:
+            try:
+                with zipfile.ZipFile(path) as package:
+                    valid = "META-INF/container.xml" in package.namelist()
+            except (zipfile.BadZipFile, OSError, ValueError):
+                return None
+            if valid:
+                return Detected(MediaKind.DOCUMENT, "application/epub+zip", "epub")
+        return None
     if head.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(path) as package:
@@ -232,7 +243,7 @@ def _rotation(stream: dict) -> int:
 def detect(path: Path) -> Detected | None:
     """What the file at ``path`` is, or None when it is none of the accepted kinds."""
     with path.open("rb") as handle:
-        head = handle.read(16)
+        head = handle.read(80)
     return _document(path, head) or _image(path, head) or _audio_video(path)
 
 

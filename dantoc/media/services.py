@@ -41,7 +41,7 @@ KIND_LABELS = {
     MediaKind.IMAGE: "JPEG, PNG, WebP, GIF",
     MediaKind.AUDIO: "MP3, M4A, OGG/Opus, WAV, FLAC",
     MediaKind.VIDEO: "MP4, WebM, 3GP, MOV",
-    MediaKind.DOCUMENT: "PDF, DOCX, XLSX",
+    MediaKind.DOCUMENT: "PDF, EPUB, DOCX, XLSX",
 }
 
 

@@ -45,6 +45,7 @@ class MeetingsConfig(AppConfig):
         ("commune_reporter", _("Dự họp trực tuyến, lên lịch họp của xã"), "meetings:list"),
     )
     health_checks = (HealthCheck("janus", "dantoc.meetings.health.janus_health"),)
+    key_figures = ("TL_HOP_TT",)
 
     def ready(self) -> None:
         from dantoc.core.events import listen

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import datetime
 import json
-import logging
 
-import orjson
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -29,9 +27,8 @@ from dantoc.indicators.services import indicator_catalogue_load
 from dantoc.meetings.models import ONLINE_MODES, Meeting, MeetingKind, MeetingStatus
 from dantoc.reporting import dhis2
 from dantoc.reporting.services import form_define
-from dantoc.reporting.services.bulk import datavalues_import
+from dantoc.reporting.services.bulk import computed_values_write
 
-logger = logging.getLogger(__name__)
 FORMS = {
     UnitLevel.COMMUNE: "BM-HOP-XA",
     UnitLevel.PROVINCE: "BM-HOP-TINH",
@@ -84,17 +81,7 @@ def unit_quarter_figures_write(
                     "value": str(row[key]),
                 }
             )
-    payload = dhis2.parse_json(
-        orjson.dumps(
-            {"dataSet": form, "period": period, "orgUnit": unit.code, "dataValues": values}
-        )
-    )
-    summary = datavalues_import(
-        actor=None, rows=payload.rows, dataset_code=payload.data_set, source="system"
-    )
-    if summary.conflicts:
-        logger.warning("meetings figures %s %s: %s", unit.code, period, summary.conflicts)
-    return summary
+    return computed_values_write(form=form, period=period, org_unit=unit.code, values=values)
 
 
 def on_meetings_meeting_held(*, meeting_id: int) -> None:

@@ -268,3 +268,54 @@ def test_a_large_video_arrives_in_pieces_retries_are_harmless_and_the_worker_mak
     )
     assert huge.status_code == 413
     assert chunks.CHUNK_MAX <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+def test_the_share_digitised_reaches_the_dashboard_through_the_analytics_engine(
+    archive, people, login, django_capture_on_commit_callbacks
+):
+    """Per province and ethnic group, written by the platform into the computed form
+    BM-DISAN-TINH and rolled up to the country; a withdrawn item counts no more."""
+    from django.utils import timezone
+
+    from dantoc.analytics.models import RollupTotal
+    from dantoc.editorial import services as editorial
+    from dantoc.geo.models import Unit, UnitLevel
+    from dantoc.reporting.models import DataValue
+
+    province = archive.open_item.province
+    mong = EthnicGroup.objects.get(code="08")
+    year = str(timezone.localdate().year)
+    with django_capture_on_commit_callbacks(execute=True):
+        for name, item in (("Gầu Tào", archive.open_item), ("Cấp sắc", archive.draft_item)):
+            services.inventory_entry_upsert(
+                actor=None, province=province, ethnic_group=mong, name=name, kind="festival",
+                target_year=2025, item=item,
+            )  # fmt: skip
+
+    def figures(unit):
+        return {
+            (v.indicator.code, v.options_key): float(v.value)
+            for v in DataValue.objects.filter(unit=unit, period__code=year).select_related(
+                "indicator"
+            )
+            if v.indicator.code.startswith("DS_")
+        }
+
+    assert figures(province) == {
+        ("DS_KE_HOACH", "DAN_TOC=08"): 2,
+        ("DS_DA_SO_HOA", "DAN_TOC=08"): 1,
+    }
+    country = Unit.objects.get(level=UnitLevel.COUNTRY)
+    national = {
+        r.indicator.code: r.approved_sum
+        for r in RollupTotal.objects.filter(unit=country, period__code=year).select_related(
+            "indicator"
+        )
+    }
+    assert national["DS_KE_HOACH"] == 2 and national["DS_DA_SO_HOA"] == 1
+    ministry = login(people.ministry)
+    dashboard = ministry.get(f"/analytics/?unit=VN&year={year}").content.decode()
+    assert "Tỷ lệ lễ hội, phong tục đã số hoá" in dashboard and "50,0" in dashboard
+    with django_capture_on_commit_callbacks(execute=True):
+        editorial.content_withdraw(actor=people.province, item=archive.open_item)
+    assert figures(province)[("DS_DA_SO_HOA", "DAN_TOC=08")] == 0

@@ -210,3 +210,71 @@ def test_the_extraction_task_is_queued_after_commit(librarian, django_capture_on
     assert DBTaskResult.objects.filter(
         task_path="dantoc.library.tasks.item_text_extract_task"
     ).exists()
+
+
+def _epub_file(chapters=None, name="sach.epub"):
+    from dantoc.library.demo import epub
+
+    chapters = chapters or [
+        ("Chương 1. Chọn nương", "Người Dao chọn nương theo độ dốc."),
+        ("Chương 2. Lễ cơm mới", "Lễ cơm mới mời tổ tiên.\nGiống lúa treo trên gác bếp."),
+    ]
+    return SimpleUploadedFile(name, epub("Sách thử", chapters), content_type="application/epub+zip")
+
+
+def test_an_epub_is_recognised_by_its_content_and_its_text_is_searchable_in_reading_order(
+    make_item, client
+):
+    item = make_item(title="Sách điện tử thử", document_file=_epub_file())
+    assert item.document.mime_type == "application/epub+zip"
+    assert item.text_state == TextState.READY and item.pages == 2
+    first, second = item.full_text.split("\f")
+    assert first.startswith("Chương 1. Chọn nương") and "gác bếp" in second
+    assert "<p>" not in item.full_text and "Sách thử" not in first  # tags and <title> dropped
+    assert _titles("com moi gac bep") == ["Sách điện tử thử"]
+    # Read as text on a phone (pdf.js reads PDFs only); downloaded as an .epub.
+    reader = client.get(f"/thu-vien/{item.uuid}/doc/")
+    assert reader.status_code == 302 and reader["Location"].endswith("/van-ban/")
+    assert "gác bếp" in client.get(reader["Location"]).content.decode()
+    download = client.get(f"/thu-vien/{item.uuid}/tep/?tai=1")
+    assert download["Content-Type"] == "application/epub+zip"
+    assert ".epub" in download["Content-Disposition"]
+    page = client.get(f"/thu-vien/{item.uuid}/").content.decode()
+    assert "Tải EPUB" in page
+
+
+def test_a_zip_that_only_claims_to_be_an_epub_is_refused_and_nothing_is_kept(librarian):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:  # the right first entry, no container
+        package.writestr("mimetype", "application/epub+zip", compress_type=zipfile.ZIP_STORED)
+        package.writestr("virus.exe", b"MZ" * 100)
+    before = LibraryItem.objects.count()
+    for content in (buffer.getvalue(), b"PK\x03\x04" + b"\0" * 200):
+        with pytest.raises(ValidationError):
+            services.item_save(
+                actor=librarian, item=None, unit=unit_get(code="VN"), doc_type="sach",
+                title="Giả EPUB", document_file=SimpleUploadedFile("sach.epub", content),
+            )  # fmt: skip
+    assert LibraryItem.objects.count() == before
+
+
+def test_an_epub_whose_package_is_missing_fails_with_the_reason_and_stays_readable(make_item):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        package.writestr("mimetype", "application/epub+zip", compress_type=zipfile.ZIP_STORED)
+        package.writestr(
+            "META-INF/container.xml",
+            '<container xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>'
+            '<rootfile full-path="OEBPS/khong-co.opf"/></rootfiles></container>',
+        )
+    item = make_item(
+        title="EPUB hỏng", document_file=SimpleUploadedFile("hong.epub", buffer.getvalue())
+    )
+    assert item.text_state == TextState.FAILED and "khong-co.opf" in item.text_failure
+    assert item.is_public and _titles("epub hong") == ["EPUB hỏng"]

@@ -62,7 +62,7 @@ def test_image_is_refused_where_only_documents_are_accepted(people):
         asset_upload(
             actor=people.editor, file=image_upload("a.pdf"), allowed_kinds=[MediaKind.DOCUMENT]
         )
-    assert "PDF, DOCX, XLSX" in refused.value.messages[0]
+    assert "PDF, EPUB, DOCX, XLSX" in refused.value.messages[0]
 
 
 def test_file_larger_than_the_limit_is_refused_even_when_its_declared_size_lies(people):

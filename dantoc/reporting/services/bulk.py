@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import logging
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -54,6 +55,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -69,7 +71,7 @@ from dantoc.core.figures import DELTA_TABLE
 from dantoc.geo.models import Unit
 from dantoc.indicators.models import NUMERIC_TYPES, Indicator, ValueType
 from dantoc.indicators.values import ValueError_, normalise_value, options_key, parse_options_key
-from dantoc.reporting import selectors
+from dantoc.reporting import dhis2, selectors
 from dantoc.reporting.dhis2 import (
     ERROR,
     STRATEGIES,
@@ -103,6 +105,7 @@ from dantoc.reporting.services import (
     period_resolve,
 )
 
+logger = logging.getLogger(__name__)
 OFFICER_IMPORT_ROLES = (RoleCode.PROVINCE_OFFICER, RoleCode.MINISTRY_OFFICER)
 NONE_COMBOS = {"", "default"}
 MAX_COMMENT = 1000
@@ -1349,3 +1352,21 @@ __all__ = [
     "datavalues_export",
     "datavalues_import",
 ]
+
+
+def computed_values_write(
+    *, form: str, period: str, org_unit: str, values: list[dict], source: str = ValueSource.SYSTEM
+) -> ImportSummary:
+    """Write the values a part of the platform computed (``values``: DHIS2 data values,
+    ``dataElement``, ``categoryOptionCombo``, ``value``) into one report of the computed form
+    ``form``, as an import of the platform's own (no person; checked like any import; the
+    report approved as it is written). Conflicts are logged: nobody is there to read them."""
+    payload = dhis2.parse_json(
+        orjson.dumps({"dataSet": form, "period": period, "orgUnit": org_unit, "dataValues": values})
+    )
+    summary = datavalues_import(
+        actor=None, rows=payload.rows, dataset_code=payload.data_set, source=source
+    )
+    if summary.conflicts:
+        logger.warning("computed values %s %s %s: %s", form, org_unit, period, summary.conflicts)
+    return summary
