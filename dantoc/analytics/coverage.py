@@ -109,8 +109,10 @@ def level_noun(level: str) -> str:
 
 
 def forms_behind(dx: list[str]) -> list[ReportForm]:
-    """The active forms that collect the indicators (or, for computed indicators, the
-    indicators they are computed from), in code order."""
+    """The active forms people report on that collect the indicators (or, for computed
+    indicators, the indicators they are computed from), in code order. Forms the platform
+    computes (``ReportForm.computed``) have no coverage: nobody is asked for them, and a
+    commune that held no meeting has no report to count."""
     codes = set(dx)
     for computed in ComputedIndicator.objects.filter(code__in=dx):
         for expr in (computed.numerator, computed.denominator):
@@ -126,7 +128,9 @@ def forms_behind(dx: list[str]) -> list[ReportForm]:
             "section__form_id", flat=True
         )
     )
-    return list(ReportForm.objects.filter(pk__in=form_ids, status="active").order_by("code"))
+    return list(
+        ReportForm.objects.filter(pk__in=form_ids, status="active", computed=False).order_by("code")
+    )
 
 
 def coverage(

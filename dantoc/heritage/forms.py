@@ -3,10 +3,12 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dantoc.core.languages import translation_choices
+from dantoc.editorial import revisions
 from dantoc.geo.models import EthnicGroup, UnitLevel
 from dantoc.geo.selectors import unit_get
-from dantoc.heritage.models import ItemKind, Protocol, Season, Sharing
-from dantoc.heritage.services import ItemData
+from dantoc.heritage.models import ItemKind, Protocol, ProtocolKind, Season, Sharing
+from dantoc.heritage.services import ITEM_FIELDS, ItemData, item_data_of_state
 
 LICENCES = [
     ("CC BY-NC 4.0", "CC BY-NC 4.0"),
@@ -105,6 +107,16 @@ class ItemForm(forms.Form):
 
 
 def initial_from(item) -> dict:
+    """The form's values: the open revision's when there is one (what the contributor goes
+    on editing), else the item's."""
+    if revisions.revision_open(item) is not None:
+        data = item_data_of_state(revisions.pending_state(item))
+        return {
+            **{name: getattr(data, name) for name in ITEM_FIELDS if name != "commune"},
+            "ethnic_groups": data.ethnic_groups,
+            "protocols": data.protocols,
+            "commune_code": data.commune.code if data.commune else "",
+        }
     return {
         **{
             name: getattr(item, name)
@@ -151,3 +163,67 @@ class MediaForm(forms.Form):
 class MemberForm(forms.Form):
     username = forms.CharField(label=_("Tên đăng nhập của thành viên"), max_length=150)
     steward = forms.BooleanField(label=_("Người quản lý giao thức"), required=False)
+
+
+MONTHS = [(m, _("Tháng %(m)s") % {"m": m}) for m in range(1, 13)]
+
+
+class ProtocolForm(forms.Form):
+    name = forms.CharField(label=_("Tên giao thức"), max_length=200)
+    kind = forms.ChoiceField(
+        label=_("Ai được xem"),
+        choices=ProtocolKind.choices,
+        initial=ProtocolKind.COMMUNITY,
+        help_text=_("Cộng đồng: chỉ thành viên đã đăng nhập mới xem được tư liệu."),
+    )
+    community = forms.CharField(label=_("Cộng đồng"), max_length=200, required=False)
+    ethnic_group = forms.ModelChoiceField(
+        label=_("Dân tộc"), queryset=EthnicGroup.objects.order_by("code"), required=False
+    )
+    notice = forms.CharField(
+        label=_("Lưu ý hiện trên tư liệu"),
+        max_length=300,
+        required=False,
+        help_text=_("Ví dụ: “Chỉ dùng trong cộng đồng”, “Ghi công cộng đồng khi sử dụng”."),
+    )
+    months = forms.TypedMultipleChoiceField(
+        label=_("Chỉ xem được trong các tháng (để trống: quanh năm)"),
+        choices=MONTHS,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class InventoryEntryForm(forms.Form):
+    ethnic_group = forms.ModelChoiceField(
+        label=_("Dân tộc"), queryset=EthnicGroup.objects.order_by("code")
+    )
+    name = forms.CharField(label=_("Tên lễ hội / phong tục"), max_length=250)
+    kind = forms.ChoiceField(label=_("Loại"), choices=ItemKind.choices)
+    target_year = forms.IntegerField(
+        label=_("Năm hoàn thành theo kế hoạch"), min_value=2021, max_value=2035
+    )
+    item = forms.ChoiceField(
+        label=_("Tư liệu đã số hoá"),
+        required=False,
+        help_text=_("Tư liệu di sản mô tả lễ hội, phong tục này (khi đã có)."),
+    )
+
+    def __init__(self, *args, items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = {str(item.uuid): item for item in items}
+        self.fields["item"].choices = [("", "—")] + [
+            (key, item.title) for key, item in self.items.items()
+        ]
+
+    def clean_item(self):
+        return self.items.get(self.cleaned_data["item"]) if self.cleaned_data["item"] else None
+
+
+class TranslationForm(forms.Form):
+    language = forms.ChoiceField(label=_("Ngôn ngữ"), choices=translation_choices)
+    title = forms.CharField(label=_("Tên"), max_length=250)
+    description = forms.CharField(
+        label=_("Mô tả"), widget=forms.Textarea(attrs={"rows": 6}), required=False
+    )

@@ -54,6 +54,20 @@ def can_view_inventory(user) -> bool:
     return True
 
 
+def can_edit_inventory(user, province) -> bool:
+    """A province's digitisation plan is kept by its officers; the ministry keeps any
+    (``province`` None: whether the user may keep every province's)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.has_role(RoleCode.MINISTRY_OFFICER) or user.has_role(RoleCode.SYSTEM_ADMIN):
+        return True
+    return (
+        province is not None
+        and user.has_role(RoleCode.PROVINCE_OFFICER)
+        and user.unit_id == province.pk
+    )
+
+
 def media_page_guard(user, asset) -> bool | None:
     """The media pages show a heritage file only to those the protocols let see it."""
     from dantoc.heritage.models import HeritageMedia

@@ -13,12 +13,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dantoc.audit.services import audit_record, snapshot
 from dantoc.core.events import announce
 from dantoc.core.text import fold, index_words
-from dantoc.editorial import workflows
-from dantoc.geo.models import Unit, UnitLevel
+from dantoc.editorial import revisions, workflows
+from dantoc.editorial import services as editorial
+from dantoc.editorial.models import Status
+from dantoc.geo.models import EthnicGroup, Unit, UnitLevel
 from dantoc.geo.selectors import unit_successors
 from dantoc.heritage import permissions
 from dantoc.heritage.models import (
@@ -188,12 +191,91 @@ def item_create(*, actor, unit: Unit, data: ItemData) -> HeritageItem:
     return item
 
 
+def _revising(actor, item: HeritageItem) -> bool:
+    """Does a change by ``actor`` go to the item's revision rather than to the item? (A
+    published item keeps what the public sees until a second person approves the change.)"""
+    if actor is None or item.deleted_at is not None:
+        return False
+    return item.status == Status.PUBLISHED or revisions.revision_open(item) is not None
+
+
+def _state_of_data(data: ItemData) -> dict[str, Any]:
+    state = {name: getattr(data, name) for name in ITEM_FIELDS if name != "commune"}
+    state["commune"] = data.commune.pk if data.commune else None
+    state["ethnic_groups"] = sorted(g.pk for g in data.ethnic_groups)
+    state["protocols"] = sorted(p.pk for p in data.protocols)
+    return state
+
+
+def _item_state(item: HeritageItem) -> dict[str, Any]:
+    """The item's editable state as JSON (what a revision holds)."""
+    state = {name: getattr(item, name) for name in ITEM_FIELDS if name != "commune"}
+    state["commune"] = item.commune_id
+    state["ethnic_groups"] = sorted(item.ethnic_groups.values_list("pk", flat=True))
+    state["protocols"] = sorted(item.protocols.values_list("pk", flat=True))
+    return state
+
+
+def item_data_of_state(state: dict[str, Any]) -> ItemData:
+    """A revision's state as the form and the services take it."""
+    values = {name: state.get(name) for name in ITEM_FIELDS if name != "commune"}
+    return ItemData(
+        **values,
+        commune=Unit.objects.filter(pk=state.get("commune")).first()
+        if state.get("commune")
+        else None,
+        ethnic_groups=list(EthnicGroup.objects.filter(pk__in=state.get("ethnic_groups") or [])),
+        protocols=list(Protocol.objects.filter(pk__in=state.get("protocols") or [])),
+    )
+
+
+def _item_apply(*, actor, item: HeritageItem, data: dict[str, Any]) -> None:
+    """An approved revision becomes what the public sees (inside ``revision_approve``)."""
+    values = item_data_of_state(data)
+    _apply(item, values)
+    item.updated_at = timezone.now()
+    item.search_text = _search_text(item, values.ethnic_groups)
+    item.save()
+    item.ethnic_groups.set(values.ethnic_groups)
+    item.protocols.set(values.protocols)
+    item_words_write(item)
+    transaction.on_commit(lambda: announce(CHANGED, uuid=str(item.uuid)))
+
+
+def _display(key: str, value: Any) -> str:
+    if key == "ethnic_groups":
+        return ", ".join(
+            EthnicGroup.objects.filter(pk__in=value or []).values_list("name", flat=True)
+        )
+    if key == "protocols":
+        return ", ".join(Protocol.objects.filter(pk__in=value or []).values_list("name", flat=True))
+    if key == "commune":
+        unit = Unit.objects.filter(pk=value).first() if value else None
+        return f"{unit.name} ({unit.code})" if unit else ""
+    if isinstance(value, bool):
+        return _("có") if value else _("không")
+    return "" if value is None else str(value)
+
+
+REVISION_FIELDS = [
+    *[(name, HeritageItem._meta.get_field(name).verbose_name) for name in ITEM_FIELDS],
+    ("ethnic_groups", gettext_lazy("dân tộc")),
+    ("protocols", gettext_lazy("giao thức văn hoá")),
+]
+
+
 def item_update(*, actor, item: HeritageItem, data: ItemData) -> HeritageItem:
+    """Change an item. A published item (or one with a change waiting) keeps what the public
+    sees: the change waits as a revision (``editorial.revisions``) until a second person
+    approves it; a draft is changed in place."""
     if not permissions.can_edit_item(actor, item):
         raise PermissionDenied
     _check(data)
     with transaction.atomic():
         item = HeritageItem.objects.select_for_update().get(pk=item.pk)
+        if _revising(actor, item):
+            revisions.revision_write(actor=actor, item=item, data=_state_of_data(data))
+            return item
         before = _snapshot(item)
         _apply(item, data)
         item.updated_at = timezone.now()
@@ -356,6 +438,12 @@ def member_remove(*, actor, protocol: Protocol, user) -> bool:
 def inventory_entry_upsert(
     *, actor, province: Unit, ethnic_group, name: str, kind: str, target_year: int, item=None
 ) -> InventoryEntry:
+    """Add a festival or custom to a province's plan, or change it (same province, ethnic
+    group and name: one entry whatever the retries)."""
+    if actor is not None and not permissions.can_edit_inventory(actor, province):
+        raise PermissionDenied
+    if not name.strip():
+        raise ValidationError({"name": _("Cần tên lễ hội hoặc phong tục.")})
     with transaction.atomic():
         entry, created = InventoryEntry.objects.update_or_create(
             province=province,
@@ -373,6 +461,51 @@ def inventory_entry_upsert(
         announce(INVENTORY_CHANGED, province_id=province.pk)
     return entry
 
+
+def inventory_entry_delete(*, actor, entry: InventoryEntry) -> None:
+    """Take a festival or custom out of its province's plan (audited; figures recounted)."""
+    if actor is not None and not permissions.can_edit_inventory(actor, entry.province):
+        raise PermissionDenied
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="heritage.inventory_delete",
+            obj=entry,
+            unit=entry.province,
+            before={"name": entry.name, "ethnic_group": entry.ethnic_group.code},
+        )
+        province_id = entry.province_id
+        entry.delete()
+        announce(INVENTORY_CHANGED, province_id=province_id)
+
+
+def protocol_slug(name: str) -> str:
+    """A free address-safe code for a new protocol, made from its name."""
+    base = "-".join(index_words(name))[:50].strip("-") or "giao-thuc"
+    slug, n = base, 1
+    while Protocol.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+revisions.register(
+    revisions.RevisionHandler(
+        model=HeritageItem,
+        app="heritage",
+        kind="item",
+        state=_item_state,
+        apply=_item_apply,
+        fields=REVISION_FIELDS,
+        display=_display,
+        files=lambda state: set(),
+        delete_file=lambda name: None,
+        can_edit=lambda user, item, data: permissions.can_edit_item(user, item),
+        reviewers=lambda item, actor: editorial.reviewers(item, exclude=actor),
+        notify=editorial.notify_after_commit,
+        editor_url=lambda item: f"/di-san/quan-ly/{item.uuid}/",
+    )
+)
 
 workflows.register(
     workflows.Workflow(

@@ -26,12 +26,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from dantoc.editorial import permissions as editorial_permissions
+from dantoc.editorial import revisions
 from dantoc.editorial import services as editorial
-from dantoc.editorial.models import TranslationStatus
+from dantoc.editorial.models import RevisionStatus, TranslationStatus
 from dantoc.editorial.permissions import publish_refusal
+from dantoc.geo.models import Unit, UnitLevel
 from dantoc.heritage import chunks, iiif, permissions, selectors, services
-from dantoc.heritage.forms import ItemForm, MediaForm, MemberForm, initial_from
-from dantoc.heritage.models import HeritageItem, ItemKind, Protocol, Season
+from dantoc.heritage.forms import (
+    InventoryEntryForm,
+    ItemForm,
+    MediaForm,
+    MemberForm,
+    ProtocolForm,
+    TranslationForm,
+    initial_from,
+)
+from dantoc.heritage.models import HeritageItem, InventoryEntry, ItemKind, Protocol, Season
 from dantoc.media.models import MediaState
 from dantoc.media.responses import stored_file_response
 from dantoc.media.selectors import derivatives_by_profile
@@ -107,6 +118,9 @@ def item_detail(request, uuid):
             if item.performers_consent
             else [],
             "can_edit": permissions.can_edit_item(request.user, item),
+            "translations": item.translations.filter(status=TranslationStatus.PUBLISHED).order_by(
+                "language"
+            ),
         },
     )
 
@@ -275,6 +289,8 @@ def manage_list(request):
         {
             "items": selectors.items_editable(user=request.user)[:200],
             "protocols": selectors.protocols_stewarded(user=request.user),
+            "may_create_protocol": permissions.can_create_protocol(request.user),
+            "may_edit_inventory": permissions.can_edit_inventory(request.user, request.user.unit),
         },
     )
 
@@ -353,6 +369,7 @@ def manage_item(request, uuid):
             "media_form": MediaForm(),
             "publish_refusal": publish_refusal(request.user, item),
             "chunk_max": chunks.CHUNK_MAX,
+            **_revision_context(request.user, item),
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -421,6 +438,59 @@ def media_upload_piece(request, uuid):
     return JsonResponse(
         {"received": piece.total, "media": str(media.uuid), "state": media.asset.state}, status=201
     )
+
+
+def _revision_context(user, item) -> dict:
+    """The item's change waiting for approval beside what the public sees, and the versions."""
+    revision = revisions.revision_open(item)
+    history = list(
+        revisions.revisions_of(item).filter(status=RevisionStatus.APPROVED).order_by("-number")
+    )
+    context = {"revision": revision, "history": history}
+    if revision is not None:
+        live = revisions.handler_for(type(item)).state(item)
+        context["comparison"] = revisions.compare(item, live, revision.data)
+        context["approve_refusal"] = revisions.approve_refusal(user, revision, item)
+    return context
+
+
+REVISION_STEPS = {
+    "submit": (revisions.revision_submit, gettext_lazy("Đã gửi duyệt bản sửa.")),
+    "approve": (
+        revisions.revision_approve,
+        gettext_lazy("Đã duyệt: bản sửa đã thay bản đang công bố."),
+    ),
+    "return": (revisions.revision_return, gettext_lazy("Đã trả lại bản sửa.")),
+    "discard": (
+        revisions.revision_discard,
+        gettext_lazy("Đã bỏ bản sửa; bản đang công bố giữ nguyên."),
+    ),
+}
+
+
+@login_required
+@require_POST
+def revision_step(request, uuid):
+    """Send a published item's change for review, approve it (a second person), return it or
+    drop it."""
+    item = _editable(request, uuid)
+    revision = revisions.revision_open(item)
+    step = REVISION_STEPS.get(request.POST.get("step", ""))
+    if revision is None or step is None:
+        raise Http404
+    action, done = step
+    extra = (
+        {"reason": request.POST.get("reason", "")[:1000]}
+        if action is revisions.revision_return
+        else {}
+    )
+    try:
+        action(actor=request.user, revision=revision, **extra)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", None) or [str(error)]))
+    else:
+        messages.success(request, done)
+    return redirect("heritage:manage_item", uuid=item.uuid)
 
 
 STEPS = {
@@ -496,7 +566,156 @@ def protocol_members(request, uuid):
     )
 
 
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def protocol_create(request):
+    """A province or ministry officer opens a protocol for a community; they steward it."""
+    if not permissions.can_create_protocol(request.user):
+        raise PermissionDenied
+    form = ProtocolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            protocol = services.protocol_create(
+                actor=request.user,
+                slug=services.protocol_slug(data["name"]),
+                name=data["name"],
+                kind=data["kind"],
+                community=data["community"],
+                notice=data["notice"],
+                ethnic_group=data["ethnic_group"],
+                stewards=[request.user],
+                months=data["months"],
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("Đã tạo giao thức; thêm thành viên của cộng đồng."))
+            return redirect("heritage:protocol_members", uuid=protocol.uuid)
+    return render(
+        request,
+        "heritage/protocol_form.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- translations ------------------------------------------------------------------------------
+
+TRANSLATION_STEPS = {
+    "submit": editorial.translation_submit_for_review,
+    "publish": editorial.translation_publish,
+    "withdraw": editorial.translation_withdraw,
+}
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def item_translations(request, uuid):
+    """The item's name and description in ethnic languages (and English): written as a
+    draft, sent for review, published by a second person (the shared workflow)."""
+    item = _editable(request, uuid)
+    language = (request.POST.get("language") or request.GET.get("language") or "").lower()
+    existing = {t.language: t for t in item.translations.all()}
+    if request.method == "POST" and request.POST.get("step") in TRANSLATION_STEPS:
+        try:
+            TRANSLATION_STEPS[request.POST["step"]](
+                actor=request.user, item=item, language=language
+            )
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, " ".join(getattr(error, "messages", None) or [str(error)]))
+        else:
+            messages.success(request, _("Đã cập nhật trạng thái bản dịch."))
+        return redirect(f"{request.path}?language={language}")
+    chosen = existing.get(language)
+    initial = {"language": language}
+    if chosen is not None:
+        initial.update(title=chosen.title, description=chosen.description)
+    form = TranslationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            editorial.translation_save(
+                actor=request.user,
+                item=item,
+                language=data["language"],
+                values={"title": data["title"], "description": data["description"]},
+            )
+        except (ValidationError, PermissionDenied) as error:
+            _form_errors(
+                form, error if isinstance(error, ValidationError) else ValidationError(str(error))
+            )
+        else:
+            messages.success(request, _("Đã lưu bản dịch nháp: gửi duyệt để người khác đọc."))
+            return redirect(f"{request.path}?language={data['language']}")
+    rows = [
+        (t, editorial_permissions.translation_publish_refusal(request.user, item, t))
+        for t in sorted(existing.values(), key=lambda t: t.language)
+    ]
+    return render(
+        request,
+        "heritage/translations.html",
+        {"item": item, "form": form, "rows": rows},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
 # --- the goal ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def inventory_edit(request):
+    """A province's digitisation plan: the festivals and customs it plans to digitise, each
+    linked to its item once digitised. Province officers keep their province's; the ministry
+    chooses the province (``?tinh=``)."""
+    user = request.user
+    code = request.GET.get("tinh") or (user.unit.code if user.unit_id else "")
+    provinces = Unit.objects.filter(level=UnitLevel.PROVINCE, valid_to__isnull=True)
+    province = provinces.filter(code=code).first()
+    any_province = permissions.can_edit_inventory(user, None)
+    if province is None and any_province:
+        # The ministry picks the province first.
+        return render(
+            request,
+            "heritage/inventory_edit.html",
+            {"province": None, "provinces": provinces.order_by("name")},
+        )
+    if province is None or not permissions.can_edit_inventory(user, province):
+        raise PermissionDenied
+    entries = InventoryEntry.objects.filter(province=province).select_related(
+        "ethnic_group", "item"
+    )
+    if request.method == "POST" and request.POST.get("delete"):
+        entry = entries.filter(pk=request.POST["delete"]).first()
+        if entry is not None:
+            services.inventory_entry_delete(actor=user, entry=entry)
+            messages.success(request, _("Đã bỏ khỏi kế hoạch."))
+        return redirect(f"{request.path}?tinh={province.code}")
+    items = HeritageItem.objects.filter(province=province, deleted_at__isnull=True).order_by(
+        "title"
+    )
+    form = InventoryEntryForm(request.POST or None, items=items)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.inventory_entry_upsert(actor=user, province=province, **data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("Đã lưu vào kế hoạch."))
+            return redirect(f"{request.path}?tinh={province.code}")
+    return render(
+        request,
+        "heritage/inventory_edit.html",
+        {
+            "province": province,
+            "entries": entries,
+            "form": form,
+            "provinces": provinces.order_by("name") if any_province else None,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @require_safe
@@ -512,5 +731,8 @@ def inventory(request):
             "planned": planned,
             "done": done,
             "share": (done / planned) if planned else 0,
+            "may_edit": permissions.can_edit_inventory(
+                request.user, getattr(request.user, "unit", None)
+            ),
         },
     )

@@ -103,4 +103,20 @@ def demo_meetings_load() -> dict[str, int]:
             invitees=[province, laocai],
         )  # fmt: skip
         made += 1
+    # A meeting the ministry itself held online: counted at the country level (BM-HOP-TW).
+    key = "ban-chi-dao-tw"
+    if ministry and laocai and not Meeting.objects.filter(uuid=_uuid(key)).exists():
+        start = now - datetime.timedelta(days=5)
+        meeting = services.meeting_schedule(
+            actor=ministry, uuid=_uuid(key), kind=MeetingKind.MEETING, mode=MeetingMode.ONLINE,
+            title="Họp trực tuyến Ban Chỉ đạo Trung ương về tiến độ giải ngân",
+            unit=ministry.unit, starts_at=start, ends_at=start + datetime.timedelta(hours=2),
+            invitees=[province, laocai],
+        )  # fmt: skip
+        services.minutes_record(
+            actor=ministry, meeting=meeting,
+            minutes="Các tỉnh báo cáo tiến độ giải ngân vốn năm 2026 và kiến nghị tháo gỡ.",
+            decisions="Các tỉnh gửi báo cáo giải ngân quý IV trước ngày 20.",
+        )  # fmt: skip
+        made += 1
     return {"meetings": made}

@@ -196,8 +196,14 @@ def test_an_item_withdrawn_or_moved_under_a_community_protocol_disappears_for_th
     services.item_update(
         actor=people.commune, item=archive.open_item, data=item_data(protocols=[archive.community])
     )
-    # A published item edited: the change is live at once for heritage records (the editors
-    # decide); the public no longer sees it.
+    # A published item edited: the change waits for a second person; then the public no
+    # longer sees it.
+    assert client.get(url).status_code == 200
+    from dantoc.editorial import revisions
+
+    revision = revisions.revision_open(archive.open_item)
+    revisions.revision_submit(actor=people.commune, revision=revision)
+    revisions.revision_approve(actor=people.province, revision=revision)
     assert client.get(url).status_code == 404
     assert client.get(f"/iiif/3/{archive.open_picture.uuid}/info.json").status_code == 404
     editorial.content_withdraw(actor=people.province, item=archive.open_item)

@@ -10,6 +10,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from dantoc.core.text import words_q
+from dantoc.editorial import revisions
 from dantoc.heritage import selectors, services
 from dantoc.heritage.models import HeritageItem, HeritageWord
 
@@ -74,6 +75,12 @@ def test_every_write_keeps_the_index_current(archive, people, client):
         item=item,
         data=item_data(title="Hội xuân Sải Sán", description="Hội mùa xuân."),
     )
+    # A published item: the change waits as a revision; the index follows once approved.
+    assert [i.pk for i in selectors.items_search(user=AnonymousUser(), q="gau tao")[0:50]] == [
+        item.pk
+    ]
+    revisions.revision_submit(actor=people.commune, revision=revisions.revision_open(item))
+    revisions.revision_approve(actor=people.province, revision=revisions.revision_open(item))
     assert item.pk not in {
         i.pk for i in selectors.items_search(user=AnonymousUser(), q="gau tao")[0:50]
     }
