@@ -5,7 +5,7 @@ source for the platform's OAI-PMH provider (``core.oai``)."""
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from dantoc.core.registry import Loader, MenuEntry, OaiSource
+from dantoc.core.registry import Loader, MenuEntry, OaiSource, RoleDeclaration
 
 
 class HeritageConfig(AppConfig):
@@ -25,10 +25,27 @@ class HeritageConfig(AppConfig):
         Loader("heritage.demo", "dantoc.heritage.demo.demo_load", after=("accounts.demo_users",)),
     )
     menu = (MenuEntry(_("Di sản"), "heritage:item_list", order=75),)
+    roles = (
+        RoleDeclaration(
+            "heritage_contributor",
+            "Người đóng góp tư liệu cộng đồng",
+            "Community heritage contributor",
+            levels=frozenset({"commune"}),
+            requires_2fa=False,
+            description="Thành viên cộng đồng (nghệ nhân, người cao tuổi, cán bộ văn hoá thôn) "
+            "ghi lại lễ hội, phong tục của xã: tạo tư liệu, tải ảnh, âm thanh, video; cán bộ "
+            "tỉnh hoặc biên tập viên duyệt trước khi công bố.",
+        ),
+    )
     capabilities = (
         (
             "commune_reporter",
             _("Số hoá lễ hội, phong tục của xã: ảnh, âm thanh, video"),
+            "heritage:manage_list",
+        ),
+        (
+            "heritage_contributor",
+            _("Ghi lại lễ hội, phong tục của cộng đồng: ảnh, âm thanh, video, gửi duyệt"),
             "heritage:manage_list",
         ),
         (

@@ -15,12 +15,21 @@ from pathlib import Path
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
 
+from dantoc.accounts.demo import DEMO_PASSWORD
 from dantoc.accounts.models import User
+from dantoc.accounts.services import user_create
 from dantoc.editorial import services as editorial
 from dantoc.geo.models import EthnicGroup
 from dantoc.geo.selectors import unit_get
 from dantoc.heritage import services
-from dantoc.heritage.models import HeritageItem, HeritageMedia, ItemKind, Protocol, Season
+from dantoc.heritage.models import (
+    HeritageItem,
+    HeritageMedia,
+    ItemKind,
+    Membership,
+    Protocol,
+    Season,
+)
 from dantoc.media.processing import asset_process
 
 
@@ -207,6 +216,25 @@ def _protocols(steward: User) -> dict[str, Protocol]:
     return found
 
 
+COMMUNITY_MEMBER = ("congdong.lungcu", "Giàng Thị Dợ", "Nghệ nhân hát dân ca Mông, thôn Lô Lô Chải")
+
+
+def _community_member(protocol: Protocol, steward: User) -> User:
+    """A community member with an account: records the community's customs, is a member of
+    its protocol (sees its community-only items), publishes nothing herself."""
+    username, full_name, position = COMMUNITY_MEMBER
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = user_create(
+            actor=None, username=username, password=DEMO_PASSWORD, unit=unit_get(code="00715"),
+            roles=["heritage_contributor"], full_name=full_name, position=position,
+            check_password=False,
+        )  # fmt: skip
+    if not Membership.objects.filter(protocol=protocol, user=user).exists():
+        services.member_add(actor=steward, protocol=protocol, user=user)
+    return user
+
+
 def demo_load() -> dict:
     writer = User.objects.get(username="xa.lungcu")
     other_writer = User.objects.get(username="xa.ngocduong")
@@ -264,4 +292,19 @@ def demo_load() -> dict:
             item=item,
         )
         planned += 1
+    member = _community_member(protocols["cong-dong-mong-lung-cu"], writer)
+    if not HeritageItem.objects.filter(created_by=member).exists():
+        # Her first record, a draft waiting to be sent for review.
+        services.item_create(
+            actor=member, unit=member.unit,
+            data=services.ItemData(
+                kind="song", title="Hát gọi bạn (bản ghi của nghệ nhân, bản nháp)",
+                description="Lời hát gọi bạn của người Mông Lô Lô Chải, ghi lại ngày hội chợ "
+                "phiên; nghệ nhân tự ghi, chờ gửi duyệt.",
+                ethnic_groups=list(EthnicGroup.objects.filter(code="08")),
+                protocols=[protocols["cong-dong-mong-lung-cu"]],
+                commune=unit_get(code="00715"), community="Người Mông thôn Lô Lô Chải",
+                creator=member.full_name,
+            ),
+        )  # fmt: skip
     return {"items": made, "media": HeritageMedia.objects.count(), "planned": planned}

@@ -9,7 +9,10 @@ from dantoc.accounts.models import RoleCode
 from dantoc.accounts.permissions import scope_q, unit_in_scope
 from dantoc.heritage.models import Membership
 
+# The role this app declares for community members with an account (apps.py).
+COMMUNITY_CONTRIBUTOR = "heritage_contributor"
 CONTRIBUTOR_ROLES = (
+    COMMUNITY_CONTRIBUTOR,
     RoleCode.COMMUNE_REPORTER,
     RoleCode.DISTRICT_OFFICER,
     RoleCode.PROVINCE_OFFICER,

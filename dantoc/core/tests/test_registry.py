@@ -91,7 +91,10 @@ def test_accounts_reads_the_roles_apps_declare_for_levels_and_the_second_factor(
     assert roles_requiring_2fa() == {
         "district_officer", "province_officer", "ministry_officer", "system_admin",
     }  # fmt: skip
-    assert roles_allowed_at("commune") == ["commune_reporter", "content_editor"]
+    # The heritage archive's community contributors are given at the commune level too.
+    assert sorted(roles_allowed_at("commune")) == [
+        "commune_reporter", "content_editor", "heritage_contributor",
+    ]  # fmt: skip
 
     # A new app declares a role: accounts can give it at its level, and it needs 2FA.
     config = apps.get_app_config("geo")

@@ -5,6 +5,7 @@ review workflow. Each page: the right people, the wrong people, bad input, a ret
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import PermissionDenied
 
 from dantoc.audit.models import AuditEntry
 from dantoc.geo.models import EthnicGroup
@@ -149,3 +150,36 @@ def test_a_change_to_a_published_item_waits_for_a_second_person(people, login, a
     assert "Phiên bản 2" in reviewer.get(f"/di-san/quan-ly/{item.uuid}/").content.decode()
     assert AuditEntry.objects.filter(action="heritage.item_revision_approve").exists()
     assert login(people.other_province).post(step, {"step": "discard"}).status_code == 404
+
+
+def test_a_community_member_records_a_custom_and_an_officer_publishes_it(people, login, archive):
+    """A community member with an account (role ``heritage_contributor``, no official post)
+    writes items for her commune; publishing needs the province or an editor."""
+    from conftest import PASSWORD
+    from dantoc.accounts.services import user_create
+    from dantoc.editorial import services as editorial
+    from dantoc.geo.selectors import unit_get
+    from dantoc.heritage import services
+
+    from .conftest import item_data
+
+    member = user_create(
+        actor=None, username="congdong.test", password=PASSWORD, unit=unit_get(code="00715"),
+        roles=["heritage_contributor"], full_name="Giàng Thị Dợ", check_password=False,
+    )  # fmt: skip
+    browser = login(member)
+    assert browser.get("/di-san/quan-ly/").status_code == 200
+    item = services.item_create(
+        actor=member, unit=member.unit, data=item_data(title="Hát gọi bạn Lô Lô Chải")
+    )
+    editorial.content_submit_for_review(actor=member, item=item)
+    with pytest.raises(PermissionDenied):
+        editorial.content_publish(actor=member, item=item)
+    editorial.content_publish(actor=people.province, item=item)
+    item.refresh_from_db()
+    assert item.is_public
+    # Another commune's items are not hers to edit.
+    other = services.item_create(
+        actor=people.other_commune, unit=people.other_commune.unit, data=item_data(title="Khác")
+    )
+    assert browser.get(f"/di-san/quan-ly/{other.uuid}/").status_code == 404
