@@ -116,8 +116,9 @@ def media_visible_get(*, user, uuid) -> HeritageMedia | None:
     )
 
 
-# Matches counted at most: a list page then says "more than 1,000" (nobody pages further).
-COUNT_CAP = 1000
+# Matches counted at most: a list page then says "more than 500" (add a word or a filter;
+# nobody pages 25 pages down).
+COUNT_CAP = 500
 SEARCH_TERMS_MAX = 8
 
 

@@ -26,8 +26,9 @@ from dantoc.library.models import DocumentType, LibraryItem, LibraryWord
 from dantoc.library.services import words
 
 SEARCH_TERMS_MAX = 8
-# Matches counted at most (a search page says "more than 1,000"; nobody pages further).
-COUNT_CAP = 1000
+# Matches counted at most (a search page says "more than 500": add a word or a filter; nobody
+# pages 25 pages down). Counting to 1,000 put a three-common-word page over 50 ms at 50,000 items.
+COUNT_CAP = 500
 
 
 def items_public() -> QuerySet[LibraryItem]:
@@ -96,7 +97,7 @@ def items_search(
     summed weights would need every posting of every word read and sorted ("dân tộc" is in
     nearly every item), which is what made the first version slow (the benchmark's notes).
     The total is counted up to ``COUNT_CAP`` (``SearchPage.total`` is then ``COUNT_CAP + 1``:
-    "more than 1,000")."""
+    "more than 500")."""
     terms = query_words(q)
     base = items_filtered(doc_type=doc_type, ethnic_group=ethnic_group, language=language)
     if not terms:
