@@ -85,6 +85,7 @@ def load(count: int) -> None:
     now = timezone.now()
     batch = []
     chosen_groups = []
+    chosen_protocols = []
     for n in range(count):
         province = rng.choice(provinces)
         picked = rng.sample(groups, rng.choice((1, 2)))
@@ -100,7 +101,10 @@ def load(count: int) -> None:
             updated_at=now,
         )
         item.search_text = _search_text(item, picked)
+        chosen_protocol = closed if rng.random() < 0.1 else open_p
+        item.protocol_ids = f",{chosen_protocol.pk},"  # as services.item_protocols_set keeps it
         batch.append(item)
+        chosen_protocols.append(chosen_protocol)
         chosen_groups.append(picked)
     HeritageItem.objects.bulk_create(batch, batch_size=2000)
     ids = list(HeritageItem.objects.order_by("id").values_list("id", flat=True))
@@ -108,8 +112,8 @@ def load(count: int) -> None:
     through_g = HeritageItem.ethnic_groups.through
     through_p.objects.bulk_create(
         [
-            through_p(heritageitem_id=i, protocol_id=(closed if rng.random() < 0.1 else open_p).pk)
-            for i in ids
+            through_p(heritageitem_id=i, protocol_id=p.pk)
+            for i, p in zip(ids, chosen_protocols, strict=True)
         ],
         batch_size=5000,
     )

@@ -164,6 +164,11 @@ class HeritageItem(EditorialContent):
         _("chia sẻ"), max_length=3, choices=Sharing.choices, default=Sharing.ANY
     )
     search_text = models.TextField(editable=False, default="")
+    # The ids of ``protocols``, sorted, as ",3,7,": the visibility rule reads it on the item's
+    # own row (``selectors._item_visible_q``) instead of a sub-query per row, which PostgreSQL
+    # turned into a hash of every item's protocols on each search. Kept by the services with
+    # the relation (``services.item_protocols_set``).
+    protocol_ids = models.CharField(max_length=400, default="", editable=False)
 
     class Meta:
         verbose_name = _("tư liệu di sản")

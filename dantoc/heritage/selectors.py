@@ -17,6 +17,7 @@ cannot show what another hides. The rules (Mukurtu's cultural protocols):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import combinations
 
 from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -61,10 +62,37 @@ def _protocol_rule(through, owner_field: str, user, prefix: str = "") -> Q:
     )
 
 
-def _item_visible_q(user, prefix: str = "") -> Q:
-    return publicly_visible_q(prefix=prefix) & _protocol_rule(
-        HeritageItem.protocols.through, "heritageitem", user, prefix
+# Up to this many protocols passed, the item rule is written out on ``protocol_ids`` (the
+# subsets of the passed ids for "all" sharing: 2^8 - 1 at most); beyond, the sub-query rule.
+SIGNATURE_MAX_PROTOCOLS = 8
+
+
+def _item_protocol_q(user, prefix: str = "") -> Q:
+    """``_protocol_rule`` for items, on their own row: "any" = the signature holds one of the
+    protocols passed; "all" = the signature is one of the (non-empty) sets of protocols passed.
+    A few protocols passed make a few LIKE tests per row, no sub-query."""
+    passed = sorted(protocols_passed(user).values_list("pk", flat=True))
+    if len(passed) > SIGNATURE_MAX_PROTOCOLS:
+        return _protocol_rule(HeritageItem.protocols.through, "heritageitem", user, prefix)
+    if not passed:
+        return Q(pk__in=[])
+    field = f"{prefix}protocol_ids"
+    any_passed = Q()
+    for pk in passed:
+        any_passed |= Q(**{f"{field}__contains": f",{pk},"})
+    subsets = [
+        "," + ",".join(map(str, chosen)) + ","
+        for size in range(1, len(passed) + 1)
+        for chosen in combinations(passed, size)
+    ]
+    sharing = f"{prefix}sharing"
+    return (Q(**{sharing: Sharing.ANY}) & any_passed) | (
+        Q(**{sharing: Sharing.ALL}) & Q(**{f"{field}__in": subsets})
     )
+
+
+def _item_visible_q(user, prefix: str = "") -> Q:
+    return publicly_visible_q(prefix=prefix) & _item_protocol_q(user, prefix)
 
 
 def items_visible(user) -> QuerySet[HeritageItem]:

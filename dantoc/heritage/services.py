@@ -99,6 +99,20 @@ def _search_text(item: HeritageItem, groups) -> str:
 TITLE_WEIGHT = 10
 
 
+def protocol_signature(protocol_ids) -> str:
+    """The ids as ``HeritageItem.protocol_ids`` keeps them: sorted, ",3,7,"; "" for none."""
+    ids = sorted({int(pk) for pk in protocol_ids})
+    return "," + ",".join(map(str, ids)) + "," if ids else ""
+
+
+def item_protocols_set(item: HeritageItem, protocols) -> None:
+    """Set the item's protocols and the signature the visibility rule reads, together."""
+    protocols = list(protocols)
+    item.protocols.set(protocols)
+    item.protocol_ids = protocol_signature(p.pk for p in protocols)
+    item.save(update_fields=["protocol_ids"])
+
+
 def item_word_weights(title: str, search_text: str) -> Counter:
     """The item's words and weights for ``HeritageWord``: each occurrence in the searchable
     text counts one, each in the title ``TITLE_WEIGHT`` more."""
@@ -179,7 +193,7 @@ def item_create(*, actor, unit: Unit, data: ItemData) -> HeritageItem:
         item.full_clean(exclude=["search_text"])
         item.save()
         item.ethnic_groups.set(data.ethnic_groups)
-        item.protocols.set(data.protocols)
+        item_protocols_set(item, data.protocols)
         item_words_write(item)
         audit_record(
             actor=actor,
@@ -237,7 +251,7 @@ def _item_apply(*, actor, item: HeritageItem, data: dict[str, Any]) -> None:
     item.search_text = _search_text(item, values.ethnic_groups)
     item.save()
     item.ethnic_groups.set(values.ethnic_groups)
-    item.protocols.set(values.protocols)
+    item_protocols_set(item, values.protocols)
     item_words_write(item)
     transaction.on_commit(lambda: announce(CHANGED, uuid=str(item.uuid)))
 
@@ -283,7 +297,7 @@ def item_update(*, actor, item: HeritageItem, data: ItemData) -> HeritageItem:
         item.full_clean(exclude=["search_text"])
         item.save()
         item.ethnic_groups.set(data.ethnic_groups)
-        item.protocols.set(data.protocols)
+        item_protocols_set(item, data.protocols)
         item_words_write(item)
         audit_record(
             actor=actor,

@@ -241,3 +241,21 @@ def test_a_seasonal_protocol_shows_its_items_only_in_its_months(archive, people,
     )
     assert client.get(f"/di-san/{hidden.uuid}/").status_code == 404
     assert client.get(f"/di-san/{shown.uuid}/").status_code == 200
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_rule_on_the_items_row_agrees_with_the_rule_on_the_protocol_table(
+    persona, archive, people, monkeypatch
+):
+    """Visibility read from the item's ``protocol_ids`` (what searches use) is the same as
+    the rule written on the protocol relation (used beyond eight protocols passed)."""
+    from dantoc.heritage.models import HeritageItem
+
+    user = _user(persona, people)
+    on_row = set(selectors.items_visible(user).values_list("pk", flat=True))
+    monkeypatch.setattr(selectors, "SIGNATURE_MAX_PROTOCOLS", -1)
+    on_relation = set(selectors.items_visible(user).values_list("pk", flat=True))
+    assert on_row == on_relation == {getattr(archive, n).pk for n in SEES[persona]}
+    for item in HeritageItem.objects.prefetch_related("protocols"):
+        ids = sorted(p.pk for p in item.protocols.all())
+        assert item.protocol_ids == ("," + ",".join(map(str, ids)) + "," if ids else "")
