@@ -89,6 +89,7 @@ EXCLUDED = {
     "heritage:media_upload": "POST only: adds a file and redirects",
     "heritage:media_upload_piece": "POST only: one piece of a large upload (JSON), not a page",
     "heritage:item_step": "POST only: moves the item through the workflow and redirects",
+    "heritage:revision_step": "POST only: moves a change of a published item and redirects",
 }
 
 # Pages everyone sees alike apart from the header (which every other page checks for every
@@ -346,6 +347,7 @@ def url_kwargs(s: dict) -> dict[str, dict | None]:
         "alerts:public_detail": {"uuid": s["alert"]},
         "heritage:item_detail": {"uuid": s["heritage"]},
         "heritage:manage_item": {"uuid": s["heritage"]},
+        "heritage:translations": {"uuid": s["heritage"]},
         "heritage:protocol_members": {"uuid": s["protocol"]},
         "alerts:cap_document": {"uuid": s["alert"]},
         "alerts:update": {"uuid": s["alert"]},
