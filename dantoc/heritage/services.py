@@ -268,6 +268,10 @@ def _display(key: str, value: Any) -> str:
         return f"{unit.name} ({unit.code})" if unit else ""
     if isinstance(value, bool):
         return _("có") if value else _("không")
+    if key in ITEM_FIELDS and HeritageItem._meta.get_field(key).choices and value:
+        # kind, season, sharing, licence…: the label a reviewer reads, not the stored code.
+        labels = dict(HeritageItem._meta.get_field(key).flatchoices)
+        return str(labels.get(value, value))
     return "" if value is None else str(value)
 
 
