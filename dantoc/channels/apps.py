@@ -41,9 +41,9 @@ class ChannelsConfig(AppConfig):
     def ready(self) -> None:
         from dantoc.alerts.services import CHANGED as ALERT_CHANGED
         from dantoc.channels import services, tasks
-        from dantoc.core.events import listen
-        from dantoc.notifications.services import CREATED_EVENT
+        from dantoc.core.events import listen, listen_now
+        from dantoc.notifications.services import DELIVER_EVENT
 
         listen(services.QUEUED_EVENT, tasks.on_outbox_queued)
         listen(ALERT_CHANGED, tasks.on_alert_changed)
-        listen(CREATED_EVENT, tasks.on_notifications_created)
+        listen_now(DELIVER_EVENT, services.notices_deliver)

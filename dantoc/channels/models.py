@@ -67,6 +67,10 @@ class OutboxMessage(models.Model):
     body = models.TextField(_("nội dung"))
     template_id = models.CharField(_("mẫu ZNS"), max_length=40, blank=True)
     template_data = models.JSONField(_("tham số mẫu"), default=dict, blank=True)
+    # E-mail only: [{"filename", "mimetype", "content" (text), "alternative" (bool)}] — an
+    # invitation's iCalendar part (RFC 6047) and its invite.ics, kept with the message so a
+    # retry sends the same thing.
+    attachments = models.JSONField(_("tệp đính kèm"), default=list, blank=True)
     state = models.CharField(
         _("trạng thái"), max_length=12, choices=State.choices, default=State.QUEUED
     )

@@ -22,9 +22,9 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dantoc.alerts.models import Alert
@@ -43,6 +43,7 @@ from dantoc.channels.permissions import can_view_outbox
 from dantoc.channels.text import phone_masked, phone_normalise
 from dantoc.core.events import announce
 from dantoc.geo.models import Unit, UnitLevel
+from dantoc.notifications import services as notification_services
 from dantoc.notifications.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ def _row(
     source: str = "",
     recipient_id: int | None = None,
     subscription_id: int | None = None,
+    attachments: list[dict] | None = None,
 ) -> OutboxMessage:
     if channel not in Channel.values:
         raise ValidationError(f"Kênh không hợp lệ: {channel!r}")
@@ -92,6 +94,13 @@ def _row(
         raise ValidationError("Tin ZNS cần mẫu đã được Zalo duyệt.")
     if not body.strip() and channel != Channel.ZNS:
         raise ValidationError("Tin nhắn cần nội dung.")
+    if attachments and channel != Channel.EMAIL:
+        raise ValidationError("Chỉ thư điện tử có tệp đính kèm.")
+    for part in attachments or []:
+        if not {"filename", "mimetype", "content"} <= set(part) or not isinstance(
+            part["content"], str
+        ):
+            raise ValidationError("Tệp đính kèm cần tên, kiểu và nội dung dạng văn bản.")
     return OutboxMessage(
         channel=channel,
         address=address.strip(),
@@ -104,6 +113,7 @@ def _row(
         source=source[:120],
         recipient_id=recipient_id,
         subscription_id=subscription_id,
+        attachments=attachments or [],
     )
 
 
@@ -350,6 +360,20 @@ def _send_zalo(messages, counts, now) -> None:
             counts["sent"] += 1
 
 
+def _notice_mailed(message: OutboxMessage, *, error: str) -> None:
+    """A notice's e-mail (key ``notification:<id>:email``) sent or not: the notice says so
+    too, as the notifications pages read it."""
+    match = re.fullmatch(r"notification:(\d+):email", message.idempotency_key)
+    if match is None:
+        return
+    if error:
+        Notification.objects.filter(pk=int(match[1])).update(email_error=error[:2000])
+    else:
+        Notification.objects.filter(pk=int(match[1])).update(
+            emailed_at=timezone.now(), email_error=""
+        )
+
+
 def _send_email(messages, counts, now) -> None:
     mail = None
     for m in messages:
@@ -357,21 +381,30 @@ def _send_email(messages, counts, now) -> None:
             if mail is None:
                 mail = get_connection()
                 mail.open()
-            EmailMessage(
+            email = EmailMultiAlternatives(
                 subject=re.sub(r"\s+", " ", m.subject or "[dantoc]").strip(),
                 body=m.body,
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 to=[m.address],
                 connection=mail,
-            ).send()
+            )
+            for part in m.attachments:
+                if part.get("alternative"):
+                    email.attach_alternative(part["content"], part["mimetype"])
+                else:
+                    email.attach(part["filename"], part["content"].encode(), part["mimetype"])
+            email.send()
         except Exception as exc:  # one bad address must not stop the rest
-            counts[_not_sent(m, f"{type(exc).__name__}: {exc}", permanent=False, now=now)] += 1
+            outcome = _not_sent(m, f"{type(exc).__name__}: {exc}", permanent=False, now=now)
+            counts[outcome] += 1
+            _notice_mailed(m, error=f"{type(exc).__name__}: {exc}")
             if mail is not None:
                 with contextlib.suppress(Exception):
                     mail.close()
             mail = None
         else:
             _sent(m, [], now)
+            _notice_mailed(m, error="")
             counts["sent"] += 1
     if mail is not None:
         mail.close()
@@ -799,18 +832,45 @@ def preference_save(
     return pref
 
 
-def notices_forward(*, notification_ids: list[int]) -> int:
-    """Listener of ``notifications.created``: urgent notices also go, by the official's chosen
-    channel (SMS or Zalo), through the outbox; e-mail stays with notifications."""
-    notices = Notification.objects.filter(pk__in=notification_ids, kind__in=URGENT_KINDS)
-    prefs = {
-        p.user_id: p
-        for p in ChannelPreference.objects.filter(
-            user_id__in=notices.values("recipient_id")
-        ).exclude(urgent_channel=Channel.EMAIL)
-    }
+def notices_deliver(*, notices: list[Notification], email: bool = True) -> int:
+    """In-transaction listener of ``notifications.deliver``: each new notice's e-mail (unless
+    the caller sends its own, richer one through the outbox), and for urgent notices a copy by
+    the official's chosen channel (SMS or Zalo), stored in the outbox with the notices. Returns
+    how many messages were queued."""
+    if not notices:
+        return 0
     rows = []
-    for notice in notices:
+    if email:
+        with translation.override(settings.LANGUAGE_CODE):
+            for notice in notices:
+                address = (notice.recipient.email or "").strip()
+                if not address or not notice.recipient.is_active:
+                    continue
+                rows.append(
+                    {
+                        "channel": Channel.EMAIL,
+                        "address": address,
+                        "subject": notification_services.email_subject(notice),
+                        "body": notification_services.email_body(notice),
+                        "urgency": Urgency.URGENT
+                        if notice.kind in URGENT_KINDS
+                        else Urgency.NORMAL,
+                        "idempotency_key": f"notification:{notice.pk}:email",
+                        "recipient_id": notice.recipient_id,
+                    }
+                )
+    urgent = [n for n in notices if n.kind in URGENT_KINDS]
+    prefs = (
+        {
+            p.user_id: p
+            for p in ChannelPreference.objects.filter(
+                user_id__in={n.recipient_id for n in urgent}
+            ).exclude(urgent_channel=Channel.EMAIL)
+        }
+        if urgent
+        else {}
+    )
+    for notice in urgent:
         pref = prefs.get(notice.recipient_id)
         if pref is None:
             continue

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from dantoc.channels import services
-from dantoc.channels.models import ChannelPreference, OutboxMessage, State, Subscription
+from dantoc.channels.models import OutboxMessage, State, Subscription
 
 
 @task()
@@ -41,11 +41,6 @@ def alert_messages_queue_task(alert_uuid: str) -> int:
     return services.alert_messages_queue(alert_uuid=alert_uuid)
 
 
-@task()
-def notices_forward_task(notification_ids: list[int]) -> int:
-    return services.notices_forward(notification_ids=notification_ids)
-
-
 def on_outbox_queued(*, source: str = "") -> None:
     """Listener of ``channels.outbox_queued`` (after commit)."""
     outbox_send_due_task.enqueue()
@@ -58,10 +53,3 @@ def on_alert_changed(*, thread: str, uuid: str) -> None:
         confirmed_at__isnull=False, unsubscribed_at__isnull=True
     ).exists():
         alert_messages_queue_task.enqueue(uuid)
-
-
-def on_notifications_created(*, notification_ids: list[int], email: bool = True) -> None:
-    """Listener of ``notifications.created``: a task only when some official chose SMS or
-    Zalo (most notices need none)."""
-    if ChannelPreference.objects.exclude(urgent_channel="email").exists():
-        notices_forward_task.enqueue(notification_ids)

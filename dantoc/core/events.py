@@ -60,8 +60,11 @@ def listen_now(event: str, listener: Listener) -> None:
         _now_listeners[event].append(listener)
 
 
-def announce_now(event: str, **payload: Any) -> None:
+def announce_now(event: str, **payload: Any) -> int:
     """Call every in-transaction listener of ``event`` with ``payload`` now; their errors
-    propagate to the caller, whose transaction then rolls back."""
-    for listener in list(_now_listeners.get(event, ())):
+    propagate to the caller, whose transaction then rolls back. Returns how many listened (a
+    caller may do the work itself when no app above took it)."""
+    listeners = list(_now_listeners.get(event, ()))
+    for listener in listeners:
         listener(**payload)
+    return len(listeners)

@@ -4,6 +4,7 @@ view of restricted data by an official is audited too (``experts.restricted_view
 from __future__ import annotations
 
 import datetime
+import hashlib
 import secrets
 import uuid
 from collections.abc import Iterable
@@ -11,7 +12,6 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Avg
 from django.utils import timezone, translation
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from dantoc.accounts.services import user_set_active
 from dantoc.audit.models import AuditEntry
 from dantoc.audit.services import audit_record, audit_redact, snapshot
+from dantoc.channels.services import outbox_enqueue
 from dantoc.core.csvfiles import read_csv
 from dantoc.core.languages import BY_CODE
 from dantoc.core.loading import DATA_DIR, LoadResult, upsert
@@ -389,8 +390,8 @@ def invitation_email_send(*, expert_id: int, link: str) -> bool:
     official gave (task worker; ``tasks.invitation_email_send_task``). Sent once: not again
     for a replayed form or a second task (the profile row is locked and the audit row of the
     sending is looked for), nor once the invitation is accepted or the profile is gone;
-    False then. An SMTP error is raised (the worker records the task as failed; the official
-    also has the link on screen)."""
+    False then. The e-mail is queued in the platform's outbox, which retries a mail server
+    that fails (the official also has the link on screen)."""
     expert = Expert.objects.select_for_update().filter(pk=expert_id).first()
     if expert is None or not expert.invite_token or not expert.email or expert.user_id:
         return False
@@ -417,12 +418,16 @@ def invitation_email_send(*, expert_id: int, link: str) -> bool:
                 _("Thư này do nền tảng dantoc gửi tự động; vui lòng không trả lời thư này."),
             ]
         )
-        EmailMessage(
+        # Through the platform's outbox (channels): stored, then sent with retries.
+        token_tag = hashlib.sha256(expert.invite_token.encode()).hexdigest()[:16]
+        outbox_enqueue(
+            channel="email",
+            address=expert.email,
             subject=_("[dantoc] Lời mời tham gia Cơ sở dữ liệu chuyên gia"),
             body=body + "\n",
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[expert.email],
-        ).send()
+            idempotency_key=f"experts:invitation:{expert.uuid}:{token_tag}",
+            source="experts",
+        )
     audit_record(
         actor=None,
         action="experts.invitation_email",

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dantoc.accounts.models import User
 from dantoc.audit.services import audit_record
+from dantoc.channels.services import outbox_enqueue_many
 from dantoc.core.events import announce
 from dantoc.geo.models import Unit
 from dantoc.media.services import asset_upload
@@ -648,11 +648,12 @@ def calendar_feed_renew(*, user) -> CalendarFeed:
 def invitation_emails_send(
     *, meeting_id: int, user_ids: list[int], method: str, sequence: int
 ) -> dict[str, int]:
-    """E-mail each person the iTIP message of the meeting (RFC 6047): a text part and a
-    ``text/calendar; method=…`` part, plus the same calendar as ``invite.ics``. Sent through
-    the platform's mail connection (the same as ``notifications``'). A newer change
-    supersedes: an older sequence is not sent."""
-    counts = {"sent": 0, "failed": 0, "skipped": 0}
+    """Queue for each person the iTIP message of the meeting (RFC 6047) in the platform's
+    outbox (channels): a text part and a ``text/calendar; method=…`` part, plus the same
+    calendar as ``invite.ics``; the task worker sends them with retries. Once per person,
+    meeting version and method (a re-run queues nothing more); a newer change supersedes: an
+    older sequence is not queued."""
+    counts = {"queued": 0, "skipped": 0}
     meeting = Meeting.objects.select_related("organizer", "unit").filter(pk=meeting_id).first()
     if meeting is None or meeting.sequence != sequence:
         counts["skipped"] = len(user_ids)
@@ -666,42 +667,45 @@ def invitation_emails_send(
     )
     base_url = (getattr(settings, "SITE_URL", "") or "").rstrip("/")
     body_ics = ical.calendar_for(meeting, attendees=attendees, method=method, base_url=base_url)
-    connection = get_connection()
+    rows = []
     with translation.override(settings.LANGUAGE_CODE):
-        for person in people:
-            if method == "CANCEL":
-                subject = _("Hủy cuộc họp: %(title)s") % {"title": meeting.title}
-            else:
-                subject = _("Giấy mời họp: %(title)s") % {"title": meeting.title}
-            when = timezone.localtime(meeting.starts_at).strftime("%H:%M %d/%m/%Y")
-            text = "\n".join(
-                line
-                for line in (
-                    meeting.title,
-                    _("Thời gian: %(when)s") % {"when": when},
-                    meeting.location,
-                    meeting.agenda,
-                    f"{base_url}/hop/{meeting.uuid}/" if base_url else "",
-                )
-                if line
+        if method == "CANCEL":
+            subject = _("Hủy cuộc họp: %(title)s") % {"title": meeting.title}
+        else:
+            subject = _("Giấy mời họp: %(title)s") % {"title": meeting.title}
+        when = timezone.localtime(meeting.starts_at).strftime("%H:%M %d/%m/%Y")
+        text = "\n".join(
+            line
+            for line in (
+                meeting.title,
+                _("Thời gian: %(when)s") % {"when": when},
+                meeting.location,
+                meeting.agenda,
+                f"{base_url}/hop/{meeting.uuid}/" if base_url else "",
             )
-            mail = EmailMultiAlternatives(
-                subject=subject.replace("\n", " "),
-                body=text,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                to=[person.email],
-                connection=connection,
-            )
-            mail.attach_alternative(
-                body_ics.decode(), f"text/calendar; method={method}; charset=UTF-8"
-            )
-            mail.attach("invite.ics", body_ics, "application/ics")
-            try:
-                mail.send()
-                counts["sent"] += 1
-            except Exception as exc:  # one bad address must not stop the rest
-                logger.warning(
-                    "meeting %s: invitation to %s failed: %s", meeting.pk, person.email, exc
-                )
-                counts["failed"] += 1
+            if line
+        )
+    calendar = body_ics.decode()
+    for person in people:
+        rows.append(
+            {
+                "channel": "email",
+                "address": person.email,
+                "subject": subject.replace("\n", " "),
+                "body": text,
+                "urgency": "urgent" if method == "CANCEL" else "normal",
+                "idempotency_key": f"meeting:{meeting.uuid}:{sequence}:{method}:{person.pk}",
+                "recipient_id": person.pk,
+                "attachments": [
+                    {
+                        "filename": "invite.ics",
+                        "mimetype": f"text/calendar; method={method}; charset=UTF-8",
+                        "content": calendar,
+                        "alternative": True,
+                    },
+                    {"filename": "invite.ics", "mimetype": "application/ics", "content": calendar},
+                ],
+            }
+        )
+    counts["queued"] = outbox_enqueue_many(rows=rows, source=f"meeting:{meeting.uuid}")
     return counts

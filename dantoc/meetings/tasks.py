@@ -9,20 +9,14 @@ from django_tasks import task
 from dantoc.meetings import services
 
 
-class InvitationsNotSent(Exception):
-    """Some invitation e-mails could not be sent (the worker logs each address)."""
-
-
 @task()
 def invitation_emails_send_task(
     meeting_id: int, user_ids: list[int], method: str, sequence: int
 ) -> dict[str, Any]:
-    counts = services.invitation_emails_send(
+    """Queue the invitations in the outbox (channels sends them, with retries)."""
+    return services.invitation_emails_send(
         meeting_id=meeting_id, user_ids=user_ids, method=method, sequence=sequence
     )
-    if counts["failed"]:
-        raise InvitationsNotSent(f"{counts['failed']} of {len(user_ids)} invitations not sent")
-    return counts
 
 
 def on_meetings_invitations_changed(

@@ -20,7 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from dantoc.accounts.models import User
-from dantoc.core.events import announce
+from dantoc.core.events import announce, announce_now
 from dantoc.geo.models import Unit
 from dantoc.notifications.models import Notification
 from dantoc.notifications.permissions import can_read_notification
@@ -28,8 +28,14 @@ from dantoc.notifications.permissions import can_read_notification
 logger = logging.getLogger(__name__)
 
 SUBJECT_PREFIX = "[dantoc] "
-# Announced after commit with the ids of new notices; notifications.tasks e-mails them.
+# Announced after commit with the ids of new notices; notifications.tasks e-mails them
+# when no app took their delivery (below).
 CREATED_EVENT = "notifications.created"
+# Announced inside the transaction that creates notices (``announce_now``): the app that
+# keeps the platform's outbox (channels) stores their e-mails (and SMS/Zalo copies) in the
+# same transaction, so a notice and its messages exist together or not at all. When an app
+# listens, notifications sends no e-mail of its own.
+DELIVER_EVENT = "notifications.deliver"
 TITLE_MAX = Notification._meta.get_field("title").max_length
 DEDUPE_KEY_MAX = Notification._meta.get_field("dedupe_key").max_length
 URL_MAX = Notification._meta.get_field("url").max_length
@@ -126,7 +132,8 @@ def notify(
             # After commit, notifications.tasks queues their e-mails. A queue that is down
             # must not undo or break the caller's committed work: the notices are in the inbox
             # anyway and the failure is logged (core.events).
-            announce(CREATED_EVENT, notification_ids=new_ids, email=email)
+            taken = announce_now(DELIVER_EVENT, notices=created, email=email)
+            announce(CREATED_EVENT, notification_ids=new_ids, email=email and not taken)
     return created
 
 
@@ -151,12 +158,12 @@ def notifications_mark_all_read(*, user: User) -> int:
 # --- e-mail ------------------------------------------------------------------------------
 
 
-def _subject(notification: Notification) -> str:
+def email_subject(notification: Notification) -> str:
     # Header values must not contain line breaks (Django refuses them as header injection).
     return SUBJECT_PREFIX + re.sub(r"\s+", " ", notification.title).strip()
 
 
-def _email_body(notification: Notification) -> str:
+def email_body(notification: Notification) -> str:
     parts = [notification.body.strip()] if notification.body.strip() else []
     site_url = getattr(settings, "SITE_URL", "") or ""
     if notification.url and site_url:
@@ -205,8 +212,8 @@ def notification_emails_send(*, notification_ids: Iterable[int]) -> dict[str, in
                     connection = get_connection()
                     connection.open()
                 EmailMessage(
-                    subject=_subject(notice),
-                    body=_email_body(notice),
+                    subject=email_subject(notice),
+                    body=email_body(notice),
                     from_email=settings.DEFAULT_FROM_EMAIL,
                     to=[address],
                     connection=connection,

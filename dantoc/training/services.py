@@ -10,12 +10,13 @@ import logging
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from dantoc.audit.services import audit_record
+from dantoc.channels.models import OutboxMessage
+from dantoc.channels.services import outbox_enqueue
 from dantoc.notifications.services import notify
 from dantoc.training import calendar, credentials, permissions
 from dantoc.training.models import (
@@ -242,7 +243,7 @@ def participant_confirm(*, actor, participant: Participant) -> Participant:
             unit=participant.unit,
             dedupe_key=f"training.invited.{participant.pk}",
         )
-        transaction.on_commit(lambda: invitation_send(participant=participant, method="REQUEST"))
+        invitation_send(participant=participant, method="REQUEST")
     return participant
 
 
@@ -273,7 +274,7 @@ def participant_cancel(*, actor, participant: Participant) -> Participant:
             after={"status": participant.status},
         )
         if was_confirmed:
-            transaction.on_commit(lambda: invitation_send(participant=participant, method="CANCEL"))
+            invitation_send(participant=participant, method="CANCEL")
     return participant
 
 
@@ -306,33 +307,41 @@ def event_cancel(*, actor, event: Event) -> Event:
             dedupe_key=f"training.cancelled.{event.pk}",
         )
         for participant in confirmed:
-            transaction.on_commit(
-                lambda p=participant: invitation_send(participant=p, method="CANCEL")
-            )
+            invitation_send(participant=participant, method="CANCEL")
     return event
 
 
 def invitation_send(*, participant: Participant, method: str) -> bool:
-    """E-mail the invitation (or its cancellation) with the calendar entry attached."""
+    """Queue the invitation e-mail (or its cancellation) with the calendar entry attached in
+    the platform's outbox (channels: stored with the change that causes it, sent by the task
+    worker with retries). One message per change of the participant: the key counts the
+    messages queued for them before."""
     address = (participant.user.email or "").strip()
     if not address:
         return False
     event = Event.objects.select_related("unit").get(pk=participant.event_id)
     ics = calendar.invitation_ics(event=event, participant=participant, method=method)
     subject = ("Giấy mời: " if method == "REQUEST" else "Hủy: ") + event.title
-    message = EmailMessage(
+    prefix = f"training:{event.uuid}:{participant.pk}:"
+    earlier = OutboxMessage.objects.filter(idempotency_key__startswith=prefix).count()
+    outbox_enqueue(
+        channel="email",
+        address=address,
         subject=subject[:200],
         body=f"{event.title}\n{event.venue}\n{_site()}"
         + reverse("training:event_detail", args=[event.uuid]),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[address],
+        urgency="urgent" if method == "CANCEL" else "normal",
+        idempotency_key=f"{prefix}{method}:{earlier + 1}",
+        source=f"training:{event.uuid}",
+        recipient_id=participant.user_id,
+        attachments=[
+            {
+                "filename": "invite.ics",
+                "mimetype": f"text/calendar; method={method}; charset=UTF-8",
+                "content": ics.decode(),
+            }
+        ],
     )
-    message.attach("invite.ics", ics, f"text/calendar; method={method}; charset=UTF-8")
-    try:
-        message.send()
-    except Exception as exc:  # the participant's row is kept; the organiser can resend
-        logger.warning("training invitation to %s failed: %s", address, exc)
-        return False
     return True
 
 

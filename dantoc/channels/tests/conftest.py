@@ -130,3 +130,19 @@ def zalo_fake(settings, tasks_held, db):
     yield fake
     server.shutdown()
     server.server_close()
+
+
+class BrokenMailBackend:
+    """A mail server that refuses every message (an e-mail backend by its dotted path)."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def open(self):
+        raise ConnectionRefusedError("the mail server refused the connection")
+
+    def close(self):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("the mail server refused the connection")

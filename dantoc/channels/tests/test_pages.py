@@ -179,14 +179,23 @@ def test_an_official_who_chose_sms_gets_urgent_notices_by_sms_too(login, people,
     assert ChannelPreference.objects.get(user=people.commune).phone == "84862000900"
     from dantoc.notifications.services import notify
 
-    urgent = notify(
-        recipients=[people.commune], kind="reporting.returned", title="Trả lại BM01", body=""
-    )
+    type(people.commune).objects.filter(pk=people.commune.pk).update(email="xa@example.vn")
+    for _again in range(2):  # the same notice twice (dedupe key): queued once
+        urgent = notify(
+            recipients=[people.commune], kind="reporting.returned", title="Trả lại BM01",
+            body="", dedupe_key="return:1",
+        )  # fmt: skip
     routine = notify(recipients=[people.commune], kind="news", title="Tin mới", body="")
-    services.notices_forward(notification_ids=[urgent[0].pk, routine[0].pk])
-    services.notices_forward(notification_ids=[urgent[0].pk])
-    forwarded = OutboxMessage.objects.filter(recipient=people.commune)
-    assert list(forwarded.values_list("channel", "body")) == [("sms", "Trả lại BM01")]
+    queued = OutboxMessage.objects.filter(recipient=people.commune).order_by("channel", "id")
+    assert list(queued.values_list("channel", "address", "subject")) == [
+        ("email", "xa@example.vn", "[dantoc] Trả lại BM01"),
+        ("email", "xa@example.vn", "[dantoc] Tin mới"),
+        ("sms", "84862000900", ""),
+    ]
+    assert queued.get(channel="sms").body == "Trả lại BM01"
+    assert queued.get(channel="sms").urgency == "urgent"
+    assert f"notification:{routine[0].pk}:email" in queued.values_list("idempotency_key", flat=True)
+    assert len(urgent) == 0  # the second call created nothing
 
 
 def test_the_demo_loader_is_idempotent_and_shows_every_state(people, tasks_held):
@@ -227,3 +236,38 @@ def test_the_form_cannot_flood_a_number_with_codes(tasks_held):
     assert OutboxMessage.objects.filter(address="84862000950").count() == (
         services.CONFIRM_SENDS_PER_DAY
     )
+
+
+def test_notice_e_mails_leave_through_the_outbox_with_their_notice(people, tasks_held, settings):
+    """A notice and its e-mail are stored in one transaction (none without the other); the
+    worker sends it, the notice records it; a mail server that fails leaves it queued with its
+    error (also on the notice) until a later attempt succeeds."""
+    from django.core import mail
+    from django.db import transaction
+
+    from dantoc.notifications.models import Notification
+    from dantoc.notifications.services import notify
+
+    type(people.province).objects.filter(pk=people.province.pk).update(email="tinh@example.vn")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        notify(recipients=[people.province], kind="news", title="Bị huỷ", body="")
+        raise RuntimeError("the caller's write fails")
+    assert not Notification.objects.filter(title="Bị huỷ").exists()
+    assert not OutboxMessage.objects.filter(subject__contains="Bị huỷ").exists()
+
+    settings.EMAIL_BACKEND = "dantoc.channels.tests.conftest.BrokenMailBackend"
+    (notice,) = notify(recipients=[people.province], kind="news", title="Kỳ báo cáo", body="x")
+    message = OutboxMessage.objects.get(idempotency_key=f"notification:{notice.pk}:email")
+    assert message.channel == "email" and message.address == "tinh@example.vn"
+    assert services.outbox_send_due()["retry"] == 1
+    message.refresh_from_db()
+    notice.refresh_from_db()
+    assert message.state == State.QUEUED and "refused" in message.last_error
+    assert notice.emailed_at is None and "refused" in notice.email_error
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+    assert services.outbox_send_due()["sent"] == 1
+    notice.refresh_from_db()
+    assert notice.emailed_at is not None and notice.email_error == ""
+    assert [m.subject for m in mail.outbox] == ["[dantoc] Kỳ báo cáo"]
+    assert services.outbox_send_due().get("sent", 0) == 0  # sent once

@@ -76,10 +76,21 @@ def test_invitation_update_and_cancel_are_itip_messages_calendar_apps_accept(peo
         person.save(update_fields=["email"])
     meeting = _schedule(people)
     ids = [people.commune.pk, people.other_commune.pk]
+    from dantoc.channels.models import OutboxMessage
+    from dantoc.channels.services import outbox_send_due
+
     services.invitation_emails_send(
         meeting_id=meeting.pk, user_ids=ids, method="REQUEST", sequence=0
     )
+    # Stored in the platform's outbox first (once per person and version), then sent.
+    assert OutboxMessage.objects.filter(source=f"meeting:{meeting.uuid}").count() == 2
+    assert services.invitation_emails_send(
+        meeting_id=meeting.pk, user_ids=ids, method="REQUEST", sequence=0
+    )["queued"] == 0
+    assert mail.outbox == []
+    outbox_send_due()
     assert len(mail.outbox) == 2
+    assert mail.outbox[0].alternatives[0][1].startswith("text/calendar; method=REQUEST")
     cal = _ics(mail.outbox[0])
     event = cal.walk("VEVENT")[0]
     assert cal["METHOD"] == "REQUEST"
@@ -102,10 +113,11 @@ def test_invitation_update_and_cancel_are_itip_messages_calendar_apps_accept(peo
     stale = services.invitation_emails_send(
         meeting_id=meeting.pk, user_ids=ids, method="REQUEST", sequence=0
     )
-    assert stale["sent"] == 0
+    assert stale["queued"] == 0
     services.invitation_emails_send(
         meeting_id=meeting.pk, user_ids=ids, method="REQUEST", sequence=1
     )
+    outbox_send_due()
     event = _ics(mail.outbox[0]).walk("VEVENT")[0]
     assert str(event["UID"]) == f"{meeting.uuid}@dantoc" and int(event["SEQUENCE"]) == 1
 
@@ -114,6 +126,7 @@ def test_invitation_update_and_cancel_are_itip_messages_calendar_apps_accept(peo
     services.invitation_emails_send(
         meeting_id=meeting.pk, user_ids=ids, method="CANCEL", sequence=2
     )
+    outbox_send_due()
     cal = _ics(mail.outbox[0])
     event = cal.walk("VEVENT")[0]
     assert cal["METHOD"] == "CANCEL" and str(event["STATUS"]) == "CANCELLED"
@@ -458,29 +471,33 @@ def test_documents_are_checked_like_every_upload(people, login, settings, tmp_pa
 
 
 def test_an_invitation_is_one_e_mail_the_icalendar_one_not_also_the_plain_notice(
-    people, monkeypatch, django_capture_on_commit_callbacks
+    people, django_capture_on_commit_callbacks
 ):
-    """The notice stays in the inbox; its plain e-mail is not sent beside the invitation."""
-    from dantoc.notifications import tasks as notification_tasks
+    """The notice stays in the inbox; its plain e-mail is not queued beside the invitation."""
+    from dantoc.accounts.models import User
+    from dantoc.channels.models import OutboxMessage
 
-    plain: list = []
-    from types import SimpleNamespace
-
-    monkeypatch.setattr(
-        notification_tasks,
-        "notification_emails_send_task",
-        SimpleNamespace(enqueue=lambda ids: plain.append(ids)),
+    User.objects.filter(pk__in=[people.commune.pk, people.other_commune.pk]).update(
+        email="hop@example.vn"
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        meeting = _schedule(people)
-    assert Notification.objects.filter(kind="meeting_invitation").count() == 2
-    assert plain == []
+    meeting = _schedule(people)
+    notices = Notification.objects.filter(kind="meeting_invitation")
+    assert notices.count() == 2
+    plain = OutboxMessage.objects.filter(idempotency_key__startswith="notification:")
+    assert not plain.exists()
+    services.invitation_emails_send(
+        meeting_id=meeting.pk,
+        user_ids=[people.commune.pk, people.other_commune.pk],
+        method="REQUEST",
+        sequence=meeting.sequence,
+    )
+    invitations = OutboxMessage.objects.filter(source=f"meeting:{meeting.uuid}")
+    assert invitations.count() == 2 and all(m.attachments for m in invitations)
     # Other notices still send their e-mail.
     from dantoc.notifications.services import notify
 
-    with django_capture_on_commit_callbacks(execute=True):
-        notify(recipients=[people.commune], kind="test", title="Nhắc", body="", unit=meeting.unit)
-    assert len(plain) == 1
+    notify(recipients=[people.commune], kind="test", title="Nhắc", body="", unit=meeting.unit)
+    assert list(plain.values_list("subject", flat=True)) == ["[dantoc] Nhắc"]
 
 
 def test_meetings_the_ministry_hosts_count_in_the_national_share(people, login):

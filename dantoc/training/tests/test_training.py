@@ -205,6 +205,10 @@ def test_confirmation_sends_an_icalendar_invitation_and_cancel_sends_cancel(
     assert participant.status == "registered"
     with django_capture_on_commit_callbacks(execute=True):
         services.participant_confirm(actor=people.province, participant=participant)
+    from dantoc.channels.services import outbox_send_due
+
+    assert mail.outbox == []  # stored in the outbox with the confirmation; the worker sends
+    outbox_send_due()
     invitations = [m for m in mail.outbox if m.attachments]
     assert len(invitations) == 1
     _name, body, mimetype = invitations[0].attachments[0]
@@ -217,6 +221,7 @@ def test_confirmation_sends_an_icalendar_invitation_and_cancel_sends_cancel(
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         services.event_cancel(actor=people.province, event=event)
+    outbox_send_due()
     cancel = Calendar.from_ical(next(m for m in mail.outbox if m.attachments).attachments[0][1])
     assert cancel["method"] == "CANCEL"
     assert int(cancel.walk("VEVENT")[0]["sequence"]) > first_sequence
