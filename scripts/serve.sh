@@ -15,7 +15,8 @@ children=()
 # SMS: a configured SMSC (DANTOC_SMPP_HOST), else the local simulator (DANTOC_SMPP_SIMULATOR=0: none).
 if [ -z "${DANTOC_SMPP_HOST:-}" ] && [ "${DANTOC_SMPP_SIMULATOR:-1}" = "1" ]; then
   export DANTOC_SMPP_HOST=127.0.0.1 DANTOC_SMPP_PORT="${DANTOC_SMPP_PORT:-2775}"
-  .venv/bin/python -m dantoc.channels.simulators.smsc --port "$DANTOC_SMPP_PORT" --log var/smsc.jsonl &
+  .venv/bin/python -m dantoc.channels.simulators.smsc --port "$DANTOC_SMPP_PORT" --log var/smsc.jsonl \
+    --receipt-delay 5 &
   children+=($!)
   echo "SMS: local SMSC simulator on 127.0.0.1:$DANTOC_SMPP_PORT (no real SMSC configured)." >&2
 elif [ -z "${DANTOC_SMPP_HOST:-}" ]; then
@@ -38,6 +39,11 @@ elif [ -z "${DANTOC_ZALO_APP_ID:-}" ]; then
 fi
 .venv/bin/python manage.py db_worker --interval 2 &
 children+=($!)
+# SMS delivery receipts and replies that arrive after a batch was sent (a receiver session).
+if [ -n "${DANTOC_SMPP_HOST:-}" ]; then
+  .venv/bin/python manage.py channels_smpp_receiver &
+  children+=($!)
+fi
 # Devices' readings over MQTT.
 .venv/bin/python manage.py sensors_mqtt &
 children+=($!)

@@ -327,6 +327,25 @@ def _send_sms(messages, counts, now, gateway=None) -> None:
         sms_reply_handle(phone=phone, text=text)
 
 
+def smpp_receiver_run(*, stop, log=None, receiver=None) -> None:
+    """Record what the SMSC sends while no batch is being sent (``sms.SmppReceiver``):
+    receipts that come after the sending session has unbound, and replies."""
+    from django.db import close_old_connections
+
+    def on_receipts(receipts) -> None:
+        close_old_connections()
+        receipts_record(channel=Channel.SMS, receipts=receipts)
+
+    def on_replies(replies) -> None:
+        close_old_connections()
+        for phone, text in replies:
+            sms_reply_handle(phone=phone, text=text)
+
+    (receiver or sms.SmppReceiver()).run(
+        on_receipts=on_receipts, on_replies=on_replies, stop=stop, log=log
+    )
+
+
 def _send_zalo(messages, counts, now) -> None:
     if not zalo.configured():
         for m in messages:

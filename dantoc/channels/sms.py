@@ -23,6 +23,7 @@ import smpplib.client
 import smpplib.consts
 import smpplib.exceptions
 import smpplib.gsm
+import smpplib.smpp
 from django.conf import settings
 
 from dantoc.channels.text import unaccent
@@ -203,9 +204,108 @@ class SmppGateway:
         return SmsBatchResult(outcomes=outcomes, receipts=receipts, replies=replies)
 
 
+class SmppReceiver:
+    """The session that waits for what the SMSC sends later: delivery receipts arrive minutes
+    or hours after the batch that sent the message has unbound, and citizens' replies at any
+    time. Binds as a receiver (same system_id), answers each ``deliver_sm``, hands what came
+    to ``on_receipts`` / ``on_replies`` at most every ``flush_seconds`` (one transaction for
+    many receipts), keeps the link alive (``enquire_link``) and binds again, with growing
+    back-off, when the connection drops. ``manage.py channels_smpp_receiver`` runs it."""
+
+    def __init__(self, cfg: dict | None = None, *, flush_seconds: float = 1.0):
+        self.gateway = SmppGateway(cfg)
+        self.flush_seconds = flush_seconds
+        self.keepalive = float((cfg or config()).get("ENQUIRE_LINK_SECONDS", 30))
+        self.binds = 0
+
+    def _connect(self) -> smpplib.client.Client:
+        g = self.gateway
+        client = smpplib.client.Client(
+            g.host, g.port, timeout=g.timeout, allow_unknown_opt_params=True
+        )
+        try:
+            client.connect()
+            client.bind_receiver(system_id=g.system_id, password=g.password)
+        except (smpplib.exceptions.ConnectionError, smpplib.exceptions.PDUError, OSError) as exc:
+            _quiet_close(client)
+            raise SmppUnavailable(f"SMSC {g.host}:{g.port}: {exc!r}") from exc
+        self.binds += 1
+        return client
+
+    def run(self, *, on_receipts, on_replies, stop=lambda: False, log=None) -> None:
+        delay = 1.0
+        while not stop():
+            try:
+                client = self._connect()
+            except SmppUnavailable as exc:
+                if log:
+                    log(f"SMPP receiver: {exc}; binding again in {delay:.0f} s")
+                deadline = time.monotonic() + delay
+                while time.monotonic() < deadline and not stop():
+                    time.sleep(0.2)
+                delay = min(delay * 2, 60.0)
+                continue
+            delay = 1.0
+            try:
+                self._listen(client, on_receipts=on_receipts, on_replies=on_replies, stop=stop)
+            except (
+                smpplib.exceptions.ConnectionError,
+                smpplib.exceptions.PDUError,
+                OSError,
+            ) as exc:
+                if log:
+                    log(f"SMPP receiver: connection lost ({exc!r}); binding again")
+            finally:
+                _quiet_close(client)
+
+    def _listen(self, client, *, on_receipts, on_replies, stop) -> None:
+        receipts: list[tuple[str, str]] = []
+        replies: list[tuple[str, str]] = []
+
+        def on_deliver(pdu) -> None:
+            if pdu.esm_class & 0x04:
+                receipt = receipt_of(pdu)
+                if receipt:
+                    receipts.append(receipt)
+            else:
+                source = pdu.source_addr
+                source = source.decode() if isinstance(source, bytes) else source
+                replies.append((source, _decode_reply(pdu)))
+
+        def flush() -> None:
+            # Handed over only once answered to the SMSC; a crash before this point loses
+            # receipts the SMSC believes delivered: they are matched by id, so an SMSC that
+            # repeats one changes nothing.
+            if receipts:
+                on_receipts(list(receipts))
+                receipts.clear()
+            if replies:
+                on_replies(list(replies))
+                replies.clear()
+
+        client.set_message_received_handler(on_deliver)
+        client.set_error_pdu_handler(lambda pdu: None)
+        last_flush = last_link = time.monotonic()
+        while not stop():
+            client._socket.settimeout(min(self.flush_seconds, 1.0))
+            with contextlib.suppress(TimeoutError):
+                client.read_once(auto_send_enquire_link=False)
+            now = time.monotonic()
+            if now - last_flush >= self.flush_seconds or len(receipts) >= 1000:
+                flush()
+                last_flush = now
+            if now - last_link >= self.keepalive:
+                client.send_pdu(smpplib.smpp.make_pdu("enquire_link", client=client))
+                last_link = now
+        flush()
+
+
 def _quiet_close(client) -> None:
     try:
-        if client.state in (smpplib.consts.SMPP_CLIENT_STATE_BOUND_TRX,):
+        if client.state in (
+            smpplib.consts.SMPP_CLIENT_STATE_BOUND_TRX,
+            smpplib.consts.SMPP_CLIENT_STATE_BOUND_RX,
+        ):
             client._socket.settimeout(0.5)
             client.unbind()
     except Exception:

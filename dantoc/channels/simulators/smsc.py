@@ -9,6 +9,10 @@
   (esm_class 0x04) with the SMPP 3.4 Appendix B receipt text and the
   ``receipted_message_id`` / ``message_state`` TLVs: ``DELIVRD``, or ``UNDELIV`` for
   destinations starting with ``--undeliv-prefix``;
+- with ``--receipt-delay S``, the receipt comes S seconds after the submit, as on a real
+  network: to the submitting session if it is still bound, else to another receiving
+  session of the same system_id (a receiver bound for that), else it is stored and pushed
+  when one binds (store and forward);
 - with ``--drop-after N``, exits abruptly on the submit after the N-th accepted one (a
   connection dropped mid-send);
 - writes one JSON line per accepted ``submit_sm`` to ``--log`` (what tests and the benchmark
@@ -52,9 +56,24 @@ async def serve(args) -> None:
     count = 0
     pending: set[asyncio.Task] = set()
 
-    async def push_receipt(session_id: str, ev, message_id: str, stat: str) -> None:
+    stored: list[tuple[str, object, str, str]] = []  # receipts no session could take yet
+
+    def receiver_for(session_id: str, system_id: str):
         esme = sessions.get(session_id)
-        if esme is None or not esme.can_receive:
+        if esme is not None and esme.can_receive:
+            return esme
+        for other in sessions.values():
+            if other.can_receive and other.system_id == system_id:
+                return other
+        return None
+
+    async def push_receipt(session_id: str, system_id: str, ev, message_id: str, stat: str):
+        if args.receipt_delay:
+            await asyncio.sleep(args.receipt_delay)
+        esme = receiver_for(session_id, system_id)
+        if esme is None:
+            if args.receipt_delay:
+                stored.append((system_id, ev, message_id, stat))
             return
         try:
             await esme.deliver_sm(
@@ -77,6 +96,15 @@ async def serve(args) -> None:
         ev = await server.next()
         if isinstance(ev, smpp34.Esme):
             sessions[ev.session_id] = ev
+            if ev.can_receive and stored:
+                waiting = [r for r in stored if r[0] == ev.system_id]
+                stored[:] = [r for r in stored if r[0] != ev.system_id]
+                for system_id, old_ev, message_id, stat in waiting:
+                    task = asyncio.create_task(
+                        push_receipt(ev.session_id, system_id, old_ev, message_id, stat)
+                    )
+                    pending.add(task)
+                    task.add_done_callback(pending.discard)
         elif isinstance(ev, smpp34.Unbound):
             sessions.pop(ev.session_id, None)
         elif isinstance(ev, smpp34.SubmitSmEvent):
@@ -113,7 +141,10 @@ async def serve(args) -> None:
                     if args.undeliv_prefix and dest.startswith(args.undeliv_prefix)
                     else "DELIVRD"
                 )
-                task = asyncio.create_task(push_receipt(ev.session_id, ev, message_id, stat))
+                system_id = getattr(sessions.get(ev.session_id), "system_id", "")
+                task = asyncio.create_task(
+                    push_receipt(ev.session_id, system_id, ev, message_id, stat)
+                )
                 pending.add(task)
                 task.add_done_callback(pending.discard)
 
@@ -125,6 +156,7 @@ def main(argv=None) -> None:
     parser.add_argument("--log", default="")
     parser.add_argument("--reject-prefix", default="84999")
     parser.add_argument("--undeliv-prefix", default="84888")
+    parser.add_argument("--receipt-delay", type=float, default=0.0, help="seconds")
     parser.add_argument("--drop-after", type=int, default=0, help="exit after N accepted")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

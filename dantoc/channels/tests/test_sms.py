@@ -189,3 +189,44 @@ def test_an_sms_reply_huy_ends_the_subscriptions_of_the_number(db):
     sub.refresh_from_db()
     assert sub.unsubscribed_at is not None
     assert services.sms_reply_handle(phone="0862000400", text="hello") == 0
+
+
+def test_receipts_that_come_after_the_batch_are_recorded_by_the_receiver_session(
+    smsc, db, settings
+):
+    """A real network reports delivery later than the sending session lasts: the receiver
+    session (``manage.py channels_smpp_receiver``) records those receipts, and binds again
+    after the SMSC drops it."""
+    import time
+
+    from dantoc.channels import sms
+
+    smsc.stop()
+    smsc.start("--receipt-delay", "1")
+    settings.CHANNELS_SMPP = {**settings.CHANNELS_SMPP, "RECEIPT_DRAIN_SECONDS": 0}
+    ok, bad = queue("84862000010"), queue("84888000011")
+    services.outbox_send_due()
+    ok.refresh_from_db()
+    assert ok.state == State.SENT  # no receipt yet: the batch's session has gone
+    later: list[OutboxMessage] = []
+    deadline = time.monotonic() + 30
+
+    def stop() -> bool:
+        waiting = OutboxMessage.objects.filter(state=State.SENT)
+        if not waiting.exists() and not later:
+            # The SMSC restarts (the receiver's connection drops); a new message is sent.
+            smsc.stop()
+            smsc.start("--receipt-delay", "1")
+            later.append(queue("84862000012"))
+            services.outbox_send_due()
+            return False
+        return time.monotonic() > deadline or (bool(later) and not waiting.exists())
+
+    receiver = sms.SmppReceiver(flush_seconds=0.2)
+    services.smpp_receiver_run(stop=stop, receiver=receiver)
+    for m in (ok, bad, *later):
+        m.refresh_from_db()
+    assert ok.state == State.DELIVERED and ok.delivered_at is not None
+    assert bad.state == State.FAILED and bad.last_error == "delivery receipt stat:UNDELIV"
+    assert later[0].state == State.DELIVERED
+    assert receiver.binds >= 2
