@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('channels', '0002_verbose_names'),
+        ("channels", "0002_verbose_names"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='outboxmessage',
-            name='attachments',
-            field=models.JSONField(blank=True, default=list, verbose_name='tệp đính kèm'),
+            model_name="outboxmessage",
+            name="attachments",
+            field=models.JSONField(blank=True, default=list, verbose_name="tệp đính kèm"),
         ),
     ]

@@ -138,7 +138,9 @@ def test_a_change_to_a_published_item_waits_for_a_second_person(people, login, a
     page = author.get(f"/di-san/quan-ly/{item.uuid}/").content.decode()
     assert "Bản sửa đang chờ duyệt" in page and "<ins>" in page
     # Coded fields are compared by their labels, as the reviewer reads them.
-    assert "<del>Lễ hội</del>" in page and "<ins>Nghi lễ</ins>" in page and "<ins>ritual" not in page
+    assert (
+        "<del>Lễ hội</del>" in page and "<ins>Nghi lễ</ins>" in page and "<ins>ritual" not in page
+    )
     assert initial_from(item)["title"] == "Lễ hội Gầu Tào xã Lũng Cú"
     step = f"/di-san/quan-ly/{item.uuid}/ban-sua/"
     author.post(step, {"step": "submit"})

@@ -84,9 +84,12 @@ def test_invitation_update_and_cancel_are_itip_messages_calendar_apps_accept(peo
     )
     # Stored in the platform's outbox first (once per person and version), then sent.
     assert OutboxMessage.objects.filter(source=f"meeting:{meeting.uuid}").count() == 2
-    assert services.invitation_emails_send(
-        meeting_id=meeting.pk, user_ids=ids, method="REQUEST", sequence=0
-    )["queued"] == 0
+    assert (
+        services.invitation_emails_send(
+            meeting_id=meeting.pk, user_ids=ids, method="REQUEST", sequence=0
+        )["queued"]
+        == 0
+    )
     assert mail.outbox == []
     outbox_send_due()
     assert len(mail.outbox) == 2
