@@ -368,7 +368,10 @@ def _send_zalo(messages, counts, now) -> None:
             else:
                 pid = client.oa_text(user_id=m.address, text=m.body)
         except zalo.ZaloError as exc:
-            counts[_not_sent(m, str(exc), permanent=exc.permanent, now=now)] += 1
+            outcome = _not_sent(m, str(exc), permanent=exc.permanent, now=now)
+            counts[outcome] += 1
+            if outcome == "failed":
+                _zns_fallback(m)
         except zalo.ZaloUnavailable as exc:
             # Zalo is down: this and the rest of the batch wait for a later attempt.
             for rest in messages[i:]:
@@ -377,6 +380,25 @@ def _send_zalo(messages, counts, now) -> None:
         else:
             _sent(m, [pid, str(m.uuid)] if m.channel == Channel.ZNS else [pid], now)
             counts["sent"] += 1
+
+
+def _zns_fallback(message: OutboxMessage) -> None:
+    """A warning sent by ZNS to a subscriber's phone that Zalo refused for good (no Zalo
+    account behind the number, a template problem): the same warning goes by SMS, the text
+    kept in the message's body for this."""
+    if message.channel != Channel.ZNS or message.subscription_id is None:
+        return
+    if not message.idempotency_key.startswith("alert:") or not message.body.strip():
+        return
+    outbox_enqueue(
+        channel=Channel.SMS,
+        address=message.address,
+        body=message.body,
+        urgency=message.urgency,
+        idempotency_key=message.idempotency_key.replace(":zns:", ":sms:", 1),
+        source=message.source,
+        subscription_id=message.subscription_id,
+    )
 
 
 def _notice_mailed(message: OutboxMessage, *, error: str) -> None:
@@ -791,8 +813,19 @@ def alert_messages_queue(*, alert_uuid: str) -> int:
             unsubscribed_at__isnull=True,
         )
         .order_by("id")
-        .only("id", "channel", "address", "language", "unsubscribe_token")
+        .only("id", "channel", "address", "language", "unsubscribe_token", "commune_id")
     )
+    # A phone subscriber gets a warning by ZNS (an approved template, to the Zalo account of
+    # the number: free of the SMS length and cheaper) when a template is configured, falling
+    # back to SMS when Zalo refuses the number; cancellations keep to SMS (the template is a
+    # warning's).
+    zns_template = (
+        zalo.config().get("ZNS_TEMPLATE_ALERT", "")
+        if zalo.configured() and not alert.is_cancel
+        else ""
+    )
+    commune_names = {c.pk: c.name for c in alert.communes.all()}
+    until = timezone.localtime(alert.expires).strftime("%H:%M %d/%m")
     rows, seen = [], set()
     texts = {}
     for sub in subs.iterator(chunk_size=2000):
@@ -806,16 +839,26 @@ def alert_messages_queue(*, alert_uuid: str) -> int:
         body = texts[lang]
         if sub.channel == Channel.SMS:
             body += " " + _("Soan HUY de ngung nhan.")
-        rows.append(
-            {
-                "channel": sub.channel,
-                "address": sub.address,
-                "body": body,
-                "urgency": urgency,
-                "idempotency_key": f"alert:{alert.uuid}:{sub.channel}:{sub.address}",
-                "subscription_id": sub.pk,
+        row = {
+            "channel": sub.channel,
+            "address": sub.address,
+            "body": body,
+            "urgency": urgency,
+            "idempotency_key": f"alert:{alert.uuid}:{sub.channel}:{sub.address}",
+            "subscription_id": sub.pk,
+        }
+        if sub.channel == Channel.SMS and zns_template:
+            row["channel"] = Channel.ZNS
+            row["idempotency_key"] = f"alert:{alert.uuid}:zns:{sub.address}"
+            row["template_id"] = zns_template
+            # ZNS parameters are short strings (Zalo limits each to its template's length).
+            row["template_data"] = {
+                "commune": commune_names.get(sub.commune_id, "")[:30],
+                "hazard": alert.get_hazard_display()[:30],
+                "level": str(alert.level),
+                "until": until,
             }
-        )
+        rows.append(row)
     return outbox_enqueue_many(rows=rows, source=f"alert:{alert.uuid}")
 
 

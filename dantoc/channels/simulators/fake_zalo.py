@@ -9,7 +9,8 @@ shapes (see ``dantoc/channels/zalo.py`` for the URLs), for tests, demos and benc
   ONCE (a second use answers error -14014), each answer holds a new pair;
 - ``POST /v3.0/oa/message/cs`` and ``/transaction``: header ``access_token``; errors as HTTP
   200 with a negative ``error`` (-216 token invalid, -213 not a follower, -201 bad params);
-- ``POST /message/template`` (ZNS): phone ``84…`` (-108), an approved template (-109), every
+- ``POST /message/template`` (ZNS): phone ``84…`` (-108; ``84777…`` has no Zalo account:
+  -118), an approved template (-109), every
   parameter of the template (-111/-112); then a signed ``user_received_message`` event to
   ``--webhook`` if given;
 - ``GET /_fake/state``: what the fake received (tests read it); ``POST /_fake/revoke``: make
@@ -36,6 +37,8 @@ TEMPLATES = {
     # template id: its parameters (an approved "custom" template, tag 1 Transaction).
     "301001": ("commune", "hazard", "level", "until"),
 }
+# Phone numbers with no Zalo account behind them (ZNS answers -118).
+NO_ZALO_PREFIX = "84777"
 ACCESS_SECONDS = 90000  # 25 h, as Zalo answers today
 
 
@@ -134,6 +137,8 @@ class FakeZalo:
         phone = str(payload.get("phone", ""))
         if not re.fullmatch(r"84\d{9}", phone):
             return {"error": -108, "message": "Phone number is invalid"}
+        if phone.startswith(NO_ZALO_PREFIX):
+            return {"error": -118, "message": "Zalo account not existed or inactive"}
         params = TEMPLATES.get(str(payload.get("template_id", "")))
         if params is None:
             return {"error": -109, "message": "Template ID is invalid"}

@@ -206,3 +206,48 @@ def test_webhook_refuses_unsigned_or_malformed_events(zalo_fake, client):
         == 403
     )
     assert Subscription.objects.count() == 0
+
+
+def test_a_warning_reaches_phone_subscribers_by_zns_and_by_sms_where_zalo_refuses_the_number(
+    zalo_fake, people, settings, django_capture_on_commit_callbacks
+):
+    """With an approved ZNS template for warnings, a phone subscriber gets the warning as a
+    template message (commune, hazard, level, until); a number with no Zalo account behind it
+    (-118) gets the same warning by SMS; a cancellation goes by SMS."""
+    from dantoc.alerts import services as alert_services
+    from dantoc.alerts.tests.test_alerts import content
+    from dantoc.geo.selectors import unit_get
+
+    settings.CHANNELS_ZALO = {**settings.CHANNELS_ZALO, "ZNS_TEMPLATE_ALERT": "301001"}
+    commune = unit_get(code="02701")
+    now = timezone.now()
+    for number in ("84912000701", "84777000702"):
+        Subscription.objects.create(
+            channel=Channel.SMS, address=number, commune=commune, consent_text="x",
+            consent_at=now, confirmed_at=now, unsubscribe_token=f"t{number}",
+        )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        alert = alert_services.alert_issue(actor=people.other_province, content=content("02701"))
+    services.alert_messages_queue(alert_uuid=str(alert.uuid))
+    queued = OutboxMessage.objects.filter(source=f"alert:{alert.uuid}")
+    assert set(queued.values_list("channel", flat=True)) == {Channel.ZNS}
+    services.outbox_send_due()
+    on_zalo = queued.get(address="84912000701")
+    assert on_zalo.state == State.SENT
+    [sent] = [m for m in zalo_fake.messages if m["kind"] == "zns"]
+    assert sent["phone"] == "84912000701"
+    assert sent["data"]["commune"] == commune.name and sent["data"]["level"] == str(alert.level)
+    refused = queued.get(address="84777000702", channel=Channel.ZNS)
+    assert refused.state == State.FAILED and "-118" in refused.last_error
+    fallback = queued.get(address="84777000702", channel=Channel.SMS)
+    assert fallback.body == refused.body and "HUY" in fallback.body
+    assert fallback.idempotency_key == f"alert:{alert.uuid}:sms:84777000702"
+    services.outbox_send_due()  # SMS is not configured here: the fallback waits, queued
+    assert queued.filter(channel=Channel.SMS).count() == 1
+
+    cancelled = alert_services.alert_cancel(
+        actor=people.other_province, alert=alert, reason="Mưa đã ngớt"
+    )
+    services.alert_messages_queue(alert_uuid=str(cancelled.uuid))
+    cancels = OutboxMessage.objects.filter(source=f"alert:{cancelled.uuid}")
+    assert set(cancels.values_list("channel", flat=True)) == {Channel.SMS}
