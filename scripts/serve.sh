@@ -28,7 +28,8 @@ if [ -z "${DANTOC_ZALO_APP_ID:-}" ] && [ "${DANTOC_ZALO_FAKE:-1}" = "1" ]; then
   export DANTOC_ZALO_APP_ID=1000000000000000001 DANTOC_ZALO_APP_SECRET=demo-app-secret \
     DANTOC_ZALO_OA_ID=2000000000000000002 DANTOC_ZALO_OA_SECRET=demo-oa-secret \
     DANTOC_ZALO_OAUTH_URL="http://127.0.0.1:$zport" DANTOC_ZALO_OPENAPI_URL="http://127.0.0.1:$zport" \
-    DANTOC_ZALO_BUSINESS_URL="http://127.0.0.1:$zport"
+    DANTOC_ZALO_BUSINESS_URL="http://127.0.0.1:$zport" \
+    DANTOC_ZALO_ZNS_TEMPLATE_ALERT="${DANTOC_ZALO_ZNS_TEMPLATE_ALERT:-301001}"
   .venv/bin/python -m dantoc.channels.simulators.fake_zalo --port "$zport" \
     --webhook "http://$HOST:$PORT/kenh/zalo/webhook/" &
   children+=($!)
