@@ -70,3 +70,11 @@ class CrossingDecisionForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Tính chất"), choices=AlertStatus.choices, initial=AlertStatus.ACTUAL
     )
+    # The draft's words, as the officer edited them (blank: the draft's own).
+    headline = forms.CharField(label=_("Tiêu đề"), max_length=160, required=False)
+    description = forms.CharField(
+        label=_("Mô tả"), max_length=4000, required=False, widget=forms.Textarea
+    )
+    instruction = forms.CharField(
+        label=_("Việc người dân cần làm"), max_length=4000, required=False, widget=forms.Textarea
+    )

@@ -448,17 +448,11 @@ def thresholds_check(
         return crossing
 
 
-@transaction.atomic
-def crossing_issue_alert(*, actor, crossing: ThresholdCrossing, level: int, status: str):
-    """An officer confirms a crossing: the warning is issued through the alerts service."""
-    crossing = ThresholdCrossing.objects.select_for_update().get(pk=crossing.pk)
-    if not permissions.can_decide_crossing(actor, crossing):
-        raise PermissionDenied
-    if crossing.state != CrossingState.PENDING:
-        raise ValidationError(_("Lần vượt ngưỡng này đã được xử lý."))
+def crossing_draft(crossing: ThresholdCrossing) -> dict[str, str]:
+    """The draft warning of a crossing, in Vietnamese: what the officer reads, edits and
+    confirms (``crossing_issue_alert``)."""
     stream = crossing.datastream
     device = stream.device
-    now = timezone.now()
     headline = _("Nguy cơ %(hazard)s tại %(place)s") % {
         "hazard": Hazard(stream.hazard).label.lower(),
         "place": device.unit.name,
@@ -478,6 +472,36 @@ def crossing_issue_alert(*, actor, crossing: ThresholdCrossing, level: int, stat
         "Theo dõi thông báo của chính quyền xã; không qua ngầm, tràn, suối khi nước lên; "
         "chuẩn bị di dời khi được yêu cầu."
     )
+    return {"headline": headline, "description": description, "instruction": instruction}
+
+
+@transaction.atomic
+def crossing_issue_alert(
+    *,
+    actor,
+    crossing: ThresholdCrossing,
+    level: int,
+    status: str,
+    headline: str = "",
+    description: str = "",
+    instruction: str = "",
+):
+    """An officer confirms a crossing's draft warning (its words as they edited them, or the
+    draft's): the warning is issued through the alerts service."""
+    crossing = ThresholdCrossing.objects.select_for_update().get(pk=crossing.pk)
+    if not permissions.can_decide_crossing(actor, crossing):
+        raise PermissionDenied
+    if crossing.state != CrossingState.PENDING:
+        raise ValidationError(_("Lần vượt ngưỡng này đã được xử lý."))
+    stream = crossing.datastream
+    device = stream.device
+    now = timezone.now()
+    draft = crossing_draft(crossing)
+    headline = " ".join(headline.split()) or draft["headline"]
+    description = description.strip() or draft["description"]
+    instruction = instruction.strip() or draft["instruction"]
+    if len(headline) > 160:
+        raise ValidationError(_("Tiêu đề cảnh báo dài quá 160 ký tự."))
     alert = alert_services.alert_issue(
         actor=actor,
         content=alert_services.AlertContent(

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from dantoc.sensors import permissions, selectors, services
 from dantoc.sensors.forms import CrossingDecisionForm, DatastreamForm, DeviceForm
-from dantoc.sensors.models import ThresholdCrossing
+from dantoc.sensors.models import CrossingState, ThresholdCrossing
 
 
 def _viewer(request) -> None:
@@ -114,10 +114,19 @@ def crossing_list(request):
     _viewer(request)
     crossings = list(selectors.crossings_for_user(user=request.user)[:200])
     decidable = {c.pk for c in crossings if permissions.can_decide_crossing(request.user, c)}
+    drafts = {
+        c.pk: services.crossing_draft(c)
+        for c in crossings
+        if c.pk in decidable and c.state == CrossingState.PENDING
+    }
     return render(
         request,
         "sensors/crossing_list.html",
-        {"crossings": crossings, "decidable": decidable, "form": CrossingDecisionForm()},
+        {
+            "crossings": [(c, drafts.get(c.pk)) for c in crossings],
+            "decidable": decidable,
+            "form": CrossingDecisionForm(),
+        },
     )
 
 
@@ -136,7 +145,10 @@ def crossing_decide(request, pk: int):
         else:
             form = CrossingDecisionForm(request.POST)
             if not form.is_valid():
-                messages.error(request, _("Chọn cấp độ rủi ro và tính chất của cảnh báo."))
+                messages.error(
+                    request,
+                    _("Chọn cấp độ rủi ro và tính chất của cảnh báo; tiêu đề tối đa 160 ký tự."),
+                )
                 return redirect("sensors:crossing_list")
             alert = services.crossing_issue_alert(
                 actor=request.user, crossing=crossing, **form.cleaned_data

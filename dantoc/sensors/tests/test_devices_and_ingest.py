@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from dantoc.alerts.models import Alert
@@ -149,9 +149,17 @@ def test_a_crossing_raises_one_draft_warning_that_an_officer_issues(client, peop
         services.crossing_issue_alert(
             actor=people.other_province, crossing=open_one, level=2, status="Test"
         )
+    draft = services.crossing_draft(open_one)  # what the officer reads and may edit
+    assert "270" in draft["description"] and draft["headline"] and draft["instruction"]
+    with pytest.raises(ValidationError):
+        services.crossing_issue_alert(
+            actor=people.province, crossing=open_one, level=2, status="Test", headline="x" * 161
+        )
     alert = services.crossing_issue_alert(
-        actor=people.province, crossing=open_one, level=2, status="Test"
-    )
+        actor=people.province, crossing=open_one, level=2, status="Test",
+        headline="  Nước suối lên nhanh ở Lũng Cú ",
+    )  # fmt: skip
+    assert alert.infos.get(language="vi").headline == "Nước suối lên nhanh ở Lũng Cú"
     open_one.refresh_from_db()
     assert open_one.state == CrossingState.ISSUED and open_one.alert == alert
     assert [c.code for c in alert.communes.all()] == [COMMUNE]

@@ -112,9 +112,13 @@ def test_a_province_officer_registers_a_device_and_issues_the_warning_it_drafts(
             _fits_and_is_accessible(page, "crossings-phone", PHONE["width"])
             page.get_by_label("Cấp độ rủi ro").select_option("2")
             page.get_by_label("Tính chất").select_option("Test")
+            headline = page.get_by_label("Tiêu đề", exact=True)
+            assert "Lũng Cú" in headline.input_value()  # the draft, editable
+            headline.fill("Nước suối Lũng Cú lên nhanh")
             page.get_by_role("button", name="Phát cảnh báo").click()
             page.wait_for_url("**/canh-bao/**")
             alert = Alert.objects.get()
+            assert alert.infos.get(language="vi").headline == "Nước suối Lũng Cú lên nhanh"
             assert ThresholdCrossing.objects.get().alert == alert
             assert "Lũng Cú" in page.content()
             # The same officer on a desktop: the session, not a second sign-in (the 2FA code
