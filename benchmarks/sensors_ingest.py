@@ -8,8 +8,9 @@ stores each message with its own INSERT as it arrives.
 What it does: a throw-away database of the run's vendor (migrated; one commune and
 ``--devices`` devices with one stream each, made directly, not through the services, since
 the set-up is not measured). A publisher *process* sends ``--readings`` messages, one reading
-each, JSON as devices send it, at QoS 1 as fast as paho-mqtt lets it, to
-``dantoc/v1/devices/<uuid>/readings``; the subscriber under test runs in this process:
+each, JSON as devices send it, at QoS 1, to
+``dantoc/v1/devices/<uuid>/readings`` (from a raw socket: see ``publish``); the subscriber
+under test runs in this process:
 
 - ``batched``: ``dantoc.sensors.mqtt.Subscriber`` as ``manage.py sensors_mqtt`` runs it
   (persistent session, manual acknowledgement after each stored batch,
@@ -21,8 +22,10 @@ The publisher paces itself at ``--rate`` messages a second (default 10,000: the 
 Each run's time is from the first publish until the database holds every reading (or until
 nothing more arrived for ``--stall`` seconds, not counted); ``per_second`` = stored / time.
 ``lost`` = published − stored (must be 0). Mosquitto here runs with its defaults: at most 20
-unacknowledged messages in flight to a client and 1,000 queued for it, beyond which it drops
-QoS 1 messages, so a subscriber slower than the publishers loses messages at the broker. Prints one JSON document. Figures depend on the machine's load (2 cores shared).
+unacknowledged messages in flight to an MQTT 3.1.1 client (an MQTT 5 client such as the
+batched subscriber sets its own ``Receive Maximum``) and 1,000 queued for it, beyond which it
+drops QoS 1 messages, so a subscriber slower than the publishers loses messages at the broker.
+Prints one JSON document. Figures depend on the machine's load (2 cores shared).
 """
 
 from __future__ import annotations
@@ -47,31 +50,88 @@ TARGET = 10_000
 TOPIC = "dantoc/v1/devices/{}/readings"
 
 
+def _remaining_length(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n % 128, n // 128
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _packet(kind: int, body: bytes) -> bytes:
+    return bytes([kind]) + _remaining_length(len(body)) + body
+
+
+def _publish_packet(topic: str, payload: bytes, packet_id: int) -> bytes:
+    name = topic.encode()
+    variable = len(name).to_bytes(2, "big") + name + packet_id.to_bytes(2, "big")
+    return _packet(0x32, variable + payload)  # PUBLISH, QoS 1
+
+
 def publish(
     host: str, port: int, messages: list[tuple[str, bytes]], rate: int, started, finished
 ) -> None:
-    """The devices: one process publishing every message at QoS 1 at ``rate`` messages a
-    second (in steps of 10 ms), then waiting for the broker's PUBACKs."""
-    import paho.mqtt.client as mqtt
+    """The devices: MQTT 3.1.1 PUBLISH packets at QoS 1, encoded beforehand and written at
+    ``rate`` messages a second (in steps of 10 ms) over a few connections, each counting its
+    PUBACKs on a reader thread. A raw socket rather than paho-mqtt: on this 2-core machine
+    the devices' side must not take the CPU the subscriber under test needs (paho publishes
+    about 10,000 QoS 1 messages a second with a whole core to itself, and far fewer beside
+    the subscriber: 1,560/s in the run of 6 December 2026); real devices are many machines."""
+    import socket
 
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"bench-pub-{uuid.uuid4()}")
-    client.max_inflight_messages_set(5000)
-    client.max_queued_messages_set(0)
-    client.connect(host, port)
-    client.loop_start()
+    connections = max(1, -(-len(messages) // 60000))  # packet ids: 16 bits per connection
+    socks, acked = [], [0] * connections
+    for number in range(connections):
+        sock = socket.create_connection((host, port))
+        client_id = f"bench-pub-{uuid.uuid4().hex[:12]}-{number}".encode()
+        body = b"\x00\x04MQTT\x04\x02\x00\x3c" + len(client_id).to_bytes(2, "big") + client_id
+        sock.sendall(_packet(0x10, body))
+        if sock.recv(4)[:1] != b"\x20":
+            raise SystemExit("the broker refused the publisher")
+        socks.append(sock)
+
+    def count_acks(number: int, expected: int) -> None:
+        buffer = b""
+        while acked[number] < expected:
+            chunk = socks[number].recv(65536)
+            if not chunk:
+                return
+            buffer += chunk
+            whole = len(buffer) // 4  # PUBACK: 0x40 0x02 id id
+            acked[number] += whole
+            buffer = buffer[whole * 4 :]
+
+    flat: list[tuple[int, bytes]] = []  # (connection, packet) in publishing order
+    sent = [0] * connections
+    for n, (topic, body) in enumerate(messages):
+        number = n % connections
+        sent[number] += 1
+        flat.append((number, _publish_packet(topic, body, sent[number])))
+    readers = [
+        threading.Thread(target=count_acks, args=(i, sent[i]), daemon=True)
+        for i in range(connections)
+    ]
+    for reader in readers:
+        reader.start()
     step = max(1, rate // 100)
     started.value = time.time()
-    infos = []
     for n in range(0, len(messages), step):
         due = started.value + n / rate
         if (pause := due - time.time()) > 0:
             time.sleep(pause)
-        infos.extend(client.publish(topic, body, qos=1) for topic, body in messages[n : n + step])
-    for info in infos:
-        info.wait_for_publish(timeout=120)
+        window: list[list[bytes]] = [[] for _ in range(connections)]
+        for number, packet in flat[n : n + step]:
+            window[number].append(packet)
+        for number, chunk in enumerate(window):
+            if chunk:
+                socks[number].sendall(b"".join(chunk))
+    for reader in readers:
+        reader.join(120)
     finished.value = time.time()
-    client.loop_stop()
-    client.disconnect()
+    for sock in socks:
+        sock.sendall(b"\xe0\x00")  # DISCONNECT
+        sock.close()
 
 
 def _messages(devices, count: int, offset_hours: int) -> list[tuple[str, bytes]]:
@@ -143,28 +203,29 @@ def _run(name, host, port, messages, rate, subscriber_loop, stall: float) -> dic
     }
 
 
-def batched_loop(until, begin) -> None:
+def batched_loop(until, begin, processes: int = 2) -> None:
+    """``manage.py sensors_mqtt`` as it runs: ``mqtt.serve`` with ``processes`` subscriber
+    processes on one shared subscription."""
     from dantoc.sensors import mqtt
 
     name = f"bench-batched-{uuid.uuid4()}"
-    subscriber = mqtt.Subscriber(client_id=name, group=name, batch_wait=0.05)
-    subscriber.start()
-    if not subscriber.connected.wait(30):
-        raise SystemExit("the subscriber could not subscribe")
+    stop = multiprocessing.get_context("fork").Event()
+    runner = threading.Thread(
+        target=mqtt.serve,
+        kwargs={"processes": processes, "client_id": name, "group": name, "stop": stop,
+                "batch_wait": 0.05},
+        daemon=True,
+    )  # fmt: skip
+    runner.start()
+    time.sleep(3)  # the children connect and subscribe
     begin()
-    last = [time.monotonic()]
-
-    def stop() -> bool:
-        if time.monotonic() - last[0] < 0.25:  # a COUNT four times a second
-            return False
-        last[0] = time.monotonic()
-        return until()
-
     try:
-        subscriber.run(until=stop)
+        while not until():
+            time.sleep(0.25)  # a COUNT four times a second
     finally:
-        subscriber.stop()
-        subscriber.forget()
+        stop.set()
+        runner.join(60)
+        mqtt.forget_sessions(processes=processes, client_id=name, group=name)
 
 
 def naive_loop(until, begin) -> None:
@@ -234,6 +295,7 @@ def main() -> None:
     parser.add_argument("--readings", type=int, default=50_000)
     parser.add_argument("--naive-readings", type=int, default=10_000)
     parser.add_argument("--devices", type=int, default=200)
+    parser.add_argument("--processes", type=int, default=2, help="subscriber processes")
     parser.add_argument("--rate", type=int, default=TARGET, help="messages published a second")
     parser.add_argument("--stall", type=float, default=10, help="seconds without progress = lost")
     args = parser.parse_args()
@@ -271,7 +333,7 @@ def main() -> None:
         load = os.getloadavg()
         results = [
             _run("batched", host, port, _messages(devices, args.readings, 0), args.rate,
-                 batched_loop, args.stall),
+                 lambda until, begin: batched_loop(until, begin, args.processes), args.stall),
             _run("naive", host, port, _messages(devices, args.naive_readings, 24 * 20), args.rate,
                  naive_loop, args.stall),
         ]  # fmt: skip

@@ -320,6 +320,9 @@ TASKS = {
 # The MQTT broker devices publish their readings to (dantoc/sensors/mqtt.py); empty: none
 # (devices then send over HTTP only, and /healthz reports the broker "off").
 DANTOC_MQTT_URL = env_str("DANTOC_MQTT_URL", "mqtt://127.0.0.1:1883")
+# Subscriber processes of `manage.py sensors_mqtt` on the shared subscription (keep it fixed
+# between restarts: each process has its own persistent broker session).
+DANTOC_MQTT_PROCESSES = env_int("DANTOC_MQTT_PROCESSES", 2)
 
 # Excel uploads at least this large are read by the task worker, the official following a
 # progress page, instead of waiting on a silent request (bytes; 0: every upload).

@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Avg, Count, F, Max, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -281,14 +281,27 @@ def parse_payload(*, device_id: str, payload: Any) -> Message:
     return Message(device_id, payload.get("secret"), readings)
 
 
+def _moment(raw: Any) -> datetime.datetime | None:
+    """An ISO 8601 time: ``datetime.fromisoformat`` (C, Python 3.11 reads the forms devices
+    send, "Z" included), else Django's parser for the rest."""
+    if not isinstance(raw, str):
+        return None
+    try:
+        return datetime.datetime.fromisoformat(raw)
+    except ValueError:
+        try:
+            return parse_datetime(raw)
+        except ValueError:
+            return None
+
+
 def _reading_problem(item: Any, streams: dict[str, Datastream], now) -> tuple[str | None, Any]:
     if not isinstance(item, dict):
         return _("số đo không phải một đối tượng JSON"), None
     stream = streams.get(str(item.get("stream", "")))
     if stream is None:
         return _("luồng số liệu %(s)r không có ở thiết bị") % {"s": item.get("stream")}, None
-    raw_time = item.get("phenomenonTime")
-    moment = parse_datetime(raw_time) if isinstance(raw_time, str) else None
+    moment = _moment(item.get("phenomenonTime"))
     if moment is None or moment.tzinfo is None:
         return _("phenomenonTime phải là thời điểm ISO 8601 có múi giờ"), None
     if moment > now + FUTURE_SLACK:
@@ -316,18 +329,28 @@ def readings_ingest(*, messages: Iterable[Message], announce_after: bool = True)
         )
     }
     now = timezone.now()
-    rows: list[Observation] = []
+    zone = timezone.get_current_timezone()  # once: localtime() per reading asks for it again
+    rows: list[tuple[Datastream, datetime.datetime, float]] = []
     malformed_by_device: dict[int, int] = defaultdict(int)
     seen_devices: set[int] = set()
+    # A batch holds many messages of each device: its secret is checked and its streams
+    # listed once per (device, secret) and device.
+    passed: dict[tuple[str, Any], bool] = {}
+    streams_of: dict[int, dict[str, Datastream]] = {}
     for m in messages:
         device = devices.get(str(m.device_id))
-        if device is None or not _secret_ok(device, m.secret):
+        key = (str(m.device_id), m.secret if isinstance(m.secret, str) else None)
+        if device is not None and key not in passed:
+            passed[key] = _secret_ok(device, m.secret)
+        if device is None or not passed[key]:
             outcome.refused_messages += 1
             log.warning(
                 "sensors: message refused (unknown, revoked or wrong secret): %s", m.device_id
             )
             continue
-        streams = {s.code: s for s in device.datastreams.all()}
+        streams = streams_of.get(device.pk)
+        if streams is None:
+            streams = streams_of[device.pk] = {s.code: s for s in device.datastreams.all()}
         seen_devices.add(device.pk)
         if not m.readings:
             malformed_by_device[device.pk] += 1
@@ -342,17 +365,13 @@ def readings_ingest(*, messages: Iterable[Message], announce_after: bool = True)
                     outcome.errors.append(problem)
                 log.warning("sensors: malformed reading from %s: %s", device.uuid, problem)
                 continue
-            stream, moment, result = value
-            rows.append(
-                Observation(
-                    datastream=stream, phenomenon_time=moment, result=result, result_time=now
-                )
-            )
-            outcome.touched.add((stream.pk, timezone.localtime(moment).strftime("%Y%m")))
+            rows.append(value)
+            stream, moment, _result = value
+            local = moment.astimezone(zone)
+            outcome.touched.add((stream.pk, f"{local.year:04d}{local.month:02d}"))
     outcome.accepted = len(rows)
     with transaction.atomic():
-        for start in range(0, len(rows), CHUNK):
-            Observation.objects.bulk_create(rows[start : start + CHUNK], ignore_conflicts=True)
+        _observations_insert(rows, result_time=now)
         for device_id, count in malformed_by_device.items():
             Device.objects.filter(pk=device_id).update(malformed_count=F("malformed_count") + count)
         if seen_devices:
@@ -372,17 +391,51 @@ def readings_ingest(*, messages: Iterable[Message], announce_after: bool = True)
                 },
             )
         earliest: dict[int, datetime.datetime] = {}
-        for r in rows:
-            if r.datastream.threshold is not None:
-                known = earliest.get(r.datastream_id)
-                earliest[r.datastream_id] = (
-                    min(known, r.phenomenon_time) if known else r.phenomenon_time
-                )
+        for stream, moment, _result in rows:
+            if stream.threshold is not None:
+                known = earliest.get(stream.pk)
+                earliest[stream.pk] = min(known, moment) if known else moment
         for stream_id, since in earliest.items():
             thresholds_check(datastream=Datastream.objects.get(pk=stream_id), since=since)
     if announce_after and outcome.touched:
         touched_announce(outcome.touched)
     return outcome
+
+
+def _observations_insert(rows, *, result_time: datetime.datetime) -> None:
+    """``INSERT … ON CONFLICT DO NOTHING`` of (stream, time, result) rows, many per statement
+    (``executemany``): a reading sent again (same stream and time) is skipped by the unique
+    constraint. What ``bulk_create(ignore_conflicts=True)`` does, without building a model
+    instance per reading (two thirds of the time at 10,000 readings a second). Times are
+    passed as the backend stores them: aware for PostgreSQL, naive UTC text for SQLite (as
+    Django's own adaptation writes them, so the ORM reads and compares them alike)."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(Observation._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (datastream_id, phenomenon_time, result, result_time) "
+        "VALUES (%s, %s, %s, %s) ON CONFLICT (datastream_id, phenomenon_time) DO NOTHING"
+    )
+    if connection.vendor == "sqlite":
+
+        def stored(moment: datetime.datetime) -> str:
+            return str(moment.astimezone(datetime.UTC).replace(tzinfo=None))
+
+    else:
+
+        def stored(moment: datetime.datetime) -> datetime.datetime:
+            return moment
+
+    arrived = stored(result_time)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), CHUNK):
+            cursor.executemany(
+                sql,
+                [
+                    (stream.pk, stored(moment), result, arrived)
+                    for stream, moment, result in rows[start : start + CHUNK]
+                ],
+            )
 
 
 def touched_announce(touched: set[tuple[int, str]]) -> None:
