@@ -332,12 +332,18 @@ def smpp_receiver_run(*, stop, log=None, receiver=None) -> None:
     receipts that come after the sending session has unbound, and replies."""
     from django.db import close_old_connections
 
+    def fresh_connection() -> None:
+        # A long-lived process drops a broken or expired connection before writing; inside
+        # a transaction (a test's) the connection is the caller's and stays.
+        if not connection.in_atomic_block:
+            close_old_connections()
+
     def on_receipts(receipts) -> None:
-        close_old_connections()
+        fresh_connection()
         receipts_record(channel=Channel.SMS, receipts=receipts)
 
     def on_replies(replies) -> None:
-        close_old_connections()
+        fresh_connection()
         for phone, text in replies:
             sms_reply_handle(phone=phone, text=text)
 
