@@ -107,13 +107,16 @@ class SmppGateway:
         self.drain = float(cfg.get("RECEIPT_DRAIN_SECONDS", 0.3))
         self.unaccented_prefixes = tuple(cfg.get("UNACCENTED_PREFIXES", ()))
 
-    def _connect(self) -> smpplib.client.Client:
+    def _connect(self, *, receiver: bool = False) -> smpplib.client.Client:
+        """A bound session: a transceiver to send (and read what comes meanwhile), or a
+        receiver that only waits for what the SMSC sends (``SmppReceiver``)."""
         client = smpplib.client.Client(
             self.host, self.port, timeout=self.timeout, allow_unknown_opt_params=True
         )
+        bind = client.bind_receiver if receiver else client.bind_transceiver
         try:
             client.connect()
-            client.bind_transceiver(system_id=self.system_id, password=self.password)
+            bind(system_id=self.system_id, password=self.password)
         except (smpplib.exceptions.ConnectionError, smpplib.exceptions.PDUError, OSError) as exc:
             _quiet_close(client)
             raise SmppUnavailable(f"SMSC {self.host}:{self.port}: {exc!r}") from exc
@@ -219,16 +222,7 @@ class SmppReceiver:
         self.binds = 0
 
     def _connect(self) -> smpplib.client.Client:
-        g = self.gateway
-        client = smpplib.client.Client(
-            g.host, g.port, timeout=g.timeout, allow_unknown_opt_params=True
-        )
-        try:
-            client.connect()
-            client.bind_receiver(system_id=g.system_id, password=g.password)
-        except (smpplib.exceptions.ConnectionError, smpplib.exceptions.PDUError, OSError) as exc:
-            _quiet_close(client)
-            raise SmppUnavailable(f"SMSC {g.host}:{g.port}: {exc!r}") from exc
+        client = self.gateway._connect(receiver=True)
         self.binds += 1
         return client
 
