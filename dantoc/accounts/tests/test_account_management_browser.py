@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from django.conf import settings
 
 from conftest import CHROMIUM, PHONE, page_sign_in
@@ -93,7 +94,7 @@ def test_an_administrator_manages_an_official_on_a_desktop(server, browser):
         page.get_by_role("button", name="Khoá tài khoản").click()
         page.wait_for_url(detail_url)
         assert "Đã khoá tài khoản Sùng Mí Chá." in page.locator("main").inner_text()
-        assert page.get_by_role("button", name="Mở khoá tài khoản").is_visible()
+        expect(page.get_by_role("button", name="Mở khoá tài khoản")).to_be_visible()
         _no_axe_violations(page)
 
         # The trail says what happened in words (defect 7 of issue 17).

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from django.conf import settings
 
 from conftest import CHROMIUM, PHONE
@@ -79,7 +80,7 @@ def test_a_commune_officer_issues_a_warning_without_javascript_and_citizens_see_
         home = citizen.new_page()
         home.goto(f"{server}/cong-thong-tin/")
         banner = home.get_by_role("alert").filter(has_text="Sạt lở đất ở thôn Lô Lô Chải")
-        assert banner.is_visible()
+        expect(banner).to_be_visible()
         assert "Cấp độ 3: Rủi ro lớn" in banner.inner_text()
         assert "DIỄN TẬP" in banner.inner_text()
         _no_axe_violations(home)

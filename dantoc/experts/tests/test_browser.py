@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from django.conf import settings
 
 from conftest import CHROMIUM, PHONE, page_sign_in
@@ -50,11 +51,11 @@ def test_a_citizen_finds_an_ede_speaker_on_a_phone_without_javascript(server, br
         page.goto(f"{server}/chuyen-gia/")
         page.get_by_label("Từ khoá").fill("ede")
         page.get_by_role("button", name="Tìm").click()
-        assert page.get_by_role("link", name="Y Khoa Niê").is_visible()
+        expect(page.get_by_role("link", name="Y Khoa Niê")).to_be_visible()
         _shot(page, "directory-phone")
         results_url = page.url
         page.get_by_role("link", name="Y Khoa Niê").click()
-        assert page.get_by_role("heading", name="Y Khoa Niê").is_visible()
+        expect(page.get_by_role("heading", name="Y Khoa Niê")).to_be_visible()
         html = page.content()
         assert '"@type": "Person"' in html
         assert "@example.vn" not in html and "0900000001" not in html
@@ -89,10 +90,10 @@ def test_an_expert_withdraws_consent_and_the_profile_disappears_at_once(server, 
         )
         assert other.goto(f"{server}{profile_url}").status == 200
         page.get_by_role("button", name="Rút toàn bộ sự đồng ý").click()
-        assert page.get_by_text("không còn hiện ở bất cứ đâu").is_visible()
+        expect(page.get_by_text("không còn hiện ở bất cứ đâu")).to_be_visible()
         assert other.goto(f"{server}{profile_url}").status == 404
         other.goto(f"{server}/chuyen-gia/?q=thach+so+phen")
-        assert other.get_by_text("Không tìm thấy chuyên gia nào.").is_visible()
+        expect(other.get_by_text("Không tìm thấy chuyên gia nào.")).to_be_visible()
     finally:
         context.close()
         visitor.close()

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from django.conf import settings
 
 from conftest import CHROMIUM, PASSWORD, PHONE, in_process_server
@@ -51,7 +52,7 @@ def test_a_visitor_browses_on_a_phone_and_zooms_with_the_iiif_viewer(archive, br
         )
         page = context.new_page()
         page.goto(f"{base}/di-san/")
-        assert page.get_by_role("link", name="Lễ hội Gầu Tào").is_visible()
+        expect(page.get_by_role("link", name="Lễ hội Gầu Tào")).to_be_visible()
         assert page.get_by_text("Lễ cúng rừng Nào Lồng").count() == 0
         _no_axe(page)
         page.screenshot(path=str(SHOTS / "list-360.png"), full_page=True)
@@ -91,13 +92,13 @@ def test_a_community_member_sees_the_community_item_on_a_desktop(archive, browse
         page.wait_for_url(f"{base}/")
         page.goto(f"{base}/di-san/")
         page.get_by_role("link", name="Lễ cúng rừng Nào Lồng").click()
-        assert page.get_by_text("Chỉ dùng trong cộng đồng").is_visible()
+        expect(page.get_by_text("Chỉ dùng trong cộng đồng")).to_be_visible()
         _no_axe(page)
         page.screenshot(path=str(SHOTS / "community-item-desktop.png"), full_page=True)
         answer = page.goto(f"{base}/di-san/quan-ly/{archive.draft_item.uuid}/")
         assert answer.status == 200
-        assert page.get_by_role("heading", name="Bản nháp khèn").is_visible()
-        assert page.get_by_role("button", name="Gửi duyệt").is_visible()
+        expect(page.get_by_role("heading", name="Bản nháp khèn")).to_be_visible()
+        expect(page.get_by_role("button", name="Gửi duyệt")).to_be_visible()
         _no_axe(page)
         page.screenshot(path=str(SHOTS / "manage-desktop.png"), full_page=True)
         answer = page.goto(f"{base}/di-san/ke-hoach-so-hoa/")

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from django.conf import settings
 
 from conftest import CHROMIUM, PHONE, page_sign_in
@@ -79,7 +80,7 @@ def test_a_commune_official_learns_on_a_phone_without_javascript(server, browser
             "link", name="Báo cáo Chương trình MTQG 1719 trên điện thoại", exact=True
         ).click()
         page.get_by_role("link", name="Nhập số liệu biểu mẫu").click()
-        assert page.get_by_role("heading", name="Nhập số liệu biểu mẫu").is_visible()
+        expect(page.get_by_role("heading", name="Nhập số liệu biểu mẫu")).to_be_visible()
         _shot(page, "lesson-phone", axe=False)
         seen.append(page.url)
         page.get_by_role("link", name="Bài tiếp: Gửi, duyệt và trả lại báo cáo").click()
