@@ -58,6 +58,7 @@ class KeyFigure:
     decimals: int
     target: Decimal | None
     progress: str = ""
+    href: str = ""
 
 
 @dataclass
@@ -140,6 +141,7 @@ def dashboard(
 
     targets = {t.code: t.value for t in Target.objects.filter(unit=unit, year=year, code__in=codes)}
     figures = []
+    pages = registry.key_figure_pages()
     for code in codes:
         name, uom, decimals = names[code]
         value = cell.get((code, year_id, unit.code))
@@ -149,7 +151,10 @@ def dashboard(
             progress = charts.progress_bar(
                 label=name, actual=value, target=target, unit_label=uom, decimals=decimals
             )
-        figures.append(KeyFigure(code, name, value, uom, decimals, target, progress))
+        href = ""
+        if code in pages:
+            href = f"{reverse(pages[code])}?unit={unit.code}&year={year}"
+        figures.append(KeyFigure(code, name, value, uom, decimals, target, progress, href))
 
     series_chart = charts.bar_chart(
         title=_("Kế hoạch vốn và vốn giải ngân theo quý, năm %(year)s") % {"year": year},

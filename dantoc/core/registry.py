@@ -21,7 +21,9 @@ An app lists, as class attributes of its AppConfig (all optional):
   platform's OAI-PMH provider (heritage items, library items);
 - ``key_figures``: codes of (computed) indicators the app writes that the programme
   dashboard leads with, after the programme's own (the share of meetings held online, of
-  festivals digitised); a code that is not loaded is left out.
+  festivals digitised); a code that is not loaded is left out;
+- ``key_figure_pages``: (code, URL name) pairs: the page a key figure links to from the
+  dashboard, opened with ``?unit=<code>&year=<year>`` (the officials not yet trained).
 
 The shared code (the two commands, the navigation) reads the declarations; it never names
 the apps. Adding an app is its folder, a line in ``INSTALLED_APPS`` and its URLs; see
@@ -168,6 +170,11 @@ def oai_sources() -> list[OaiSource]:
 
 def key_figures() -> list[str]:
     return list(dict.fromkeys(_declared("key_figures")))
+
+
+def key_figure_pages() -> dict[str, str]:
+    """Key figure code → URL name of the page that details it (``key_figure_pages``: pairs)."""
+    return dict(_declared("key_figure_pages"))
 
 
 def health_checks() -> list[HealthCheck]:

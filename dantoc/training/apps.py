@@ -13,6 +13,13 @@ class TrainingConfig(AppConfig):
     label = "training"
     verbose_name = _("Hội nghị, hội thảo, tập huấn")
 
+    reference_loaders = (
+        Loader(
+            "training.forms",
+            "dantoc.training.figures.form_reference_load",
+            after=("reporting.forms",),
+        ),
+    )
     demo_loaders = (
         Loader(
             "training.demo",
@@ -40,3 +47,13 @@ class TrainingConfig(AppConfig):
             "training:event_list",
         ),
     )
+    key_figures = ("TL_CB_TH",)
+    # The page a key figure of the programme dashboard opens (``?unit=<code>&year=<year>``).
+    key_figure_pages = (("TL_CB_TH", "training:goal"),)
+
+    def ready(self) -> None:
+        from dantoc.core.events import listen
+        from dantoc.training import figures, services
+
+        listen(services.ROSTER_CHANGED, figures.on_roster_changed)
+        listen(services.OFFICIALS_TRAINED, figures.on_officials_trained)

@@ -1,6 +1,7 @@
 """Demo data (loader ``training.demo``): a past training with attendance, feedback and
 certificates (one revoked), a coming workshop with a nomination and a registration, a citizen
-training with head counts, and an e-learning course with lessons and a quiz."""
+training with head counts, an e-learning course with lessons and a quiz, rosters of two
+communes' officials without an account, and the 100 % goal's figures."""
 
 from __future__ import annotations
 
@@ -10,8 +11,16 @@ from django.utils import timezone
 
 from dantoc.accounts.models import User
 from dantoc.geo.models import EthnicGroup
-from dantoc.training import services
-from dantoc.training.models import Certificate, Choice, Course, Event, Lesson, Question
+from dantoc.training import figures, roster, services
+from dantoc.training.models import (
+    Certificate,
+    Choice,
+    Course,
+    Event,
+    Lesson,
+    Question,
+    RosterEntry,
+)
 
 PAST = "Tập huấn vận hành Hệ thống thông tin báo cáo Chương trình MTQG 1719"
 COMING = "Hội thảo chuyển đổi số trong thực hiện Chương trình MTQG vùng đồng bào DTTS&MN"
@@ -212,5 +221,46 @@ def demo_training_load() -> dict:
         services.quiz_submit(actor=lungcu, course=course, answers=answers)
         services.lesson_open(actor=ngocduong, course=course, position=1)
         made["course"] = 1
+    if not RosterEntry.objects.exists():
+        made["roster_entries"] = _demo_roster(organiser, lungcu, ngocduong)["entries"]
     made["certificates"] = Certificate.objects.count()
+    # The 100 % goal as indicator values, so that the dashboard's key figure has them.
+    made["goal_units_written"] = figures.figures_write_all()
     return made
+
+
+def _demo_roster(organiser, lungcu, ngocduong) -> dict:
+    """Rosters of the two demo communes: village heads and commune staff without an account,
+    one trained elsewhere this year, and one entry that is an existing account (counted once)."""
+    today = timezone.localdate()
+    earlier = max(today - datetime.timedelta(days=30), datetime.date(today.year, 1, 1))
+    rows = []
+    people = [
+        (lungcu.unit, "Sùng Mí Pó", "Trưởng thôn Lô Lô Chải", "", "0912000101", earlier),
+        (lungcu.unit, "Giàng Thị Mỷ", "Trưởng thôn Thèn Pả", "", "0912000102", None),
+        (lungcu.unit, "Vàng Seo Lử", "Công chức Văn hoá - Xã hội", "", "", None),
+        (ngocduong.unit, "Hoàng Thị Vân", "Trưởng thôn Khuổi My", "", "0912000201", None),
+        (ngocduong.unit, "Nông Văn Thiết", "Công chức Địa chính - Xây dựng", "", "", earlier),
+        (
+            ngocduong.unit,
+            str(ngocduong),
+            ngocduong.position or "Cán bộ xã",
+            ngocduong.email,
+            "",
+            None,
+        ),
+    ]
+    for number, (unit, name, position, email, phone, trained_on) in enumerate(people, start=2):
+        rows.append(
+            roster.RosterRow(
+                number,
+                unit,
+                name,
+                position,
+                (email or "").lower(),
+                phone,
+                trained_on,
+                "Lớp bồi dưỡng của Ban Dân tộc tỉnh" if trained_on else "",
+            )
+        )
+    return services.roster_replace(actor=organiser, rows=rows)

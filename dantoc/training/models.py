@@ -371,3 +371,41 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.holder_name}: {self.achievement}"
+
+
+class RosterEntry(models.Model):
+    """An official on a unit's roster (danh sách cán bộ phải tập huấn), uploaded as XLSX by the
+    unit: many officials who manage or carry out the programme have no account. An entry whose
+    e-mail is an account of the same unit's subtree is that account (``user``) and is counted
+    once. ``trained_on`` records a training done outside the platform (another organiser's
+    course); training on the platform is read from events and courses."""
+
+    unit = models.ForeignKey(
+        "geo.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("đơn vị")
+    )
+    full_name = models.CharField(_("họ và tên"), max_length=200)
+    position = models.CharField(_("chức vụ"), max_length=200, blank=True)
+    email = models.EmailField(_("thư điện tử"), blank=True)
+    phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
+    trained_on = models.DateField(_("ngày hoàn thành tập huấn"), null=True, blank=True)
+    trained_where = models.CharField(_("lớp tập huấn"), max_length=300, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("cán bộ trong danh sách tập huấn")
+        verbose_name_plural = _("danh sách cán bộ phải tập huấn")
+        ordering = ["unit__path", "full_name", "pk"]
+        indexes = [models.Index(fields=["unit", "trained_on"], name="training_roster_unit")]
+
+    def __str__(self) -> str:
+        return self.full_name

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from django.db.models import Avg, Count, Q, QuerySet
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Avg, Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from dantoc.accounts.models import User
@@ -13,6 +16,7 @@ from dantoc.training.models import (
     Feedback,
     Participant,
     ParticipantStatus,
+    RosterEntry,
 )
 
 
@@ -103,16 +107,30 @@ def _year_bounds(year: int):
     return start, timezone.make_aware(datetime.datetime(year + 1, 1, 1))
 
 
+@dataclass(frozen=True)
+class Official:
+    """One official the goal counts: an account (``user_id``) or a roster entry without one
+    (``roster_id``)."""
+
+    unit_id: int
+    unit_path: str
+    trained: bool
+    user_id: int | None = None
+    roster_id: int | None = None
+
+
 def officials_to_train(*, unit) -> QuerySet[User]:
-    """Officials who must be trained: active accounts of officials of ``unit``'s subtree
-    (rosters of officials without an account are not in yet: see docs/training.md)."""
+    """Accounts of officials who must be trained: active accounts with a role in ``unit``'s
+    subtree (rosters add the officials without an account: ``officials_goal``)."""
     return User.objects.filter(
-        is_active=True, unit__path__startswith=unit.path, roles__isnull=False
-    ).distinct()
+        Exists(User.roles.through.objects.filter(user_id=OuterRef("pk"))),
+        is_active=True,
+        unit__path__startswith=unit.path,
+    )
 
 
 def trained_ids(*, unit, year: int) -> set[int]:
-    """Officials of the subtree who completed a training event or passed a course in
+    """Accounts of the subtree that completed a training event or passed a course in
     ``year``."""
     start, end = _year_bounds(year)
     from_events = Participant.objects.filter(
@@ -127,29 +145,120 @@ def trained_ids(*, unit, year: int) -> set[int]:
     return set(from_events) | set(from_courses)
 
 
-def trained_share(*, unit, children, year: int) -> list[dict]:
-    """Per child unit (and the unit itself first): officials to train, trained, share %."""
-    everyone = list(officials_to_train(unit=unit).values_list("pk", "unit__path"))
+def officials_goal(*, unit, year: int) -> list[Official]:
+    """Every official of ``unit``'s subtree the 100 % goal counts, once each, and whether they
+    were trained in ``year``: accounts with a role, and roster entries (a roster entry linked
+    to such an account is that account; its outside training counts for it). Four queries,
+    whatever the number of officials."""
     done = trained_ids(unit=unit, year=year)
-    rows = []
-    for u in [unit, *children]:
-        ids = [pk for pk, path in everyone if path.startswith(u.path)]
-        trained = sum(1 for pk in ids if pk in done)
-        rows.append(
-            {
-                "unit": u,
-                "total": len(ids),
-                "trained": trained,
-                "share": round(100 * trained / len(ids), 1) if ids else None,
-            }
+    accounts = {
+        pk: (unit_id, path)
+        for pk, unit_id, path in officials_to_train(unit=unit).values_list(
+            "pk", "unit_id", "unit__path"
         )
-    return rows
+    }
+    first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    roster = []
+    for pk, user_id, unit_id, path, trained_on in RosterEntry.objects.filter(
+        unit__path__startswith=unit.path
+    ).values_list("pk", "user_id", "unit_id", "unit__path", "trained_on"):
+        outside = trained_on is not None and first <= trained_on <= last
+        if user_id in accounts:
+            if outside:
+                done.add(user_id)
+            continue
+        trained = outside or (user_id is not None and user_id in done)
+        roster.append(Official(unit_id, path, trained, roster_id=pk))
+    return [
+        Official(unit_id, path, pk in done, user_id=pk) for pk, (unit_id, path) in accounts.items()
+    ] + roster
 
 
-def officials_not_trained(*, unit, year: int) -> QuerySet[User]:
-    return (
-        officials_to_train(unit=unit)
-        .exclude(pk__in=trained_ids(unit=unit, year=year))
+def trained_share(
+    *, unit, children, year: int, officials: list[Official] | None = None
+) -> list[dict]:
+    """Per child unit (and the unit itself first): officials to train, trained, share %.
+    One pass over the officials: each falls to the child its unit path goes through."""
+    if officials is None:
+        officials = officials_goal(unit=unit, year=year)
+    by_child = {f"{c.pk}": i for i, c in enumerate(children, start=1)}
+    totals = [0] * (len(children) + 1)
+    trained = [0] * (len(children) + 1)
+    prefix = len(unit.path)
+    for o in officials:
+        totals[0] += 1
+        trained[0] += o.trained
+        index = by_child.get(o.unit_path[prefix:].split("/", 1)[0])
+        if index is not None:
+            totals[index] += 1
+            trained[index] += o.trained
+    return [
+        {
+            "unit": u,
+            "total": totals[i],
+            "trained": trained[i],
+            "share": round(100 * trained[i] / totals[i], 1) if totals[i] else None,
+        }
+        for i, u in enumerate([unit, *children])
+    ]
+
+
+@dataclass(frozen=True)
+class NotTrained:
+    name: str
+    unit_name: str
+    unit_path: str
+    position: str
+    has_account: bool
+
+
+def officials_not_trained(
+    *, unit, year: int, limit: int = 200, officials: list[Official] | None = None
+) -> tuple[list[NotTrained], int]:
+    """The first ``limit`` officials of the subtree not trained in ``year`` (by unit, then
+    name; accounts and roster entries), and how many there are in all. ``officials``: the
+    answer of ``officials_goal`` when the caller already has it."""
+    if officials is None:
+        officials = officials_goal(unit=unit, year=year)
+    missing = [o for o in officials if not o.trained]
+    users = {o.user_id for o in missing if o.user_id}
+    entries = {o.roster_id for o in missing if o.roster_id}
+    found: list[NotTrained] = []
+    for user in (
+        officials_to_train(unit=unit).select_related("unit").order_by("unit__path", "full_name")
+    ).iterator(chunk_size=2000):
+        if user.pk in users:
+            found.append(NotTrained(str(user), user.unit.name, user.unit.path, user.position, True))
+            if len(found) >= limit:
+                break
+    roster: list[NotTrained] = []
+    for entry in (
+        RosterEntry.objects.filter(unit__path__startswith=unit.path)
         .select_related("unit")
         .order_by("unit__path", "full_name")
+    ).iterator(chunk_size=2000):
+        if entry.pk in entries:
+            roster.append(
+                NotTrained(entry.full_name, entry.unit.name, entry.unit.path, entry.position, False)
+            )
+            if len(roster) >= limit:
+                break
+    merged = sorted(found + roster, key=lambda o: (o.unit_path, o.name))[:limit]
+    return merged, len(missing)
+
+
+def roster_by_unit(*, user, limit: int = 500) -> list[dict]:
+    """The rosters in ``user``'s scope, per unit: entries, linked to an account, trained
+    outside the platform this year, last upload."""
+    start = datetime.date(timezone.localdate().year, 1, 1)
+    return list(
+        RosterEntry.objects.filter(scope_q(user, "unit__path"))
+        .values("unit__code", "unit__name", "unit__path")
+        .annotate(
+            n=Count("pk"),
+            linked=Count("pk", filter=Q(user__isnull=False)),
+            trained=Count("pk", filter=Q(trained_on__gte=start)),
+            last=Max("uploaded_at"),
+        )
+        .order_by("unit__path")[:limit]
     )

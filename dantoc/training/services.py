@@ -14,9 +14,12 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from dantoc.accounts.models import User
 from dantoc.audit.services import audit_record
 from dantoc.channels.models import OutboxMessage
 from dantoc.channels.services import outbox_enqueue
+from dantoc.core.events import announce
+from dantoc.geo.models import Unit
 from dantoc.notifications.services import notify
 from dantoc.training import calendar, credentials, permissions
 from dantoc.training.models import (
@@ -32,12 +35,16 @@ from dantoc.training.models import (
     Participant,
     ParticipantStatus,
     Quota,
+    RosterEntry,
     Session,
 )
-from dantoc.training.selectors import officials_not_trained
+from dantoc.training.selectors import officials_goal
 
 logger = logging.getLogger(__name__)
 CHECKIN_SALT = "dantoc.training.checkin"
+# Announced after commit when officials become trained (an event completed, a course passed):
+# ``figures`` recounts their units' share of the 100 % goal.
+OFFICIALS_TRAINED = "training.officials_trained"
 LIVE = (ParticipantStatus.NOMINATED, ParticipantStatus.REGISTERED, ParticipantStatus.CONFIRMED)
 
 
@@ -479,6 +486,7 @@ def event_complete(*, actor, event: Event) -> int:
         raise PermissionDenied("Anh/chị không quản lý sự kiện này.")
     sessions = event.sessions.count()
     issued = 0
+    units: set[int] = set()
     with transaction.atomic():
         for participant in event.participants.filter(status=ParticipantStatus.CONFIRMED):
             present = participant.attendances.filter(present=True).count()
@@ -489,6 +497,12 @@ def event_complete(*, actor, event: Event) -> int:
                 if not Certificate.objects.filter(user=participant.user, event=event).exists():
                     certificate_issue(actor=actor, user=participant.user, event=event)
                     issued += 1
+                units.add(participant.unit_id)
+        announce(
+            OFFICIALS_TRAINED,
+            unit_ids=sorted(units),
+            year=timezone.localtime(event.ends_at).year,
+        )
         audit_record(
             actor=actor,
             action="training.event_complete",
@@ -574,6 +588,11 @@ def quiz_submit(*, actor, course: Course, answers: dict[int, int]) -> tuple[int,
         if passed and progress.passed_at is None:
             progress.passed_at = timezone.now()
             fields.append("passed_at")
+            announce(
+                OFFICIALS_TRAINED,
+                unit_ids=[actor.unit_id],
+                year=timezone.localtime(progress.passed_at).year,
+            )
         progress.save(update_fields=fields)
         audit_record(
             actor=actor,
@@ -683,27 +702,47 @@ def certificate_revoke(*, actor, certificate: Certificate, reason: str) -> Certi
 
 
 def untrained_remind(*, actor, unit, year: int) -> int:
-    """ "Nhắc": tell the officers of each unit that has officials not yet trained this year
-    (the officials themselves too), once per unit and day."""
+    """ "Nhắc": tell each unit of the subtree that has officials not yet trained this year —
+    its officers (organisers) with the count, accounts and roster alike, and the untrained
+    officials who have an account themselves — once per unit and day. Returns the notices."""
+
     if not permissions.can_organise(actor) or not permissions.unit_in_scope(actor, unit):
         raise PermissionDenied("Anh/chị không nhắc được đơn vị này.")
-    missing = list(officials_not_trained(unit=unit, year=year))
+    missing = [o for o in officials_goal(unit=unit, year=year) if not o.trained]
     by_unit: dict[int, list] = {}
     for official in missing:
         by_unit.setdefault(official.unit_id, []).append(official)
+    officers: dict[int, list] = {}
+    for user in User.objects.filter(
+        is_active=True, unit_id__in=list(by_unit), roles__in=permissions.ORGANISER_ROLES
+    ).distinct():
+        officers.setdefault(user.unit_id, []).append(user)
+    accounts = {
+        u.pk: u
+        for u in User.objects.filter(pk__in=[o.user_id for o in missing if o.user_id][:5000])
+    }
+    units = {u.pk: u for u in Unit.objects.filter(pk__in=list(by_unit))}
     today = timezone.localdate().isoformat()
     sent = 0
     with transaction.atomic():
-        for unit_id, officials in by_unit.items():
+        for unit_id, officials in sorted(by_unit.items()):
+            people = {u.pk: u for u in officers.get(unit_id, [])}
+            people.update(
+                {o.user_id: accounts[o.user_id] for o in officials if o.user_id in accounts}
+            )
+            if not people:
+                continue
+            without = sum(1 for o in officials if o.user_id is None)
             sent += len(
                 notify(
-                    recipients=officials,
+                    recipients=list(people.values()),
                     kind="training.untrained",
                     title=f"Chưa tham gia tập huấn năm {year}",
-                    body=f"{len(officials)} cán bộ của đơn vị chưa hoàn thành tập huấn năm {year}. "
-                    "Hãy đăng ký một lớp tập huấn hoặc học khóa trực tuyến.",
+                    body=f"{len(officials)} cán bộ của đơn vị chưa hoàn thành tập huấn năm {year}"
+                    + (f" ({without} người trong danh sách chưa có tài khoản)" if without else "")
+                    + ". Hãy đăng ký một lớp tập huấn hoặc học khóa trực tuyến.",
                     url=reverse("training:event_list"),
-                    unit=officials[0].unit,
+                    unit=units[unit_id],
                     dedupe_key=f"training.untrained.{year}.{unit_id}.{today}",
                 )
             )
@@ -715,3 +754,74 @@ def untrained_remind(*, actor, unit, year: int) -> int:
             after={"year": year, "units": len(by_unit), "notices": sent},
         )
     return sent
+
+
+# --- rosters of officials to train ------------------------------------------------------------
+
+ROSTER_CHANGED = "training.roster_changed"
+
+
+def roster_replace(*, actor, rows) -> dict:
+    """Replace the roster of every unit named in ``rows`` (from ``roster.roster_xlsx_read``)
+    with those rows, in one transaction: the same file uploaded twice leaves one copy. An
+    entry whose e-mail is an active account of the entry's unit subtree is linked to it (the
+    official is then counted once). Returns the counts written."""
+
+    units = {row.unit.pk: row.unit for row in rows}
+    for unit in units.values():
+        if not permissions.can_organise(actor) or not permissions.unit_in_scope(actor, unit):
+            raise PermissionDenied("Anh/chị không cập nhật được danh sách của đơn vị này.")
+    from django.db.models.functions import Lower
+
+    emails = sorted({row.email for row in rows if row.email})
+    accounts: dict[str, list] = {}
+    for start in range(0, len(emails), 500):
+        for pk, email, path in (
+            User.objects.annotate(email_lower=Lower("email"))
+            .filter(is_active=True, email_lower__in=emails[start : start + 500])
+            .values_list("pk", "email_lower", "unit__path")
+        ):
+            accounts.setdefault(email, []).append((pk, path or ""))
+
+    def account_for(row):
+        for pk, path in accounts.get(row.email, []) if row.email else []:
+            if path.startswith(row.unit.path):
+                return pk
+        return None
+
+    with transaction.atomic():
+        removed, _detail = RosterEntry.objects.filter(unit_id__in=list(units)).delete()
+        entries = RosterEntry.objects.bulk_create(
+            [
+                RosterEntry(
+                    unit=row.unit,
+                    full_name=row.full_name,
+                    position=row.position,
+                    email=row.email,
+                    phone=row.phone,
+                    trained_on=row.trained_on,
+                    trained_where=row.trained_where,
+                    user_id=account_for(row),
+                    uploaded_by=actor,
+                )
+                for row in rows
+            ],
+            batch_size=1000,
+        )
+        summary = {
+            "units": len(units),
+            "entries": len(entries),
+            "removed": removed,
+            "linked_to_accounts": sum(1 for e in entries if e.user_id),
+            "trained_outside": sum(1 for e in entries if e.trained_on),
+        }
+        audit_record(
+            actor=actor,
+            action="training.roster_replace",
+            obj=actor.unit,
+            unit=actor.unit,
+            after={**summary, "unit_codes": sorted(u.code for u in units.values())[:200]},
+        )
+        unit_ids = sorted(units)
+        announce(ROSTER_CHANGED, unit_ids=unit_ids)
+    return summary

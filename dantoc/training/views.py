@@ -17,9 +17,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from dantoc.accounts.models import User
+from dantoc.core.errors import ImportRejected
 from dantoc.geo.models import EthnicGroup
 from dantoc.geo.selectors import unit_children, unit_get
-from dantoc.training import calendar, credentials, documents, permissions, selectors, services
+from dantoc.training import (
+    calendar,
+    credentials,
+    documents,
+    permissions,
+    roster,
+    selectors,
+    services,
+)
 from dantoc.training.forms import EventForm, FeedbackForm, SessionForm, VerifyForm
 from dantoc.training.models import (
     AgeBand,
@@ -583,19 +592,30 @@ def issuer_jwks(request):
     )
 
 
+def _goal_year(request) -> int:
+    this_year = timezone.localdate().year
+    try:
+        year = int(request.GET.get("year") or this_year)
+    except ValueError:
+        return this_year
+    return year if 2021 <= year <= this_year else this_year
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def goal(request):
-    """The 100 % goal: share of officials trained this year per unit under the officer's unit,
-    drillable to the officials not yet trained; "Nhắc" notifies them."""
+    """The 100 % goal: share of officials trained in a year per unit under the officer's unit
+    (accounts and uploaded rosters), drillable to the officials not yet trained; "Nhắc"
+    notifies their units."""
     if not permissions.can_organise(request.user):
         raise Http404
     code = request.GET.get("unit") or request.POST.get("unit") or request.user.unit.code
     unit = unit_get(code=code)
     if unit is None or not permissions.unit_in_scope(request.user, unit):
         raise Http404
-    year = timezone.localdate().year
+    year = _goal_year(request)
     if request.method == "POST":
+        year = timezone.localdate().year
         try:
             n = services.untrained_remind(actor=request.user, unit=unit, year=year)
         except PermissionDenied:
@@ -603,19 +623,84 @@ def goal(request):
         messages.success(request, _("Đã gửi %(n)d lời nhắc.") % {"n": n})
         return redirect(f"{reverse('training:goal')}?unit={unit.code}")
     children = list(unit_children(unit=unit))
-    rows = selectors.trained_share(unit=unit, children=children, year=year)
+    officials = selectors.officials_goal(unit=unit, year=year)
+    rows = selectors.trained_share(unit=unit, children=children, year=year, officials=officials)
     # Units with nobody on the list yet are counted, not listed (a long table of zeros).
     empty = sum(1 for r in rows[1:] if not r["total"])
     rows = rows[:1] + [r for r in rows[1:] if r["total"]]
-    missing = list(selectors.officials_not_trained(unit=unit, year=year)[:200])
+    missing, n_missing = selectors.officials_not_trained(unit=unit, year=year, officials=officials)
     return render(
         request,
         "training/goal.html",
         {
             "unit": unit,
             "year": year,
+            "this_year": year == timezone.localdate().year,
             "rows": rows,
             "missing": missing,
+            "n_missing": n_missing,
             "empty": empty,
         },
+    )
+
+
+@login_required
+@require_safe
+def roster_template(request):
+    if not permissions.can_organise(request.user):
+        raise Http404
+    response = HttpResponse(
+        roster.template_xlsx(actor=request.user),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="danh-sach-can-bo-tap-huan-{request.user.unit.code}.xlsx"'
+    )
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def roster_page(request):
+    """A unit's roster of officials to train: the template, the upload (all or nothing; the
+    errors by row and column), and what the roster holds now."""
+    if not permissions.can_organise(request.user):
+        raise Http404
+    errors: list = []
+    status = 200
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("Hãy chọn tệp Excel (.xlsx) danh sách cán bộ."))
+            status = 400
+        else:
+            try:
+                rows = roster.roster_xlsx_read(
+                    upload.read(roster.MAX_BYTES + 1), actor=request.user
+                )
+                summary = services.roster_replace(actor=request.user, rows=rows)
+            except ImportRejected as rejected:
+                errors, status = rejected.errors, 400
+            except PermissionDenied:
+                raise Http404 from None
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Đã cập nhật danh sách của %(units)d đơn vị: %(n)d cán bộ "
+                        "(%(linked)d trùng với tài khoản trên nền tảng)."
+                    )
+                    % {
+                        "units": summary["units"],
+                        "n": summary["entries"],
+                        "linked": summary["linked_to_accounts"],
+                    },
+                )
+                return redirect("training:roster")
+    counts = selectors.roster_by_unit(user=request.user)
+    return render(
+        request,
+        "training/roster.html",
+        {"errors": errors, "counts": counts, "columns": [h for _k, h in roster.COLUMNS]},
+        status=status,
     )

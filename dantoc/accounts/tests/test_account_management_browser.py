@@ -9,8 +9,8 @@ import json
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
 from django.conf import settings
+from playwright.sync_api import expect
 
 from conftest import CHROMIUM, PHONE, page_sign_in
 from dantoc.core.testing import axe_violations, running_platform

@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
 from django.conf import settings
+from playwright.sync_api import expect
 
 from conftest import CHROMIUM, PASSWORD, PHONE, in_process_server
 from dantoc.core.testing import axe_violations
