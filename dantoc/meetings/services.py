@@ -126,9 +126,12 @@ def meeting_schedule(
     location: str = "",
     invitees: Iterable[tuple[User, Unit | None]] | Iterable[User] = (),
     uuid: uuid_module.UUID | str | None = None,
+    tell: bool = True,
 ) -> Meeting:
     """Schedule a meeting and invite people. ``uuid`` (the form's, or the calling app's)
-    makes a retried request return the meeting already made instead of a second one."""
+    makes a retried request return the meeting already made instead of a second one.
+    ``tell=False``: the calling app sends the invitations itself (a training session's room
+    is in the training's own iCalendar invitation; a second calendar entry would double it)."""
     if not permissions.can_host_for(actor, unit):
         raise PermissionDenied(_("Bạn không được tổ chức họp cho đơn vị này."))
     _check_fields(
@@ -170,7 +173,8 @@ def meeting_schedule(
                 unit=unit,
                 after={**_snapshot(meeting), "invitees": sorted(p.username for p, _v in pairs)},
             )
-            _tell_invitees(meeting, [p.pk for p, _v in pairs], method="REQUEST")
+            if tell:
+                _tell_invitees(meeting, [p.pk for p, _v in pairs], method="REQUEST")
     except IntegrityError:
         # A concurrent retry with the same uuid won the race.
         existing = Meeting.objects.filter(uuid=uuid).first() if uuid else None
@@ -248,7 +252,7 @@ def meeting_update(*, actor, meeting: Meeting, **fields) -> Meeting:
     return meeting
 
 
-def meeting_cancel(*, actor, meeting: Meeting) -> Meeting:
+def meeting_cancel(*, actor, meeting: Meeting, tell: bool = True) -> Meeting:
     if not permissions.can_manage_meeting(actor, meeting):
         raise PermissionDenied(_("Bạn không được hủy cuộc họp này."))
     if meeting.status == MeetingStatus.CANCELLED:
@@ -272,7 +276,8 @@ def meeting_cancel(*, actor, meeting: Meeting) -> Meeting:
         ids = list(
             meeting.invitations.filter(revoked_at__isnull=True).values_list("user_id", flat=True)
         )
-        _tell_invitees(meeting, ids, method="CANCEL")
+        if tell:
+            _tell_invitees(meeting, ids, method="CANCEL")
         transaction.on_commit(lambda: _room_close(meeting))
     return meeting
 
@@ -292,7 +297,8 @@ def _room_close(meeting: Meeting) -> None:
 def invitation_revoke(*, actor, invitation: Invitation) -> Invitation:
     """Take an invitation back: its token no longer opens the room (removed from Janus)."""
     meeting = invitation.meeting
-    if not permissions.can_manage_meeting(actor, meeting):
+    own = actor is not None and actor.pk == invitation.user_id  # declining one's own
+    if not own and not permissions.can_manage_meeting(actor, meeting):
         raise PermissionDenied(_("Bạn không được thu hồi giấy mời này."))
     if invitation.revoked_at is not None:
         return invitation
@@ -320,6 +326,48 @@ def invitation_revoke(*, actor, invitation: Invitation) -> Invitation:
             if exc.code != 426:  # the room does not exist yet: nothing to remove
                 logger.warning("revoking %s in Janus failed: %s", invitation.pk, exc)
     return invitation
+
+
+def invitations_add(
+    *, actor, meeting: Meeting, people: Iterable[User], tell: bool = True
+) -> list[int]:
+    """Invite more people to a scheduled meeting (a training's online session invites each
+    participant the organiser confirms). A person already invited is left as is; one whose
+    invitation was revoked is invited again. Only the newly invited are told (REQUEST; not
+    with ``tell=False``, as for ``meeting_schedule``). Returns their ids."""
+    if not permissions.can_manage_meeting(actor, meeting):
+        raise PermissionDenied(_("Bạn không được mời thêm người vào cuộc họp này."))
+    if meeting.status != MeetingStatus.SCHEDULED:
+        return []
+    people = list(people)
+    for person in people:
+        if not permissions.can_invite_person(actor, person):
+            raise PermissionDenied(_("Bạn không được mời %(name)s.") % {"name": person.username})
+    with transaction.atomic():
+        existing = {
+            inv.user_id: inv for inv in Invitation.objects.filter(meeting=meeting, user__in=people)
+        }
+        new = []
+        for person in people:
+            invitation = existing.get(person.pk)
+            if invitation is None:
+                Invitation.objects.create(meeting=meeting, user=person)
+                new.append(person.pk)
+            elif invitation.revoked_at is not None:
+                invitation.revoked_at = None
+                invitation.save(update_fields=["revoked_at"])
+                new.append(person.pk)
+        if new:
+            audit_record(
+                actor=actor,
+                action="meetings.invitations_add",
+                obj=meeting,
+                unit=meeting.unit,
+                after={"users": new},
+            )
+            if tell:
+                _tell_invitees(meeting, new, method="REQUEST")
+    return new
 
 
 # --- joining -----------------------------------------------------------------------------

@@ -89,7 +89,8 @@ def unit_figures_write(*, unit: Unit, year: int | None = None) -> bool:
 
 def figures_write_all(*, year: int | None = None) -> int:
     """Recount every unit that has officials, or had figures written this year (written as 0
-    now, so a figure never outlives its officials). Returns the units written."""
+    now, so a figure never outlives its officials); write those whose counts differ from the
+    stored values. Returns the units written."""
     year = year or timezone.localdate().year
     country = Unit.objects.filter(level=UnitLevel.COUNTRY, valid_to__isnull=True).first()
     if country is None:
@@ -100,9 +101,26 @@ def figures_write_all(*, year: int | None = None) -> int:
             "unit_id", flat=True
         )
     )
+    # What is stored now, to write only the units whose counts changed (the nightly recount
+    # of a quiet day writes nothing; each write is a whole checked import).
+    stored: dict[int, Counter] = {}
+    for unit_id, code, key, value in DataValue.objects.filter(
+        period__code=str(year), indicator__code__in=("CB_PHAI_TH", "CB_DA_TH")
+    ).values_list("unit_id", "indicator__code", "options_key", "value"):
+        stored.setdefault(unit_id, Counter())[code, key.removeprefix("NGUON_CB=")] = int(
+            float(value)
+        )
     written = 0
-    for unit in Unit.objects.filter(pk__in=set(counts) | earlier).order_by("path"):
-        written += _write(unit, counts.get(unit.pk, Counter()), year)
+    for unit in Unit.objects.filter(pk__in=set(counts) | set(stored)).order_by("path"):
+        wanted = counts.get(unit.pk, Counter())
+        have = stored.get(unit.pk)
+        if have is not None and all(
+            have[indicator, source] == wanted[indicator, source]
+            for source in SOURCES
+            for indicator in ("CB_PHAI_TH", "CB_DA_TH")
+        ):
+            continue
+        written += _write(unit, wanted, year)
     return written
 
 

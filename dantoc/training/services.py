@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import uuid
 
 from django.conf import settings
 from django.core import signing
@@ -20,10 +21,20 @@ from dantoc.channels.models import OutboxMessage
 from dantoc.channels.services import outbox_enqueue
 from dantoc.core.events import announce
 from dantoc.geo.models import Unit
+from dantoc.meetings import services as meeting_services
+from dantoc.meetings.models import Attendance as MeetingAttendance
+from dantoc.meetings.models import (
+    AttendanceChannel,
+    Meeting,
+    MeetingKind,
+    MeetingMode,
+    MeetingStatus,
+)
 from dantoc.notifications.services import notify
 from dantoc.training import calendar, credentials, permissions
 from dantoc.training.models import (
     Attendance,
+    Audience,
     Certificate,
     CheckinMethod,
     CitizenHeadcount,
@@ -124,14 +135,106 @@ def session_add(
         )
         Event.objects.filter(pk=event.pk).update(sequence=event.sequence + 1)
         event.sequence += 1
+        _session_room(actor=actor, session=session)
         audit_record(
             actor=actor,
             action="training.session_add",
             obj=session,
             unit=event.unit,
-            after={"title": session.title, "mode": mode},
+            after={"title": session.title, "mode": mode, "meeting": session.meeting_ref},
         )
     return session
+
+
+# --- online sessions: rooms of the meetings app -----------------------------------------------
+
+MEETING_KINDS = {"conference": MeetingKind.CONFERENCE, "workshop": MeetingKind.WORKSHOP}
+MEETING_MODES = {"online": MeetingMode.ONLINE, "hybrid": MeetingMode.HYBRID}
+# uuid5 names of the rooms: a retried session_add finds the room already made.
+ROOM_NAMESPACE = uuid.UUID("6f1c1d52-3f3e-4d3b-9a57-1e0d0c7a2c22")
+
+
+def _session_room(*, actor, session: Session) -> None:
+    """An online or hybrid session of an officials' event gets a room of the meetings app
+    (Janus, attendance recorded there), its confirmed participants invited. The training's own
+    iCalendar invitation carries the room's address, so the meetings app sends none
+    (``tell=False``). A session given an outside room address keeps it."""
+    mode = MEETING_MODES.get(session.mode)
+    event = session.event
+    if mode is None or session.online_url or event.audience != Audience.OFFICIALS:
+        return
+    people = [
+        p.user
+        for p in event.participants.filter(status=ParticipantStatus.CONFIRMED).select_related(
+            "user__unit"
+        )
+    ]
+    try:
+        meeting = meeting_services.meeting_schedule(
+            actor=actor,
+            title=f"{event.title}: {session.title}"[:200],
+            kind=MEETING_KINDS.get(event.kind, MeetingKind.TRAINING),
+            mode=mode,
+            unit=event.unit,
+            starts_at=session.starts_at,
+            ends_at=max(session.ends_at, session.starts_at + datetime.timedelta(minutes=1)),
+            agenda=event.description,
+            location=session.venue or event.venue,
+            invitees=people,
+            uuid=uuid.uuid5(ROOM_NAMESPACE, f"{event.uuid}/{session.pk}"),
+            tell=False,
+        )
+    except (PermissionDenied, ValidationError) as exc:
+        reason = "; ".join(getattr(exc, "messages", None) or [str(exc)])
+        raise ValidationError(
+            {"mode": f"Không tạo được phòng họp trực tuyến cho phiên này: {reason}"}
+        ) from exc
+    session.meeting_ref = str(meeting.uuid)
+    session.online_url = reverse("meetings:detail", args=[meeting.uuid])
+    session.save(update_fields=["meeting_ref", "online_url"])
+
+
+def _rooms(event: Event) -> list[Meeting]:
+    refs = [r for r in event.sessions.values_list("meeting_ref", flat=True) if r]
+    return list(Meeting.objects.filter(uuid__in=refs, status=MeetingStatus.SCHEDULED))
+
+
+def _rooms_invite(*, actor, event: Event, user) -> None:
+    for meeting in _rooms(event):
+        meeting_services.invitations_add(actor=actor, meeting=meeting, people=[user], tell=False)
+
+
+def _rooms_uninvite(*, actor, event: Event, user) -> None:
+    for meeting in _rooms(event):
+        for invitation in meeting.invitations.filter(user=user, revoked_at__isnull=True):
+            meeting_services.invitation_revoke(actor=actor, invitation=invitation)
+
+
+def online_attendance_collect(*, event: Event) -> int:
+    """Attendance of the online sessions taken from their rooms: a confirmed participant who
+    joined the room (Janus) is present, method "online". A row the organiser wrote by hand
+    is left as it is. Returns the rows added."""
+    added = 0
+    participants = {
+        p.user_id: p for p in event.participants.filter(status=ParticipantStatus.CONFIRMED)
+    }
+    for session in event.sessions.exclude(meeting_ref=""):
+        joined = set(
+            MeetingAttendance.objects.filter(
+                meeting__uuid=session.meeting_ref,
+                channel=AttendanceChannel.ONLINE,
+                invitation__isnull=False,
+            ).values_list("invitation__user_id", flat=True)
+        )
+        recorded = set(session.attendances.values_list("participant_id", flat=True))
+        rows = [
+            Attendance(session=session, participant=participants[user_id], method="online")
+            for user_id in sorted(joined)
+            if user_id in participants and participants[user_id].pk not in recorded
+        ]
+        Attendance.objects.bulk_create(rows, ignore_conflicts=True)
+        added += len(rows)
+    return added
 
 
 def quota_set(*, actor, event: Event, unit, places: int) -> Quota:
@@ -250,6 +353,7 @@ def participant_confirm(*, actor, participant: Participant) -> Participant:
             unit=participant.unit,
             dedupe_key=f"training.invited.{participant.pk}",
         )
+        _rooms_invite(actor=actor, event=event, user=participant.user)
         invitation_send(participant=participant, method="REQUEST")
     return participant
 
@@ -281,6 +385,7 @@ def participant_cancel(*, actor, participant: Participant) -> Participant:
             after={"status": participant.status},
         )
         if was_confirmed:
+            _rooms_uninvite(actor=actor, event=event, user=participant.user)
             invitation_send(participant=participant, method="CANCEL")
     return participant
 
@@ -313,6 +418,8 @@ def event_cancel(*, actor, event: Event) -> Event:
             unit=event.unit,
             dedupe_key=f"training.cancelled.{event.pk}",
         )
+        for meeting in _rooms(event):
+            meeting_services.meeting_cancel(actor=actor, meeting=meeting, tell=False)
         for participant in confirmed:
             invitation_send(participant=participant, method="CANCEL")
     return event
@@ -488,6 +595,7 @@ def event_complete(*, actor, event: Event) -> int:
     issued = 0
     units: set[int] = set()
     with transaction.atomic():
+        online = online_attendance_collect(event=event)
         for participant in event.participants.filter(status=ParticipantStatus.CONFIRMED):
             present = participant.attendances.filter(present=True).count()
             if sessions and present >= sessions:
@@ -508,7 +616,7 @@ def event_complete(*, actor, event: Event) -> int:
             action="training.event_complete",
             obj=event,
             unit=event.unit,
-            after={"certificates_issued": issued},
+            after={"certificates_issued": issued, "online_attendance_added": online},
         )
     return issued
 

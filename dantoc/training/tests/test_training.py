@@ -19,6 +19,7 @@ from pypdf import PdfReader
 
 from dantoc.audit.models import AuditEntry
 from dantoc.geo.models import EthnicGroup
+from dantoc.meetings.models import Meeting
 from dantoc.training import credentials, services
 from dantoc.training.models import (
     Attendance,
@@ -113,7 +114,8 @@ def test_province_officer_creates_an_event_with_sessions_through_the_page(login,
         action="training.event_create", object_id=str(event.pk)
     ).exists()
     page = client.get(reverse("training:event_detail", args=[event.uuid]))
-    assert "Phòng họp trực tuyến sẽ được tạo trước phiên." in page.content.decode()
+    room = event.sessions.get().meeting_ref
+    assert room and f'href="/hop/{room}/"' in page.content.decode()  # the meetings app's room
 
 
 def test_event_end_before_start_is_refused_and_nothing_is_saved(login, people):
@@ -217,6 +219,13 @@ def test_confirmation_sends_an_icalendar_invitation_and_cancel_sends_cancel(
     assert cal["method"] == "REQUEST"
     vevents = cal.walk("VEVENT")
     assert len(vevents) == 2 and all(str(v["uid"]).startswith(str(event.uuid)) for v in vevents)
+    # The online session's room (meetings app) is in the training's invitation; the meetings
+    # app sent no second invitation (one e-mail with a calendar, above) but invited them.
+    online = event.sessions.get(mode="online")
+    assert online.meeting_ref and online.online_url == f"/hop/{online.meeting_ref}/"
+    assert online.online_url in str(vevents[1]["location"])
+    room = Meeting.objects.get(uuid=online.meeting_ref)
+    assert room.invitations.filter(user=official, revoked_at__isnull=True).exists()
     first_sequence = int(vevents[0]["sequence"])
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -225,6 +234,45 @@ def test_confirmation_sends_an_icalendar_invitation_and_cancel_sends_cancel(
     cancel = Calendar.from_ical(next(m for m in mail.outbox if m.attachments).attachments[0][1])
     assert cancel["method"] == "CANCEL"
     assert int(cancel.walk("VEVENT")[0]["sequence"]) > first_sequence
+    assert Meeting.objects.get(pk=room.pk).status == "cancelled"
+    assert len([m for m in mail.outbox if m.attachments]) == 1  # the training's CANCEL only
+
+
+def test_online_attendance_comes_from_the_sessions_room(login, people, event):
+    from dantoc.meetings import services as meeting_services
+
+    participant = services.participant_nominate(
+        actor=people.province, event=event, nominee=people.commune
+    )
+    services.participant_confirm(actor=people.province, participant=participant)
+    other = services.participant_nominate(
+        actor=people.province, event=event, nominee=people.other_commune
+    )
+    services.participant_confirm(actor=people.province, participant=other)
+    in_person, online = event.sessions.order_by("starts_at")
+    room = Meeting.objects.get(uuid=online.meeting_ref)
+    invitation = room.invitations.get(user=people.commune)
+    signature = meeting_services._sign(str(invitation.pk))
+    joined = [{
+        "emitter": "janus", "type": 64, "timestamp": int(online.starts_at.timestamp() * 1e6),
+        "session_id": 1, "handle_id": 2, "opaque_id": f"inv-{invitation.pk}-{signature}",
+        "event": {"plugin": "janus.plugin.videoroom",
+                  "data": {"event": "joined", "room": room.room, "id": 9, "display": "x"}},
+    }]  # fmt: skip
+    assert meeting_services.janus_events_record(events=joined)["joined"] == 1
+    # Both were at the venue in the morning (checked in by the organiser).
+    for p in (participant, other):
+        services.attendance_record(
+            actor=people.province, session=in_person, participant=p, method="qr"
+        )
+    services.event_complete(actor=people.province, event=event)
+    row = Attendance.objects.get(participant=participant, session=online)
+    assert row.method == "online" and row.present
+    assert not Attendance.objects.filter(participant=other, session=online).exists()
+    assert Certificate.objects.filter(event=event).count() == 1  # the one present at both
+    # A participant who withdraws loses the room's invitation too.
+    services.participant_cancel(actor=people.other_commune, participant=other)
+    assert room.invitations.get(user=people.other_commune).revoked_at is not None
 
 
 def test_qr_check_in_by_the_organiser_is_recorded_once(login, people, event):
