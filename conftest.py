@@ -82,6 +82,24 @@ def pytest_configure(config):
     if os.environ.get("PYTEST_XDIST_WORKER"):
         return
     call_command("collectstatic", "--noinput", verbosity=0)
+    if config.getoption("numprocesses", None):
+        # The workers share the platform's template databases (dantoc.core.testing).
+        import tempfile
+
+        from dantoc.core.testing import TEMPLATE_SHARE_ENV
+
+        share = tempfile.mkdtemp(prefix="dantoc-templates-")
+        os.environ[TEMPLATE_SHARE_ENV] = share
+        config._dantoc_template_share = share
+
+
+def pytest_unconfigure(config):
+    share = getattr(config, "_dantoc_template_share", None)
+    if share:
+        from dantoc.core.testing import TEMPLATE_SHARE_ENV, shared_templates_drop
+
+        shared_templates_drop(share)
+        os.environ.pop(TEMPLATE_SHARE_ENV, None)
 
 
 def pytest_collection_modifyitems(config, items):

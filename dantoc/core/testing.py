@@ -238,9 +238,74 @@ def prepare_fresh(db: ThrowawayDatabase, *, demo: bool = True) -> None:
 _TEMPLATES: dict[tuple[str, str, bool], ThrowawayDatabase] = {}
 
 
+# With pytest-xdist, the controller names a folder in ``DANTOC_TEMPLATE_SHARE`` before its
+# workers start (conftest.py): the workers then share one template per kind, the first to need
+# it building it under a file lock while the others wait (two workers building the same
+# template at once each took twice as long on two cores), and the controller drops it at the
+# end of the run (``shared_templates_drop``).
+TEMPLATE_SHARE_ENV = "DANTOC_TEMPLATE_SHARE"
+
+
+def _shared_template(share: Path, db: ThrowawayDatabase, demo: bool, server: str):
+    import fcntl
+    import hashlib
+
+    tag = hashlib.sha1(f"{db.vendor}|{server}|{demo}".encode()).hexdigest()[:10]
+    info = share / f"{tag}.json"
+    with open(share / f"{tag}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if info.exists():
+            saved = jsonlib.loads(info.read_text())
+            return ThrowawayDatabase(
+                saved["vendor"],
+                saved["name"],
+                saved["url"],
+                database_from_url(saved["url"], base_dir="/"),
+            )
+        folder = share / tag
+        folder.mkdir(exist_ok=True)
+        template = create_database(
+            workdir=folder,
+            vendor=db.vendor,
+            base_url=None if db.vendor == "sqlite" else db.url,
+            name=f"dantoc_template_{share.name[-8:]}_{tag}",
+            replace=True,
+        )
+        try:
+            prepare_fresh(template, demo=demo)
+        except BaseException:
+            drop_database(template)
+            raise
+        info.write_text(
+            jsonlib.dumps({"vendor": template.vendor, "name": template.name, "url": template.url})
+        )
+        return template
+
+
+def shared_templates_drop(share: Path) -> None:
+    """Drop the templates the workers built in ``share`` (the controller, at the end)."""
+    for info in Path(share).glob("*.json"):
+        saved = jsonlib.loads(info.read_text())
+        try:
+            drop_database(
+                ThrowawayDatabase(
+                    saved["vendor"],
+                    saved["name"],
+                    saved["url"],
+                    database_from_url(saved["url"], base_dir="/"),
+                )
+            )
+        except Exception:  # a server gone at the end of a run: nothing to drop
+            continue
+    shutil.rmtree(share, ignore_errors=True)
+
+
 def _template_for(db: ThrowawayDatabase, demo: bool) -> ThrowawayDatabase:
     server = "" if db.vendor == "sqlite" else f"{db.params.get('HOST')}:{db.params.get('PORT')}"
     key = (db.vendor, server, demo)
+    share = os.environ.get(TEMPLATE_SHARE_ENV)
+    if key not in _TEMPLATES and share and Path(share).is_dir():
+        _TEMPLATES[key] = _shared_template(Path(share), db, demo, server)
     if key not in _TEMPLATES:
         workdir = Path(tempfile.mkdtemp(prefix="dantoc-template-"))
         base_url = None if db.vendor == "sqlite" else db.url
@@ -273,7 +338,16 @@ def _copy_database(template: ThrowawayDatabase, db: ThrowawayDatabase) -> None:
         return
     with _pg_connect(db.params, "postgres") as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {_pg_quote(db.name)} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {_pg_quote(db.name)} TEMPLATE {_pg_quote(template.name)}")
+        for attempt in range(20):
+            try:
+                conn.execute(
+                    f"CREATE DATABASE {_pg_quote(db.name)} TEMPLATE {_pg_quote(template.name)}"
+                )
+                break
+            except Exception as exc:  # another worker copying the shared template right now
+                if "being accessed by other users" not in str(exc) or attempt == 19:
+                    raise
+                time.sleep(0.5)
 
 
 def prepare(db: ThrowawayDatabase, *, demo: bool = True) -> None:

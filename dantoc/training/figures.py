@@ -63,21 +63,43 @@ def _counts(officials: list[Official]) -> dict[int, Counter]:
     return by_unit
 
 
-def _write(unit: Unit, counter: Counter, year: int) -> bool:
-    form = FORMS.get(unit.level)
-    if form is None:
-        return False
-    values = [
+def _values(unit: Unit, counter: Counter) -> list[dict]:
+    return [
         {
             "dataElement": indicator,
             "categoryOptionCombo": f"NGUON_CB={source}",
+            "orgUnit": unit.code,
             "value": str(counter[indicator, source]),
         }
         for source in SOURCES
         for indicator in ("CB_PHAI_TH", "CB_DA_TH")
     ]
-    computed_values_write(form=form, period=str(year), org_unit=unit.code, values=values)
+
+
+def _write(unit: Unit, counter: Counter, year: int) -> bool:
+    form = FORMS.get(unit.level)
+    if form is None:
+        return False
+    computed_values_write(
+        form=form, period=str(year), org_unit=unit.code, values=_values(unit, counter)
+    )
     return True
+
+
+def _write_many(changed: list[tuple[Unit, Counter]], year: int, chunk: int = 500) -> int:
+    """Several units of a level in one import each ``chunk`` units (a value's own orgUnit
+    names its unit): a whole country's first recount is a few imports, not thousands."""
+    written = 0
+    for level, form in FORMS.items():
+        units = [(u, c) for u, c in changed if u.level == level]
+        for start in range(0, len(units), chunk):
+            part = units[start : start + chunk]
+            values = [v for unit, counter in part for v in _values(unit, counter)]
+            computed_values_write(
+                form=form, period=str(year), org_unit=part[0][0].code, values=values
+            )
+            written += len(part)
+    return written
 
 
 def unit_figures_write(*, unit: Unit, year: int | None = None) -> bool:
@@ -110,7 +132,7 @@ def figures_write_all(*, year: int | None = None) -> int:
         stored.setdefault(unit_id, Counter())[code, key.removeprefix("NGUON_CB=")] = int(
             float(value)
         )
-    written = 0
+    changed = []
     for unit in Unit.objects.filter(pk__in=set(counts) | set(stored)).order_by("path"):
         wanted = counts.get(unit.pk, Counter())
         have = stored.get(unit.pk)
@@ -120,8 +142,8 @@ def figures_write_all(*, year: int | None = None) -> int:
             for indicator in ("CB_PHAI_TH", "CB_DA_TH")
         ):
             continue
-        written += _write(unit, wanted, year)
-    return written
+        changed.append((unit, wanted))
+    return _write_many(changed, year)
 
 
 def on_roster_changed(*, unit_ids: list[int]) -> None:
