@@ -118,11 +118,6 @@ def figures_write_all(*, year: int | None = None) -> int:
     if country is None:
         return 0
     counts = _counts(officials_goal(unit=country, year=year))
-    earlier = set(
-        DataValue.objects.filter(period__code=str(year), indicator__code="CB_PHAI_TH").values_list(
-            "unit_id", flat=True
-        )
-    )
     # What is stored now, to write only the units whose counts changed (the nightly recount
     # of a quiet day writes nothing; each write is a whole checked import).
     stored: dict[int, Counter] = {}

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dantoc.experts.selectors import experts_for_officials
 from dantoc.training.models import Audience, EventKind, SessionMode
 
 
@@ -37,7 +38,22 @@ class SessionForm(forms.Form):
     venue = forms.CharField(label=_("Địa điểm"), max_length=250, required=False)
     starts_at = forms.DateTimeField(label=_("Bắt đầu"), widget=DateTimeInput())
     ends_at = forms.DateTimeField(label=_("Kết thúc"), widget=DateTimeInput())
-    trainers = forms.CharField(label=_("Giảng viên"), max_length=500, required=False)
+    trainer_expert = forms.ModelChoiceField(
+        label=_("Giảng viên từ cơ sở dữ liệu chuyên gia"),
+        queryset=experts_for_officials().order_by("full_name", "pk"),
+        to_field_name="uuid",
+        required=False,
+        empty_label=_("— Không chọn —"),
+    )
+    trainers = forms.CharField(label=_("Giảng viên khác"), max_length=500, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["trainer_expert"]
+        field.queryset = field.queryset.only("uuid", "full_name", "organisation")
+        field.label_from_instance = lambda e: (
+            f"{e.full_name} — {e.organisation}" if e.organisation else e.full_name
+        )
 
     def clean(self):
         data = super().clean()

@@ -115,7 +115,10 @@ def session_add(
     venue: str = "",
     trainers: str = "",
     online_url: str = "",
+    trainer_expert=None,
 ) -> Session:
+    """Add a session. ``trainer_expert``: an ``experts.Expert`` who teaches it (named among
+    the trainers, linked to the profile, and the event recorded in the expert's history)."""
     if not permissions.can_manage_event(actor, event):
         raise PermissionDenied("Anh/chị không quản lý sự kiện này.")
     if ends_at < starts_at:
@@ -130,8 +133,9 @@ def session_add(
             ends_at=ends_at,
             mode=mode,
             venue=venue.strip(),
-            trainers=trainers.strip(),
+            trainers=_trainers_with(trainers.strip(), trainer_expert),
             online_url=online_url.strip(),
+            trainer_expert_ref=str(trainer_expert.uuid) if trainer_expert else "",
         )
         Event.objects.filter(pk=event.pk).update(sequence=event.sequence + 1)
         event.sequence += 1
@@ -144,6 +148,15 @@ def session_add(
             after={"title": session.title, "mode": mode, "meeting": session.meeting_ref},
         )
     return session
+
+
+def _trainers_with(trainers: str, expert) -> str:
+    if expert is None:
+        return trainers
+    names = [n.strip() for n in trainers.split(",") if n.strip()]
+    if expert.full_name not in names:
+        names.insert(0, expert.full_name)
+    return ", ".join(names)[:500]
 
 
 # --- online sessions: rooms of the meetings app -----------------------------------------------

@@ -545,3 +545,36 @@ def test_the_trained_share_drills_to_officials_not_trained_and_reminds_them(logi
 
     row = trained_share(unit=people.commune.unit, children=[], year=timezone.localdate().year)[0]
     assert row["trained"] == 1 and row["total"] >= 1
+
+
+def test_a_session_is_taught_by_an_expert_from_the_expert_database(login, people, event):
+    from dantoc.experts.models import Expert
+
+    expert = Expert.objects.create(full_name="TS. Lò Văn Giàng", organisation="Đại học Tây Bắc")
+    withdrawn = Expert.objects.create(full_name="Người đã rút", consent_withdrawn_at=timezone.now())
+    client = login(people.province)
+    page = client.get(reverse("training:event_detail", args=[event.uuid])).content.decode()
+    assert "TS. Lò Văn Giàng — Đại học Tây Bắc" in page and "Người đã rút" not in page
+    start = timezone.localtime(_when(4)).replace(tzinfo=None)
+    form = {
+        "title": "Thực hành",
+        "mode": "in_person",
+        "venue": "Phòng 1",
+        "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (start + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        "trainers": "Cô Mai",
+    }
+    refused = client.post(
+        reverse("training:session_create", args=[event.uuid]),
+        {**form, "trainer_expert": str(withdrawn.uuid)},
+    )
+    assert refused.status_code == 302 and not event.sessions.filter(title="Thực hành").exists()
+    client.post(
+        reverse("training:session_create", args=[event.uuid]),
+        {**form, "trainer_expert": str(expert.uuid)},
+    )
+    session = event.sessions.get(title="Thực hành")
+    assert session.trainer_expert_ref == str(expert.uuid)
+    assert session.trainers == "TS. Lò Văn Giàng, Cô Mai"
+    page = client.get(reverse("training:event_detail", args=[event.uuid])).content.decode()
+    assert f'href="/chuyen-gia/{expert.uuid}/"' in page
