@@ -40,6 +40,9 @@ elif [ -z "${DANTOC_ZALO_APP_ID:-}" ]; then
 fi
 .venv/bin/python manage.py db_worker --interval 2 &
 children+=($!)
+# The training part's hourly task (session reminders, the nightly recount of the 100 % goal),
+# queued once; the worker keeps it going.
+.venv/bin/python manage.py training_schedule
 # SMS delivery receipts and replies that arrive after a batch was sent (a receiver session).
 if [ -n "${DANTOC_SMPP_HOST:-}" ]; then
   .venv/bin/python manage.py channels_smpp_receiver &

@@ -17,6 +17,7 @@ from dantoc.training.models import (
     Participant,
     ParticipantStatus,
     RosterEntry,
+    Session,
 )
 
 
@@ -95,6 +96,22 @@ def trainer_results(*, user) -> list[dict]:
         )
         results.append({"trainer": name, "events": len(event_ids), **agg})
     return results
+
+
+def trainer_profiles(*, user) -> dict[str, str]:
+    """Trainer name → the expert profile's uuid, for the trainers chosen from the expert
+    database in the events of ``user``'s scope."""
+    from dantoc.experts.models import Expert
+
+    refs = set(
+        Session.objects.filter(scope_q(user, "event__unit__path"))
+        .exclude(trainer_expert_ref="")
+        .values_list("trainer_expert_ref", flat=True)
+    )
+    return {
+        name: str(uuid)
+        for uuid, name in Expert.objects.filter(uuid__in=refs).values_list("uuid", "full_name")
+    }
 
 
 # --- the 100 % goal --------------------------------------------------------------------------

@@ -476,11 +476,14 @@ def reminders_send(*, now: datetime.datetime | None = None, within_hours: int = 
     """Remind confirmed participants of sessions starting within ``within_hours``; once per
     session and participant (the notice's dedupe key), so the task may run as often as liked."""
     now = now or timezone.now()
-    sessions = Session.objects.filter(
-        starts_at__gt=now,
-        starts_at__lte=now + datetime.timedelta(hours=within_hours),
-        event__status=EventStatus.OPEN,
-    ).select_related("event")
+    sessions = (
+        Session.objects.filter(
+            starts_at__gt=now,
+            starts_at__lte=now + datetime.timedelta(hours=within_hours),
+        )
+        .exclude(event__status=EventStatus.CANCELLED)
+        .select_related("event")
+    )
     sent = 0
     for session in sessions:
         participants = session.event.participants.filter(

@@ -8,6 +8,7 @@ urlpatterns = [
     path("tap-huan/tao/", views.event_create, name="event_create"),
     path("tap-huan/muc-tieu/", views.goal, name="goal"),
     path("tap-huan/danh-sach-can-bo/", views.roster_page, name="roster"),
+    path("tap-huan/giang-vien/", views.trainers, name="trainers"),
     path("tap-huan/danh-sach-can-bo/mau.xlsx", views.roster_template, name="roster_template"),
     path("tap-huan/su-kien/<uuid:uuid>/", views.event_detail, name="event_detail"),
     path("tap-huan/su-kien/<uuid:uuid>/dang-ky/", views.event_register, name="event_register"),

@@ -704,3 +704,17 @@ def roster_page(request):
         {"errors": errors, "counts": counts, "columns": [h for _k, h in roster.COLUMNS]},
         status=status,
     )
+
+
+@login_required
+@require_safe
+def trainers(request):
+    """Results per trainer over the events of the organiser's scope: events taught, the
+    participants' evaluations and the average trainer rating."""
+    if not permissions.can_organise(request.user):
+        raise Http404
+    rows = selectors.trainer_results(user=request.user)
+    profiles = selectors.trainer_profiles(user=request.user)
+    for row in rows:
+        row["profile"] = profiles.get(row["trainer"], "")
+    return render(request, "training/trainers.html", {"rows": rows})

@@ -578,3 +578,29 @@ def test_a_session_is_taught_by_an_expert_from_the_expert_database(login, people
     assert session.trainers == "TS. Lò Văn Giàng, Cô Mai"
     page = client.get(reverse("training:event_detail", args=[event.uuid])).content.decode()
     assert f'href="/chuyen-gia/{expert.uuid}/"' in page
+
+    # The trainers' results page names them and links the expert's profile.
+    results = client.get(reverse("training:trainers")).content.decode()
+    assert f'href="/chuyen-gia/{expert.uuid}/">TS. Lò Văn Giàng</a>' in results
+    assert "Cô Mai" in results
+    assert login(people.commune).get(reverse("training:trainers")).status_code == 200
+    assert login(people.editor).get(reverse("training:trainers")).status_code == 404
+
+
+def test_the_hourly_task_reminds_and_keeps_itself_scheduled(people, event):
+    from django_tasks_db.models import DBTaskResult
+
+    from dantoc.training import tasks
+
+    participant = services.participant_nominate(
+        actor=people.province, event=event, nominee=people.commune
+    )
+    services.participant_confirm(actor=people.province, participant=participant)
+    assert tasks.schedule() is True
+    assert tasks.schedule() is False  # already waiting: not twice
+    at = event.sessions.order_by("starts_at").first().starts_at - datetime.timedelta(hours=2)
+    assert services.reminders_send(now=at) == 2  # both sessions start within 24 hours
+    assert services.reminders_send(now=at) == 0
+    nxt = tasks.next_hour(timezone.make_aware(datetime.datetime(2026, 3, 1, 9, 59, 59)))
+    assert (nxt.hour, nxt.minute, nxt.second) == (10, 0, 5)
+    assert DBTaskResult.objects.filter(task_path__endswith="training_hourly_task").count() == 1
