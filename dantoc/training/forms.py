@@ -83,3 +83,38 @@ class VerifyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=20000,
     )
+
+
+class CourseForm(forms.Form):
+    title = forms.CharField(label=_("Tên khóa học"), max_length=250)
+    summary = forms.CharField(
+        label=_("Giới thiệu"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    pass_score = forms.IntegerField(label=_("Điểm đạt (%)"), min_value=1, max_value=100, initial=70)
+
+
+class LessonForm(forms.Form):
+    title = forms.CharField(label=_("Tên bài"), max_length=250)
+    body = forms.CharField(
+        label=_("Nội dung (dòng trống tách đoạn)"), widget=forms.Textarea(attrs={"rows": 6})
+    )
+    media_file = forms.FileField(
+        label=_("Ảnh, âm thanh hoặc video (không bắt buộc)"), required=False
+    )
+
+
+class QuestionForm(forms.Form):
+    text = forms.CharField(label=_("Câu hỏi"), max_length=500)
+    choices = forms.CharField(
+        label=_("Phương án trả lời: mỗi dòng một phương án, dấu * ở đầu phương án đúng"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    explanation = forms.CharField(
+        label=_("Giải thích (hiện sau khi nộp bài)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+
+    def choice_list(self) -> list[tuple[str, bool]]:
+        lines = [line.strip() for line in self.cleaned_data["choices"].splitlines()]
+        return [(line.lstrip("*").strip(), line.startswith("*")) for line in lines if line]

@@ -69,3 +69,8 @@ def can_view_event(user, event) -> bool:
 
 def can_manage_certificates(user, certificate) -> bool:
     return can_organise(user) and unit_in_scope(user, certificate.issuer_unit)
+
+
+def can_edit_course(user, course) -> bool:
+    """Organisers edit the courses of their unit and of the units under it."""
+    return can_organise(user) and unit_in_scope(user, course.unit)

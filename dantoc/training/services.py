@@ -21,6 +21,7 @@ from dantoc.channels.models import OutboxMessage
 from dantoc.channels.services import outbox_enqueue
 from dantoc.core.events import announce
 from dantoc.geo.models import Unit
+from dantoc.media.services import asset_upload
 from dantoc.meetings import services as meeting_services
 from dantoc.meetings.models import Attendance as MeetingAttendance
 from dantoc.meetings.models import (
@@ -37,14 +38,17 @@ from dantoc.training.models import (
     Audience,
     Certificate,
     CheckinMethod,
+    Choice,
     CitizenHeadcount,
     Course,
     CourseProgress,
     Event,
     EventStatus,
     Feedback,
+    Lesson,
     Participant,
     ParticipantStatus,
+    Question,
     Quota,
     RosterEntry,
     Session,
@@ -949,3 +953,195 @@ def roster_replace(*, actor, rows) -> dict:
         unit_ids = sorted(units)
         announce(ROSTER_CHANGED, unit_ids=unit_ids)
     return summary
+
+
+# --- the course editor ------------------------------------------------------------------------
+
+
+def _course_check(actor, course: Course) -> None:
+    if not permissions.can_edit_course(actor, course):
+        raise PermissionDenied("Anh/chị không sửa được khóa học này.")
+
+
+def course_create(*, actor, title: str, summary: str = "", pass_score: int = 70) -> Course:
+    if not permissions.can_organise(actor):
+        raise PermissionDenied("Anh/chị không tạo được khóa học.")
+    title = title.strip()
+    if not title:
+        raise ValidationError({"title": "Cần có tên khóa học."})
+    if not 1 <= pass_score <= 100:
+        raise ValidationError({"pass_score": "Điểm đạt từ 1 đến 100 (%)."})
+    with transaction.atomic():
+        course = Course.objects.create(
+            title=title[:250], summary=summary.strip(), pass_score=pass_score, unit=actor.unit
+        )
+        audit_record(
+            actor=actor,
+            action="training.course_create",
+            obj=course,
+            unit=actor.unit,
+            after={"title": course.title, "pass_score": pass_score},
+        )
+    return course
+
+
+def course_update(*, actor, course: Course, title: str, summary: str, pass_score: int) -> Course:
+    _course_check(actor, course)
+    if not title.strip():
+        raise ValidationError({"title": "Cần có tên khóa học."})
+    if not 1 <= pass_score <= 100:
+        raise ValidationError({"pass_score": "Điểm đạt từ 1 đến 100 (%)."})
+    with transaction.atomic():
+        before = {"title": course.title, "summary": course.summary, "pass_score": course.pass_score}
+        course.title, course.summary, course.pass_score = title.strip()[:250], summary, pass_score
+        course.save(update_fields=["title", "summary", "pass_score"])
+        audit_record(
+            actor=actor,
+            action="training.course_update",
+            obj=course,
+            unit=course.unit,
+            before=before,
+            after={"title": course.title, "summary": course.summary, "pass_score": pass_score},
+        )
+    return course
+
+
+def course_problems(course: Course) -> list[str]:
+    """Why the course cannot be published yet (empty when it can)."""
+    problems = []
+    if not course.lessons.exists():
+        problems.append("Khóa học chưa có bài học nào.")
+    questions = list(course.questions.prefetch_related("choices"))
+    if not questions:
+        problems.append("Khóa học chưa có câu hỏi kiểm tra nào.")
+    for q in questions:
+        choices = list(q.choices.all())
+        if len(choices) < 2 or not any(c.is_correct for c in choices):
+            problems.append(f"Câu {q.position}: cần ít nhất hai phương án và một phương án đúng.")
+    return problems
+
+
+def course_publish(*, actor, course: Course, published: bool) -> Course:
+    _course_check(actor, course)
+    if published:
+        problems = course_problems(course)
+        if problems:
+            raise ValidationError(problems)
+    with transaction.atomic():
+        course.is_published = published
+        course.save(update_fields=["is_published"])
+        audit_record(
+            actor=actor,
+            action="training.course_publish" if published else "training.course_unpublish",
+            obj=course,
+            unit=course.unit,
+            after={"is_published": published},
+        )
+    return course
+
+
+def lesson_add(*, actor, course: Course, title: str, body: str, media_file=None) -> Lesson:
+    """Add a lesson at the end. ``media_file``: a picture, audio or video for the lesson, kept
+    by the media pipeline (phone-sized derivatives made in the background)."""
+    _course_check(actor, course)
+    title, body = title.strip(), body.strip()
+    errors = {}
+    if not title:
+        errors["title"] = "Cần có tên bài học."
+    if not body:
+        errors["body"] = "Bài học cần có nội dung."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        course = Course.objects.select_for_update().get(pk=course.pk)
+        media = None
+        if media_file is not None:
+            media = asset_upload(
+                actor=actor,
+                file=media_file,
+                allowed_kinds=("image", "audio", "video"),
+                owner_unit=course.unit,
+            )
+        last = course.lessons.order_by("-position").values_list("position", flat=True).first()
+        lesson = Lesson.objects.create(
+            course=course, position=(last or 0) + 1, title=title[:250], body=body, media=media
+        )
+        audit_record(
+            actor=actor,
+            action="training.lesson_add",
+            obj=course,
+            unit=course.unit,
+            after={"position": lesson.position, "title": lesson.title, "media": bool(media)},
+        )
+    return lesson
+
+
+def lesson_delete(*, actor, lesson: Lesson) -> None:
+    """Remove a lesson; the later ones move up, so positions stay 1, 2, 3…"""
+    course = lesson.course
+    _course_check(actor, course)
+    with transaction.atomic():
+        position = lesson.position
+        lesson.delete()
+        for later in course.lessons.filter(position__gt=position).order_by("position"):
+            Lesson.objects.filter(pk=later.pk).update(position=later.position - 1)
+        audit_record(
+            actor=actor,
+            action="training.lesson_delete",
+            obj=course,
+            unit=course.unit,
+            after={"position": position},
+        )
+
+
+def question_add(
+    *, actor, course: Course, text: str, explanation: str, choices: list[tuple[str, bool]]
+) -> Question:
+    _course_check(actor, course)
+    choices = [(t.strip()[:300], right) for t, right in choices if t.strip()]
+    errors = {}
+    if not text.strip():
+        errors["text"] = "Cần có câu hỏi."
+    if len(choices) < 2:
+        errors["choices"] = "Cần ít nhất hai phương án trả lời, mỗi phương án một dòng."
+    elif not any(right for _t, right in choices):
+        errors["choices"] = "Đánh dấu phương án đúng bằng dấu * ở đầu dòng."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        course = Course.objects.select_for_update().get(pk=course.pk)
+        last = course.questions.order_by("-position").values_list("position", flat=True).first()
+        question = Question.objects.create(
+            course=course,
+            position=(last or 0) + 1,
+            text=text.strip()[:500],
+            explanation=explanation.strip(),
+        )
+        Choice.objects.bulk_create(
+            [Choice(question=question, text=t, is_correct=right) for t, right in choices]
+        )
+        audit_record(
+            actor=actor,
+            action="training.question_add",
+            obj=course,
+            unit=course.unit,
+            after={"position": question.position, "choices": len(choices)},
+        )
+    return question
+
+
+def question_delete(*, actor, question: Question) -> None:
+    course = question.course
+    _course_check(actor, course)
+    with transaction.atomic():
+        position = question.position
+        question.delete()
+        for later in course.questions.filter(position__gt=position).order_by("position"):
+            Question.objects.filter(pk=later.pk).update(position=later.position - 1)
+        audit_record(
+            actor=actor,
+            action="training.question_delete",
+            obj=course,
+            unit=course.unit,
+            after={"position": position},
+        )

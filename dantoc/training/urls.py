@@ -29,7 +29,9 @@ urlpatterns = [
         name="participant_action",
     ),
     path("tap-huan/diem-danh/<str:token>/", views.checkin, name="checkin"),
+    path("tap-huan/khoa-hoc/", views.course_manage, name="course_manage"),
     path("tap-huan/khoa-hoc/<uuid:uuid>/", views.course_detail, name="course_detail"),
+    path("tap-huan/khoa-hoc/<uuid:uuid>/sua/", views.course_edit, name="course_edit"),
     path(
         "tap-huan/khoa-hoc/<uuid:uuid>/bai/<int:position>/",
         views.lesson_detail,

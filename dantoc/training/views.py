@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,7 +30,15 @@ from dantoc.training import (
     selectors,
     services,
 )
-from dantoc.training.forms import EventForm, FeedbackForm, SessionForm, VerifyForm
+from dantoc.training.forms import (
+    CourseForm,
+    EventForm,
+    FeedbackForm,
+    LessonForm,
+    QuestionForm,
+    SessionForm,
+    VerifyForm,
+)
 from dantoc.training.models import (
     AgeBand,
     Certificate,
@@ -718,3 +727,117 @@ def trainers(request):
     for row in rows:
         row["profile"] = profiles.get(row["trainer"], "")
     return render(request, "training/trainers.html", {"rows": rows})
+
+
+# --- the course editor ------------------------------------------------------------------------
+
+
+def _form_errors(form) -> ValidationError:
+    return ValidationError(
+        [
+            f"{form.fields[k].label}: {' '.join(v)}" if k in form.fields else " ".join(v)
+            for k, v in form.errors.items()
+        ]
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def course_manage(request):
+    """The courses an organiser edits (their unit's and those under it), and a new one."""
+    if not permissions.can_organise(request.user):
+        raise Http404
+    form = CourseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            course = services.course_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _errors(request, error)
+        else:
+            messages.success(request, _("Đã tạo khóa học; thêm bài học và câu hỏi."))
+            return redirect("training:course_edit", uuid=course.uuid)
+    courses = [
+        c
+        for c in Course.objects.filter(unit__path__startswith=request.user.unit.path)
+        .select_related("unit")
+        .annotate(n_lessons=Count("lessons", distinct=True))
+        if permissions.can_edit_course(request.user, c)
+    ]
+    return render(
+        request,
+        "training/course_manage.html",
+        {"courses": courses, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def course_edit(request, uuid):
+    course = get_object_or_404(Course.objects.select_related("unit"), uuid=uuid)
+    if not permissions.can_edit_course(request.user, course):
+        raise Http404
+    course_form = CourseForm(
+        initial={"title": course.title, "summary": course.summary, "pass_score": course.pass_score}
+    )
+    lesson_form, question_form = LessonForm(), QuestionForm()
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "update":
+                course_form = CourseForm(request.POST)
+                if not course_form.is_valid():
+                    raise _form_errors(course_form)
+                services.course_update(
+                    actor=request.user, course=course, **course_form.cleaned_data
+                )
+            elif action in ("publish", "unpublish"):
+                services.course_publish(
+                    actor=request.user, course=course, published=action == "publish"
+                )
+            elif action == "lesson_add":
+                lesson_form = LessonForm(request.POST, request.FILES)
+                if not lesson_form.is_valid():
+                    raise _form_errors(lesson_form)
+                services.lesson_add(actor=request.user, course=course, **lesson_form.cleaned_data)
+            elif action == "lesson_delete":
+                lesson = get_object_or_404(course.lessons, pk=request.POST.get("lesson"))
+                services.lesson_delete(actor=request.user, lesson=lesson)
+            elif action == "question_add":
+                question_form = QuestionForm(request.POST)
+                if not question_form.is_valid():
+                    raise _form_errors(question_form)
+                services.question_add(
+                    actor=request.user,
+                    course=course,
+                    text=question_form.cleaned_data["text"],
+                    explanation=question_form.cleaned_data["explanation"],
+                    choices=question_form.choice_list(),
+                )
+            elif action == "question_delete":
+                question = get_object_or_404(course.questions, pk=request.POST.get("question"))
+                services.question_delete(actor=request.user, question=question)
+            else:
+                raise Http404
+        except ValidationError as error:
+            _errors(request, error)
+            status = 400
+        else:
+            messages.success(request, _("Đã lưu."))
+            return redirect("training:course_edit", uuid=course.uuid)
+    else:
+        status = 200
+    return render(
+        request,
+        "training/course_edit.html",
+        {
+            "course": course,
+            "lessons": list(course.lessons.select_related("media")),
+            "questions": list(course.questions.prefetch_related("choices")),
+            "problems": services.course_problems(course),
+            "course_form": course_form,
+            "lesson_form": lesson_form,
+            "question_form": question_form,
+        },
+        status=status,
+    )

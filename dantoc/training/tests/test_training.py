@@ -604,3 +604,68 @@ def test_the_hourly_task_reminds_and_keeps_itself_scheduled(people, event):
     nxt = tasks.next_hour(timezone.make_aware(datetime.datetime(2026, 3, 1, 9, 59, 59)))
     assert (nxt.hour, nxt.minute, nxt.second) == (10, 0, 5)
     assert DBTaskResult.objects.filter(task_path__endswith="training_hourly_task").count() == 1
+
+
+def test_an_organiser_writes_a_course_on_the_editor_page_and_publishes_it(login, people):
+    client = login(people.province)
+    assert (
+        client.post(reverse("training:course_manage"), {"title": "", "pass_score": 70}).status_code
+        == 400
+    )
+    response = client.post(
+        reverse("training:course_manage"),
+        {"title": "An toàn thông tin cho cán bộ xã", "summary": "Ba bài.", "pass_score": 80},
+    )
+    course = Course.objects.get(title="An toàn thông tin cho cán bộ xã")
+    edit = reverse("training:course_edit", args=[course.uuid])
+    assert response.status_code == 302 and response["Location"] == edit
+    assert course.unit == people.province.unit and not course.is_published
+    # Not publishable yet: no lesson, no question.
+    refused = client.post(edit, {"action": "publish"})
+    assert refused.status_code == 400 and "chưa có bài học" in refused.content.decode()
+    for title in ("Mật khẩu", "Thư lừa đảo", "Cập nhật phần mềm"):
+        client.post(edit, {"action": "lesson_add", "title": title, "body": f"Nội dung {title}."})
+    assert list(course.lessons.values_list("position", "title")) == [
+        (1, "Mật khẩu"),
+        (2, "Thư lừa đảo"),
+        (3, "Cập nhật phần mềm"),
+    ]
+    bad = client.post(
+        edit, {"action": "question_add", "text": "Mật khẩu mạnh?", "choices": "Một\nHai"}
+    )
+    assert bad.status_code == 400 and "dấu *" in bad.content.decode()
+    client.post(
+        edit,
+        {
+            "action": "question_add",
+            "text": "Mật khẩu mạnh là?",
+            "choices": "123456\n* Dài, có chữ và số, không dùng lại\nNgày sinh",
+            "explanation": "Dài và không dùng lại.",
+        },
+    )
+    question = course.questions.get()
+    assert [(c.text, c.is_correct) for c in question.choices.all()] == [
+        ("123456", False),
+        ("Dài, có chữ và số, không dùng lại", True),
+        ("Ngày sinh", False),
+    ]
+    second = course.lessons.get(position=2)
+    client.post(edit, {"action": "lesson_delete", "lesson": second.pk})
+    assert list(course.lessons.values_list("position", "title")) == [
+        (1, "Mật khẩu"),
+        (2, "Cập nhật phần mềm"),
+    ]
+    assert client.post(edit, {"action": "publish"}).status_code == 302
+    course.refresh_from_db()
+    assert course.is_published
+    # A commune official learns it; the quiz page shows no answer before submission.
+    learner = login(people.commune)
+    quiz = learner.get(reverse("training:quiz", args=[course.uuid])).content.decode()
+    assert "Dài, có chữ và số" in quiz and "đúng" not in quiz.lower().replace("đúng giờ", "")
+    # Another province's officer cannot open the editor; every change was audited.
+    assert login(people.other_province).get(edit).status_code == 404
+    actions = set(
+        AuditEntry.objects.filter(object_id=str(course.pk)).values_list("action", flat=True)
+    )
+    assert {"training.course_create", "training.lesson_add", "training.lesson_delete",
+            "training.question_add", "training.course_publish"} <= actions  # fmt: skip
