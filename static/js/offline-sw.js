@@ -3,6 +3,8 @@
    pages and files to open offline; it never holds data to send: changes wait in the page's
    IndexedDB outbox (static/js/outbox.js), which the page itself sends.
    - /reporting/…: the reports a reporter opened, for entering values offline;
+   - the e-learning lessons an official opened (/tap-huan/khoa-hoc/…: the course page and its
+     lessons, with their pictures; the latest 60), read again without a network;
    - the citizen pages (/dong-bao/…, the public warnings /canh-bao/…): the pages visited (the
      latest 40) and the items kept with "Lưu để đọc" (citizens/offline.js), shown with a note
      that the copy is older when the network is away; the warnings of the reader's commune in
@@ -14,6 +16,8 @@ var PAGES = "dantoc-pages-v1", SHELL_CACHE = "dantoc-shell-" + self.VERSION;
 /* Citizen pages: visited (bounded) and kept on purpose (names shared with citizens/offline.js). */
 var CZ_PAGES = "dantoc-citizen-pages", CZ_SAVED = "dantoc-citizen-saved", CZ_MAX = 40;
 var STATIC = "dantoc-static", WARNINGS_KEY = "/__dantoc/canh-bao.html";
+/* Lessons opened (training/offline.js empties it when the official signs out). */
+var LESSONS = "dantoc-lessons", LESSONS_MAX = 60;
 var MARK_START = "<!--canh-bao-->", MARK_END = "<!--/canh-bao-->";
 
 /* Nothing is fetched at install: a citizen's phone does not download the reporting app.
@@ -24,6 +28,11 @@ self.addEventListener("message", function (event) {
   var data = event.data || {};
   if (data.keep === "reporting-shell") {
     event.waitUntil(caches.open(SHELL_CACHE).then(function (c) { return c.addAll(self.SHELL); }));
+  } else if (typeof data.lesson === "string" && lessonPage(data.lesson)) {
+    /* A lesson page opened before this worker controlled it (the first visit): keep it too. */
+    event.waitUntil(fetch(data.lesson, { credentials: "same-origin" }).then(function (res) {
+      return res.ok && !res.redirected ? keepLesson(data.lesson, res) : null;
+    }).catch(function () {}));
   } else if (Array.isArray(data.keep)) {
     /* The citizen pages' own files (their CSS and scripts), so a copy looks the same offline. */
     var urls = data.keep.filter(function (u) { return typeof u === "string" && u.indexOf("/static/") === 0; }).slice(0, 20);
@@ -48,6 +57,46 @@ function offlinePage() {
 function citizenPage(path) {
   if (path.indexOf("/dong-bao/") === 0) return path.indexOf("/dong-bao/bien-tap/") !== 0;
   return path === "/canh-bao/" || /^\/canh-bao\/[0-9a-f-]{36}\/$/.test(path);
+}
+
+function lessonPage(path) {
+  return /^\/tap-huan\/khoa-hoc\/[0-9a-f-]{36}\/(bai\/[0-9]+\/)?$/.test(path);
+}
+
+function lessonOfflinePage(path) {
+  var course = path.split("/").slice(0, 4).join("/") + "/";
+  return new Response('<!doctype html><html lang="vi"><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Không có mạng</title>' +
+    '<main><h1>Không có mạng</h1><p>Bài học này chưa được mở trên điện thoại này khi có mạng nên chưa có bản lưu. Các bài đã mở vẫn đọc được.</p><p><a href="' + course + '">Khóa học</a></p></main></html>',
+    { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
+}
+
+function trim(cache, max) {
+  return cache.keys().then(function (keys) {
+    return Promise.all(keys.slice(0, Math.max(0, keys.length - max)).map(function (k) { return cache.delete(k); }));
+  });
+}
+
+function keepLesson(key, res) {
+  return res.text().then(function (html) {
+    return caches.open(LESSONS).then(function (c) {
+      return c.put(key, new Response(html, { headers: { "Content-Type": "text/html; charset=utf-8", "X-Dantoc-Saved": new Date().toISOString() } }))
+        .then(function () { return trim(c, LESSONS_MAX); });
+    });
+  });
+}
+
+function lessonNavigation(event, url) {
+  var key = url.pathname;
+  event.respondWith(fetch(event.request).then(function (res) {
+    if (res.ok && !res.redirected && res.type === "basic") {
+      event.waitUntil(keepLesson(key, res.clone()).catch(function () {}));
+    }
+    return res;
+  }).catch(function () {
+    return caches.match(key, { cacheName: LESSONS }).then(function (hit) {
+      return hit ? olderCopy(hit) : lessonOfflinePage(key);
+    });
+  }));
 }
 
 function two(n) { return (n < 10 ? "0" : "") + n; }
@@ -128,10 +177,22 @@ self.addEventListener("fetch", function (event) {
     return;
   }
   if (req.mode === "navigate" && citizenPage(url.pathname)) { citizenNavigation(event, url); return; }
+  if (req.mode === "navigate" && lessonPage(url.pathname)) { lessonNavigation(event, url); return; }
   if (url.pathname.indexOf("/tep-da-phuong-tien/") === 0) {
-    /* A recording kept with a saved item plays offline. */
-    event.respondWith(fetch(req).catch(function () {
-      return caches.match(req, { cacheName: CZ_SAVED }).then(function (hit) { return hit || Response.error(); });
+    /* A recording kept with a saved item plays offline; a lesson's picture shows offline
+       (audio and video are asked for in ranges, which a cache cannot keep: they need the
+       network). */
+    var fromLesson = req.destination === "image" && lessonPage(new URL(req.referrer || location.origin).pathname);
+    event.respondWith(fetch(req).then(function (res) {
+      if (fromLesson && res.status === 200 && res.type === "basic") {
+        var copy = res.clone();
+        event.waitUntil(caches.open(LESSONS).then(function (c) { return c.put(url.pathname + url.search, copy); }));
+      }
+      return res;
+    }).catch(function () {
+      return caches.match(req, { cacheName: CZ_SAVED }).then(function (hit) {
+        return hit || caches.match(url.pathname + url.search, { cacheName: LESSONS });
+      }).then(function (hit) { return hit || Response.error(); });
     }));
     return;
   }

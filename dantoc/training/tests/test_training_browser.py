@@ -106,6 +106,49 @@ def test_a_commune_official_learns_on_a_phone_without_javascript(server, browser
         context.close()
 
 
+CONTROLLED = (
+    "navigator.serviceWorker.ready.then(() => navigator.serviceWorker.controller || new Promise("
+    "ok => navigator.serviceWorker.addEventListener('controllerchange', ok))).then(() => true)"
+)
+
+
+def test_a_lesson_opened_once_reads_again_without_a_network(server, browser):
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="vi-VN")
+    page = context.new_page()
+    try:
+        page_sign_in(page, server, "xa.ngocduong")
+        page.goto(f"{server}/tap-huan/")
+        page.get_by_role(
+            "link", name="Báo cáo Chương trình MTQG 1719 trên điện thoại", exact=True
+        ).click()
+        assert page.evaluate(CONTROLLED)
+        course_url = page.url
+        page.get_by_role("link", name="Nhập số liệu biểu mẫu").click()
+        expect(page.get_by_role("heading", name="Nhập số liệu biểu mẫu")).to_be_visible()
+        lesson_url = page.url
+        # The copy is written after the page arrives: wait until the cache holds it.
+        # (polled with evaluate: the pages' CSP forbids the eval that wait_for_function uses)
+        kept = "u => caches.open('dantoc-lessons').then(c => c.match(new URL(u).pathname))"
+        for _attempt in range(100):
+            if page.evaluate(f"({kept})(location.href).then(Boolean)"):
+                break
+            page.wait_for_timeout(100)
+        else:
+            raise AssertionError("the lesson was not kept for offline reading")
+        context.set_offline(True)
+        page.goto(lesson_url)
+        expect(page.get_by_role("heading", name="Nhập số liệu biểu mẫu")).to_be_visible()
+        expect(page.get_by_role("status")).to_contain_text("bản lưu trên máy")
+        _shot(page, "lesson-offline-phone", axe=False)
+        page.goto(course_url)
+        expect(page.get_by_role("link", name="Nhập số liệu biểu mẫu")).to_be_visible()
+        page.goto(course_url + "bai/3/")  # never opened here
+        expect(page.get_by_role("heading", name="Không có mạng")).to_be_visible()
+    finally:
+        context.set_offline(False)
+        context.close()
+
+
 def test_anyone_sees_a_revoked_certificate(server, browser):
     context = browser.new_context(viewport=PHONE, is_mobile=True, locale="vi-VN")
     page = context.new_page()
