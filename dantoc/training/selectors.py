@@ -3,11 +3,24 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from dantoc.accounts.models import User
 from dantoc.accounts.permissions import scope_q
+from dantoc.geo.models import Unit
 from dantoc.training.models import (
     Certificate,
     Course,
@@ -124,7 +137,7 @@ def _year_bounds(year: int):
     return start, timezone.make_aware(datetime.datetime(year + 1, 1, 1))
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Official:
     """One official the goal counts: an account (``user_id``) or a roster entry without one
     (``roster_id``)."""
@@ -162,32 +175,54 @@ def trained_ids(*, unit, year: int) -> set[int]:
     return set(from_events) | set(from_courses)
 
 
+def _in_subtree(rows: QuerySet, unit) -> QuerySet:
+    """``rows`` of units in ``unit``'s subtree; the whole table for the country (a filter
+    there would only make the database visit every unit's index entries one by one)."""
+    if unit.parent_id is None:
+        return rows
+    return rows.filter(unit_id__in=Unit.objects.filter(path__startswith=unit.path).values("pk"))
+
+
 def officials_goal(*, unit, year: int) -> list[Official]:
     """Every official of ``unit``'s subtree the 100 % goal counts, once each, and whether they
     were trained in ``year``: accounts with a role, and roster entries (a roster entry linked
     to such an account is that account; its outside training counts for it). Four queries,
     whatever the number of officials."""
     done = trained_ids(unit=unit, year=year)
+    # Unit paths looked up once (a few thousand units) rather than joined on every row.
+    paths = dict(
+        Unit.objects.filter(path__startswith=unit.path).values_list("pk", "path").iterator()
+    )
     accounts = {
-        pk: (unit_id, path)
-        for pk, unit_id, path in officials_to_train(unit=unit).values_list(
-            "pk", "unit_id", "unit__path"
-        )
+        pk: unit_id
+        for pk, unit_id in officials_to_train(unit=unit)
+        .order_by()
+        .values_list("pk", "unit_id")
+        .iterator()
     }
     first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    # 1/0 rather than a boolean: an integer column needs no per-row converter (50,000 rows).
+    in_year = Case(
+        When(trained_on__gte=first, trained_on__lte=last, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
     roster = []
-    for pk, user_id, unit_id, path, trained_on in RosterEntry.objects.filter(
-        unit__path__startswith=unit.path
-    ).values_list("pk", "user_id", "unit_id", "unit__path", "trained_on"):
-        outside = trained_on is not None and first <= trained_on <= last
+    for pk, user_id, unit_id, outside in (
+        _in_subtree(RosterEntry.objects.all(), unit)
+        .order_by()  # the model's ordering would sort every row by unit path and name
+        .values_list("pk", "user_id", "unit_id", in_year)
+        .iterator(chunk_size=5000)
+    ):
         if user_id in accounts:
             if outside:
                 done.add(user_id)
             continue
-        trained = outside or (user_id is not None and user_id in done)
-        roster.append(Official(unit_id, path, trained, roster_id=pk))
+        trained = bool(outside) or (user_id is not None and user_id in done)
+        roster.append(Official(unit_id, paths[unit_id], trained, None, pk))
     return [
-        Official(unit_id, path, pk in done, user_id=pk) for pk, (unit_id, path) in accounts.items()
+        Official(unit_id, paths.get(unit_id, ""), pk in done, pk, None)
+        for pk, unit_id in accounts.items()
     ] + roster
 
 
@@ -250,10 +285,15 @@ def officials_not_trained(
                 break
     roster: list[NotTrained] = []
     for entry in (
-        RosterEntry.objects.filter(unit__path__startswith=unit.path)
+        # Entries trained outside the platform this year are never in ``entries``: left out
+        # in SQL, so that the sort reads only the others.
+        _in_subtree(RosterEntry.objects.all(), unit)
+        .exclude(
+            trained_on__gte=datetime.date(year, 1, 1), trained_on__lte=datetime.date(year, 12, 31)
+        )
         .select_related("unit")
         .order_by("unit__path", "full_name")
-    ).iterator(chunk_size=2000):
+    ).iterator(chunk_size=500):
         if entry.pk in entries:
             roster.append(
                 NotTrained(entry.full_name, entry.unit.name, entry.unit.path, entry.position, False)
