@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from dantoc.accounts.models import User
 from dantoc.accounts.permissions import scope_q
+from dantoc.experts.models import Expert
 from dantoc.geo.models import Unit
 from dantoc.training.models import (
     Certificate,
@@ -114,7 +115,6 @@ def trainer_results(*, user) -> list[dict]:
 def trainer_profiles(*, user) -> dict[str, str]:
     """Trainer name → the expert profile's uuid, for the trainers chosen from the expert
     database in the events of ``user``'s scope."""
-    from dantoc.experts.models import Expert
 
     refs = set(
         Session.objects.filter(scope_q(user, "event__unit__path"))
