@@ -394,6 +394,11 @@ INTEGRATION_TOKEN_RATE_PER_CLIENT = env_int("DANTOC_INTEGRATION_TOKEN_RATE_PER_C
 
 # Absolute address of the platform, for links in e-mails.
 SITE_URL = env_str("DANTOC_SITE_URL", "")
+# Learning records as xAPI statements to an outside learning record store (dantoc/training/
+# xapi.py); off when the endpoint is empty.
+XAPI_ENDPOINT = env_str("DANTOC_XAPI_ENDPOINT", "")
+XAPI_USERNAME = env_str("DANTOC_XAPI_USERNAME", "")
+XAPI_PASSWORD = env_str("DANTOC_XAPI_PASSWORD", "")
 
 # Meetings: the Janus WebRTC Server on loopback (scripts/serve.sh starts it with the
 # configuration `manage.py janus_config` generates in JANUS_DIR, secrets included). Browsers

@@ -32,7 +32,7 @@ from dantoc.meetings.models import (
     MeetingStatus,
 )
 from dantoc.notifications.services import notify
-from dantoc.training import calendar, credentials, permissions
+from dantoc.training import calendar, credentials, permissions, xapi
 from dantoc.training.models import (
     Attendance,
     Audience,
@@ -622,6 +622,14 @@ def event_complete(*, actor, event: Event) -> int:
                 if not participant.completed:
                     participant.completed = True
                     participant.save(update_fields=["completed"])
+                    xapi.record(
+                        xapi.event_completed(
+                            user_ref=user_subject_ref(participant.user),
+                            event=event,
+                            at=timezone.now(),
+                            url=reverse("training:event_detail", args=[event.uuid]),
+                        )
+                    )
                 if not Certificate.objects.filter(user=participant.user, event=event).exists():
                     certificate_issue(actor=actor, user=participant.user, event=event)
                     issued += 1
@@ -716,6 +724,15 @@ def quiz_submit(*, actor, course: Course, answers: dict[int, int]) -> tuple[int,
         if passed and progress.passed_at is None:
             progress.passed_at = timezone.now()
             fields.append("passed_at")
+            xapi.record(
+                xapi.course_passed(
+                    user_ref=user_subject_ref(actor),
+                    course=course,
+                    score=score,
+                    at=progress.passed_at,
+                    url=reverse("training:course_detail", args=[course.uuid]),
+                )
+            )
             announce(
                 OFFICIALS_TRAINED,
                 unit_ids=[actor.unit_id],
