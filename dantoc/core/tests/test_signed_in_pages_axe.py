@@ -434,6 +434,7 @@ def url_kwargs(s: dict) -> dict[str, dict | None]:
         },
         "training:checkin": {"token": s["tr_token"]},
         "training:course_detail": {"uuid": s["tr_course"]},
+        "training:course_edit": {"uuid": s["tr_course"]},
         "training:lesson_detail": {"uuid": s["tr_course"], "position": 1},
         "training:quiz": {"uuid": s["tr_course"]},
         "training:certificate_verify": {"uuid": s["tr_certificate"]},
