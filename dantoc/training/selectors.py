@@ -22,6 +22,7 @@ from dantoc.accounts.models import User
 from dantoc.accounts.permissions import scope_q
 from dantoc.experts.models import Expert
 from dantoc.geo.models import Unit
+from dantoc.training import permissions
 from dantoc.training.models import (
     Certificate,
     Course,
@@ -319,3 +320,14 @@ def roster_by_unit(*, user, limit: int = 500) -> list[dict]:
         )
         .order_by("unit__path")[:limit]
     )
+
+
+def courses_editable(*, user) -> list[Course]:
+    """The courses ``user`` may edit (their unit's and those under it), with lesson counts."""
+    return [
+        c
+        for c in Course.objects.filter(unit__path__startswith=user.unit.path)
+        .select_related("unit")
+        .annotate(n_lessons=Count("lessons", distinct=True))
+        if permissions.can_edit_course(user, c)
+    ]

@@ -1093,22 +1093,27 @@ def lesson_add(*, actor, course: Course, title: str, body: str, media_file=None)
     return lesson
 
 
-def lesson_delete(*, actor, lesson: Lesson) -> None:
-    """Remove a lesson; the later ones move up, so positions stay 1, 2, 3…"""
-    course = lesson.course
+def _part_delete(*, actor, part, action: str) -> None:
+    """Remove a lesson or a question; the later ones of its course move up one, so positions
+    stay 1, 2, 3… (the unique order constraint holds at every step: each moves into the
+    place just freed)."""
+    course = part.course
     _course_check(actor, course)
+    model = type(part)
     with transaction.atomic():
-        position = lesson.position
-        lesson.delete()
-        for later in course.lessons.filter(position__gt=position).order_by("position"):
-            Lesson.objects.filter(pk=later.pk).update(position=later.position - 1)
+        position = part.position
+        part.delete()
+        for later in model.objects.filter(course=course, position__gt=position).order_by(
+            "position"
+        ):
+            model.objects.filter(pk=later.pk).update(position=later.position - 1)
         audit_record(
-            actor=actor,
-            action="training.lesson_delete",
-            obj=course,
-            unit=course.unit,
-            after={"position": position},
+            actor=actor, action=action, obj=course, unit=course.unit, after={"position": position}
         )
+
+
+def lesson_delete(*, actor, lesson: Lesson) -> None:
+    _part_delete(actor=actor, part=lesson, action="training.lesson_delete")
 
 
 def question_add(
@@ -1148,17 +1153,4 @@ def question_add(
 
 
 def question_delete(*, actor, question: Question) -> None:
-    course = question.course
-    _course_check(actor, course)
-    with transaction.atomic():
-        position = question.position
-        question.delete()
-        for later in course.questions.filter(position__gt=position).order_by("position"):
-            Question.objects.filter(pk=later.pk).update(position=later.position - 1)
-        audit_record(
-            actor=actor,
-            action="training.question_delete",
-            obj=course,
-            unit=course.unit,
-            after={"position": position},
-        )
+    _part_delete(actor=actor, part=question, action="training.question_delete")

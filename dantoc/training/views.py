@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -756,13 +755,7 @@ def course_manage(request):
         else:
             messages.success(request, _("Đã tạo khóa học; thêm bài học và câu hỏi."))
             return redirect("training:course_edit", uuid=course.uuid)
-    courses = [
-        c
-        for c in Course.objects.filter(unit__path__startswith=request.user.unit.path)
-        .select_related("unit")
-        .annotate(n_lessons=Count("lessons", distinct=True))
-        if permissions.can_edit_course(request.user, c)
-    ]
+    courses = selectors.courses_editable(user=request.user)
     return render(
         request,
         "training/course_manage.html",
