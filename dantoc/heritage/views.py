@@ -44,10 +44,8 @@ from dantoc.heritage.forms import (
 )
 from dantoc.heritage.models import HeritageItem, InventoryEntry, ItemKind, Protocol, Season
 from dantoc.media.models import MediaState
-from dantoc.media.responses import stored_file_response
-from dantoc.media.selectors import derivatives_by_profile
+from dantoc.media.responses import ORIGINAL, asset_profile_response
 
-ORIGINAL = "goc"
 PAGE_SIZE = 20
 
 
@@ -131,15 +129,7 @@ def media_file(request, uuid):
     if media is None:
         raise Http404
     profile = request.GET.get("v", ORIGINAL)
-    public = _open_to_all(media)
-    if profile == ORIGINAL:
-        return stored_file_response(
-            media.asset.file, mime_type=media.asset.mime_type, public=public
-        )
-    derivative = derivatives_by_profile(media.asset).get(profile)
-    if derivative is None:
-        raise Http404
-    return stored_file_response(derivative.file, mime_type=derivative.mime_type, public=public)
+    return asset_profile_response(media.asset, profile, public=_open_to_all(media), request=request)
 
 
 class ItemFeed(Feed):

@@ -13,6 +13,8 @@ import re
 
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 
+from dantoc.media.selectors import derivatives_by_profile
+
 _CHUNK = 64 * 1024
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -98,3 +100,27 @@ def stored_file_response(
         )
     _headers(response, public=public, max_age=max_age)
     return response
+
+
+ORIGINAL = "goc"  # the profile name of the uploaded file itself, in addresses
+
+
+def asset_profile_response(
+    asset, profile: str, *, public: bool, request=None, filename: str | None = None
+):
+    """The uploaded file (``profile`` ``goc``) or one of its derivatives, for any app's view
+    that has already checked who may see the asset; 404 for a profile the asset lacks."""
+    if profile == ORIGINAL:
+        return stored_file_response(
+            asset.file,
+            mime_type=asset.mime_type,
+            public=public,
+            request=request,
+            filename=filename,
+        )
+    derivative = derivatives_by_profile(asset).get(profile)
+    if derivative is None:
+        raise Http404
+    return stored_file_response(
+        derivative.file, mime_type=derivative.mime_type, public=public, request=request
+    )

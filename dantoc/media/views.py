@@ -10,9 +10,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from dantoc.media import permissions, selectors, services
 from dantoc.media.models import MediaState
-from dantoc.media.responses import stored_file_response
-
-ORIGINAL = "goc"
+from dantoc.media.responses import asset_profile_response
 
 
 def _visible_asset(request, uuid):
@@ -55,13 +53,4 @@ def asset_retry(request, uuid):
 @require_safe
 def asset_file(request, uuid, profile):
     asset = _visible_asset(request, uuid)
-    if profile == ORIGINAL:
-        return stored_file_response(
-            asset.file, mime_type=asset.mime_type, public=False, request=request
-        )
-    derivative = selectors.derivatives_by_profile(asset).get(profile)
-    if derivative is None:
-        raise Http404
-    return stored_file_response(
-        derivative.file, mime_type=derivative.mime_type, public=False, request=request
-    )
+    return asset_profile_response(asset, profile, public=False, request=request)

@@ -11,6 +11,7 @@ readable by the platform's user only), like Django's secret key in ``config/sett
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import threading
@@ -58,10 +59,33 @@ def public_jwk() -> dict:
     return data
 
 
+def _epoch(stamp: str) -> int:
+    return int(datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp())
+
+
+def registered_claims(credential: dict) -> dict:
+    """The JWT claims OB 3.0 §8.2.4.1 (VC-JWT payload) asks beside the credential: ``iss``
+    the issuer's id, ``nbf`` its ``validFrom``, ``jti`` the credential's id, ``sub`` the
+    subject's id, ``exp`` its ``validUntil`` when it has one (NumericDate, RFC 7519)."""
+    issuer = credential.get("issuer")
+    claims = {
+        "iss": issuer.get("id") if isinstance(issuer, dict) else issuer,
+        "nbf": _epoch(credential["validFrom"]),
+        "jti": credential.get("id"),
+        "sub": (credential.get("credentialSubject") or {}).get("id"),
+    }
+    if credential.get("validUntil"):
+        claims["exp"] = _epoch(credential["validUntil"])
+    return {k: v for k, v in claims.items() if v is not None}
+
+
 def sign(credential: dict) -> str:
+    """The credential as a compact JWS whose payload is the credential itself with the
+    registered claims added (OB 3.0 §8.2)."""
     key = signing_key()
     header = {"alg": ALG, "typ": TYP, "kid": key.thumbprint()}
-    payload = json.dumps(credential, ensure_ascii=False, separators=(",", ":")).encode()
+    body = {**credential, **registered_claims(credential)}
+    payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
     with warnings.catch_warnings():
         # RFC 9864 prefers the fully specified "Ed25519"; OB 3.0 verifiers know "EdDSA".
         warnings.simplefilter("ignore")
@@ -90,8 +114,14 @@ def verify(token: str) -> Verified:
         credential = json.loads(result.payload)
     except ValueError:
         return Verified(False, None, "Nội dung chứng nhận không đọc được.")
-    if "OpenBadgeCredential" not in credential.get("type", []):
-        return Verified(False, credential, "Không phải chứng nhận Open Badges 3.0.")
+    if not isinstance(credential, dict) or "OpenBadgeCredential" not in credential.get("type", []):
+        return Verified(False, None, "Không phải chứng nhận Open Badges 3.0.")
+    try:
+        expected = registered_claims(credential)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return Verified(False, credential, "Chứng nhận thiếu ngày hiệu lực hoặc sai định dạng.")
+    if any(name in credential and credential[name] != value for name, value in expected.items()):
+        return Verified(False, credential, "Các trường JWT không khớp nội dung chứng nhận.")
     return Verified(True, credential)
 
 

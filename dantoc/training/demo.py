@@ -6,11 +6,19 @@ communes' officials without an account, and the 100 % goal's figures."""
 from __future__ import annotations
 
 import datetime
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from fpdf import FPDF
 
 from dantoc.accounts.models import User
+from dantoc.analytics.documents import font_files
 from dantoc.geo.models import EthnicGroup
+from dantoc.media.processing import asset_process
 from dantoc.training import figures, roster, services
 from dantoc.training.models import (
     Certificate,
@@ -126,6 +134,7 @@ def demo_training_load() -> dict:
             comment="Cần thêm thời gian thực hành trên điện thoại.",
         )
         services.feedback_submit(actor=ngocduong, event=event, content_rating=4, trainer_rating=4)
+        _demo_materials(organiser, event)
         # A certificate issued by mistake, then revoked (the verification page shows it).
         wrong = services.certificate_issue(actor=organiser, user=ngocduong, event=event)
         services.certificate_revoke(
@@ -142,6 +151,8 @@ def demo_training_load() -> dict:
             starts_at=_at(10, 8),
             ends_at=_at(10, 17),
             venue="Trung tâm Hội nghị tỉnh",
+            # For commune officials only (the province's own officers cannot register).
+            audience_levels=["commune"],
         )
         services.session_add(
             actor=organiser,
@@ -177,6 +188,7 @@ def demo_training_load() -> dict:
             starts_at=_at(-5, 8),
             ends_at=_at(-5, 11),
             venue="Nhà văn hóa thôn Lô Lô Chải",
+            audience_units=[lungcu.unit],
         )
         session = services.session_add(
             actor=lungcu,
@@ -227,6 +239,51 @@ def demo_training_load() -> dict:
     # The 100 % goal as indicator values, so that the dashboard's key figure has them.
     made["goal_units_written"] = figures.figures_write_all()
     return made
+
+
+def _demo_materials(organiser, event) -> None:
+    """The training's slides (a PDF made here) and, where ffmpeg is installed, a short audio
+    recap (a tone standing in for a recording), processed at once so they can be opened."""
+    pdf = FPDF(format="A4")
+    fonts = font_files()
+    pdf.add_font("Body", "", str(fonts[""]))
+    pdf.add_font("Body", "B", str(fonts["B"]))
+    for heading, body in LESSONS:
+        pdf.add_page()
+        pdf.set_font("Body", "B", 18)
+        pdf.multi_cell(0, 10, heading, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Body", "", 13)
+        pdf.multi_cell(0, 8, body.replace("\n\n", "\n"), new_x="LMARGIN", new_y="NEXT")
+    files = [("Bài giảng: vận hành hệ thống báo cáo", "bai-giang.pdf", bytes(pdf.output()))]
+    if shutil.which("ffmpeg"):
+        with tempfile.TemporaryDirectory(prefix="dantoc-training-demo-") as folder:
+            target = Path(folder) / "tom-tat.mp3"
+            subprocess.run(
+                [
+                    "ffmpeg",
+                    "-nostdin",
+                    "-v",
+                    "error",
+                    "-y",
+                    "-f",
+                    "lavfi",
+                    "-i",
+                    "sine=frequency=440:duration=6",
+                    "-c:a",
+                    "libmp3lame",
+                    "-b:a",
+                    "48k",
+                    str(target),
+                ],
+                check=True,
+                timeout=120,
+            )
+            files.append(("Ghi âm tóm tắt buổi tập huấn", "tom-tat.mp3", target.read_bytes()))
+    for title, name, content in files:
+        material = services.material_add(
+            actor=organiser, event=event, title=title, file=SimpleUploadedFile(name, content)
+        )
+        asset_process(asset_id=material.asset_id)
 
 
 def _demo_roster(organiser, lungcu, ngocduong) -> dict:

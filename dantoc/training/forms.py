@@ -1,8 +1,21 @@
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dantoc.accounts.models import Role
 from dantoc.experts.selectors import experts_for_officials
+from dantoc.geo.models import LEVEL_DEPTH, UnitLevel
+from dantoc.geo.pickers import unit_label, units_for_text
 from dantoc.training.models import Audience, EventKind, SessionMode
+
+
+class MaterialForm(forms.Form):
+    title = forms.CharField(label=_("Tên tài liệu"), max_length=250, required=False)
+    file = forms.FileField(
+        label=_("Tệp (PDF, DOCX, XLSX, ảnh, âm thanh, video)"),
+        help_text=_("Video và âm thanh được chuyển sang cỡ nhẹ cho điện thoại."),
+    )
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -12,7 +25,72 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
-class EventForm(forms.Form):
+class AudienceForm(forms.Form):
+    """Whom an event is for, within the organising unit's subtree (``unit``)."""
+
+    audience_levels = forms.MultipleChoiceField(
+        label=_("Chỉ cán bộ các cấp"),
+        choices=(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Không chọn: mọi cấp."),
+    )
+    audience_roles = forms.MultipleChoiceField(
+        label=_("Chỉ cán bộ có vai trò"),
+        choices=(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Không chọn: mọi vai trò."),
+    )
+    audience_units = forms.CharField(
+        label=_("Chỉ các đơn vị (với người dân: các xã)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Tên hoặc mã đơn vị, mỗi dòng một đơn vị (hoặc cách nhau bằng dấu chấm phẩy); "
+            "gồm cả các đơn vị trực thuộc. Để trống: cả đơn vị tổ chức."
+        ),
+    )
+
+    def __init__(self, *args, unit, **kwargs):
+        super().__init__(*args, **kwargs)
+        depth = LEVEL_DEPTH.get(unit.level, 0)
+        self.fields["audience_levels"].choices = [
+            (v, label) for v, label in UnitLevel.choices if LEVEL_DEPTH[v] >= depth
+        ]
+        self.fields["audience_roles"].choices = [
+            (r.code, r.localized_name) for r in Role.objects.order_by("code")
+        ]
+
+    def clean_audience_units(self):
+        units, errors = [], []
+        for text in re.split(r"[;\n]", self.cleaned_data.get("audience_units") or ""):
+            text = text.strip()
+            if not text:
+                continue
+            found = units_for_text(text)
+            if len(found) == 1:
+                units.append(found[0])
+            elif not found:
+                errors.append(_("Không tìm thấy đơn vị “%(text)s”.") % {"text": text})
+            else:
+                errors.append(
+                    _("“%(text)s” khớp nhiều đơn vị: %(units)s; ghi mã đơn vị.")
+                    % {"text": text, "units": "; ".join(unit_label(u) for u in found[:5])}
+                )
+        if errors:
+            raise forms.ValidationError(errors)
+        return units
+
+    def audience(self) -> dict:
+        return {
+            "audience_levels": self.cleaned_data.get("audience_levels") or [],
+            "audience_roles": self.cleaned_data.get("audience_roles") or [],
+            "audience_units": self.cleaned_data.get("audience_units") or [],
+        }
+
+
+class EventForm(AudienceForm):
     kind = forms.ChoiceField(label=_("Loại"), choices=EventKind.choices)
     title = forms.CharField(label=_("Tên sự kiện"), max_length=250)
     audience = forms.ChoiceField(label=_("Đối tượng"), choices=Audience.choices)

@@ -46,6 +46,14 @@ class Event(models.Model):
     audience = models.CharField(
         _("đối tượng"), max_length=16, choices=Audience.choices, default=Audience.OFFICIALS
     )
+    # Who may take part, narrowed within the organising unit's subtree (empty: no narrowing).
+    # Officials: the levels of their unit, their roles, the units (and those under them).
+    # Citizens: the communes (or wider units) whose people the training is for.
+    audience_levels = models.JSONField(_("cấp đơn vị dự"), default=list, blank=True)
+    audience_roles = models.JSONField(_("vai trò dự"), default=list, blank=True)
+    audience_units = models.ManyToManyField(
+        "geo.Unit", blank=True, related_name="+", verbose_name=_("đơn vị dự")
+    )
     venue = models.CharField(_("địa điểm"), max_length=250, blank=True)
     starts_at = models.DateTimeField(_("bắt đầu"))
     ends_at = models.DateTimeField(_("kết thúc"))
@@ -242,6 +250,28 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id}: {self.content_rating}/{self.trainer_rating}"
+
+
+class Material(models.Model):
+    """A document, picture, audio or video of an event (slides, the recording, a handout),
+    kept by the media pipeline; shown to whoever may see the event."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="materials")
+    title = models.CharField(_("tên tài liệu"), max_length=250)
+    asset = models.ForeignKey("media.MediaAsset", on_delete=models.PROTECT, related_name="+")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tài liệu sự kiện")
+        verbose_name_plural = _("tài liệu sự kiện")
+        ordering = ["added_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class Course(models.Model):

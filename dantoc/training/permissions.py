@@ -39,6 +39,21 @@ def can_manage_event(user, event) -> bool:
     return can_organise(user) and unit_in_scope(user, event.unit)
 
 
+def in_audience(official, event) -> bool:
+    """Whether an official is among those the event is for: an officials' event, a unit in
+    the organising unit's subtree, and within the narrowing the organiser chose (the levels
+    of the official's unit, the official's roles, the units named and those under them)."""
+    unit = official.unit
+    if event.audience != "officials" or unit is None or not unit.path.startswith(event.unit.path):
+        return False
+    if event.audience_levels and unit.level not in event.audience_levels:
+        return False
+    if event.audience_roles and not (official.role_codes() & set(event.audience_roles)):
+        return False
+    units = list(event.audience_units.all())
+    return not units or any(unit.path.startswith(u.path) for u in units)
+
+
 def can_nominate(user, event, nominee) -> bool:
     """A unit nominates only officials of its own subtree, for an event open to them."""
     return (
@@ -46,17 +61,12 @@ def can_nominate(user, event, nominee) -> bool:
         and event.status == "open"
         and nominee.unit_id is not None
         and unit_in_scope(user, nominee.unit)
-        and nominee.unit.path.startswith(event.unit.path)
+        and in_audience(nominee, event)
     )
 
 
 def can_register(user, event) -> bool:
-    return (
-        _signed_in(user)
-        and event.status == "open"
-        and event.audience == "officials"
-        and user.unit.path.startswith(event.unit.path)
-    )
+    return _signed_in(user) and event.status == "open" and in_audience(user, event)
 
 
 def can_view_event(user, event) -> bool:

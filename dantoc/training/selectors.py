@@ -18,7 +18,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from dantoc.accounts.models import User
+from dantoc.accounts.models import Role, User
 from dantoc.accounts.permissions import scope_q
 from dantoc.experts.models import Expert
 from dantoc.geo.models import Unit
@@ -60,12 +60,33 @@ def participants_of(*, event) -> QuerySet[Participant]:
     return event.participants.select_related("user", "unit").prefetch_related("attendances")
 
 
+def audience_q(event, prefix: str = "") -> Q:
+    """The officials an event is for, as a filter on users (``permissions.in_audience`` for a
+    queryset; ``prefix`` when the users are reached through a relation)."""
+    q = Q(**{f"{prefix}unit__path__startswith": event.unit.path})
+    if event.audience_levels:
+        q &= Q(**{f"{prefix}unit__level__in": event.audience_levels})
+    if event.audience_roles:
+        q &= Q(**{f"{prefix}pk__in": User.objects.filter(roles__code__in=event.audience_roles)})
+    units = list(event.audience_units.all())
+    if units:
+        within = Q()
+        for unit in units:
+            within |= Q(**{f"{prefix}unit__path__startswith": unit.path})
+        q &= within
+    return q
+
+
+def role_names(codes) -> list[str]:
+    return [r.localized_name for r in Role.objects.filter(code__in=codes).order_by("code")]
+
+
 def nominees_for(*, user, event, limit: int = 300) -> QuerySet[User]:
+    if event.audience != "officials":
+        return User.objects.none()
     taken = event.participants.exclude(status=ParticipantStatus.CANCELLED).values("user_id")
     return (
-        User.objects.filter(
-            scope_q(user, "unit__path"), is_active=True, unit__path__startswith=event.unit.path
-        )
+        User.objects.filter(scope_q(user, "unit__path"), audience_q(event), is_active=True)
         .exclude(pk__in=taken)
         .select_related("unit")
         .order_by("unit__path", "full_name")[:limit]

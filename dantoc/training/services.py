@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import logging
 import uuid
+from pathlib import Path
 
 from django.conf import settings
 from django.core import signing
@@ -15,13 +16,13 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from dantoc.accounts.models import User
+from dantoc.accounts.models import Role, User
 from dantoc.audit.services import audit_record
 from dantoc.channels.models import OutboxMessage
 from dantoc.channels.services import outbox_enqueue
 from dantoc.core.events import announce
-from dantoc.geo.models import Unit
-from dantoc.media.services import asset_upload
+from dantoc.geo.models import LEVEL_DEPTH, Unit
+from dantoc.media.services import asset_delete, asset_upload
 from dantoc.meetings import services as meeting_services
 from dantoc.meetings.models import Attendance as MeetingAttendance
 from dantoc.meetings.models import (
@@ -46,6 +47,7 @@ from dantoc.training.models import (
     EventStatus,
     Feedback,
     Lesson,
+    Material,
     Participant,
     ParticipantStatus,
     Question,
@@ -70,6 +72,46 @@ def _site() -> str:
 # --- events and sessions ---------------------------------------------------------------------
 
 
+def _audience_check(*, actor, unit, audience: str, levels, roles, units) -> tuple[list, list]:
+    """The narrowing of an event's audience, checked: levels at or below the organising unit,
+    roles that exist, units in the organiser's scope and under the organising unit. Citizens'
+    events are narrowed by units (their communes) only."""
+    levels, roles = sorted(set(levels or ())), sorted(set(roles or ()))
+    errors = {}
+    if audience == "citizens" and (levels or roles):
+        errors["audience_levels"] = (
+            "Tập huấn cho người dân chỉ chọn xã (đơn vị), không chọn cấp hay vai trò."
+        )
+    depth = LEVEL_DEPTH.get(unit.level, 0)
+    wrong = [lv for lv in levels if lv not in LEVEL_DEPTH or LEVEL_DEPTH[lv] < depth]
+    if wrong:
+        errors["audience_levels"] = "Cấp không thuộc đơn vị tổ chức: " + ", ".join(wrong) + "."
+    known = set(Role.objects.filter(code__in=roles).values_list("code", flat=True))
+    if set(roles) - known:
+        errors["audience_roles"] = (
+            "Vai trò không có: " + ", ".join(sorted(set(roles) - known)) + "."
+        )
+    outside = [
+        u.name
+        for u in units or ()
+        if not u.path.startswith(unit.path) or not permissions.unit_in_scope(actor, u)
+    ]
+    if outside:
+        errors["audience_units"] = "Đơn vị không thuộc đơn vị tổ chức: " + ", ".join(outside) + "."
+    if errors:
+        raise ValidationError(errors)
+    return levels, roles
+
+
+def _audience_state(event: Event) -> dict:
+    return {
+        "audience": event.audience,
+        "levels": event.audience_levels,
+        "roles": event.audience_roles,
+        "units": sorted(event.audience_units.values_list("code", flat=True)),
+    }
+
+
 def event_create(
     *,
     actor,
@@ -81,11 +123,25 @@ def event_create(
     audience="officials",
     venue: str = "",
     description: str = "",
+    audience_levels=(),
+    audience_roles=(),
+    audience_units=(),
 ) -> Event:
+    """Create an event of ``unit``. ``audience_levels`` / ``audience_roles`` /
+    ``audience_units`` narrow who may take part (nothing given: every official, or every
+    citizen, of the organising unit's subtree)."""
     if not permissions.can_organise(actor) or not permissions.unit_in_scope(actor, unit):
         raise PermissionDenied("Anh/chị không tổ chức sự kiện cho đơn vị này.")
     if ends_at < starts_at:
         raise ValidationError({"ends_at": "Thời gian kết thúc phải sau thời gian bắt đầu."})
+    levels, roles = _audience_check(
+        actor=actor,
+        unit=unit,
+        audience=audience,
+        levels=audience_levels,
+        roles=audience_roles,
+        units=audience_units,
+    )
     with transaction.atomic():
         event = Event.objects.create(
             unit=unit,
@@ -94,18 +150,98 @@ def event_create(
             starts_at=starts_at,
             ends_at=ends_at,
             audience=audience,
+            audience_levels=levels,
+            audience_roles=roles,
             venue=venue.strip(),
             description=description.strip(),
             created_by=actor,
         )
+        event.audience_units.set(audience_units)
         audit_record(
             actor=actor,
             action="training.event_create",
             obj=event,
             unit=unit,
-            after={"title": event.title, "kind": kind},
+            after={"title": event.title, "kind": kind, **_audience_state(event)},
         )
     return event
+
+
+def event_audience_set(*, actor, event: Event, levels=(), roles=(), units=()) -> Event:
+    """Change whom the event is for. People already taking part stay (the organiser cancels
+    a participation if needed); new registrations and nominations follow the new audience."""
+    if not permissions.can_manage_event(actor, event):
+        raise PermissionDenied("Anh/chị không quản lý sự kiện này.")
+    levels, roles = _audience_check(
+        actor=actor,
+        unit=event.unit,
+        audience=event.audience,
+        levels=levels,
+        roles=roles,
+        units=units,
+    )
+    with transaction.atomic():
+        before = _audience_state(event)
+        event.audience_levels, event.audience_roles = levels, roles
+        event.save(update_fields=["audience_levels", "audience_roles", "updated_at"])
+        event.audience_units.set(units)
+        after = _audience_state(event)
+        if after != before:
+            audit_record(
+                actor=actor,
+                action="training.event_audience",
+                obj=event,
+                unit=event.unit,
+                before=before,
+                after=after,
+            )
+    return event
+
+
+MATERIAL_KINDS = ("document", "image", "audio", "video")
+
+
+def material_add(*, actor, event: Event, title: str, file) -> Material:
+    """Attach a file to an event: slides, a handout, the recording. Kept by the media
+    pipeline (what it really is and its size checked; phone-sized derivatives of pictures,
+    audio and video made in the background)."""
+    if not permissions.can_manage_event(actor, event):
+        raise PermissionDenied("Anh/chị không quản lý sự kiện này.")
+    title = (title or "").strip() or Path(getattr(file, "name", "") or "").stem
+    if not title:
+        raise ValidationError({"title": "Cần có tên tài liệu."})
+    with transaction.atomic():
+        asset = asset_upload(
+            actor=actor, file=file, allowed_kinds=MATERIAL_KINDS, owner_unit=event.unit
+        )
+        material = Material.objects.create(
+            event=event, title=title[:250], asset=asset, added_by=actor
+        )
+        audit_record(
+            actor=actor,
+            action="training.material_add",
+            obj=event,
+            unit=event.unit,
+            after={"material": str(material.uuid), "title": material.title, "kind": asset.kind},
+        )
+    return material
+
+
+def material_delete(*, actor, material: Material) -> None:
+    event = material.event
+    if not permissions.can_manage_event(actor, event):
+        raise PermissionDenied("Anh/chị không quản lý sự kiện này.")
+    with transaction.atomic():
+        asset = material.asset
+        audit_record(
+            actor=actor,
+            action="training.material_delete",
+            obj=event,
+            unit=event.unit,
+            before={"material": str(material.uuid), "title": material.title},
+        )
+        material.delete()
+        asset_delete(actor=actor, asset=asset)
 
 
 def session_add(
@@ -1107,9 +1243,29 @@ def _part_delete(*, actor, part, action: str) -> None:
             "position"
         ):
             model.objects.filter(pk=later.pk).update(position=later.position - 1)
+        if model is Lesson:
+            _progress_shift(course=course, removed=position)
         audit_record(
             actor=actor, action=action, obj=course, unit=course.unit, after={"position": position}
         )
+
+
+def _progress_shift(*, course: Course, removed: int) -> None:
+    """Learners' progress is kept as lesson positions: after lesson ``removed`` is deleted,
+    it is no longer done by anyone, and the lessons after it were done under the position
+    one higher."""
+
+    def moved(position: int) -> int:
+        return position - 1 if position > removed else position
+
+    rows = CourseProgress.objects.select_for_update().filter(course=course)
+    for progress in rows.only("pk", "lessons_done", "last_lesson"):
+        done = sorted({moved(p) for p in progress.lessons_done if p != removed})
+        last = moved(progress.last_lesson) if progress.last_lesson != removed else removed - 1
+        if done != progress.lessons_done or last != progress.last_lesson:
+            CourseProgress.objects.filter(pk=progress.pk).update(
+                lessons_done=done, last_lesson=max(last, 0)
+            )
 
 
 def lesson_delete(*, actor, lesson: Lesson) -> None:

@@ -14,6 +14,18 @@ urlpatterns = [
     path("tap-huan/su-kien/<uuid:uuid>/dang-ky/", views.event_register, name="event_register"),
     path("tap-huan/su-kien/<uuid:uuid>/cu/", views.event_nominate, name="event_nominate"),
     path("tap-huan/su-kien/<uuid:uuid>/phien/", views.session_create, name="session_create"),
+    path("tap-huan/su-kien/<uuid:uuid>/doi-tuong/", views.event_audience, name="event_audience"),
+    path("tap-huan/su-kien/<uuid:uuid>/tai-lieu/", views.material_create, name="material_create"),
+    path(
+        "tap-huan/su-kien/<uuid:uuid>/tai-lieu/<uuid:material>/",
+        views.material_file,
+        name="material_file",
+    ),
+    path(
+        "tap-huan/su-kien/<uuid:uuid>/tai-lieu/<uuid:material>/xoa/",
+        views.material_remove,
+        name="material_remove",
+    ),
     path(
         "tap-huan/su-kien/<uuid:uuid>/diem-danh/", views.attendance_manual, name="attendance_manual"
     ),
@@ -36,6 +48,11 @@ urlpatterns = [
         "tap-huan/khoa-hoc/<uuid:uuid>/bai/<int:position>/",
         views.lesson_detail,
         name="lesson_detail",
+    ),
+    path(
+        "tap-huan/khoa-hoc/<uuid:uuid>/bai/<int:position>/tep/",
+        views.lesson_media,
+        name="lesson_media",
     ),
     path("tap-huan/khoa-hoc/<uuid:uuid>/kiem-tra/", views.quiz, name="quiz"),
     path("chung-nhan/kiem-tra/", views.credential_check, name="credential_check"),

@@ -13,13 +13,15 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from dantoc.accounts.models import User
 from dantoc.core.errors import ImportRejected
-from dantoc.geo.models import EthnicGroup
+from dantoc.geo.models import EthnicGroup, UnitLevel
 from dantoc.geo.selectors import unit_children, unit_get
+from dantoc.media.responses import ORIGINAL, asset_profile_response
 from dantoc.training import (
     calendar,
     credentials,
@@ -30,10 +32,12 @@ from dantoc.training import (
     services,
 )
 from dantoc.training.forms import (
+    AudienceForm,
     CourseForm,
     EventForm,
     FeedbackForm,
     LessonForm,
+    MaterialForm,
     QuestionForm,
     SessionForm,
     VerifyForm,
@@ -44,6 +48,7 @@ from dantoc.training.models import (
     CheckinMethod,
     Course,
     Event,
+    Material,
     Participant,
     ParticipantStatus,
     Sex,
@@ -100,7 +105,7 @@ def event_list(request):
 def event_create(request):
     if not permissions.can_organise(request.user):
         raise PermissionDenied
-    form = EventForm(request.POST or None)
+    form = EventForm(request.POST or None, unit=request.user.unit)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -114,6 +119,7 @@ def event_create(request):
                 audience=data["audience"],
                 venue=data["venue"],
                 description=data["description"],
+                **form.audience(),
             )
             services.session_add(
                 actor=request.user,
@@ -140,9 +146,14 @@ def event_detail(request, uuid):
     manage = permissions.can_manage_event(request.user, event)
     mine = Participant.objects.filter(event=event, user=request.user).first()
     sessions = list(event.sessions.all())
+    audience_units = list(event.audience_units.order_by("path"))
     context = {
         "event": event,
         "sessions": sessions,
+        "audience_units": audience_units,
+        "audience_roles": selectors.role_names(event.audience_roles),
+        "audience_levels": [str(UnitLevel(lv).label) for lv in event.audience_levels],
+        "materials": list(event.materials.select_related("asset")),
         "mine": mine,
         "manage": manage,
         "can_register": permissions.can_register(request.user, event)
@@ -165,6 +176,15 @@ def event_detail(request, uuid):
                 "participants": participants,
                 "nominees": list(selectors.nominees_for(user=request.user, event=event)),
                 "session_form": SessionForm(),
+                "material_form": MaterialForm(),
+                "audience_form": AudienceForm(
+                    unit=event.unit,
+                    initial={
+                        "audience_levels": event.audience_levels,
+                        "audience_roles": event.audience_roles,
+                        "audience_units": "\n".join(u.code for u in audience_units),
+                    },
+                ),
                 "feedback": selectors.feedback_summary(event=event),
                 "ethnic_groups": EthnicGroup.objects.order_by("name"),
                 "sexes": Sex.choices,
@@ -213,6 +233,71 @@ def event_nominate(request, uuid):
 
 @login_required
 @require_POST
+def event_audience(request, uuid):
+    def act(event):
+        form = AudienceForm(request.POST, unit=event.unit)
+        if not form.is_valid():
+            raise _form_errors(form)
+        audience = form.audience()
+        services.event_audience_set(
+            actor=request.user,
+            event=event,
+            levels=audience["audience_levels"],
+            roles=audience["audience_roles"],
+            units=audience["audience_units"],
+        )
+        messages.success(request, _("Đã lưu đối tượng tham dự."))
+
+    return _post_action(request, uuid, act)
+
+
+@login_required
+@require_POST
+def material_create(request, uuid):
+    def act(event):
+        form = MaterialForm(request.POST, request.FILES)
+        if not form.is_valid():
+            raise _form_errors(form)
+        services.material_add(
+            actor=request.user,
+            event=event,
+            title=form.cleaned_data["title"],
+            file=form.cleaned_data["file"],
+        )
+        messages.success(request, _("Đã thêm tài liệu; ảnh, âm thanh, video đang được xử lý."))
+
+    return _post_action(request, uuid, act)
+
+
+@login_required
+@require_POST
+def material_remove(request, uuid, material):
+    def act(event):
+        item = get_object_or_404(Material, uuid=material, event=event)
+        services.material_delete(actor=request.user, material=item)
+        messages.success(request, _("Đã xoá tài liệu."))
+
+    return _post_action(request, uuid, act)
+
+
+@login_required
+@require_safe
+def material_file(request, uuid, material):
+    """A material's file for whoever may see the event (``?v=<profile>`` for a derivative)."""
+    event = _event(request, uuid)
+    item = get_object_or_404(Material.objects.select_related("asset"), uuid=material, event=event)
+    download = f"{slugify(item.title) or 'tai-lieu'}.{item.asset.extension}"
+    return asset_profile_response(
+        item.asset,
+        request.GET.get("v", ORIGINAL),
+        public=False,
+        request=request,
+        filename=download,
+    )
+
+
+@login_required
+@require_POST
 def participant_action(request, uuid, pk, verb):
     def act(event):
         participant = get_object_or_404(Participant, pk=pk, event=event)
@@ -232,12 +317,7 @@ def session_create(request, uuid):
     def act(event):
         form = SessionForm(request.POST)
         if not form.is_valid():
-            raise ValidationError(
-                [
-                    f"{form.fields[k].label}: {' '.join(v)}" if k in form.fields else " ".join(v)
-                    for k, v in form.errors.items()
-                ]
-            )
+            raise _form_errors(form)
         services.session_add(actor=request.user, event=event, **form.cleaned_data)
         messages.success(request, _("Đã thêm phiên."))
 
@@ -454,6 +534,22 @@ def lesson_detail(request, uuid, position):
             "paragraphs": [p for p in lesson.body.split("\n\n") if p.strip()],
             "count": len(lessons),
         },
+    )
+
+
+@login_required
+@require_safe
+def lesson_media(request, uuid, position):
+    """The picture, audio or video of a lesson, for whoever may take the course."""
+    course = get_object_or_404(Course, uuid=uuid)
+    readable = course.is_published and permissions.can_view_training(request.user)
+    if not (readable or permissions.can_edit_course(request.user, course)):
+        raise Http404
+    lesson = get_object_or_404(
+        course.lessons.select_related("media"), position=position, media__isnull=False
+    )
+    return asset_profile_response(
+        lesson.media, request.GET.get("v", ORIGINAL), public=False, request=request
     )
 
 

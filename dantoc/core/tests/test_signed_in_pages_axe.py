@@ -90,6 +90,7 @@ EXCLUDED = {
     "heritage:media_upload_piece": "POST only: one piece of a large upload (JSON), not a page",
     "heritage:item_step": "POST only: moves the item through the workflow and redirects",
     "heritage:revision_step": "POST only: moves a change of a published item and redirects",
+    "training:lesson_media": "a lesson's picture, audio or video file (the demo lessons have none)",
 }
 
 # Pages everyone sees alike apart from the header (which every other page checks for every
@@ -292,6 +293,7 @@ print(json.dumps({{
     "tr_certificate": str(TrCertificate.objects.order_by("pk").first().uuid),
     "tr_participant": tr_participant.pk, "tr_participant_event": str(tr_participant.event.uuid),
     "tr_token": checkin_token(tr_participant),
+    "tr_material": str(TrEvent.objects.order_by("starts_at").first().materials.first().uuid),
     "sub_pending": str(pending.uuid), "sub": str(subscribed.uuid),
     "sub_token": subscribed.unsubscribe_token,
     "expert": str(expert.uuid), "leaving_expert": str(leaving.uuid),
@@ -417,6 +419,10 @@ def url_kwargs(s: dict) -> dict[str, dict | None]:
         "citizens:ocop_photo": None,
         "citizens:share": None,
         "training:event_detail": {"uuid": s["tr_event"]},
+        "training:event_audience": {"uuid": s["tr_event"]},
+        "training:material_create": {"uuid": s["tr_event"]},
+        "training:material_file": {"uuid": s["tr_event"], "material": s["tr_material"]},
+        "training:material_remove": {"uuid": s["tr_event"], "material": s["tr_material"]},
         "training:event_register": {"uuid": s["tr_event"]},
         "training:event_nominate": {"uuid": s["tr_event"]},
         "training:session_create": {"uuid": s["tr_event"]},

@@ -35,12 +35,6 @@ from dantoc.training.models import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _badge_key(tmp_path, settings):
-    settings.TRAINING_BADGE_KEY_FILE = str(tmp_path / "key.json")
-    settings.SITE_URL = "https://dantoc.example"
-
-
 def _when(days, hour=0):
     return timezone.now().replace(microsecond=0) + datetime.timedelta(days=days, hours=hour)
 
