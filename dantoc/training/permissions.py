@@ -9,6 +9,8 @@ the official's unit, and take the e-learning courses.
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from dantoc.accounts.models import RoleCode
 from dantoc.accounts.permissions import unit_in_scope
 
@@ -66,7 +68,13 @@ def can_nominate(user, event, nominee) -> bool:
 
 
 def can_register(user, event) -> bool:
-    return _signed_in(user) and event.status == "open" and in_audience(user, event)
+    """Officials of the audience register themselves for an open event not over yet."""
+    return (
+        _signed_in(user)
+        and event.status == "open"
+        and event.ends_at >= timezone.now()
+        and in_audience(user, event)
+    )
 
 
 def can_view_event(user, event) -> bool:
