@@ -47,8 +47,8 @@ PYTEST_ARGS ?= -n 2 --dist loadfile --durations=30
 
 test-sqlite: install
 	@if [ -n "$$CI" ] || [ -n "$$DANTOC_TEST_POSTGRES" ]; then \
-	  echo "SQLite pass: page tests ('browser') and tests of the platform served for real ('platform') run in the PostgreSQL pass, except those marked 'both_databases'"; \
-	  DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest $(PYTEST_ARGS) -m "not browser and (not platform or both_databases)"; \
+	  echo "SQLite pass: page tests ('browser'), tests of the platform served for real ('platform') and HTTP-level tests the engine does not change ('engine_agnostic') run in the PostgreSQL pass, except those marked 'both_databases'"; \
+	  DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest $(PYTEST_ARGS) -m "not browser and not engine_agnostic and (not platform or both_databases)"; \
 	else DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest $(PYTEST_ARGS); fi
 
 test-postgres: install

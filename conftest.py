@@ -73,6 +73,11 @@ def pytest_configure(config):
         "markers",
         "both_databases: a platform test CI runs on SQLite too (the SQLite pass skips the others)",
     )
+    config.addinivalue_line(
+        "markers",
+        "engine_agnostic: HTTP-level behaviour the database engine does not change; CI runs it"
+        " in the PostgreSQL pass only",
+    )
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = [

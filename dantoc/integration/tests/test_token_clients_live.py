@@ -14,6 +14,8 @@ from dantoc.integration.tests.conftest import make_client
 
 ME = "/api/integration/v1/me"
 
+pytestmark = pytest.mark.engine_agnostic
+
 
 @pytest.mark.django_db(transaction=True)
 def test_requests_oauthlib_fetches_a_token_and_calls_the_api(live, people):
