@@ -106,6 +106,40 @@ def test_a_commune_official_learns_on_a_phone_without_javascript(server, browser
         context.close()
 
 
+def test_an_organiser_adds_a_material_and_narrows_the_audience_on_a_phone(server, browser):
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="vi-VN")
+    page = context.new_page()
+    try:
+        page_sign_in(page, server, "tinh.tuyenquang")
+        page.goto(f"{server}/tap-huan/")
+        page.get_by_role("link", name="Tập huấn vận hành Hệ thống thông tin báo cáo").first.click()
+        # The demo's slides and recording are on the page; a new handout is added.
+        expect(page.get_by_text("Bài giảng: vận hành hệ thống báo cáo")).to_be_visible()
+        page.get_by_label("Tên tài liệu").fill("Danh sách học viên")
+        page.get_by_label("Tệp (PDF, DOCX, XLSX, ảnh, âm thanh, video)").set_input_files(
+            {"name": "hoc-vien.pdf", "mimeType": "application/pdf", "buffer": PDF}
+        )
+        page.get_by_role("button", name="Tải lên").click()
+        expect(page.get_by_role("link", name="Tải về")).to_have_count(3)
+        page.get_by_role("group", name="Chỉ cán bộ các cấp").get_by_label("Cấp xã").check()
+        page.get_by_role("button", name="Lưu đối tượng").click()
+        expect(page.get_by_text("Dành cho:")).to_be_visible()
+        # Nothing wider than the phone: the attendance table scrolls inside its card.
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        _shot(page, "event-organiser-phone")
+    finally:
+        context.close()
+
+
+# A one-page PDF (what the media pipeline recognises by its content, not by its name).
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
 CONTROLLED = (
     "navigator.serviceWorker.ready.then(() => navigator.serviceWorker.controller || new Promise("
     "ok => navigator.serviceWorker.addEventListener('controllerchange', ok))).then(() => true)"
