@@ -54,11 +54,5 @@ class Command(BaseCommand):
             mqtt.serve(processes=max(1, processes))
 
     def _forget_legacy(self, address) -> None:
-        import paho.mqtt.client as paho
-
         for client_id in LEGACY_CLIENT_IDS:
-            client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=client_id)
-            client.connect(*address)
-            client.loop_start()
-            client.disconnect()
-            client.loop_stop()
+            mqtt.session_end(*address, client_id)
