@@ -120,6 +120,42 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
         _label_new_password(self)
 
 
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Forgotten password: the link's e-mail goes through the platform's outbox
+    (``services.password_reset_mail``) instead of straight to the mail server."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        from django.template import loader
+
+        from dantoc.accounts.services import password_reset_mail
+
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        password_reset_mail(
+            user=context["user"],
+            address=to_email,
+            subject=subject,
+            body=body,
+            token=context["token"],
+            send_directly=lambda: super(PasswordResetForm, self).send_mail(
+                subject_template_name,
+                email_template_name,
+                context,
+                from_email,
+                to_email,
+                html_email_template_name,
+            ),
+        )
+
+
 class SetPasswordForm(auth_forms.SetPasswordForm):
     error_messages = {
         **auth_forms.SetPasswordForm.error_messages,

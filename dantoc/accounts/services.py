@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import secrets
 import time
 from collections.abc import Iterable
@@ -21,7 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from dantoc.accounts.models import Role, User
 from dantoc.accounts.permissions import can_manage_users
 from dantoc.audit.services import audit_record, snapshot
-from dantoc.core.events import announce
+from dantoc.core.events import announce, announce_now
 from dantoc.core.registry import role_levels, roles
 from dantoc.geo.models import Unit, UnitLevel
 
@@ -411,6 +412,40 @@ def password_reset_link(*, actor: User, user: User) -> PasswordResetLink:
         uidb64=urlsafe_base64_encode(force_bytes(user.pk)),
         token=default_token_generator.make_token(user),
     )
+
+
+# An e-mail of the accounts app (a forgotten password's link) for an app above to queue in
+# its outbox (channels: stored, sent by the task worker with retries, its delivery state
+# visible to administrators); sent directly when no app listens.
+MAIL_EVENT = "accounts.mail"
+
+
+@transaction.atomic
+def password_reset_mail(
+    *, user: User, address: str, subject: str, body: str, token: str, send_directly
+) -> None:
+    """The e-mail of a forgotten password's one-time link, asked for from the sign-in page:
+    audited (anonymous: the account and that a link went to its address) and handed to the
+    outbox (``MAIL_EVENT``), once per link: a form sent twice in the same second makes the same
+    token and queues nothing more. ``send_directly()`` when no outbox listens."""
+    audit_record(
+        actor=None,
+        action="accounts.password_reset_requested",
+        obj=user,
+        unit=user.unit,
+    )
+    digest = hashlib.sha256(token.encode()).hexdigest()[:32]
+    taken = announce_now(
+        MAIL_EVENT,
+        address=address,
+        subject=subject,
+        body=body,
+        idempotency_key=f"password_reset:{user.pk}:{digest}",
+        recipient_id=user.pk,
+        source="accounts.password_reset",
+    )
+    if not taken:
+        send_directly()
 
 
 @transaction.atomic

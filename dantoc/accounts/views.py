@@ -23,6 +23,7 @@ from dantoc.accounts import permissions, selectors, services
 from dantoc.accounts.forms import (
     LoginForm,
     PasswordChangeForm,
+    PasswordResetForm,
     SetPasswordForm,
     TokenForm,
     UserCreateForm,
@@ -85,6 +86,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     the same whether or not the address belongs to an account (no probing of who exists)."""
 
     template_name = "accounts/password_reset.html"
+    form_class = PasswordResetForm
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")

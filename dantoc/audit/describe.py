@@ -32,6 +32,9 @@ ACTIONS = {
     "accounts.user_deactivate": gettext_lazy("Khoá tài khoản"),
     "accounts.password_change": gettext_lazy("Đổi mật khẩu"),
     "accounts.password_reset": gettext_lazy("Đặt lại mật khẩu (đường dẫn một lần)"),
+    "accounts.password_reset_requested": gettext_lazy(
+        "Gửi đường dẫn đặt lại mật khẩu (quên mật khẩu)"
+    ),
     "accounts.totp_enrol": gettext_lazy("Đăng ký ứng dụng xác thực"),
     "accounts.totp_replace": gettext_lazy("Thay ứng dụng xác thực"),
     "accounts.totp_reset": gettext_lazy("Đặt lại xác thực hai lớp"),

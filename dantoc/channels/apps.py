@@ -39,6 +39,7 @@ class ChannelsConfig(AppConfig):
     # names a role wherever it is held (a province's administrator would get a dead link).
 
     def ready(self) -> None:
+        from dantoc.accounts.services import MAIL_EVENT
         from dantoc.alerts.services import CHANGED as ALERT_CHANGED
         from dantoc.channels import services, tasks
         from dantoc.core.events import listen, listen_now
@@ -47,3 +48,4 @@ class ChannelsConfig(AppConfig):
         listen(services.QUEUED_EVENT, tasks.on_outbox_queued)
         listen(ALERT_CHANGED, tasks.on_alert_changed)
         listen_now(DELIVER_EVENT, services.notices_deliver)
+        listen_now(MAIL_EVENT, services.account_mail_queue)

@@ -258,14 +258,31 @@ def test_a_forgotten_password_is_reset_through_a_one_time_link(client, people, s
     reporter.email = "xa.lungcu@example.vn"
     reporter.save(update_fields=["email"])
 
+    from dantoc.channels.models import OutboxMessage
+    from dantoc.channels.services import outbox_send_due
+
     unknown = client.post("/accounts/password/reset/", {"email": "nobody@example.vn"})
     known = client.post("/accounts/password/reset/", {"email": "xa.lungcu@example.vn"})
     # The same answer whether or not the address has an account.
     assert unknown.status_code == known.status_code == 302
     assert unknown["Location"] == known["Location"]
+    # The e-mail waits in the platform's outbox, urgent, for the task worker.
+    assert not mail.outbox
+    queued = OutboxMessage.objects.get(source="accounts.password_reset")
+    assert (queued.address, queued.urgency, queued.recipient_id, queued.state) == (
+        "xa.lungcu@example.vn", "urgent", reporter.pk, "queued"
+    )  # fmt: skip
+    assert AuditEntry.objects.filter(
+        action="accounts.password_reset_requested", object_id=str(reporter.pk), actor=None
+    ).exists()
+    assert outbox_send_due()["sent"] == 1
     assert len(mail.outbox) == 1
     link = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/)", mail.outbox[0].body)
     assert link, mail.outbox[0].body
+    # Once sent, the stored copy no longer holds the one-time link.
+    queued.refresh_from_db()
+    assert queued.state == "sent"
+    assert "/accounts/password/reset/" not in queued.body
 
     form_page = client.get(link.group(1), follow=True)
     assert form_page.status_code == 200
@@ -344,3 +361,33 @@ def test_an_administrator_of_another_province_cannot_reset_an_authenticator(logi
     officer = people.province
     assert other_admin.post(f"/accounts/users/{officer.pk}/2fa-reset/").status_code == 404
     assert TOTPDevice.objects.filter(user=officer, confirmed=True).exists()
+
+
+def test_a_reset_link_is_queued_once_and_mailed_directly_when_no_outbox_listens(
+    people, settings, monkeypatch
+):
+    from dantoc.accounts import services
+    from dantoc.channels.models import OutboxMessage
+    from dantoc.core import events
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    reporter = people.commune
+    sent_directly = []
+
+    def ask(token: str) -> None:
+        services.password_reset_mail(
+            user=reporter, address="xa@example.vn", subject="Đặt lại mật khẩu",
+            body=f"https://dantoc.example/accounts/password/reset/MQ/{token}/",
+            token=token, send_directly=lambda: sent_directly.append(token),
+        )  # fmt: skip
+
+    ask("abc-1")
+    ask("abc-1")  # the same form sent again: the same link
+    ask("abc-2")
+    assert OutboxMessage.objects.filter(source="accounts.password_reset").count() == 2
+    assert not sent_directly
+
+    monkeypatch.setitem(events._now_listeners, services.MAIL_EVENT, [])
+    ask("abc-3")
+    assert sent_directly == ["abc-3"]
+    assert OutboxMessage.objects.filter(source="accounts.password_reset").count() == 2
