@@ -11,6 +11,7 @@ import io
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -332,6 +333,9 @@ def in_process_server(port: int = 0) -> Iterator[str]:
         request_finished.connect(close_old_connections)
 
 
+_PAGE_CODES_USED: dict[tuple[str, str], int] = {}  # (server, account) -> last time step used
+
+
 def page_sign_in(page, base: str, username: str, password: str | None = None) -> None:
     """Sign a demo account in through the login page of a real server in a browser ``page``,
     answering the 2FA page with the account's demo key when its role needs it."""
@@ -342,7 +346,13 @@ def page_sign_in(page, base: str, username: str, password: str | None = None) ->
     key_hex = next((u[-1] for u in DEMO_USERS if u[0] == username), None)
     if key_hex:
         page.wait_for_url("**/accounts/2fa/verify/**")
-        page.get_by_label("Mã xác thực 6 số").fill(f"{TOTP(bytes.fromhex(key_hex)).token():06d}")
+        totp = TOTP(bytes.fromhex(key_hex))
+        # django-otp refuses a code of a time step already used (a replay): the same account
+        # signed in twice on one server within 30 s waits for the next step.
+        if _PAGE_CODES_USED.get((base, username)) == totp.t():
+            time.sleep(totp.step - (time.time() - totp.t0) % totp.step + 0.05)
+        _PAGE_CODES_USED[(base, username)] = totp.t()
+        page.get_by_label("Mã xác thực 6 số").fill(f"{totp.token():06d}")
         page.get_by_role("button", name="Xác thực").click()
     page.wait_for_url(f"{base}/")
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -224,7 +225,10 @@ def event_nominate(request, uuid):
         ids = [int(i) for i in request.POST.getlist("user") if i.isdigit()]
         if not ids:
             raise ValidationError(_("Chọn người được cử."))
-        for nominee in User.objects.filter(pk__in=ids).select_related("unit"):
+        # The audience's units and each nominee's roles read once, not per nominee.
+        prefetch_related_objects([event], "audience_units")
+        nominees = User.objects.filter(pk__in=ids).select_related("unit").prefetch_related("roles")
+        for nominee in nominees:
             services.participant_nominate(actor=request.user, event=event, nominee=nominee)
         messages.success(request, _("Đã cử %(n)d người.") % {"n": len(ids)})
 
