@@ -213,3 +213,16 @@ def test_a_subscriber_refused_by_the_broker_says_so():
         with pytest.raises(sensors_mqtt.ProtocolError, match="reason code 135"):
             sensors_mqtt.Connection("127.0.0.1", port, "test-refused").open()
         helper.join(5)
+
+
+@pytest.mark.parametrize(
+    "packet",
+    [
+        sensors_mqtt._packet(0x32, b"\x00\x40dantoc/v1"),  # the topic longer than the packet
+        sensors_mqtt._packet(0x34, b"\x00\x01t\x00\x01\x00{}"),  # QoS 2, never subscribed to
+        b"\x30\xff\xff\xff\xff\x01",  # a length of five bytes
+    ],
+)
+def test_a_malformed_packet_is_a_protocol_error(packet):
+    with pytest.raises(sensors_mqtt.ProtocolError):
+        sensors_mqtt.parse(bytearray(packet), [])
