@@ -440,8 +440,9 @@ class Subscriber:
             self.receive(self.batch_wait)
         # Whatever else has arrived, without waiting: the sooner a batch is stored and
         # acknowledged, the sooner the broker sends the next messages.
-        while self.pending and len(self.pending) < self.batch_size and self.receive(0):
-            pass
+        while self.pending and len(self.pending) < self.batch_size:
+            if not self.receive(0):
+                break
         batch = self.pending[: self.batch_size]
         del self.pending[: self.batch_size]
         return batch
